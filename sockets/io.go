@@ -1,0 +1,169 @@
+package sockets
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// MaxBufsize is the largest bufsize a receive may ask for (1 MiB).
+const MaxBufsize = 1 << 20
+
+// pooledSize is the size of the receive buffers kept in bufPool. Buffers are
+// taken only for the length of one system call, so an idle or waiting socket
+// holds none.
+const pooledSize = 64 << 10
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, pooledSize); return &b }}
+
+// Flag names accepted by Recv/RecvFrom and Send.
+var (
+	recvFlags = map[string]int{"MSG_PEEK": unix.MSG_PEEK, "MSG_DONTWAIT": unix.MSG_DONTWAIT}
+	sendFlags = map[string]int{"MSG_DONTWAIT": unix.MSG_DONTWAIT, "MSG_MORE": unix.MSG_MORE}
+)
+
+func parseFlags(table map[string]int, names []string) (int, *Error) {
+	f := 0
+	for _, n := range names {
+		v, ok := table[n]
+		if !ok {
+			return 0, BadRequest("", "unsupported flag %q", n)
+		}
+		f |= v
+	}
+	return f, nil
+}
+
+// Received is what one receive call returned.
+type Received struct {
+	Data      []byte
+	From      *Addr // sender of a datagram; nil on a connected stream
+	Truncated bool  // the datagram was longer than bufsize; its tail is gone
+	Size      int   // the datagram's real size (len(Data) for a stream)
+}
+
+// Recv is Python's recv(bufsize, flags): it waits for data and returns at most
+// bufsize bytes. An empty Data on a stream socket means the peer closed.
+func (s *Socket) Recv(ctx context.Context, bufsize int, flags []string) (Received, *Error) {
+	return s.receive(ctx, "recv", bufsize, flags)
+}
+
+// RecvFrom is Python's recvfrom(bufsize, flags), through recvmsg so that a
+// datagram longer than bufsize is reported as truncated with its real size.
+func (s *Socket) RecvFrom(ctx context.Context, bufsize int, flags []string) (Received, *Error) {
+	return s.receive(ctx, "recvfrom", bufsize, flags)
+}
+
+func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []string) (Received, *Error) {
+	if bufsize < 0 {
+		return Received{}, BadRequest("ValueError", "negative buffersize in %s", op)
+	}
+	if bufsize > MaxBufsize {
+		return Received{}, &Error{Kind: KindLimit, Message: "bufsize is limited to 1048576 bytes here", Hint: "Ask for at most 1 MiB per call; loop to read more."}
+	}
+	fl, e := parseFlags(recvFlags, flags)
+	if e != nil {
+		return Received{}, e
+	}
+	if e := s.checkOpen(); e != nil {
+		return Received{}, e
+	}
+	if s.typ == SockDgram {
+		fl |= unix.MSG_TRUNC // report the datagram's real length
+	}
+	var r Received
+	var err error
+	attempt := func(fd int) bool {
+		bp := bufPool.Get().(*[]byte)
+		buf := *bp
+		if bufsize > len(buf) {
+			buf = make([]byte, bufsize)
+		}
+		var n, rflags int
+		var from unix.Sockaddr
+		n, _, rflags, from, err = unix.Recvmsg(fd, buf[:bufsize], nil, fl)
+		if err == nil {
+			kept := min(n, bufsize)
+			r = Received{Data: append([]byte{}, buf[:kept]...), Size: n, Truncated: rflags&unix.MSG_TRUNC != 0}
+			r.From = fromSockaddr(from)
+		}
+		bufPool.Put(bp)
+		return !retry(err) || fl&unix.MSG_DONTWAIT != 0
+	}
+	if e := s.wait(ctx, reading, unix.EAGAIN, attempt); e != nil {
+		return Received{}, e
+	}
+	if e := wrapErr(op, err); e != nil {
+		return Received{}, e
+	}
+	return r, nil
+}
+
+// Send is Python's send(data, flags): one send call, which on a stream socket
+// may take only part of data. It waits while the send buffer is full.
+func (s *Socket) Send(ctx context.Context, data []byte, flags []string) (int, *Error) {
+	fl, e := parseFlags(sendFlags, flags)
+	if e != nil {
+		return 0, e
+	}
+	return s.send(ctx, "send", data, nil, fl, false)
+}
+
+// SendAll is Python's sendall(data): it sends until all of data is gone,
+// waiting for buffer space as often as needed, all within one timeout.
+func (s *Socket) SendAll(ctx context.Context, data []byte) (int, *Error) {
+	return s.send(ctx, "sendall", data, nil, 0, true)
+}
+
+// SendTo is Python's sendto(data, addr). It returns the number of bytes sent
+// and the socket's local address (bound implicitly if it was not).
+func (s *Socket) SendTo(ctx context.Context, data []byte, addr Addr) (int, Addr, *Error) {
+	if e := s.checkOpen(); e != nil {
+		return 0, Addr{}, e
+	}
+	ip, e := resolve(s.family, "sendto", addr)
+	if e != nil {
+		return 0, Addr{}, e
+	}
+	if e := s.policy.CheckPeer(ip); e != nil {
+		return 0, Addr{}, e
+	}
+	if !s.isBound() {
+		if e := s.policy.checkImplicitBind("sendto"); e != nil {
+			return 0, Addr{}, e
+		}
+	}
+	n, e := s.send(ctx, "sendto", data, sockaddr(ip, addr), 0, false)
+	if e != nil {
+		return n, Addr{}, e
+	}
+	local, e := s.GetSockName()
+	return n, local, e
+}
+
+func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Sockaddr, flags int, all bool) (int, *Error) {
+	if e := s.checkOpen(); e != nil {
+		return 0, e
+	}
+	flags |= unix.MSG_NOSIGNAL
+	sent := 0
+	var err error
+	attempt := func(fd int) bool {
+		for {
+			var n int
+			n, err = unix.SendmsgN(fd, data[sent:], nil, to, flags)
+			if err != nil {
+				return !retry(err) || flags&unix.MSG_DONTWAIT != 0
+			}
+			sent += n
+			if !all || sent == len(data) {
+				return true
+			}
+		}
+	}
+	if e := s.wait(ctx, writing, unix.EAGAIN, attempt); e != nil {
+		return sent, e
+	}
+	return sent, wrapErr(op, err)
+}

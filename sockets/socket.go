@@ -1,0 +1,328 @@
+// Package sockets is sockplay's real-socket engine. Every operation is the
+// real system call on a non-blocking file descriptor handed to Go's netpoller,
+// so a call that has to wait (accept, connect, recv, recvfrom, send on a full
+// buffer) waits without holding a thread, and ends with its result, with a
+// timeout, when cancelled, or when the socket is closed. Results and errors are
+// in Python's vocabulary. The package knows nothing of HTTP, JSON or sessions.
+package sockets
+
+import (
+	"context"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// State is a socket's place in its life, as the page shows it.
+type State string
+
+// The states a socket goes through.
+const (
+	Created    State = "CREATED"
+	Bound      State = "BOUND"
+	Listening  State = "LISTENING"
+	Connecting State = "CONNECTING"
+	Connected  State = "CONNECTED"
+	Closed     State = "CLOSED"
+)
+
+// DefaultBacklog is Python's listen() default, min(SOMAXCONN, 128).
+const DefaultBacklog = 128
+
+// Socket is one real socket. Its methods are safe for concurrent use; calls
+// that wait are serialized per direction (one reader and one writer at a time,
+// the rest queue behind them), as in Go's own net package.
+type Socket struct {
+	fd     int // for display only; all I/O goes through rc
+	file   *os.File
+	rc     syscall.RawConn
+	family Family
+	typ    Type
+	policy *Policy
+
+	readSem  chan struct{} // held by the waiting reader (accept, recv, recvfrom)
+	writeSem chan struct{} // held by the waiting writer (connect, send, sendto)
+
+	mu         sync.Mutex
+	timeout    *time.Duration // nil: blocking; 0: non-blocking
+	options    map[string]int // set through SetOption, read back from the kernel
+	listening  bool
+	connecting bool
+	shutRD     bool
+	shutWR     bool
+	closed     bool
+}
+
+// New creates a socket of family and type that obeys policy.
+func New(family Family, typ Type, policy *Policy) (*Socket, error) {
+	var domain, styp int
+	switch family {
+	case AFInet:
+		domain = unix.AF_INET
+	case AFInet6:
+		domain = unix.AF_INET6
+	default:
+		return nil, BadRequest("", "family must be AF_INET or AF_INET6, not %q", family)
+	}
+	switch typ {
+	case SockStream:
+		styp = unix.SOCK_STREAM
+	case SockDgram:
+		styp = unix.SOCK_DGRAM
+	default:
+		return nil, BadRequest("", "type must be SOCK_STREAM or SOCK_DGRAM, not %q", typ)
+	}
+	fd, err := unix.Socket(domain, styp|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, wrapErr("socket", err)
+	}
+	return wrap(fd, family, typ, policy)
+}
+
+func wrap(fd int, family Family, typ Type, policy *Policy) (*Socket, error) {
+	f := os.NewFile(uintptr(fd), "socket")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, wrapErr("socket", err)
+	}
+	if policy == nil {
+		policy = &Policy{}
+	}
+	return &Socket{
+		fd: fd, file: f, rc: rc, family: family, typ: typ, policy: policy,
+		readSem:  make(chan struct{}, 1),
+		writeSem: make(chan struct{}, 1),
+		options:  map[string]int{},
+	}, nil
+}
+
+// FD is the descriptor number the kernel gave the socket.
+func (s *Socket) FD() int { return s.fd }
+
+// Family is the socket's address family.
+func (s *Socket) Family() Family { return s.family }
+
+// Type is the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// Info is a socket's state as read from the kernel.
+type Info struct {
+	FD      int
+	Family  Family
+	Type    Type
+	State   State
+	Local   *Addr
+	Peer    *Addr
+	Timeout *time.Duration
+	Options map[string]int
+	ShutRD  bool
+	ShutWR  bool
+}
+
+// Info reads the socket's addresses from the kernel and returns its state.
+func (s *Socket) Info() Info {
+	s.mu.Lock()
+	in := Info{
+		FD: s.fd, Family: s.family, Type: s.typ, Timeout: s.timeout,
+		Options: make(map[string]int, len(s.options)),
+		ShutRD:  s.shutRD, ShutWR: s.shutWR,
+	}
+	for k, v := range s.options {
+		in.Options[k] = v
+	}
+	closed, listening, connecting := s.closed, s.listening, s.connecting
+	s.mu.Unlock()
+	if closed {
+		in.State = Closed
+		return in
+	}
+	s.rc.Control(func(fd uintptr) {
+		if sa, err := unix.Getsockname(int(fd)); err == nil {
+			in.Local = fromSockaddr(sa)
+		}
+		if sa, err := unix.Getpeername(int(fd)); err == nil {
+			in.Peer = fromSockaddr(sa)
+		}
+	})
+	switch {
+	case listening:
+		in.State = Listening
+	case in.Peer != nil:
+		in.State = Connected
+	case connecting:
+		in.State = Connecting
+	case in.Local != nil && in.Local.Port != 0:
+		in.State = Bound
+	default:
+		in.State = Created
+	}
+	return in
+}
+
+// control runs a non-waiting system call on the descriptor.
+func (s *Socket) control(op string, f func(fd int) error) *Error {
+	var err error
+	if cerr := s.rc.Control(func(fd uintptr) { err = f(int(fd)) }); cerr != nil {
+		return wrapErr(op, cerr)
+	}
+	return wrapErr(op, err)
+}
+
+// SetTimeout sets how long each waiting call may wait: nil blocks forever,
+// 0 makes the socket non-blocking (Python's settimeout).
+func (s *Socket) SetTimeout(d *time.Duration) *Error {
+	if d != nil && *d < 0 {
+		return BadRequest("ValueError", "Timeout value out of range")
+	}
+	if e := s.checkOpen(); e != nil {
+		return e
+	}
+	s.mu.Lock()
+	s.timeout = d
+	s.mu.Unlock()
+	return nil
+}
+
+// Timeout returns the socket's timeout (Python's gettimeout).
+func (s *Socket) Timeout() *time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.timeout
+}
+
+func (s *Socket) checkOpen() *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return osError("", unix.EBADF)
+	}
+	return nil
+}
+
+// Close closes the socket. Calls waiting on it end with EBADF. Closing twice
+// is harmless, as in Python.
+func (s *Socket) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.file.Close()
+}
+
+// direction picks which waiters an operation queues with.
+type direction int
+
+const (
+	reading direction = iota
+	writing
+)
+
+// aLongTimeAgo is a deadline that has passed, used to wake a waiter.
+var aLongTimeAgo = time.Unix(1, 0)
+
+type waitKey struct{}
+
+// OnWait returns a context that makes a waiting operation call f once, when it
+// finds it cannot finish at once and starts to wait. f must not block.
+func OnWait(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, waitKey{}, f)
+}
+
+// wait runs attempt until it reports done, waiting for the descriptor to be
+// ready in between. attempt is called with the descriptor and returns whether
+// the operation finished (successfully or not). wouldBlock is the errno a
+// non-blocking socket reports when the first attempt is not done.
+func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
+	sem := s.readSem
+	setDeadline := s.file.SetReadDeadline
+	io := s.rc.Read
+	if dir == writing {
+		sem, setDeadline, io = s.writeSem, s.file.SetWriteDeadline, s.rc.Write
+	}
+	notify, _ := ctx.Value(waitKey{}).(func())
+	notified := false
+	waiting := func() {
+		if !notified && notify != nil {
+			notified = true
+			notify()
+		}
+	}
+
+	// Queue behind another waiter in the same direction.
+	select {
+	case sem <- struct{}{}:
+	default:
+		waiting()
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return cancelledError()
+		}
+	}
+	defer func() { <-sem }()
+
+	timeout := s.Timeout()
+	done := false
+	if err := io(func(fd uintptr) bool { done = attempt(int(fd)); return true }); err != nil {
+		return s.waitErr(err)
+	}
+	if done {
+		return nil
+	}
+	if timeout != nil && *timeout == 0 {
+		return osError("", wouldBlock)
+	}
+	waiting()
+
+	// Arm the deadline, and let cancellation pull it into the past.
+	var mu sync.Mutex
+	finished := false
+	if timeout != nil {
+		setDeadline(time.Now().Add(*timeout))
+	}
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished {
+			setDeadline(aLongTimeAgo)
+		}
+	})
+	err := io(func(fd uintptr) bool { done = attempt(int(fd)); return done })
+	stop()
+	mu.Lock()
+	finished = true
+	mu.Unlock()
+	setDeadline(time.Time{})
+
+	switch {
+	case err == nil:
+		return nil
+	case !isDeadline(err):
+		return s.waitErr(err)
+	case ctx.Err() != nil:
+		return cancelledError()
+	default:
+		return timeoutError()
+	}
+}
+
+// waitErr explains an error from the poller: after Close it is EBADF, as a
+// Python socket closed by another thread reports.
+func (s *Socket) waitErr(err error) *Error {
+	if s.checkOpen() != nil {
+		return osError("wait", unix.EBADF)
+	}
+	return wrapErr("wait", err)
+}
+
+func isDeadline(err error) bool { return err != nil && os.IsTimeout(err) }
+
+// retry reports whether err means "try again when ready".
+func retry(err error) bool { return err == unix.EAGAIN || err == unix.EINTR }
