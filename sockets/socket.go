@@ -57,7 +57,7 @@ type Socket struct {
 }
 
 // New creates a socket of family and type that obeys policy.
-func New(family Family, typ Type, policy *Policy) (*Socket, error) {
+func New(family Family, typ Type, policy *Policy) (*Socket, *Error) {
 	var domain, styp int
 	switch family {
 	case AFInet:
@@ -82,7 +82,7 @@ func New(family Family, typ Type, policy *Policy) (*Socket, error) {
 	return wrap(fd, family, typ, policy)
 }
 
-func wrap(fd int, family Family, typ Type, policy *Policy) (*Socket, error) {
+func wrap(fd int, family Family, typ Type, policy *Policy) (*Socket, *Error) {
 	f := os.NewFile(uintptr(fd), "socket")
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -167,6 +167,10 @@ func (s *Socket) Info() Info {
 func (s *Socket) control(op string, f func(fd int) error) *Error {
 	var err error
 	if cerr := s.rc.Control(func(fd uintptr) { err = f(int(fd)) }); cerr != nil {
+		if s.checkOpen() != nil {
+			// os.File reports "use of closed file"; Python says EBADF.
+			return osError(op, unix.EBADF)
+		}
 		return wrapErr(op, cerr)
 	}
 	return wrapErr(op, err)

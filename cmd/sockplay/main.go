@@ -1,0 +1,139 @@
+// Command sockplay serves the socket playground: lessons and a workbench
+// whose buttons make real system calls on real sockets of this machine.
+//
+//	go run ./cmd/sockplay                  # http://127.0.0.1:8080
+//	go run ./cmd/sockplay --addr 127.0.0.1:9090
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"sockplay/sessions"
+	"sockplay/sockets"
+	"sockplay/web"
+)
+
+// Config is everything the command reads from its flags and environment.
+type Config struct {
+	Addr       string         // HTTP listen address (default 127.0.0.1:8080; SOCKPLAY_ADDR)
+	Grace      time.Duration  // how long a session without a page lives on (default 10m; SOCKPLAY_GRACE)
+	MaxSockets int            // open sockets per session (default 64)
+	AllowNet   []netip.Prefix // networks allowed beyond loopback (SOCKPLAY_ALLOW_NET, comma-separated)
+}
+
+// ParseFlags reads args (without the program name) and the environment.
+// Flags win over environment variables.
+func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	cfg := Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64}
+	if v := getenv("SOCKPLAY_ADDR"); v != "" {
+		cfg.Addr = v
+	}
+	if v := getenv("SOCKPLAY_GRACE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return cfg, fmt.Errorf("SOCKPLAY_GRACE: %v", err)
+		}
+		cfg.Grace = d
+	}
+	allow := getenv("SOCKPLAY_ALLOW_NET")
+	fs := flag.NewFlagSet("sockplay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address (env SOCKPLAY_ADDR)")
+	fs.DurationVar(&cfg.Grace, "grace", cfg.Grace, "how long a session with no page attached keeps its sockets (env SOCKPLAY_GRACE)")
+	fs.IntVar(&cfg.MaxSockets, "max-sockets", cfg.MaxSockets, "open sockets allowed per session")
+	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, s := range strings.Split(allow, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return cfg, fmt.Errorf("--allow-net: %v", err)
+		}
+		cfg.AllowNet = append(cfg.AllowNet, p)
+	}
+	return cfg, nil
+}
+
+// run serves until ctx ends, then shuts down: it stops taking connections,
+// sends every WebSocket client a bye and a close frame, and closes every
+// socket. ready, if not nil, receives the address actually listened on.
+func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
+	manager := sessions.NewManager(sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets})
+	srv := web.New(manager)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+
+	reapCtx, stopReaping := context.WithCancel(context.Background())
+	defer stopReaping()
+	go manager.Run(reapCtx)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "sockplay serving http://%s/\n", ln.Addr())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "sockplay shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = hs.Shutdown(shutCtx)
+	manager.Close()
+	if werr := srv.Wait(shutCtx); err == nil {
+		err = werr
+	}
+	if errors.Is(<-errc, http.ErrServerClosed) {
+		return err
+	}
+	return err
+}
+
+func isLoopback(a net.Addr) bool {
+	ap, err := netip.ParseAddrPort(a.String())
+	return err == nil && ap.Addr().Unmap().IsLoopback()
+}
+
+func main() {
+	cfg, err := ParseFlags(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sockplay:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "sockplay:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,146 @@
+package sessions
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"sockplay/sockets"
+)
+
+// Protocol is the name of the wire protocol, sent in every hello.
+const Protocol = "sockplay.v1"
+
+// Message is one entry of a session's log: what the page renders. Seq, Kind
+// and Time are common to all; Body holds the kind's own fields (one of the
+// *Body types below), which the wire format flattens into the same JSON
+// object. See web/PROTOCOL.md.
+type Message struct {
+	Seq  int64
+	Kind string
+	Time time.Time
+	Body any
+}
+
+// The message kinds.
+const (
+	KindHello    = "hello"
+	KindResult   = "result"
+	KindWaiting  = "waiting"
+	KindSocket   = "socket"
+	KindSnapshot = "snapshot"
+	KindBye      = "bye"
+)
+
+// HelloBody is the first message on every connection.
+type HelloBody struct {
+	Session  string     `json:"session"`
+	Protocol string     `json:"protocol"`
+	Resumed  bool       `json:"resumed"`
+	LastSeq  int64      `json:"last_seq"`
+	Encoding string     `json:"encoding"`
+	Policy   PolicyInfo `json:"policy"`
+	Limits   Limits     `json:"limits"`
+}
+
+// PolicyInfo tells the page what the address policy allows.
+type PolicyInfo struct {
+	Profile  string `json:"profile"`
+	Bind     string `json:"bind"`
+	Connect  string `json:"connect"`
+	Wildcard bool   `json:"wildcard"`
+}
+
+// Limits are the session's limits, as the page may want to show them.
+type Limits struct {
+	Sockets int `json:"sockets"`
+	Log     int `json:"log"`
+	Bufsize int `json:"bufsize"`
+	Data    int `json:"data"`
+}
+
+// ResultBody is the outcome of one request. Fields holds the op's result
+// fields (a struct with JSON tags), flattened beside the common ones.
+type ResultBody struct {
+	ID     json.RawMessage `json:"id"`
+	Op     string          `json:"op"`
+	OK     bool            `json:"ok"`
+	Sock   string          `json:"sock,omitempty"`
+	Error  *ErrorBody      `json:"error,omitempty"`
+	Fields any             `json:"-"`
+}
+
+// ErrorBody is a failed request's error, as in the protocol.
+type ErrorBody struct {
+	Type      string `json:"type"`
+	Errno     string `json:"errno,omitempty"`
+	Code      int    `json:"code,omitempty"`
+	Exception string `json:"exception,omitempty"`
+	Message   string `json:"message"`
+	Hint      string `json:"hint,omitempty"`
+}
+
+func errorBody(e *sockets.Error) *ErrorBody {
+	return &ErrorBody{Type: string(e.Kind), Errno: e.Errno, Code: e.Code, Exception: e.Exception, Message: e.Message, Hint: e.Hint}
+}
+
+// WaitingBody says a blocking request is waiting in the kernel.
+type WaitingBody struct {
+	ID   json.RawMessage `json:"id"`
+	Op   string          `json:"op"`
+	Sock string          `json:"sock"`
+}
+
+// SocketBody is a socket's state.
+type SocketBody struct {
+	Sock     string          `json:"sock"`
+	FD       int             `json:"fd"`
+	Family   sockets.Family  `json:"family"`
+	Type     sockets.Type    `json:"type"`
+	State    sockets.State   `json:"state"`
+	Laddr    Addr            `json:"laddr"`
+	Raddr    Addr            `json:"raddr"`
+	Timeout  json.RawMessage `json:"timeout"`
+	Options  map[string]int  `json:"options"`
+	ShutRD   bool            `json:"shut_rd"`
+	ShutWR   bool            `json:"shut_wr"`
+	Listener string          `json:"listener"`
+}
+
+// SnapshotBody replaces a replay the log can no longer give.
+type SnapshotBody struct {
+	Sockets  []SocketBody  `json:"sockets"`
+	Pending  []WaitingBody `json:"pending"`
+	Encoding string        `json:"encoding"`
+	FirstSeq int64         `json:"first_seq"`
+}
+
+// ByeBody says the session is ending.
+type ByeBody struct {
+	Reason string `json:"reason"`
+}
+
+// Addr is a socket address on the wire: Python's tuple as a JSON array, or
+// null.
+type Addr struct{ A *sockets.Addr }
+
+// MarshalJSON writes [host, port] (four elements for IPv6) or null.
+func (a Addr) MarshalJSON() ([]byte, error) {
+	if a.A == nil {
+		return []byte("null"), nil
+	}
+	if strings.Contains(a.A.Host, ":") {
+		return json.Marshal([]any{a.A.Host, a.A.Port, a.A.FlowInfo, a.A.ScopeID})
+	}
+	return json.Marshal([]any{a.A.Host, a.A.Port})
+}
+
+func addrOf(a sockets.Addr) Addr { return Addr{&a} }
+
+func timeoutJSON(d *time.Duration) json.RawMessage {
+	if d == nil {
+		return json.RawMessage("null")
+	}
+	b, _ := json.Marshal(d.Seconds())
+	return b
+}

@@ -1,0 +1,537 @@
+package sessions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"sockplay/sockets"
+)
+
+// Request is one request from a page, as decoded from its JSON. Fields that
+// can be absent or null keep their raw JSON so the two can be told apart.
+type Request struct {
+	ID       json.RawMessage `json:"id"`
+	Op       string          `json:"op"`
+	Sock     string          `json:"sock"`
+	Family   string          `json:"family"`
+	Type     string          `json:"type"`
+	Addr     json.RawMessage `json:"addr"`
+	Backlog  *int            `json:"backlog"`
+	Data     *Payload        `json:"data"`
+	Flags    []string        `json:"flags"`
+	Bufsize  *int            `json:"bufsize"`
+	Level    string          `json:"level"`
+	Option   string          `json:"option"`
+	Value    json.RawMessage `json:"value"`
+	Timeout  json.RawMessage `json:"timeout"`
+	Flag     *bool           `json:"flag"`
+	How      string          `json:"how"`
+	Target   json.RawMessage `json:"target"`
+	After    *int64          `json:"after"`
+	Encoding string          `json:"encoding"`
+}
+
+// Do hands a request from sub's connection to the session. Its outcome is
+// logged as a result message. A subscriber's first request also starts its
+// stream of messages: from the requested seq for resume, otherwise from its
+// hello.
+func (s *Session) Do(sub *Subscriber, req Request) {
+	s.post(func() {
+		s.activate(sub, req.Op == "resume")
+		s.handle(sub, req)
+	})
+}
+
+// Reject logs the failed result of a request that could not be decoded; id
+// and op are what could be read of it.
+func (s *Session) Reject(sub *Subscriber, id json.RawMessage, op string, e *sockets.Error) {
+	s.post(func() {
+		s.activate(sub, false)
+		s.result(Request{ID: id, Op: op}, "", nil, e)
+	})
+}
+
+// activate starts sub's stream of messages on its first request: a resume
+// replays what it asks for itself, anything else replays from the hello on.
+func (s *Session) activate(sub *Subscriber, resume bool) {
+	if sub.active || !s.subs[sub] {
+		return
+	}
+	sub.active = true
+	if !resume {
+		s.replay(sub, sub.from)
+	}
+}
+
+func (s *Session) result(req Request, sock string, fields any, e *sockets.Error) {
+	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields}
+	if len(b.ID) == 0 {
+		b.ID = json.RawMessage("null")
+	}
+	if e != nil {
+		b.Error, b.Fields = errorBody(e), nil
+	}
+	s.append(KindResult, b)
+}
+
+// blocking are the ops that may wait; they run on their own goroutine.
+var blocking = map[string]bool{
+	"accept": true, "connect": true, "send": true, "sendall": true, "sendto": true, "recv": true, "recvfrom": true,
+}
+
+func (s *Session) handle(sub *Subscriber, req Request) {
+	if e := checkID(req.ID); e != nil {
+		s.result(req, "", nil, e)
+		return
+	}
+	switch req.Op {
+	case "resume":
+		if req.After == nil {
+			s.result(req, "", nil, sockets.BadRequest("", "resume needs after (the last seq seen, 0 for all)"))
+			return
+		}
+		n, snap := s.replay(sub, *req.After)
+		s.result(req, "", struct {
+			Replayed int  `json:"replayed"`
+			Snapshot bool `json:"snapshot"`
+		}{n, snap}, nil)
+		return
+	case "socket":
+		s.opSocket(req)
+		return
+	case "cancel":
+		key := string(bytes.TrimSpace(req.Target))
+		p, ok := s.pending[key]
+		if !ok {
+			s.result(req, "", nil, sockets.BadRequest("", "no waiting request has id %s", orNull(req.Target)))
+			return
+		}
+		p.cancel()
+		s.result(req, "", struct {
+			Target json.RawMessage `json:"target"`
+		}{req.Target}, nil)
+		return
+	case "encoding":
+		if req.Encoding != UTF8 && req.Encoding != GBK {
+			s.result(req, "", nil, sockets.BadRequest("LookupError", "unknown encoding: %q (utf-8 or gbk)", req.Encoding))
+			return
+		}
+		s.encoding = req.Encoding
+		s.result(req, "", struct {
+			Encoding string `json:"encoding"`
+		}{s.encoding}, nil)
+		return
+	case "":
+		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
+		return
+	}
+	if !blocking[req.Op] && !inline[req.Op] {
+		s.result(req, "", nil, sockets.BadRequest("", "unknown op %q", req.Op))
+		return
+	}
+	e, ok := s.socks[req.Sock]
+	if !ok {
+		s.result(req, req.Sock, nil, sockets.BadRequest("", "no socket %q in this session", req.Sock))
+		return
+	}
+	if blocking[req.Op] {
+		s.start(req, e)
+		return
+	}
+	fields, err := s.inlineOp(req, e)
+	s.result(req, e.handle, fields, err)
+	s.refresh(e)
+}
+
+func orNull(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "null"
+	}
+	return string(raw)
+}
+
+func checkID(id json.RawMessage) *sockets.Error {
+	if len(id) == 0 || string(id) == "null" {
+		return sockets.BadRequest("", "id is required: an integer chosen by the client")
+	}
+	if _, err := strconv.ParseInt(string(bytes.TrimSpace(id)), 10, 64); err != nil {
+		return sockets.BadRequest("", "id must be an integer, not %s", id)
+	}
+	return nil
+}
+
+func (s *Session) openCount() int {
+	n := 0
+	for _, e := range s.socks {
+		if !e.closed {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Session) limitError() *sockets.Error {
+	return &sockets.Error{
+		Kind:    sockets.KindLimit,
+		Message: fmt.Sprintf("a session may have at most %d open sockets", s.cfg.MaxSockets),
+		Hint:    "Close sockets you no longer need.",
+	}
+}
+
+// add gives sock the next handle and logs its state.
+func (s *Session) add(sock *sockets.Socket, listener string) *entry {
+	s.next++
+	e := &entry{handle: "s" + strconv.Itoa(s.next), sock: sock, listener: listener}
+	s.socks[e.handle] = e
+	s.order = append(s.order, e.handle)
+	return e
+}
+
+func (s *Session) opSocket(req Request) {
+	fam, typ := sockets.Family(req.Family), sockets.Type(req.Type)
+	if fam == "" {
+		fam = sockets.AFInet
+	}
+	if typ == "" {
+		typ = sockets.SockStream
+	}
+	if s.openCount() >= s.cfg.MaxSockets {
+		s.result(req, "", nil, s.limitError())
+		return
+	}
+	sock, err := sockets.New(fam, typ, s.cfg.Policy)
+	if err != nil {
+		s.result(req, "", nil, err)
+		return
+	}
+	e := s.add(sock, "")
+	s.result(req, e.handle, struct {
+		FD     int            `json:"fd"`
+		Family sockets.Family `json:"family"`
+		Type   sockets.Type   `json:"type"`
+	}{sock.FD(), fam, typ}, nil)
+	s.refresh(e)
+}
+
+func (s *Session) socketBody(e *entry) SocketBody {
+	in := e.sock.Info()
+	if e.closed {
+		in.State = sockets.Closed
+	}
+	b := SocketBody{
+		Sock: e.handle, FD: in.FD, Family: in.Family, Type: in.Type, State: in.State,
+		Timeout: timeoutJSON(in.Timeout), Options: in.Options,
+		ShutRD: in.ShutRD, ShutWR: in.ShutWR, Listener: e.listener,
+	}
+	if in.Local != nil {
+		b.Laddr = addrOf(*in.Local)
+	}
+	if in.Peer != nil {
+		b.Raddr = addrOf(*in.Peer)
+	}
+	return b
+}
+
+// refresh logs a socket message if the socket's state changed since the last.
+func (s *Session) refresh(e *entry) {
+	b := s.socketBody(e)
+	j, _ := json.Marshal(b)
+	if bytes.Equal(j, e.last) {
+		return
+	}
+	e.last = j
+	s.append(KindSocket, b)
+}
+
+// start runs a blocking op on its own goroutine; its waiting notice and its
+// result come back through post.
+func (s *Session) start(req Request, e *entry) {
+	key := string(bytes.TrimSpace(req.ID))
+	if _, busy := s.pending[key]; busy {
+		s.result(req, e.handle, nil, sockets.BadRequest("", "request id %s is still waiting; use a new id", key))
+		return
+	}
+	run, err := s.prepare(req, e)
+	if err != nil {
+		s.result(req, e.handle, nil, err)
+		return
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel}
+	ctx = sockets.OnWait(ctx, func() {
+		s.post(func() {
+			if s.ending || s.pending[key] == nil {
+				return
+			}
+			s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle})
+			s.refresh(e)
+		})
+	})
+	s.ops.Add(1)
+	go func() {
+		defer s.ops.Done()
+		finish := run(ctx)
+		cancel()
+		s.post(func() {
+			delete(s.pending, key)
+			if s.ending {
+				return
+			}
+			finish()
+		})
+	}()
+}
+
+// prepare checks a blocking op's arguments on the session goroutine and
+// returns the call to make on the op's goroutine. That call returns the
+// closure that logs its outcome back on the session goroutine.
+func (s *Session) prepare(req Request, e *entry) (func(context.Context) func(), *sockets.Error) {
+	sock := e.sock
+	done := func(fields any, err *sockets.Error) func() {
+		return func() {
+			s.result(req, e.handle, fields, err)
+			s.refresh(e)
+		}
+	}
+	switch req.Op {
+	case "accept":
+		if s.openCount() >= s.cfg.MaxSockets {
+			return nil, s.limitError()
+		}
+		return func(ctx context.Context) func() {
+			conn, peer, err := sock.Accept(ctx)
+			if err != nil {
+				return done(nil, err)
+			}
+			return func() {
+				if s.openCount() >= s.cfg.MaxSockets {
+					conn.Close()
+					done(nil, s.limitError())()
+					return
+				}
+				c := s.add(conn, e.handle)
+				s.result(req, e.handle, struct {
+					Conn string `json:"conn"`
+					FD   int    `json:"fd"`
+					Addr Addr   `json:"addr"`
+				}{c.handle, conn.FD(), addrOf(peer)}, nil)
+				s.refresh(e)
+				s.refresh(c)
+			}
+		}, nil
+	case "connect":
+		addr, err := parseAddr(req.Addr)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) func() {
+			local, err := sock.Connect(ctx, addr)
+			if err != nil {
+				return done(nil, err)
+			}
+			peer, _ := sock.GetPeerName()
+			return done(struct {
+				Addr Addr `json:"addr"`
+				Peer Addr `json:"peer"`
+			}{addrOf(local), addrOf(peer)}, nil)
+		}, nil
+	case "send", "sendall", "sendto":
+		data, err := req.Data.Bytes(s.cfg.MaxData)
+		if err != nil {
+			return nil, err
+		}
+		var addr sockets.Addr
+		if req.Op == "sendto" {
+			if addr, err = parseAddr(req.Addr); err != nil {
+				return nil, err
+			}
+		}
+		return func(ctx context.Context) func() {
+			var n int
+			var err *sockets.Error
+			switch req.Op {
+			case "send":
+				n, err = sock.Send(ctx, data, req.Flags)
+			case "sendall":
+				n, err = sock.SendAll(ctx, data)
+			default:
+				var local sockets.Addr
+				n, local, err = sock.SendTo(ctx, data, addr)
+				if err == nil {
+					return done(struct {
+						N    int  `json:"n"`
+						Addr Addr `json:"addr"`
+					}{n, addrOf(local)}, nil)
+				}
+			}
+			return done(struct {
+				N int `json:"n"`
+			}{n}, err)
+		}, nil
+	default: // recv, recvfrom
+		if req.Bufsize == nil {
+			return nil, sockets.BadRequest("TypeError", "%s() missing required argument 'bufsize'", req.Op)
+		}
+		bufsize := *req.Bufsize
+		return func(ctx context.Context) func() {
+			var r sockets.Received
+			var err *sockets.Error
+			if req.Op == "recv" {
+				r, err = sock.Recv(ctx, bufsize, req.Flags)
+			} else {
+				r, err = sock.RecvFrom(ctx, bufsize, req.Flags)
+			}
+			if err != nil {
+				return done(nil, err)
+			}
+			return func() {
+				data := NewData(r.Data, s.encoding)
+				var fields any = struct {
+					Data      *Data `json:"data"`
+					Truncated bool  `json:"truncated"`
+					Size      int   `json:"size"`
+				}{data, r.Truncated, r.Size}
+				if req.Op == "recvfrom" {
+					var from Addr
+					if r.From != nil {
+						from = addrOf(*r.From)
+					}
+					fields = struct {
+						Data      *Data `json:"data"`
+						Addr      Addr  `json:"addr"`
+						Truncated bool  `json:"truncated"`
+						Size      int   `json:"size"`
+					}{data, from, r.Truncated, r.Size}
+				}
+				done(fields, nil)()
+			}
+		}, nil
+	}
+}
+
+var inline = map[string]bool{
+	"bind": true, "listen": true, "setsockopt": true, "getsockopt": true, "settimeout": true,
+	"setblocking": true, "shutdown": true, "close": true, "getsockname": true, "getpeername": true,
+}
+
+type addrField struct {
+	Addr Addr `json:"addr"`
+}
+
+type valueField struct {
+	Value int `json:"value"`
+}
+
+func (s *Session) inlineOp(req Request, e *entry) (any, *sockets.Error) {
+	sock := e.sock
+	switch req.Op {
+	case "bind":
+		addr, err := parseAddr(req.Addr)
+		if err != nil {
+			return nil, err
+		}
+		a, err := sock.Bind(addr)
+		return addrField{addrOf(a)}, err
+	case "listen":
+		backlog := sockets.DefaultBacklog
+		if req.Backlog != nil {
+			backlog = *req.Backlog
+		}
+		return struct {
+			Backlog int `json:"backlog"`
+		}{backlog}, sock.Listen(backlog)
+	case "setsockopt":
+		v, err := parseValue(req.Value)
+		if err != nil {
+			return nil, err
+		}
+		v, err = sock.SetOption(req.Level, req.Option, v)
+		return valueField{v}, err
+	case "getsockopt":
+		v, err := sock.GetOption(req.Level, req.Option)
+		return valueField{v}, err
+	case "settimeout", "setblocking":
+		var d *time.Duration
+		if req.Op == "setblocking" {
+			if req.Flag == nil {
+				return nil, sockets.BadRequest("TypeError", "setblocking() needs flag (true or false)")
+			}
+			if !*req.Flag {
+				d = new(time.Duration)
+			}
+		} else {
+			var err *sockets.Error
+			if d, err = parseTimeout(req.Timeout); err != nil {
+				return nil, err
+			}
+		}
+		return struct {
+			Timeout json.RawMessage `json:"timeout"`
+		}{timeoutJSON(d)}, sock.SetTimeout(d)
+	case "shutdown":
+		return nil, sock.Shutdown(req.How)
+	case "close":
+		sock.Close()
+		e.closed = true
+		return nil, nil
+	case "getsockname":
+		a, err := sock.GetSockName()
+		return addrField{addrOf(a)}, err
+	default: // getpeername
+		a, err := sock.GetPeerName()
+		return addrField{addrOf(a)}, err
+	}
+}
+
+func parseAddr(raw json.RawMessage) (sockets.Addr, *sockets.Error) {
+	bad := sockets.BadRequest("TypeError", "addr must be [host, port] (or [host, port, flowinfo, scope_id] for AF_INET6)")
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) < 2 || len(parts) > 4 {
+		return sockets.Addr{}, bad
+	}
+	var a sockets.Addr
+	if json.Unmarshal(parts[0], &a.Host) != nil || json.Unmarshal(parts[1], &a.Port) != nil {
+		return sockets.Addr{}, bad
+	}
+	if len(parts) > 2 && json.Unmarshal(parts[2], &a.FlowInfo) != nil {
+		return sockets.Addr{}, bad
+	}
+	if len(parts) > 3 && json.Unmarshal(parts[3], &a.ScopeID) != nil {
+		return sockets.Addr{}, bad
+	}
+	return a, nil
+}
+
+func parseValue(raw json.RawMessage) (int, *sockets.Error) {
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return int(boolInt(b)), nil
+	}
+	var n int32
+	if json.Unmarshal(raw, &n) == nil {
+		return int(n), nil
+	}
+	return 0, sockets.BadRequest("TypeError", "value must be an integer or a boolean")
+}
+
+func parseTimeout(raw json.RawMessage) (*time.Duration, *sockets.Error) {
+	if len(raw) == 0 {
+		return nil, sockets.BadRequest("TypeError", "settimeout() needs timeout: seconds, or null for blocking")
+	}
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) != nil {
+		return nil, sockets.BadRequest("TypeError", "timeout must be a number of seconds or null")
+	}
+	if f < 0 {
+		return nil, sockets.BadRequest("ValueError", "Timeout value out of range")
+	}
+	d := time.Duration(f * float64(time.Second))
+	return &d, nil
+}

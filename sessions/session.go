@@ -1,0 +1,271 @@
+// Package sessions holds a browser session: the sockets it owns, the
+// seq-numbered log of everything that happened to them, and the connections
+// (subscribers) watching it. One goroutine per session owns all of that;
+// connections and socket operations talk to it over a channel. The Manager
+// maps cookie ids to sessions and closes those left without a page.
+package sessions
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"sockplay/sockets"
+)
+
+// Session is one learner's set of sockets and its log.
+type Session struct {
+	ID  string
+	cfg Config
+
+	in   chan func() // closures run by the session goroutine
+	quit chan struct{}
+	ctx  context.Context // cancelled when the session closes; parent of every op
+	stop context.CancelFunc
+	ops  sync.WaitGroup // running socket operations
+
+	closeOnce sync.Once
+	exited    chan struct{}
+
+	attachMu   sync.Mutex // guards attached and detachedAt, read by the Manager
+	attached   int
+	detachedAt time.Time
+
+	// Owned by the session goroutine.
+	log      []Message // ring of the last cfg.LogSize messages
+	lastSeq  int64
+	subs     map[*Subscriber]bool
+	socks    map[string]*entry
+	order    []string // handles in creation order
+	next     int      // last handle number used
+	pending  map[string]*pending
+	encoding string
+	ending   bool // Close has begun: results are no longer logged
+}
+
+type entry struct {
+	handle   string
+	sock     *sockets.Socket
+	listener string
+	last     []byte // the last socket message body sent, to send only changes
+	closed   bool
+}
+
+type pending struct {
+	id     json.RawMessage
+	op     string
+	sock   string
+	cancel context.CancelFunc
+}
+
+func newSession(id string, cfg Config) *Session {
+	ctx, stop := context.WithCancel(context.Background())
+	s := &Session{
+		ID: id, cfg: cfg,
+		in: make(chan func()), quit: make(chan struct{}), exited: make(chan struct{}),
+		ctx: ctx, stop: stop,
+		detachedAt: cfg.Now(),
+		subs:       map[*Subscriber]bool{},
+		socks:      map[string]*entry{},
+		pending:    map[string]*pending{},
+		encoding:   UTF8,
+	}
+	s.append(KindHello, s.hello(false))
+	go s.loop()
+	return s
+}
+
+func (s *Session) loop() {
+	defer close(s.exited)
+	for {
+		select {
+		case f := <-s.in:
+			f()
+		case <-s.quit:
+			return
+		}
+	}
+}
+
+// post runs f on the session goroutine; it reports false if the session has
+// ended.
+func (s *Session) post(f func()) bool {
+	select {
+	case s.in <- f:
+		return true
+	case <-s.quit:
+		return false
+	}
+}
+
+// call runs f on the session goroutine and waits for it.
+func (s *Session) call(f func()) bool {
+	done := make(chan struct{})
+	if !s.post(func() { f(); close(done) }) {
+		return false
+	}
+	<-done
+	return true
+}
+
+// append logs a message, gives it the next seq and sends it to every active
+// subscriber.
+func (s *Session) append(kind string, body any) Message {
+	s.lastSeq++
+	m := Message{Seq: s.lastSeq, Kind: kind, Time: s.cfg.Now().UTC(), Body: body}
+	if len(s.log) < s.cfg.LogSize {
+		s.log = append(s.log, m)
+	} else {
+		s.log[(m.Seq-1)%int64(s.cfg.LogSize)] = m
+	}
+	for sub := range s.subs {
+		if sub.active && !sub.push(m, false) {
+			s.drop(sub)
+		}
+	}
+	return m
+}
+
+// firstSeq is the oldest seq the log still holds.
+func (s *Session) firstSeq() int64 { return s.lastSeq - int64(len(s.log)) + 1 }
+
+// replay queues for sub every logged message after seq after, or a snapshot
+// if the log no longer reaches back that far. It reports how many messages
+// were replayed and whether a snapshot was sent.
+func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
+	if after < 0 {
+		after = 0
+	}
+	if after+1 < s.firstSeq() {
+		m := Message{Seq: s.lastSeq, Kind: KindSnapshot, Time: s.cfg.Now().UTC(), Body: s.snapshot()}
+		sub.push(m, true)
+		sub.limit = s.cfg.QueueSize + 1
+		return 0, true
+	}
+	n := 0
+	for seq := after + 1; seq <= s.lastSeq; seq++ {
+		sub.push(s.log[(seq-1)%int64(s.cfg.LogSize)], true)
+		n++
+	}
+	sub.limit = s.cfg.QueueSize + n
+	return n, false
+}
+
+func (s *Session) snapshot() SnapshotBody {
+	b := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Encoding: s.encoding, FirstSeq: s.firstSeq()}
+	for _, h := range s.order {
+		b.Sockets = append(b.Sockets, s.socketBody(s.socks[h]))
+	}
+	for _, p := range s.pending {
+		b.Pending = append(b.Pending, WaitingBody{ID: p.id, Op: p.op, Sock: p.sock})
+	}
+	return b
+}
+
+func (s *Session) hello(resumed bool) HelloBody {
+	p := s.cfg.Policy
+	return HelloBody{
+		Session: s.ID, Protocol: Protocol, Resumed: resumed, LastSeq: s.lastSeq + boolInt(!resumed),
+		Encoding: s.encoding,
+		Policy: PolicyInfo{
+			Profile:  "local",
+			Bind:     "loopback addresses (127.0.0.0/8, ::1), 127.255.255.255" + map[bool]string{true: " and the wildcard", false: ""}[p.Wildcard] + "; ports 0 or 1024-65535",
+			Connect:  "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255",
+			Wildcard: p.Wildcard,
+		},
+		Limits: Limits{Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData},
+	}
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Attach adds a connection to the session. It returns the subscriber and the
+// hello to send first. The subscriber receives nothing more until its first
+// request (see Do). It returns nil if the session has ended.
+func (s *Session) Attach() (*Subscriber, *Message) {
+	var sub *Subscriber
+	var hello Message
+	ok := s.call(func() {
+		sub = newSubscriber(s.cfg.QueueSize)
+		if s.lastSeq == 1 && len(s.subs) == 0 && s.next == 0 {
+			// A brand-new session: its first connection gets the logged hello.
+			hello = s.log[0]
+		} else {
+			hello = Message{Seq: s.lastSeq, Kind: KindHello, Time: s.cfg.Now().UTC(), Body: s.hello(true)}
+		}
+		sub.from = s.lastSeq
+		s.subs[sub] = true
+		s.attachMu.Lock()
+		s.attached++
+		s.attachMu.Unlock()
+	})
+	if !ok {
+		return nil, nil
+	}
+	return sub, &hello
+}
+
+// Detach removes a connection. Once no connection is left the grace period
+// starts.
+func (s *Session) Detach(sub *Subscriber) {
+	s.post(func() { s.drop(sub) })
+}
+
+func (s *Session) drop(sub *Subscriber) {
+	if _, ok := s.subs[sub]; !ok {
+		return
+	}
+	delete(s.subs, sub)
+	sub.close("detached")
+	s.attachMu.Lock()
+	s.attached--
+	if s.attached == 0 {
+		s.detachedAt = s.cfg.Now()
+	}
+	s.attachMu.Unlock()
+}
+
+func (s *Session) detachedSince() (time.Time, bool) {
+	s.attachMu.Lock()
+	defer s.attachMu.Unlock()
+	return s.detachedAt, s.attached == 0
+}
+
+// Done is closed when the session has ended.
+func (s *Session) Done() <-chan struct{} { return s.quit }
+
+// Close ends the session: waiting calls end, every socket is closed, and each
+// attached connection gets a bye, then its Done. It waits until all of that
+// is finished.
+func (s *Session) Close(reason string) {
+	s.closeOnce.Do(func() {
+		s.call(func() {
+			s.ending = true
+			s.stop()
+			for _, h := range s.order {
+				if e := s.socks[h]; !e.closed {
+					e.sock.Close()
+					e.closed = true
+				}
+			}
+			s.append(KindBye, ByeBody{Reason: reason})
+			for sub := range s.subs {
+				if !sub.active {
+					sub.active = true
+					s.replay(sub, sub.from)
+				}
+				sub.close(reason)
+			}
+		})
+		// Let the operations finish (what they post is no longer logged).
+		s.ops.Wait()
+		close(s.quit)
+		<-s.exited
+	})
+}

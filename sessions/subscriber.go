@@ -1,0 +1,92 @@
+package sessions
+
+import "sync"
+
+// Subscriber is one connection's view of a session: a bounded queue of
+// messages that the session fills without ever waiting, and the connection's
+// writer drains. A subscriber whose queue overflows is dropped: Done is closed
+// and the connection should close; the page reconnects and resumes.
+type Subscriber struct {
+	mu     sync.Mutex
+	queue  []Message
+	limit  int
+	closed bool
+	reason string
+	ready  chan struct{} // has a value while the queue is not empty
+	done   chan struct{}
+
+	// Owned by the session goroutine.
+	active bool  // receiving live messages (after its first request)
+	from   int64 // the hello's last_seq: where an implicit resume starts
+}
+
+func newSubscriber(limit int) *Subscriber {
+	return &Subscriber{limit: limit, ready: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// Ready has a value when messages are waiting to be taken.
+func (s *Subscriber) Ready() <-chan struct{} { return s.ready }
+
+// Done is closed when the subscriber was dropped or the session ended; take
+// what is left, then close the connection.
+func (s *Subscriber) Done() <-chan struct{} { return s.done }
+
+// Reason says why Done was closed.
+func (s *Subscriber) Reason() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason
+}
+
+// Take removes and returns up to max queued messages, oldest first.
+func (s *Subscriber) Take(max int) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(max, len(s.queue))
+	out := make([]Message, n)
+	copy(out, s.queue)
+	s.queue = s.queue[n:]
+	if len(s.queue) == 0 {
+		s.queue = nil
+	} else {
+		s.signal()
+	}
+	return out
+}
+
+// push queues m; a replay may go past the limit by its own length. It
+// reports false if the queue was full and the subscriber is now dropped.
+func (s *Subscriber) push(m Message, replay bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	if !replay && len(s.queue) >= s.limit {
+		s.closeLocked("too slow: the page did not keep up with its messages")
+		return false
+	}
+	s.queue = append(s.queue, m)
+	s.signal()
+	return true
+}
+
+func (s *Subscriber) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Subscriber) close(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeLocked(reason)
+}
+
+func (s *Subscriber) closeLocked(reason string) {
+	if !s.closed {
+		s.closed, s.reason = true, reason
+		close(s.done)
+	}
+}

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"sockplay/static"
+	"sockplay/templates"
+)
+
+func (s *Server) page(title string) templates.Page {
+	return templates.Page{Title: title, Asset: func(name string) string { return "/static/" + s.version + "/" + name }}
+}
+
+func render(c echo.Context, comp templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return comp.Render(c.Request().Context(), c.Response())
+}
+
+func (s *Server) index(c echo.Context) error {
+	return render(c, templates.Index(s.page("Learn sockets on real sockets")))
+}
+
+func (s *Server) workbench(c echo.Context) error {
+	return render(c, templates.Workbench(s.page("Workbench"), "/ws"))
+}
+
+func (s *Server) protocol(c echo.Context) error {
+	return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", protocolDoc)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "sessions": s.manager.Len()})
+}
+
+// static serves the embedded files. A URL with the current version is cached
+// for a year; an old version is still served, but not cached.
+func (s *Server) static(c echo.Context) error {
+	name := c.Param("*")
+	if name == "" || strings.Contains(name, "..") {
+		return echo.ErrNotFound
+	}
+	b, err := static.FS.ReadFile(name)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	if c.Param("version") == s.version {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+	}
+	return c.Blob(http.StatusOK, contentType(name), b)
+}
+
+func contentType(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".js"):
+		return "text/javascript; charset=utf-8"
+	case strings.HasSuffix(name, ".css"):
+		return "text/css; charset=utf-8"
+	case strings.HasSuffix(name, ".svg"):
+		return "image/svg+xml"
+	}
+	return http.DetectContentType(nil)
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"sockplay/sessions"
+	"sockplay/sockets"
+)
+
+// This file is the one place where the session's messages become protocol
+// JSON and protocol JSON becomes requests (see PROTOCOL.md).
+
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// encodeMessage writes m as one JSON object: seq, kind and time, then the
+// fields of its body flattened beside them.
+func encodeMessage(m sessions.Message) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"seq":%d,"kind":%q,"time":%q`, m.Seq, m.Kind, m.Time.Format(timeFormat))
+	parts := []any{m.Body}
+	if r, ok := m.Body.(sessions.ResultBody); ok && r.Fields != nil {
+		parts = append(parts, r.Fields)
+	}
+	for _, p := range parts {
+		j, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(j) > 2 && j[0] == '{' {
+			b.WriteByte(',')
+			b.Write(j[1 : len(j)-1])
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// encodeFrame writes one message as an object, several as an array.
+func encodeFrame(ms []sessions.Message) ([]byte, error) {
+	if len(ms) == 1 {
+		return encodeMessage(ms[0])
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, m := range ms {
+		j, err := encodeMessage(m)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(j)
+	}
+	b.WriteByte(']')
+	return b.Bytes(), nil
+}
+
+// decodeRequest parses one request frame. On failure it still returns what
+// could be read of the id and op, so the error result can name them.
+func decodeRequest(frame []byte) (sessions.Request, *sockets.Error) {
+	var req sessions.Request
+	err := json.Unmarshal(frame, &req)
+	if err == nil {
+		return req, nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return req, sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", typeErr.Field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+	}
+	// Not an object at all: read what we can.
+	var head struct {
+		ID json.RawMessage `json:"id"`
+		Op string          `json:"op"`
+	}
+	if json.Unmarshal(frame, &head) == nil {
+		req.ID, req.Op = head.ID, head.Op
+	}
+	return req, sockets.BadRequest("", "malformed request: %v; a request is a JSON object such as {\"id\":1,\"op\":\"socket\",\"type\":\"SOCK_DGRAM\"}", err)
+}
+
+func jsonType(goKind string) string {
+	switch goKind {
+	case "int", "int32", "int64", "uint32", "float64":
+		return "number"
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice":
+		return "array"
+	}
+	return "object"
+}

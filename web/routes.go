@@ -1,0 +1,13 @@
+package web
+
+import "github.com/labstack/echo/v4"
+
+// routes lists every route the server answers.
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/", s.index)
+	e.GET("/workbench", s.workbench)
+	e.GET("/ws", s.serveWS)
+	e.GET("/protocol", s.protocol)
+	e.GET("/healthz", s.healthz)
+	e.GET("/static/:version/*", s.static)
+}

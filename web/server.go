@@ -1,0 +1,70 @@
+// Package web is sockplay's HTTP side: the Echo routes, the pages, the static
+// files and the WebSocket protocol that bridges a page to its session.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"io/fs"
+	"net/http"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"sockplay/sessions"
+	"sockplay/static"
+)
+
+//go:embed PROTOCOL.md
+var protocolDoc []byte
+
+// Server serves sockplay over HTTP. It is an http.Handler.
+type Server struct {
+	echo    *echo.Echo
+	manager *sessions.Manager
+	version string         // hash of the static files, part of their URLs
+	conns   sync.WaitGroup // WebSocket connections being served
+}
+
+// New returns a Server whose WebSocket sessions come from m.
+func New(m *sessions.Manager) *Server {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{echo: e, manager: m, version: staticVersion()}
+	s.routes(e)
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Wait returns once every WebSocket connection has ended (after the Manager
+// closed its sessions) or ctx is done.
+func (s *Server) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// staticVersion hashes every embedded static file, so their URLs change when
+// they do and can be cached for good.
+func staticVersion() string {
+	h := sha256.New()
+	fs.WalkDir(static.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static.FS, path)
+		h.Write([]byte(path))
+		h.Write(b)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
