@@ -14,3 +14,10 @@ type Page struct {
 	// "/static/<hash>/js/workbench.js". It must not be nil.
 	Asset func(name string) string
 }
+
+// udpExample is the Python the home page shows: what the workbench writes
+// down for a learner's first UDP receiver.
+const udpExample = `import socket
+s1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s1.bind(('127.0.0.1', 9000))
+data, addr = s1.recvfrom(1024)`

@@ -60,9 +60,9 @@ type client struct {
 	msgs   chan msg
 	nextID int
 
-	mu      sync.Mutex
-	lastSeq int
-	hello   msg
+	mu        sync.Mutex
+	lastSeq   int
+	hello     msg
 	closeCode int
 }
 
