@@ -110,8 +110,8 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	if werr := srv.Wait(shutCtx); err == nil {
 		err = werr
 	}
-	if errors.Is(<-errc, http.ErrServerClosed) {
-		return err
+	if serr := <-errc; err == nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = serr
 	}
 	return err
 }

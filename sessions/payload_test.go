@@ -1,0 +1,84 @@
+package sessions
+
+import (
+	"reflect"
+	"testing"
+
+	"sockplay/sockets"
+)
+
+func TestNewData(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      []byte
+		enc     string
+		text    string
+		invalid []Invalid
+	}{
+		{"ascii", []byte("hello"), UTF8, "hello", nil},
+		{"utf8 whole", []byte("你好"), UTF8, "你好", nil},
+		{"utf8 cut at end", []byte("你好")[:4], UTF8, `你\xe5`, []Invalid{{Offset: 3, Size: 1, Cut: "end"}}},
+		{"utf8 cut two bytes", []byte("你好")[:5], UTF8, `你\xe5\xa5`, []Invalid{{Offset: 3, Size: 2, Cut: "end"}}},
+		{"utf8 cut at start", []byte("你好")[1:], UTF8, `\xbd\xa0好`, []Invalid{{Offset: 0, Size: 2, Cut: "start"}}},
+		{"utf8 invalid middle", []byte{'a', 0xff, 0xfe, 'b'}, UTF8, `a\xff\xfeb`, []Invalid{{Offset: 1, Size: 2}}},
+		{"gbk whole", []byte{0xc4, 0xe3, 0xba, 0xc3}, GBK, "你好", nil},
+		{"gbk cut", []byte{0xc4, 0xe3, 0xba}, GBK, `你\xba`, []Invalid{{Offset: 2, Size: 1, Cut: "end"}}},
+		{"gbk bytes read as utf8", []byte{0xc4, 0xe3, 0xba, 0xc3}, UTF8, `\xc4\xe3\xba\xc3`, []Invalid{{Offset: 0, Size: 3}, {Offset: 3, Size: 1, Cut: "end"}}},
+		{"gbk bad trail", []byte{0x81, 0x20, 'x'}, GBK, `\x81 x`, []Invalid{{Offset: 0, Size: 1}}},
+		{"empty", nil, UTF8, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewData(tt.in, tt.enc)
+			if d.Text != tt.text {
+				t.Errorf("text %q, want %q", d.Text, tt.text)
+			}
+			if !reflect.DeepEqual(d.Invalid, tt.invalid) {
+				t.Errorf("invalid %+v, want %+v", d.Invalid, tt.invalid)
+			}
+			if d.Size != len(tt.in) {
+				t.Errorf("size %d, want %d", d.Size, len(tt.in))
+			}
+		})
+	}
+}
+
+func TestPayloadBytes(t *testing.T) {
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name string
+		p    *Payload
+		want string
+		kind sockets.Kind
+	}{
+		{"utf8 text", &Payload{Text: str("你好")}, "\xe4\xbd\xa0\xe5\xa5\xbd", ""},
+		{"gbk text", &Payload{Text: str("你好"), Encoding: GBK}, "\xc4\xe3\xba\xc3", ""},
+		{"hex with spaces", &Payload{Hex: str("68 65 6c 6c 6f")}, "hello", ""},
+		{"base64", &Payload{Base64: str("aGVsbG8=")}, "hello", ""},
+		{"empty text", &Payload{Text: str("")}, "", ""},
+		{"missing", nil, "", sockets.KindBadRequest},
+		{"two kinds", &Payload{Text: str("a"), Hex: str("61")}, "", sockets.KindBadRequest},
+		{"bad hex", &Payload{Hex: str("6g")}, "", sockets.KindBadRequest},
+		{"odd hex", &Payload{Hex: str("616")}, "", sockets.KindBadRequest},
+		{"unknown encoding", &Payload{Text: str("a"), Encoding: "latin-9"}, "", sockets.KindBadRequest},
+		{"not in gbk", &Payload{Text: str("😀"), Encoding: GBK}, "", sockets.KindBadRequest},
+		{"too big", &Payload{Text: str("0123456789a")}, "", sockets.KindLimit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, e := tt.p.Bytes(10)
+			if tt.kind != "" {
+				if e == nil || e.Kind != tt.kind {
+					t.Fatalf("error %v, want kind %s", e, tt.kind)
+				}
+				return
+			}
+			if e != nil {
+				t.Fatal(e)
+			}
+			if string(b) != tt.want {
+				t.Errorf("got %x, want %x", b, tt.want)
+			}
+		})
+	}
+}

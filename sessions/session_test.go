@@ -1,0 +1,151 @@
+package sessions
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func req(id int, op string) Request {
+	return Request{ID: json.RawMessage([]byte(jsonInt(id))), Op: op}
+}
+
+func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// take waits for n messages on sub.
+func take(t *testing.T, sub *Subscriber, n int) []Message {
+	t.Helper()
+	var out []Message
+	deadline := time.After(5 * time.Second)
+	for len(out) < n {
+		select {
+		case <-sub.Ready():
+			out = append(out, sub.Take(n-len(out))...)
+		case <-deadline:
+			t.Fatalf("got %d messages, want %d", len(out), n)
+		}
+	}
+	return out
+}
+
+func TestReapAfterGrace(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1000, 0)}
+	m := NewManager(Config{Grace: 10 * time.Minute, Now: clock.Now})
+	defer m.Close()
+	attached, idle := m.Create(), m.Create()
+	sub, _ := attached.Attach()
+
+	clock.Add(9 * time.Minute)
+	m.Reap(clock.Now())
+	if m.Get(idle.ID) == nil {
+		t.Fatal("idle session reaped before its grace period")
+	}
+	clock.Add(time.Minute)
+	m.Reap(clock.Now())
+	if m.Get(idle.ID) != nil {
+		t.Fatal("idle session still there after its grace period")
+	}
+	select {
+	case <-idle.Done():
+	default:
+		t.Error("reaped session not closed")
+	}
+	if m.Get(attached.ID) == nil {
+		t.Fatal("session with a page attached was reaped")
+	}
+
+	// Detaching starts the attached session's own grace period.
+	attached.Detach(sub)
+	<-sub.Done()
+	clock.Add(9 * time.Minute)
+	m.Reap(clock.Now())
+	if m.Get(attached.ID) == nil {
+		t.Fatal("session reaped 9 minutes after its page left")
+	}
+	clock.Add(time.Minute)
+	m.Reap(clock.Now())
+	if m.Get(attached.ID) != nil {
+		t.Fatal("session kept 10 minutes after its page left")
+	}
+}
+
+func TestSlowSubscriberIsDropped(t *testing.T) {
+	m := NewManager(Config{QueueSize: 4})
+	defer m.Close()
+	s := m.Create()
+	slow, _ := s.Attach()
+	fast, _ := s.Attach()
+	s.Do(slow, req(1, "encoding"))
+	s.Do(fast, req(2, "encoding"))
+	// Each unknown op logs one result; the slow page never takes its queue.
+	for i := 0; i < 10; i++ {
+		s.Do(fast, req(10+i, "nope"))
+		take(t, fast, 1)
+	}
+	select {
+	case <-slow.Done():
+		if got := slow.Reason(); got == "" {
+			t.Error("dropped without a reason")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("slow subscriber not dropped")
+	}
+	select {
+	case <-fast.Done():
+		t.Fatal("subscriber that keeps up was dropped")
+	default:
+	}
+}
+
+func TestLogRingAndSnapshot(t *testing.T) {
+	m := NewManager(Config{LogSize: 5})
+	defer m.Close()
+	s := m.Create()
+	sub, hello := s.Attach()
+	if hello.Seq != 1 || hello.Kind != KindHello {
+		t.Fatalf("hello %+v, want seq 1", hello)
+	}
+	s.Do(sub, Request{ID: json.RawMessage("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	for i := 2; i < 6; i++ {
+		s.Do(sub, req(i, "nope"))
+	}
+	got := take(t, sub, 6) // socket result, socket state, 4 results
+	if got[len(got)-1].Seq != 7 {
+		t.Fatalf("last seq %d, want 7", got[len(got)-1].Seq)
+	}
+	late, hello2 := s.Attach()
+	if hello2.Seq != 7 || !hello2.Body.(HelloBody).Resumed {
+		t.Fatalf("second hello %+v, want seq 7 resumed", hello2)
+	}
+	s.Do(late, Request{ID: json.RawMessage("9"), Op: "resume", After: new(int64)})
+	ms := take(t, late, 2)
+	if ms[0].Kind != KindSnapshot || ms[0].Seq != 7 {
+		t.Fatalf("got %s seq %d, want snapshot seq 7", ms[0].Kind, ms[0].Seq)
+	}
+	snap := ms[0].Body.(SnapshotBody)
+	if len(snap.Sockets) != 1 || snap.Sockets[0].Sock != "s1" || snap.FirstSeq != 3 {
+		t.Errorf("snapshot %+v, want socket s1 and first_seq 3", snap)
+	}
+	if r := ms[1].Body.(ResultBody); ms[1].Seq != 8 || r.Op != "resume" || !r.OK {
+		t.Errorf("after snapshot got %+v, want resume result seq 8", ms[1])
+	}
+}
