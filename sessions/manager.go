@@ -17,6 +17,7 @@ type Config struct {
 	QueueSize  int              // messages queued per connection before it is dropped (default 4,096)
 	MaxData    int              // bytes in one request's data (default 1 MiB)
 	Grace      time.Duration    // how long a session with no page attached lives on (default 10m)
+	StatEvery  time.Duration    // how often kernel state is polled for stat messages (0: never)
 	Now        func() time.Time // the clock (default time.Now)
 }
 

@@ -351,26 +351,23 @@ func (s *Session) prepare(req Request, e *entry) (func(context.Context) func(), 
 			}
 		}
 		return func(ctx context.Context) func() {
-			var n int
+			var f sendFields
 			var err *sockets.Error
+			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
+				f.Stream = &[2]int64{r.Start, r.End}
+			})
 			switch req.Op {
 			case "send":
-				n, err = sock.Send(ctx, data, req.Flags)
+				f.N, err = sock.Send(ctx, data, req.Flags)
 			case "sendall":
-				n, err = sock.SendAll(ctx, data)
+				f.N, err = sock.SendAll(ctx, data)
 			default:
 				var local sockets.Addr
-				n, local, err = sock.SendTo(ctx, data, addr)
-				if err == nil {
-					return done(struct {
-						N    int  `json:"n"`
-						Addr Addr `json:"addr"`
-					}{n, addrOf(local)}, nil)
-				}
+				f.N, local, err = sock.SendTo(ctx, data, addr)
+				a := addrOf(local)
+				f.Addr = &a
 			}
-			return done(struct {
-				N int `json:"n"`
-			}{n}, err)
+			return done(f, err)
 		}, nil
 	default: // recv, recvfrom
 		if req.Bufsize == nil {
@@ -389,25 +386,20 @@ func (s *Session) prepare(req Request, e *entry) (func(context.Context) func(), 
 				return done(nil, err)
 			}
 			return func() {
-				data := NewData(r.Data, s.encoding)
-				var fields any = struct {
-					Data      *Data `json:"data"`
-					Truncated bool  `json:"truncated"`
-					Size      int   `json:"size"`
-				}{data, r.Truncated, r.Size}
+				f := recvFields{Data: NewData(r.Data, s.encoding), Truncated: r.Truncated, Size: r.Size}
+				if sock.Type() == sockets.SockStream {
+					f.Stream = &r.Stream
+					f.Sends = s.sendRefs(r.Sends)
+				}
 				if req.Op == "recvfrom" {
 					var from Addr
 					if r.From != nil {
 						from = addrOf(*r.From)
 					}
-					fields = struct {
-						Data      *Data `json:"data"`
-						Addr      Addr  `json:"addr"`
-						Truncated bool  `json:"truncated"`
-						Size      int   `json:"size"`
-					}{data, from, r.Truncated, r.Size}
+					done(recvfromFields{from, f}, nil)()
+					return
 				}
-				done(fields, nil)()
+				done(f, nil)()
 			}
 		}, nil
 	}
@@ -416,6 +408,7 @@ func (s *Session) prepare(req Request, e *entry) (func(context.Context) func(), 
 var inline = map[string]bool{
 	"bind": true, "listen": true, "setsockopt": true, "getsockopt": true, "settimeout": true,
 	"setblocking": true, "shutdown": true, "close": true, "getsockname": true, "getpeername": true,
+	"stat": true,
 }
 
 type addrField struct {
@@ -481,6 +474,9 @@ func (s *Session) inlineOp(req Request, e *entry) (any, *sockets.Error) {
 	case "getsockname":
 		a, err := sock.GetSockName()
 		return addrField{addrOf(a)}, err
+	case "stat":
+		b, err := s.stat(e)
+		return b, err
 	default: // getpeername
 		a, err := sock.GetPeerName()
 		return addrField{addrOf(a)}, err
@@ -534,4 +530,53 @@ func parseTimeout(raw json.RawMessage) (*time.Duration, *sockets.Error) {
 	}
 	d := time.Duration(f * float64(time.Second))
 	return &d, nil
+}
+
+// sendTag marks a send call with the session and request that made it, so a
+// receive in any session can name it.
+type sendTag struct {
+	session string
+	id      json.RawMessage
+}
+
+type sendFields struct {
+	N      int       `json:"n"`
+	Addr   *Addr     `json:"addr,omitempty"`
+	Stream *[2]int64 `json:"stream,omitempty"`
+}
+
+type recvFields struct {
+	Data      *Data     `json:"data"`
+	Truncated bool      `json:"truncated"`
+	Size      int       `json:"size"`
+	Stream    *[2]int64 `json:"stream,omitempty"`
+	Sends     []SendRef `json:"sends,omitempty"`
+}
+
+type recvfromFields struct {
+	Addr Addr `json:"addr"`
+	recvFields
+}
+
+// SendRef names a send call whose bytes a receive holds: its request id if it
+// was made in this session (else null), its index on the sending socket and
+// its byte range in the sender's stream.
+type SendRef struct {
+	ID    json.RawMessage `json:"id"`
+	Index int             `json:"index"`
+	Range [2]int64        `json:"range"`
+}
+
+func (s *Session) sendRefs(rs []sockets.SendRecord) []SendRef {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]SendRef, len(rs))
+	for i, r := range rs {
+		out[i] = SendRef{ID: json.RawMessage("null"), Index: r.Index, Range: [2]int64{r.Start, r.End}}
+		if t, ok := r.Tag.(sendTag); ok && t.session == s.ID {
+			out[i].ID = t.id
+		}
+	}
+	return out
 }

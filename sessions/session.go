@@ -49,6 +49,7 @@ type entry struct {
 	sock     *sockets.Socket
 	listener string
 	last     []byte // the last socket message body sent, to send only changes
+	lastStat []byte // the last stat message body sent
 	closed   bool
 }
 
@@ -78,10 +79,18 @@ func newSession(id string, cfg Config) *Session {
 
 func (s *Session) loop() {
 	defer close(s.exited)
+	var tick <-chan time.Time
+	if s.cfg.StatEvery > 0 {
+		t := time.NewTicker(s.cfg.StatEvery)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case f := <-s.in:
 			f()
+		case <-tick:
+			s.pollStats()
 		case <-s.quit:
 			return
 		}

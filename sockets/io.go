@@ -41,6 +41,11 @@ type Received struct {
 	From      *Addr // sender of a datagram; nil on a connected stream
 	Truncated bool  // the datagram was longer than bufsize; its tail is gone
 	Size      int   // the datagram's real size (len(Data) for a stream)
+
+	// On a stream socket: the bytes' place in the incoming stream, and the
+	// send calls of the sockplay socket at the other end that they hold.
+	Stream [2]int64
+	Sends  []SendRecord
 }
 
 // Recv is Python's recv(bufsize, flags): it waits for data and returns at most
@@ -96,6 +101,9 @@ func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []st
 	}
 	if e := wrapErr(op, err); e != nil {
 		return Received{}, e
+	}
+	if s.typ == SockStream {
+		r.Stream, r.Sends = s.recordRecv(len(r.Data), fl&unix.MSG_PEEK != 0)
 	}
 	return r, nil
 }
@@ -162,8 +170,12 @@ func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Socka
 			}
 		}
 	}
-	if e := s.wait(ctx, writing, unix.EAGAIN, attempt); e != nil {
-		return sent, e
+	e := s.wait(ctx, writing, unix.EAGAIN, attempt)
+	if e == nil {
+		e = wrapErr(op, err)
 	}
-	return sent, wrapErr(op, err)
+	if s.typ == SockStream && (e == nil || sent > 0) {
+		s.recordSend(ctx, sent)
+	}
+	return sent, e
 }

@@ -54,6 +54,8 @@ type Socket struct {
 	shutRD     bool
 	shutWR     bool
 	closed     bool
+
+	stream stream // byte offsets and send records (stream sockets)
 }
 
 // New creates a socket of family and type that obeys policy.
@@ -217,6 +219,7 @@ func (s *Socket) Close() {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.unregister()
 	s.file.Close()
 }
 

@@ -78,6 +78,7 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, *Error) {
 		unix.Close(nfd)
 		return nil, Addr{}, wrapErr("accept", werr)
 	}
+	c.register()
 	return c, *fromSockaddr(sa), nil
 }
 
@@ -135,6 +136,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) (Addr, *Error) {
 	if e != nil {
 		return Addr{}, e
 	}
+	s.register()
 	return s.GetSockName()
 }
 

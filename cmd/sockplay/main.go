@@ -82,7 +82,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		return err
 	}
 	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
-	manager := sessions.NewManager(sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets})
+	manager := sessions.NewManager(sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery})
 	srv := web.New(manager)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 
@@ -115,6 +115,9 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	}
 	return err
 }
+
+// statEvery is how often sessions read kernel state for live stat messages.
+const statEvery = 250 * time.Millisecond
 
 func isLoopback(a net.Addr) bool {
 	ap, err := netip.ParseAddrPort(a.String())

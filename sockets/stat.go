@@ -1,0 +1,101 @@
+package sockets
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// Stat is a socket's kernel state: its queues and, for TCP, TCP_INFO.
+type Stat struct {
+	State string // TCP's state name (LISTEN, ESTABLISHED, CLOSE_WAIT, …); UNCONN or ESTABLISHED for UDP
+	InQ   int    // bytes waiting to be read (SIOCINQ)
+	OutQ  int    // bytes not yet acknowledged by the peer, or not yet sent (SIOCOUTQ)
+	TCP   *TCPStat
+}
+
+// TCPStat holds the TCP_INFO counters sockplay shows.
+type TCPStat struct {
+	DataSegsOut   uint32 // segments sent carrying data
+	DataSegsIn    uint32 // segments received carrying data
+	SegsOut       uint32 // all segments sent, ACKs included
+	SegsIn        uint32 // all segments received
+	RTT           uint32 // smoothed round-trip time (µs)
+	SndMSS        uint32 // maximum segment size for sending (bytes)
+	BytesAcked    uint64
+	BytesReceived uint64
+	TotalRetrans  uint32
+}
+
+// tcpStates are the kernel's names, indexed by tcpi_state.
+var tcpStates = []string{
+	1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT",
+	7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING",
+}
+
+// Stat reads the socket's state from the kernel.
+func (s *Socket) Stat() (Stat, *Error) {
+	if e := s.checkOpen(); e != nil {
+		return Stat{}, e
+	}
+	s.mu.Lock()
+	listening := s.listening
+	s.mu.Unlock()
+	var st Stat
+	e := s.control("stat", func(fd int) error {
+		var err error
+		// A listening socket has no byte queues: SIOCINQ/SIOCOUTQ say EINVAL.
+		if !listening {
+			if st.InQ, err = unix.IoctlGetInt(fd, unix.SIOCINQ); err != nil {
+				return err
+			}
+			if st.OutQ, err = unix.IoctlGetInt(fd, unix.SIOCOUTQ); err != nil {
+				return err
+			}
+		}
+		if s.typ == SockDgram {
+			st.State = "UNCONN"
+			if _, err := unix.Getpeername(fd); err == nil {
+				st.State = "ESTABLISHED"
+			}
+			return nil
+		}
+		ti, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			return err
+		}
+		if int(ti.State) < len(tcpStates) {
+			st.State = tcpStates[ti.State]
+		}
+		st.TCP = &TCPStat{
+			DataSegsOut: ti.Data_segs_out, DataSegsIn: ti.Data_segs_in,
+			SegsOut: ti.Segs_out, SegsIn: ti.Segs_in,
+			RTT: ti.Rtt, SndMSS: ti.Snd_mss,
+			BytesAcked: ti.Bytes_acked, BytesReceived: ti.Bytes_received,
+			TotalRetrans: ti.Total_retrans,
+		}
+		return nil
+	})
+	return st, e
+}
+
+// Peek returns up to max bytes waiting in the receive queue without
+// consuming them and without waiting (MSG_PEEK|MSG_DONTWAIT). For UDP it
+// shows the first datagram.
+func (s *Socket) Peek(max int) ([]byte, *Error) {
+	if e := s.checkOpen(); e != nil {
+		return nil, e
+	}
+	buf := make([]byte, max)
+	var n int
+	e := s.control("recv", func(fd int) error {
+		var err error
+		n, _, err = unix.Recvfrom(fd, buf, unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		if err == unix.EAGAIN {
+			n, err = 0, nil
+		}
+		return err
+	})
+	if e != nil || n < 0 {
+		return nil, e
+	}
+	return buf[:min(n, max)], nil
+}

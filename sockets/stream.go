@@ -1,0 +1,170 @@
+package sockets
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// SendRecord is one send call's place in its socket's outgoing byte stream:
+// bytes [Start, End) of everything the socket ever sent. Tag is whatever the
+// caller attached with WithTag (sockplay keeps the session and request id).
+type SendRecord struct {
+	Index      int // the n-th send call on the socket, from 1
+	Start, End int64
+	Tag        any
+}
+
+// maxRecords bounds the send records a socket keeps when its peer is not
+// reading (records are also dropped once the peer has read past them).
+const maxRecords = 4096
+
+// stream is a stream socket's bookkeeping: how far it has written and read,
+// and the send calls the peer has not read past yet.
+type stream struct {
+	mu       sync.Mutex
+	sent     int64 // bytes written to the outgoing stream
+	received int64 // bytes consumed from the incoming stream
+	sends    int   // send calls made
+	records  []SendRecord
+	key      connKey
+}
+
+// connKey names one end of a TCP connection.
+type connKey struct{ local, peer netip.AddrPort }
+
+// conns indexes the connected stream sockets of this process, so a receive
+// can find the sockplay socket at the other end and the sends it read.
+var conns = struct {
+	sync.Mutex
+	m map[connKey]*Socket
+}{m: map[connKey]*Socket{}}
+
+type tagKey struct{}
+type sentKey struct{}
+
+// WithTag returns a context whose send calls are recorded with tag.
+func WithTag(ctx context.Context, tag any) context.Context {
+	return context.WithValue(ctx, tagKey{}, tag)
+}
+
+// OnSent returns a context that makes a send on a stream socket call f with
+// the call's record before it returns.
+func OnSent(ctx context.Context, f func(SendRecord)) context.Context {
+	return context.WithValue(ctx, sentKey{}, f)
+}
+
+func addrPort(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// register indexes a newly connected stream socket by its two addresses.
+func (s *Socket) register() {
+	if s.typ != SockStream {
+		return
+	}
+	var key connKey
+	s.rc.Control(func(fd uintptr) {
+		if sa, err := unix.Getsockname(int(fd)); err == nil {
+			key.local = addrPort(sa)
+		}
+		if sa, err := unix.Getpeername(int(fd)); err == nil {
+			key.peer = addrPort(sa)
+		}
+	})
+	if !key.peer.IsValid() {
+		return
+	}
+	s.stream.mu.Lock()
+	s.stream.key = key
+	s.stream.mu.Unlock()
+	conns.Lock()
+	conns.m[key] = s
+	conns.Unlock()
+}
+
+func (s *Socket) unregister() {
+	s.stream.mu.Lock()
+	key := s.stream.key
+	s.stream.mu.Unlock()
+	conns.Lock()
+	if conns.m[key] == s {
+		delete(conns.m, key)
+	}
+	conns.Unlock()
+}
+
+// peerSocket is the sockplay socket at the other end of s's connection, or nil.
+func (s *Socket) peerSocket() *Socket {
+	s.stream.mu.Lock()
+	key := s.stream.key
+	s.stream.mu.Unlock()
+	if !key.peer.IsValid() {
+		return nil
+	}
+	conns.Lock()
+	defer conns.Unlock()
+	return conns.m[connKey{local: key.peer, peer: key.local}]
+}
+
+// recordSend notes a send call of n bytes and returns its record.
+func (s *Socket) recordSend(ctx context.Context, n int) SendRecord {
+	st := &s.stream
+	st.mu.Lock()
+	st.sends++
+	r := SendRecord{Index: st.sends, Start: st.sent, End: st.sent + int64(n), Tag: ctx.Value(tagKey{})}
+	st.sent += int64(n)
+	if n > 0 {
+		if len(st.records) >= maxRecords {
+			st.records = append(st.records[:0], st.records[len(st.records)-maxRecords/2:]...)
+		}
+		st.records = append(st.records, r)
+	}
+	st.mu.Unlock()
+	if f, ok := ctx.Value(sentKey{}).(func(SendRecord)); ok {
+		f(r)
+	}
+	return r
+}
+
+// recordRecv notes n bytes read from the incoming stream (not consumed when
+// peek) and returns their range and the peer's send calls they hold.
+func (s *Socket) recordRecv(n int, peek bool) ([2]int64, []SendRecord) {
+	st := &s.stream
+	st.mu.Lock()
+	start := st.received
+	if !peek {
+		st.received += int64(n)
+	}
+	received := st.received
+	st.mu.Unlock()
+	span := [2]int64{start, start + int64(n)}
+	peer := s.peerSocket()
+	if peer == nil || n == 0 {
+		return span, nil
+	}
+	ps := &peer.stream
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	var out []SendRecord
+	for _, r := range ps.records {
+		if r.End > span[0] && r.Start < span[1] {
+			out = append(out, r)
+		}
+	}
+	// Both ends have passed these records now.
+	keep := 0
+	for keep < len(ps.records) && ps.records[keep].End <= received {
+		keep++
+	}
+	ps.records = ps.records[keep:]
+	return span, out
+}
