@@ -1,0 +1,112 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http/cookiejar"
+	"testing"
+	"time"
+
+	"sockplay/sessions"
+)
+
+// tcpPair makes a connected pair of TCP sockets in the page's session and
+// returns the client's and the accepted socket's handles.
+func (c *client) tcpPair() (string, string) {
+	c.t.Helper()
+	l := c.socket("SOCK_STREAM")
+	addr := c.bind(l, "127.0.0.1", 0)
+	c.must("listen", map[string]any{"sock": l})
+	cl := c.socket("SOCK_STREAM")
+	c.must("connect", map[string]any{"sock": cl, "addr": addr})
+	return cl, c.must("accept", map[string]any{"sock": l}).str("conn")
+}
+
+// waitStat waits for a pushed stat message of sock with inq bytes queued.
+func (c *client) waitStat(sock string, inq int) msg {
+	c.t.Helper()
+	for {
+		m := c.next()
+		if m.str("kind") == "stat" && m.str("sock") == sock && m.num("inq") == inq {
+			return m
+		}
+	}
+}
+
+func sendsOf(m msg) string {
+	out := ""
+	for _, s := range m["sends"].([]any) {
+		s := msg(s.(map[string]any))
+		r := s["range"].([]any)
+		out += fmt.Sprintf("[id %v #%d %v-%v]", s["id"], s.num("index"), r[0], r[1])
+	}
+	return out
+}
+
+func TestStreamMapThroughWebSocket(t *testing.T) {
+	srv := newServer(t, sessions.Config{StatEvery: 10 * time.Millisecond})
+	c := srv.dial(t)
+	cl, conn := c.tcpPair()
+
+	// Sticky: two sends, read late, come back as one chunk naming both.
+	a := c.must("send", map[string]any{"sock": cl, "data": text("hello")})
+	b := c.must("send", map[string]any{"sock": cl, "data": text("world")})
+	if fmt.Sprint(a["stream"], b["stream"]) != "[0 5] [5 10]" {
+		t.Errorf("send streams %v %v, want [0 5] [5 10]", a["stream"], b["stream"])
+	}
+	st := c.waitStat(conn, 10)
+	if st.obj("peek").str("text") != "helloworld" || st.str("state") != "ESTABLISHED" {
+		t.Errorf("stat %v, want peek helloworld, ESTABLISHED", st)
+	}
+	r := c.must("recv", map[string]any{"sock": conn, "bufsize": 1024})
+	if got := r.obj("data").str("text"); got != "helloworld" {
+		t.Fatalf("recv %q, want helloworld", got)
+	}
+	want := fmt.Sprintf("[id %d #1 0-5][id %d #2 5-10]", a.num("id"), b.num("id"))
+	if got := sendsOf(r); got != want {
+		t.Errorf("sends %s, want %s", got, want)
+	}
+
+	// Split: one send read by two recvs; both name it.
+	s := c.must("sendall", map[string]any{"sock": cl, "data": text("0123456789")})
+	c.waitStat(conn, 10)
+	for _, w := range []struct {
+		n      int
+		stream string
+	}{{4, "[10 14]"}, {6, "[14 20]"}} {
+		r := c.must("recv", map[string]any{"sock": conn, "bufsize": w.n})
+		if got := fmt.Sprint(r["stream"]); got != w.stream {
+			t.Errorf("recv(%d) stream %s, want %s", w.n, got, w.stream)
+		}
+		if got, want := sendsOf(r), fmt.Sprintf("[id %d #3 10-20]", s.num("id")); got != want {
+			t.Errorf("recv(%d) sends %s, want %s", w.n, got, want)
+		}
+	}
+
+	// The stat op answers on demand.
+	c.must("send", map[string]any{"sock": cl, "data": text("abc")})
+	c.waitStat(conn, 3)
+	st = c.must("stat", map[string]any{"sock": conn})
+	if st.num("inq") != 3 || st.num("bytes_received") != 23 || st.num("data_segs_in") < 1 {
+		t.Errorf("stat %v, want inq 3, bytes_received 23", st)
+	}
+}
+
+// A send from another session is named by index, with a null id.
+func TestStreamMapAcrossSessions(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	a := srv.dial(t)
+	l := a.socket("SOCK_STREAM")
+	addr := a.bind(l, "127.0.0.1", 0)
+	a.must("listen", map[string]any{"sock": l})
+
+	jar, _ := cookiejar.New(nil) // no cookie: a new session
+	b := (&testServer{Server: srv.Server, manager: srv.manager, jar: jar}).dial(t)
+	cl := b.socket("SOCK_STREAM")
+	b.must("connect", map[string]any{"sock": cl, "addr": addr})
+	conn := a.must("accept", map[string]any{"sock": l}).str("conn")
+	b.must("sendall", map[string]any{"sock": cl, "data": text("from b")})
+	r := a.must("recv", map[string]any{"sock": conn, "bufsize": 64})
+	if got := sendsOf(r); got != "[id <nil> #1 0-6]" {
+		t.Errorf("sends %s, want one send with a null id", got)
+	}
+}
