@@ -111,6 +111,11 @@ func TestCloseWakesWaiter(t *testing.T) {
 			l, _ := listener(t, sockets.AFInet)
 			return l, func(ctx context.Context) *sockets.Error { _, _, e := l.Accept(ctx); return e }
 		}},
+		{"sendall on a full buffer", func(t *testing.T) (*sockets.Socket, func(context.Context) *sockets.Error) {
+			c, _ := tcpPair(t, sockets.AFInet)
+			fillSendBuffer(t, c)
+			return c, func(ctx context.Context) *sockets.Error { _, e := c.SendAll(ctx, make([]byte, 1<<20)); return e }
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,7 +309,10 @@ func TestHostNames(t *testing.T) {
 	}{
 		{"bind", func(s *sockets.Socket, a sockets.Addr) *sockets.Error { _, e := s.Bind(a); return e }},
 		{"connect", func(s *sockets.Socket, a sockets.Addr) *sockets.Error { _, e := s.Connect(ctx, a); return e }},
-		{"sendto", func(s *sockets.Socket, a sockets.Addr) *sockets.Error { _, _, e := s.SendTo(ctx, []byte("x"), a); return e }},
+		{"sendto", func(s *sockets.Socket, a sockets.Addr) *sockets.Error {
+			_, _, e := s.SendTo(ctx, []byte("x"), a)
+			return e
+		}},
 	}
 	for _, tt := range tests {
 		for _, op := range ops {

@@ -187,6 +187,9 @@ func (s *Socket) SetTimeout(d *time.Duration) *Error {
 	if e := s.checkOpen(); e != nil {
 		return e
 	}
+	if d != nil {
+		d = new(*d) // keep our own copy
+	}
 	s.mu.Lock()
 	s.timeout = d
 	s.mu.Unlock()

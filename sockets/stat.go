@@ -7,7 +7,7 @@ import (
 // Stat is a socket's kernel state: its queues and, for TCP, TCP_INFO.
 type Stat struct {
 	State string // TCP's state name (LISTEN, ESTABLISHED, CLOSE_WAIT, …); UNCONN or ESTABLISHED for UDP
-	InQ   int    // bytes waiting to be read (SIOCINQ)
+	InQ   int    // bytes waiting to be read (SIOCINQ); for UDP, the size of the next datagram
 	OutQ  int    // bytes not yet acknowledged by the peer, or not yet sent (SIOCOUTQ)
 	TCP   *TCPStat
 }
@@ -77,14 +77,14 @@ func (s *Socket) Stat() (Stat, *Error) {
 	return st, e
 }
 
-// Peek returns up to max bytes waiting in the receive queue without
+// Peek returns up to n0 bytes (at most MaxBufsize) waiting in the receive queue without
 // consuming them and without waiting (MSG_PEEK|MSG_DONTWAIT). For UDP it
 // shows the first datagram.
-func (s *Socket) Peek(max int) ([]byte, *Error) {
+func (s *Socket) Peek(n0 int) ([]byte, *Error) {
 	if e := s.checkOpen(); e != nil {
 		return nil, e
 	}
-	buf := make([]byte, max)
+	buf := make([]byte, min(max(n0, 0), MaxBufsize))
 	var n int
 	e := s.control("recv", func(fd int) error {
 		var err error
@@ -97,5 +97,5 @@ func (s *Socket) Peek(max int) ([]byte, *Error) {
 	if e != nil || n < 0 {
 		return nil, e
 	}
-	return buf[:min(n, max)], nil
+	return buf[:min(n, len(buf))], nil
 }

@@ -129,7 +129,7 @@ func TestNoDelaySegments(t *testing.T) {
 	}
 }
 
-// send(b'') on TCP sends nothing at all.
+// send(b"") on TCP sends nothing at all.
 func TestEmptyTCPSend(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	before, _ := c.Stat()

@@ -167,6 +167,9 @@ func (s *Socket) Shutdown(how string) *Error {
 		return e
 	}
 	s.mu.Lock()
+	if h != unix.SHUT_WR {
+		s.listening = false // Linux stops listening on a shut-down listener
+	}
 	s.shutRD = s.shutRD || h != unix.SHUT_WR
 	s.shutWR = s.shutWR || h != unix.SHUT_RD
 	s.mu.Unlock()

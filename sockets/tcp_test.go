@@ -557,3 +557,51 @@ func TestListenBacklog(t *testing.T) {
 		}
 	}
 }
+
+// fillSendBuffer sends on c without waiting until the kernel has no more room
+// (the peer is not reading), and returns how many bytes went in.
+func fillSendBuffer(t *testing.T, c *sockets.Socket) int {
+	t.Helper()
+	mustOK(t, "settimeout", c.SetTimeout(dur(0)))
+	defer func() { mustOK(t, "settimeout", c.SetTimeout(nil)) }()
+	chunk := make([]byte, 64<<10)
+	total := 0
+	for range 10000 { // bounded: the buffers of a loopback pair hold a few MiB at most
+		n, e := c.Send(context.Background(), chunk, nil)
+		total += n
+		if e != nil {
+			checkErr(t, e, wantErr{sockets.KindOS, "EAGAIN", 11, "BlockingIOError", "[Errno 11] Resource temporarily unavailable"})
+			return total
+		}
+	}
+	t.Fatalf("sent %d bytes without the buffer filling up", total)
+	return 0
+}
+
+func TestSendFullBuffer(t *testing.T) {
+	c, s := tcpPair(t, sockets.AFInet)
+	queued := fillSendBuffer(t, c)
+	if queued == 0 {
+		t.Fatalf("nothing fit in the send buffer")
+	}
+	mustOK(t, "settimeout", c.SetTimeout(dur(20*time.Millisecond)))
+	n, e := c.SendAll(context.Background(), make([]byte, 1<<20))
+	checkErr(t, e, wantErr{sockets.KindTimeout, "", 0, "TimeoutError", "timed out"})
+	if n >= 1<<20 {
+		t.Errorf("sendall n: got %d, want less than all of it", n)
+	}
+	// The reader drains exactly what went in, then the stream is quiet.
+	c.Close()
+	got := 0
+	for range 100000 {
+		r, e := s.Recv(context.Background(), 1<<20, nil)
+		mustOK(t, "recv", e)
+		if len(r.Data) == 0 {
+			break
+		}
+		got += len(r.Data)
+	}
+	if got != queued+n {
+		t.Errorf("received %d bytes, want %d (%d queued + %d from sendall)", got, queued+n, queued, n)
+	}
+}

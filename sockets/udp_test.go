@@ -161,7 +161,8 @@ func TestUDPRecvLargeBufsize(t *testing.T) {
 }
 
 // TestUDPBroadcast: the kernel refuses a broadcast until SO_BROADCAST is set;
-// then every socket bound to ('', P) with SO_REUSEADDR gets a copy.
+// then every socket bound to the wildcard address and port P with
+// SO_REUSEADDR gets a copy.
 func TestUDPBroadcast(t *testing.T) {
 	ctx := context.Background()
 	pol := &sockets.Policy{Wildcard: true}

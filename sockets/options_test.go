@@ -1,0 +1,122 @@
+package sockets_test
+
+import (
+	"testing"
+
+	"sockplay/sockets"
+)
+
+// TestOptionDefaults: nothing turns on an option the learner did not ask for
+// (Go's net package would set SO_BROADCAST on UDP and TCP_NODELAY on TCP).
+func TestOptionDefaults(t *testing.T) {
+	tests := []struct {
+		typ         sockets.Type
+		level, name string
+		want        int
+	}{
+		{sockets.SockDgram, "SOL_SOCKET", "SO_BROADCAST", 0},
+		{sockets.SockDgram, "SOL_SOCKET", "SO_REUSEADDR", 0},
+		{sockets.SockDgram, "SOL_SOCKET", "SO_REUSEPORT", 0},
+		{sockets.SockStream, "SOL_SOCKET", "SO_REUSEADDR", 0},
+		{sockets.SockStream, "SOL_SOCKET", "SO_KEEPALIVE", 0},
+		{sockets.SockStream, "IPPROTO_TCP", "TCP_NODELAY", 0},
+		{sockets.SockStream, "IPPROTO_TCP", "TCP_CORK", 0},
+		{sockets.SockStream, "SOL_SOCKET", "SO_ERROR", 0},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.typ)+"/"+tt.name, func(t *testing.T) {
+			s := newSocket(t, sockets.AFInet, tt.typ, nil)
+			got, e := s.GetOption(tt.level, tt.name)
+			mustOK(t, "getsockopt", e)
+			if got != tt.want {
+				t.Errorf("getsockopt(%s, %s): got %d, want %d", tt.level, tt.name, got, tt.want)
+			}
+			if n := len(s.Info().Options); n != 0 {
+				t.Errorf("Info().Options: got %v, want none set", s.Info().Options)
+			}
+		})
+	}
+}
+
+func TestSetOption(t *testing.T) {
+	tests := []struct {
+		typ         sockets.Type
+		level, name string
+		value, want int
+	}{
+		{sockets.SockDgram, "SOL_SOCKET", "SO_REUSEADDR", 1, 1},
+		{sockets.SockStream, "SOL_SOCKET", "SO_REUSEADDR", 1, 1},
+		{sockets.SockDgram, "SOL_SOCKET", "SO_REUSEPORT", 1, 1},
+		{sockets.SockDgram, "SOL_SOCKET", "SO_BROADCAST", 1, 1},
+		{sockets.SockStream, "SOL_SOCKET", "SO_KEEPALIVE", 1, 1},
+		{sockets.SockDgram, "SOL_SOCKET", "SO_RCVBUF", 4096, 8192}, // the kernel doubles it
+		{sockets.SockStream, "SOL_SOCKET", "SO_RCVBUF", 4096, 8192},
+		{sockets.SockDgram, "SOL_SOCKET", "SO_SNDBUF", 8192, 16384},
+		{sockets.SockStream, "SOL_SOCKET", "SO_SNDBUF", 8192, 16384},
+		{sockets.SockStream, "IPPROTO_TCP", "TCP_NODELAY", 1, 1},
+		{sockets.SockStream, "IPPROTO_TCP", "TCP_CORK", 1, 1},
+		{sockets.SockStream, "IPPROTO_TCP", "TCP_QUICKACK", 0, 0},
+		{sockets.SockStream, "IPPROTO_TCP", "TCP_QUICKACK", 1, 1},
+		{sockets.SockStream, "IPPROTO_TCP", "TCP_MAXSEG", 1000, 1000},
+		{sockets.SockDgram, "SOL_SOCKET", "SO_BROADCAST", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.typ)+"/"+tt.name, func(t *testing.T) {
+			s := newSocket(t, sockets.AFInet, tt.typ, nil)
+			got, e := s.SetOption(tt.level, tt.name, tt.value)
+			mustOK(t, "setsockopt", e)
+			if got != tt.want {
+				t.Errorf("setsockopt(%s, %s, %d): got %d, want %d", tt.level, tt.name, tt.value, got, tt.want)
+			}
+			got, e = s.GetOption(tt.level, tt.name)
+			mustOK(t, "getsockopt", e)
+			if got != tt.want {
+				t.Errorf("getsockopt(%s, %s): got %d, want %d", tt.level, tt.name, got, tt.want)
+			}
+			if v, ok := s.Info().Options[tt.name]; !ok || v != tt.want {
+				t.Errorf("Info().Options[%s]: got %d (present %v), want %d", tt.name, v, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestIPv6Only(t *testing.T) {
+	s := newSocket(t, sockets.AFInet6, sockets.SockDgram, nil)
+	got, e := s.SetOption("IPPROTO_IPV6", "IPV6_V6ONLY", 1)
+	mustOK(t, "setsockopt", e)
+	if got != 1 {
+		t.Errorf("IPV6_V6ONLY: got %d, want 1", got)
+	}
+	// A v4-mapped address is then out of reach (Linux says EINVAL).
+	_, e = s.Bind(sockets.Addr{Host: "::ffff:127.0.0.1"})
+	checkErr(t, e, wantErr{sockets.KindOS, "EINVAL", 22, "OSError", "[Errno 22] Invalid argument"})
+
+	// Without it, an AF_INET6 socket reaches IPv4 through v4-mapped addresses.
+	m := newSocket(t, sockets.AFInet6, sockets.SockDgram, nil)
+	a, e := m.Bind(sockets.Addr{Host: "::ffff:127.0.0.1"})
+	mustOK(t, "bind v4-mapped", e)
+	if a.Host != "::ffff:127.0.0.1" || a.Port == 0 {
+		t.Errorf("bind: got %v, want ('::ffff:127.0.0.1', free port)", a)
+	}
+}
+
+func TestReusePort(t *testing.T) {
+	a := newSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	b := newSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	for _, s := range []*sockets.Socket{a, b} {
+		if _, e := s.SetOption("SOL_SOCKET", "SO_REUSEPORT", 1); e != nil {
+			t.Fatalf("SO_REUSEPORT: %v", e)
+		}
+	}
+	aa, e := a.Bind(sockets.Addr{Host: "127.0.0.1"})
+	mustOK(t, "first bind", e)
+	ba, e := b.Bind(aa)
+	mustOK(t, "second bind with SO_REUSEPORT", e)
+	if ba != aa {
+		t.Errorf("second bind: got %v, want %v", ba, aa)
+	}
+	// A third socket without the option is refused.
+	c := newSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	_, e = c.Bind(aa)
+	checkErr(t, e, wantErr{sockets.KindOS, "EADDRINUSE", 98, "OSError", "[Errno 98] Address already in use"})
+}
