@@ -62,12 +62,13 @@ type Limits struct {
 // ResultBody is the outcome of one request. Fields holds the op's result
 // fields (a struct with JSON tags), flattened beside the common ones.
 type ResultBody struct {
-	ID     json.RawMessage `json:"id"`
-	Op     string          `json:"op"`
-	OK     bool            `json:"ok"`
-	Sock   string          `json:"sock,omitempty"`
-	Error  *ErrorBody      `json:"error,omitempty"`
-	Fields any             `json:"-"`
+	ID      json.RawMessage `json:"id"`
+	Op      string          `json:"op"`
+	OK      bool            `json:"ok"`
+	Sock    string          `json:"sock,omitempty"`
+	Error   *ErrorBody      `json:"error,omitempty"`
+	Request json.RawMessage `json:"request,omitempty"`
+	Fields  any             `json:"-"`
 }
 
 // ErrorBody is a failed request's error, as in the protocol.
@@ -86,9 +87,10 @@ func errorBody(e *sockets.Error) *ErrorBody {
 
 // WaitingBody says a blocking request is waiting in the kernel.
 type WaitingBody struct {
-	ID   json.RawMessage `json:"id"`
-	Op   string          `json:"op"`
-	Sock string          `json:"sock"`
+	ID      json.RawMessage `json:"id"`
+	Op      string          `json:"op"`
+	Sock    string          `json:"sock"`
+	Request json.RawMessage `json:"request,omitempty"`
 }
 
 // SocketBody is a socket's state.

@@ -33,6 +33,12 @@ type Request struct {
 	Target   json.RawMessage `json:"target"`
 	After    *int64          `json:"after"`
 	Encoding string          `json:"encoding"`
+	Framing  *FramingArg     `json:"framing"`
+	Header   map[string]any  `json:"header"`
+
+	// Echo is the request as the client sent it (shortened when large),
+	// repeated in its result and waiting messages.
+	Echo json.RawMessage `json:"-"`
 }
 
 // Do hands a request from sub's connection to the session. Its outcome is
@@ -46,12 +52,12 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 	})
 }
 
-// Reject logs the failed result of a request that could not be decoded; id
-// and op are what could be read of it.
-func (s *Session) Reject(sub *Subscriber, id json.RawMessage, op string, e *sockets.Error) {
+// Reject logs the failed result of a request that could not be decoded; req
+// holds what could be read of it, and the result echoes its id, op and sock.
+func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
 	s.post(func() {
 		s.activate(sub, false)
-		s.result(Request{ID: id, Op: op}, "", nil, e)
+		s.result(req, req.Sock, nil, e)
 	})
 }
 
@@ -68,12 +74,20 @@ func (s *Session) activate(sub *Subscriber, resume bool) {
 }
 
 func (s *Session) result(req Request, sock string, fields any, e *sockets.Error) {
-	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields}
+	if e != nil {
+		fields = nil
+	}
+	s.resultWith(req, sock, fields, e)
+}
+
+// resultWith logs a result that keeps its fields even when it failed.
+func (s *Session) resultWith(req Request, sock string, fields any, e *sockets.Error) {
+	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo}
 	if len(b.ID) == 0 {
 		b.ID = json.RawMessage("null")
 	}
 	if e != nil {
-		b.Error, b.Fields = errorBody(e), nil
+		b.Error = errorBody(e)
 	}
 	s.append(KindResult, b)
 }
@@ -81,11 +95,18 @@ func (s *Session) result(req Request, sock string, fields any, e *sockets.Error)
 // blocking are the ops that may wait; they run on their own goroutine.
 var blocking = map[string]bool{
 	"accept": true, "connect": true, "send": true, "sendall": true, "sendto": true, "recv": true, "recvfrom": true,
+	"send_frame": true, "recv_frame": true,
 }
 
 func (s *Session) handle(sub *Subscriber, req Request) {
 	if e := checkID(req.ID); e != nil {
 		s.result(req, "", nil, e)
+		return
+	}
+	// Any op, not only a blocking one, would make a second result with an id
+	// that is still waiting.
+	if key := string(bytes.TrimSpace(req.ID)); s.pending[key] != nil {
+		s.result(req, req.Sock, nil, sockets.BadRequest("", "request id %s is still waiting; use a new id", key))
 		return
 	}
 	switch req.Op {
@@ -250,24 +271,20 @@ func (s *Session) refresh(e *entry) {
 // start runs a blocking op on its own goroutine; its waiting notice and its
 // result come back through post.
 func (s *Session) start(req Request, e *entry) {
-	key := string(bytes.TrimSpace(req.ID))
-	if _, busy := s.pending[key]; busy {
-		s.result(req, e.handle, nil, sockets.BadRequest("", "request id %s is still waiting; use a new id", key))
-		return
-	}
+	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	run, err := s.prepare(req, e)
 	if err != nil {
 		s.result(req, e.handle, nil, err)
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel}
+	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	ctx = sockets.OnWait(ctx, func() {
 		s.post(func() {
 			if s.ending || s.pending[key] == nil {
 				return
 			}
-			s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle})
+			s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo})
 			s.refresh(e)
 		})
 	})
@@ -339,6 +356,8 @@ func (s *Session) prepare(req Request, e *entry) (func(context.Context) func(), 
 				Peer Addr `json:"peer"`
 			}{addrOf(local), addrOf(peer)}, nil)
 		}, nil
+	case "send_frame", "recv_frame":
+		return s.prepareFrame(req, e, done)
 	case "send", "sendall", "sendto":
 		data, err := req.Data.Bytes(s.cfg.MaxData)
 		if err != nil {

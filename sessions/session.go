@@ -58,6 +58,7 @@ type pending struct {
 	op     string
 	sock   string
 	cancel context.CancelFunc
+	echo   json.RawMessage
 }
 
 func newSession(id string, cfg Config) *Session {
@@ -167,7 +168,7 @@ func (s *Session) snapshot() SnapshotBody {
 		b.Sockets = append(b.Sockets, s.socketBody(s.socks[h]))
 	}
 	for _, p := range s.pending {
-		b.Pending = append(b.Pending, WaitingBody{ID: p.id, Op: p.op, Sock: p.sock})
+		b.Pending = append(b.Pending, WaitingBody{ID: p.id, Op: p.op, Sock: p.sock, Request: p.echo})
 	}
 	return b
 }

@@ -19,7 +19,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, pooledSize); return 
 
 // Flag names accepted by Recv/RecvFrom and Send.
 var (
-	recvFlags = map[string]int{"MSG_PEEK": unix.MSG_PEEK, "MSG_DONTWAIT": unix.MSG_DONTWAIT}
+	recvFlags = map[string]int{"MSG_PEEK": unix.MSG_PEEK, "MSG_DONTWAIT": unix.MSG_DONTWAIT, "MSG_WAITALL": unix.MSG_WAITALL}
 	sendFlags = map[string]int{"MSG_DONTWAIT": unix.MSG_DONTWAIT, "MSG_MORE": unix.MSG_MORE}
 )
 
@@ -96,7 +96,11 @@ func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []st
 		bufPool.Put(bp)
 		return !retry(err) || fl&unix.MSG_DONTWAIT != 0
 	}
-	if e := s.wait(ctx, reading, unix.EAGAIN, attempt); e != nil {
+	waitAll := fl&unix.MSG_WAITALL != 0 && fl&(unix.MSG_PEEK|unix.MSG_DONTWAIT) == 0 && s.typ == SockStream && s.Timeout() == nil
+	if waitAll {
+		attempt = s.receiveAll(bufsize, fl, &r, &err)
+	}
+	if e := s.wait(ctx, reading, unix.EAGAIN, attempt); e != nil && !(waitAll && len(r.Data) > 0) {
 		return Received{}, e
 	}
 	if e := wrapErr(op, err); e != nil {
@@ -106,6 +110,39 @@ func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []st
 		r.Stream, r.Sends = s.recordRecv(len(r.Data), fl&unix.MSG_PEEK != 0)
 	}
 	return r, nil
+}
+
+// receiveAll is recv(bufsize, MSG_WAITALL) on a blocking socket: the kernel
+// would wait until bufsize bytes have come, the peer closes or an error
+// occurs. Our descriptor is non-blocking, so the kernel returns what is
+// there; the attempt keeps reading (each a real recv) and waits in between.
+// Bytes already read are returned, not lost, if the call is cancelled.
+// (With a timeout set, Python's socket is non-blocking too, and MSG_WAITALL
+// returns what is there: the caller uses the plain attempt then.)
+func (s *Socket) receiveAll(bufsize, fl int, r *Received, err *error) func(fd int) bool {
+	buf := make([]byte, bufsize)
+	got := 0
+	return func(fd int) bool {
+		for got < bufsize {
+			n, _, _, _, rerr := unix.Recvmsg(fd, buf[got:], nil, fl)
+			if retry(rerr) {
+				*r = Received{Data: buf[:got], Size: got}
+				return false
+			}
+			if rerr != nil {
+				if got == 0 {
+					*err = rerr
+				}
+				break
+			}
+			if n == 0 {
+				break // the peer closed: return what came
+			}
+			got += n
+		}
+		*r = Received{Data: buf[:got], Size: got}
+		return true
+	}
 }
 
 // Send is Python's send(data, flags): one send call, which on a stream socket

@@ -54,6 +54,7 @@ type Socket struct {
 	shutRD     bool
 	shutWR     bool
 	closed     bool
+	frames     *frameState // RecvFrame's turn and carried-over bytes, made on first use (frame_io.go)
 
 	stream stream // byte offsets and send records (stream sockets)
 }

@@ -65,6 +65,7 @@ func decodeRequest(frame []byte) (sessions.Request, *sockets.Error) {
 	var req sessions.Request
 	err := json.Unmarshal(frame, &req)
 	if err == nil {
+		req.Echo = requestEcho(frame)
 		return req, nil
 	}
 	var typeErr *json.UnmarshalTypeError
@@ -94,4 +95,28 @@ func jsonType(goKind string) string {
 		return "array"
 	}
 	return "object"
+}
+
+// maxEcho is the largest request repeated whole in its result.
+const maxEcho = 4096
+
+// requestEcho returns the request to repeat in its result: compacted, and with its
+// data left out when the frame is large.
+func requestEcho(frame []byte) json.RawMessage {
+	if len(frame) > maxEcho {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(frame, &fields) != nil {
+			return nil
+		}
+		if _, ok := fields["data"]; ok {
+			fields["data"] = json.RawMessage(fmt.Sprintf(`{"omitted":true,"size":%d}`, len(frame)))
+		}
+		b, _ := json.Marshal(fields)
+		return b
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, frame) != nil {
+		return nil
+	}
+	return b.Bytes()
 }

@@ -21,12 +21,34 @@ func (c *client) tcpPair() (string, string) {
 	return cl, c.must("accept", map[string]any{"sock": l}).str("conn")
 }
 
-// waitStat waits for a pushed stat message of sock with inq bytes queued.
-func (c *client) waitStat(sock string, inq int) msg {
+// mark returns how many messages the client has seen, for waitStat.
+func (c *client) mark() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
+}
+
+// waitStat waits for a pushed stat message of sock with inq bytes queued,
+// among the messages seen since mark and those still to come.
+func (c *client) waitStat(mark int, sock string, inq int) msg {
 	c.t.Helper()
+	return c.since(mark, func(m msg) bool { return m.str("kind") == "stat" && m.str("sock") == sock && m.num("inq") == inq })
+}
+
+// since returns the first message that matches ok among those seen since
+// mark, or else the next one to come.
+func (c *client) since(mark int, ok func(msg) bool) msg {
+	c.t.Helper()
+	c.mu.Lock()
+	since := append([]msg{}, c.seen[mark:]...)
+	c.mu.Unlock()
+	for _, m := range since {
+		if ok(m) {
+			return m
+		}
+	}
 	for {
-		m := c.next()
-		if m.str("kind") == "stat" && m.str("sock") == sock && m.num("inq") == inq {
+		if m := c.next(); ok(m) {
 			return m
 		}
 	}
@@ -48,12 +70,13 @@ func TestStreamMapThroughWebSocket(t *testing.T) {
 	cl, conn := c.tcpPair()
 
 	// Sticky: two sends, read late, come back as one chunk naming both.
+	mark := c.mark()
 	a := c.must("send", map[string]any{"sock": cl, "data": text("hello")})
 	b := c.must("send", map[string]any{"sock": cl, "data": text("world")})
 	if fmt.Sprint(a["stream"], b["stream"]) != "[0 5] [5 10]" {
 		t.Errorf("send streams %v %v, want [0 5] [5 10]", a["stream"], b["stream"])
 	}
-	st := c.waitStat(conn, 10)
+	st := c.waitStat(mark, conn, 10)
 	if st.obj("peek").str("text") != "helloworld" || st.str("state") != "ESTABLISHED" {
 		t.Errorf("stat %v, want peek helloworld, ESTABLISHED", st)
 	}
@@ -67,8 +90,9 @@ func TestStreamMapThroughWebSocket(t *testing.T) {
 	}
 
 	// Split: one send read by two recvs; both name it.
+	mark = c.mark()
 	s := c.must("sendall", map[string]any{"sock": cl, "data": text("0123456789")})
-	c.waitStat(conn, 10)
+	c.waitStat(mark, conn, 10)
 	for _, w := range []struct {
 		n      int
 		stream string
@@ -83,8 +107,9 @@ func TestStreamMapThroughWebSocket(t *testing.T) {
 	}
 
 	// The stat op answers on demand.
+	mark = c.mark()
 	c.must("send", map[string]any{"sock": cl, "data": text("abc")})
-	c.waitStat(conn, 3)
+	c.waitStat(mark, conn, 3)
 	st = c.must("stat", map[string]any{"sock": conn})
 	if st.num("inq") != 3 || st.num("bytes_received") != 23 || st.num("data_segs_in") < 1 {
 		t.Errorf("stat %v, want inq 3, bytes_received 23", st)

@@ -99,12 +99,12 @@ func readLoop(conn *websocket.Conn, sess *sessions.Session, sub *sessions.Subscr
 		}
 		conn.SetReadDeadline(time.Now().Add(pongWait))
 		if typ != websocket.TextMessage {
-			sess.Reject(sub, nil, "", sockets.BadRequest("", "requests are JSON text frames, not binary"))
+			sess.Reject(sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
 			continue
 		}
 		req, bad := decodeRequest(frame)
 		if bad != nil {
-			sess.Reject(sub, req.ID, req.Op, bad)
+			sess.Reject(sub, req, bad)
 			continue
 		}
 		sess.Do(sub, req)

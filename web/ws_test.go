@@ -1,26 +1,45 @@
 package web_test
 
 import (
+	"reflect"
 	"testing"
 
 	"sockplay/sessions"
 )
 
+// TestUDPRoundTrip sends datagrams between two sockets of one session: the
+// receiver sees the sender's bound address, and a datagram longer than
+// bufsize is reported truncated with its real size.
 func TestUDPRoundTrip(t *testing.T) {
 	srv := newServer(t, sessions.Config{})
 	c := srv.dial(t)
 	rx, tx := c.socket("SOCK_DGRAM"), c.socket("SOCK_DGRAM")
 	addr := c.bind(rx, "127.0.0.1", 0)
-	if port := int(addr[1].(float64)); port == 0 {
-		t.Fatalf("bind to port 0 reported port 0")
+	if port := port(addr); port <= 0 || addr[0] != "127.0.0.1" {
+		t.Fatalf("bind to ('127.0.0.1', 0) reported %v, want 127.0.0.1 and a real port", addr)
 	}
-	c.must("sendto", map[string]any{"sock": tx, "data": text("01234567890123456789"), "addr": addr})
-	r := c.must("recvfrom", map[string]any{"sock": rx, "bufsize": 8})
-	if got, want := r.dataHex(), "3031323334353637"; got != want {
-		t.Errorf("data %s, want %s", got, want)
+	if got := c.must("getsockname", obj{"sock": rx}).addr("addr"); !reflect.DeepEqual(got, addr) {
+		t.Errorf("getsockname %v, want the bound address %v", got, addr)
 	}
+	from := c.bind(tx, "127.0.0.1", 0)
+
+	r := c.must("sendto", obj{"sock": tx, "data": text("hello"), "addr": addr})
+	if r.num("n") != 5 || !reflect.DeepEqual(r.addr("addr"), from) || r.str("sock") != tx {
+		t.Errorf("sendto result n %v addr %v sock %q, want 5 %v %q", r["n"], r["addr"], r.str("sock"), from, tx)
+	}
+	r = c.must("recvfrom", obj{"sock": rx, "bufsize": 1024})
+	checkData(t, r, obj{"size": 5, "hex": "68656c6c6f", "text": "hello", "encoding": "utf-8"})
+	if !reflect.DeepEqual(r.addr("addr"), from) {
+		t.Errorf("recvfrom addr %v, want the sender's bound address %v", r.addr("addr"), from)
+	}
+	if r["truncated"] != false || r.num("size") != 5 || r.str("sock") != rx {
+		t.Errorf("truncated %v size %v sock %q, want false 5 %q", r["truncated"], r["size"], r.str("sock"), rx)
+	}
+
+	c.must("sendto", obj{"sock": tx, "data": text("01234567890123456789"), "addr": addr})
+	r = c.must("recvfrom", obj{"sock": rx, "bufsize": 8})
+	checkData(t, r, obj{"size": 8, "hex": "3031323334353637", "text": "01234567", "encoding": "utf-8"})
 	if r["truncated"] != true || r.num("size") != 20 {
 		t.Errorf("truncated %v size %v, want true 20", r["truncated"], r["size"])
 	}
-	t.Log(r)
 }

@@ -1,0 +1,149 @@
+package sessions
+
+import (
+	"context"
+	"encoding/json"
+
+	"sockplay/sockets"
+)
+
+// FramingArg is a request's framing: how messages are cut out of a stream.
+type FramingArg struct {
+	Kind      string   `json:"kind"`
+	Format    string   `json:"format"`
+	Delimiter *Payload `json:"delimiter"`
+	Size      int      `json:"size"`
+}
+
+func (f *FramingArg) framing(maxData int) (sockets.Framing, *sockets.Error) {
+	if f == nil {
+		return sockets.Framing{}, sockets.BadRequest("", `framing is required, e.g. {"kind":"length","format":"!I"}`)
+	}
+	fr := sockets.Framing{Kind: f.Kind, Format: f.Format, Size: f.Size}
+	if f.Kind == sockets.FramingDelimiter {
+		d, err := f.Delimiter.Bytes(maxData)
+		if err != nil {
+			return fr, err
+		}
+		fr.Delimiter = d
+	}
+	return fr, fr.Validate()
+}
+
+// maxReadShown is how many bytes of each recv a recv_frame result shows.
+const maxReadShown = 256
+
+// ReadBody is one real recv call a recv_frame made.
+type ReadBody struct {
+	Bufsize int       `json:"bufsize"`
+	Size    int       `json:"size"`
+	Data    *Data     `json:"data"` // the first 256 bytes at most
+	Peek    bool      `json:"peek"`
+	Stream  *[2]int64 `json:"stream,omitempty"`
+}
+
+func (s *Session) readBody(r sockets.Read) ReadBody {
+	b := ReadBody{Bufsize: r.Bufsize, Size: len(r.Data), Data: NewData(r.Data[:min(len(r.Data), maxReadShown)], s.encoding), Peek: r.Peek}
+	if r.Stream[1] > r.Stream[0] {
+		b.Stream = &r.Stream
+	}
+	return b
+}
+
+// KindFrame is recv_frame's progress while it waits.
+const KindFrame = "frame"
+
+// FrameBody is the decoder's state after one read of a waiting recv_frame.
+type FrameBody struct {
+	ID         json.RawMessage `json:"id"`
+	Sock       string          `json:"sock"`
+	Phase      string          `json:"phase"`
+	HeaderRead int             `json:"header_read"`
+	Length     *int            `json:"length"`
+	Awaiting   *int            `json:"awaiting"`
+	Read       *ReadBody       `json:"read,omitempty"`
+}
+
+func orNil(n int) *int {
+	if n < 0 {
+		return nil
+	}
+	return &n
+}
+
+func (s *Session) prepareFrame(req Request, e *entry, done func(any, *sockets.Error) func()) (func(context.Context) func(), *sockets.Error) {
+	sock := e.sock
+	f, err := req.Framing.framing(s.cfg.MaxData)
+	if err != nil {
+		return nil, err
+	}
+	if req.Op == "send_frame" {
+		body, err := req.Data.Bytes(s.cfg.MaxData)
+		if err != nil {
+			return nil, err
+		}
+		frame, err := f.Encode(body, req.Header)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) func() {
+			fields := struct {
+				N      int       `json:"n"`
+				Frame  *Data     `json:"frame"`
+				Stream *[2]int64 `json:"stream,omitempty"`
+			}{Frame: NewData(frame, s.encoding)}
+			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
+				fields.Stream = &[2]int64{r.Start, r.End}
+			})
+			var err *sockets.Error
+			fields.N, err = sock.SendFrame(ctx, f, body, req.Header)
+			return done(fields, err)
+		}, nil
+	}
+	return func(ctx context.Context) func() {
+		progress := func(p sockets.Progress) {
+			b := FrameBody{
+				ID: req.ID, Sock: e.handle, Phase: p.Phase, HeaderRead: p.PrefixRead,
+				Length: orNil(p.Declared), Awaiting: orNil(p.Awaiting),
+			}
+			s.post(func() {
+				if s.ending {
+					return
+				}
+				if p.Read != nil {
+					r := s.readBody(*p.Read)
+					b.Read = &r
+				}
+				s.append(KindFrame, b)
+			})
+		}
+		fr, reads, err := sock.RecvFrame(ctx, f, progress)
+		return func() {
+			rs := make([]ReadBody, len(reads))
+			var span *[2]int64
+			for i, r := range reads {
+				rs[i] = s.readBody(r)
+				if rs[i].Stream != nil {
+					if span == nil {
+						span = &[2]int64{r.Stream[0], r.Stream[1]}
+					}
+					span[1] = r.Stream[1]
+				}
+			}
+			if err != nil {
+				// The reads made before the failure still show in the log.
+				s.resultWith(req, e.handle, struct {
+					Reads []ReadBody `json:"reads"`
+				}{rs}, err)
+				s.refresh(e)
+				return
+			}
+			done(struct {
+				Data   *Data          `json:"data"`
+				Header map[string]any `json:"header,omitempty"`
+				Reads  []ReadBody     `json:"reads"`
+				Stream *[2]int64      `json:"stream,omitempty"`
+			}{NewData(fr.Body, s.encoding), fr.Header, rs, span}, nil)()
+		}
+	}, nil
+}
