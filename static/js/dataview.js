@@ -1,0 +1,92 @@
+// dataview.js — a payload on the page: its size, its text in the session's
+// encoding with undecodable bytes marked (a character cut in two by a recv
+// shows as \xNN with its reason), and an xxd-style hex dump (offset, hex,
+// ASCII) in which the same bytes are marked.
+//
+// Every piece of payload text goes in as a text node.
+
+import { DUMP_WIDTH, hexToBytes, textRuns } from './bytes.js';
+import { h } from './dom.js';
+
+/** The hex dump of a payload stops after this many bytes. */
+export const DUMP_LIMIT = 4096;
+
+/**
+ * @param {{size: number, hex: string, text?: string, encoding?: string, invalid?: object[]}} data
+ * @param {{limit?: number, label?: string}} [options] limit: bytes dumped;
+ *   label: what the bytes are ("peek", "body"), shown before the size
+ * @returns {HTMLElement} div.data
+ */
+export function dataView(data, { limit = DUMP_LIMIT, label } = {}) {
+  const size = data.size ?? 0;
+  const bad = data.invalid ?? [];
+  const meta = h('p', { class: 'data-meta' },
+    label ? `${label} · ` : '',
+    `${size} byte${size === 1 ? '' : 's'}`,
+    data.encoding ? ` · ${data.encoding}` : '',
+    bad.length ? ` · ${bad.length} undecodable sequence${bad.length === 1 ? '' : 's'} marked` : '');
+  if (size === 0) return h('div', { class: 'data' }, meta);
+  const runs = textRuns(data).map((run) => (run.invalid
+    ? h('mark', { class: `invalid${run.invalid.cut ? ' cut' : ''}`, title: invalidTitle(run.invalid, data.encoding) }, run.text)
+    : run.text));
+  let bytes;
+  try {
+    bytes = hexToBytes(data.hex ?? '');
+  } catch {
+    bytes = new Uint8Array();
+  }
+  const marked = (i) => bad.some((b) => i >= b.offset && i < b.offset + b.size);
+  return h(
+    'div',
+    { class: 'data' },
+    meta,
+    h('pre', { class: 'data-text', 'aria-label': 'as text' }, ...runs),
+    hexdumpView(bytes, limit, marked),
+    bytes.length > limit
+      ? h('p', { class: 'detail' }, `Hex dump shows the first ${limit} of ${bytes.length} bytes.`)
+      : null,
+  );
+}
+
+/**
+ * A <pre class="hexdump"> whose text is exactly bytes.js hexdump(bytes,
+ * limit), with the bytes for which marked(i) is true wrapped in
+ * <mark class="invalid"> in both the hex and the ASCII column.
+ * @param {Uint8Array} bytes
+ * @param {number} limit
+ * @param {(i: number) => boolean} [marked]
+ */
+export function hexdumpView(bytes, limit, marked = () => false) {
+  const pre = h('pre', { class: 'hexdump', 'aria-label': 'hex dump' });
+  const n = Math.min(bytes.length, limit);
+  const hexWidth = DUMP_WIDTH * 2 + DUMP_WIDTH / 2;
+  const cell = (i, text) => (marked(i) ? h('mark', { class: 'invalid' }, text) : text);
+  for (let off = 0; off < n; off += DUMP_WIDTH) {
+    const end = Math.min(off + DUMP_WIDTH, n);
+    const parts = [`${off.toString(16).padStart(8, '0')}: `];
+    let width = 0;
+    for (let i = off; i < end; i++) {
+      parts.push(cell(i, bytes[i].toString(16).padStart(2, '0')));
+      width += 2;
+      if ((i - off) % 2 === 1) {
+        parts.push(' ');
+        width += 1;
+      }
+    }
+    parts.push(' '.repeat(hexWidth - width + 1));
+    for (let i = off; i < end; i++) {
+      const b = bytes[i];
+      parts.push(cell(i, b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.'));
+    }
+    if (end < n) parts.push('\n');
+    pre.append(...parts.map((p) => (typeof p === 'string' ? document.createTextNode(p) : p)));
+  }
+  pre.normalize();
+  return pre;
+}
+
+function invalidTitle(bad, encoding) {
+  if (bad.cut === 'end') return 'Incomplete character: this chunk ends inside it; the rest comes with the next recv.';
+  if (bad.cut === 'start') return 'Incomplete character: this chunk starts inside it; its first bytes came with the previous recv.';
+  return `Not valid ${encoding ?? 'text'}.`;
+}

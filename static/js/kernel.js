@@ -1,0 +1,138 @@
+// kernel.js — the "Kernel" part of a socket card: what `stat` read from the
+// kernel (pushed while the page watches, or asked for with the card's stat
+// button). The receive queue fills before anyone calls recv(), with a bar and
+// a preview of the bytes waiting; for TCP, TCP_INFO's segment counters with
+// their change since the last reset, next to the send() and recv() calls
+// made meanwhile — "10 send() calls became 1 data segment".
+//
+// DOM, inside .sock-card .kernel:
+//   [data-stat="state|inq|outq|since"]  text; .kernel[data-inq] mirrors inq
+//   [data-stat="inq-bar"] > span         the queue bar (width as a share)
+//   [data-stat="peek"]                   the bytes waiting (div.data), hidden when none
+//   [data-stat="counters"] [data-counter="data_segs_out"] with .k-value, .k-delta
+//   button[data-reset-counters]          sets the Δ baseline to now
+
+import { h } from './dom.js';
+import { dataView } from './dataview.js';
+
+/** Counters shown with their change since the last reset. */
+const COUNTERS = [
+  ['data_segs_out', 'data segs out', 'segments sent that carried data'],
+  ['data_segs_in', 'data segs in', 'segments received that carried data'],
+  ['segs_out', 'all segs out', 'every segment sent, ACKs included'],
+  ['segs_in', 'all segs in', 'every segment received, ACKs included'],
+  ['bytes_acked', 'bytes acked', 'bytes the peer has acknowledged'],
+  ['bytes_received', 'bytes rcvd', 'bytes received'],
+  ['total_retrans', 'retransmits', 'segments sent again'],
+];
+/** Values shown as they are. */
+const GAUGES = [
+  ['rtt_us', 'RTT', (v) => `${v} µs`],
+  ['snd_mss', 'MSS', (v) => `${v} B`],
+];
+/** The queue bar is full at this many bytes, or at the most seen, if more. */
+const BAR_MIN_FULL = 64;
+
+/**
+ * @typedef {{sends: number, recvs: number}} Calls the send/recv calls a socket made so far
+ */
+
+export class Kernel {
+  /** @type {Map<string, object>} the last stat of each socket */
+  #last = new Map();
+  /** @type {Map<string, {stat: object, calls: Calls}>} the Δ baseline of each socket */
+  #base = new Map();
+  /** @type {Map<string, number>} the largest inq seen, for the bar's scale */
+  #most = new Map();
+
+  /** Forgets everything (the session changed). */
+  reset() {
+    this.#last.clear();
+    this.#base.clear();
+    this.#most.clear();
+  }
+
+  /** @returns {object|undefined} the socket's last stat */
+  get(sock) {
+    return this.#last.get(sock);
+  }
+
+  /**
+   * Shows a stat (a pushed `stat` message or a `stat` result) on its card.
+   * @param {object} stat
+   * @param {HTMLElement|null} el the card's .kernel
+   * @param {Calls} calls
+   */
+  apply(stat, el, calls) {
+    this.#last.set(stat.sock, stat);
+    this.#most.set(stat.sock, Math.max(this.#most.get(stat.sock) ?? 0, stat.inq ?? 0));
+    if (el) this.render(stat.sock, el, calls);
+  }
+
+  /** Makes now the baseline of the Δ column. */
+  resetCounters(sock, el, calls) {
+    const stat = this.#last.get(sock);
+    if (!stat) return;
+    this.#base.set(sock, { stat, calls: { ...calls } });
+    this.render(sock, el, calls);
+  }
+
+  /** Redraws a card's kernel part (also when only the call counts changed). */
+  render(sock, el, calls) {
+    const stat = this.#last.get(sock);
+    if (!stat || !el) return;
+    const field = (name) => el.querySelector(`[data-stat="${name}"]`);
+    const udp = el.closest('.sock-card')?.dataset.type === 'SOCK_DGRAM';
+    el.dataset.inq = String(stat.inq ?? 0);
+    el.dataset.state = stat.state ?? '';
+    field('state').textContent = stat.state ?? '?';
+    field('inq').textContent = udp && stat.inq ? `${stat.inq} B (next datagram)` : `${stat.inq ?? 0} B`;
+    field('outq').textContent = `${stat.outq ?? 0} B`;
+    const full = Math.max(BAR_MIN_FULL, this.#most.get(sock) ?? 0);
+    field('inq-bar').firstElementChild.style.width = `${Math.min(100, (100 * (stat.inq ?? 0)) / full)}%`;
+    field('inq-bar').title = `${stat.inq ?? 0} of ${full} bytes (the most seen)`;
+
+    const peek = field('peek');
+    peek.hidden = !stat.peek?.size;
+    peek.replaceChildren(stat.peek?.size
+      ? dataView(stat.peek, { label: stat.inq > stat.peek.size ? `waiting, not read yet (first ${stat.peek.size} of ${stat.inq})` : 'waiting, not read yet', limit: 64 })
+      : '');
+
+    const counters = field('counters');
+    if (counters) counters.replaceChildren(...this.#counterCells(sock, stat));
+    const since = field('since');
+    if (since) since.textContent = this.#since(sock, stat, calls);
+  }
+
+  #counterCells(sock, stat) {
+    if (stat.data_segs_out == null) return [h('p', { class: 'detail' }, 'No TCP_INFO for this socket.')];
+    const base = this.#base.get(sock)?.stat;
+    const cells = COUNTERS.map(([key, label, title]) => {
+      const d = base ? stat[key] - (base[key] ?? 0) : null;
+      return h('div', { class: 'k-counter', dataset: { counter: key }, title },
+        h('span', { class: 'k-name' }, label),
+        h('span', { class: 'k-value' }, String(stat[key])),
+        d ? h('span', { class: 'k-delta' }, `+${d}`) : null);
+    });
+    for (const [key, label, fmt] of GAUGES) {
+      cells.push(h('div', { class: 'k-counter gauge', dataset: { counter: key } },
+        h('span', { class: 'k-name' }, label), h('span', { class: 'k-value' }, fmt(stat[key]))));
+    }
+    return cells;
+  }
+
+  /** "Since reset: 10 send() calls → 1 data segment out; …" */
+  #since(sock, stat, calls) {
+    if (stat.data_segs_out == null) return '';
+    const base = this.#base.get(sock) ?? { stat: {}, calls: { sends: 0, recvs: 0 } };
+    const d = (key) => stat[key] - (base.stat[key] ?? 0);
+    const n = (k, one, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+    const sends = calls.sends - base.calls.sends;
+    const recvs = calls.recvs - base.calls.recvs;
+    const parts = [];
+    if (sends || d('data_segs_out')) parts.push(`${n(sends, 'send() call')} → ${n(d('data_segs_out'), 'data segment')} out`);
+    if (recvs || d('data_segs_in')) parts.push(`${n(d('data_segs_in'), 'data segment')} in → ${n(recvs, 'recv() call')}`);
+    const when = this.#base.has(sock) ? 'Since reset' : 'Since the socket was created';
+    return parts.length ? `${when}: ${parts.join('; ')}.` : `${when}: no data sent or received.`;
+  }
+}

@@ -1,0 +1,170 @@
+// python.js — the Python that a workbench action corresponds to.
+//
+// pythonLine(result, request) gives the transcript line(s) for one successful
+// result, e.g. `data, addr = s2.recvfrom(1024)  # b'hi', ('127.0.0.1', 40000)`;
+// pythonNeeds says which imports and helper functions those lines use;
+// callExpr(op, sock, request) gives the call alone, for the event log.
+// Sockets are named by their handle (s1, s2, …) everywhere: the variable that
+// `accept` assigns is the new socket's handle too (`s3, addr = s1.accept()`).
+//
+// The request (the `request` the server echoes in results and waiting
+// messages) supplies the arguments; the result supplies what came back. When
+// the request is unknown (a log from an older server) or its payload was too
+// large to echo, the line becomes a comment: this module never guesses.
+
+import { frameCall, frameLines, frameNeeds } from './pyframing.js';
+import { pyAddr, pyData, pyPayload, pyTimeout } from './pyrepr.js';
+
+export { pyAddr, pyBytes, pyData, pyPayload, pyStr, pyTimeout } from './pyrepr.js';
+
+/** socket.MSG_PEEK | socket.MSG_WAITALL, or '' for no flags. */
+function pyFlags(flags) {
+  return (flags ?? []).map((f) => `socket.${f}`).join(' | ');
+}
+
+/**
+ * The call a request makes, for the log: `s1.bind(('127.0.0.1', 0))`.
+ * Arguments the page does not know are written `…`.
+ * @param {string} op
+ * @param {string} [sock]
+ * @param {object} [req] the request, if known
+ */
+export function callExpr(op, sock, req) {
+  const self = sock ? `${sock}.` : '';
+  const args = req ? pyArgs(op, req) : null;
+  if (op === 'socket') {
+    return req ? `socket.socket(${args})` : 'socket.socket(…)';
+  }
+  if (op === 'cancel' || op === 'resume' || op === 'encoding' || op === 'stat') {
+    return sock && op === 'stat' ? `stat ${sock}` : op; // playground operations, not Python calls
+  }
+  if (op === 'send_frame' || op === 'recv_frame') return frameCall(op, sock, req);
+  return `${self}${op}(${args ?? (NO_ARGS.has(op) ? '' : '…')})`;
+}
+
+/** Ops whose Python call takes no argument. */
+const NO_ARGS = new Set(['accept', 'close', 'getsockname', 'getpeername']);
+
+/** The Python argument list of a request, without the parentheses. */
+function pyArgs(op, req) {
+  const withFlags = (first) => (req.flags?.length ? `${first}, ${pyFlags(req.flags)}` : first);
+  switch (op) {
+    case 'socket':
+      return `socket.${req.family ?? 'AF_INET'}, socket.${req.type ?? 'SOCK_STREAM'}`;
+    case 'bind':
+    case 'connect':
+      return pyAddr(req.addr);
+    case 'listen':
+      return req.backlog == null ? '' : String(req.backlog);
+    case 'send':
+      return withFlags(pyPayload(req.data));
+    case 'sendall':
+      return pyPayload(req.data);
+    case 'sendto':
+      return `${pyPayload(req.data)}, ${pyAddr(req.addr)}`;
+    case 'recv':
+    case 'recvfrom':
+      return withFlags(String(req.bufsize));
+    case 'setsockopt':
+      return `socket.${req.level}, socket.${req.option}, ${pyOptValue(req.value)}`;
+    case 'getsockopt':
+      return `socket.${req.level}, socket.${req.option}`;
+    case 'settimeout':
+      return pyTimeout(req.timeout);
+    case 'setblocking':
+      return req.flag ? 'True' : 'False';
+    case 'shutdown':
+      return `socket.${req.how}`;
+    default:
+      return '';
+  }
+}
+
+function pyOptValue(v) {
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  return String(v);
+}
+
+/** Ops that need their request's arguments to be written as Python. */
+const NEEDS_REQUEST = new Set([
+  'send', 'sendall', 'sendto', 'recv', 'recvfrom', 'send_frame', 'recv_frame',
+  'setsockopt', 'getsockopt', 'shutdown', 'setblocking',
+]);
+
+/** Ops with no Python equivalent: they get no transcript line. */
+const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat']);
+
+/**
+ * What the lines of a result use besides `socket`.
+ * @returns {{imports: string[], helpers: string[]}}
+ */
+export function pythonNeeds(res, req) {
+  if (!res.ok || !req || (res.op !== 'send_frame' && res.op !== 'recv_frame')) return { imports: [], helpers: [] };
+  return frameNeeds(res.op, req.framing);
+}
+
+/**
+ * The transcript line (or lines) for one successful result, or null when the op has
+ * no Python equivalent (resume, cancel, encoding) or the result failed.
+ * @param {object} res a `result` message
+ * @param {object} [req] the request, as the result echoes it
+ * @returns {string|null}
+ */
+export function pythonLine(res, req) {
+  if (!res.ok) return null;
+  const { op, sock } = res;
+  if (NOT_PYTHON.has(op) || !op) return null;
+  if (!req && NEEDS_REQUEST.has(op)) {
+    return `# ${callExpr(op, sock)}: the server did not repeat this request's arguments`;
+  }
+  if (req?.data?.omitted) {
+    return `# ${callExpr(op, sock, req)}: a payload too large to repeat in the log`
+      + (res.n != null ? ` (${res.n} bytes sent)` : '');
+  }
+  if (op === 'send_frame' || op === 'recv_frame') return frameLines(res, req);
+  const call = callExpr(op, sock, req ?? {});
+  const note = (text) => `  # ${text}`;
+  switch (op) {
+    case 'socket': {
+      const family = req?.family ?? res.family ?? 'AF_INET';
+      const type = req?.type ?? res.type ?? 'SOCK_STREAM';
+      return `${res.sock} = socket.socket(socket.${family}, socket.${type})`;
+    }
+    case 'bind': {
+      const asked = req?.addr ? pyAddr(req.addr) : pyAddr(res.addr);
+      const bound = pyAddr(res.addr);
+      return `${sock}.bind(${asked})` + (asked === bound ? '' : note(`bound to ${bound}`));
+    }
+    case 'listen':
+      return req ? call : `${sock}.listen(${res.backlog ?? ''})`;
+    case 'accept':
+      return `${res.conn}, addr = ${sock}.accept()` + note(`addr = ${pyAddr(res.addr)}`);
+    case 'connect':
+      return req ? call : `${sock}.connect(${pyAddr(res.peer)})`;
+    case 'send':
+      return call + note(`→ ${res.n}`);
+    case 'sendto':
+      return call + note(`→ ${res.n}`);
+    case 'sendall':
+      return call;
+    case 'recv':
+      return `data = ${call}` + note(pyData(res.data));
+    case 'recvfrom': {
+      const trunc = res.truncated ? `; truncated, the datagram had ${res.size} bytes` : '';
+      return `data, addr = ${call}` + note(`${pyData(res.data)}, ${pyAddr(res.addr)}${trunc}`);
+    }
+    case 'setsockopt':
+      return res.value == null || pyOptValue(req.value) === pyOptValue(res.value)
+        ? call
+        : call + note(`reads back ${res.value}`);
+    case 'getsockopt':
+      return call + note(`→ ${res.value}`);
+    case 'settimeout':
+      return `${sock}.settimeout(${pyTimeout(req ? req.timeout : res.timeout)})`;
+    case 'getsockname':
+    case 'getpeername':
+      return call + note(`→ ${pyAddr(res.addr)}`);
+    default:
+      return call;
+  }
+}

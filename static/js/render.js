@@ -1,0 +1,272 @@
+// render.js — the event-log entry for one server message, by `kind`.
+//
+// renderEntry(msg, ctx) returns an <li class="log-entry" data-seq data-kind>
+// or null for messages the log does not show (the page's own `resume`
+// result, socket messages that change no state, pushed `stat` messages —
+// those go to the cards). Every piece of payload or server text goes in as a
+// text node (dom.js), never as markup.
+//
+// Received bytes: each UDP datagram is its own .datagram box (a truncated
+// one shows what was kept and .discarded bytes; an empty one is a 0-byte
+// datagram, not an end of file); a TCP recv of b'' is .eof, the peer closed.
+
+import { h } from './dom.js';
+import { dataView } from './dataview.js';
+import { progressText, recvFrameView, sentFrameView } from './frameview.js';
+import { callExpr, pyAddr, pyTimeout } from './python.js';
+
+/** How errors without a Python exception are introduced. */
+const ERROR_LABELS = {
+  policy: 'Refused by the address policy',
+  limit: 'Session limit',
+  bad_request: 'Bad request',
+  cancelled: 'Cancelled',
+};
+
+/**
+ * @typedef {object} EntryContext
+ * @property {object} [request] the request the message answers (its `request` echo)
+ * @property {object} [socket] the socket's last `socket` message (before this one)
+ * @property {string} [targetCall] for a `cancel` result, the call it cancelled;
+ *   for a `frame` message, the recv_frame call
+ */
+
+/**
+ * @param {object} msg a server message
+ * @param {EntryContext} ctx
+ * @returns {HTMLElement|null}
+ */
+export function renderEntry(msg, ctx = {}) {
+  switch (msg.kind) {
+    case 'hello':
+      return hello(msg);
+    case 'result':
+      return result(msg, ctx);
+    case 'waiting':
+      return waiting(msg, ctx);
+    case 'socket':
+      return socketChange(msg, ctx.socket);
+    case 'snapshot':
+      return entry(msg, {}, line(
+        `Caught up from a snapshot: messages before seq ${msg.first_seq} are no longer kept. `
+        + `${msg.sockets?.length ?? 0} sockets, ${msg.pending?.length ?? 0} waiting.`,
+      ));
+    case 'bye':
+      return entry(msg, {}, line(`The server is shutting down: ${msg.reason ?? 'bye'}.`));
+    case 'stat':
+      return null; // shown on the socket's card
+    case 'frame':
+      return entry(msg, { about: msg.sock, id: msg.id, className: 'quiet frame-entry' }, line(
+        h('code', { class: 'call' }, ctx.targetCall ?? `${msg.sock}.recv_frame(…)`), ' ',
+        h('span', { class: 'outcome' }, progressText(msg)),
+      ));
+    default:
+      return other(msg);
+  }
+}
+
+/** The <li> frame shared by every entry: time, then the content. */
+function entry(msg, { about, op, id, ok, className }, ...content) {
+  return h(
+    'li',
+    {
+      class: ['log-entry', className].filter(Boolean).join(' '),
+      dataset: { seq: msg.seq, kind: msg.kind, about, op, id, ok },
+    },
+    timeOf(msg.time),
+    h('div', { class: 'entry-body' }, ...content),
+  );
+}
+
+/** The server's RFC 3339 time as local HH:MM:SS.mmm. */
+function timeOf(iso) {
+  const d = iso ? new Date(iso) : null;
+  if (!d || Number.isNaN(d.getTime())) return h('time', { class: 'entry-time' });
+  const pad = (n, w = 2) => String(n).padStart(w, '0');
+  const text = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return h('time', { class: 'entry-time', datetime: iso, title: iso }, text);
+}
+
+function line(...parts) {
+  return h('p', { class: 'entry-head' }, ...parts);
+}
+
+function hello(msg) {
+  return entry(
+    msg,
+    { className: 'quiet' },
+    line(`Session started (${msg.protocol}), encoding ${msg.encoding}.`),
+    msg.policy?.bind ? h('p', { class: 'detail' }, `bind: ${msg.policy.bind}`) : null,
+    msg.policy?.connect ? h('p', { class: 'detail' }, `connect, sendto: ${msg.policy.connect}`) : null,
+  );
+}
+
+function result(msg, ctx) {
+  if (msg.op === 'resume' && msg.ok) return null;
+  const call = msg.op ? callExpr(msg.op, msg.sock, ctx.request) : 'request';
+  const meta = { about: msg.sock, op: msg.op, id: msg.id, ok: String(!!msg.ok) };
+  if (!msg.ok) {
+    const err = msg.error ?? {};
+    const text = err.exception ? `${err.exception}: ${err.message}` : errorText(err);
+    return entry(
+      msg,
+      { ...meta, className: 'failed' },
+      line(h('code', { class: 'call' }, call), ' failed'),
+      h('p', { class: 'error', dataset: { type: err.type } }, text),
+      err.hint ? h('p', { class: 'hint' }, err.hint) : null,
+    );
+  }
+  return entry(
+    msg,
+    { ...meta, className: msg.op === 'encoding' || msg.op === 'cancel' || msg.op === 'stat' ? 'quiet' : '' },
+    line(h('code', { class: 'call' }, call), ' ', h('span', { class: 'outcome' }, outcome(msg, ctx))),
+    ...details(msg, ctx),
+  );
+}
+
+/** What a successful result shows below its line: the bytes, as fits the op and the socket. */
+function details(msg, ctx) {
+  switch (msg.op) {
+    case 'recv':
+    case 'recvfrom':
+      if (ctx.socket?.type === 'SOCK_DGRAM') return [datagramView(msg)];
+      if (msg.data?.size === 0) {
+        return [h('div', { class: 'eof' }, h('p', { class: 'eof-head' }, "peer closed (b'')"),
+          h('p', { class: 'detail' }, 'The other end closed or shut down its side, and every byte it sent has been read. '
+            + 'recv() will keep returning b\'\'.'))];
+      }
+      return msg.data ? [dataView(msg.data)] : [];
+    case 'recv_frame':
+      return [recvFrameView(msg)];
+    case 'send_frame':
+      return [sentFrameView(msg)];
+    default:
+      return msg.data ? [dataView(msg.data)] : [];
+  }
+}
+
+/**
+ * One datagram as a box: its size, the bytes read, and for a truncated one
+ * the bytes the kernel discarded (the datagram's size minus what was kept).
+ */
+function datagramView(msg) {
+  const kept = msg.data?.size ?? 0;
+  const size = msg.size ?? kept;
+  const from = Array.isArray(msg.addr) ? ` from ${pyAddr(msg.addr)}` : '';
+  if (size === 0) {
+    return h('div', { class: 'datagram empty', dataset: { size: 0, kept: 0 } },
+      h('p', { class: 'dg-head' }, `0-byte datagram${from}`),
+      h('p', { class: 'detail' }, "An empty datagram is a real message: UDP has no end-of-file, so b'' here does not mean "
+        + 'the peer closed anything.'));
+  }
+  const lost = size - kept;
+  return h('div', { class: `datagram${msg.truncated ? ' truncated' : ''}`, dataset: { size, kept } },
+    h('p', { class: 'dg-head' }, `datagram · ${size} byte${size === 1 ? '' : 's'}${from}`,
+      msg.truncated ? h('span', { class: 'badge truncated' }, 'truncated') : null),
+    msg.data ? dataView(msg.data, { label: msg.truncated ? 'kept' : undefined }) : null,
+    msg.truncated ? h('p', { class: 'discarded', dataset: { discarded: lost } },
+      `${lost} byte${lost === 1 ? '' : 's'} discarded`,
+      h('span', { class: 'detail' }, ` — the buffer took ${kept} of the datagram's ${size} bytes and the kernel dropped the rest; `
+        + 'the next recvfrom() gets the next datagram, not the rest of this one.')) : null);
+}
+
+/** The text of an error that has no Python exception (policy, limit, …). */
+function errorText(err) {
+  const label = ERROR_LABELS[err.type] ?? err.type ?? 'Error';
+  const message = err.message ?? '';
+  return message === '' || message.toLowerCase() === label.toLowerCase() ? label : `${label}: ${message}`;
+}
+
+/** The "→ …" text of a successful result. */
+function outcome(msg, ctx) {
+  switch (msg.op) {
+    case 'socket':
+      return `→ ${msg.sock} (fd ${msg.fd})`;
+    case 'bind':
+      return `→ bound to ${pyAddr(msg.addr)}`;
+    case 'listen':
+      return msg.backlog == null ? '→ listening' : `→ listening, backlog ${msg.backlog}`;
+    case 'accept':
+      return `→ ${msg.conn} from ${pyAddr(msg.addr)}`;
+    case 'connect':
+      return `→ connected to ${pyAddr(msg.peer)}, local address ${pyAddr(msg.addr)}`;
+    case 'send':
+    case 'sendall':
+      return `→ ${msg.n} bytes sent`;
+    case 'sendto':
+      return `→ ${msg.n} bytes sent from ${pyAddr(msg.addr)}`;
+    case 'recv':
+    case 'recvfrom': {
+      const size = msg.data?.size ?? 0;
+      const from = msg.op === 'recvfrom' && Array.isArray(msg.addr) ? ` from ${pyAddr(msg.addr)}` : '';
+      if (ctx.socket?.type === 'SOCK_DGRAM') {
+        return size === 0 && !msg.truncated ? `→ a 0-byte datagram${from}` : `→ ${size} bytes${from}`;
+      }
+      if (size === 0) return "→ peer closed (b'')";
+      const peek = (ctx.request?.flags ?? []).includes('MSG_PEEK') ? ' (peeked: still in the queue)' : '';
+      return `→ ${size} bytes${from}${peek}`;
+    }
+    case 'send_frame':
+      return `→ ${msg.n} bytes written, framing included`;
+    case 'recv_frame':
+      return `→ one message of ${msg.data?.size ?? 0} bytes`;
+    case 'stat':
+      return `→ ${msg.state} · receive queue ${msg.inq} B · send queue ${msg.outq} B`;
+    case 'setsockopt':
+    case 'getsockopt':
+      return `→ ${msg.value}`;
+    case 'settimeout':
+    case 'setblocking':
+      return `→ timeout ${pyTimeout(msg.timeout)}`;
+    case 'getsockname':
+    case 'getpeername':
+      return `→ ${pyAddr(msg.addr)}`;
+    case 'close':
+      return '→ closed';
+    case 'cancel':
+      return `→ cancelled ${ctx.targetCall ?? `request ${msg.target}`}`;
+    case 'encoding':
+      return `→ the session decodes received text as ${msg.encoding}`;
+    default:
+      return '→ done';
+  }
+}
+
+function waiting(msg, ctx) {
+  return entry(
+    msg,
+    { about: msg.sock, op: msg.op, id: msg.id, className: 'waiting' },
+    line(
+      h('code', { class: 'call' }, callExpr(msg.op, msg.sock, ctx.request)),
+      ' ',
+      h('span', { class: 'outcome' }, 'is waiting…'),
+      ' ',
+      cancelButton(msg.id),
+    ),
+  );
+}
+
+/** A Cancel button for a waiting request (handled by workbench.js). */
+export function cancelButton(id) {
+  return h('button', { type: 'button', class: 'cancel', dataset: { cancel: id } }, 'Cancel');
+}
+
+/** A state change of a socket; null when the state did not change. */
+function socketChange(msg, before) {
+  const accepted = !before && msg.listener;
+  if (!accepted && (!before || before.state === msg.state)) return null;
+  const addrs = [msg.laddr && `local ${pyAddr(msg.laddr)}`, msg.raddr && `peer ${pyAddr(msg.raddr)}`]
+    .filter(Boolean).join(', ');
+  const what = accepted
+    ? `${msg.sock} was accepted from ${msg.listener}: ${msg.state}`
+    : `${msg.sock}: ${before.state} → ${msg.state}`;
+  return entry(msg, { about: msg.sock, className: 'quiet' }, line(what + (addrs ? ` (${addrs})` : '')));
+}
+
+/** A kind this page does not know: shown compactly rather than hidden. */
+function other(msg) {
+  const { seq, kind, time, ...rest } = msg;
+  let body = JSON.stringify(rest);
+  if (body.length > 300) body = `${body.slice(0, 300)}…`;
+  return entry(msg, { about: msg.sock, className: 'quiet' }, line(h('code', {}, kind), ' ', body));
+}

@@ -1,0 +1,264 @@
+// workbench.js — entry point of the workbench page: connects to the session,
+// applies each message to the cards, the event log and the Python transcript,
+// and turns the learner's forms into requests (event delegation on the root).
+//
+// DOM contract (stable; browser tests rely on it):
+//
+//   #workbench[data-ws]           root; data-ws is the WebSocket path, joined
+//                                 with the page's location (ws: or wss:)
+//   #status[data-state]           "connecting" | "live" | "reconnecting"
+//                                 (live = the resume after a connect is done)
+//   #new-tcp4 #new-udp4           buttons that create sockets (inside
+//   #new-tcp6 #new-udp6           form#new-socket[data-op="socket"])
+//   #encoding                     session encoding select: utf-8 | gbk
+//   #cards .sock-card[data-sock="s1"]
+//                                 one card per socket, also data-state
+//                                 (CREATED … CLOSED), data-type, data-family;
+//                                 .closed when closed
+//     [data-field="sock|kind|state|fd|laddr|raddr|timeout|options|shutdown|listener"]
+//                                 facts; laddr/raddr also carry data-host and
+//                                 data-port once known
+//     form[data-op="bind|listen|accept|connect|send|sendto|recv|recvfrom|
+//                   settimeout|setsockopt|shutdown|getsockname|close"]
+//                                 actions; inputs are named as protocol fields:
+//                                 host, port, backlog, text, encoding
+//                                 (utf-8|gbk|hex), bufsize, flags (checkboxes),
+//                                 option, value, timeout, how
+//     form button[data-op]        a second op of the same form: send form →
+//                                 send|sendall; sendto form → sendto|send;
+//                                 recvfrom form → recvfrom|recv; setsockopt
+//                                 form → setsockopt|getsockopt; getsockname
+//                                 form → getsockname|getpeername
+//     .waiting-item[data-id] button[data-cancel="<id>"]
+//                                 a waiting request and its Cancel button
+//     [data-field="kernel"] .kernel[data-inq][data-state]
+//                                 kernel state from pushed `stat` messages and
+//                                 the stat button, form[data-op="stat"]
+//                                 (kernel.js documents [data-stat=…] parts)
+//     button[data-reset-counters] restarts the Δ of the TCP counters
+//     button.opt-toggle[data-toggle-option][aria-pressed]
+//                                 TCP_NODELAY | TCP_CORK | TCP_QUICKACK: one
+//                                 click is setsockopt(IPPROTO_TCP, option, 0|1)
+//     [data-field="stream"] .stream-map[data-sock][data-view="calls|hex"]
+//                                 the stream map of the bytes this socket
+//                                 received (streammap.js documents its parts:
+//                                 .send-bracket[data-index], .recv-chunk
+//                                 [data-start][data-end][data-sends], …);
+//                                 button[data-stream-view] switches views
+//     form[data-op="send_frame"]  framing (TCP): select[name="framing"]
+//                                 (length|delimiter|fixed|json_header), format,
+//                                 delimiter, size, header_format, header, text,
+//                                 encoding; buttons send_frame | recv_frame
+//     .waiting-item .frame-progress[data-id][data-phase]
+//                                 a waiting recv_frame's live progress
+//   #log .log-entry[data-seq][data-kind]
+//                                 one per shown message, in seq order; results
+//                                 and waiting entries also have data-op,
+//                                 data-id, data-about (the socket handle) and
+//                                 results data-ok="true|false"
+//     .call .outcome              the Python call and its outcome
+//     .error[data-type] .hint     a failure: "Exception: message", and the hint
+//     .data .data-text .hexdump   received bytes: as text (mark.invalid for
+//                                 undecodable bytes, also in the hex dump)
+//                                 and as an xxd-style hex dump
+//     .datagram[data-size][data-kept] one UDP datagram (.truncated with
+//                                 .discarded[data-discarded]; .empty: 0 bytes)
+//     .eof                        a TCP recv that returned b'' (peer closed)
+//     .frame-result .frame-reads .frame-read   a recv_frame's message and reads
+//     button.cancel[data-cancel]  on waiting entries until they are .done
+//   #transcript-code .py-line     the Python transcript; #copy-python copies it
+
+import { Connection, Status } from './conn.js';
+import { Cards } from './cards.js';
+import { Log } from './log.js';
+import { Transcript } from './transcript.js';
+import { Streams } from './streams.js';
+import { streamMap } from './streammap.js';
+import { Kernel } from './kernel.js';
+import { requestFromForm } from './forms.js';
+import { showFraming } from './framing.js';
+import { renderEntry } from './render.js';
+import { callExpr, pythonLine, pythonNeeds } from './python.js';
+import { HELPERS } from './pyframing.js';
+
+/** @param {HTMLElement} root */
+function start(root) {
+  const byId = (id) => document.getElementById(id);
+  const cards = new Cards(byId('cards'), byId('sock-card-template'), byId('no-sockets'));
+  const log = new Log(byId('log-scroll'), byId('log'));
+  const transcript = new Transcript(byId('transcript-code'), byId('copy-status'));
+  const streams = new Streams();
+  const kernel = new Kernel();
+  /** @type {Map<string, 'calls'|'hex'>} each stream map's view */
+  const mapViews = new Map();
+  /** @type {Map<number, string>} the calls of requests that waited, for the cancel results naming them */
+  const waited = new Map();
+  const status = byId('status');
+  const encodingSelect = /** @type {HTMLSelectElement} */ (byId('encoding'));
+  let sessionEncoding = encodingSelect.value;
+
+  const setEncoding = (encoding) => {
+    if (!encoding) return;
+    sessionEncoding = encoding;
+    encodingSelect.value = encoding;
+  };
+
+  // Stream maps and kernel parts to redraw once the current batch is applied.
+  const dirtyMaps = new Set();
+  const dirtyKernels = new Set();
+  const calls = (sock) => ({ sends: streams.sendCount(sock), recvs: streams.recvCount(sock) });
+  const redraw = () => {
+    for (const sock of dirtyMaps) {
+      const slot = cards.part(sock, 'stream');
+      const view = streams.view(sock);
+      if (slot) slot.replaceChildren(view ? streamMap(view, mapViews.get(sock) ?? 'calls') : '');
+    }
+    for (const sock of dirtyKernels) kernel.render(sock, cards.part(sock, 'kernel'), calls(sock));
+    dirtyMaps.clear();
+    dirtyKernels.clear();
+  };
+  const mapsChanged = (socks) => socks.forEach((s) => dirtyMaps.add(s));
+
+  /** Applies one message to the page's state; returns its log entry, if any. */
+  const apply = (msg) => {
+    const request = msg.request;
+    const ctx = { request, socket: cards.get(msg.sock) };
+    switch (msg.kind) {
+      case 'hello':
+        setEncoding(msg.encoding);
+        break;
+      case 'socket':
+        cards.apply(msg);
+        mapsChanged(streams.noteSocket(msg));
+        break;
+      case 'waiting': {
+        const call = callExpr(msg.op, msg.sock, request);
+        cards.addWaiting(msg.id, msg.sock, call);
+        waited.set(msg.id, call);
+        if (waited.size > 256) waited.delete(waited.keys().next().value);
+        break;
+      }
+      case 'frame':
+        ctx.targetCall = cards.waitingCall(msg.id) ?? waited.get(msg.id) ?? `${msg.sock}.recv_frame(…)`;
+        cards.progress(msg, ctx.targetCall);
+        break;
+      case 'stat':
+        kernel.apply(msg, cards.part(msg.sock, 'kernel'), calls(msg.sock));
+        break;
+      case 'result': {
+        if (msg.op === 'cancel') ctx.targetCall = waited.get(msg.target);
+        cards.clearWaiting(msg.id);
+        log.resolve(msg.id);
+        if (msg.op === 'encoding') setEncoding(msg.ok ? msg.encoding : sessionEncoding);
+        if (msg.op === 'stat' && msg.ok) kernel.apply(msg, cards.part(msg.sock, 'kernel'), calls(msg.sock));
+        const changed = streams.noteResult(msg);
+        if (changed.length) {
+          mapsChanged(changed);
+          dirtyKernels.add(msg.sock);
+        }
+        const line = pythonLine(msg, request);
+        if (line) {
+          const needs = pythonNeeds(msg, request);
+          const helpers = Object.fromEntries(needs.helpers.map((name) => [name, HELPERS[name]]));
+          transcript.add(line, msg.seq, { imports: needs.imports, helpers });
+        }
+        break;
+      }
+      case 'snapshot':
+        cards.replace(msg.sockets, msg.pending, (p) => callExpr(p.op, p.sock, p.request));
+        for (const p of msg.pending ?? []) waited.set(p.id, cards.waitingCall(p.id));
+        for (const s of msg.sockets ?? []) mapsChanged(streams.noteSocket(s));
+        log.resolveAllBut(cards.waitingIds());
+        setEncoding(msg.encoding);
+        break;
+      default:
+        break;
+    }
+    return renderEntry(msg, ctx);
+  };
+
+  if (!root.dataset.ws) throw new Error('workbench: the root element has no data-ws');
+  const conn = new Connection(wsURL(root.dataset.ws), {
+    onMessages: (msgs) => {
+      log.append(msgs.map(apply).filter(Boolean));
+      redraw();
+    },
+    onHello: (hello) => setEncoding(hello.encoding),
+    onReset: () => {
+      cards.reset();
+      log.clear();
+      transcript.reset();
+      streams.reset();
+      kernel.reset();
+      mapViews.clear();
+      waited.clear();
+    },
+    onStatus: (state, detail) => showStatus(status, state, detail),
+  });
+
+  root.addEventListener('submit', (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.op) return;
+    ev.preventDefault();
+    const req = requestFromForm(form, /** @type {HTMLElement|null} */ (ev.submitter));
+    if (req) conn.request(req.op, req.args);
+  });
+
+  root.addEventListener('click', (ev) => {
+    const target = /** @type {Element} */ (ev.target);
+    const sock = target.closest('[data-sock]')?.getAttribute('data-sock');
+    const button = target.closest('button');
+    if (button?.dataset.cancel) {
+      conn.request('cancel', { target: Number(button.dataset.cancel) });
+      button.disabled = true;
+    } else if (button?.dataset.streamView && sock) {
+      mapViews.set(sock, button.dataset.streamView === 'hex' ? 'hex' : 'calls');
+      dirtyMaps.add(sock);
+      redraw();
+    } else if (button?.dataset.toggleOption && sock) {
+      const on = button.getAttribute('aria-pressed') === 'true';
+      conn.request('setsockopt', { sock, level: 'IPPROTO_TCP', option: button.dataset.toggleOption, value: on ? 0 : 1 });
+    } else if (button?.hasAttribute('data-reset-counters') && sock) {
+      kernel.resetCounters(sock, cards.part(sock, 'kernel'), calls(sock));
+    } else if (target.closest('#copy-python')) {
+      transcript.copy();
+    }
+  });
+
+  root.addEventListener('change', (ev) => {
+    const target = /** @type {Element} */ (ev.target);
+    if (target.matches('select[data-framing-picker]')) showFraming(/** @type {HTMLSelectElement} */ (target).form);
+  });
+  root.addEventListener('input', (ev) => {
+    // A field that framing.js marked invalid is re-checked on the next submit.
+    /** @type {HTMLInputElement} */ (ev.target).setCustomValidity?.('');
+  });
+
+  encodingSelect.addEventListener('change', () => encodingSelect.form.requestSubmit());
+
+  conn.start();
+}
+
+/** The absolute WebSocket URL for a path, on the page's own host. */
+function wsURL(path) {
+  const url = new URL(path, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.hash = '';
+  return url.href;
+}
+
+const STATUS_TEXT = {
+  [Status.CONNECTING]: 'Connecting…',
+  [Status.LIVE]: 'Live',
+  [Status.RECONNECTING]: 'Reconnecting…',
+};
+
+function showStatus(el, state, detail) {
+  el.dataset.state = state;
+  el.textContent = state === Status.RECONNECTING && detail?.delay
+    ? `Reconnecting in ${Math.max(1, Math.round(detail.delay / 1000))} s…`
+    : STATUS_TEXT[state] ?? state;
+}
+
+const root = document.getElementById('workbench');
+if (root) start(root);
