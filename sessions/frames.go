@@ -62,6 +62,7 @@ type FrameBody struct {
 	Length     *int            `json:"length"`
 	Awaiting   *int            `json:"awaiting"`
 	Read       *ReadBody       `json:"read,omitempty"`
+	Request    json.RawMessage `json:"request,omitempty"`
 }
 
 func orNil(n int) *int {
@@ -104,7 +105,7 @@ func (s *Session) prepareFrame(req Request, e *entry, done func(any, *sockets.Er
 		progress := func(p sockets.Progress) {
 			b := FrameBody{
 				ID: req.ID, Sock: e.handle, Phase: p.Phase, HeaderRead: p.PrefixRead,
-				Length: orNil(p.Declared), Awaiting: orNil(p.Awaiting),
+				Length: orNil(p.Declared), Awaiting: orNil(p.Awaiting), Request: req.Echo,
 			}
 			s.post(func() {
 				if s.ending {

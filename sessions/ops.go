@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -165,6 +166,21 @@ func (s *Session) handle(sub *Subscriber, req Request) {
 	}
 	fields, err := s.inlineOp(req, e)
 	s.result(req, e.handle, fields, err)
+	s.refreshAfter(req.Op, e)
+}
+
+// quiet are the ops that never change what a socket message shows.
+var quiet = map[string]bool{
+	"recv": true, "recvfrom": true, "send": true, "sendall": true, "send_frame": true, "recv_frame": true,
+	"getsockname": true, "getpeername": true, "getsockopt": true, "stat": true,
+}
+
+// refreshAfter refreshes a socket's state after op, unless op cannot have
+// changed it (a sendto can only by binding an unbound socket).
+func (s *Session) refreshAfter(op string, e *entry) {
+	if quiet[op] || op == "sendto" && e.state != sockets.Created {
+		return
+	}
 	s.refresh(e)
 }
 
@@ -264,7 +280,7 @@ func (s *Session) refresh(e *entry) {
 	if bytes.Equal(j, e.last) {
 		return
 	}
-	e.last = j
+	e.last, e.state = j, b.State
 	s.append(KindSocket, b)
 }
 
@@ -272,20 +288,33 @@ func (s *Session) refresh(e *entry) {
 // result come back through post.
 func (s *Session) start(req Request, e *entry) {
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
-	run, err := s.prepare(req, e)
+	wouldWait := false
+	run, err := s.prepare(req, e, &wouldWait)
 	if err != nil {
 		s.result(req, e.handle, nil, err)
 		return
+	}
+	// A call that can finish at once is made right here, sparing a
+	// goroutine and a wake-up; one that would wait starts over on its own.
+	if s.tryFirst(req, e) {
+		if finish := run(sockets.TryOnce(s.ctx)); !wouldWait {
+			finish()
+			return
+		}
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	ctx = sockets.OnWait(ctx, func() {
 		s.post(func() {
-			if s.ending || s.pending[key] == nil {
+			p := s.pending[key]
+			if s.ending || p == nil || p.waited {
 				return
 			}
+			p.waited = true
 			s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo})
-			s.refresh(e)
+			if req.Op == "connect" {
+				s.refresh(e)
+			}
 		})
 	})
 	s.ops.Add(1)
@@ -293,25 +322,52 @@ func (s *Session) start(req Request, e *entry) {
 		defer s.ops.Done()
 		finish := run(ctx)
 		cancel()
+		var flushes []func()
 		s.post(func() {
 			delete(s.pending, key)
 			if s.ending {
 				return
 			}
 			finish()
+			for sub := range s.subs {
+				if sub.flush != nil {
+					flushes = append(flushes, sub.flush)
+				}
+			}
 		})
+		for _, f := range flushes {
+			f()
+		}
 	}()
 }
 
-// prepare checks a blocking op's arguments on the session goroutine and
+// tryFirst reports whether req may be tried once without waiting before it
+// goes to a goroutine: only calls whose attempt that would wait changes
+// nothing (see sockets.TryOnce).
+func (s *Session) tryFirst(req Request, e *entry) bool {
+	switch req.Op {
+	case "recv", "recvfrom":
+		return !slices.Contains(req.Flags, "MSG_WAITALL")
+	case "accept":
+		return true
+	case "send", "sendto":
+		return e.sock.Type() == sockets.SockDgram
+	}
+	return false
+}
+
+// prepare checks a blocking op's arguments (inside post) and
 // returns the call to make on the op's goroutine. That call returns the
-// closure that logs its outcome back on the session goroutine.
-func (s *Session) prepare(req Request, e *entry) (func(context.Context) func(), *sockets.Error) {
+// closure that logs its outcome (run through post).
+func (s *Session) prepare(req Request, e *entry, wouldWait *bool) (func(context.Context) func(), *sockets.Error) {
 	sock := e.sock
 	done := func(fields any, err *sockets.Error) func() {
+		if err == sockets.ErrWouldWait {
+			*wouldWait = true
+		}
 		return func() {
 			s.result(req, e.handle, fields, err)
-			s.refresh(e)
+			s.refreshAfter(req.Op, e)
 		}
 	}
 	switch req.Op {

@@ -1,8 +1,13 @@
 // Package sessions holds a browser session: the sockets it owns, the
 // seq-numbered log of everything that happened to them, and the connections
-// (subscribers) watching it. One goroutine per session owns all of that;
-// connections and socket operations talk to it over a channel. The Manager
-// maps cookie ids to sessions and closes those left without a page.
+// (subscribers) watching it. A session's state is touched only inside
+// post/call, one closure at a time under the session's lock, on the goroutine
+// that brought the news (a connection's reader, or the goroutine of a socket
+// operation that finished): each handoff to a separate session goroutine
+// cost a wake-up on the critical path of every round trip. Nothing done
+// under the lock waits on the network; subscribers get bounded queues that
+// never block it. The Manager maps cookie ids to sessions and closes those
+// left without a page.
 package sessions
 
 import (
@@ -19,7 +24,8 @@ type Session struct {
 	ID  string
 	cfg Config
 
-	in   chan func() // closures run by the session goroutine
+	mu   sync.Mutex // held while a closure of post or call runs
+	over bool       // the session has ended: post runs nothing more
 	quit chan struct{}
 	ctx  context.Context // cancelled when the session closes; parent of every op
 	stop context.CancelFunc
@@ -32,7 +38,7 @@ type Session struct {
 	attached   int
 	detachedAt time.Time
 
-	// Owned by the session goroutine.
+	// Guarded by the session lock (see post).
 	log      []Message // ring of the last cfg.LogSize messages
 	lastSeq  int64
 	subs     map[*Subscriber]bool
@@ -48,8 +54,9 @@ type entry struct {
 	handle   string
 	sock     *sockets.Socket
 	listener string
-	last     []byte // the last socket message body sent, to send only changes
-	lastStat []byte // the last stat message body sent
+	last     []byte        // the last socket message body sent, to send only changes
+	lastStat []byte        // the last stat message body sent
+	state    sockets.State // the state in the last socket message
 	closed   bool
 }
 
@@ -59,13 +66,14 @@ type pending struct {
 	sock   string
 	cancel context.CancelFunc
 	echo   json.RawMessage
+	waited bool // its waiting message has been logged
 }
 
 func newSession(id string, cfg Config) *Session {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Session{
 		ID: id, cfg: cfg,
-		in: make(chan func()), quit: make(chan struct{}), exited: make(chan struct{}),
+		quit: make(chan struct{}), exited: make(chan struct{}),
 		ctx: ctx, stop: stop,
 		detachedAt: cfg.Now(),
 		subs:       map[*Subscriber]bool{},
@@ -88,36 +96,28 @@ func (s *Session) loop() {
 	}
 	for {
 		select {
-		case f := <-s.in:
-			f()
 		case <-tick:
-			s.pollStats()
+			s.post(s.pollStats)
 		case <-s.quit:
 			return
 		}
 	}
 }
 
-// post runs f on the session goroutine; it reports false if the session has
-// ended.
+// post runs f with the session's state to itself; it reports false if the
+// session has ended. f must not wait on the network or call post.
 func (s *Session) post(f func()) bool {
-	select {
-	case s.in <- f:
-		return true
-	case <-s.quit:
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.over {
 		return false
 	}
-}
-
-// call runs f on the session goroutine and waits for it.
-func (s *Session) call(f func()) bool {
-	done := make(chan struct{})
-	if !s.post(func() { f(); close(done) }) {
-		return false
-	}
-	<-done
+	f()
 	return true
 }
+
+// call is post, for callers that want the closure's results.
+func (s *Session) call(f func()) bool { return s.post(f) }
 
 // append logs a message, gives it the next seq and sends it to every active
 // subscriber.
@@ -198,11 +198,17 @@ func boolInt(b bool) int64 {
 // Attach adds a connection to the session. It returns the subscriber and the
 // hello to send first. The subscriber receives nothing more until its first
 // request (see Do). It returns nil if the session has ended.
-func (s *Session) Attach() (*Subscriber, *Message) {
+func (s *Session) Attach() (*Subscriber, *Message) { return s.AttachFlush(nil) }
+
+// AttachFlush is Attach for a connection that can write its queue out from
+// any goroutine: flush is called after an operation finishes (see
+// Subscriber.flush).
+func (s *Session) AttachFlush(flush func()) (*Subscriber, *Message) {
 	var sub *Subscriber
 	var hello Message
 	ok := s.call(func() {
 		sub = newSubscriber(s.cfg.QueueSize)
+		sub.flush = flush
 		if s.lastSeq == 1 && len(s.subs) == 0 && s.next == 0 {
 			// A brand-new session: its first connection gets the logged hello.
 			hello = s.log[0]
@@ -275,6 +281,9 @@ func (s *Session) Close(reason string) {
 		})
 		// Let the operations finish (what they post is no longer logged).
 		s.ops.Wait()
+		s.mu.Lock()
+		s.over = true
+		s.mu.Unlock()
 		close(s.quit)
 		<-s.exited
 	})

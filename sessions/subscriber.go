@@ -15,7 +15,12 @@ type Subscriber struct {
 	ready  chan struct{} // has a value while the queue is not empty
 	done   chan struct{}
 
-	// Owned by the session goroutine.
+	// flush, if set, writes out the queue now when nobody else is writing;
+	// the goroutine of a finished operation calls it, sparing the writer a
+	// wake-up. It must not wait for another writer.
+	flush func()
+
+	// Guarded by the session lock (see post).
 	active bool  // receiving live messages (after its first request)
 	from   int64 // the hello's last_seq: where an implicit resume starts
 }

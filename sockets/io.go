@@ -106,7 +106,7 @@ func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []st
 	if e := wrapErr(op, err); e != nil {
 		return Received{}, e
 	}
-	if s.typ == SockStream {
+	if s.typ == SockStream && !s.noStream {
 		r.Stream, r.Sends = s.recordRecv(len(r.Data), fl&unix.MSG_PEEK != 0)
 	}
 	return r, nil
@@ -174,7 +174,7 @@ func (s *Socket) SendTo(ctx context.Context, data []byte, addr Addr) (int, Addr,
 	if e := s.policy.CheckPeer(ip); e != nil {
 		return 0, Addr{}, e
 	}
-	if !s.isBound() {
+	if !s.policy.Wildcard && !s.isBound() {
 		if e := s.policy.checkImplicitBind("sendto"); e != nil {
 			return 0, Addr{}, e
 		}
@@ -211,7 +211,7 @@ func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Socka
 	if e == nil {
 		e = wrapErr(op, err)
 	}
-	if s.typ == SockStream && (e == nil || sent > 0) {
+	if s.typ == SockStream && !s.noStream && (e == nil || sent > 0) {
 		s.recordSend(ctx, sent)
 	}
 	return sent, e

@@ -56,7 +56,8 @@ type Socket struct {
 	closed     bool
 	frames     *frameState // RecvFrame's turn and carried-over bytes, made on first use (frame_io.go)
 
-	stream stream // byte offsets and send records (stream sockets)
+	stream   stream // byte offsets and send records (stream sockets)
+	noStream bool   // skip the stream bookkeeping (benchmarks measure its cost)
 }
 
 // New creates a socket of family and type that obeys policy.
@@ -239,6 +240,20 @@ const (
 var aLongTimeAgo = time.Unix(1, 0)
 
 type waitKey struct{}
+type onceKey struct{}
+
+// ErrWouldWait is returned instead of waiting by a call made with a TryOnce
+// context: the call made its first attempt, found it would have to wait, and
+// changed nothing. Making the same call again (without TryOnce) is safe.
+var ErrWouldWait = &Error{Kind: "would_wait", Message: "the call would wait"}
+
+// TryOnce returns a context whose calls make one attempt and return
+// ErrWouldWait instead of waiting. Use it only for calls whose failed attempt
+// has no effect: recv and recvfrom (without MSG_WAITALL), accept, and sends
+// on datagram sockets.
+func TryOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, onceKey{}, true)
+}
 
 // OnWait returns a context that makes a waiting operation call f once, when it
 // finds it cannot finish at once and starts to wait. f must not block.
@@ -289,6 +304,9 @@ func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Err
 	}
 	if timeout != nil && *timeout == 0 {
 		return osError("", wouldBlock)
+	}
+	if ctx.Value(onceKey{}) != nil {
+		return ErrWouldWait
 	}
 	waiting()
 

@@ -27,25 +27,71 @@ func reportLatency(b *testing.B, ds []time.Duration) {
 
 // BenchmarkUDPRoundTrip measures one datagram through the playground: a
 // recvfrom request, a sendto request, and the recvfrom's result, between two
-// real UDP sockets of one session, over a real WebSocket.
+// real UDP sockets of one session, over a real WebSocket. The client is as
+// lean as BenchmarkGorillaEcho's: it writes JSON and reads frames on its own
+// goroutine. With -batch the two requests go in one frame.
 func BenchmarkUDPRoundTrip(b *testing.B) {
+	for _, batch := range []bool{false, true} {
+		b.Run(map[bool]string{false: "frames", true: "batch"}[batch], func(b *testing.B) {
+			benchUDPRoundTrip(b, batch)
+		})
+	}
+}
+
+func benchUDPRoundTrip(b *testing.B, batch bool) {
 	srv := newServer(b, sessions.Config{})
 	c := srv.dial(b)
 	rx, tx := c.socket("SOCK_DGRAM"), c.socket("SOCK_DGRAM")
 	to := c.bind(rx, "127.0.0.1", 0)
 	c.bind(tx, "127.0.0.1", 0)
-	recv := obj{"sock": rx, "bufsize": 64}
-	send := obj{"sock": tx, "data": text("ping"), "addr": to}
+	c.conn.Close()
+	conn, _, err := (&websocket.Dialer{Jar: srv.jar}).Dial(srv.wsURL(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	if _, _, err := conn.ReadMessage(); err != nil { // hello
+		b.Fatal(err)
+	}
 	ds := make([]time.Duration, 0, b.N)
-	for b.Loop() {
+	for id := 1_000_000; b.Loop(); id += 2 {
 		start := time.Now()
-		id := c.send("recvfrom", recv)
-		c.send("sendto", send)
-		if r := c.wait("result", id); !r.ok() || r.obj("data").num("size") != 4 {
-			b.Fatalf("recvfrom %v", r)
+		recv := obj{"id": id, "op": "recvfrom", "sock": rx, "bufsize": 64}
+		send := obj{"id": id + 1, "op": "sendto", "sock": tx, "data": text("ping"), "addr": to}
+		if batch {
+			err = conn.WriteJSON([]obj{recv, send})
+		} else if err = conn.WriteJSON(recv); err == nil {
+			err = conn.WriteJSON(send)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		for done := false; !done; {
+			_, frame, err := conn.ReadMessage()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ms []msg
+			if frame[0] == '[' {
+				err = json.Unmarshal(frame, &ms)
+			} else {
+				var m msg
+				err = json.Unmarshal(frame, &m)
+				ms = append(ms, m)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, m := range ms {
+				if m.str("kind") == "result" && m.num("id") == id {
+					if !m.ok() || m.obj("data").num("size") != 4 {
+						b.Fatalf("recvfrom %v", m)
+					}
+					done = true
+				}
+			}
 		}
 		ds = append(ds, time.Since(start))
-		c.forget() // keep the history from growing with b.N
 	}
 	b.StopTimer()
 	reportLatency(b, ds)

@@ -83,7 +83,7 @@ func TestBadInput(t *testing.T) {
 		phrase string // a piece of the message
 	}{
 		{"malformed JSON", `{"id":1,"op":"socket"`, nil, "", "", "bad_request", "", "malformed request"},
-		{"JSON array", `[{"id":2,"op":"socket"}]`, nil, "", "", "bad_request", "", "malformed request"},
+		{"JSON array of non-objects", `[1,2]`, nil, "", "", "bad_request", "", "malformed request"},
 		{"JSON string", `"socket"`, nil, "", "", "bad_request", "", "malformed request"},
 		{"empty object", `{}`, nil, "", "", "bad_request", "", "id is required"},
 		{"unknown op", `{"id":3,"op":"frobnicate"}`, 3.0, "frobnicate", "", "bad_request", "", `unknown op "frobnicate"`},

@@ -120,3 +120,25 @@ func requestEcho(frame []byte) json.RawMessage {
 	}
 	return b.Bytes()
 }
+
+// splitBatch returns the requests of a frame: the frame itself, or the
+// elements of a JSON array of requests (a client may batch several requests
+// into one frame; they are handled in order).
+func splitBatch(frame []byte) [][]byte {
+	trimmed := bytes.TrimLeft(frame, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		return [][]byte{frame}
+	}
+	var batch []json.RawMessage
+	if json.Unmarshal(trimmed, &batch) != nil || len(batch) == 0 {
+		return [][]byte{frame} // decodeRequest will explain what is wrong
+	}
+	out := make([][]byte, len(batch))
+	for i, r := range batch {
+		if len(r) == 0 || r[0] != '{' {
+			return [][]byte{frame} // not an array of requests
+		}
+		out[i] = r
+	}
+	return out
+}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -63,7 +65,8 @@ func (s *Server) serveWS(c echo.Context) error {
 		ck := &http.Cookie{Name: cookieName, Value: sess.ID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
 		header.Add("Set-Cookie", ck.String())
 	}
-	sub, hello := sess.Attach()
+	wc := &wsConn{sess: sess}
+	sub, hello := sess.AttachFlush(wc.tryFlush)
 	if sub == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "session ended; reconnect")
 	}
@@ -76,19 +79,52 @@ func (s *Server) serveWS(c echo.Context) error {
 	defer s.conns.Done()
 	defer sess.Detach(sub)
 
+	wc.conn, wc.sub = conn, sub
+	if !wc.write([]sessions.Message{*hello}) {
+		conn.Close()
+		return nil
+	}
+	wc.ready.Store(true)
 	stop := make(chan struct{})
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		writeLoop(conn, sub, *hello, stop)
+		wc.writeLoop(stop)
 	}()
-	readLoop(conn, sess, sub)
+	wc.readLoop()
 	close(stop)
 	<-written
 	return nil
 }
 
-func readLoop(conn *websocket.Conn, sess *sessions.Session, sub *sessions.Subscriber) {
+// wsConn is one WebSocket connection to a session. Both its goroutines write:
+// the reader flushes what its own request produced at once (the answer goes
+// out without waking another goroutine), the writer whatever arrives later.
+// writeMu keeps their frames whole and in order.
+type wsConn struct {
+	conn    *websocket.Conn
+	sess    *sessions.Session
+	sub     *sessions.Subscriber
+	writeMu sync.Mutex
+	ready   atomic.Bool // conn and sub are set: tryFlush may write
+}
+
+// tryFlush writes the queue out unless another goroutine is writing (which
+// then writes what is queued too).
+func (c *wsConn) tryFlush() {
+	if !c.ready.Load() || !c.writeMu.TryLock() {
+		return
+	}
+	defer c.writeMu.Unlock()
+	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
+		if !c.write(ms) {
+			return
+		}
+	}
+}
+
+func (c *wsConn) readLoop() {
+	conn := c.conn
 	conn.SetReadLimit(maxFrame)
 	conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
@@ -99,57 +135,71 @@ func readLoop(conn *websocket.Conn, sess *sessions.Session, sub *sessions.Subscr
 		}
 		conn.SetReadDeadline(time.Now().Add(pongWait))
 		if typ != websocket.TextMessage {
-			sess.Reject(sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
-			continue
+			c.sess.Reject(c.sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
+		} else {
+			for _, f := range splitBatch(frame) {
+				req, bad := decodeRequest(f)
+				if bad != nil {
+					c.sess.Reject(c.sub, req, bad)
+					continue
+				}
+				c.sess.Do(c.sub, req)
+			}
 		}
-		req, bad := decodeRequest(frame)
-		if bad != nil {
-			sess.Reject(sub, req, bad)
-			continue
+		if !c.flush() {
+			return
 		}
-		sess.Do(sub, req)
 	}
 }
 
-func writeLoop(conn *websocket.Conn, sub *sessions.Subscriber, hello sessions.Message, stop <-chan struct{}) {
-	defer conn.Close()
-	ping := time.NewTicker(pingPeriod)
-	defer ping.Stop()
-	write := func(ms []sessions.Message) bool {
-		if len(ms) == 0 {
-			return true
-		}
-		frame, err := encodeFrame(ms)
-		if err != nil {
+// write sends ms as one frame.
+func (c *wsConn) write(ms []sessions.Message) bool {
+	if len(ms) == 0 {
+		return true
+	}
+	frame, err := encodeFrame(ms)
+	if err != nil {
+		return false
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.conn.WriteMessage(websocket.TextMessage, frame) == nil
+}
+
+// flush writes everything queued for the connection.
+func (c *wsConn) flush() bool {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
+		if !c.write(ms) {
 			return false
 		}
-		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return conn.WriteMessage(websocket.TextMessage, frame) == nil
 	}
-	if !write([]sessions.Message{hello}) {
-		return
-	}
+	return true
+}
+
+func (c *wsConn) writeLoop(stop <-chan struct{}) {
+	defer c.conn.Close()
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
 	for {
 		select {
-		case <-sub.Ready():
-			if !write(sub.Take(maxBatch)) {
+		case <-c.sub.Ready():
+			if !c.flush() {
 				return
 			}
-		case <-sub.Done():
-			for ms := sub.Take(maxBatch); len(ms) > 0; ms = sub.Take(maxBatch) {
-				if !write(ms) {
-					return
-				}
+		case <-c.sub.Done():
+			if !c.flush() {
+				return
 			}
 			code := closeGoingAway
-			if strings.HasPrefix(sub.Reason(), "too slow") {
+			if strings.HasPrefix(c.sub.Reason(), "too slow") {
 				code = closeTooSlow
 			}
-			msg := websocket.FormatCloseMessage(code, truncate(sub.Reason(), 120))
-			conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
+			msg := websocket.FormatCloseMessage(code, truncate(c.sub.Reason(), 120))
+			c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
 			return
 		case <-ping.C:
-			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+			if c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
 				return
 			}
 		case <-stop:

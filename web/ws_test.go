@@ -43,3 +43,24 @@ func TestUDPRoundTrip(t *testing.T) {
 		t.Errorf("truncated %v size %v, want true 20", r["truncated"], r["size"])
 	}
 }
+
+// A frame may carry an array of requests; they are handled in order.
+func TestBatchedRequests(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	c := srv.dial(t)
+	c.raw(`[{"id":1,"op":"socket","type":"SOCK_DGRAM"},{"id":2,"op":"bind","sock":"s1","addr":["127.0.0.1",0]},{"id":3,"op":"nope"}]`)
+	first := c.wait("result", 1)
+	if !first.ok() || first.str("sock") != "s1" {
+		t.Fatalf("socket in a batch: %v", first)
+	}
+	if r := c.wait("result", 2); !r.ok() || r.addr("addr")[1] == 0.0 {
+		t.Errorf("bind in a batch: %v", r)
+	}
+	if r := c.wait("result", 3); r.ok() || r.obj("error").str("type") != "bad_request" {
+		t.Errorf("unknown op in a batch: %v", r)
+	}
+	c.raw(`[]`)
+	if r := c.wait("result", -1); r.ok() || r["id"] != nil {
+		t.Errorf("empty batch: %v, want a bad_request with id null", r)
+	}
+}

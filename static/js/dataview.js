@@ -28,7 +28,7 @@ export function dataView(data, { limit = DUMP_LIMIT, label } = {}) {
   if (size === 0) return h('div', { class: 'data' }, meta);
   const runs = textRuns(data).map((run) => (run.invalid
     ? h('mark', { class: `invalid${run.invalid.cut ? ' cut' : ''}`, title: invalidTitle(run.invalid, data.encoding) }, run.text)
-    : run.text));
+    : withControls(run.text)));
   let bytes;
   try {
     bytes = hexToBytes(data.hex ?? '');
@@ -83,6 +83,21 @@ export function hexdumpView(bytes, limit, marked = () => false) {
   }
   pre.normalize();
   return pre;
+}
+
+/**
+ * Text with its control characters (other than newline and tab) written as
+ * Python writes them, \x00, and marked, since they have no glyph.
+ * @returns {(string|HTMLElement)[]}
+ */
+function withControls(text) {
+  // eslint-disable-next-line no-control-regex
+  return text.split(/([\x00-\x08\x0b-\x1f\x7f])/).filter((part) => part !== '').map((part) => (
+    // eslint-disable-next-line no-control-regex
+    /^[\x00-\x08\x0b-\x1f\x7f]$/.test(part)
+      ? h('span', { class: 'ctrl', title: 'a control byte, shown as Python writes it' },
+        part === '\r' ? '\\r' : `\\x${part.charCodeAt(0).toString(16).padStart(2, '0')}`)
+      : part));
 }
 
 function invalidTitle(bad, encoding) {

@@ -20,7 +20,12 @@ const PHASES = {
   done: 'message complete',
 };
 
-/** The details of a successful recv_frame result, for its log entry. */
+/**
+ * The details of a recv_frame result, for its log entry: the message and
+ * its JSON header, then every real recv call made for it. A failed one
+ * shows its reads too: they are what the decoder saw (a length prefix read
+ * in the wrong byte order, say).
+ */
 export function recvFrameView(res) {
   const reads = res.reads ?? [];
   const real = reads.filter((r) => !r.peek).length;
@@ -28,17 +33,17 @@ export function recvFrameView(res) {
     res.header ? h('div', { class: 'frame-header' },
       h('p', { class: 'data-meta' }, 'JSON header'),
       h('pre', {}, JSON.stringify(res.header, null, 2))) : null,
-    res.data ? dataView(res.data, { label: 'message' }) : null,
-    h('p', { class: 'data-meta' },
+    res.ok && res.data ? dataView(res.data, { label: 'message' }) : null,
+    reads.length ? h('p', { class: 'data-meta' },
       `${real} recv() call${real === 1 ? '' : 's'}`,
       reads.length > real ? ` and ${reads.length - real} MSG_PEEK` : '',
-      ' made for this message:'),
-    h('ol', { class: 'frame-reads' }, reads.map(readItem)));
+      res.ok ? ' made for this message:' : ' made before it failed:') : null,
+    reads.length ? h('ol', { class: 'frame-reads' }, reads.map(readItem)) : null);
 }
 
 /** One real recv call of a framing decoder: bufsize asked → bytes got. */
 function readItem(r) {
-  const size = r.data?.size ?? 0;
+  const size = r.size ?? r.data?.size ?? 0;
   const short = !r.peek && size < r.bufsize;
   return h('li', {
     class: `frame-read${r.peek ? ' peek' : ''}${short ? ' short' : ''}`,
@@ -49,7 +54,8 @@ function readItem(r) {
   r.peek ? h('span', { class: 'badge peek' }, 'peek: looked, not taken') : null,
   short ? h('span', { class: 'badge short' }, 'fewer than asked') : null,
   ' ',
-  h('code', { class: 'frame-read-bytes' }, pyData(r.data)));
+  h('code', { class: 'frame-read-bytes' }, pyData(r.data)),
+  size > (r.data?.size ?? 0) ? h('span', { class: 'detail' }, ` (first ${r.data?.size ?? 0} bytes shown)`) : null);
 }
 
 /**
@@ -114,5 +120,5 @@ export function progressView(msg) {
       `still awaited: ${msg.awaiting ?? (msg.phase === 'body' ? 'until the delimiter' : 'unknown')}`),
     bar,
     read ? h('span', { class: 'fp-last', dataset: { progress: 'last' } },
-      `last: recv(${read.bufsize}${read.peek ? ', MSG_PEEK' : ''}) → ${read.data?.size ?? 0} B ${pyData(read.data)}`) : null);
+      `last: recv(${read.bufsize}${read.peek ? ', MSG_PEEK' : ''}) → ${read.size ?? read.data?.size ?? 0} B ${pyData(read.data)}`) : null);
 }

@@ -10,6 +10,7 @@
 //   [data-stat="inq-bar"] > span         the queue bar (width as a share)
 //   [data-stat="peek"]                   the bytes waiting (div.data), hidden when none
 //   [data-stat="counters"] [data-counter="data_segs_out"] with .k-value, .k-delta
+//                                        (built empty by mount, so the card keeps its size)
 //   button[data-reset-counters]          sets the Δ baseline to now
 
 import { h } from './dom.js';
@@ -77,10 +78,28 @@ export class Kernel {
     this.render(sock, el, calls);
   }
 
+  /**
+   * Builds the counter cells of a card's kernel part, empty, so that the
+   * card keeps its size when the first stat arrives (nothing moves under
+   * the pointer). Does nothing the second time.
+   */
+  mount(el) {
+    const counters = el?.querySelector('[data-stat="counters"]');
+    if (!counters || counters.childElementCount) return;
+    counters.replaceChildren(
+      ...COUNTERS.map(([key, label, title]) => h('div', { class: 'k-counter', dataset: { counter: key }, title },
+        h('span', { class: 'k-name' }, label), h('span', { class: 'k-value' }, '–'), h('span', { class: 'k-delta' }))),
+      ...GAUGES.map(([key, label]) => h('div', { class: 'k-counter gauge', dataset: { counter: key } },
+        h('span', { class: 'k-name' }, label), h('span', { class: 'k-value' }, '–'))),
+    );
+    el.querySelector('[data-stat="since"]').textContent = 'No kernel numbers yet: press stat.';
+  }
+
   /** Redraws a card's kernel part (also when only the call counts changed). */
   render(sock, el, calls) {
     const stat = this.#last.get(sock);
     if (!stat || !el) return;
+    this.mount(el);
     const field = (name) => el.querySelector(`[data-stat="${name}"]`);
     const udp = el.closest('.sock-card')?.dataset.type === 'SOCK_DGRAM';
     el.dataset.inq = String(stat.inq ?? 0);
@@ -98,32 +117,22 @@ export class Kernel {
       ? dataView(stat.peek, { label: stat.inq > stat.peek.size ? `waiting, not read yet (first ${stat.peek.size} of ${stat.inq})` : 'waiting, not read yet', limit: 64 })
       : '');
 
-    const counters = field('counters');
-    if (counters) counters.replaceChildren(...this.#counterCells(sock, stat));
-    const since = field('since');
-    if (since) since.textContent = this.#since(sock, stat, calls);
-  }
-
-  #counterCells(sock, stat) {
-    if (stat.data_segs_out == null) return [h('p', { class: 'detail' }, 'No TCP_INFO for this socket.')];
+    if (stat.data_segs_out == null) return; // no TCP_INFO: not TCP
     const base = this.#base.get(sock)?.stat;
-    const cells = COUNTERS.map(([key, label, title]) => {
-      const d = base ? stat[key] - (base[key] ?? 0) : null;
-      return h('div', { class: 'k-counter', dataset: { counter: key }, title },
-        h('span', { class: 'k-name' }, label),
-        h('span', { class: 'k-value' }, String(stat[key])),
-        d ? h('span', { class: 'k-delta' }, `+${d}`) : null);
-    });
-    for (const [key, label, fmt] of GAUGES) {
-      cells.push(h('div', { class: 'k-counter gauge', dataset: { counter: key } },
-        h('span', { class: 'k-name' }, label), h('span', { class: 'k-value' }, fmt(stat[key]))));
+    for (const [key] of COUNTERS) {
+      const cell = el.querySelector(`[data-counter="${key}"]`);
+      const d = base ? stat[key] - (base[key] ?? 0) : 0;
+      cell.querySelector('.k-value').textContent = String(stat[key]);
+      cell.querySelector('.k-delta').textContent = d ? `+${d}` : '';
     }
-    return cells;
+    for (const [key, , fmt] of GAUGES) {
+      el.querySelector(`[data-counter="${key}"] .k-value`).textContent = fmt(stat[key]);
+    }
+    field('since').textContent = this.#since(sock, stat, calls);
   }
 
   /** "Since reset: 10 send() calls → 1 data segment out; …" */
   #since(sock, stat, calls) {
-    if (stat.data_segs_out == null) return '';
     const base = this.#base.get(sock) ?? { stat: {}, calls: { sends: 0, recvs: 0 } };
     const d = (key) => stat[key] - (base.stat[key] ?? 0);
     const n = (k, one, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;

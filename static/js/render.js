@@ -18,7 +18,7 @@ import { callExpr, pyAddr, pyTimeout } from './python.js';
 /** How errors without a Python exception are introduced. */
 const ERROR_LABELS = {
   policy: 'Refused by the address policy',
-  limit: 'Session limit',
+  limit: 'Limit',
   bad_request: 'Bad request',
   cancelled: 'Cancelled',
 };
@@ -114,6 +114,7 @@ function result(msg, ctx) {
       line(h('code', { class: 'call' }, call), ' failed'),
       h('p', { class: 'error', dataset: { type: err.type } }, text),
       err.hint ? h('p', { class: 'hint' }, err.hint) : null,
+      msg.op === 'recv_frame' && msg.reads?.length ? recvFrameView(msg) : null,
     );
   }
   return entry(
@@ -177,6 +178,11 @@ function errorText(err) {
   return message === '' || message.toLowerCase() === label.toLowerCase() ? label : `${label}: ${message}`;
 }
 
+/** "1 byte", "5 bytes". */
+function bytes(n) {
+  return `${n} byte${n === 1 ? '' : 's'}`;
+}
+
 /** The "→ …" text of a successful result. */
 function outcome(msg, ctx) {
   switch (msg.op) {
@@ -192,24 +198,24 @@ function outcome(msg, ctx) {
       return `→ connected to ${pyAddr(msg.peer)}, local address ${pyAddr(msg.addr)}`;
     case 'send':
     case 'sendall':
-      return `→ ${msg.n} bytes sent`;
+      return `→ ${bytes(msg.n)} sent`;
     case 'sendto':
-      return `→ ${msg.n} bytes sent from ${pyAddr(msg.addr)}`;
+      return `→ ${bytes(msg.n)} sent from ${pyAddr(msg.addr)}`;
     case 'recv':
     case 'recvfrom': {
       const size = msg.data?.size ?? 0;
       const from = msg.op === 'recvfrom' && Array.isArray(msg.addr) ? ` from ${pyAddr(msg.addr)}` : '';
       if (ctx.socket?.type === 'SOCK_DGRAM') {
-        return size === 0 && !msg.truncated ? `→ a 0-byte datagram${from}` : `→ ${size} bytes${from}`;
+        return size === 0 && !msg.truncated ? `→ a 0-byte datagram${from}` : `→ ${bytes(size)}${from}`;
       }
       if (size === 0) return "→ peer closed (b'')";
       const peek = (ctx.request?.flags ?? []).includes('MSG_PEEK') ? ' (peeked: still in the queue)' : '';
-      return `→ ${size} bytes${from}${peek}`;
+      return `→ ${bytes(size)}${from}${peek}`;
     }
     case 'send_frame':
-      return `→ ${msg.n} bytes written, framing included`;
+      return `→ ${bytes(msg.n)} written, framing included`;
     case 'recv_frame':
-      return `→ one message of ${msg.data?.size ?? 0} bytes`;
+      return `→ one message of ${bytes(msg.data?.size ?? 0)}`;
     case 'stat':
       return `→ ${msg.state} · receive queue ${msg.inq} B · send queue ${msg.outq} B`;
     case 'setsockopt':

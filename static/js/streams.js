@@ -88,6 +88,12 @@ export class Streams {
    * @returns {string[]} the receivers whose view changed
    */
   noteResult(res) {
+    if (res.op === 'recv_frame' && res.reads?.length) {
+      // Its reads consumed bytes even if it then failed (a bad length, a timeout).
+      const chunks = frameChunks(res);
+      if (chunks.length) listIn(this.#in, res.sock).push(...chunks);
+      return chunks.length ? [res.sock] : [];
+    }
     if (!res.ok || !Array.isArray(res.stream)) return [];
     const req = res.request ?? {};
     const [start, end] = res.stream;
@@ -101,9 +107,7 @@ export class Streams {
     }
     if (!RECV_OPS.has(res.op)) return [];
     const chunks = listIn(this.#in, res.sock);
-    if (res.op === 'recv_frame') {
-      chunks.push(...frameChunks(res, start, end));
-    } else if (end > start) {
+    if (end > start) {
       chunks.push({
         start, end, id: res.id ?? null,
         call: `${res.op}(${req.bufsize ?? '…'})`,
@@ -215,23 +219,19 @@ export class Streams {
  * @property {(off: number) => number|null} byteAt
  */
 
-/** The chunks of a recv_frame result: each real recv it made, laid back from the end. */
-function frameChunks(res, start, end) {
-  const reads = res.reads ?? [];
-  const taken = reads.filter((r) => !r.peek).reduce((n, r) => n + (r.data?.size ?? 0), 0);
-  let pos = end - taken;
+/**
+ * The chunks of a recv_frame result: each real recv it made, by its own
+ * stream range (the server gives one for every read that got bytes). The
+ * bytes of a read are shown only in part when it was large.
+ */
+function frameChunks(res) {
   const out = [];
-  for (const r of reads) {
-    const size = r.data?.size ?? 0;
-    if (size === 0) continue;
+  for (const r of res.reads ?? []) {
+    if (!Array.isArray(r.stream) || r.stream[1] <= r.stream[0]) continue;
     out.push({
-      start: pos, end: pos + size, id: res.id ?? null,
+      start: r.stream[0], end: r.stream[1], id: res.id ?? null,
       call: `recv(${r.bufsize})`, peek: !!r.peek, bytes: dataBytes(r.data), sends: null, frame: true,
     });
-    if (!r.peek) pos += size;
-  }
-  if (taken === 0 && end > start) {
-    out.push({ start, end, id: res.id ?? null, call: 'recv_frame', peek: false, bytes: dataBytes(res.data), sends: null, frame: true });
   }
   return out;
 }

@@ -129,9 +129,13 @@ function start(root) {
         break;
       case 'socket':
         cards.apply(msg);
+        kernel.mount(cards.part(msg.sock, 'kernel'));
         mapsChanged(streams.noteSocket(msg));
         break;
       case 'waiting': {
+        // recv_frame reports waiting again each time it blocks anew; the
+        // first report stands (with its progress and its Cancel button).
+        if (cards.waitingCall(msg.id) != null) return null;
         const call = callExpr(msg.op, msg.sock, request);
         cards.addWaiting(msg.id, msg.sock, call);
         waited.set(msg.id, call);
@@ -166,6 +170,7 @@ function start(root) {
       }
       case 'snapshot':
         cards.replace(msg.sockets, msg.pending, (p) => callExpr(p.op, p.sock, p.request));
+        for (const sock of msg.sockets ?? []) kernel.mount(cards.part(sock.sock, 'kernel'));
         for (const p of msg.pending ?? []) waited.set(p.id, cards.waitingCall(p.id));
         for (const s of msg.sockets ?? []) mapsChanged(streams.noteSocket(s));
         log.resolveAllBut(cards.waitingIds());
