@@ -15,22 +15,8 @@ func BenchmarkBulkTransfer(b *testing.B) {
 		off  bool
 	}{{"streammap", false}, {"plain", true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			p := &Policy{}
-			l, _ := New(AFInet, SockStream, p)
-			defer l.Close()
-			la, _ := l.Bind(Addr{Host: "127.0.0.1"})
-			l.Listen(1)
-			c, _ := New(AFInet, SockStream, p)
-			defer c.Close()
 			ctx := context.Background()
-			if _, e := c.Connect(ctx, la); e != nil {
-				b.Fatal(e)
-			}
-			s, _, e := l.Accept(ctx)
-			if e != nil {
-				b.Fatal(e)
-			}
-			defer s.Close()
+			c, s := connectedPair(b)
 			c.noStream, s.noStream = tc.off, tc.off
 			const total, chunk = 8 << 20, 64 << 10
 			buf := make([]byte, chunk)
@@ -67,17 +53,8 @@ func BenchmarkBulkTransfer(b *testing.B) {
 // TestSendRecordsBounded: records the peer has read past are dropped, and a
 // peer that never reads cannot make a socket keep more than maxRecords.
 func TestSendRecordsBounded(t *testing.T) {
-	p := &Policy{}
-	l, _ := New(AFInet, SockStream, p)
-	defer l.Close()
-	la, _ := l.Bind(Addr{Host: "127.0.0.1"})
-	l.Listen(1)
-	c, _ := New(AFInet, SockStream, p)
-	defer c.Close()
 	ctx := context.Background()
-	c.Connect(ctx, la)
-	s, _, _ := l.Accept(ctx)
-	defer s.Close()
+	c, s := connectedPair(t)
 	for i := 0; i < maxRecords+100; i++ {
 		c.recordSend(ctx, 1) // bookkeeping only: no peer reading
 	}
@@ -100,4 +77,34 @@ func TestSendRecordsBounded(t *testing.T) {
 			t.Errorf("record %+v kept after the peer read past it (sent %d)", r, want)
 		}
 	}
+}
+
+// connectedPair returns the two ends of a loopback TCP connection, closed
+// when the test ends.
+func connectedPair(tb testing.TB) (client, server *Socket) {
+	tb.Helper()
+	ctx := context.Background()
+	l, e := New(AFInet, SockStream, &Policy{})
+	if e != nil {
+		tb.Fatal(e)
+	}
+	defer l.Close()
+	la, e := l.Bind(Addr{Host: "127.0.0.1"})
+	if e == nil {
+		e = l.Listen(1)
+	}
+	if e != nil {
+		tb.Fatal(e)
+	}
+	client, _ = New(AFInet, SockStream, &Policy{})
+	tb.Cleanup(client.Close)
+	if _, e := client.Connect(ctx, la); e != nil {
+		tb.Fatal(e)
+	}
+	server, _, e = l.Accept(ctx)
+	if e != nil {
+		tb.Fatal(e)
+	}
+	tb.Cleanup(server.Close)
+	return client, server
 }
