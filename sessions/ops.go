@@ -36,6 +36,8 @@ type Request struct {
 	Encoding string          `json:"encoding"`
 	Framing  *FramingArg     `json:"framing"`
 	Header   map[string]any  `json:"header"`
+	Peer     string          `json:"peer"`
+	Options  map[string]any  `json:"options"`
 
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages.
@@ -147,6 +149,12 @@ func (s *Session) handle(sub *Subscriber, req Request) {
 			Encoding string `json:"encoding"`
 		}{s.encoding}, nil)
 		return
+	case "spawn":
+		s.opSpawn(req)
+		return
+	case "kill":
+		s.opKill(req)
+		return
 	case "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
 		return
@@ -202,7 +210,7 @@ func checkID(id json.RawMessage) *sockets.Error {
 }
 
 func (s *Session) openCount() int {
-	n := 0
+	n := len(s.peers) // each running peer counts as one socket
 	for _, e := range s.socks {
 		if !e.closed {
 			n++

@@ -47,7 +47,9 @@ type Session struct {
 	next     int      // last handle number used
 	pending  map[string]*pending
 	encoding string
-	ending   bool // Close has begun: results are no longer logged
+	ending   bool                  // Close has begun: results are no longer logged
+	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
+	peerSeq  int                   // last peer number used
 }
 
 type entry struct {
@@ -279,6 +281,7 @@ func (s *Session) Close(reason string) {
 				sub.close(reason)
 			}
 		})
+		s.stopPeers()
 		// Let the operations finish (what they post is no longer logged).
 		s.ops.Wait()
 		s.mu.Lock()

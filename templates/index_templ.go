@@ -42,14 +42,14 @@ func Index(p Page) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"prose\"><h1>Real sockets, in Python's words</h1><p class=\"lead\">sockplay opens real UDP and TCP sockets on this machine and lets you drive them from your browser. Every button is one system call on a real file descriptor, and what you see is what the kernel did.</p><p><a class=\"cta\" href=\"/workbench\">Open the workbench</a></p><h2>Real, never simulated</h2><p><code>socket</code>, <code>bind</code>, <code>listen</code>, <code>accept</code>, <code>connect</code>, <code>send</code>, <code>recv</code>, <code>close</code>: each one runs for real. You see datagram boundaries, truncated datagrams, bytes of several sends arriving in one <code>recv</code>, and errors with their real errno.</p><h2>Python's vocabulary</h2><p>Operations, option names, address tuples and error messages are written the way Python's <code>socket</code> module writes them. Every action you take is also written down as a line of Python that you can copy and run:</p><pre class=\"code\"><code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"prose\"><h1>Real sockets, in Python's words</h1><p class=\"lead\">sockplay opens real UDP and TCP sockets on this machine and lets you drive them from your browser. Every button is one system call on a real file descriptor, and what you see is what the kernel did.</p><p class=\"ctas\"><a class=\"cta\" href=\"/lessons\">Start the lessons</a> <a class=\"cta\" href=\"/workbench\">Open the workbench</a></p><h2>Real, never simulated</h2><p><code>socket</code>, <code>bind</code>, <code>listen</code>, <code>accept</code>, <code>connect</code>, <code>send</code>, <code>recv</code>, <code>close</code>: each one runs for real. You see datagram boundaries, truncated datagrams, bytes of several sends arriving in one <code>recv</code>, and errors with their real errno.</p><h2>Python's vocabulary</h2><p>Operations, option names, address tuples and error messages are written the way Python's <code>socket</code> module writes them. Every action you take is also written down as a line of Python that you can copy and run:</p><pre class=\"code\"><code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(udpExample)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/index.templ`, Line: 29, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/index.templ`, Line: 32, Col: 39}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {

@@ -39,13 +39,13 @@ type testServer struct {
 	dials   atomic.Int64 // connections made, to give each its own range of ids
 }
 
-func newServer(t testing.TB, cfg sessions.Config) *testServer {
+func newServer(t testing.TB, cfg sessions.Config, opts ...web.Option) *testServer {
 	t.Helper()
 	if cfg.Policy == nil {
 		cfg.Policy = &sockets.Policy{Wildcard: true}
 	}
 	m := sessions.NewManager(cfg)
-	srv := httptest.NewServer(web.New(m))
+	srv := httptest.NewServer(web.New(m, opts...))
 	jar, _ := cookiejar.New(nil)
 	t.Cleanup(func() { m.Close(); srv.Close() })
 	return &testServer{Server: srv, manager: m, jar: jar}

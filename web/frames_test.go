@@ -78,8 +78,9 @@ func TestFramesProgressAndEndianness(t *testing.T) {
 	if p.str("phase") != "body" || p.num("length") != 5 || p.num("awaiting") != 5 || p.num("header_read") != 4 {
 		t.Errorf("progress after the prefix: %v", p)
 	}
+	mark = c.mark()
 	c.must("sendall", obj{"sock": cl, "data": text("abcde")})
-	if r := c.wait("result", id); !r.ok() || r.obj("data").str("text") != "abcde" {
+	if r := c.since(mark, func(m msg) bool { return m.str("kind") == "result" && m.num("id") == id }); !r.ok() || r.obj("data").str("text") != "abcde" {
 		t.Errorf("recv_frame: %v", r)
 	}
 

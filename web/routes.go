@@ -6,6 +6,8 @@ import "github.com/labstack/echo/v4"
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/", s.index)
 	e.GET("/workbench", s.workbench)
+	e.GET("/lessons", s.lessonIndex)
+	e.GET("/lessons/:slug", s.lesson)
 	e.GET("/ws", s.serveWS)
 	e.GET("/protocol", s.protocol)
 	e.GET("/healthz", s.healthz)

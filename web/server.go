@@ -15,6 +15,7 @@ import (
 
 	"sockplay/sessions"
 	"sockplay/static"
+	"sockplay/templates/lessons"
 )
 
 //go:embed PROTOCOL.md
@@ -26,13 +27,31 @@ type Server struct {
 	manager *sessions.Manager
 	version string         // hash of the static files, part of their URLs
 	conns   sync.WaitGroup // WebSocket connections being served
+	lessons []*lessons.Lesson
+	bySlug  map[string]int // index in lessons
+}
+
+// An Option changes a Server made by New.
+type Option func(*Server)
+
+// WithLessons serves ls (sorted, as lessons.Load and lessons.Merge return
+// them) at /lessons. Without it the server has no lessons.
+func WithLessons(ls []*lessons.Lesson) Option {
+	return func(s *Server) { s.lessons = ls }
 }
 
 // New returns a Server whose WebSocket sessions come from m.
-func New(m *sessions.Manager) *Server {
+func New(m *sessions.Manager, opts ...Option) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{echo: e, manager: m, version: staticVersion()}
+	for _, o := range opts {
+		o(s)
+	}
+	s.bySlug = make(map[string]int, len(s.lessons))
+	for i, l := range s.lessons {
+		s.bySlug[l.Slug] = i
+	}
 	s.routes(e)
 	return s
 }

@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/sockplay                  # http://127.0.0.1:8080
 //	go run ./cmd/sockplay --addr 127.0.0.1:9090
+//	go run ./cmd/sockplay --lessons ./my-lessons   # extra lessons beside the built-in ones
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 
 	"sockplay/sessions"
 	"sockplay/sockets"
+	"sockplay/templates/lessons"
 	"sockplay/web"
 )
 
@@ -31,6 +33,7 @@ type Config struct {
 	Grace      time.Duration  // how long a session without a page lives on (default 10m; SOCKPLAY_GRACE)
 	MaxSockets int            // open sockets per session (default 64)
 	AllowNet   []netip.Prefix // networks allowed beyond loopback (SOCKPLAY_ALLOW_NET, comma-separated)
+	Lessons    string         // a folder of extra lessons, beside the built-in ones (SOCKPLAY_LESSONS)
 }
 
 // ParseFlags reads args (without the program name) and the environment.
@@ -48,12 +51,14 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 		cfg.Grace = d
 	}
 	allow := getenv("SOCKPLAY_ALLOW_NET")
+	cfg.Lessons = getenv("SOCKPLAY_LESSONS")
 	fs := flag.NewFlagSet("sockplay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address (env SOCKPLAY_ADDR)")
 	fs.DurationVar(&cfg.Grace, "grace", cfg.Grace, "how long a session with no page attached keeps its sockets (env SOCKPLAY_GRACE)")
 	fs.IntVar(&cfg.MaxSockets, "max-sockets", cfg.MaxSockets, "open sockets allowed per session")
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
+	fs.StringVar(&cfg.Lessons, "lessons", cfg.Lessons, "a folder of extra lessons (NN-slug.md, see templates/lessons/FORMAT.md) (env SOCKPLAY_LESSONS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -77,13 +82,17 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 // sends every WebSocket client a bye and a close frame, and closes every
 // socket. ready, if not nil, receives the address actually listened on.
 func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string) error {
+	ls, err := loadLessons(cfg.Lessons)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
 	manager := sessions.NewManager(sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery})
-	srv := web.New(manager)
+	srv := web.New(manager, web.WithLessons(ls))
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 
 	reapCtx, stopReaping := context.WithCancel(context.Background())
@@ -116,6 +125,20 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	return err
 }
 
+// loadLessons returns the built-in lessons and those in dir (if not empty).
+// A broken lesson file is an error that names it: FILE:LINE: message.
+func loadLessons(dir string) ([]*lessons.Lesson, error) {
+	builtin, err := lessons.Builtin()
+	if err != nil || dir == "" {
+		return builtin, err
+	}
+	extra, err := lessons.LoadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return lessons.Merge(builtin, extra)
+}
+
 // statEvery is how often sessions read kernel state for live stat messages.
 const statEvery = 250 * time.Millisecond
 
@@ -125,6 +148,9 @@ func isLoopback(a net.Addr) bool {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "check" {
+		os.Exit(runCheck(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	cfg, err := ParseFlags(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)

@@ -5,7 +5,9 @@
 // DOM contract (stable; browser tests rely on it):
 //
 //   #workbench[data-ws]           root; data-ws is the WebSocket path, joined
-//                                 with the page's location (ws: or wss:)
+//                                 with the page's location (ws: or wss:);
+//                                 [data-embedded] inside another page (a
+//                                 lesson), whose script calls start()
 //   #status[data-state]           "connecting" | "live" | "reconnecting"
 //                                 (live = the resume after a connect is done)
 //   #new-tcp4 #new-udp4           buttons that create sockets (inside
@@ -81,8 +83,16 @@ import { renderEntry } from './render.js';
 import { callExpr, pythonLine, pythonNeeds } from './python.js';
 import { HELPERS } from './pyframing.js';
 
-/** @param {HTMLElement} root */
-function start(root) {
+/**
+ * Starts the workbench in root and returns its connection (for a page that
+ * embeds the workbench, such as a lesson, to send its own requests) and its
+ * cards. hooks see what the workbench sees, after it has applied it.
+ * @param {HTMLElement} root
+ * @param {{onMessages?: (msgs: object[]) => void, onReset?: () => void,
+ *          onStatus?: (state: string) => void}} [hooks]
+ * @returns {{conn: Connection, cards: Cards}}
+ */
+export function start(root, hooks = {}) {
   const byId = (id) => document.getElementById(id);
   const cards = new Cards(byId('cards'), byId('sock-card-template'), byId('no-sockets'));
   const log = new Log(byId('log-scroll'), byId('log'));
@@ -187,6 +197,7 @@ function start(root) {
     onMessages: (msgs) => {
       log.append(msgs.map(apply).filter(Boolean));
       redraw();
+      hooks.onMessages?.(msgs);
     },
     onHello: (hello) => setEncoding(hello.encoding),
     onReset: () => {
@@ -197,8 +208,12 @@ function start(root) {
       kernel.reset();
       mapViews.clear();
       waited.clear();
+      hooks.onReset?.();
     },
-    onStatus: (state, detail) => showStatus(status, state, detail),
+    onStatus: (state, detail) => {
+      showStatus(status, state, detail);
+      hooks.onStatus?.(state);
+    },
   });
 
   root.addEventListener('submit', (ev) => {
@@ -242,6 +257,7 @@ function start(root) {
   encodingSelect.addEventListener('change', () => encodingSelect.form.requestSubmit());
 
   conn.start();
+  return { conn, cards };
 }
 
 /** The absolute WebSocket URL for a path, on the page's own host. */
@@ -265,5 +281,6 @@ function showStatus(el, state, detail) {
     : STATUS_TEXT[state] ?? state;
 }
 
+// An embedded workbench (data-embedded) is started by its page's script.
 const root = document.getElementById('workbench');
-if (root) start(root);
+if (root && !root.hasAttribute('data-embedded')) start(root);

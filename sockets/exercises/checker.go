@@ -1,0 +1,472 @@
+package exercises
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"sockplay/sockets"
+)
+
+// checker is one running check: its steps so far and the sockets it opened.
+// It is used by one goroutine, the one running Check.
+type checker struct {
+	ctx    context.Context
+	id     string
+	target sockets.Addr
+	policy *sockets.Policy
+	report func(Event)
+
+	steps    []StepResult
+	failed   bool
+	summary  string
+	socks    []*sockets.Socket
+	listener *sockets.Socket // a client-role checker's listening socket
+}
+
+// begin starts a step named name that expects expected.
+func (c *checker) begin(name, expected string) {
+	c.steps = append(c.steps, StepResult{N: len(c.steps) + 1, Name: name, Expected: expected})
+	c.report(Event{Step: len(c.steps), Kind: EventStep, Text: name})
+}
+
+func (c *checker) cur() *StepResult { return &c.steps[len(c.steps)-1] }
+
+// did adds an action to the running step's Did.
+func (c *checker) did(format string, args ...any) {
+	st := c.cur()
+	if st.Did != "" {
+		st.Did += ", then "
+	}
+	st.Did += fmt.Sprintf(format, args...)
+}
+
+// call reports a socket call the checker made.
+func (c *checker) call(format string, args ...any) {
+	c.report(Event{Step: len(c.steps), Kind: EventCall, Text: fmt.Sprintf(format, args...)})
+}
+
+// pass ends the running step successfully.
+func (c *checker) pass(received string) {
+	st := c.cur()
+	st.Received, st.Pass = received, true
+	r := *st
+	c.report(Event{Step: st.N, Kind: EventStepDone, Result: &r})
+}
+
+// fail ends the running step, and the check, with a failure.
+func (c *checker) fail(received, advice string) {
+	st := c.cur()
+	st.Received, st.Advice = received, advice
+	c.failed = true
+	r := *st
+	c.report(Event{Step: st.N, Kind: EventStepDone, Result: &r})
+}
+
+func (c *checker) verdict() Verdict {
+	v := Verdict{Exercise: c.id, Steps: c.steps}
+	if c.failed || len(c.steps) == 0 {
+		if len(c.steps) > 0 {
+			v.Failed = &v.Steps[len(v.Steps)-1]
+		}
+		return v
+	}
+	v.Pass, v.Summary = true, c.summary
+	return v
+}
+
+func (c *checker) closeAll() {
+	for _, s := range c.socks {
+		s.Close()
+	}
+}
+
+// stopped describes why the check's context ended.
+func (c *checker) stopped() string {
+	if errors.Is(c.ctx.Err(), context.DeadlineExceeded) {
+		return "the check's time limit ran out"
+	}
+	return "the check was cancelled"
+}
+
+// family is the address family of host: AF_INET6 for an IPv6 address.
+func family(host string) sockets.Family {
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
+		return sockets.AFInet6
+	}
+	return sockets.AFInet
+}
+
+// localHost is the address the checker binds its own sockets to for
+// talking to target: the loopback address when target is on loopback (or
+// is the loopback broadcast address), otherwise the wildcard.
+func localHost(target sockets.Addr) string {
+	ip, err := netip.ParseAddr(target.Host)
+	if target.Host == "localhost" || err == nil && (ip.Unmap().IsLoopback() || ip == loopbackBroadcast) {
+		if family(target.Host) == sockets.AFInet6 {
+			return "::1"
+		}
+		return "127.0.0.1"
+	}
+	return ""
+}
+
+// open creates a socket for talking to target.
+func (c *checker) open(typ sockets.Type) (*sockets.Socket, *sockets.Error) {
+	s, e := sockets.New(family(c.target.Host), typ, c.policy)
+	if e != nil {
+		return nil, e
+	}
+	c.socks = append(c.socks, s)
+	return s, nil
+}
+
+// udpSocket opens a UDP socket bound to the local end for target. On
+// failure it fails the running step.
+func (c *checker) udpSocket() (*sockets.Socket, bool) {
+	s, e := c.open(sockets.SockDgram)
+	if e != nil {
+		c.did("socket(AF_INET, SOCK_DGRAM)")
+		c.fail(e.Error(), "the checker could not create its socket")
+		return nil, false
+	}
+	local := sockets.Addr{Host: localHost(c.target)}
+	if _, e := s.Bind(local); e != nil {
+		c.did("bind(%s)", local)
+		c.fail(e.Error(), "the checker could not bind its own socket")
+		return nil, false
+	}
+	return s, true
+}
+
+// sendto sends one datagram and reports the call.
+func (c *checker) sendto(s *sockets.Socket, data []byte, to sockets.Addr) *sockets.Error {
+	ctx, cancel := context.WithTimeout(c.ctx, ReplyWait)
+	defer cancel()
+	_, _, e := s.SendTo(ctx, data, to)
+	if e != nil {
+		c.call("sendto(%s, %s) → %v", show(data), to, e)
+		return e
+	}
+	c.call("sendto(%s, %s)", show(data), to)
+	return nil
+}
+
+// recvfrom waits up to wait for one datagram.
+func (c *checker) recvfrom(s *sockets.Socket, wait time.Duration) (sockets.Received, got) {
+	ctx, cancel := context.WithTimeout(c.ctx, wait)
+	defer cancel()
+	r, e := s.RecvFrom(ctx, 65536, nil)
+	g := got{wait: wait}
+	if e != nil {
+		g.end = c.ending(e)
+		c.call("recvfrom(65536) → %s", g)
+		return r, g
+	}
+	g.data = r.Data
+	c.call("recvfrom(65536) → (%s, %s)", show(r.Data), r.From)
+	return r, g
+}
+
+// dial connects a new TCP socket to target. who names the client in the
+// calls reported ("A: connect(…)"); it may be empty.
+func (c *checker) dial(who string, to sockets.Addr) (*conn, *sockets.Error) {
+	s, e := c.open(sockets.SockStream)
+	if e != nil {
+		return nil, e
+	}
+	k := &conn{c: c, s: s, who: who}
+	ctx, cancel := context.WithTimeout(c.ctx, ReplyWait)
+	defer cancel()
+	if _, e := s.Connect(ctx, to); e != nil {
+		if e.Kind == sockets.KindCancelled && c.ctx.Err() == nil {
+			e = &sockets.Error{Kind: sockets.KindTimeout, Exception: "TimeoutError", Message: "timed out"}
+		}
+		k.callf("connect(%s) → %v", to, e)
+		return nil, e
+	}
+	k.callf("connect(%s)", to)
+	return k, nil
+}
+
+// listen opens a listening TCP socket on addr and reports it with
+// EventListening.
+func (c *checker) listen(addr sockets.Addr) (*sockets.Socket, sockets.Addr, *sockets.Error) {
+	s, e := c.open(sockets.SockStream)
+	if e != nil {
+		return nil, sockets.Addr{}, e
+	}
+	// As a Python server would, so that a check can run again at once on
+	// the same port.
+	if _, e := s.SetOption("SOL_SOCKET", "SO_REUSEADDR", 1); e != nil {
+		return nil, sockets.Addr{}, e
+	}
+	bound, e := s.Bind(addr)
+	if e != nil {
+		return nil, sockets.Addr{}, e
+	}
+	if e := s.Listen(sockets.DefaultBacklog); e != nil {
+		return nil, sockets.Addr{}, e
+	}
+	c.call("bind(%s); listen()", bound)
+	c.report(Event{Step: len(c.steps), Kind: EventListening, Addr: &bound, Text: fmt.Sprintf("listening on %s", bound)})
+	return s, bound, nil
+}
+
+// accept waits until deadline for a connection on l.
+func (c *checker) accept(l *sockets.Socket, deadline time.Time) (*conn, sockets.Addr, ending) {
+	ctx, cancel := context.WithDeadline(c.ctx, deadline)
+	defer cancel()
+	s, peer, e := l.Accept(ctx)
+	if e != nil {
+		end := c.ending(e)
+		c.call("accept() → %s", end.describe(time.Until(deadline)))
+		return nil, sockets.Addr{}, end
+	}
+	c.socks = append(c.socks, s)
+	c.call("accept() → %s", peer)
+	return &conn{c: c, s: s}, peer, ending{}
+}
+
+// endKind says how a wait ended without what it waited for.
+type endKind int
+
+const (
+	endNone    endKind = iota
+	endTimeout         // the wait ran out
+	endEOF             // the peer closed (recv returned b'')
+	endError           // an error from the socket
+	endStopped         // the check's own context ended
+)
+
+// ending is how a wait ended.
+type ending struct {
+	kind endKind
+	err  *sockets.Error
+	why  string // endStopped: why the check stopped
+}
+
+// ending classifies an error from a call that waited with a context derived
+// from c.ctx: cancellation is a timeout unless the check itself stopped.
+func (c *checker) ending(e *sockets.Error) ending {
+	switch {
+	case e == nil:
+		return ending{}
+	case e.Kind == sockets.KindCancelled && c.ctx.Err() != nil:
+		return ending{kind: endStopped, why: c.stopped()}
+	case e.Kind == sockets.KindCancelled || e.Kind == sockets.KindTimeout:
+		return ending{kind: endTimeout}
+	}
+	return ending{kind: endError, err: e}
+}
+
+func (end ending) describe(wait time.Duration) string {
+	switch end.kind {
+	case endTimeout:
+		return "nothing came within " + seconds(wait)
+	case endEOF:
+		return "the connection was closed (recv returned b'')"
+	case endError:
+		return end.err.Error()
+	case endStopped:
+		return "nothing came before " + end.why
+	}
+	return ""
+}
+
+// got is what a wait for bytes received, and how it ended.
+type got struct {
+	data []byte
+	want int           // bytes expected, when known
+	wait time.Duration // how long the checker waited
+	end  ending        // endNone: the wait got what it waited for
+}
+
+func (g got) ok() bool { return g.end.kind == endNone }
+
+// String describes what came: "b'HELLO'", "nothing came within 2 s",
+// "b'hel' (3 of 5 bytes), then nothing more within 2 s", …
+func (g got) String() string {
+	if g.end.kind == endNone {
+		return show(g.data)
+	}
+	if len(g.data) == 0 {
+		return g.end.describe(g.wait)
+	}
+	s := show(g.data)
+	if g.want > 0 {
+		s += fmt.Sprintf(" (%d of %d bytes)", len(g.data), g.want)
+	}
+	switch g.end.kind {
+	case endTimeout:
+		return s + ", then nothing more within " + seconds(g.wait)
+	case endStopped:
+		return s + ", then " + g.end.why
+	}
+	return s + ", then " + g.end.describe(g.wait)
+}
+
+// conn is one TCP connection of the checker, with the bytes received and
+// not yet consumed.
+type conn struct {
+	c   *checker
+	s   *sockets.Socket
+	who string
+	buf []byte
+}
+
+func (k *conn) callf(format string, args ...any) {
+	if k.who != "" {
+		format = k.who + ": " + format
+	}
+	k.c.call(format, args...)
+}
+
+// sendall sends data and reports the call.
+func (k *conn) sendall(data []byte) *sockets.Error {
+	ctx, cancel := context.WithTimeout(k.c.ctx, ReplyWait)
+	defer cancel()
+	if _, e := k.s.SendAll(ctx, data); e != nil {
+		if end := k.c.ending(e); end.kind == endTimeout {
+			e = &sockets.Error{Kind: sockets.KindTimeout, Exception: "TimeoutError", Message: "timed out (your program is not reading)"}
+		}
+		k.callf("sendall(%s) → %v", show(data), e)
+		return e
+	}
+	k.callf("sendall(%s)", show(data))
+	return nil
+}
+
+// read makes one recv(bufsize) call that may wait until deadline and
+// appends what came to k.buf.
+func (k *conn) read(deadline time.Time, bufsize int) ending {
+	ctx, cancel := context.WithDeadline(k.c.ctx, deadline)
+	defer cancel()
+	r, e := k.s.Recv(ctx, bufsize, nil)
+	if e != nil {
+		end := k.c.ending(e)
+		if end.kind == endError {
+			k.callf("recv(%d) → %v", bufsize, e)
+		}
+		return end
+	}
+	k.callf("recv(%d) → %s", bufsize, show(r.Data))
+	if len(r.Data) == 0 {
+		return ending{kind: endEOF}
+	}
+	k.buf = append(k.buf, r.Data...)
+	return ending{}
+}
+
+// readExact returns the next n bytes of the stream, waiting at most wait in
+// all. It never reads past them.
+func (k *conn) readExact(n int, wait time.Duration) got {
+	deadline := time.Now().Add(wait)
+	for len(k.buf) < n {
+		if end := k.read(deadline, min(n-len(k.buf), 65536)); end.kind != endNone {
+			g := got{data: k.buf, want: n, wait: wait, end: end}
+			k.buf = nil
+			return g
+		}
+	}
+	g := got{data: k.buf[:n:n], want: n, wait: wait}
+	k.buf = k.buf[n:]
+	return g
+}
+
+// readLine returns the bytes up to and including the next b'\n', waiting
+// at most wait in all; it gives up after max bytes without one.
+func (k *conn) readLine(wait time.Duration, max int) got {
+	deadline := time.Now().Add(wait)
+	for {
+		if i := bytes.IndexByte(k.buf, '\n'); i >= 0 {
+			g := got{data: k.buf[: i+1 : i+1], wait: wait}
+			k.buf = k.buf[i+1:]
+			return g
+		}
+		if len(k.buf) >= max {
+			g := got{data: k.buf, wait: wait, end: ending{kind: endError, err: &sockets.Error{Message: fmt.Sprintf("no b'\\n' within %d bytes", max)}}}
+			k.buf = nil
+			return g
+		}
+		if end := k.read(deadline, 1024); end.kind != endNone {
+			g := got{data: k.buf, wait: wait, end: end}
+			k.buf = nil
+			return g
+		}
+	}
+}
+
+// readEOF waits at most wait for the peer to close. When something else
+// happens it returns what did (bytes that came instead, a timeout, an error).
+func (k *conn) readEOF(wait time.Duration) (string, bool) {
+	end := ending{}
+	if len(k.buf) == 0 {
+		end = k.read(time.Now().Add(wait), 1024)
+	}
+	switch {
+	case len(k.buf) > 0:
+		return show(k.buf) + ", not the end of the stream", false
+	case end.kind == endEOF:
+		return "", true
+	}
+	return end.describe(wait) + " (the connection stayed open)", false
+}
+
+// close closes the connection and reports it.
+func (k *conn) close() {
+	k.s.Close()
+	k.callf("close()")
+}
+
+// seconds writes d as the contract states it: "2 s", "30 s", "1.5 s".
+func seconds(d time.Duration) string {
+	s := fmt.Sprintf("%.1f", d.Seconds())
+	return strings.TrimSuffix(s, ".0") + " s"
+}
+
+// showMax is how many bytes show writes out before it abbreviates.
+const showMax = 64
+
+// show is Python's repr() of b, abbreviated when long:
+// b'abcabc'… (2000 bytes).
+func show(b []byte) string {
+	if len(b) <= showMax {
+		return pyBytes(b)
+	}
+	return fmt.Sprintf("%s… (%d bytes)", pyBytes(b[:showMax-16]), len(b))
+}
+
+// pyBytes is Python's repr() of b, e.g. b'HELLO\n' or b"it's".
+func pyBytes(b []byte) string {
+	q := byte('\'')
+	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
+		q = '"'
+	}
+	var s strings.Builder
+	s.WriteString("b")
+	s.WriteByte(q)
+	for _, c := range b {
+		switch {
+		case c == q || c == '\\':
+			s.WriteByte('\\')
+			s.WriteByte(c)
+		case c == '\t':
+			s.WriteString(`\t`)
+		case c == '\n':
+			s.WriteString(`\n`)
+		case c == '\r':
+			s.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&s, `\x%02x`, c)
+		default:
+			s.WriteByte(c)
+		}
+	}
+	s.WriteByte(q)
+	return s.String()
+}

@@ -1,0 +1,15 @@
+# tcp-client, correct: HELLO, read the number, send twice it, close.
+import socket
+import sys
+
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5)
+s.sendall(b'HELLO Ada\n')
+data = b''
+while not data.endswith(b'\n'):
+    chunk = s.recv(1024)
+    if not chunk:
+        break
+    data += chunk
+n = int(data)
+s.sendall(str(2 * n).encode() + b'\n')
+s.close()

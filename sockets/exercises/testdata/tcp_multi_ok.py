@@ -1,0 +1,22 @@
+# tcp-multi, correct: a thread per connection.
+import socket
+import threading
+
+
+def serve(conn):
+    with conn:
+        while True:
+            data = conn.recv(1024)
+            if not data:
+                break
+            conn.sendall(data)
+
+
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+while True:
+    conn, addr = s.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()

@@ -1,0 +1,9 @@
+# udp-upper, wrong: reads datagrams and never replies.
+import socket
+
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    data, addr = s.recvfrom(2048)
+    print('got', data, 'from', addr, flush=True)

@@ -1,0 +1,199 @@
+package exercises
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+
+	"sockplay/sockets"
+)
+
+var udpUpper = &Exercise{
+	ID:    "udp-upper",
+	Title: "UDP: a server that shouts back",
+	Role:  RoleServer,
+	Statement: "Write a **UDP server** that answers every datagram with the same bytes, " +
+		"its ASCII letters in upper case.\n\n" +
+		"## The contract\n\n" +
+		"- Your server binds a `SOCK_DGRAM` socket to the address you give the checker, " +
+		"for example `('127.0.0.1', 9000)`, and keeps serving until you stop it.\n" +
+		"- For each datagram that `recvfrom()` returns, it sends back **one** datagram, with " +
+		"`sendto()`, to the address `recvfrom()` returned with it.\n" +
+		"- The reply is the datagram's bytes with every ASCII letter `a`–`z` turned into `A`–`Z` " +
+		"and every other byte unchanged: exactly what `data.upper()` does on `bytes`. Nothing " +
+		"added (no newline), nothing left out.\n\n" +
+		"## The check\n\n" +
+		"The checker sends 3 datagrams from one socket, one at a time — mixed case, digits, " +
+		"punctuation and spaces — and waits up to 2 s for the reply to each before it sends the " +
+		"next. Each reply must be exactly the expected bytes.\n\n" +
+		"Start your server, then run:\n\n" +
+		"```sh\nsockplay check udp-upper --target 127.0.0.1:9000\n```\n",
+	Hints: []string{
+		"A UDP server needs no listen() or accept(): socket(AF_INET, SOCK_DGRAM), bind(), then recvfrom() in a loop.",
+		"recvfrom(1024) returns two things: the bytes and the sender's address. Reply to that address.",
+		"data.upper() works on bytes directly; there is no need to decode and encode.",
+		"s.sendto(data.upper(), addr) inside a while True: loop is the whole server.",
+	},
+	check: checkUDPUpper,
+}
+
+func checkUDPUpper(c *checker) {
+	msgs := [][]byte{
+		fmt.Appendf(nil, "Hello, UDP! %d", 10+rand.IntN(90)),
+		[]byte("mIxEd CaSe: abc-XYZ_0189?"),
+		fmt.Appendf(nil, "datagram #3: (a+b)*%d = ok; [done] ~bye~", 2+rand.IntN(8)),
+	}
+	var s *sockets.Socket
+	for i, msg := range msgs {
+		want := bytes.ToUpper(msg)
+		c.begin(fmt.Sprintf("datagram %d", i+1), fmt.Sprintf("%s back within %s", show(want), seconds(ReplyWait)))
+		if s == nil {
+			var ok bool
+			if s, ok = c.udpSocket(); !ok {
+				return
+			}
+		}
+		c.did("sendto(%s, %s)", show(msg), c.target)
+		if e := c.sendto(s, msg, c.target); e != nil {
+			c.fail(e.Error(), "the checker could not send to that address")
+			return
+		}
+		r, g := c.recvfrom(s, ReplyWait)
+		if !g.ok() {
+			advice := "is your server running and bound to " + c.target.String() +
+				"? It must answer each datagram with sendto(reply, addr), to the addr that recvfrom() returned"
+			if i > 0 {
+				advice = fmt.Sprintf("your server answered %d datagram(s), then stopped: call recvfrom() and sendto() in a loop", i)
+			}
+			c.fail(g.String(), advice)
+			return
+		}
+		if !bytes.Equal(r.Data, want) {
+			c.fail(show(r.Data), upperAdvice(msg, r.Data))
+			return
+		}
+		c.pass(show(r.Data))
+	}
+	c.summary = fmt.Sprintf("%d/%d datagrams answered", len(msgs), len(msgs))
+}
+
+// upperAdvice says what is wrong with reply, the answer to msg.
+func upperAdvice(msg, reply []byte) string {
+	switch {
+	case bytes.Equal(reply, msg):
+		return "your server sent the datagram back unchanged: reply with data.upper()"
+	case bytes.Equal(reply, bytes.ToLower(msg)):
+		return "that is the datagram in lower case: reply with data.upper()"
+	case bytes.Equal(bytes.TrimRight(reply, "\r\n"), bytes.ToUpper(msg)):
+		return "the reply has a line ending added: send data.upper() and nothing more"
+	case bytes.EqualFold(reply, msg):
+		return "some letters are not upper case: reply with data.upper()"
+	}
+	return "the reply must be the datagram just received, with its ASCII letters upper-cased (data.upper())"
+}
+
+var udpBroadcast = &Exercise{
+	ID:    "udp-broadcast",
+	Title: "UDP: answer a broadcast",
+	Role:  RoleServer,
+	Statement: "Write a program that answers **broadcast** datagrams, the way a LAN chat " +
+		"program finds who is online.\n\n" +
+		"## The contract\n\n" +
+		"- Your program binds a `SOCK_DGRAM` socket to `('', P)`: port P on **every** address " +
+		"of the machine, for a port P of your choice.\n" +
+		"- To each datagram it receives, whatever its content, it replies `b'here'` (those 4 " +
+		"bytes, nothing more) with `sendto()`, to the address `recvfrom()` returned.\n\n" +
+		"## The check\n\n" +
+		"The checker sets `SO_BROADCAST` on its socket and sends a datagram to the loopback " +
+		"broadcast address, `('127.255.255.255', P)`, then waits up to 2 s for `b'here'`. It " +
+		"does this twice, with different datagrams. A socket bound to `('127.0.0.1', P)` does " +
+		"not receive datagrams sent to the broadcast address; one bound to `('', P)` does.\n\n" +
+		"Give the checker your port with either address (it broadcasts to " +
+		"127.255.255.255 on your port):\n\n" +
+		"```sh\nsockplay check udp-broadcast --target 127.255.255.255:9000\n```\n",
+	Hints: []string{
+		"Only the receiving side's bind() matters here; the sender is the one that needs SO_BROADCAST.",
+		"A socket receives a broadcast only if it is bound to the wildcard address ('') or to the broadcast address itself.",
+		"s.bind(('', 9000)), then for each (data, addr) from recvfrom(1024): s.sendto(b'here', addr).",
+	},
+	check: checkUDPBroadcast,
+}
+
+var loopbackBroadcast = netip.AddrFrom4([4]byte{127, 255, 255, 255})
+
+func checkUDPBroadcast(c *checker) {
+	bcast := c.target
+	if localHost(c.target) != "" { // on loopback: the loopback broadcast address
+		bcast.Host = loopbackBroadcast.String()
+	}
+	msgs := [][]byte{
+		fmt.Appendf(nil, "anyone there? #%d", 1+rand.IntN(999)),
+		[]byte("roll call: who is online?"),
+	}
+	var s *sockets.Socket
+	for i, msg := range msgs {
+		c.begin(fmt.Sprintf("broadcast %d", i+1), fmt.Sprintf("b'here' within %s", seconds(ReplyWait)))
+		if family(c.target.Host) == sockets.AFInet6 {
+			c.did("look at the target %s", c.target)
+			c.fail("an IPv6 address", "IPv6 has no broadcast: give an IPv4 target such as 127.255.255.255:"+fmt.Sprint(c.target.Port))
+			return
+		}
+		if s == nil {
+			var ok bool
+			if s, ok = c.udpSocket(); !ok {
+				return
+			}
+			c.did("setsockopt(SOL_SOCKET, SO_BROADCAST, 1)")
+			if _, e := s.SetOption("SOL_SOCKET", "SO_BROADCAST", 1); e != nil {
+				c.fail(e.Error(), "the checker could not enable broadcasting")
+				return
+			}
+			c.call("setsockopt(SOL_SOCKET, SO_BROADCAST, 1)")
+		}
+		c.did("sendto(%s, %s)", show(msg), bcast)
+		if e := c.sendto(s, msg, bcast); e != nil {
+			c.fail(e.Error(), "the checker could not send to that address")
+			return
+		}
+		r, g := c.recvfrom(s, ReplyWait)
+		if !g.ok() {
+			if i > 0 {
+				c.fail(g.String(), "your program answered the first broadcast, then stopped: call recvfrom() and sendto() in a loop")
+				return
+			}
+			c.diagnoseBroadcast(s, g)
+			return
+		}
+		if string(r.Data) != "here" {
+			c.fail(show(r.Data), "the reply must be exactly b'here'")
+			return
+		}
+		c.pass(fmt.Sprintf("%s from %s", show(r.Data), r.From))
+	}
+	c.summary = fmt.Sprintf("%d/%d broadcasts answered", len(msgs), len(msgs))
+}
+
+// diagnoseBroadcast fails the running step after a broadcast got no reply,
+// having found out whether the learner's program answers a datagram sent
+// straight to it, which tells a socket bound to 127.0.0.1 from no program.
+func (c *checker) diagnoseBroadcast(s *sockets.Socket, g got) {
+	direct := c.target
+	if direct.Host == loopbackBroadcast.String() || direct.Host == "localhost" {
+		direct.Host = "127.0.0.1"
+	}
+	probe := []byte("are you there? (sent straight to you)")
+	c.did("to find out why, sendto(%s, %s)", show(probe), direct)
+	if e := c.sendto(s, probe, direct); e != nil {
+		c.fail(g.String(), "nothing answered the broadcast: start your program, bound to ('', "+fmt.Sprint(c.target.Port)+"), before the check")
+		return
+	}
+	r, g2 := c.recvfrom(s, ReplyWait)
+	if g2.ok() {
+		c.fail(fmt.Sprintf("%s to the broadcast; the datagram sent straight to %s was answered with %s", g, direct, show(r.Data)),
+			fmt.Sprintf("your socket is bound to one address, so it misses broadcasts: bind it to ('', %d)", c.target.Port))
+		return
+	}
+	c.fail(fmt.Sprintf("%s to the broadcast, nor to a datagram sent straight to %s", g, direct),
+		fmt.Sprintf("is your program running? It must bind to ('', %d) and answer each datagram with sendto(b'here', addr)", c.target.Port))
+}

@@ -1,0 +1,103 @@
+package peers
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+
+	"sockplay/sockets"
+)
+
+// options reads a peer's options as decoded from JSON. The first bad one
+// is kept in err; the readers return their default after that.
+type options struct {
+	peer string
+	m    map[string]any
+	err  *sockets.Error
+}
+
+func (o *options) has(name string) bool {
+	_, ok := o.m[name]
+	return ok
+}
+
+func (o *options) bad(format string, args ...any) {
+	if o.err == nil {
+		o.err = sockets.BadRequest("", o.peer+": "+format, args...)
+	}
+}
+
+// int reads a whole number from lo to hi, or def when the option is absent.
+func (o *options) int(name string, def, lo, hi int) int {
+	v, ok := o.m[name]
+	if !ok {
+		return def
+	}
+	n, ok := wholeNumber(v)
+	if !ok || n < int64(lo) || n > int64(hi) {
+		o.bad("option %s must be a whole number from %d to %d, not %s", name, lo, hi, jsonText(v))
+		return def
+	}
+	return int(n)
+}
+
+// text reads a string of 1 to max bytes, or def when the option is absent.
+func (o *options) text(name, def string, max int) string {
+	v, ok := o.m[name]
+	if !ok {
+		return def
+	}
+	s, ok := v.(string)
+	if !ok || len(s) == 0 || len(s) > max {
+		o.bad("option %s must be a string of 1 to %d bytes, not %s", name, max, jsonText(v))
+		return def
+	}
+	return s
+}
+
+// addr reads an address [host, port], or nil when the option is absent.
+func (o *options) addr(name string) *sockets.Addr {
+	v, ok := o.m[name]
+	if !ok {
+		return nil
+	}
+	if a, ok := v.(sockets.Addr); ok {
+		return &a
+	}
+	parts, ok := v.([]any)
+	if ok && len(parts) == 2 {
+		host, hostOK := parts[0].(string)
+		port, portOK := wholeNumber(parts[1])
+		if hostOK && portOK && port >= 0 && port <= 65535 {
+			return &sockets.Addr{Host: host, Port: int(port)}
+		}
+	}
+	o.bad("option %s must be an address [host, port] such as [\"127.0.0.1\", 9000], not %s", name, jsonText(v))
+	return nil
+}
+
+// wholeNumber reads an integer as Go or encoding/json represents it.
+func wholeNumber(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n), true
+		}
+	case json.Number:
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		return i, err == nil
+	}
+	return 0, false
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "an unusable value"
+	}
+	return string(b)
+}

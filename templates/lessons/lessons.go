@@ -1,0 +1,221 @@
+// Package lessons reads sockplay's lessons: Markdown files with a front
+// matter, runnable steps (one protocol request per line) and Python blocks,
+// as FORMAT.md in this folder describes. The built-in lessons are embedded
+// here; instructors add their own from a folder (sockplay --lessons DIR).
+//
+// Loading checks everything that can be checked without a server (front
+// matter, step ids, each request's JSON, the $variables it names, the peers)
+// and reports each problem as FILE:LINE: message, so a broken lesson stops
+// the server at startup instead of failing in front of a class.
+package lessons
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// builtin holds this folder's lesson files (and FORMAT.md, which Load skips:
+// it is not named NN-slug.md).
+//
+//go:embed *.md
+var builtin embed.FS
+
+// Lesson is one parsed lesson file.
+type Lesson struct {
+	Slug    string     // from the file name NN-slug.md; the page is /lessons/<slug>
+	File    string     // the file it came from, as errors name it
+	Title   string     // front matter: title
+	Summary string     // front matter: summary, one sentence for the index
+	Order   int        // front matter: order; lessons sort by it, then by slug
+	Covers  []string   // front matter: covers, the topics it demonstrates
+	Peers   []PeerSpec // front matter: peers the lesson's Python talks to
+	// HTML is the lesson's Markdown rendered to HTML, each step as a
+	// <section class="step" data-step="…"> and each Python block with a copy
+	// button (FORMAT.md and the lesson page's script describe the markup).
+	HTML   string
+	Steps  []Step
+	Python []PythonBlock
+}
+
+// PeerSpec is one built-in peer a lesson needs: the arguments of a spawn
+// request.
+type PeerSpec struct {
+	Peer    string         `json:"peer"`
+	Addr    []any          `json:"addr"`
+	Options map[string]any `json:"options,omitempty"`
+}
+
+// Request returns the spawn request that starts the peer (without an id).
+func (p PeerSpec) Request() map[string]any {
+	r := map[string]any{"op": "spawn", "peer": p.Peer, "addr": p.Addr}
+	if p.Options != nil {
+		r["options"] = p.Options
+	}
+	return r
+}
+
+// Step is one runnable step: a fenced block whose info string starts with
+// "step".
+type Step struct {
+	ID    string // letters, digits and '-'; the anchor is #step-<ID>
+	Title string // shown above the step (the ID when not given)
+	Line  int    // line of the opening fence
+	Lines []StepLine
+}
+
+// StepLine is one request of a step.
+type StepLine struct {
+	// Request is the protocol request as written, without the runner's keys
+	// (as, expect) and without an id; $variables are not yet resolved.
+	Request map[string]any
+	As      string         // runner key "as": the variable the result defines
+	Expect  map[string]any // runner key "expect"; nil means {"ok": true}
+	Raw     string         // the line as written in the file
+	Line    int            // its line in the file
+}
+
+// Op returns the request's op.
+func (l StepLine) Op() string { s, _ := l.Request["op"].(string); return s }
+
+// ExpectsWaiting reports whether the line's expect is {"waiting": true}: the
+// request must still be waiting when the step ends.
+func (l StepLine) ExpectsWaiting() bool { return l.Expect["waiting"] == true }
+
+// PythonBlock is one fenced python block.
+type PythonBlock struct {
+	Code string
+	Run  bool // info string "python run": the lesson's closing program
+	Line int  // line of the opening fence
+}
+
+// Error is a problem in a lesson file.
+type Error struct {
+	File string
+	Line int // 1-based; 0 when the problem is the file as a whole
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line <= 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// fileName is the name of a lesson file: NN-slug.md. A file whose name
+// starts like one (lessonLike) but is not one is an error, not skipped.
+var (
+	fileName   = regexp.MustCompile(`^([0-9]+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$`)
+	lessonLike = regexp.MustCompile(`^[0-9]+-.*\.md$`)
+)
+
+// Builtin returns the lessons embedded in the binary, sorted. Its errors
+// name the files as templates/lessons/NN-slug.md, where they are in the
+// source tree.
+func Builtin() ([]*Lesson, error) { return load(builtin, "templates/lessons") }
+
+// Load reads every NN-slug.md file at the top of fsys (files whose names do
+// not start with digits and a dash, such as FORMAT.md or a README, are not
+// lessons and are skipped) and returns the
+// lessons sorted by order, then slug. The error, if any, joins one *Error
+// per problem found, each written FILE:LINE: message.
+func Load(fsys fs.FS) ([]*Lesson, error) { return load(fsys, "") }
+
+// LoadDir is Load on a folder of the file system; errors name the files
+// with the folder's path.
+func LoadDir(dir string) ([]*Lesson, error) {
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("lessons: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("lessons: %s is not a folder", dir)
+	}
+	return load(os.DirFS(dir), dir)
+}
+
+// load reads the lessons of fsys; errors name the files as joined to dir.
+func load(fsys fs.FS, dir string) ([]*Lesson, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("lessons: %w", err)
+	}
+	var (
+		out  []*Lesson
+		errs []error
+		seen = map[string]string{} // slug → file
+	)
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !lessonLike.MatchString(name) {
+			continue
+		}
+		shown := name
+		if dir != "" {
+			shown = filepath.Join(dir, name)
+		}
+		if !fileName.MatchString(name) {
+			errs = append(errs, &Error{File: shown, Msg: "a lesson file is named NN-slug.md, the slug in lowercase letters, digits and single dashes"})
+			continue
+		}
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, &Error{File: shown, Msg: err.Error()})
+			continue
+		}
+		l, perrs := parse(shown, fileName.FindStringSubmatch(name)[2], src)
+		if len(perrs) > 0 {
+			for _, e := range perrs {
+				errs = append(errs, e)
+			}
+			continue
+		}
+		if other, dup := seen[l.Slug]; dup {
+			errs = append(errs, &Error{File: shown, Line: 1, Msg: fmt.Sprintf("slug %q is already used by %s", l.Slug, other)})
+			continue
+		}
+		seen[l.Slug] = shown
+		out = append(out, l)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	sortLessons(out)
+	return out, nil
+}
+
+// Merge returns the built-in lessons and an instructor's extra ones in one
+// sorted list. A slug used twice is an error naming both files.
+func Merge(builtin, extra []*Lesson) ([]*Lesson, error) {
+	bySlug := map[string]*Lesson{}
+	out := make([]*Lesson, 0, len(builtin)+len(extra))
+	var errs []error
+	for _, l := range slices.Concat(builtin, extra) {
+		if other, dup := bySlug[l.Slug]; dup {
+			errs = append(errs, &Error{File: l.File, Line: 1,
+				Msg: fmt.Sprintf("slug %q is already used by %s (a lesson's slug may not be reused)", l.Slug, other.File)})
+			continue
+		}
+		bySlug[l.Slug] = l
+		out = append(out, l)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	sortLessons(out)
+	return out, nil
+}
+
+func sortLessons(ls []*Lesson) {
+	slices.SortStableFunc(ls, func(a, b *Lesson) int {
+		if a.Order != b.Order {
+			return a.Order - b.Order
+		}
+		return strings.Compare(a.Slug, b.Slug)
+	})
+}

@@ -1,0 +1,242 @@
+package lessons_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"sockplay/templates/lessons"
+)
+
+func TestLoadGood(t *testing.T) {
+	ls, err := lessons.LoadDir("testdata/good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls) != 1 {
+		t.Fatalf("%d lessons, want 1 (README.md is not a lesson)", len(ls))
+	}
+	l := ls[0]
+	if l.Slug != "good-lesson" || l.File != "testdata/good/01-good-lesson.md" || l.Title != "A good lesson" ||
+		l.Summary != "Everything the format allows, once." || l.Order != 7 {
+		t.Errorf("slug %q file %q title %q summary %q order %d", l.Slug, l.File, l.Title, l.Summary, l.Order)
+	}
+	if want := []string{"recvfrom", "sendto", "EADDRINUSE"}; !reflect.DeepEqual(l.Covers, want) {
+		t.Errorf("covers %q, want %q", l.Covers, want)
+	}
+	wantPeers := []lessons.PeerSpec{
+		{Peer: "udp-echo", Addr: []any{"127.0.0.1", 47950.0}},
+		{Peer: "broadcaster", Addr: []any{"127.0.0.1", 0.0}, Options: map[string]any{"port": 47951.0}},
+	}
+	if !reflect.DeepEqual(l.Peers, wantPeers) {
+		t.Errorf("peers %#v, want %#v", l.Peers, wantPeers)
+	}
+	if got, want := l.Peers[1].Request(), map[string]any{"op": "spawn", "peer": "broadcaster", "addr": []any{"127.0.0.1", 0.0},
+		"options": map[string]any{"port": 47951.0}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("spawn request %v, want %v", got, want)
+	}
+
+	wantSteps := []lessons.Step{
+		{ID: "first", Title: "The first step", Line: 17, Lines: []lessons.StepLine{
+			{Request: map[string]any{"op": "socket", "type": "SOCK_DGRAM"}, As: "rx", Line: 18,
+				Raw: `{"op":"socket","type":"SOCK_DGRAM","as":"rx"}`},
+			{Request: map[string]any{"op": "bind", "sock": "$rx", "addr": []any{"127.0.0.1", 0.0}}, As: "rx", Line: 20,
+				Raw: `{"op":"bind","sock":"$rx","addr":["127.0.0.1",0],"as":"rx"}`},
+		}},
+		{ID: "second", Title: "second", Line: 23, Lines: []lessons.StepLine{
+			{Request: map[string]any{"op": "sendto", "sock": "$rx", "data": map[string]any{"text": "<script>"}, "addr": []any{"127.0.0.1", "$rx.port"}},
+				Expect: map[string]any{"n": 8.0}, Line: 24,
+				Raw: `{"op":"sendto","sock":"$rx","data":{"text":"<script>"},"addr":["127.0.0.1","$rx.port"],"expect":{"n":8}}`},
+			{Request: map[string]any{"op": "recvfrom", "sock": "$rx", "bufsize": 1024.0}, Expect: map[string]any{"waiting": true}, Line: 25,
+				Raw: `{"op":"recvfrom","sock":"$rx","bufsize":1024,"expect":{"waiting":true}}`},
+		}},
+	}
+	if !reflect.DeepEqual(l.Steps, wantSteps) {
+		t.Errorf("steps\n got %#v\nwant %#v", l.Steps, wantSteps)
+	}
+	if l.Steps[1].Lines[0].ExpectsWaiting() || !l.Steps[1].Lines[1].ExpectsWaiting() {
+		t.Errorf("ExpectsWaiting: want false, true")
+	}
+	wantPython := []lessons.PythonBlock{{Code: "print(\"shown\")\n", Line: 28}, {Code: "print(\"run\")\n", Run: true, Line: 32}}
+	if !reflect.DeepEqual(l.Python, wantPython) {
+		t.Errorf("python %#v, want %#v", l.Python, wantPython)
+	}
+
+	for _, want := range []string{
+		`<h2 id="sec-a-heading-that-becomes-h2">A heading that becomes h2</h2>`,
+		`<!-- raw HTML omitted -->raw HTML<!-- raw HTML omitted -->`,
+		`<table>`,
+		`<section class="step" id="step-first" data-step="first" data-state="idle"`,
+		`<a class="step-anchor" href="#step-first">The first step</a>`,
+		`data-step-lines rows="2"`,
+		`&#34;data&#34;:{&#34;text&#34;:&#34;&lt;script&gt;&#34;}`,
+		`<button type="button" class="secondary" data-run-above>Run all steps above</button>`,
+		`<div class="py-block" data-python="0">`,
+		`<div class="py-block" data-python="1" data-run>`,
+		`<code class="language-python">print(&#34;run&#34;)`,
+		`<pre class="code"><code class="language-sh">echo &#34;plain &lt;code&gt;&#34;`,
+	} {
+		if !strings.Contains(l.HTML, want) {
+			t.Errorf("HTML lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"<h1", "<b>", "<script>", "```"} {
+		if strings.Contains(l.HTML, bad) {
+			t.Errorf("HTML has %s", bad)
+		}
+	}
+	if n := strings.Count(l.HTML, "data-run-above"); n != 1 {
+		t.Errorf("%d Run all steps above buttons, want 1 (not on the first step)", n)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	const fm = "---\ntitle: T\nsummary: S.\norder: 1\n---\n" // the body starts on line 6
+	step := func(lines ...string) string {
+		return fm + "\n```step id=s title=\"S\"\n" + strings.Join(lines, "\n") + "\n```\n" // lines from 8
+	}
+	tests := []struct {
+		name, file, src string
+		want            []string
+	}{
+		{"no front matter", "01-x.md", "# Title\n", []string{"01-x.md:1: a lesson starts with front matter"}},
+		{"front matter not closed", "01-x.md", "---\ntitle: T\n", []string{"01-x.md:1: the front matter has no closing --- line"}},
+		{"required keys", "01-x.md", "---\ncovers: a\n---\n", []string{
+			"01-x.md:1: front matter: title is required",
+			"01-x.md:1: front matter: summary is required",
+			"01-x.md:1: front matter: order is required",
+		}},
+		{"empty title", "01-x.md", "---\ntitle:\nsummary: S.\norder: 1\n---\n", []string{"01-x.md:2: front matter: title is empty"}},
+		{"order", "01-x.md", "---\ntitle: T\nsummary: S.\norder: first\n---\n", []string{`01-x.md:4: order must be an integer, got "first"`}},
+		{"unknown key", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\nauthor: me\n---\n", []string{`01-x.md:5: unknown front matter key "author"`}},
+		{"key twice", "01-x.md", "---\ntitle: T\ntitle: U\nsummary: S.\norder: 1\n---\n", []string{"01-x.md:3: title is given twice (first on line 2)"}},
+		{"not key: value", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\njust words\n---\n", []string{`01-x.md:5: front matter lines are key: value, got "just words"`}},
+		{"peers not JSON", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\npeers: [{peer: udp-echo}]\n---\n", []string{"01-x.md:5: peers: invalid character"}},
+		{"peers unknown field", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\npeers: [{\"peer\":\"udp-echo\",\"addr\":[\"127.0.0.1\",1],\"port\":2}]\n---\n",
+			[]string{`01-x.md:5: peers: json: unknown field "port"`}},
+		{"peers bad addr", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\npeers: [{\"peer\":\"udp-echo\",\"addr\":[\"127.0.0.1\",\"x\"]}]\n---\n",
+			[]string{"01-x.md:5: peers[0] (udp-echo): addr must be [host, port] with the port an integer 0–65535"}},
+		{"peers no name", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\npeers: [{\"addr\":[\"127.0.0.1\",1]}]\n---\n",
+			[]string{"01-x.md:5: peers[0]: peer (the peer's name) is required"}},
+		{"bad file name", "01-Big-Slug.md", fm, []string{"01-Big-Slug.md: a lesson file is named NN-slug.md"}},
+		{"step without id", "01-x.md", fm + "\n```step title=\"S\"\n{\"op\":\"socket\"}\n```\n", []string{"01-x.md:7: a step needs an id"}},
+		{"step id", "01-x.md", fm + "\n```step id=a.b\n{\"op\":\"socket\"}\n```\n", []string{`01-x.md:7: step id "a.b": use letters, digits and -`}},
+		{"step attribute", "01-x.md", fm + "\n```step id=a name=b\n{\"op\":\"socket\"}\n```\n", []string{`01-x.md:7: step: unknown attribute "name" (id, title)`}},
+		{"step title quote", "01-x.md", fm + "\n```step id=a title=\"b\n{\"op\":\"socket\"}\n```\n", []string{"01-x.md:7: step: the value of title has no closing quote"}},
+		{"step id twice", "01-x.md", fm + "\n```step id=a\n{\"op\":\"socket\"}\n```\n\n```step id=a\n{\"op\":\"socket\"}\n```\n",
+			[]string{`01-x.md:11: step id "a" is already used on line 7`}},
+		{"empty step", "01-x.md", fm + "\n```step id=a\n\n```\n", []string{`01-x.md:7: step "a" has no requests`}},
+		{"not JSON", "01-x.md", step(`{"op":"socket",}`), []string{"01-x.md:8: a step line is one JSON object (a protocol request): invalid character '}'"}},
+		{"not an object", "01-x.md", step(`["socket"]`), []string{"01-x.md:8: a step line is one JSON object"}},
+		{"two objects", "01-x.md", step(`{"op":"socket"} {"op":"socket"}`), []string{"01-x.md:8: a step line holds one JSON object"}},
+		{"no op", "01-x.md", step(`{"sock":"s1"}`), []string{`01-x.md:8: the request has no "op"`}},
+		{"id", "01-x.md", step(`{"id":1,"op":"socket"}`), []string{`01-x.md:8: leave out "id"`}},
+		{"as name", "01-x.md", step(`{"op":"socket","as":"1x"}`), []string{`01-x.md:8: "as" must be a name of letters, digits and _ (not starting with a digit), got "1x"`}},
+		{"expect", "01-x.md", step(`{"op":"socket","expect":true}`), []string{`01-x.md:8: "expect" must be a JSON object, got true`}},
+		{"waiting and more", "01-x.md", step(`{"op":"socket","expect":{"waiting":true,"ok":true}}`), []string{`01-x.md:8: "expect": {"waiting": true} stands alone`}},
+		{"undefined variable", "01-x.md", step(`{"op":"socket","as":"a"}`, `{"op":"close","sock":"$b"}`),
+			[]string{`01-x.md:9: $b: $b is not defined by an earlier line's "as"`}},
+		{"defined later", "01-x.md", step(`{"op":"close","sock":"$a","expect":{"addr":"$a.addr"}}`, `{"op":"socket","as":"a"}`),
+			[]string{`01-x.md:8: $a: $a is not defined by an earlier line's "as"`, `01-x.md:8: $a.addr: $a is not defined by an earlier line's "as"`}},
+		{"defined on its own line", "01-x.md", step(`{"op":"bind","sock":"$a","addr":["127.0.0.1",0],"as":"a"}`),
+			[]string{`01-x.md:8: $a: $a is not defined by an earlier line's "as"`}},
+		{"variable field", "01-x.md", step(`{"op":"socket","as":"a"}`, `{"op":"bind","sock":"$a","addr":["127.0.0.1","$a.prot"]}`),
+			[]string{"01-x.md:9: $a.prot: a variable has .addr, .port and .peer, not .prot"}},
+		{"python info", "01-x.md", fm + "\n```python3 run\nprint()\n```\n\n```python runme\nprint()\n```\n",
+			[]string{`01-x.md:11: a python block's info string is "python" or "python run", got "python runme"`}},
+		{"several problems", "01-x.md", "---\ntitle: T\nsummary: S.\norder: x\n---\n\n```step id=s\n{\"op\":\"close\",\"sock\":\"$nope\"}\n```\n",
+			[]string{`01-x.md:4: order must be an integer`, `01-x.md:8: $nope: $nope is not defined`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ls, err := lessons.Load(fstest.MapFS{tt.file: {Data: []byte(tt.src)}})
+			if err == nil {
+				t.Fatalf("no error (%d lessons), want %q", len(ls), tt.want)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(tt.want) {
+				t.Fatalf("errors:\n%s\nwant %d:\n%s", err, len(tt.want), strings.Join(tt.want, "\n"))
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("error %q, want it to start with %q", got[i], w)
+				}
+			}
+			var le *lessons.Error
+			if !errors.As(err, &le) || le.File != tt.file {
+				t.Errorf("error %v is not a *lessons.Error for %s", err, tt.file)
+			}
+		})
+	}
+}
+
+// TestBuiltin loads the embedded lessons: whatever exists must load, and
+// FORMAT.md is not one of them.
+func TestBuiltin(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i, l := range ls {
+		if seen[l.Slug] || l.Slug == "" || strings.Contains(l.File, "FORMAT") {
+			t.Errorf("lesson %d: slug %q from %s", i, l.Slug, l.File)
+		}
+		seen[l.Slug] = true
+		if !strings.HasPrefix(l.File, "templates/lessons/") {
+			t.Errorf("%s: built-in files are named templates/lessons/NN-slug.md in errors", l.File)
+		}
+		if i > 0 && (ls[i-1].Order > l.Order || ls[i-1].Order == l.Order && ls[i-1].Slug > l.Slug) {
+			t.Errorf("%s sorted after %s", l.Slug, ls[i-1].Slug)
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	load := func(files fstest.MapFS) []*lessons.Lesson {
+		t.Helper()
+		ls, err := lessons.Load(files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ls
+	}
+	fm := func(order string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte("---\ntitle: T\nsummary: S.\norder: " + order + "\n---\n")}
+	}
+	builtin := load(fstest.MapFS{"01-udp.md": fm("1"), "03-tcp.md": fm("3")})
+	extra := load(fstest.MapFS{"02-mine.md": fm("2"), "09-zz.md": fm("1")})
+	ls, err := lessons.Merge(builtin, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slugs []string
+	for _, l := range ls {
+		slugs = append(slugs, l.Slug)
+	}
+	if want := []string{"udp", "zz", "mine", "tcp"}; !reflect.DeepEqual(slugs, want) {
+		t.Errorf("merged %q, want %q (by order, then slug)", slugs, want)
+	}
+
+	dup := load(fstest.MapFS{"07-tcp.md": fm("7")})
+	dup[0].File = "/home/teacher/lessons/07-tcp.md"
+	builtin[1].File = "templates/lessons/03-tcp.md"
+	_, err = lessons.Merge(builtin, dup)
+	want := `/home/teacher/lessons/07-tcp.md:1: slug "tcp" is already used by templates/lessons/03-tcp.md`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("duplicate slug: error %v, want %q", err, want)
+	}
+
+	if _, err := lessons.Load(fstest.MapFS{"01-a.md": fm("1"), "02-a.md": fm("2")}); err == nil ||
+		!strings.Contains(err.Error(), `02-a.md:1: slug "a" is already used by 01-a.md`) {
+		t.Errorf("one folder, one slug twice: error %v", err)
+	}
+}
+
+func TestLoadDirMissing(t *testing.T) {
+	if _, err := lessons.LoadDir("testdata/no-such-folder"); err == nil {
+		t.Errorf("no error for a missing folder")
+	}
+}

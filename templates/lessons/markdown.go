@@ -1,0 +1,130 @@
+package lessons
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"sort"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// lineIndex maps byte offsets of a text to 0-based line numbers.
+type lineIndex []int // the offset each line starts at
+
+func newLineIndex(src []byte) lineIndex {
+	idx := lineIndex{0}
+	for i, b := range src {
+		if b == '\n' {
+			idx = append(idx, i+1)
+		}
+	}
+	return idx
+}
+
+// at returns the 0-based line holding offset.
+func (idx lineIndex) at(offset int) int {
+	return sort.Search(len(idx), func(i int) bool { return idx[i] > offset }) - 1
+}
+
+// markdownOptions are the Markdown dialect of lessons: CommonMark with
+// GitHub's tables, strikethrough, autolinks and task lists; headings get ids
+// for links. Raw HTML is not rendered (goldmark's default).
+func markdownOptions() []goldmark.Option {
+	return []goldmark.Option{
+		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+	}
+}
+
+// parseMarkdown parses a lesson's body.
+func parseMarkdown(body []byte) (ast.Node, lineIndex) {
+	ids := sectionIDs{parser.NewContext().IDs()}
+	doc := goldmark.New(markdownOptions()...).Parser().Parse(text.NewReader(body),
+		parser.WithContext(parser.NewContext(parser.WithIDs(ids))))
+	return doc, newLineIndex(body)
+}
+
+// sectionIDs are the ids of a lesson's headings: goldmark's, prefixed with
+// "sec-", so that a heading can never take the id of an element of the page
+// around the lesson (a "## Status" section and the workbench's #status) or
+// of a step (#step-…).
+type sectionIDs struct{ parser.IDs }
+
+// Generate implements parser.IDs.
+func (s sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
+	return append([]byte("sec-"), s.IDs.Generate(value, kind)...)
+}
+
+// render renders a parsed lesson body. The page's only <h1> is the lesson's
+// title, so a "#" heading in the body becomes an <h2>. Steps and Python
+// blocks are rendered by blockRenderer, in the order parse found them.
+func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 {
+			h.Level = 2
+		}
+		return ast.WalkContinue, nil
+	})
+	br := &blockRenderer{lesson: l}
+	md := goldmark.New(append(markdownOptions(),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(br, 100))))...)
+	var b bytes.Buffer
+	if err := md.Renderer().Render(&b, body, doc); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// blockRenderer renders fenced code blocks: steps as step sections, Python
+// blocks with a copy button, anything else as plain code.
+type blockRenderer struct {
+	lesson *Lesson
+	steps  int // steps rendered so far
+	python int // Python blocks rendered so far
+}
+
+// RegisterFuncs implements renderer.NodeRenderer.
+func (r *blockRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindFencedCodeBlock, r.fenced)
+}
+
+func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	n := node.(*ast.FencedCodeBlock)
+	var word string
+	if n.Info != nil {
+		if f := bytes.Fields(n.Info.Segment.Value(src)); len(f) > 0 {
+			word = string(f[0])
+		}
+	}
+	switch {
+	case word == "step" && r.steps < len(r.lesson.Steps):
+		s := r.lesson.Steps[r.steps]
+		r.steps++
+		return ast.WalkSkipChildren, stepBlock(s, r.steps == 1).Render(context.Background(), w)
+	case word == "python" && r.python < len(r.lesson.Python):
+		b := r.lesson.Python[r.python]
+		r.python++
+		return ast.WalkSkipChildren, pythonBlock(b, r.python-1).Render(context.Background(), w)
+	}
+	w.WriteString("<pre class=\"code\"><code")
+	if lang := n.Language(src); lang != nil {
+		w.WriteString(` class="language-` + html.EscapeString(string(lang)) + `"`)
+	}
+	w.WriteByte('>')
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		w.WriteString(html.EscapeString(string(seg.Value(src))))
+	}
+	w.WriteString("</code></pre>\n")
+	return ast.WalkSkipChildren, nil
+}

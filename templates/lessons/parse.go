@@ -1,0 +1,389 @@
+package lessons
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+)
+
+// reader collects the problems of one file as it reads it.
+type reader struct {
+	file string
+	errs []*Error
+}
+
+func (p *reader) errorf(line int, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// parse reads one lesson file. Problems come back sorted by line.
+func parse(file, slug string, src []byte) (*Lesson, []*Error) {
+	p := &reader{file: file}
+	l := &Lesson{Slug: slug, File: file}
+	body, bodyLine := p.frontMatter(l, src)
+	if body != nil {
+		doc, lines := parseMarkdown(body)
+		p.blocks(l, doc, body, func(offset int) int { return bodyLine + lines.at(offset) })
+		p.variables(l)
+		if len(p.errs) == 0 {
+			html, err := render(l, doc, body)
+			if err != nil {
+				p.errorf(0, "rendering: %v", err)
+			}
+			l.HTML = html
+		}
+	}
+	if len(p.errs) > 0 {
+		sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Line < p.errs[j].Line })
+		return nil, p.errs
+	}
+	return l, nil
+}
+
+// frontMatter reads the lines between the two --- lines at the top. It
+// returns the body after them and the file line the body starts on, or a nil
+// body when there is no front matter at all.
+func (p *reader) frontMatter(l *Lesson, src []byte) (body []byte, bodyLine int) {
+	src = bytes.TrimPrefix(src, []byte("\ufeff"))
+	rest := src
+	next := func() (string, bool) {
+		if len(rest) == 0 {
+			return "", false
+		}
+		line, after, _ := bytes.Cut(rest, []byte("\n"))
+		rest = after
+		return strings.TrimRight(string(line), "\r"), true
+	}
+	if first, _ := next(); strings.TrimSpace(first) != "---" {
+		p.errorf(1, "a lesson starts with front matter: a line ---, then key: value lines (title, summary, order, …), then ---")
+		return nil, 0
+	}
+	seen := map[string]int{}
+	n := 1
+	closed := false
+	for {
+		line, ok := next()
+		if !ok {
+			break
+		}
+		n++
+		if strings.TrimSpace(line) == "---" {
+			closed = true
+			break
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		key, value, found := strings.Cut(line, ":")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if !found || key == "" {
+			p.errorf(n, "front matter lines are key: value, got %q", line)
+			continue
+		}
+		if prev, dup := seen[key]; dup {
+			p.errorf(n, "%s is given twice (first on line %d)", key, prev)
+			continue
+		}
+		seen[key] = n
+		switch key {
+		case "title":
+			l.Title = value
+		case "summary":
+			l.Summary = value
+		case "order":
+			o, err := strconv.Atoi(value)
+			if err != nil {
+				p.errorf(n, "order must be an integer, got %q", value)
+			}
+			l.Order = o
+		case "covers":
+			for _, c := range strings.Split(value, ",") {
+				if c = strings.TrimSpace(c); c != "" {
+					l.Covers = append(l.Covers, c)
+				}
+			}
+		case "peers":
+			p.peers(l, n, value)
+		default:
+			p.errorf(n, "unknown front matter key %q (title, summary, order, covers, peers)", key)
+		}
+	}
+	if !closed {
+		p.errorf(1, "the front matter has no closing --- line")
+		return nil, 0
+	}
+	for _, req := range []struct{ key, value string }{{"title", l.Title}, {"summary", l.Summary}, {"order", "-"}} {
+		if line, ok := seen[req.key]; !ok {
+			p.errorf(1, "front matter: %s is required", req.key)
+		} else if req.value == "" {
+			p.errorf(line, "front matter: %s is empty", req.key)
+		}
+	}
+	return rest, n + 1
+}
+
+// peers reads the peers key: a JSON array of {"peer", "addr", "options"}.
+func (p *reader) peers(l *Lesson, line int, value string) {
+	dec := json.NewDecoder(strings.NewReader(value))
+	dec.DisallowUnknownFields()
+	var specs []PeerSpec
+	if err := dec.Decode(&specs); err != nil {
+		p.errorf(line, "peers: %v (want a JSON array of {\"peer\": name, \"addr\": [host, port], \"options\": {…}})", err)
+		return
+	}
+	if dec.More() {
+		p.errorf(line, "peers: text after the JSON array")
+		return
+	}
+	for i, s := range specs {
+		if s.Peer == "" {
+			p.errorf(line, "peers[%d]: peer (the peer's name) is required", i)
+		}
+		if msg := checkAddr(s.Addr); msg != "" {
+			p.errorf(line, "peers[%d] (%s): addr %s", i, s.Peer, msg)
+		}
+	}
+	l.Peers = specs
+}
+
+// checkAddr checks a [host, port] address; it returns what is wrong, or "".
+func checkAddr(a []any) string {
+	if len(a) != 2 && len(a) != 4 {
+		return "must be [host, port]"
+	}
+	if _, ok := a[0].(string); !ok {
+		return "must be [host, port] with the host a string"
+	}
+	port, ok := a[1].(float64)
+	if !ok || port != float64(int(port)) || port < 0 || port > 65535 {
+		return "must be [host, port] with the port an integer 0–65535"
+	}
+	return ""
+}
+
+var (
+	stepID  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+	varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// varRef is a string that names a variable: "$name" or "$name.field".
+	varRef = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_]+))?$`)
+)
+
+// varFields are the fields of a variable a lesson may name.
+var varFields = map[string]bool{"": true, "addr": true, "port": true, "peer": true}
+
+// blocks finds the lesson's steps and Python blocks in the Markdown tree.
+// lineOf turns a byte offset in body into a line of the file.
+func (p *reader) blocks(l *Lesson, doc ast.Node, body []byte, lineOf func(int) int) {
+	ids := map[string]int{}
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		fc, ok := n.(*ast.FencedCodeBlock)
+		if !entering || !ok || fc.Info == nil {
+			return ast.WalkContinue, nil
+		}
+		fenceLine := lineOf(fc.Info.Segment.Start)
+		info := strings.TrimSpace(string(fc.Info.Segment.Value(body)))
+		word, rest, _ := strings.Cut(info, " ")
+		switch word {
+		case "step":
+			s, ok := p.stepHeader(fenceLine, rest)
+			if !ok {
+				return ast.WalkContinue, nil
+			}
+			if prev, dup := ids[s.ID]; dup {
+				p.errorf(fenceLine, "step id %q is already used on line %d", s.ID, prev)
+			}
+			ids[s.ID] = fenceLine
+			requests := 0
+			for i := 0; i < fc.Lines().Len(); i++ {
+				seg := fc.Lines().At(i)
+				raw := strings.TrimSpace(string(seg.Value(body)))
+				if raw == "" {
+					continue
+				}
+				requests++
+				if sl, ok := p.stepLine(lineOf(seg.Start), raw); ok {
+					s.Lines = append(s.Lines, sl)
+				}
+			}
+			if requests == 0 {
+				p.errorf(fenceLine, "step %q has no requests: write one JSON request per line", s.ID)
+			}
+			l.Steps = append(l.Steps, s)
+		case "python":
+			opts := strings.Fields(rest)
+			run := len(opts) > 0 && opts[0] == "run"
+			if len(opts) > 1 || len(opts) == 1 && !run {
+				p.errorf(fenceLine, "a python block's info string is \"python\" or \"python run\", got %q", info)
+			}
+			var code strings.Builder
+			for i := 0; i < fc.Lines().Len(); i++ {
+				seg := fc.Lines().At(i)
+				code.Write(seg.Value(body))
+			}
+			l.Python = append(l.Python, PythonBlock{Code: code.String(), Run: run, Line: fenceLine})
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// stepHeader reads a step's info string after "step": id=… title="…".
+func (p *reader) stepHeader(line int, attrs string) (Step, bool) {
+	s := Step{Line: line}
+	rest := strings.TrimSpace(attrs)
+	for rest != "" {
+		key, after, found := strings.Cut(rest, "=")
+		key = strings.TrimSpace(key)
+		if !found || key == "" || strings.ContainsAny(key, " \t\"") {
+			p.errorf(line, "a step's info string is: step id=<id> title=\"<title>\", got %q", "step "+attrs)
+			return s, false
+		}
+		var value string
+		if strings.HasPrefix(after, `"`) {
+			q, err := strconv.QuotedPrefix(after)
+			if err != nil {
+				p.errorf(line, "step: the value of %s has no closing quote", key)
+				return s, false
+			}
+			value, _ = strconv.Unquote(q)
+			after = after[len(q):]
+		} else {
+			value, after, _ = strings.Cut(after, " ")
+		}
+		rest = strings.TrimSpace(after)
+		switch key {
+		case "id":
+			s.ID = value
+		case "title":
+			s.Title = strings.TrimSpace(value)
+		default:
+			p.errorf(line, "step: unknown attribute %q (id, title)", key)
+		}
+	}
+	if s.ID == "" {
+		p.errorf(line, "a step needs an id: step id=<id> title=\"<title>\"")
+		return s, false
+	}
+	if !stepID.MatchString(s.ID) {
+		p.errorf(line, "step id %q: use letters, digits and -", s.ID)
+		return s, false
+	}
+	if s.Title == "" {
+		s.Title = s.ID
+	}
+	return s, true
+}
+
+// stepLine reads one request line of a step.
+func (p *reader) stepLine(line int, raw string) (StepLine, bool) {
+	sl := StepLine{Raw: raw, Line: line}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	var req map[string]any
+	if err := dec.Decode(&req); err != nil || req == nil {
+		if err == nil {
+			err = fmt.Errorf("null")
+		}
+		p.errorf(line, "a step line is one JSON object (a protocol request): %v", jsonError(err))
+		return sl, false
+	}
+	if dec.More() {
+		p.errorf(line, "a step line holds one JSON object; put each request on its own line")
+		return sl, false
+	}
+	ok := true
+	if op, isString := req["op"].(string); !isString || op == "" {
+		p.errorf(line, "the request has no \"op\"")
+		ok = false
+	}
+	if _, has := req["id"]; has {
+		p.errorf(line, "leave out \"id\": the runner numbers the requests")
+		ok = false
+	}
+	if v, has := req["as"]; has {
+		name, isString := v.(string)
+		if !isString || !varName.MatchString(name) {
+			p.errorf(line, "\"as\" must be a name of letters, digits and _ (not starting with a digit), got %v", jsonText(v))
+			ok = false
+		}
+		sl.As = name
+		delete(req, "as")
+	}
+	if v, has := req["expect"]; has {
+		exp, isObject := v.(map[string]any)
+		if !isObject {
+			p.errorf(line, "\"expect\" must be a JSON object, got %v", jsonText(v))
+			ok = false
+		}
+		if w, has := exp["waiting"]; has && (w != true || len(exp) != 1) {
+			p.errorf(line, "\"expect\": {\"waiting\": true} stands alone (the request must still be waiting at the end of the step)")
+			ok = false
+		}
+		sl.Expect = exp
+		delete(req, "expect")
+	}
+	sl.Request = req
+	return sl, ok
+}
+
+// variables checks that every $name a step line uses was defined by the "as"
+// of an earlier line of the lesson, and that the field it names exists.
+func (p *reader) variables(l *Lesson) {
+	defined := map[string]bool{}
+	for _, s := range l.Steps {
+		for _, sl := range s.Lines {
+			for _, v := range []any{sl.Request, sl.Expect} {
+				walkStrings(v, func(str string) {
+					m := varRef.FindStringSubmatch(str)
+					if m == nil {
+						return
+					}
+					switch {
+					case !defined[m[1]]:
+						p.errorf(sl.Line, "%s: $%s is not defined by an earlier line's \"as\"", str, m[1])
+					case !varFields[m[2]]:
+						p.errorf(sl.Line, "%s: a variable has .addr, .port and .peer, not .%s", str, m[2])
+					}
+				})
+			}
+			if sl.As != "" {
+				defined[sl.As] = true
+			}
+		}
+	}
+}
+
+// walkStrings calls f with every string in a decoded JSON value.
+func walkStrings(v any, f func(string)) {
+	switch v := v.(type) {
+	case string:
+		f(v)
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			walkStrings(v[k], f)
+		}
+	case []any:
+		for _, x := range v {
+			walkStrings(x, f)
+		}
+	}
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// jsonError shortens encoding/json's messages for a learner-facing line.
+func jsonError(err error) string {
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
