@@ -3,6 +3,7 @@ package sessions
 import (
 	"fmt"
 	"strconv"
+	"sync"
 
 	"sockplay/sockets"
 	"sockplay/sockets/peers"
@@ -31,7 +32,117 @@ type PeerBody struct {
 type peerEntry struct {
 	id       string
 	peer     *peers.Peer
+	log      *peerLog
 	stopping bool // a kill is stopping it
+}
+
+// stop stops the peer and returns once its last event is logged. It must
+// not run under the session lock.
+func (pe *peerEntry) stop() {
+	pe.peer.Stop()
+	pe.log.close()
+	<-pe.log.done
+}
+
+// peerQueue is how many events of one peer may wait to be logged; more are
+// counted and dropped, never waited for.
+const peerQueue = 1024
+
+// peerLog carries a peer's events to the session log. A peer never waits
+// for the session: its events are queued here, and a goroutine of the
+// session (forward) logs them through post. (A peer that waited for the
+// session lock could deadlock with a session operation waiting for that
+// peer's bytes.)
+type peerLog struct {
+	mu      sync.Mutex
+	queue   []peers.Event
+	dropped int
+	closed  bool
+	wake    chan struct{} // has a value when there is something to take
+	done    chan struct{} // closed when forward has logged everything
+}
+
+func newPeerLog() *peerLog {
+	return &peerLog{wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// add queues ev, or counts it as dropped when the queue is full.
+func (l *peerLog) add(ev peers.Event) {
+	l.mu.Lock()
+	if len(l.queue) < peerQueue {
+		l.queue = append(l.queue, ev)
+	} else {
+		l.dropped++
+	}
+	l.mu.Unlock()
+	l.signal()
+}
+
+// close says no more events come; forward ends once it has logged the rest.
+func (l *peerLog) close() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	l.signal()
+}
+
+func (l *peerLog) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the queued events, how many were dropped, and whether the
+// log is closed.
+func (l *peerLog) take() ([]peers.Event, int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	evs, dropped := l.queue, l.dropped
+	l.queue, l.dropped = nil, 0
+	return evs, dropped, l.closed
+}
+
+// forward logs a peer's events as peer messages until its log is closed
+// and empty. It runs on its own goroutine, counted in s.ops.
+func (s *Session) forward(l *peerLog, id, name string) {
+	defer s.ops.Done()
+	defer close(l.done)
+	for range l.wake {
+		evs, dropped, closed := l.take()
+		if len(evs) > 0 || dropped > 0 {
+			s.post(func() {
+				if s.ending {
+					return
+				}
+				if dropped > 0 {
+					s.append(KindPeer, PeerBody{Peer: id, Name: name, Event: "error",
+						Note: fmt.Sprintf("%d events of this peer were not logged: it was busier than the log could follow.", dropped)})
+				}
+				for _, ev := range evs {
+					s.append(KindPeer, s.peerBody(id, name, ev))
+				}
+			})
+		}
+		if closed {
+			if evs, dropped, _ := l.take(); len(evs) == 0 && dropped == 0 {
+				return
+			}
+			l.signal()
+		}
+	}
+}
+
+func (s *Session) peerBody(id, name string, ev peers.Event) PeerBody {
+	b := PeerBody{Peer: id, Name: name, Event: ev.What, Fields: ev.Fields, Note: ev.Note}
+	if ev.Addr != nil {
+		b.Addr = addrOf(*ev.Addr)
+	}
+	if ev.Data != nil || ev.Size > 0 {
+		b.Data = NewData(ev.Data, s.encoding)
+		b.Size = &ev.Size
+	}
+	return b
 }
 
 // peerFields are the result fields of spawn.
@@ -47,7 +158,7 @@ func (s *Session) peerLimit(format string, args ...any) *sockets.Error {
 }
 
 // opSpawn starts a built-in peer (inside post). The peer's events come from
-// its own goroutines and are logged through post.
+// its own goroutines; forward logs them.
 func (s *Session) opSpawn(req Request) {
 	if req.Peer == "" {
 		s.result(req, "", nil, sockets.BadRequest("", "spawn needs peer, the name of a built-in peer: %v", peers.Names()))
@@ -72,25 +183,8 @@ func (s *Session) opSpawn(req Request) {
 		s.result(req, "", nil, s.peerLimit("a session may have at most %d open sockets, and each running peer counts as one", s.cfg.MaxSockets))
 		return
 	}
-	id := "p" + strconv.Itoa(s.peerSeq+1)
-	name := req.Peer
-	report := func(ev peers.Event) {
-		s.post(func() {
-			if s.ending {
-				return
-			}
-			b := PeerBody{Peer: id, Name: name, Event: ev.What, Fields: ev.Fields, Note: ev.Note}
-			if ev.Addr != nil {
-				b.Addr = addrOf(*ev.Addr)
-			}
-			if ev.Data != nil || ev.Size > 0 {
-				b.Data = NewData(ev.Data, s.encoding)
-				b.Size = &ev.Size
-			}
-			s.append(KindPeer, b)
-		})
-	}
-	p, err := peers.Start(s.ctx, name, addr, req.Options, s.cfg.Policy, report)
+	id, name, log := "p"+strconv.Itoa(s.peerSeq+1), req.Peer, newPeerLog()
+	p, err := peers.Start(s.ctx, name, addr, req.Options, s.cfg.Policy, log.add)
 	if err != nil {
 		s.result(req, "", nil, err)
 		return
@@ -99,8 +193,10 @@ func (s *Session) opSpawn(req Request) {
 	if s.peers == nil {
 		s.peers = map[string]*peerEntry{}
 	}
-	s.peers[id] = &peerEntry{id: id, peer: p}
+	s.peers[id] = &peerEntry{id: id, peer: p, log: log}
 	s.result(req, "", peerFields{id, name, addrOf(p.Addr())}, nil)
+	s.ops.Add(1)
+	go s.forward(log, id, name)
 }
 
 // opKill stops a peer (inside post). Stopping waits for the peer's
@@ -110,6 +206,9 @@ func (s *Session) opSpawn(req Request) {
 func (s *Session) opKill(req Request) {
 	pe, ok := s.peers[req.Peer]
 	switch {
+	case s.ending:
+		s.result(req, "", nil, sockets.BadRequest("", "the session is closing"))
+		return
 	case !ok:
 		s.result(req, "", nil, sockets.BadRequest("", "no peer %q in this session", req.Peer))
 		return
@@ -121,7 +220,7 @@ func (s *Session) opKill(req Request) {
 	s.ops.Add(1)
 	go func() {
 		defer s.ops.Done()
-		pe.peer.Stop()
+		pe.stop()
 		var flushes []func()
 		s.post(func() {
 			delete(s.peers, pe.id)
@@ -144,15 +243,15 @@ func (s *Session) opKill(req Request) {
 }
 
 // stopPeers stops every peer of a closing session, outside the session
-// lock (their goroutines may be waiting for it).
+// lock (see peerEntry.stop).
 func (s *Session) stopPeers() {
-	var all []*peers.Peer
+	var all []*peerEntry
 	s.call(func() {
 		for _, pe := range s.peers {
-			all = append(all, pe.peer)
+			all = append(all, pe)
 		}
 	})
-	for _, p := range all {
-		p.Stop()
+	for _, pe := range all {
+		pe.stop()
 	}
 }

@@ -285,6 +285,9 @@ func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Err
 	select {
 	case sem <- struct{}{}:
 	default:
+		if ctx.Value(onceKey{}) != nil {
+			return ErrWouldWait // another call is waiting; never queue under TryOnce
+		}
 		waiting()
 		select {
 		case sem <- struct{}{}:

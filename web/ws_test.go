@@ -64,3 +64,26 @@ func TestBatchedRequests(t *testing.T) {
 		t.Errorf("empty batch: %v, want a bad_request with id null", r)
 	}
 }
+
+// A second recvfrom on a socket whose first recvfrom is waiting queues
+// behind it without holding up the session.
+func TestSecondWaiterDoesNotBlockSession(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	c := srv.dial(t)
+	rx, tx := c.socket("SOCK_DGRAM"), c.socket("SOCK_DGRAM")
+	addr := c.bind(rx, "127.0.0.1", 0)
+	first := c.send("recvfrom", map[string]any{"sock": rx, "bufsize": 64})
+	c.wait("waiting", first)
+	second := c.send("recvfrom", map[string]any{"sock": rx, "bufsize": 64})
+	c.wait("waiting", second)
+	c.must("getsockname", map[string]any{"sock": rx}) // the session still answers
+	mark := c.mark()
+	c.must("sendto", map[string]any{"sock": tx, "data": text("one"), "addr": addr})
+	c.must("sendto", map[string]any{"sock": tx, "data": text("two"), "addr": addr})
+	result := func(id int) msg {
+		return c.since(mark, func(m msg) bool { return m.str("kind") == "result" && m.num("id") == id })
+	}
+	if a, b := result(first), result(second); a.obj("data").str("text") != "one" || b.obj("data").str("text") != "two" {
+		t.Errorf("queued recvfroms got %v and %v, want one then two", a["data"], b["data"])
+	}
+}

@@ -103,15 +103,17 @@ func Names() []string {
 // opts (option name → value as decoded from JSON: float64 or int for
 // numbers, string, []any for an address). Its sockets obey policy. report,
 // if not nil, is called from the peer's own goroutines (never from Start)
-// for everything it does; it must not call Stop. The peer runs until Stop
-// or until ctx is cancelled. An unknown name or a bad option is a
+// for everything it does. The peer waits for report, so report must return
+// quickly and never wait for anything that may wait for the peer (a
+// session queues the events; see sessions/peers.go); it must not call
+// Stop. The peer runs until Stop or until ctx is cancelled. An unknown name or a bad option is a
 // bad_request error; binding can fail as bind() does (policy, EADDRINUSE).
 func Start(ctx context.Context, name string, addr sockets.Addr, opts map[string]any, policy *sockets.Policy, report func(Event)) (*Peer, *sockets.Error) {
 	sp, ok := registry[name]
 	if !ok {
 		return nil, sockets.BadRequest("", "there is no built-in peer %q; the peers are %s", name, strings.Join(Names(), ", "))
 	}
-	for k := range opts {
+	for _, k := range sortedKeys(opts) {
 		if !slices.Contains(sp.options, k) {
 			if len(sp.options) == 0 {
 				return nil, sockets.BadRequest("", "%s takes no options, so %q is not one", name, k)
