@@ -89,7 +89,7 @@ func errorBody(e *sockets.Error) *ErrorBody {
 type WaitingBody struct {
 	ID      json.RawMessage `json:"id"`
 	Op      string          `json:"op"`
-	Sock    string          `json:"sock"`
+	Sock    string          `json:"sock,omitempty"` // absent for check, which has no socket
 	Request json.RawMessage `json:"request,omitempty"`
 }
 
@@ -113,6 +113,7 @@ type SocketBody struct {
 type SnapshotBody struct {
 	Sockets  []SocketBody  `json:"sockets"`
 	Pending  []WaitingBody `json:"pending"`
+	Peers    []PeerFields  `json:"peers"`
 	Encoding string        `json:"encoding"`
 	FirstSeq int64         `json:"first_seq"`
 }

@@ -145,8 +145,9 @@ func (s *Session) peerBody(id, name string, ev peers.Event) PeerBody {
 	return b
 }
 
-// peerFields are the result fields of spawn.
-type peerFields struct {
+// PeerFields names a running peer: the result fields of spawn, and the
+// entries of a snapshot's peers.
+type PeerFields struct {
 	Peer string `json:"peer"`
 	Name string `json:"name"`
 	Addr Addr   `json:"addr"`
@@ -194,7 +195,7 @@ func (s *Session) opSpawn(req Request) {
 		s.peers = map[string]*peerEntry{}
 	}
 	s.peers[id] = &peerEntry{id: id, peer: p, log: log}
-	s.result(req, "", peerFields{id, name, addrOf(p.Addr())}, nil)
+	s.result(req, "", PeerFields{id, name, addrOf(p.Addr())}, nil)
 	s.ops.Add(1)
 	go s.forward(log, id, name)
 }

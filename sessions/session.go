@@ -13,7 +13,10 @@ package sessions
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sockplay/sockets"
@@ -34,6 +37,8 @@ type Session struct {
 	closeOnce sync.Once
 	exited    chan struct{}
 
+	learner atomic.Pointer[string] // the learner's id (learner.go)
+
 	attachMu   sync.Mutex // guards attached and detachedAt, read by the Manager
 	attached   int
 	detachedAt time.Time
@@ -50,6 +55,7 @@ type Session struct {
 	ending   bool                  // Close has begun: results are no longer logged
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
 	peerSeq  int                   // last peer number used
+	checks   int                   // running exercise checks (check.go)
 }
 
 type entry struct {
@@ -165,7 +171,13 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 }
 
 func (s *Session) snapshot() SnapshotBody {
-	b := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Encoding: s.encoding, FirstSeq: s.firstSeq()}
+	b := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Peers: []PeerFields{}, Encoding: s.encoding, FirstSeq: s.firstSeq()}
+	for _, pe := range s.peers {
+		if !pe.stopping {
+			b.Peers = append(b.Peers, PeerFields{Peer: pe.id, Name: pe.peer.Name(), Addr: addrOf(pe.peer.Addr())})
+		}
+	}
+	slices.SortFunc(b.Peers, func(a, b PeerFields) int { return strings.Compare(a.Peer, b.Peer) })
 	for _, h := range s.order {
 		b.Sockets = append(b.Sockets, s.socketBody(s.socks[h]))
 	}
