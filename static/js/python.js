@@ -39,7 +39,21 @@ export function callExpr(op, sock, req) {
     return sock && op === 'stat' ? `stat ${sock}` : op; // playground operations, not Python calls
   }
   if (op === 'send_frame' || op === 'recv_frame') return frameCall(op, sock, req);
+  if (op === 'check') return checkCall(req);
+  if (op === 'spawn') return req?.peer ? `spawn ${req.peer} at ${pyAddr(req.addr ?? ['127.0.0.1', 0])}` : 'spawn';
+  if (op === 'kill') return req?.peer ? `kill ${req.peer}` : 'kill';
   return `${self}${op}(${args ?? (NO_ARGS.has(op) ? '' : '…')})`;
+}
+
+/**
+ * An exercise check, for the log (a playground operation, not Python):
+ * `check udp-upper → ('127.0.0.1', 9000)`, `check tcp-client, listening on ('127.0.0.1', 0)`.
+ */
+function checkCall(req) {
+  if (!req?.exercise) return 'check';
+  if (Array.isArray(req.target)) return `check ${req.exercise} → ${pyAddr(req.target)}`;
+  if (Array.isArray(req.listen)) return `check ${req.exercise}, listening on ${pyAddr(req.listen)}`;
+  return `check ${req.exercise}`;
 }
 
 /** Ops whose Python call takes no argument. */
@@ -92,7 +106,7 @@ const NEEDS_REQUEST = new Set([
 ]);
 
 /** Ops with no Python equivalent: they get no transcript line. */
-const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat']);
+const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check']);
 
 /**
  * What the lines of a result use besides `socket`.
@@ -114,6 +128,10 @@ export function pythonLine(res, req) {
   if (!res.ok) return null;
   const { op, sock } = res;
   if (NOT_PYTHON.has(op) || !op) return null;
+  if (op === 'spawn') {
+    return `# built-in peer ${res.peer} (${res.name}) running at ${pyAddr(res.addr)}: a program of its own, not Python you run`;
+  }
+  if (op === 'kill') return `# built-in peer ${req?.peer ?? ''} stopped`;
   if (!req && NEEDS_REQUEST.has(op)) {
     return `# ${callExpr(op, sock)}: the server did not repeat this request's arguments`;
   }
