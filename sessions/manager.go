@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sockplay/sockets"
+	"sockplay/sockets/exercises"
 )
 
 // Config holds the limits and settings every session of a Manager shares.
@@ -19,6 +20,15 @@ type Config struct {
 	Grace      time.Duration    // how long a session with no page attached lives on (default 10m)
 	StatEvery  time.Duration    // how often kernel state is polled for stat messages (0: never)
 	Now        func() time.Time // the clock (default time.Now)
+
+	// OnCheck, if set, is called once for every exercise check that reached
+	// its verdict, passed or failed (not for one that was cancelled, nor one
+	// cut short by its session's end), just before its result is logged, so
+	// a page that sees the result finds the attempt recorded. learner is
+	// the session's Learner (set by the web side from its learner cookie),
+	// "" when no page gave one. It runs on the check's goroutine, outside
+	// the session lock; the result waits for it, and so does Session.Close.
+	OnCheck func(learner string, v exercises.Verdict)
 }
 
 func (c *Config) fill() {

@@ -38,6 +38,8 @@ type Request struct {
 	Header   map[string]any  `json:"header"`
 	Peer     string          `json:"peer"`
 	Options  map[string]any  `json:"options"`
+	Exercise string          `json:"exercise"`
+	Listen   json.RawMessage `json:"listen"`
 
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages.
@@ -155,6 +157,9 @@ func (s *Session) handle(sub *Subscriber, req Request) {
 	case "kill":
 		s.opKill(req)
 		return
+	case "check":
+		s.opCheck(req) // check.go
+		return
 	case "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
 		return
@@ -210,7 +215,7 @@ func checkID(id json.RawMessage) *sockets.Error {
 }
 
 func (s *Session) openCount() int {
-	n := len(s.peers) // each running peer counts as one socket
+	n := len(s.peers) + s.checks // each running peer or check counts as one socket
 	for _, e := range s.socks {
 		if !e.closed {
 			n++

@@ -6,9 +6,12 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/a-h/templ"
 
+	"sockplay/sessions/progress"
+	"sockplay/sockets/exercises"
 	"sockplay/static"
 	"sockplay/templates"
 	"sockplay/templates/lessons"
@@ -102,13 +105,29 @@ func lessonPageTests(t *testing.T) []struct {
 	}
 	l := ls[0]
 	other := &lessons.Lesson{Slug: "other", Title: "Other <lesson>"}
+	t0 := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	prog := progress.Progress{
+		Lessons: []progress.Lesson{{Slug: "good-lesson", FirstRead: t0, LastRead: t0.Add(5 * time.Minute), Steps: []progress.Step{
+			{ID: "first", Runs: 1, LastRun: t0},
+			{ID: "second", Runs: 2, LastOK: true, LastRun: t0, PassedAt: t0},
+		}}},
+		Exercises: []progress.Exercise{
+			{ID: "udp-upper", Attempts: []progress.Attempt{
+				{At: t0, FailedStep: "2 (lower <case>)", Summary: "sendto(b'abc') → b'abc'"},
+				{At: t0.Add(time.Minute), Pass: true, Summary: "3/3 datagrams answered"},
+			}},
+			{ID: "tcp-echo", Attempts: []progress.Attempt{{At: t0, FailedStep: "1 (connect)"}}},
+			{ID: "gone-exercise", Attempts: []progress.Attempt{{At: t0, Pass: true}}},
+		},
+	}
+	view := templates.ProgressView{Saved: true, Lessons: ls, Exercises: exercises.All(), Progress: prog, Notice: "Imported <ok>."}
 	return []struct {
 		name string
 		page func(templates.Page) templ.Component
 		want []string
 	}{
-		{"lesson index", func(p templates.Page) templ.Component { return templates.LessonIndex(p, ls) }, []string{
-			`<li class="lesson-item" data-lesson="good-lesson" data-steps="first second">`,
+		{"lesson index", func(p templates.Page) templ.Component { return templates.LessonIndex(p, ls, nil) }, []string{
+			`<li class="lesson-item" data-lesson="good-lesson" data-steps="first second" data-passed="" data-read="false" data-done="false">`,
 			`<a href="/lessons/good-lesson">A good lesson</a>`,
 			`<span class="lesson-progress" data-progress>2 steps</span>`,
 			`<p class="lesson-summary">Everything the format allows, once.</p>`,
@@ -116,7 +135,15 @@ func lessonPageTests(t *testing.T) []struct {
 			`<script type="module" src="/static/v1/js/lessons-index.js"></script>`,
 			`href="/static/v1/css/lessons.css"`,
 		}},
-		{"lesson", func(p templates.Page) templ.Component { return templates.LessonPage(p, l, nil, other, "/ws") }, []string{
+		{"lesson index with progress", func(p templates.Page) templ.Component { return templates.LessonIndex(p, ls, &prog) }, []string{
+			`<li class="lesson-item" data-lesson="good-lesson" data-steps="first second" data-passed="second" data-read="true" data-done="false">`,
+			`<span class="lesson-read" data-read-mark title="read 2026-11-22 09:05 UTC">read</span>`,
+			`<span class="lesson-progress" data-progress>1 of 2 steps passed</span>`,
+		}},
+		{"lesson", func(p templates.Page) templ.Component {
+			return templates.LessonPage(p, l, nil, other, "/ws", templates.StepProgress{URL: "/progress/steps", Passed: []string{"second"}})
+		}, []string{
+			`<script id="lesson-progress" type="application/json">{"url":"/progress/steps","passed":["second"]}`,
 			`<div class="lesson-page" id="lesson" data-lesson="good-lesson">`,
 			`<h1 id="lesson-title">A good lesson</h1>`,
 			`<li><code>udp-echo</code> at <code>(&#39;127.0.0.1&#39;, 47950)</code></li>`,
@@ -128,6 +155,29 @@ func lessonPageTests(t *testing.T) []struct {
 			`<template id="sock-card-template">`,
 			`<script id="lesson-peers" type="application/json">[{"addr":["127.0.0.1",47950],"op":"spawn","peer":"udp-echo"},`,
 			`<script type="module" src="/static/v1/js/lesson.js"></script>`,
+		}},
+		{"progress", func(p templates.Page) templ.Component { return templates.ProgressPage(p, view) }, []string{
+			`<div class="prose progress-page" id="progress" data-saved="true">`,
+			`<p class="notice" role="status" data-notice>Imported &lt;ok&gt;.</p>`,
+			`<tr class="lesson-row" data-lesson="good-lesson" data-read="true" data-passed="1" data-total="2">`,
+			`<td data-read-at><time datetime="2026-11-22T09:05:00Z">2026-11-22 09:05 UTC</time></td>`,
+			`<li data-step="second" data-passed="true"><a href="/lessons/good-lesson#step-second"><span aria-hidden="true">✓ </span>`,
+			`<section class="exercise-progress" data-exercise="udp-upper" data-status="passed">`,
+			`Passed on <time datetime="2026-11-22T09:01:00Z">2026-11-22 09:01 UTC</time> (attempt 2 of 2).`,
+			`<li class="attempt" data-pass="false"><time datetime="2026-11-22T09:00:00Z">2026-11-22 09:00 UTC</time><span class="verdict fail">FAIL</span> <span class="failed-step">at step 2 (lower &lt;case&gt;)</span> <span class="attempt-summary">sendto(b&#39;abc&#39;) → b&#39;abc&#39;</span></li>`,
+			`<section class="exercise-progress" data-exercise="tcp-echo" data-status="failed">`,
+			`Not passed yet: 1 attempt.`,
+			`<section class="exercise-progress" data-exercise="udp-broadcast" data-status="untried">`,
+			`<section class="exercise-progress" data-exercise="gone-exercise" data-status="passed"><h3>gone-exercise</h3>`,
+			`<a class="button" id="export-progress" href="/progress/export" download>`,
+			`<form id="import-progress" method="post" action="/progress/import" enctype="multipart/form-data">`,
+			`<a href="/progress">Progress</a>`,
+		}},
+		{"progress not saved", func(p templates.Page) templ.Component {
+			return templates.ProgressPage(p, templates.ProgressView{Lessons: ls})
+		}, []string{
+			`<div class="prose progress-page" id="progress" data-saved="false">`,
+			`This server does not save progress`,
 		}},
 		{"not found", func(p templates.Page) templ.Component { return templates.NotFound(p, "No such <thing>.") }, []string{
 			`<h1>Not found</h1>`, `<p>No such &lt;thing&gt;.</p>`, `<a href="/lessons">All lessons</a>`,

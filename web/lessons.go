@@ -10,9 +10,9 @@ import (
 	"sockplay/templates/lessons"
 )
 
-// lessonIndex lists the lessons.
+// lessonIndex lists the lessons, with the learner's progress in each.
 func (s *Server) lessonIndex(c echo.Context) error {
-	return render(c, templates.LessonIndex(s.page("Lessons"), s.lessons))
+	return render(c, templates.LessonIndex(s.page("Lessons"), s.lessons, s.progressOf(c)))
 }
 
 // lesson serves one lesson page with its embedded workbench; an unknown
@@ -30,7 +30,9 @@ func (s *Server) lesson(c echo.Context) error {
 		next = s.lessons[i+1]
 	}
 	l := s.lessons[i]
-	return render(c, templates.LessonPage(s.page(l.Title), l, prev, next, "/ws"))
+	s.recordRead(c, l.Slug)
+	sp := s.stepProgress(s.progressOf(c), l.Slug)
+	return render(c, templates.LessonPage(s.page(l.Title), l, prev, next, "/ws", sp))
 }
 
 // renderStatus is render with another status than 200.

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sockplay/sessions"
+	"sockplay/sessions/progress"
 	"sockplay/static"
 	"sockplay/templates/lessons"
 )
@@ -28,7 +29,8 @@ type Server struct {
 	version string         // hash of the static files, part of their URLs
 	conns   sync.WaitGroup // WebSocket connections being served
 	lessons []*lessons.Lesson
-	bySlug  map[string]int // index in lessons
+	bySlug  map[string]int  // index in lessons
+	store   *progress.Store // learners' progress; nil: not saved (progress.go)
 }
 
 // An Option changes a Server made by New.
@@ -52,6 +54,7 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 	for i, l := range s.lessons {
 		s.bySlug[l.Slug] = i
 	}
+	e.Use(s.assignLearner)
 	s.routes(e)
 	return s
 }

@@ -65,6 +65,9 @@ func (s *Server) serveWS(c echo.Context) error {
 		ck := &http.Cookie{Name: cookieName, Value: sess.ID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
 		header.Add("Set-Cookie", ck.String())
 	}
+	if id := learnerOf(r); id != "" && s.store != nil {
+		sess.SetLearner(id) // its exercise checks are recorded for this learner
+	}
 	wc := &wsConn{sess: sess}
 	sub, hello := sess.AttachFlush(wc.tryFlush)
 	if sub == nil {

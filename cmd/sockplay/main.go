@@ -4,6 +4,7 @@
 //	go run ./cmd/sockplay                  # http://127.0.0.1:8080
 //	go run ./cmd/sockplay --addr 127.0.0.1:9090
 //	go run ./cmd/sockplay --lessons ./my-lessons   # extra lessons beside the built-in ones
+//	go run ./cmd/sockplay --data ./progress        # where learners' progress is saved
 package main
 
 import (
@@ -17,11 +18,13 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"sockplay/sessions"
+	"sockplay/sessions/progress"
 	"sockplay/sockets"
 	"sockplay/templates/lessons"
 	"sockplay/web"
@@ -34,12 +37,16 @@ type Config struct {
 	MaxSockets int            // open sockets per session (default 64)
 	AllowNet   []netip.Prefix // networks allowed beyond loopback (SOCKPLAY_ALLOW_NET, comma-separated)
 	Lessons    string         // a folder of extra lessons, beside the built-in ones (SOCKPLAY_LESSONS)
+	// Data is the directory of the progress database (SOCKPLAY_DATA; default
+	// $XDG_STATE_HOME/sockplay, else ~/.local/state/sockplay). Empty: no
+	// progress is saved.
+	Data string
 }
 
 // ParseFlags reads args (without the program name) and the environment.
 // Flags win over environment variables.
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64}
+	cfg := Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv)}
 	if v := getenv("SOCKPLAY_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -52,6 +59,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	allow := getenv("SOCKPLAY_ALLOW_NET")
 	cfg.Lessons = getenv("SOCKPLAY_LESSONS")
+	if v := getenv("SOCKPLAY_DATA"); v != "" {
+		cfg.Data = v
+	}
 	fs := flag.NewFlagSet("sockplay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address (env SOCKPLAY_ADDR)")
@@ -59,6 +69,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.IntVar(&cfg.MaxSockets, "max-sockets", cfg.MaxSockets, "open sockets allowed per session")
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
 	fs.StringVar(&cfg.Lessons, "lessons", cfg.Lessons, "a folder of extra lessons (NN-slug.md, see templates/lessons/FORMAT.md) (env SOCKPLAY_LESSONS)")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "the directory where learners' progress is saved (env SOCKPLAY_DATA)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -86,13 +97,26 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	if err != nil {
 		return err
 	}
+	store, err := openStore(cfg.Data, stdout)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close() // after the sessions, whose last checks it records
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
-	manager := sessions.NewManager(sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery})
-	srv := web.New(manager, web.WithLessons(ls))
+	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery}
+	opts := []web.Option{web.WithLessons(ls)}
+	if store != nil {
+		scfg.OnCheck = store.CheckHook(func(err error) { fmt.Fprintln(stdout, "sockplay:", err) })
+		opts = append(opts, web.WithProgress(store))
+	}
+	manager := sessions.NewManager(scfg)
+	srv := web.New(manager, opts...)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 
 	reapCtx, stopReaping := context.WithCancel(context.Background())
@@ -123,6 +147,34 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		err = serr
 	}
 	return err
+}
+
+// defaultData is where progress is saved unless --data or SOCKPLAY_DATA
+// says otherwise: $XDG_STATE_HOME/sockplay, else ~/.local/state/sockplay
+// ("" when neither is known).
+func defaultData(getenv func(string) string) string {
+	if x := getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "sockplay")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "sockplay")
+	}
+	return ""
+}
+
+// openStore opens the progress database in dir; with no dir, progress is
+// not saved (and it says so).
+func openStore(dir string, stdout io.Writer) (*progress.Store, error) {
+	if dir == "" {
+		fmt.Fprintln(stdout, "sockplay: no data directory (--data or SOCKPLAY_DATA): progress is not saved")
+		return nil, nil
+	}
+	store, err := progress.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w (choose another data directory with --data DIR or SOCKPLAY_DATA)", err)
+	}
+	fmt.Fprintf(stdout, "sockplay saves progress in %s\n", store.Path())
+	return store, nil
 }
 
 // loadLessons returns the built-in lessons and those in dir (if not empty).

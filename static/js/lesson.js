@@ -10,9 +10,11 @@
 //   section.step#step-<id>[data-step="<id>"][data-state]
 //                                     one runnable step; data-state is
 //                                     idle | running | ok | fail; data-done
-//                                     ="true" once it has passed in this
-//                                     browser; .targeted when #step-<id> is
-//                                     the page's fragment
+//                                     ="true" once it has passed (saved on
+//                                     the server, or in this browser when
+//                                     the server could not take it: see
+//                                     progress.js); .targeted when
+//                                     #step-<id> is the page's fragment
 //     textarea[data-step-lines]       its requests, one JSON object per line,
 //                                     editable (Ctrl+Enter runs the step);
 //                                     defaultValue is the lesson's text
@@ -38,6 +40,9 @@
 //                                     <script id="lesson-peers"> (JSON)
 //   .py-block button[data-copy-code] [data-copy-status]
 //                                     Python listings and their Copy buttons
+//   <script id="lesson-progress">     JSON {url, passed}: where each finished
+//                                     run of a step is posted (progress.js)
+//                                     and the steps that have passed
 //
 // Payload and server text go into the DOM as text (dom.js, textContent).
 
@@ -46,7 +51,7 @@ import { renderEntry } from './render.js';
 import { h } from './dom.js';
 import { Runner } from './runner.js';
 import { definedNames, parseStep } from './steps.js';
-import { markPassed, passed } from './progress.js';
+import { LessonProgress } from './progress.js';
 import { copyText } from './copy.js';
 
 const MARKS = { pending: '', sent: '…', waiting: '…', ok: '✓', fail: '✗', skipped: '–' };
@@ -89,6 +94,7 @@ class LineView {
 /** @param {HTMLElement} page */
 function main(page) {
   const slug = page.dataset.lesson;
+  const progress = LessonProgress.fromPage(slug);
   const steps = /** @type {HTMLElement[]} */ ([...page.querySelectorAll('section.step[data-step]')]);
   /** @type {WeakMap<object, LineView>} */
   const views = new WeakMap();
@@ -142,9 +148,9 @@ function main(page) {
     status.textContent = 'running…';
     const ok = await runLines(lines, list);
     section.dataset.state = ok ? 'ok' : 'fail';
+    progress.record(section.dataset.step, ok); // in the background
     if (ok) {
       status.textContent = '✓ passed';
-      markPassed(slug, section.dataset.step);
       section.dataset.done = 'true';
     } else {
       const failed = list.querySelector('.step-line[data-state="fail"]');
@@ -214,8 +220,9 @@ function main(page) {
   });
 
   for (const s of steps) {
-    if (passed(slug, s.dataset.step)) s.dataset.done = 'true';
+    if (progress.passed(s.dataset.step)) s.dataset.done = 'true';
   }
+  progress.sync(); // passes kept in this browser while the server was away
   const target = () => {
     const id = decodeURIComponent(location.hash.slice(1));
     const el = id.startsWith('step-') ? document.getElementById(id) : null;

@@ -1,17 +1,22 @@
-// lessons-index.js — marks the lessons on /lessons whose steps have passed in
-// this browser (progress.js). Each item is
+// lessons-index.js — the server renders each lesson's progress on /lessons
+// (read mark, "2 of 5 steps passed", data-done); this adds the passes kept
+// only in this browser, while the server could not take them (progress.js).
+// Each item is
 //   li.lesson-item[data-lesson="<slug>"][data-steps="<id> <id> …"]
-//     [data-progress]   "N steps" → "2 of 5 steps passed" | "done ✓"
-// and gets data-done="true" when every step passed.
+//     [data-passed="<id> …"]   the steps the server says passed
+//     [data-progress]          "N steps" → "2 of 5 steps passed" | "done ✓"
+// and has data-done="true" when every step passed.
 
 import { lessonProgress } from './progress.js';
 
+const ids = (s) => (s ?? '').split(' ').filter(Boolean);
+
 for (const item of document.querySelectorAll('.lesson-item[data-lesson]')) {
-  const steps = (item.dataset.steps ?? '').split(' ').filter(Boolean);
-  const { passed, total, done } = lessonProgress(item.dataset.lesson, steps);
+  const server = ids(item.dataset.passed);
+  const { passed, total, done } = lessonProgress(item.dataset.lesson, ids(item.dataset.steps), server);
   const mark = item.querySelector('[data-progress]');
+  if (!mark || passed <= server.length) continue; // the server's view is complete
   item.dataset.done = String(done);
-  if (!mark || passed === 0) continue;
   mark.textContent = done ? 'done ✓' : `${passed} of ${total} steps passed`;
   mark.classList.toggle('done', done);
 }

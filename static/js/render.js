@@ -14,6 +14,7 @@ import { h } from './dom.js';
 import { dataView } from './dataview.js';
 import { progressText, recvFrameView, sentFrameView } from './frameview.js';
 import { callExpr, pyAddr, pyTimeout } from './python.js';
+import { checkEventText, verdictLine } from './checkview.js';
 
 /** How errors without a Python exception are introduced. */
 const ERROR_LABELS = {
@@ -60,9 +61,20 @@ export function renderEntry(msg, ctx = {}) {
         h('code', { class: 'call' }, ctx.targetCall ?? `${msg.sock}.recv_frame(…)`), ' ',
         h('span', { class: 'outcome' }, progressText(msg)),
       ));
+    case 'check':
+      return checkEntry(msg);
     default:
       return other(msg);
   }
+}
+
+/** A running check's step or call: its own lane, like a peer's. */
+function checkEntry(msg) {
+  const el = entry(msg, { id: msg.id, className: msg.event === 'call' ? 'quiet check-entry' : 'check-entry' },
+    line(h('span', { class: 'lane' }, `check ${msg.exercise}`), ' ', h('span', { class: 'outcome' }, checkEventText(msg))));
+  el.dataset.event = msg.event;
+  if (msg.event === 'step_done') el.dataset.pass = String(!!msg.step?.pass);
+  return el;
 }
 
 /** The <li> frame shared by every entry: time, then the content. */
@@ -119,7 +131,7 @@ function result(msg, ctx) {
   }
   return entry(
     msg,
-    { ...meta, className: msg.op === 'encoding' || msg.op === 'cancel' || msg.op === 'stat' ? 'quiet' : '' },
+    { ...meta, className: msg.op === 'encoding' || msg.op === 'cancel' || msg.op === 'stat' ? 'quiet' : msg.op === 'check' && !msg.pass ? 'check-fail' : '' },
     line(h('code', { class: 'call' }, call), ' ', h('span', { class: 'outcome' }, outcome(msg, ctx))),
     ...details(msg, ctx),
   );
@@ -233,6 +245,8 @@ function outcome(msg, ctx) {
       return `→ cancelled ${ctx.targetCall ?? `request ${msg.target}`}`;
     case 'encoding':
       return `→ the session decodes received text as ${msg.encoding}`;
+    case 'check':
+      return `→ ${verdictLine(msg)}`;
     default:
       return '→ done';
   }

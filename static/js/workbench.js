@@ -68,6 +68,10 @@
 //     .eof                        a TCP recv that returned b'' (peer closed)
 //     .frame-result .frame-reads .frame-read   a recv_frame's message and reads
 //     button.cancel[data-cancel]  on waiting entries until they are .done
+//     .check-entry[data-event][data-pass]
+//                                 a `check` message (step | listening | call |
+//                                 step_done; data-pass on step_done), in the
+//                                 check's own lane (.lane)
 //   #transcript-code .py-line     the Python transcript; #copy-python copies it
 
 import { Connection, Status } from './conn.js';

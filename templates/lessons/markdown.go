@@ -5,6 +5,7 @@ import (
 	"context"
 	"html"
 	"sort"
+	"strings"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -127,4 +128,36 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 	}
 	w.WriteString("</code></pre>\n")
 	return ast.WalkSkipChildren, nil
+}
+
+// Markdown renders Markdown that is not a lesson (an exercise's
+// statement) in the lessons' dialect: "#" headings become <h2>, heading ids
+// start with "sec-", fenced code is plain <pre class="code">, raw HTML is
+// not rendered.
+func Markdown(src []byte) (string, error) {
+	doc, _ := parseMarkdown(src)
+	return render(&Lesson{}, doc, src)
+}
+
+// FirstParagraph is the text of a Markdown document's first paragraph,
+// without its markup (an exercise's one-line summary).
+func FirstParagraph(src []byte) string {
+	doc, _ := parseMarkdown(src)
+	var b strings.Builder
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		if n.Kind() != ast.KindParagraph {
+			continue
+		}
+		ast.Walk(n, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+			if t, ok := n.(*ast.Text); ok && entering {
+				b.Write(t.Segment.Value(src))
+				if t.SoftLineBreak() || t.HardLineBreak() {
+					b.WriteByte(' ')
+				}
+			}
+			return ast.WalkContinue, nil
+		})
+		break
+	}
+	return strings.TrimSpace(b.String())
 }
