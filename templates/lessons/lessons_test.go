@@ -240,3 +240,43 @@ func TestLoadDirMissing(t *testing.T) {
 		t.Errorf("no error for a missing folder")
 	}
 }
+
+// TestCurriculum: the built-in lessons teach the whole seed curriculum: at
+// least 14 lessons, each with runnable steps and a closing Python program,
+// and together they cover the topics the curriculum promises.
+func TestCurriculum(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls) < 14 {
+		t.Fatalf("%d built-in lessons, want at least 14", len(ls))
+	}
+	covered := map[string]bool{}
+	for _, l := range ls {
+		runs := 0
+		for _, p := range l.Python {
+			if p.Run {
+				runs++
+			}
+		}
+		if len(l.Steps) == 0 || runs != 1 {
+			t.Errorf("%s: %d steps and %d `python run` blocks, want steps and one closing program", l.Slug, len(l.Steps), runs)
+		}
+		for _, c := range l.Covers {
+			covered[strings.ToLower(c)] = true
+		}
+	}
+	for _, topic := range []string{"SO_BROADCAST", "recvfrom", "listen", "accept", "struct", "SO_REUSEADDR",
+		"truncation", "Nagle", "three-way handshake", "EADDRINUSE", "gbk", "threads", "JSON headers", "127.0.0.1", "resume"} {
+		found := false
+		for c := range covered {
+			if strings.Contains(c, strings.ToLower(topic)) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no lesson covers %q", topic)
+		}
+	}
+}
