@@ -248,7 +248,7 @@ func eofError(d *Decoder) *Error {
 	case p.Phase == PhaseJSONHeader:
 		where = fmt.Sprintf("after the %d-byte length prefix and %d of the %d bytes of the JSON header", p.PrefixSize, p.HeaderRead, p.HeaderSize)
 	case d.f.Kind == FramingDelimiter:
-		where = fmt.Sprintf("after %d bytes, before the delimiter %s", p.BodyRead, pyBytes(d.f.Delimiter))
+		where = fmt.Sprintf("after %d bytes, before the delimiter %s", p.BodyRead, PyBytes(d.f.Delimiter))
 	default:
 		where = fmt.Sprintf("after %d of the %d bytes of the body", p.BodyRead, p.Declared)
 		if p.PrefixSize > 0 {

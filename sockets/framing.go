@@ -64,7 +64,7 @@ func (f Framing) String() string {
 	case FramingLength:
 		return "length " + pyStr(f.Format)
 	case FramingDelimiter:
-		return "delimiter " + pyBytes(f.Delimiter)
+		return "delimiter " + PyBytes(f.Delimiter)
 	case FramingFixed:
 		return "fixed " + strconv.Itoa(f.Size)
 	case FramingJSONHeader:
@@ -299,10 +299,10 @@ func (f Framing) Encode(body []byte, header map[string]any) ([]byte, *Error) {
 	case FramingDelimiter:
 		wire := append(append(make([]byte, 0, len(body)+len(f.Delimiter)), body...), f.Delimiter...)
 		if i := bytes.Index(wire, f.Delimiter); i < len(body) {
-			msg := fmt.Sprintf("the body contains the delimiter %s at byte %d, so the receiver would cut the message there", pyBytes(f.Delimiter), i)
+			msg := fmt.Sprintf("the body contains the delimiter %s at byte %d, so the receiver would cut the message there", PyBytes(f.Delimiter), i)
 			if i+len(f.Delimiter) > len(body) {
 				msg = fmt.Sprintf("the body ends with %s, which with the delimiter %s after it reads as a delimiter at byte %d, so the receiver would cut the message there",
-					pyBytes(body[i:]), pyBytes(f.Delimiter), i)
+					PyBytes(body[i:]), PyBytes(f.Delimiter), i)
 			}
 			return nil, &Error{Kind: KindBadRequest, Message: msg,
 				Hint: "Pick a delimiter that never occurs in the data, escape it in the data, or use length framing, which can carry any bytes."}
@@ -322,7 +322,7 @@ func (f Framing) Encode(body []byte, header map[string]any) ([]byte, *Error) {
 		h[k] = v
 	}
 	if v, ok := h["data_size"]; ok {
-		if n, ok := jsonInt(v); !ok || n != int64(len(body)) {
+		if n, ok := JSONInt(v); !ok || n != int64(len(body)) {
 			return nil, BadRequest("", "the header's data_size is %v but the body has %d bytes; leave data_size out and it is filled in", v, len(body))
 		}
 	}
@@ -345,9 +345,9 @@ func (f Framing) Encode(body []byte, header map[string]any) ([]byte, *Error) {
 	return append(append(wire, js...), body...), nil
 }
 
-// jsonInt reads an integer from a header value as Go or encoding/json
-// (with UseNumber) represents it.
-func jsonInt(v any) (int64, bool) {
+// JSONInt reads an integer from a decoded JSON value as Go or encoding/json
+// (with or without UseNumber) represents it.
+func JSONInt(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int:
 		return int64(n), true
@@ -638,7 +638,7 @@ func (d *Decoder) feedDelimited(p []byte) (int, *Error) {
 		return len(p), nil
 	}
 	return min(len(p), room), &Error{Kind: KindLimit,
-		Message: fmt.Sprintf("no delimiter %s within %d bytes: a message may be at most %d bytes here", pyBytes(d.f.Delimiter), MaxFrame, MaxFrame),
+		Message: fmt.Sprintf("no delimiter %s within %d bytes: a message may be at most %d bytes here", PyBytes(d.f.Delimiter), MaxFrame, MaxFrame),
 		Hint:    "The sender does not end its messages with this delimiter, or uses another framing; the stream is out of step, so close the connection."}
 }
 
@@ -833,8 +833,8 @@ func pyUTF8Error(b []byte) *Error {
 	return nil
 }
 
-// pyBytes is Python's repr() of b, e.g. b'\n' or b"it's".
-func pyBytes(b []byte) string {
+// PyBytes is Python's repr() of b, e.g. b'\n' or b"it's".
+func PyBytes(b []byte) string {
 	q := byte('\'')
 	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
 		q = '"'
@@ -864,7 +864,7 @@ func pyBytes(b []byte) string {
 }
 
 // pyStr is Python's repr() of an ASCII string such as a struct format.
-func pyStr(s string) string { return pyBytes([]byte(s))[1:] }
+func pyStr(s string) string { return PyBytes([]byte(s))[1:] }
 
 // hexBytes writes b as spaced hex, e.g. "00 00 00 05".
 func hexBytes(b []byte) string {

@@ -436,37 +436,7 @@ const showMax = 64
 // b'abcabc'… (2000 bytes).
 func show(b []byte) string {
 	if len(b) <= showMax {
-		return pyBytes(b)
+		return sockets.PyBytes(b)
 	}
-	return fmt.Sprintf("%s… (%d bytes)", pyBytes(b[:showMax-16]), len(b))
-}
-
-// pyBytes is Python's repr() of b, e.g. b'HELLO\n' or b"it's".
-func pyBytes(b []byte) string {
-	q := byte('\'')
-	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
-		q = '"'
-	}
-	var s strings.Builder
-	s.WriteString("b")
-	s.WriteByte(q)
-	for _, c := range b {
-		switch {
-		case c == q || c == '\\':
-			s.WriteByte('\\')
-			s.WriteByte(c)
-		case c == '\t':
-			s.WriteString(`\t`)
-		case c == '\n':
-			s.WriteString(`\n`)
-		case c == '\r':
-			s.WriteString(`\r`)
-		case c < 0x20 || c >= 0x7f:
-			fmt.Fprintf(&s, `\x%02x`, c)
-		default:
-			s.WriteByte(c)
-		}
-	}
-	s.WriteByte(q)
-	return s.String()
+	return fmt.Sprintf("%s… (%d bytes)", sockets.PyBytes(b[:showMax-16]), len(b))
 }

@@ -95,7 +95,7 @@ func fileArgs(f map[string]any) (name string, offset int, problem string) {
 		return "", 0, fmt.Sprintf("bad filename %q: a name is 1 to 64 of A-Z a-z 0-9 . _ - (no slashes, not . or ..)", name)
 	}
 	if v, ok := f["offset"]; ok {
-		n, ok := wholeNumber(v)
+		n, ok := sockets.JSONInt(v)
 		if !ok || n < 0 || n > maxStore {
 			return "", 0, fmt.Sprintf("offset must be a whole number of bytes from 0 to %d, not %s", maxStore, jsonText(v))
 		}

@@ -106,7 +106,7 @@ func (p *Peer) readHeader(c *sockets.Socket, from sockets.Addr, jf jsonFrames, m
 		return h, ""
 	}
 	if v, ok := h.fields["data_size"]; ok {
-		size, ok := wholeNumber(v)
+		size, ok := sockets.JSONInt(v)
 		if !ok || size < 0 || size > int64(maxBody) {
 			h.problem = fmt.Sprintf("data_size must be a whole number of bytes from 0 to %d, not %s", maxBody, jsonText(v))
 			return h, ""

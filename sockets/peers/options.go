@@ -2,8 +2,6 @@ package peers
 
 import (
 	"encoding/json"
-	"math"
-	"strconv"
 
 	"sockplay/sockets"
 )
@@ -33,7 +31,7 @@ func (o *options) int(name string, def, lo, hi int) int {
 	if !ok {
 		return def
 	}
-	n, ok := wholeNumber(v)
+	n, ok := sockets.JSONInt(v)
 	if !ok || n < int64(lo) || n > int64(hi) {
 		o.bad("option %s must be a whole number from %d to %d, not %s", name, lo, hi, jsonText(v))
 		return def
@@ -67,31 +65,13 @@ func (o *options) addr(name string) *sockets.Addr {
 	parts, ok := v.([]any)
 	if ok && len(parts) == 2 {
 		host, hostOK := parts[0].(string)
-		port, portOK := wholeNumber(parts[1])
+		port, portOK := sockets.JSONInt(parts[1])
 		if hostOK && portOK && port >= 0 && port <= 65535 {
 			return &sockets.Addr{Host: host, Port: int(port)}
 		}
 	}
 	o.bad("option %s must be an address [host, port] such as [\"127.0.0.1\", 9000], not %s", name, jsonText(v))
 	return nil
-}
-
-// wholeNumber reads an integer as Go or encoding/json represents it.
-func wholeNumber(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), true
-	case int64:
-		return n, true
-	case float64:
-		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
-			return int64(n), true
-		}
-	case json.Number:
-		i, err := strconv.ParseInt(string(n), 10, 64)
-		return i, err == nil
-	}
-	return 0, false
 }
 
 func jsonText(v any) string {
