@@ -59,6 +59,29 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 
 // Reject logs the failed result of a request that could not be decoded; req
 // holds what could be read of it, and the result echoes its id, op and sock.
+// DoBatch hands the requests of one frame to the session, in order, as one
+// step: each is handled as by Do (a non-nil bads[i] rejects reqs[i] as by
+// Reject), and a blocking call that would have waited is tried once more
+// after the others, before it is left to wait.
+func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error) {
+	s.post(func() {
+		var deferred []func()
+		s.batch = &deferred
+		for i, req := range reqs {
+			s.activate(sub, req.Op == "resume" && bads[i] == nil)
+			if bads[i] != nil {
+				s.result(req, req.Sock, nil, bads[i])
+				continue
+			}
+			s.handle(sub, req)
+		}
+		s.batch = nil
+		for _, f := range deferred {
+			f()
+		}
+	})
+}
+
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
 	s.post(func() {
 		s.activate(sub, false)
@@ -309,12 +332,32 @@ func (s *Session) start(req Request, e *entry) {
 	}
 	// A call that can finish at once is made right here, sparing a
 	// goroutine and a wake-up; one that would wait starts over on its own.
+	// Inside a batch it gets a second try once the batch's other requests
+	// are done: a recvfrom batched before the sendto that feeds it then
+	// completes without ever waiting.
 	if s.tryFirst(req, e) {
 		if finish := run(sockets.TryOnce(s.ctx)); !wouldWait {
 			finish()
 			return
 		}
+		if s.batch != nil {
+			*s.batch = append(*s.batch, func() {
+				wouldWait = false
+				if finish := run(sockets.TryOnce(s.ctx)); !wouldWait {
+					finish()
+					return
+				}
+				s.spawn(req, e, key, run)
+			})
+			return
+		}
 	}
+	s.spawn(req, e, key, run)
+}
+
+// spawn runs a blocking op on its own goroutine: its waiting notice and its
+// result come back through post.
+func (s *Session) spawn(req Request, e *entry, key string, run func(context.Context) func()) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	ctx = sockets.OnWait(ctx, func() {

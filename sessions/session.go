@@ -53,6 +53,7 @@ type Session struct {
 	pending  map[string]*pending
 	encoding string
 	ending   bool                  // Close has begun: results are no longer logged
+	batch    *[]func()             // while DoBatch runs: calls to try again at its end
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
 	peerSeq  int                   // last peer number used
 	checks   int                   // running exercise checks (check.go)

@@ -140,14 +140,12 @@ func (c *wsConn) readLoop() {
 		if typ != websocket.TextMessage {
 			c.sess.Reject(c.sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
 		} else {
-			for _, f := range splitBatch(frame) {
-				req, bad := decodeRequest(f)
-				if bad != nil {
-					c.sess.Reject(c.sub, req, bad)
-					continue
-				}
-				c.sess.Do(c.sub, req)
+			frames := splitBatch(frame)
+			reqs, bads := make([]sessions.Request, len(frames)), make([]*sockets.Error, len(frames))
+			for i, f := range frames {
+				reqs[i], bads[i] = decodeRequest(f)
 			}
+			c.sess.DoBatch(c.sub, reqs, bads)
 		}
 		if !c.flush() {
 			return

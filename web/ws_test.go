@@ -53,8 +53,9 @@ func TestBatchedRequests(t *testing.T) {
 	if !first.ok() || first.str("sock") != "s1" {
 		t.Fatalf("socket in a batch: %v", first)
 	}
-	if r := c.wait("result", 2); !r.ok() || r.addr("addr")[1] == 0.0 {
-		t.Errorf("bind in a batch: %v", r)
+	bound := c.wait("result", 2)
+	if !bound.ok() || bound.addr("addr")[1] == 0.0 {
+		t.Fatalf("bind in a batch: %v", bound)
 	}
 	if r := c.wait("result", 3); r.ok() || r.obj("error").str("type") != "bad_request" {
 		t.Errorf("unknown op in a batch: %v", r)
@@ -62,6 +63,24 @@ func TestBatchedRequests(t *testing.T) {
 	c.raw(`[]`)
 	if r := c.wait("result", -1); r.ok() || r["id"] != nil {
 		t.Errorf("empty batch: %v, want a bad_request with id null", r)
+	}
+
+	// A recvfrom batched before the sendto that feeds it is tried again at
+	// the end of the batch: it completes without waiting.
+	tx := c.socket("SOCK_DGRAM")
+	mark := c.mark()
+	if err := c.conn.WriteJSON([]obj{
+		{"id": 10, "op": "recvfrom", "sock": "s1", "bufsize": 64},
+		{"id": 11, "op": "sendto", "sock": tx, "data": text("fed"), "addr": bound.addr("addr")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := c.since(mark, func(m msg) bool { return m.str("kind") == "result" && m.num("id") == 10 })
+	if !r.ok() || r.obj("data").str("text") != "fed" {
+		t.Errorf("batched recvfrom: %v", r)
+	}
+	if ws := c.find(func(m msg) bool { return m.str("kind") == "waiting" && m.num("id") == 10 }); len(ws) != 0 {
+		t.Errorf("batched recvfrom sent %d waiting messages, want none", len(ws))
 	}
 }
 
