@@ -174,6 +174,14 @@ func TestWorkbenchUDP(t *testing.T) {
 		}
 	}
 
+	// Copy: the Clipboard API, else a selected textarea, else a selection
+	// to copy by hand; the status says which.
+	p.do("copy", chromedp.Click(chromedp.CSS("#copy-python")),
+		chromedp.WaitVisible(chromedp.CSS("#copy-status:not(:empty)")))
+	if got := eval[string](p, `document.getElementById('copy-status').textContent`); got != "Copied." && !strings.HasPrefix(got, "Selected") {
+		t.Errorf("copy status %q, want Copied. or the hand-copy hint", got)
+	}
+
 	before := logSeqs(p)
 	if len(before) == 0 || hasDuplicates(before) {
 		t.Fatalf("log seqs before reload %v: want some, none twice", before)

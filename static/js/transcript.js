@@ -4,6 +4,7 @@
 // where the page may use it, else a selected textarea and execCommand, else
 // a selection the reader copies by hand).
 
+import { copyText } from './copy.js';
 import { h } from './dom.js';
 
 const HEADER = 'import socket';
@@ -11,7 +12,6 @@ const HEADER = 'import socket';
 export class Transcript {
   #code;
   #status;
-  #timer = 0;
   /** The three parts of the code, in order: imports, helper functions, lines. */
   #imports;
   #helpers;
@@ -76,33 +76,7 @@ export class Transcript {
   }
 
   /** Copies the transcript and says how it went. */
-  async copy() {
-    const text = this.text();
-    try {
-      await navigator.clipboard.writeText(text);
-      return this.#say('Copied.');
-    } catch {
-      // No Clipboard API here (plain http on another host, or denied): fall back.
-    }
-    const area = h('textarea', { class: 'copy-buffer', readonly: true, 'aria-hidden': 'true' });
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    let ok = false;
-    try {
-      ok = document.execCommand('copy');
-    } catch {
-      ok = false;
-    }
-    area.remove();
-    if (ok) return this.#say('Copied.');
-    getSelection()?.selectAllChildren(this.#code);
-    return this.#say('Selected: press Ctrl+C (⌘C) to copy.');
-  }
-
-  #say(text) {
-    this.#status.textContent = text;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => { this.#status.textContent = ''; }, 4000);
+  copy() {
+    return copyText(this.text(), this.#code, this.#status);
   }
 }
