@@ -3,13 +3,13 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-		"fmt"
+	"fmt"
 
 	"sockplay/sessions"
 )
 
-// This file is the one place where the session's messages become protocol
-// JSON and protocol JSON becomes requests (see PROTOCOL.md).
+// Messages: the session's log entries become protocol JSON (see
+// PROTOCOL.md). Requests are decoded in decode.go.
 
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
