@@ -378,21 +378,23 @@ func (s *Session) spawn(req Request, e *entry, key string, run func(context.Cont
 		defer s.ops.Done()
 		finish := run(ctx)
 		cancel()
-		var flushes []func()
+		var flushed []*Subscriber
 		s.post(func() {
 			delete(s.pending, key)
 			if s.ending {
 				return
 			}
-			finish()
 			for sub := range s.subs {
 				if sub.flush != nil {
-					flushes = append(flushes, sub.flush)
+					sub.Hold() // this goroutine writes the result out itself
+					flushed = append(flushed, sub)
 				}
 			}
+			finish()
 		})
-		for _, f := range flushes {
-			f()
+		for _, sub := range flushed {
+			sub.flush()
+			sub.Release()
 		}
 	}()
 }
@@ -484,9 +486,11 @@ func (s *Session) prepare(req Request, e *entry, wouldWait *bool) (func(context.
 		return func(ctx context.Context) func() {
 			var f sendFields
 			var err *sockets.Error
-			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
-				f.Stream = &[2]int64{r.Start, r.End}
-			})
+			if sock.Type() == sockets.SockStream { // only streams keep send records
+				ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
+					f.Stream = &[2]int64{r.Start, r.End}
+				})
+			}
 			switch req.Op {
 			case "send":
 				f.N, err = sock.Send(ctx, data, req.Flags)

@@ -11,6 +11,7 @@ type Subscriber struct {
 	queue  []Message
 	limit  int
 	closed bool
+	held   bool // between Hold and Release: push does not wake the writer
 	reason string
 	ready  chan struct{} // has a value while the queue is not empty
 	done   chan struct{}
@@ -53,10 +54,32 @@ func (s *Subscriber) Take(max int) []Message {
 	s.queue = s.queue[n:]
 	if len(s.queue) == 0 {
 		s.queue = nil
-	} else {
+	} else if !s.held {
 		s.signal()
 	}
 	return out
+}
+
+// Hold keeps push from waking the connection's writer: the caller is about
+// to write the queue out itself (a reader answering its own request, or the
+// goroutine of a finished operation), and a writer woken for nothing costs
+// a thread wake-up on every round trip. Release must follow.
+func (s *Subscriber) Hold() {
+	s.mu.Lock()
+	s.held = true
+	s.mu.Unlock()
+}
+
+// Release ends Hold. Whatever is still queued (pushed after the caller's
+// last Take, or left because another goroutine was writing) wakes the
+// writer now.
+func (s *Subscriber) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held = false
+	if len(s.queue) > 0 {
+		s.signal()
+	}
 }
 
 // push queues m; a replay may go past the limit by its own length. It
@@ -72,7 +95,9 @@ func (s *Subscriber) push(m Message, replay bool) bool {
 		return false
 	}
 	s.queue = append(s.queue, m)
-	s.signal()
+	if !s.held {
+		s.signal()
+	}
 	return true
 }
 

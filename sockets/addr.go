@@ -3,6 +3,7 @@ package sockets
 import (
 	"net/netip"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -109,11 +110,16 @@ func sockaddr(ip netip.Addr, a Addr) unix.Sockaddr {
 }
 
 // fromSockaddr converts a kernel address; nil stays nil.
-func fromSockaddr(sa unix.Sockaddr) *Addr {
+//
+// Addresses come from the kernel through package syscall, not x/sys/unix:
+// unix asks for SO_PROTOCOL (one more system call) each time it converts an
+// AF_INET or AF_INET6 address, to tell L2TP sockets apart, which sockplay
+// never opens. That doubled the cost of every recvfrom and getsockname.
+func fromSockaddr(sa syscall.Sockaddr) *Addr {
 	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
+	case *syscall.SockaddrInet4:
 		return &Addr{Host: netip.AddrFrom4(sa.Addr).String(), Port: sa.Port}
-	case *unix.SockaddrInet6:
+	case *syscall.SockaddrInet6:
 		return &Addr{Host: netip.AddrFrom16(sa.Addr).String(), Port: sa.Port, ScopeID: sa.ZoneId}
 	}
 	return nil

@@ -3,6 +3,7 @@ package sockets_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"sockplay/sockets"
 )
@@ -140,5 +141,33 @@ func TestManySocketsConcurrently(t *testing.T) {
 		if msg := await(t, errs, "pair finishing"); msg != "" {
 			t.Error(msg)
 		}
+	}
+}
+
+// TestQueuedCallKeepsItsTimeout: a call queued behind a blocking waiter
+// still ends when its own timeout is up (or at once on a non-blocking
+// socket), and the first waiter still gets its data.
+func TestQueuedCallKeepsItsTimeout(t *testing.T) {
+	ctx := context.Background()
+	a, _ := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	first := goRecv(t, ctx, b, 64) // blocking: waits as long as it takes
+
+	mustOK(t, "settimeout(0)", b.SetTimeout(dur(0)))
+	nonblocking := make(chan *sockets.Error, 1)
+	go func() { _, e := b.Recv(ctx, 64, nil); nonblocking <- e }()
+	checkErr(t, await(t, nonblocking, "non-blocking recv behind a waiter"), wantErr{sockets.KindOS, "EAGAIN", 11, "BlockingIOError", "[Errno 11] Resource temporarily unavailable"})
+
+	mustOK(t, "settimeout(0.05)", b.SetTimeout(dur(50*time.Millisecond)))
+	second := goRecv(t, ctx, b, 64) // queued behind first
+	checkErr(t, await(t, second, "queued recv with a timeout").e, wantErr{sockets.KindTimeout, "", 0, "TimeoutError", "timed out"})
+
+	if _, _, e := a.SendTo(ctx, []byte("first"), ba); e != nil {
+		t.Fatalf("sendto: %v", e)
+	}
+	res := await(t, first, "first recv")
+	mustOK(t, "first recv", res.e)
+	if string(res.r.Data) != "first" {
+		t.Errorf("first recv: got %q, want %q", res.r.Data, "first")
 	}
 }

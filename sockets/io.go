@@ -3,6 +3,7 @@ package sockets
 import (
 	"context"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -86,8 +87,8 @@ func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []st
 			buf = make([]byte, bufsize)
 		}
 		var n, rflags int
-		var from unix.Sockaddr
-		n, _, rflags, from, err = unix.Recvmsg(fd, buf[:bufsize], nil, fl)
+		var from syscall.Sockaddr
+		n, _, rflags, from, err = syscall.Recvmsg(fd, buf[:bufsize], nil, fl)
 		if err == nil {
 			kept := min(n, bufsize)
 			r = Received{Data: append([]byte{}, buf[:kept]...), Size: n, Truncated: rflags&unix.MSG_TRUNC != 0}
@@ -183,8 +184,21 @@ func (s *Socket) SendTo(ctx context.Context, data []byte, addr Addr) (int, Addr,
 	if e != nil {
 		return n, Addr{}, e
 	}
-	local, e := s.GetSockName()
-	return n, local, e
+	return n, s.sendToLocal(), nil
+}
+
+// sendToLocal is the local address SendTo reports. It is read from the
+// kernel once (the first sendto binds an unbound socket) and kept until a
+// connect, which may give a datagram socket another local IP.
+func (s *Socket) sendToLocal() Addr {
+	if a := s.local.Load(); a != nil {
+		return *a
+	}
+	a, e := s.GetSockName()
+	if e == nil {
+		s.local.Store(&a)
+	}
+	return a
 }
 
 func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Sockaddr, flags int, all bool) (int, *Error) {

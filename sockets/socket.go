@@ -10,6 +10,7 @@ import (
 	"context"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,6 +56,8 @@ type Socket struct {
 	shutWR     bool
 	closed     bool
 	frames     *frameState // RecvFrame's turn and carried-over bytes, made on first use (frame_io.go)
+
+	local atomic.Pointer[Addr] // SendTo's local address, dropped by Connect (io.go)
 
 	stream   stream // byte offsets and send records (stream sockets)
 	noStream bool   // skip the stream bookkeeping (benchmarks measure its cost)
@@ -145,10 +148,10 @@ func (s *Socket) Info() Info {
 		return in
 	}
 	s.rc.Control(func(fd uintptr) {
-		if sa, err := unix.Getsockname(int(fd)); err == nil {
+		if sa, err := syscall.Getsockname(int(fd)); err == nil {
 			in.Local = fromSockaddr(sa)
 		}
-		if sa, err := unix.Getpeername(int(fd)); err == nil {
+		if sa, err := syscall.Getpeername(int(fd)); err == nil {
 			in.Peer = fromSockaddr(sa)
 		}
 	})
@@ -281,6 +284,13 @@ func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Err
 		}
 	}
 
+	// The timeout counts from the call, queueing included.
+	timeout := s.Timeout()
+	var deadline time.Time
+	if timeout != nil {
+		deadline = time.Now().Add(*timeout)
+	}
+
 	// Queue behind another waiter in the same direction.
 	select {
 	case sem <- struct{}{}:
@@ -288,16 +298,26 @@ func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Err
 		if ctx.Value(onceKey{}) != nil {
 			return ErrWouldWait // another call is waiting; never queue under TryOnce
 		}
+		if timeout != nil && *timeout == 0 {
+			return osError("", wouldBlock) // non-blocking: the other call has the descriptor
+		}
 		waiting()
+		var expired <-chan time.Time
+		if timeout != nil {
+			t := time.NewTimer(*timeout)
+			defer t.Stop()
+			expired = t.C
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			return cancelledError()
+		case <-expired:
+			return timeoutError()
 		}
 	}
 	defer func() { <-sem }()
 
-	timeout := s.Timeout()
 	done := false
 	if err := io(func(fd uintptr) bool { done = attempt(int(fd)); return true }); err != nil {
 		return s.waitErr(err)
@@ -317,7 +337,7 @@ func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Err
 	var mu sync.Mutex
 	finished := false
 	if timeout != nil {
-		setDeadline(time.Now().Add(*timeout))
+		setDeadline(deadline)
 	}
 	stop := context.AfterFunc(ctx, func() {
 		mu.Lock()

@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // Stat is a socket's kernel state: its queues and, for TCP, TCP_INFO.
@@ -53,7 +54,7 @@ func (s *Socket) Stat() (Stat, *Error) {
 		}
 		if s.typ == SockDgram {
 			st.State = "UNCONN"
-			if _, err := unix.Getpeername(fd); err == nil {
+			if _, err := syscall.Getpeername(fd); err == nil {
 				st.State = "ESTABLISHED"
 			}
 			return nil

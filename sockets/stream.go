@@ -4,8 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"sync"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // SendRecord is one send call's place in its socket's outgoing byte stream:
@@ -56,11 +55,11 @@ func OnSent(ctx context.Context, f func(SendRecord)) context.Context {
 	return context.WithValue(ctx, sentKey{}, f)
 }
 
-func addrPort(sa unix.Sockaddr) netip.AddrPort {
+func addrPort(sa syscall.Sockaddr) netip.AddrPort {
 	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
+	case *syscall.SockaddrInet4:
 		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *unix.SockaddrInet6:
+	case *syscall.SockaddrInet6:
 		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
 	}
 	return netip.AddrPort{}
@@ -73,10 +72,10 @@ func (s *Socket) register() {
 	}
 	var key connKey
 	s.rc.Control(func(fd uintptr) {
-		if sa, err := unix.Getsockname(int(fd)); err == nil {
+		if sa, err := syscall.Getsockname(int(fd)); err == nil {
 			key.local = addrPort(sa)
 		}
-		if sa, err := unix.Getpeername(int(fd)); err == nil {
+		if sa, err := syscall.Getpeername(int(fd)); err == nil {
 			key.peer = addrPort(sa)
 		}
 	})

@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"context"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -61,10 +62,10 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, *Error) {
 		return nil, Addr{}, e
 	}
 	var nfd int
-	var sa unix.Sockaddr
+	var sa syscall.Sockaddr
 	var err error
 	e := s.wait(ctx, reading, unix.EAGAIN, func(fd int) bool {
-		nfd, sa, err = unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, sa, err = syscall.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		return !retry(err) && err != unix.ECONNABORTED
 	})
 	if e == nil {
@@ -88,6 +89,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) (Addr, *Error) {
 	if e := s.checkOpen(); e != nil {
 		return Addr{}, e
 	}
+	defer s.local.Store(nil) // a datagram socket may get another local IP
 	ip, e := resolve(s.family, "connect", addr)
 	if e != nil {
 		return Addr{}, e
@@ -115,7 +117,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) (Addr, *Error) {
 		}
 		switch en := unix.Errno(n); en {
 		case 0:
-			if _, perr := unix.Getpeername(fd); perr == unix.ENOTCONN {
+			if _, perr := syscall.Getpeername(fd); perr == unix.ENOTCONN {
 				return false
 			}
 			err = nil
@@ -178,8 +180,8 @@ func (s *Socket) Shutdown(how string) *Error {
 
 // GetSockName returns the socket's local address.
 func (s *Socket) GetSockName() (Addr, *Error) {
-	var sa unix.Sockaddr
-	e := s.control("getsockname", func(fd int) (err error) { sa, err = unix.Getsockname(fd); return })
+	var sa syscall.Sockaddr
+	e := s.control("getsockname", func(fd int) (err error) { sa, err = syscall.Getsockname(fd); return })
 	if e != nil {
 		return Addr{}, e
 	}
@@ -188,8 +190,8 @@ func (s *Socket) GetSockName() (Addr, *Error) {
 
 // GetPeerName returns the address of the connected peer (ENOTCONN if none).
 func (s *Socket) GetPeerName() (Addr, *Error) {
-	var sa unix.Sockaddr
-	e := s.control("getpeername", func(fd int) (err error) { sa, err = unix.Getpeername(fd); return })
+	var sa syscall.Sockaddr
+	e := s.control("getpeername", func(fd int) (err error) { sa, err = syscall.Getpeername(fd); return })
 	if e != nil {
 		return Addr{}, e
 	}

@@ -301,3 +301,28 @@ func BenchmarkUDPRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// TestSendToLocalAfterConnect checks the local address sendto reports: the
+// wildcard while the socket is unconnected, the routed IP once connect has
+// picked one (sendto keeps what it learned until a connect).
+func TestSendToLocalAfterConnect(t *testing.T) {
+	ctx := context.Background()
+	_, to := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	tx := newSocket(t, sockets.AFInet, sockets.SockDgram, &sockets.Policy{Wildcard: true})
+	_, e := tx.Bind(sockets.Addr{Host: "0.0.0.0"})
+	mustOK(t, "bind", e)
+	for i := range 2 {
+		_, local, e := tx.SendTo(ctx, []byte("x"), to)
+		mustOK(t, "sendto", e)
+		if local.Host != "0.0.0.0" || local.Port == 0 {
+			t.Fatalf("sendto %d before connect: local %v, want ('0.0.0.0', port)", i, local)
+		}
+	}
+	_, e = tx.Connect(ctx, to)
+	mustOK(t, "connect", e)
+	_, local, e := tx.SendTo(ctx, []byte("y"), to)
+	mustOK(t, "sendto", e)
+	if local.Host != "127.0.0.1" {
+		t.Fatalf("sendto after connect: local %v, want ('127.0.0.1', port)", local)
+	}
+}

@@ -2,40 +2,170 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/valyala/fastjson"
 
 	"sockplay/sessions"
 )
 
-// lean is what both benchmarks' clients read of a message: the fields a
-// client needs to match a result, decoded into a struct as a lean client
-// would, not into maps.
+// The round-trip benchmarks run each client twice:
+//
+//   - lean: requests are prepared JSON with the id filled in, and frames are
+//     parsed with fastjson for the fields the client matches on. This is the
+//     client whose costs stay out of the way (a browser's JSON.parse is
+//     native code), so the numbers show what the server adds.
+//   - encoding/json: requests are maps written with WriteJSON and frames are
+//     decoded into a struct with encoding/json. On slow cores its reflection
+//     costs the client as much as the whole echo round trip, more the larger
+//     the frame.
+//
+// Both benchmarks use the same two clients, so each pair compares like with
+// like.
+
+// roundTripClient writes requests and recognises the answer it waits for.
+type roundTripClient interface {
+	// write sends the requests (in one frame if several).
+	write(conn *websocket.Conn, reqs ...request) error
+	// answer reports whether frame holds the successful result with id and
+	// data of size bytes (size < 0: any result with that id).
+	answer(frame []byte, id, size int) (bool, error)
+}
+
+// request is a request template: JSON of an object without its id, e.g.
+// `"op":"recvfrom","sock":"s1","bufsize":64`, and the same as a map.
+type request struct {
+	id     int
+	fields string
+	obj    obj
+}
+
+func newRequest(fields obj) request {
+	j, err := json.Marshal(fields)
+	if err != nil {
+		panic(err)
+	}
+	return request{fields: string(j[1 : len(j)-1]), obj: fields}
+}
+
+func (r request) withID(id int) request { r.id = id; return r }
+
+// leanClient appends requests into one reused buffer and parses frames with
+// one reused fastjson parser.
+type leanClient struct {
+	buf []byte
+	p   fastjson.Parser
+}
+
+func (c *leanClient) write(conn *websocket.Conn, reqs ...request) error {
+	b := c.buf[:0]
+	if len(reqs) > 1 {
+		b = append(b, '[')
+	}
+	for i, r := range reqs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = strconv.AppendInt(b, int64(r.id), 10)
+		b = append(b, ',')
+		b = append(b, r.fields...)
+		b = append(b, '}')
+	}
+	if len(reqs) > 1 {
+		b = append(b, ']')
+	}
+	c.buf = b
+	return conn.WriteMessage(websocket.TextMessage, b)
+}
+
+func (c *leanClient) answer(frame []byte, id, size int) (bool, error) {
+	v, err := c.p.ParseBytes(frame)
+	if err != nil {
+		return false, err
+	}
+	ms := []*fastjson.Value{v}
+	if v.Type() == fastjson.TypeArray {
+		ms = v.GetArray()
+	}
+	for _, m := range ms {
+		if string(m.GetStringBytes("kind")) != "result" && m.Get("kind") != nil || m.GetInt("id") != id {
+			continue
+		}
+		if size >= 0 && (!m.GetBool("ok") || m.GetInt("size") != size) {
+			return false, fmt.Errorf("unexpected answer %s", m)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// jsonClient writes maps with WriteJSON and decodes frames into lean structs
+// with encoding/json.
+type jsonClient struct{}
+
+// lean is what jsonClient reads of a message.
 type lean struct {
 	Kind string `json:"kind"`
 	ID   int    `json:"id"`
 	OK   bool   `json:"ok"`
-	Data struct {
-		Size int `json:"size"`
-	} `json:"data"`
+	Size int    `json:"size"`
 }
 
-// decodeLean reads a frame of one message or an array of them.
-func decodeLean(frame []byte) ([]lean, error) {
-	if len(frame) > 0 && frame[0] == '[' {
-		var ms []lean
-		err := json.Unmarshal(frame, &ms)
-		return ms, err
+func (jsonClient) write(conn *websocket.Conn, reqs ...request) error {
+	objs := make([]obj, len(reqs))
+	for i, r := range reqs {
+		o := obj{"id": r.id}
+		for k, v := range r.obj {
+			o[k] = v
+		}
+		objs[i] = o
 	}
-	var m lean
-	err := json.Unmarshal(frame, &m)
-	return []lean{m}, err
+	if len(objs) == 1 {
+		return conn.WriteJSON(objs[0])
+	}
+	return conn.WriteJSON(objs)
+}
+
+func (jsonClient) answer(frame []byte, id, size int) (bool, error) {
+	var ms []lean
+	if len(frame) > 0 && frame[0] == '[' {
+		if err := json.Unmarshal(frame, &ms); err != nil {
+			return false, err
+		}
+	} else {
+		var m lean
+		if err := json.Unmarshal(frame, &m); err != nil {
+			return false, err
+		}
+		ms = []lean{m}
+	}
+	for _, m := range ms {
+		if m.Kind != "result" && m.Kind != "" || m.ID != id {
+			continue
+		}
+		if size >= 0 && (!m.OK || m.Size != size) {
+			return false, fmt.Errorf("unexpected answer %s", frame)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+var clients = []struct {
+	name string
+	new  func() roundTripClient
+}{
+	{"lean", func() roundTripClient { return &leanClient{} }},
+	{"encoding-json", func() roundTripClient { return jsonClient{} }},
 }
 
 // reportLatency reports the median and 99th percentile of ds.
@@ -49,43 +179,22 @@ func reportLatency(b *testing.B, ds []time.Duration) {
 	b.ReportMetric(at(0.99), "p99-µs")
 }
 
-// BenchmarkUDPRoundTrip measures one datagram through the playground: a
-// recvfrom request, a sendto request, and the recvfrom's result, between two
-// real UDP sockets of one session, over a real WebSocket. The client is as
-// lean as BenchmarkGorillaEcho's: it writes JSON and reads frames on its own
-// goroutine. With -batch the two requests go in one frame.
-func BenchmarkUDPRoundTrip(b *testing.B) {
-	for _, batch := range []bool{false, true} {
-		b.Run(map[bool]string{false: "frames", true: "batch"}[batch], func(b *testing.B) {
-			benchUDPRoundTrip(b, batch)
-		})
-	}
-}
-
-func benchUDPRoundTrip(b *testing.B, batch bool) {
-	srv := newServer(b, sessions.Config{})
-	c := srv.dial(b)
-	rx, tx := c.socket("SOCK_DGRAM"), c.socket("SOCK_DGRAM")
-	to := c.bind(rx, "127.0.0.1", 0)
-	c.bind(tx, "127.0.0.1", 0)
-	c.conn.Close()
-	conn, _, err := (&websocket.Dialer{Jar: srv.jar}).Dial(srv.wsURL(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	if _, _, err := conn.ReadMessage(); err != nil { // hello
-		b.Fatal(err)
-	}
+// roundTrips times b.N round trips: each writes the requests made by reqs
+// and reads frames until the answer with id want arrives.
+func roundTrips(b *testing.B, conn *websocket.Conn, c roundTripClient, batch bool, reqs func(id int) ([]request, int, int)) {
 	ds := make([]time.Duration, 0, b.N)
 	for id := 1_000_000; b.Loop(); id += 2 {
 		start := time.Now()
-		recv := obj{"id": id, "op": "recvfrom", "sock": rx, "bufsize": 64}
-		send := obj{"id": id + 1, "op": "sendto", "sock": tx, "data": text("ping"), "addr": to}
+		rs, want, size := reqs(id)
+		var err error
 		if batch {
-			err = conn.WriteJSON([]obj{recv, send})
-		} else if err = conn.WriteJSON(recv); err == nil {
-			err = conn.WriteJSON(send)
+			err = c.write(conn, rs...)
+		} else {
+			for _, r := range rs {
+				if err = c.write(conn, r); err != nil {
+					break
+				}
+			}
 		}
 		if err != nil {
 			b.Fatal(err)
@@ -95,17 +204,8 @@ func benchUDPRoundTrip(b *testing.B, batch bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			ms, err := decodeLean(frame)
-			if err != nil {
+			if done, err = c.answer(frame, want, size); err != nil {
 				b.Fatal(err)
-			}
-			for _, m := range ms {
-				if m.Kind == "result" && m.ID == id {
-					if !m.OK || m.Data.Size != 4 {
-						b.Fatalf("recvfrom %s", frame)
-					}
-					done = true
-				}
 			}
 		}
 		ds = append(ds, time.Since(start))
@@ -114,9 +214,47 @@ func benchUDPRoundTrip(b *testing.B, batch bool) {
 	reportLatency(b, ds)
 }
 
-// BenchmarkGorillaEcho is the floor for comparison: the same client pattern
-// (a JSON request, a JSON reply decoded loosely) against a plain gorilla
-// echo server, one round trip per iteration.
+// BenchmarkUDPRoundTrip measures one datagram through the playground: a
+// recvfrom request, a sendto request, and the recvfrom's result, between two
+// real UDP sockets of one session, over a real WebSocket. "frames" writes
+// the two requests as two frames without waiting in between (the recvfrom
+// waits in the kernel, so the client reads its waiting message, the
+// sendto's result and then the recvfrom's); "batch" writes both in one frame
+// and gets both results in one frame.
+func BenchmarkUDPRoundTrip(b *testing.B) {
+	for _, batch := range []bool{false, true} {
+		for _, cl := range clients {
+			name := map[bool]string{false: "frames", true: "batch"}[batch] + "/" + cl.name
+			b.Run(name, func(b *testing.B) { benchUDPRoundTrip(b, batch, cl.new()) })
+		}
+	}
+}
+
+func benchUDPRoundTrip(b *testing.B, batch bool, c roundTripClient) {
+	srv := newServer(b, sessions.Config{})
+	setup := srv.dial(b)
+	rx, tx := setup.socket("SOCK_DGRAM"), setup.socket("SOCK_DGRAM")
+	to := setup.bind(rx, "127.0.0.1", 0)
+	setup.bind(tx, "127.0.0.1", 0)
+	setup.conn.Close()
+	conn, _, err := (&websocket.Dialer{Jar: srv.jar}).Dial(srv.wsURL(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	if _, _, err := conn.ReadMessage(); err != nil { // hello
+		b.Fatal(err)
+	}
+	recv := newRequest(obj{"op": "recvfrom", "sock": rx, "bufsize": 64})
+	send := newRequest(obj{"op": "sendto", "sock": tx, "data": text("ping"), "addr": to})
+	roundTrips(b, conn, c, batch, func(id int) ([]request, int, int) {
+		return []request{recv.withID(id), send.withID(id + 1)}, id, 4
+	})
+}
+
+// BenchmarkGorillaEcho is the floor for comparison: the same clients against
+// a plain gorilla WebSocket echo server, one request and its echo per
+// iteration.
 func BenchmarkGorillaEcho(b *testing.B) {
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -136,29 +274,17 @@ func BenchmarkGorillaEcho(b *testing.B) {
 		}
 	}))
 	defer srv.Close()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		b.Fatal(err)
+	for _, cl := range clients {
+		b.Run(cl.name, func(b *testing.B) {
+			conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			req := newRequest(obj{"op": "recvfrom", "sock": "s1", "bufsize": 64})
+			roundTrips(b, conn, cl.new(), false, func(id int) ([]request, int, int) {
+				return []request{req.withID(id)}, id, -1
+			})
+		})
 	}
-	defer conn.Close()
-	req := obj{"op": "recvfrom", "sock": "s1", "bufsize": 64}
-	ds := make([]time.Duration, 0, b.N)
-	for i := 0; b.Loop(); i++ {
-		start := time.Now()
-		req["id"] = i
-		if err := conn.WriteJSON(req); err != nil {
-			b.Fatal(err)
-		}
-		_, frame, err := conn.ReadMessage()
-		if err != nil {
-			b.Fatal(err)
-		}
-		ms, err := decodeLean(frame)
-		if err != nil || len(ms) != 1 || ms[0].ID != i {
-			b.Fatalf("echo %s: %v", frame, err)
-		}
-		ds = append(ds, time.Since(start))
-	}
-	b.StopTimer()
-	reportLatency(b, ds)
 }

@@ -110,6 +110,7 @@ type wsConn struct {
 	sub     *sessions.Subscriber
 	writeMu sync.Mutex
 	ready   atomic.Bool // conn and sub are set: tryFlush may write
+	buf     []byte      // the last frame's memory, for write to reuse (one writer at a time)
 }
 
 // tryFlush writes the queue out unless another goroutine is writing (which
@@ -137,30 +138,40 @@ func (c *wsConn) readLoop() {
 			return
 		}
 		conn.SetReadDeadline(time.Now().Add(pongWait))
+		c.sub.Hold() // the answer is flushed below, the writer need not wake
 		if typ != websocket.TextMessage {
 			c.sess.Reject(c.sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
 		} else {
-			frames := splitBatch(frame)
-			reqs, bads := make([]sessions.Request, len(frames)), make([]*sockets.Error, len(frames))
-			for i, f := range frames {
-				reqs[i], bads[i] = decodeRequest(f)
-			}
+			reqs, bads := decodeFrame(frame)
 			c.sess.DoBatch(c.sub, reqs, bads)
 		}
-		if !c.flush() {
+		ok := c.flush()
+		c.sub.Release()
+		if !ok {
 			return
 		}
 	}
 }
 
-// write sends ms as one frame.
+// maxKeptFrame is the largest frame buffer a connection keeps for the next
+// frame; a larger one (a batch of big receives) is left to the collector.
+const maxKeptFrame = 64 << 10
+
+// write sends ms as one frame. The frame is encoded into c.buf:
+// WriteMessage is done with it when it returns, so the next frame can reuse
+// its memory.
 func (c *wsConn) write(ms []sessions.Message) bool {
 	if len(ms) == 0 {
 		return true
 	}
-	frame, err := encodeFrame(ms)
+	frame, err := appendFrame(c.buf[:0], ms)
 	if err != nil {
 		return false
+	}
+	if cap(frame) <= maxKeptFrame {
+		c.buf = frame[:0]
+	} else {
+		c.buf = nil
 	}
 	c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	return c.conn.WriteMessage(websocket.TextMessage, frame) == nil
