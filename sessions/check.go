@@ -85,7 +85,7 @@ func verdictFields(v exercises.Verdict, addr *sockets.Addr) checkFields {
 // request: it is waiting at once, cancel ends it, and while it runs it
 // counts as one socket towards the session's limit. Its progress is logged
 // as check messages, its verdict as its result.
-func (s *Session) opCheck(req Request) {
+func (s *Session) opCheck(req *Request) {
 	x, addr, limit, err := s.checkArgs(req)
 	switch {
 	case err != nil:
@@ -110,7 +110,7 @@ func (s *Session) opCheck(req Request) {
 }
 
 // runCheck is a check's goroutine.
-func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req Request, key string, x *exercises.Exercise, addr sockets.Addr) {
+func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *Request, key string, x *exercises.Exercise, addr sockets.Addr) {
 	defer s.ops.Done()
 	defer cancel()
 	shown := &addr // the address the result names
@@ -180,7 +180,7 @@ func checkBody(id json.RawMessage, exercise string, ev exercises.Event) CheckBod
 // checkArgs reads a check request: the exercise, the address its role
 // needs (target for a server-role exercise, listen for a client-role one),
 // and the time limit.
-func (s *Session) checkArgs(req Request) (*exercises.Exercise, sockets.Addr, time.Duration, *sockets.Error) {
+func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, time.Duration, *sockets.Error) {
 	var none sockets.Addr
 	if req.Exercise == "" {
 		return nil, none, 0, sockets.BadRequest("", "check needs exercise, the id of an exercise: %s", exerciseIDs())

@@ -61,7 +61,7 @@ func TestCheckArgs(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := &Session{cfg: Config{Policy: &tt.policy}}
-			x, addr, limit, err := s.checkArgs(req)
+			x, addr, limit, err := s.checkArgs(&req)
 			switch {
 			case tt.errKind != "":
 				if err == nil || err.Kind != tt.errKind {

@@ -72,7 +72,7 @@ func orNil(n int) *int {
 	return &n
 }
 
-func (s *Session) prepareFrame(req Request, e *entry, done func(any, *sockets.Error) func()) (func(context.Context) func(), *sockets.Error) {
+func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.Error) func()) (func(context.Context) func(), *sockets.Error) {
 	sock := e.sock
 	f, err := req.Framing.framing(s.cfg.MaxData)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"sockplay/sockets"
 )
@@ -53,7 +54,7 @@ type Request struct {
 func (s *Session) Do(sub *Subscriber, req Request) {
 	s.post(func() {
 		s.activate(sub, req.Op == "resume")
-		s.handle(sub, req)
+		s.handle(sub, &req)
 	})
 }
 
@@ -67,7 +68,8 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 	s.post(func() {
 		var deferred []func()
 		s.batch = &deferred
-		for i, req := range reqs {
+		for i := range reqs {
+			req := &reqs[i] // closures keep a pointer, not a copy of the struct
 			s.activate(sub, req.Op == "resume" && bads[i] == nil)
 			if bads[i] != nil {
 				s.result(req, req.Sock, nil, bads[i])
@@ -85,7 +87,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
 	s.post(func() {
 		s.activate(sub, false)
-		s.result(req, req.Sock, nil, e)
+		s.result(&req, req.Sock, nil, e)
 	})
 }
 
@@ -101,7 +103,7 @@ func (s *Session) activate(sub *Subscriber, resume bool) {
 	}
 }
 
-func (s *Session) result(req Request, sock string, fields any, e *sockets.Error) {
+func (s *Session) result(req *Request, sock string, fields any, e *sockets.Error) {
 	if e != nil {
 		fields = nil
 	}
@@ -109,7 +111,7 @@ func (s *Session) result(req Request, sock string, fields any, e *sockets.Error)
 }
 
 // resultWith logs a result that keeps its fields even when it failed.
-func (s *Session) resultWith(req Request, sock string, fields any, e *sockets.Error) {
+func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.Error) {
 	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo}
 	if len(b.ID) == 0 {
 		b.ID = json.RawMessage("null")
@@ -126,7 +128,7 @@ var blocking = map[string]bool{
 	"send_frame": true, "recv_frame": true,
 }
 
-func (s *Session) handle(sub *Subscriber, req Request) {
+func (s *Session) handle(sub *Subscriber, req *Request) {
 	if e := checkID(req.ID); e != nil {
 		s.result(req, "", nil, e)
 		return
@@ -264,7 +266,7 @@ func (s *Session) add(sock *sockets.Socket, listener string) *entry {
 	return e
 }
 
-func (s *Session) opSocket(req Request) {
+func (s *Session) opSocket(req *Request) {
 	fam, typ := sockets.Family(req.Family), sockets.Type(req.Type)
 	if fam == "" {
 		fam = sockets.AFInet
@@ -322,7 +324,7 @@ func (s *Session) refresh(e *entry) {
 
 // start runs a blocking op on its own goroutine; its waiting notice and its
 // result come back through post.
-func (s *Session) start(req Request, e *entry) {
+func (s *Session) start(req *Request, e *entry) {
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	wouldWait := false
 	run, err := s.prepare(req, e, &wouldWait)
@@ -357,7 +359,7 @@ func (s *Session) start(req Request, e *entry) {
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
 // result come back through post.
-func (s *Session) spawn(req Request, e *entry, key string, run func(context.Context) func()) {
+func (s *Session) spawn(req *Request, e *entry, key string, run func(context.Context) func()) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	ctx = sockets.OnWait(ctx, func() {
@@ -402,7 +404,7 @@ func (s *Session) spawn(req Request, e *entry, key string, run func(context.Cont
 // tryFirst reports whether req may be tried once without waiting before it
 // goes to a goroutine: only calls whose attempt that would wait changes
 // nothing (see sockets.TryOnce).
-func (s *Session) tryFirst(req Request, e *entry) bool {
+func (s *Session) tryFirst(req *Request, e *entry) bool {
 	switch req.Op {
 	case "recv", "recvfrom":
 		return !slices.Contains(req.Flags, "MSG_WAITALL")
@@ -417,7 +419,7 @@ func (s *Session) tryFirst(req Request, e *entry) bool {
 // prepare checks a blocking op's arguments (inside post) and
 // returns the call to make on the op's goroutine. That call returns the
 // closure that logs its outcome (run through post).
-func (s *Session) prepare(req Request, e *entry, wouldWait *bool) (func(context.Context) func(), *sockets.Error) {
+func (s *Session) prepare(req *Request, e *entry, wouldWait *bool) (func(context.Context) func(), *sockets.Error) {
 	sock := e.sock
 	done := func(fields any, err *sockets.Error) func() {
 		if err == sockets.ErrWouldWait {
@@ -554,7 +556,7 @@ type valueField struct {
 	Value int `json:"value"`
 }
 
-func (s *Session) inlineOp(req Request, e *entry) (any, *sockets.Error) {
+func (s *Session) inlineOp(req *Request, e *entry) (any, *sockets.Error) {
 	sock := e.sock
 	switch req.Op {
 	case "bind":
@@ -619,22 +621,51 @@ func (s *Session) inlineOp(req Request, e *entry) (any, *sockets.Error) {
 }
 
 func parseAddr(raw json.RawMessage) (sockets.Addr, *sockets.Error) {
-	bad := sockets.BadRequest("TypeError", "addr must be [host, port] (or [host, port, flowinfo, scope_id] for AF_INET6)")
+	if a, ok := parseAddrFast(raw); ok {
+		return a, nil
+	}
 	var parts []json.RawMessage
-	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) < 2 || len(parts) > 4 {
-		return sockets.Addr{}, bad
-	}
 	var a sockets.Addr
-	if json.Unmarshal(parts[0], &a.Host) != nil || json.Unmarshal(parts[1], &a.Port) != nil {
-		return sockets.Addr{}, bad
-	}
-	if len(parts) > 2 && json.Unmarshal(parts[2], &a.FlowInfo) != nil {
-		return sockets.Addr{}, bad
-	}
-	if len(parts) > 3 && json.Unmarshal(parts[3], &a.ScopeID) != nil {
-		return sockets.Addr{}, bad
+	switch {
+	case json.Unmarshal(raw, &parts) != nil || len(parts) < 2 || len(parts) > 4,
+		json.Unmarshal(parts[0], &a.Host) != nil || json.Unmarshal(parts[1], &a.Port) != nil,
+		len(parts) > 2 && json.Unmarshal(parts[2], &a.FlowInfo) != nil,
+		len(parts) > 3 && json.Unmarshal(parts[3], &a.ScopeID) != nil:
+		return sockets.Addr{}, sockets.BadRequest("TypeError", "addr must be [host, port] (or [host, port, flowinfo, scope_id] for AF_INET6)")
 	}
 	return a, nil
+}
+
+// parseAddrFast reads the common case, ["host",port] with no spaces, escapes
+// or signs, as encoding/json would; it reports false for anything else,
+// which parseAddr leaves to encoding/json.
+func parseAddrFast(raw []byte) (sockets.Addr, bool) {
+	if len(raw) < 6 || raw[0] != '[' || raw[1] != '"' || raw[len(raw)-1] != ']' {
+		return sockets.Addr{}, false
+	}
+	end := bytes.IndexByte(raw[2:], '"')
+	if end < 0 {
+		return sockets.Addr{}, false
+	}
+	host, rest := raw[2:2+end], raw[2+end+1:len(raw)-1]
+	if bytes.IndexByte(host, '\\') >= 0 || !utf8.Valid(host) || slices.ContainsFunc(host, func(c byte) bool { return c < 0x20 }) {
+		return sockets.Addr{}, false
+	}
+	if len(rest) < 2 || rest[0] != ',' {
+		return sockets.Addr{}, false
+	}
+	digits := rest[1:]
+	if len(digits) > 9 || digits[0] == '0' && len(digits) > 1 {
+		return sockets.Addr{}, false
+	}
+	port := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return sockets.Addr{}, false
+		}
+		port = port*10 + int(c-'0')
+	}
+	return sockets.Addr{Host: string(host), Port: port}, true
 }
 
 func parseValue(raw json.RawMessage) (int, *sockets.Error) {

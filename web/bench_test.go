@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/valyala/fastjson"
+	"golang.org/x/sys/unix"
 
 	"sockplay/sessions"
 )
@@ -183,6 +185,7 @@ func reportLatency(b *testing.B, ds []time.Duration) {
 // and reads frames until the answer with id want arrives.
 func roundTrips(b *testing.B, conn *websocket.Conn, c roundTripClient, batch bool, reqs func(id int) ([]request, int, int)) {
 	ds := make([]time.Duration, 0, b.N)
+	var in bytes.Buffer // frames are read into one reused buffer
 	for id := 1_000_000; b.Loop(); id += 2 {
 		start := time.Now()
 		rs, want, size := reqs(id)
@@ -200,11 +203,15 @@ func roundTrips(b *testing.B, conn *websocket.Conn, c roundTripClient, batch boo
 			b.Fatal(err)
 		}
 		for done := false; !done; {
-			_, frame, err := conn.ReadMessage()
+			_, r, err := conn.NextReader()
 			if err != nil {
 				b.Fatal(err)
 			}
-			if done, err = c.answer(frame, want, size); err != nil {
+			in.Reset()
+			if _, err := in.ReadFrom(r); err != nil {
+				b.Fatal(err)
+			}
+			if done, err = c.answer(in.Bytes(), want, size); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -287,4 +294,79 @@ func BenchmarkGorillaEcho(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkFloorUDP is what no server can beat on this machine: a gorilla
+// server that, for each frame, makes the round trip's two system calls on
+// two raw UDP sockets (a sendto and a recvmsg, no poller, no JSON) and
+// answers with a canned frame the size of sockplay's answer. The client is
+// BenchmarkUDPRoundTrip's; the gap between the two is what sockplay's own
+// work costs.
+func BenchmarkFloorUDP(b *testing.B) {
+	rx, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unix.Close(rx)
+	tx, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unix.Close(tx)
+	if err := unix.Bind(rx, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		b.Fatal(err)
+	}
+	to, err := unix.Getsockname(rx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// An answer shaped like sockplay's to the batch: these pieces with the
+	// ids in between.
+	answer := []string{
+		`[{"seq":10,"kind":"result","time":"2026-11-22T02:26:22.915Z","id":`,
+		`,"op":"sendto","ok":true,"sock":"s2","request":{"addr":["127.0.0.1",52924],"data":{"text":"ping"},"id":`,
+		`,"op":"sendto","sock":"s2"},"n":4,"addr":["127.0.0.1",43945]},{"seq":11,"kind":"result","time":"2026-11-22T02:26:22.915Z","id":`,
+		`,"op":"recvfrom","ok":true,"sock":"s1","request":{"bufsize":64,"id":`,
+		`,"op":"recvfrom","sock":"s1"},"addr":["127.0.0.1",43945],"data":{"size":4,"hex":"70696e67","text":"ping","encoding":"utf-8"},"truncated":false,"size":4}]`,
+	}
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf := make([]byte, 64)
+		var out []byte
+		for id := 1_000_000; ; id += 2 {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+			if err := unix.Sendto(tx, []byte("ping"), 0, to); err != nil {
+				panic(err)
+			}
+			if _, _, _, _, err := unix.Recvmsg(rx, buf, nil, unix.MSG_TRUNC); err != nil {
+				panic(err)
+			}
+			out = out[:0]
+			for i, id := range []int{id + 1, id + 1, id, id} {
+				out = strconv.AppendInt(append(out, answer[i]...), int64(id), 10)
+			}
+			out = append(out, answer[4]...)
+			if conn.WriteMessage(websocket.TextMessage, out) != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	recv := newRequest(obj{"op": "recvfrom", "sock": "s1", "bufsize": 64})
+	send := newRequest(obj{"op": "sendto", "sock": "s2", "data": text("ping"), "addr": []any{"127.0.0.1", 52924}})
+	roundTrips(b, conn, &leanClient{}, true, func(id int) ([]request, int, int) {
+		return []request{recv.withID(id), send.withID(id + 1)}, id, 4
+	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -132,10 +133,16 @@ func (c *wsConn) readLoop() {
 	conn.SetReadLimit(maxFrame)
 	conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	var in []byte // the last request frame's memory: decodeFrame copies what it keeps
 	for {
-		typ, frame, err := conn.ReadMessage()
+		typ, frame, err := readFrame(conn, in)
 		if err != nil {
 			return
+		}
+		if cap(frame) <= maxKeptFrame {
+			in = frame[:0]
+		} else {
+			in = nil
 		}
 		conn.SetReadDeadline(time.Now().Add(pongWait))
 		c.sub.Hold() // the answer is flushed below, the writer need not wake
@@ -151,6 +158,18 @@ func (c *wsConn) readLoop() {
 			return
 		}
 	}
+}
+
+// readFrame reads the next message into buf's memory (ReadMessage starts
+// from a fresh 512-byte buffer and grows it, for every frame).
+func readFrame(conn *websocket.Conn, buf []byte) (int, []byte, error) {
+	typ, r, err := conn.NextReader()
+	if err != nil {
+		return typ, nil, err
+	}
+	b := bytes.NewBuffer(buf[:0])
+	_, err = b.ReadFrom(r)
+	return typ, b.Bytes(), err
 }
 
 // maxKeptFrame is the largest frame buffer a connection keeps for the next
