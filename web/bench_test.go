@@ -263,13 +263,7 @@ func benchUDPRoundTrip(b *testing.B, batch bool, c roundTripClient) {
 // a plain gorilla WebSocket echo server, one request and its echo per
 // iteration.
 func BenchmarkGorillaEcho(b *testing.B) {
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
+	url := gorillaServer(b, func(conn *websocket.Conn) {
 		for {
 			typ, frame, err := conn.ReadMessage()
 			if err != nil {
@@ -279,15 +273,10 @@ func BenchmarkGorillaEcho(b *testing.B) {
 				return
 			}
 		}
-	}))
-	defer srv.Close()
+	})
 	for _, cl := range clients {
 		b.Run(cl.name, func(b *testing.B) {
-			conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer conn.Close()
+			conn := dialGorilla(b, url)
 			req := newRequest(obj{"op": "recvfrom", "sock": "s1", "bufsize": 64})
 			roundTrips(b, conn, cl.new(), false, func(id int) ([]request, int, int) {
 				return []request{req.withID(id)}, id, -1
@@ -329,13 +318,7 @@ func BenchmarkFloorUDP(b *testing.B) {
 		`,"op":"recvfrom","ok":true,"sock":"s1","request":{"bufsize":64,"id":`,
 		`,"op":"recvfrom","sock":"s1"},"addr":["127.0.0.1",43945],"data":{"size":4,"hex":"70696e67","text":"ping","encoding":"utf-8"},"truncated":false,"size":4}]`,
 	}
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
+	url := gorillaServer(b, func(conn *websocket.Conn) {
 		buf := make([]byte, 64)
 		var out []byte
 		for id := 1_000_000; ; id += 2 {
@@ -357,16 +340,36 @@ func BenchmarkFloorUDP(b *testing.B) {
 				return
 			}
 		}
-	}))
-	defer srv.Close()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
+	})
+	conn := dialGorilla(b, url)
 	recv := newRequest(obj{"op": "recvfrom", "sock": "s1", "bufsize": 64})
 	send := newRequest(obj{"op": "sendto", "sock": "s2", "data": text("ping"), "addr": []any{"127.0.0.1", 52924}})
 	roundTrips(b, conn, &leanClient{}, true, func(id int) ([]request, int, int) {
 		return []request{recv.withID(id), send.withID(id + 1)}, id, 4
 	})
+}
+
+// gorillaServer runs serve for each connection to a plain gorilla WebSocket
+// server and returns the server's ws:// URL.
+func gorillaServer(b *testing.B, serve func(*websocket.Conn)) string {
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		serve(conn)
+	}))
+	b.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+func dialGorilla(b *testing.B, url string) *websocket.Conn {
+	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	return conn
 }
