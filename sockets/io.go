@@ -77,6 +77,8 @@ func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []st
 	}
 	if s.typ == SockDgram {
 		fl |= unix.MSG_TRUNC // report the datagram's real length
+	} else {
+		s.settle()
 	}
 	var r Received
 	var err error
@@ -206,6 +208,7 @@ func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Socka
 		return 0, e
 	}
 	flags |= unix.MSG_NOSIGNAL
+	s.settle()
 	sent := 0
 	var err error
 	attempt := func(fd int) bool {

@@ -132,6 +132,7 @@ type Info struct {
 
 // Info reads the socket's addresses from the kernel and returns its state.
 func (s *Socket) Info() Info {
+	s.settle()
 	s.mu.Lock()
 	in := Info{
 		FD: s.fd, Family: s.family, Type: s.typ, Timeout: s.timeout,

@@ -90,6 +90,39 @@ func (s *Socket) register() {
 	conns.Unlock()
 }
 
+// registered reports whether s is indexed as a connected stream socket.
+func (s *Socket) registered() bool {
+	s.stream.mu.Lock()
+	defer s.stream.mu.Unlock()
+	return s.stream.key.peer.IsValid()
+}
+
+// settle registers a stream socket whose handshake ended after its connect
+// call returned: a non-blocking connect (EINPROGRESS), or one that timed out
+// or was cancelled while the kernel went on. Whatever looks at the socket
+// next (a send, a receive, its state) settles it, so its stream map works
+// as for any other connection.
+func (s *Socket) settle() {
+	if s.typ != SockStream || s.registered() {
+		return
+	}
+	s.mu.Lock()
+	connecting := s.connecting
+	s.mu.Unlock()
+	if !connecting {
+		return
+	}
+	connected := false
+	s.rc.Control(func(fd uintptr) {
+		_, err := syscall.Getpeername(int(fd))
+		connected = err == nil
+	})
+	if connected {
+		s.setConnecting(false)
+		s.register()
+	}
+}
+
 func (s *Socket) unregister() {
 	s.stream.mu.Lock()
 	key := s.stream.key

@@ -132,7 +132,10 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) (Addr, *Error) {
 	if e == nil {
 		e = wrapErr("connect", err)
 	}
-	if e == nil || e.Kind != KindTimeout && e.Kind != KindCancelled && e.Errno != "EINPROGRESS" {
+	if e == nil || e.Kind != KindTimeout && e.Kind != KindCancelled && e.Errno != "EINPROGRESS" && e.Errno != "EALREADY" {
+		if e != nil {
+			s.settle() // EISCONN: an earlier non-blocking connect has finished
+		}
 		s.setConnecting(false)
 	}
 	if e != nil {

@@ -605,3 +605,50 @@ func TestSendFullBuffer(t *testing.T) {
 		t.Errorf("received %d bytes, want %d (%d queued + %d from sendall)", got, queued+n, queued, n)
 	}
 }
+
+// TestNonBlockingConnectStreamMap: a connect that returned EINPROGRESS
+// finishes in the kernel; the connection's stream map still names the
+// sender's calls, as for a blocking connect.
+func TestNonBlockingConnectStreamMap(t *testing.T) {
+	ctx := context.Background()
+	for _, later := range []struct {
+		name   string
+		settle func(t *testing.T, c *sockets.Socket, la sockets.Addr)
+	}{
+		{"send first", func(*testing.T, *sockets.Socket, sockets.Addr) {}},
+		{"connect again", func(t *testing.T, c *sockets.Socket, la sockets.Addr) {
+			// Linux answers the first connect after the handshake with
+			// success, and only the next one with EISCONN.
+			_, e := c.Connect(ctx, la)
+			mustOK(t, "second connect", e)
+			_, e = c.Connect(ctx, la)
+			checkErr(t, e, wantErr{sockets.KindOS, "EISCONN", 106, "OSError", "[Errno 106] Transport endpoint is already connected"})
+		}},
+		{"state", func(t *testing.T, c *sockets.Socket, _ sockets.Addr) {
+			if st := c.Info().State; st != sockets.Connected {
+				t.Errorf("state after the handshake: got %s, want CONNECTED", st)
+			}
+		}},
+	} {
+		t.Run(later.name, func(t *testing.T) {
+			l, la := listener(t, sockets.AFInet)
+			c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
+			mustOK(t, "settimeout(0)", c.SetTimeout(dur(0)))
+			_, e := c.Connect(ctx, la)
+			checkErr(t, e, wantErr{sockets.KindOS, "EINPROGRESS", 115, "BlockingIOError", "[Errno 115] Operation now in progress"})
+			srv, _, e := l.Accept(ctx) // the handshake is done once accept returns
+			mustOK(t, "accept", e)
+			t.Cleanup(srv.Close)
+			later.settle(t, c, la)
+			mustOK(t, "settimeout(None)", c.SetTimeout(nil))
+			if _, e := c.Send(ctx, []byte("hello"), nil); e != nil {
+				t.Fatalf("send: %v", e)
+			}
+			r, e := srv.Recv(ctx, 64, nil)
+			mustOK(t, "recv", e)
+			if len(r.Sends) != 1 || r.Sends[0].Index != 1 || r.Sends[0].End != 5 {
+				t.Errorf("recv sends: got %+v, want the client's first send of 5 bytes", r.Sends)
+			}
+		})
+	}
+}
