@@ -86,7 +86,7 @@ func verdictFields(v exercises.Verdict, addr *sockets.Addr) checkFields {
 // counts as one socket towards the session's limit. Its progress is logged
 // as check messages, its verdict as its result.
 func (s *Session) opCheck(req *Request) {
-	x, addr, limit, err := s.checkArgs(req)
+	x, addr, lim, err := s.checkArgs(req)
 	switch {
 	case err != nil:
 	case s.ending:
@@ -101,16 +101,16 @@ func (s *Session) opCheck(req *Request) {
 		return
 	}
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
-	ctx, cancel := context.WithTimeout(s.ctx, limit)
+	ctx, cancel := context.WithTimeout(s.ctx, lim.total)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, cancel: cancel, echo: req.Echo, waited: true}
 	s.checks++
 	s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Request: req.Echo})
 	s.ops.Add(1)
-	go s.runCheck(ctx, cancel, req, key, x, addr)
+	go s.runCheck(ctx, cancel, req, key, x, addr, lim.reply)
 }
 
 // runCheck is a check's goroutine.
-func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *Request, key string, x *exercises.Exercise, addr sockets.Addr) {
+func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *Request, key string, x *exercises.Exercise, addr sockets.Addr, reply time.Duration) {
 	defer s.ops.Done()
 	defer cancel()
 	shown := &addr // the address the result names
@@ -128,7 +128,7 @@ func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *
 			}
 		})
 	}
-	v := x.Check(ctx, addr, s.cfg.Policy, report)
+	v := x.Check(ctx, addr, exercises.Options{Policy: s.cfg.Policy, ReplyWait: reply, Report: report})
 	// A failure that came with a cancel request was the cancel's doing; a
 	// pass stands even if the cancel came as the check ended.
 	cancelled := !v.Pass && errors.Is(ctx.Err(), context.Canceled)
@@ -177,33 +177,38 @@ func checkBody(id json.RawMessage, exercise string, ev exercises.Event) CheckBod
 	return b
 }
 
+// checkLimits are a check's times: its whole time limit, and how long the
+// checker waits for each reply (0: the exercise's default, 2 s).
+type checkLimits struct {
+	total, reply time.Duration
+}
+
 // checkArgs reads a check request: the exercise, the address its role
 // needs (target for a server-role exercise, listen for a client-role one),
-// and the time limit.
-func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, time.Duration, *sockets.Error) {
+// the time limit and the reply wait.
+func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, checkLimits, *sockets.Error) {
 	var none sockets.Addr
+	var lim checkLimits
 	if req.Exercise == "" {
-		return nil, none, 0, sockets.BadRequest("", "check needs exercise, the id of an exercise: %s", exerciseIDs())
+		return nil, none, lim, sockets.BadRequest("", "check needs exercise, the id of an exercise: %s", exerciseIDs())
 	}
 	x, ok := exercises.Lookup(req.Exercise)
 	if !ok {
-		return nil, none, 0, sockets.BadRequest("", "no exercise %q; the exercises are %s", req.Exercise, exerciseIDs())
+		return nil, none, lim, sockets.BadRequest("", "no exercise %q; the exercises are %s", req.Exercise, exerciseIDs())
 	}
-	limit := CheckTimeout
-	if len(req.Timeout) > 0 && string(req.Timeout) != "null" {
-		var sec float64
-		if json.Unmarshal(req.Timeout, &sec) != nil || sec <= 0 || time.Duration(sec*float64(time.Second)) > MaxCheckTimeout {
-			return nil, none, 0, sockets.BadRequest("", "timeout is the check's time limit in seconds, more than 0 and at most %d", int(MaxCheckTimeout.Seconds()))
-		}
-		limit = time.Duration(sec * float64(time.Second))
+	var err *sockets.Error
+	if lim.total, err = checkSeconds(req.Timeout, CheckTimeout, MaxCheckTimeout, "timeout is the check's time limit"); err != nil {
+		return nil, none, lim, err
+	}
+	if lim.reply, err = checkSeconds(req.ReplyWait, 0, exercises.MaxReplyWait, "reply_wait is how long the checker waits for each reply"); err != nil {
+		return nil, none, lim, err
 	}
 	present := func(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 	var addr sockets.Addr
-	var err *sockets.Error
 	switch x.Role {
 	case exercises.RoleServer:
 		if present(req.Listen) || !present(req.Target) {
-			return nil, none, 0, sockets.BadRequest("", "%s checks your server: give its address as target, [host, port] (not listen)", x.ID)
+			return nil, none, lim, sockets.BadRequest("", "%s checks your server: give its address as target, [host, port] (not listen)", x.ID)
 		}
 		addr, err = checkAddr(req.Target, false)
 		if err == nil {
@@ -211,7 +216,7 @@ func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, ti
 		}
 	default: // exercises.RoleClient
 		if present(req.Target) || !present(req.Listen) {
-			return nil, none, 0, sockets.BadRequest("", "%s checks your client: the checker listens and your client connects to it; give the address as listen, [host, port] (port 0: any free port), not target", x.ID)
+			return nil, none, lim, sockets.BadRequest("", "%s checks your client: the checker listens and your client connects to it; give the address as listen, [host, port] (port 0: any free port), not target", x.ID)
 		}
 		addr, err = checkAddr(req.Listen, true)
 		if err == nil {
@@ -219,9 +224,22 @@ func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, ti
 		}
 	}
 	if err != nil {
-		return nil, none, 0, err
+		return nil, none, lim, err
 	}
-	return x, addr, limit, nil
+	return x, addr, lim, nil
+}
+
+// checkSeconds reads a number of seconds, more than 0 and at most max; absent
+// or null is def. what names the field in the error.
+func checkSeconds(raw json.RawMessage, def, max time.Duration, what string) (time.Duration, *sockets.Error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return def, nil
+	}
+	var sec float64
+	if json.Unmarshal(raw, &sec) != nil || sec <= 0 || time.Duration(sec*float64(time.Second)) > max {
+		return 0, sockets.BadRequest("", "%s in seconds, more than 0 and at most %d", what, int(max.Seconds()))
+	}
+	return time.Duration(sec * float64(time.Second)), nil
 }
 
 // checkAddr reads a check's [host, port]. The host is a numeric address or

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,7 +62,8 @@ func TestCheckArgs(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := &Session{cfg: Config{Policy: &tt.policy}}
-			x, addr, limit, err := s.checkArgs(&req)
+			x, addr, lim, err := s.checkArgs(&req)
+			limit := lim.total
 			switch {
 			case tt.errKind != "":
 				if err == nil || err.Kind != tt.errKind {
@@ -73,6 +75,39 @@ func TestCheckArgs(t *testing.T) {
 				t.Errorf("got %s, %+v, %v; want %s, %+v, %v", x.ID, addr, limit, req.Exercise, tt.addr, tt.limit)
 			}
 		})
+	}
+}
+
+// TestCheckReplyWait: reply_wait sets how long the checker waits for each
+// reply, within bounds; absent or null leaves the exercise's own.
+func TestCheckReplyWait(t *testing.T) {
+	for _, tt := range []struct {
+		arg  string
+		want time.Duration
+		bad  bool
+	}{
+		{``, 0, false},
+		{`,"reply_wait":null`, 0, false},
+		{`,"reply_wait":60`, time.Minute, false},
+		{`,"reply_wait":0.5`, 500 * time.Millisecond, false},
+		{`,"reply_wait":300`, 5 * time.Minute, false},
+		{`,"reply_wait":300.5`, 0, true},
+		{`,"reply_wait":0`, 0, true},
+		{`,"reply_wait":-1`, 0, true},
+		{`,"reply_wait":"60"`, 0, true},
+	} {
+		var req Request
+		if err := json.Unmarshal([]byte(`{"id":1,"op":"check","exercise":"udp-upper","target":["127.0.0.1",9000]`+tt.arg+`}`), &req); err != nil {
+			t.Fatal(err)
+		}
+		s := &Session{cfg: Config{Policy: &sockets.Policy{}}}
+		_, _, lim, err := s.checkArgs(&req)
+		switch {
+		case tt.bad && (err == nil || !strings.Contains(err.Message, "reply_wait")):
+			t.Errorf("%s: got %v, %v; want an error about reply_wait", tt.arg, lim.reply, err)
+		case !tt.bad && (err != nil || lim.reply != tt.want):
+			t.Errorf("%s: got %v, %v; want %v", tt.arg, lim.reply, err, tt.want)
+		}
 	}
 }
 

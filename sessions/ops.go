@@ -16,31 +16,32 @@ import (
 // Request is one request from a page, as decoded from its JSON. Fields that
 // can be absent or null keep their raw JSON so the two can be told apart.
 type Request struct {
-	ID       json.RawMessage `json:"id"`
-	Op       string          `json:"op"`
-	Sock     string          `json:"sock"`
-	Family   string          `json:"family"`
-	Type     string          `json:"type"`
-	Addr     json.RawMessage `json:"addr"`
-	Backlog  *int            `json:"backlog"`
-	Data     *Payload        `json:"data"`
-	Flags    []string        `json:"flags"`
-	Bufsize  *int            `json:"bufsize"`
-	Level    string          `json:"level"`
-	Option   string          `json:"option"`
-	Value    json.RawMessage `json:"value"`
-	Timeout  json.RawMessage `json:"timeout"`
-	Flag     *bool           `json:"flag"`
-	How      string          `json:"how"`
-	Target   json.RawMessage `json:"target"`
-	After    *int64          `json:"after"`
-	Encoding string          `json:"encoding"`
-	Framing  *FramingArg     `json:"framing"`
-	Header   map[string]any  `json:"header"`
-	Peer     string          `json:"peer"`
-	Options  map[string]any  `json:"options"`
-	Exercise string          `json:"exercise"`
-	Listen   json.RawMessage `json:"listen"`
+	ID        json.RawMessage `json:"id"`
+	Op        string          `json:"op"`
+	Sock      string          `json:"sock"`
+	Family    string          `json:"family"`
+	Type      string          `json:"type"`
+	Addr      json.RawMessage `json:"addr"`
+	Backlog   *int            `json:"backlog"`
+	Data      *Payload        `json:"data"`
+	Flags     []string        `json:"flags"`
+	Bufsize   *int            `json:"bufsize"`
+	Level     string          `json:"level"`
+	Option    string          `json:"option"`
+	Value     json.RawMessage `json:"value"`
+	Timeout   json.RawMessage `json:"timeout"`
+	Flag      *bool           `json:"flag"`
+	How       string          `json:"how"`
+	Target    json.RawMessage `json:"target"`
+	After     *int64          `json:"after"`
+	Encoding  string          `json:"encoding"`
+	Framing   *FramingArg     `json:"framing"`
+	Header    map[string]any  `json:"header"`
+	Peer      string          `json:"peer"`
+	Options   map[string]any  `json:"options"`
+	Exercise  string          `json:"exercise"`
+	Listen    json.RawMessage `json:"listen"`
+	ReplyWait json.RawMessage `json:"reply_wait"`
 
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages.

@@ -403,12 +403,12 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, " to connect. Click <strong>Check</strong>, then start your client, pointed at the address the checker reports below (port 0 lets it pick a free port). Each answer must come within seconds, faster than hands on the workbench: try the conversation there, and for the check run your client as a Python program on this machine.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, " to connect. Click <strong>Check</strong>, then start your client, pointed at the address the checker reports below (port 0 lets it pick a free port). A program must answer each message within 2 seconds; if you play the client by hand on the workbench, tick <em>I answer by hand</em> and the checker waits up to a minute for each answer.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<p>Start your server first, then give the checker its address: type it, or pick one of your workbench sockets. The checker expects each reply within seconds, faster than hands on the workbench can answer, so run your solution as a Python program on this machine and use the workbench to explore.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<p>Start your server first, then give the checker its address: type it, or pick one of your workbench sockets. A program must reply within 2 seconds; if your server is the workbench and you answer by hand, tick <em>I answer by hand</em> and the checker waits up to a minute for each reply.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -454,14 +454,14 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<button type=\"submit\" id=\"check-run\">Check</button> <button type=\"button\" id=\"check-cancel\" class=\"danger\" hidden>Cancel</button></form><p id=\"check-status\" class=\"check-status\" role=\"status\" data-state=\"idle\">Not checked yet.</p><div id=\"check-listening\" class=\"check-listening\" hidden><p>The checker listens on <code data-listen-addr></code>: start your client now.</p><pre class=\"code\"><code data-listen-python></code></pre></div><div id=\"check-verdict\" class=\"check-verdict\" hidden></div><h3 class=\"check-events-heading\">What the checker did</h3><ol id=\"check-events\" class=\"check-events\"></ol><h3>From a terminal</h3><p>The same check, with your program running:</p><pre class=\"code check-cli\"><code id=\"check-cli\" data-cli=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<label class=\"by-hand\"><input type=\"checkbox\" id=\"check-by-hand\" name=\"by_hand\"> I answer by hand</label> <button type=\"submit\" id=\"check-run\">Check</button> <button type=\"button\" id=\"check-cancel\" class=\"danger\" hidden>Cancel</button></form><p id=\"check-status\" class=\"check-status\" role=\"status\" data-state=\"idle\">Not checked yet.</p><div id=\"check-listening\" class=\"check-listening\" hidden><p>The checker listens on <code data-listen-addr></code>: start your client now.</p><pre class=\"code\"><code data-listen-python></code></pre></div><div id=\"check-verdict\" class=\"check-verdict\" hidden></div><h3 class=\"check-events-heading\">What the checker did</h3><ol id=\"check-events\" class=\"check-events\"></ol><h3>From a terminal</h3><p>The same check, with your program running:</p><pre class=\"code check-cli\"><code id=\"check-cli\" data-cli=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(cliPrefix(x))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 132, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 133, Col: 77}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
@@ -474,7 +474,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 			var templ_7745c5c3_Var23 string
 			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(cliPrefix(x))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 132, Col: 94}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 133, Col: 94}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 			if templ_7745c5c3_Err != nil {
@@ -483,7 +483,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 			var templ_7745c5c3_Var24 string
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(cliExample(x))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 132, Col: 111}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 133, Col: 111}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 			if templ_7745c5c3_Err != nil {
@@ -501,7 +501,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var25 templ.SafeURL
 				templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinURLErrs(exerciseURL(prev.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 136, Col: 60}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 137, Col: 60}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
 				if templ_7745c5c3_Err != nil {
@@ -514,7 +514,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var26 string
 				templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(prev.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 136, Col: 79}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 137, Col: 79}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 				if templ_7745c5c3_Err != nil {
@@ -537,7 +537,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var27 templ.SafeURL
 				templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinURLErrs(exerciseURL(next.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 140, Col: 60}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 141, Col: 60}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 				if templ_7745c5c3_Err != nil {
@@ -550,7 +550,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var28 string
 				templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(next.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 140, Col: 75}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 141, Col: 75}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 				if templ_7745c5c3_Err != nil {
@@ -576,7 +576,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 			var templ_7745c5c3_Var29 string
 			templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(p.Asset("js/exercise.js"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 148, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 149, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 			if templ_7745c5c3_Err != nil {

@@ -1,14 +1,18 @@
 package web_test
 
 import (
+	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"sockplay/sessions"
+	"sockplay/sockets/exercises"
 )
 
 // exerciseScript is a learner's program from the exercises' testdata.
@@ -171,5 +175,76 @@ func TestExerciseClientBrowser(t *testing.T) {
 	}
 	if eval[bool](p, `document.getElementById('check-run').disabled`) {
 		t.Errorf("Check is still disabled after the cancel")
+	}
+}
+
+// TestExerciseByHandBrowser plays udp-upper's server by hand: a workbench
+// UDP socket, "I answer by hand" ticked, and for each of the checker's
+// datagrams a recvfrom click and a sendto of the text in capitals to the
+// address it came from, typed in as a learner would. The first answer takes
+// longer than a program may (2 s), as a learner's does; the check waits for
+// it and passes.
+func TestExerciseByHandBrowser(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	p := page{t: t, ctx: newBrowser(t)}
+	s1 := card("s1")
+	p.do("open the exercise and bind a UDP socket",
+		chromedp.Navigate(srv.URL+"/exercises/udp-upper"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.Click(chromedp.CSS("#new-udp4")),
+		chromedp.SetValue(chromedp.CSS(s1+` form[data-op="bind"] input[name="host"]`), "127.0.0.1"),
+		chromedp.SetValue(chromedp.CSS(s1+` form[data-op="bind"] input[name="port"]`), "0"),
+		chromedp.Click(chromedp.CSS(s1+` form[data-op="bind"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(s1+`[data-state="BOUND"]`)),
+		chromedp.WaitReady(chromedp.CSS(`#check-sock option[value="s1"]`)),
+	)
+	eval[bool](p, `(() => {
+		const s = document.getElementById('check-sock');
+		s.value = 's1';
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		return true;
+	})()`)
+	p.do("check, answering by hand",
+		chromedp.Click(chromedp.CSS("#check-by-hand")),
+		chromedp.Click(chromedp.CSS("#check-run")),
+		chromedp.WaitVisible(chromedp.CSS(`#check[data-state="running"]`)),
+	)
+	if got := eval[string](p, `document.getElementById('check-sock').value`); got != "s1" {
+		t.Errorf("ticking the box unpicked the socket: the select says %q", got)
+	}
+	if got := eval[string](p, `document.querySelector('#log .log-entry[data-op="check"] .request, #log .log-entry[data-op="check"]')?.textContent ?? ''`); got == "" {
+		t.Errorf("no log entry for the check")
+	}
+
+	const received = `.log-entry[data-op="recvfrom"][data-ok="true"]`
+	from := regexp.MustCompile(`from \('127\.0\.0\.1', (\d+)\)`)
+	for round := 1; round <= 3; round++ {
+		p.do(fmt.Sprintf("recvfrom, datagram %d", round),
+			chromedp.Click(chromedp.CSS(s1+` form[data-op="recvfrom"] button[data-op="recvfrom"]`)),
+			waitCount(received+" .data-text", round),
+		)
+		text := eval[string](p, `[...document.querySelectorAll('`+received+` .data-text')].at(-1).textContent`)
+		m := from.FindStringSubmatch(eval[string](p, `[...document.querySelectorAll('`+received+` .outcome')].at(-1).textContent`))
+		if text == "" || m == nil {
+			t.Fatalf("datagram %d: text %q, sender %v", round, text, m)
+		}
+		if round == 1 {
+			time.Sleep(exercises.ReplyWait + 500*time.Millisecond) // a learner reading, then typing
+		}
+		p.do(fmt.Sprintf("sendto the answer %d", round),
+			chromedp.SetValue(chromedp.CSS(s1+` form[data-op="sendto"] textarea[name="text"]`), strings.ToUpper(text)),
+			chromedp.SetValue(chromedp.CSS(s1+` form[data-op="sendto"] input[name="host"]`), "127.0.0.1"),
+			chromedp.SetValue(chromedp.CSS(s1+` form[data-op="sendto"] input[name="port"]`), m[1]),
+			chromedp.Click(chromedp.CSS(s1+` form[data-op="sendto"] button[data-op="sendto"]`)),
+			waitCount(`.log-entry[data-op="sendto"][data-ok="true"]`, round),
+		)
+	}
+	p.do("the verdict", checkDone, chromedp.ScrollIntoView(chromedp.CSS("#check-verdict")))
+	p.shot("by-hand")
+	if got := eval[string](p, `document.getElementById('check').dataset.state`); got != "pass" {
+		t.Fatalf("check state %q, want pass; the page says %q", got, eval[string](p, `document.getElementById('check-verdict').textContent`))
+	}
+	if got := eval[string](p, `document.querySelector('#check-verdict .verdict-head').textContent`); got != "✓ Passed: 3/3 datagrams answered" {
+		t.Errorf("verdict %q", got)
 	}
 }

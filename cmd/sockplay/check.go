@@ -46,6 +46,7 @@ type checkConfig struct {
 	exercise *exercises.Exercise
 	addr     sockets.Addr // --target or --listen, whichever the role needs
 	timeout  time.Duration
+	reply    time.Duration // --reply-wait
 	policy   *sockets.Policy
 	verbose  bool
 }
@@ -77,7 +78,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 			fmt.Fprintf(stderr, "    %s\n", e.Text)
 		}
 	}
-	v := cfg.exercise.Check(ctx, cfg.addr, cfg.policy, report)
+	v := cfg.exercise.Check(ctx, cfg.addr, exercises.Options{Policy: cfg.policy, ReplyWait: cfg.reply, Report: report})
 	fmt.Fprint(stdout, v.Text())
 	if !v.Pass {
 		return 1
@@ -96,6 +97,7 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 	fs.StringVar(&target, "target", "", "HOST:PORT of your server (server exercises)")
 	fs.StringVar(&listen, "listen", "", "HOST:PORT the checker listens on for your client (client exercises)")
 	fs.DurationVar(&cfg.timeout, "timeout", defaultCheckTimeout, "the check's time limit; for client exercises, how long to wait for your client")
+	fs.DurationVar(&cfg.reply, "reply-wait", exercises.ReplyWait, "how long the checker waits for each reply (longer if you answer by hand)")
 	fs.BoolVar(&list, "list", false, "list the exercises")
 	fs.BoolVar(&cfg.verbose, "v", false, "show each step and socket call on stderr as it happens")
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) the checker may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
@@ -131,6 +133,9 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 	cfg.exercise = x
 	if cfg.timeout <= 0 {
 		return cfg, false, fmt.Errorf("--timeout must be more than 0, not %v", cfg.timeout)
+	}
+	if cfg.reply <= 0 || cfg.reply > exercises.MaxReplyWait {
+		return cfg, false, fmt.Errorf("--reply-wait must be more than 0 and at most %v, not %v", exercises.MaxReplyWait, cfg.reply)
 	}
 	cfg.policy = &sockets.Policy{}
 	for _, s := range strings.Split(allow, ",") {
@@ -202,7 +207,8 @@ func checkUsage(w io.Writer) {
        sockplay check EXERCISE --listen HOST:PORT   (the checker listens; your client connects)
        sockplay check --list
 
-flags: --timeout D (default 30s)  -v (show every step)  --allow-net CIDR,...
+flags: --timeout D (default 30s)  --reply-wait D (default 2s)  -v (show every step)
+       --allow-net CIDR,...
 
 `)
 	listExercises(w)

@@ -98,6 +98,7 @@ func TestCheckUsage(t *testing.T) {
 		{"listen elsewhere", []string{"tcp-client", "--listen", "192.0.2.7:9000"}, "binds only to loopback"},
 		{"two exercises", []string{"udp-upper", "tcp-echo", "--target", "127.0.0.1:9000"}, "one exercise at a time"},
 		{"bad timeout", []string{"udp-upper", "--target", "127.0.0.1:9000", "--timeout", "0s"}, "--timeout must be more than 0"},
+		{"bad reply wait", []string{"udp-upper", "--target", "127.0.0.1:9000", "--reply-wait", "6m"}, "--reply-wait must be more than 0 and at most 5m0s"},
 		{"unknown flag", []string{"udp-upper", "--bogus"}, "flag provided but not defined: -bogus"},
 		{"list with exercise", []string{"--list", "udp-upper"}, "--list takes no exercise"},
 		{"bad allow-net", []string{"udp-upper", "--target", "127.0.0.1:9000", "--allow-net", "ten"}, "--allow-net"},

@@ -20,6 +20,7 @@ type checker struct {
 	target sockets.Addr
 	policy *sockets.Policy
 	report func(Event)
+	reply  time.Duration // how long to wait for each reply (Options.ReplyWait)
 
 	steps    []StepResult
 	failed   bool
@@ -145,7 +146,7 @@ func (c *checker) udpSocket() (*sockets.Socket, bool) {
 
 // sendto sends one datagram and reports the call.
 func (c *checker) sendto(s *sockets.Socket, data []byte, to sockets.Addr) *sockets.Error {
-	ctx, cancel := context.WithTimeout(c.ctx, ReplyWait)
+	ctx, cancel := context.WithTimeout(c.ctx, c.reply)
 	defer cancel()
 	_, _, e := s.SendTo(ctx, data, to)
 	if e != nil {
@@ -180,7 +181,7 @@ func (c *checker) dial(who string, to sockets.Addr) (*conn, *sockets.Error) {
 		return nil, e
 	}
 	k := &conn{c: c, s: s, who: who}
-	ctx, cancel := context.WithTimeout(c.ctx, ReplyWait)
+	ctx, cancel := context.WithTimeout(c.ctx, c.reply)
 	defer cancel()
 	if _, e := s.Connect(ctx, to); e != nil {
 		if e.Kind == sockets.KindCancelled && c.ctx.Err() == nil {
@@ -328,7 +329,7 @@ func (k *conn) callf(format string, args ...any) {
 
 // sendall sends data and reports the call.
 func (k *conn) sendall(data []byte) *sockets.Error {
-	ctx, cancel := context.WithTimeout(k.c.ctx, ReplyWait)
+	ctx, cancel := context.WithTimeout(k.c.ctx, k.c.reply)
 	defer cancel()
 	if _, e := k.s.SendAll(ctx, data); e != nil {
 		if end := k.c.ending(e); end.kind == endTimeout {

@@ -34,8 +34,12 @@ const (
 	RoleClient Role = "client"
 )
 
-// ReplyWait is how long the checker waits for each reply it expects (2 s).
+// ReplyWait is how long the checker waits for each reply it expects (2 s),
+// unless Options say otherwise.
 const ReplyWait = 2 * time.Second
+
+// MaxReplyWait is the longest reply wait Options may ask for (5 minutes).
+const MaxReplyWait = 5 * time.Minute
 
 // ConnectWait is how long a client-role checker waits for the learner's
 // client to connect, when Check's context has no deadline (30 s). With a
@@ -57,23 +61,38 @@ type Exercise struct {
 	check func(c *checker)
 }
 
+// Options tune a check.
+type Options struct {
+	// Policy is the address policy every socket of the checker obeys (nil:
+	// the default, loopback only).
+	Policy *sockets.Policy
+	// ReplyWait is how long the checker waits for each reply it expects
+	// (0: ReplyWait). A learner who answers by hand, clicking through the
+	// workbench, needs far longer than a program; at most MaxReplyWait.
+	ReplyWait time.Duration
+	// Report, if not nil, is called from the checking goroutine with each
+	// step and socket call as it happens; it must not block for long.
+	Report func(Event)
+}
+
 // Check runs the checker against the learner's program and returns its
 // verdict. For RoleServer, target is the learner's server; for RoleClient,
 // the checker listens on target (port 0 picks a free port, announced by an
 // EventListening event) and waits for the learner's client until ctx ends,
-// or at most ConnectWait when ctx has no deadline. Every socket the checker
-// opens obeys policy (nil means the default: loopback only). report, if not
-// nil, is called from the checking goroutine with each step and socket
-// call as it happens; it must not block for long. Check closes every socket
-// it opened before it returns.
-func (x *Exercise) Check(ctx context.Context, target sockets.Addr, policy *sockets.Policy, report func(Event)) Verdict {
+// or at most ConnectWait when ctx has no deadline. Check closes every
+// socket it opened before it returns.
+func (x *Exercise) Check(ctx context.Context, target sockets.Addr, opts Options) Verdict {
+	policy, report, reply := opts.Policy, opts.Report, min(opts.ReplyWait, MaxReplyWait)
 	if policy == nil {
 		policy = &sockets.Policy{}
 	}
 	if report == nil {
 		report = func(Event) {}
 	}
-	c := &checker{ctx: ctx, target: target, policy: policy, report: report, id: x.ID}
+	if reply <= 0 {
+		reply = ReplyWait
+	}
+	c := &checker{ctx: ctx, target: target, policy: policy, report: report, id: x.ID, reply: reply}
 	defer c.closeAll()
 	x.check(c)
 	return c.verdict()

@@ -128,7 +128,7 @@ func check(t *testing.T, id, script, host string) (exercises.Verdict, []exercise
 			}
 		}
 	}
-	v := x.Check(ctx, target, nil, report)
+	v := x.Check(ctx, target, exercises.Options{Report: report})
 	t.Logf("verdict:\n%s", v.Text())
 	return v, events
 }
@@ -312,7 +312,7 @@ func TestNothingThere(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
 			x, _ := exercises.Lookup(tt.id)
-			v := x.Check(context.Background(), free, nil, nil)
+			v := x.Check(context.Background(), free, exercises.Options{})
 			if v.Pass || !strings.HasPrefix(v.Text(), tt.want) {
 				t.Errorf("got\n%s\nwant it to start with %q", v.Text(), tt.want)
 			}
@@ -323,12 +323,12 @@ func TestNothingThere(t *testing.T) {
 // TestPolicy: the checker's sockets obey the address policy.
 func TestPolicy(t *testing.T) {
 	x, _ := exercises.Lookup("udp-upper")
-	v := x.Check(context.Background(), sockets.Addr{Host: "192.0.2.1", Port: 9000}, nil, nil)
+	v := x.Check(context.Background(), sockets.Addr{Host: "192.0.2.1", Port: 9000}, exercises.Options{})
 	if v.Pass || v.Failed == nil || !strings.Contains(v.Failed.Received, "loopback") {
 		t.Fatalf("got\n%s\nwant a refusal by the address policy", v.Text())
 	}
 	x, _ = exercises.Lookup("tcp-client")
-	v = x.Check(context.Background(), sockets.Addr{Host: "192.0.2.1", Port: 9000}, nil, nil)
+	v = x.Check(context.Background(), sockets.Addr{Host: "192.0.2.1", Port: 9000}, exercises.Options{})
 	if v.Pass || v.Failed == nil || v.Failed.Name != "connection" || !strings.Contains(v.Failed.Received, "binds only to loopback") {
 		t.Fatalf("got\n%s\nwant a refusal by the address policy", v.Text())
 	}
@@ -340,16 +340,45 @@ func TestClientNeverComes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	var listening *sockets.Addr
-	v := x.Check(ctx, sockets.Addr{Host: "127.0.0.1"}, nil, func(e exercises.Event) {
+	v := x.Check(ctx, sockets.Addr{Host: "127.0.0.1"}, exercises.Options{Report: func(e exercises.Event) {
 		if e.Kind == exercises.EventListening {
 			listening = e.Addr
 		}
-	})
+	}})
 	if listening == nil || listening.Port == 0 {
 		t.Fatalf("no listening event with the real port: %v", listening)
 	}
 	want := "FAIL tcp-client at step 1 (connection): listen on " + listening.String() + " → no connection came within 1 s — start your client after the checker"
 	if !strings.HasPrefix(v.Text(), want) {
 		t.Errorf("got\n%s\nwant it to start with %q", v.Text(), want)
+	}
+}
+
+// TestReplyWait: Options.ReplyWait is how long the checker waits for each
+// reply. A server that takes 0.3 s per reply fails a check that waits
+// 0.1 s, which says so, and passes one that waits 10 s.
+func TestReplyWait(t *testing.T) {
+	python(t)
+	x, _ := exercises.Lookup("udp-upper")
+	target := sockets.Addr{Host: "127.0.0.1", Port: startServer(t, "udp_upper_slow.py")}
+	for _, tt := range []struct {
+		wait time.Duration
+		want []string
+	}{
+		{100 * time.Millisecond, []string{"FAIL udp-upper at step 1 (datagram 1)", "within 0.1 s\n", "→ nothing came within 0.1 s"}},
+		{10 * time.Second, []string{"PASS udp-upper: 3/3 datagrams answered"}},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), safety)
+		v := x.Check(ctx, target, exercises.Options{ReplyWait: tt.wait})
+		cancel()
+		text := v.Text()
+		if !strings.HasPrefix(text, tt.want[0]) {
+			t.Errorf("reply wait %v: got\n%s\nwant it to start %q", tt.wait, text, tt.want[0])
+		}
+		for _, w := range tt.want[1:] {
+			if !strings.Contains(text, w) {
+				t.Errorf("reply wait %v: got\n%s\nwant it to contain %q", tt.wait, text, w)
+			}
+		}
 	}
 }

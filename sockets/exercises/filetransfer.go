@@ -257,7 +257,7 @@ func (fs *ftServer) reaccept(advice string) *conn {
 // body). With req nil, g says what came instead, or problem what is wrong
 // with the bytes.
 func (k *conn) readRequest() (req *ftRequest, g got, problem string) {
-	g = k.readExact(4, ReplyWait)
+	g = k.readExact(4, k.c.reply)
 	if !g.ok() {
 		return nil, g, ""
 	}
@@ -266,7 +266,7 @@ func (k *conn) readRequest() (req *ftRequest, g got, problem string) {
 		return nil, g, fmt.Sprintf("the length prefix, struct.unpack('!I') = %d, is not the length of a JSON header (at most %d bytes)", n, sockets.MaxJSONHeader)
 	}
 	prefix := g.data
-	g = k.readExact(int(n), ReplyWait)
+	g = k.readExact(int(n), k.c.reply)
 	g.data = append(slices.Clip(prefix), g.data...)
 	if !g.ok() {
 		return nil, g, ""
@@ -381,12 +381,12 @@ func (fs *ftServer) put(k *conn, req *ftRequest, name string, data []byte) bool 
 		if fs.dropped == "" {
 			chunk = min(chunk, ftDropAt-fs.stored)
 		}
-		g := k.readExact(chunk, ReplyWait)
+		g := k.readExact(chunk, c.reply)
 		fs.files[name] = append(fs.files[name], g.data...)
 		fs.stored += len(g.data)
 		got += len(g.data)
 		if !g.ok() {
-			c.fail(fmt.Sprintf("%d of the %d body bytes of the put, then %s", got, req.size, g.end.describe(ReplyWait)),
+			c.fail(fmt.Sprintf("%d of the %d body bytes of the put, then %s", got, req.size, g.end.describe(c.reply)),
 				"send the whole body of each put right after its header: data_size bytes")
 			return false
 		}

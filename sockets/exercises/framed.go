@@ -69,13 +69,13 @@ func checkFramedSum(c *checker) {
 	}
 	c.pass("connected")
 
-	c.begin("three frames in one send", fmt.Sprintf("one frame, %s (the sum, %d), within %s", show(wantFrame), sum, seconds(ReplyWait)))
+	c.begin("three frames in one send", fmt.Sprintf("one frame, %s (the sum, %d), within %s", show(wantFrame), sum, seconds(c.reply)))
 	c.did("sendall(%s), the frames of %d, %d and %d in one write", show(wire), nums[0], nums[1], nums[2])
 	if e := k.sendall(wire); e != nil {
 		c.fail(e.Error(), "your server closed the connection before it read the frames")
 		return
 	}
-	fr, g, derr := k.readFrame(lengthFraming, ReplyWait)
+	fr, g, derr := k.readFrame(lengthFraming, c.reply)
 	if derr != nil {
 		c.fail(badFrame(g.data, derr, "body"))
 		return
@@ -161,13 +161,13 @@ func checkJSONHeader(c *checker) {
 		if i == 1 {
 			name = fmt.Sprintf("second request (%d-byte body)", len(body))
 		}
-		c.begin(name, fmt.Sprintf("a reply whose header has \"data_size\": %d and whose body is %s, within %s", len(want), show(want), seconds(ReplyWait)))
+		c.begin(name, fmt.Sprintf("a reply whose header has \"data_size\": %d and whose body is %s, within %s", len(want), show(want), seconds(c.reply)))
 		c.did("sendall(%s)", show(req))
 		if e := k.sendall(req); e != nil {
 			c.fail(e.Error(), "your server closed the connection: it must serve requests until the client closes")
 			return
 		}
-		fr, g, derr := k.readFrame(headerFraming, ReplyWait)
+		fr, g, derr := k.readFrame(headerFraming, c.reply)
 		if derr != nil {
 			c.fail(badFrame(g.data, derr, "header"))
 			return

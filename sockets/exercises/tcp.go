@@ -54,7 +54,7 @@ func checkTCPEcho(c *checker) {
 	}
 	var k *conn
 	for i, msg := range msgs {
-		c.begin(fmt.Sprintf("message %d", i+1), fmt.Sprintf("the same %d bytes back within %s", len(msg), seconds(ReplyWait)))
+		c.begin(fmt.Sprintf("message %d", i+1), fmt.Sprintf("the same %d bytes back within %s", len(msg), seconds(c.reply)))
 		if i == 0 {
 			c.did("connect to %s", c.target)
 			var e *sockets.Error
@@ -73,7 +73,7 @@ func checkTCPEcho(c *checker) {
 	k.close()
 
 	second := fmt.Appendf(nil, "second client, message %d\n", 1+rand.IntN(99))
-	c.begin("second connection", fmt.Sprintf("the connection accepted and the same %d bytes back within %s", len(second), seconds(ReplyWait)))
+	c.begin("second connection", fmt.Sprintf("the connection accepted and the same %d bytes back within %s", len(second), seconds(c.reply)))
 	c.did("connect to %s", c.target)
 	const again = "your server must keep accepting after its first client"
 	k2, e := c.dial("", c.target)
@@ -86,7 +86,7 @@ func checkTCPEcho(c *checker) {
 		c.fail(e.Error(), again)
 		return
 	}
-	g := k2.readExact(len(second), ReplyWait)
+	g := k2.readExact(len(second), c.reply)
 	if !g.ok() {
 		c.fail(g.String(), again+": close each connection when recv() returns b'', then accept() the next")
 		return
@@ -107,7 +107,7 @@ func (c *checker) echo(k *conn, msg []byte, n int) bool {
 		c.fail(e.Error(), "your server closed the connection: keep echoing until recv() returns b''")
 		return false
 	}
-	g := k.readExact(len(msg), ReplyWait)
+	g := k.readExact(len(msg), c.reply)
 	if !g.ok() {
 		advice := "your server must send back every byte it receives, as it receives it: conn.sendall(data) after each recv()"
 		switch {
@@ -203,7 +203,7 @@ func checkTCPMulti(c *checker) {
 	for round, order := range [][2]string{{"A", "B"}, {"B", "A"}} {
 		first, second := order[0], order[1]
 		m1, m2 := msg(first, round+1), msg(second, round+1)
-		c.begin(fmt.Sprintf("round %d, %s's echo", round+1, first), fmt.Sprintf("%s back on %s within %s", show(m1), first, seconds(ReplyWait)))
+		c.begin(fmt.Sprintf("round %d, %s's echo", round+1, first), fmt.Sprintf("%s back on %s within %s", show(m1), first, seconds(c.reply)))
 		c.did("%s: sendall(%s)", first, show(m1))
 		if e := clients[first].sendall(m1); e != nil {
 			c.fail(e.Error(), "your server closed "+first+"'s connection: keep echoing until the client closes")
@@ -218,7 +218,7 @@ func checkTCPMulti(c *checker) {
 		if !c.echoed(clients[first], m1, second) {
 			return
 		}
-		c.begin(fmt.Sprintf("round %d, %s's echo", round+1, second), fmt.Sprintf("%s back on %s within %s", show(m2), second, seconds(ReplyWait)))
+		c.begin(fmt.Sprintf("round %d, %s's echo", round+1, second), fmt.Sprintf("%s back on %s within %s", show(m2), second, seconds(c.reply)))
 		c.did("%s: recv", second)
 		if !c.echoed(clients[second], m2, first) {
 			return
@@ -231,7 +231,7 @@ func checkTCPMulti(c *checker) {
 
 // echoed expects msg back on k while the client other is also connected.
 func (c *checker) echoed(k *conn, msg []byte, other string) bool {
-	g := k.readExact(len(msg), ReplyWait)
+	g := k.readExact(len(msg), c.reply)
 	switch {
 	case g.end.kind == endTimeout && len(g.data) == 0:
 		c.fail(fmt.Sprintf("%s (client %s is still connected)", g, other),
@@ -282,9 +282,9 @@ func checkTCPClient(c *checker) {
 		return
 	}
 
-	c.begin("greeting", fmt.Sprintf("b'HELLO <name>\\n' within %s", seconds(ReplyWait)))
+	c.begin("greeting", fmt.Sprintf("b'HELLO <name>\\n' within %s", seconds(c.reply)))
 	c.did("recv until b'\\n'")
-	g := k.readLine(ReplyWait, 128)
+	g := k.readLine(c.reply, 128)
 	if !g.ok() {
 		c.fail(g.String(), "your client must send b'HELLO <name>\\n' as soon as it is connected, newline included")
 		return
@@ -300,13 +300,13 @@ func checkTCPClient(c *checker) {
 	n := 1 + rand.IntN(1000)
 	question := fmt.Appendf(nil, "%d\n", n)
 	want := fmt.Appendf(nil, "%d\n", 2*n)
-	c.begin("the answer", fmt.Sprintf("%s within %s", show(want), seconds(ReplyWait)))
+	c.begin("the answer", fmt.Sprintf("%s within %s", show(want), seconds(c.reply)))
 	c.did("sendall(%s)", show(question))
 	if e := k.sendall(question); e != nil {
 		c.fail(e.Error(), "your client closed the connection before it got the number: wait for it with recv()")
 		return
 	}
-	g = k.readLine(ReplyWait, 64)
+	g = k.readLine(c.reply, 64)
 	if !g.ok() {
 		c.fail(g.String(), "read the number up to its b'\\n', then send twice the number followed by b'\\n'")
 		return
@@ -321,9 +321,9 @@ func checkTCPClient(c *checker) {
 	}
 	c.pass(g.String())
 
-	c.begin("close", fmt.Sprintf("the end of the stream (recv returns b'') within %s", seconds(ReplyWait)))
+	c.begin("close", fmt.Sprintf("the end of the stream (recv returns b'') within %s", seconds(c.reply)))
 	c.did("recv")
-	if got, closed := k.readEOF(ReplyWait); !closed {
+	if got, closed := k.readEOF(c.reply); !closed {
 		c.fail(got, "after the answer your client must close its socket, and send nothing more")
 		return
 	}

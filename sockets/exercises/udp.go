@@ -47,7 +47,7 @@ func checkUDPUpper(c *checker) {
 	var s *sockets.Socket
 	for i, msg := range msgs {
 		want := bytes.ToUpper(msg)
-		c.begin(fmt.Sprintf("datagram %d", i+1), fmt.Sprintf("%s back within %s", show(want), seconds(ReplyWait)))
+		c.begin(fmt.Sprintf("datagram %d", i+1), fmt.Sprintf("%s back within %s", show(want), seconds(c.reply)))
 		if s == nil {
 			var ok bool
 			if s, ok = c.udpSocket(); !ok {
@@ -59,7 +59,7 @@ func checkUDPUpper(c *checker) {
 			c.fail(e.Error(), "the checker could not send to that address")
 			return
 		}
-		r, g := c.recvfrom(s, ReplyWait)
+		r, g := c.recvfrom(s, c.reply)
 		if !g.ok() {
 			advice := "is your server running and bound to " + c.target.String() +
 				"? It must answer each datagram with sendto(reply, addr), to the addr that recvfrom() returned"
@@ -133,7 +133,7 @@ func checkUDPBroadcast(c *checker) {
 	}
 	var s *sockets.Socket
 	for i, msg := range msgs {
-		c.begin(fmt.Sprintf("broadcast %d", i+1), fmt.Sprintf("b'here' within %s", seconds(ReplyWait)))
+		c.begin(fmt.Sprintf("broadcast %d", i+1), fmt.Sprintf("b'here' within %s", seconds(c.reply)))
 		if family(c.target.Host) == sockets.AFInet6 {
 			c.did("look at the target %s", c.target)
 			c.fail("an IPv6 address", "IPv6 has no broadcast: give an IPv4 target such as 127.255.255.255:"+fmt.Sprint(c.target.Port))
@@ -156,7 +156,7 @@ func checkUDPBroadcast(c *checker) {
 			c.fail(e.Error(), "the checker could not send to that address")
 			return
 		}
-		r, g := c.recvfrom(s, ReplyWait)
+		r, g := c.recvfrom(s, c.reply)
 		if !g.ok() {
 			if i > 0 {
 				c.fail(g.String(), "your program answered the first broadcast, then stopped: call recvfrom() and sendto() in a loop")
@@ -188,7 +188,7 @@ func (c *checker) diagnoseBroadcast(s *sockets.Socket, g got) {
 		c.fail(g.String(), "nothing answered the broadcast: start your program, bound to ('', "+fmt.Sprint(c.target.Port)+"), before the check")
 		return
 	}
-	r, g2 := c.recvfrom(s, ReplyWait)
+	r, g2 := c.recvfrom(s, c.reply)
 	if g2.ok() {
 		c.fail(fmt.Sprintf("%s to the broadcast; the datagram sent straight to %s was answered with %s", g, direct, show(r.Data)),
 			fmt.Sprintf("your socket is bound to one address, so it misses broadcasts: bind it to ('', %d)", c.target.Port))

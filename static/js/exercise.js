@@ -23,6 +23,9 @@
 //                                   the target (server role) or where the
 //                                   checker listens (client role; port 0:
 //                                   any free port)
+//     input#check-by-hand           "I answer by hand": the checker waits
+//                                   BY_HAND_WAIT for each reply (reply_wait),
+//                                   within BY_HAND_LIMIT in all
 //     button#check-run              Check (disabled while a check runs)
 //     button#check-cancel           cancels the running check
 //   section#check[data-state]       idle | running | pass | fail | cancelled
@@ -53,6 +56,9 @@ const TYPE_NAMES = { SOCK_STREAM: 'TCP', SOCK_DGRAM: 'UDP' };
 const LOOPBACK = { AF_INET: '127.0.0.1', AF_INET6: '::1' };
 const WILDCARD = new Set(['', '0.0.0.0', '::']);
 const IDLE_TEXT = 'Not checked yet.';
+/** A check answered by hand: seconds per reply, and for the whole check. */
+const BY_HAND_WAIT = 60;
+const BY_HAND_LIMIT = 600;
 const STATE_TEXT = { pass: '✓ Passed', fail: '✗ Failed', cancelled: 'Cancelled', error: '✗ The check did not run' };
 
 /** @param {HTMLElement} page */
@@ -64,6 +70,7 @@ function main(page) {
   const host = /** @type {HTMLInputElement} */ (byId('check-host'));
   const port = /** @type {HTMLInputElement} */ (byId('check-port'));
   const sockSelect = /** @type {HTMLSelectElement|null} */ (byId('check-sock'));
+  const byHand = /** @type {HTMLInputElement} */ (byId('check-by-hand'));
   const run = /** @type {HTMLButtonElement} */ (byId('check-run'));
   const cancel = /** @type {HTMLButtonElement} */ (byId('check-cancel'));
   const panel = byId('check');
@@ -201,13 +208,16 @@ function main(page) {
     updateCli();
   });
   form.addEventListener('input', (ev) => {
+    if (ev.target === byHand) return;
     if (sockSelect && ev.target !== sockSelect) sockSelect.value = ''; // a typed address is no socket's
     updateCli();
   });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const addr = [host.value.trim(), Number(port.value)];
-    bench.conn.request('check', { exercise, [role === 'client' ? 'listen' : 'target']: addr });
+    const args = { exercise, [role === 'client' ? 'listen' : 'target']: addr };
+    if (byHand.checked) Object.assign(args, { reply_wait: BY_HAND_WAIT, timeout: BY_HAND_LIMIT });
+    bench.conn.request('check', args);
     run.disabled = true; // until its waiting or result comes
   });
   cancel.addEventListener('click', () => {
