@@ -524,10 +524,13 @@ func (s *Session) prepare(req *Request, e *entry, wouldWait *bool) (func(context
 				return done(nil, err)
 			}
 			return func() {
-				f := recvFields{Data: NewData(r.Data, s.encoding), Truncated: r.Truncated, Size: r.Size}
+				f := recvFields{Truncated: r.Truncated, Size: r.Size}
 				if sock.Type() == sockets.SockStream {
+					f.Data = e.streamData(r, s.encoding, slices.Contains(req.Flags, "MSG_PEEK"))
 					f.Stream = &r.Stream
 					f.Sends = s.sendRefs(r.Sends)
+				} else {
+					f.Data = NewData(r.Data, s.encoding)
 				}
 				if req.Op == "recvfrom" {
 					var from Addr

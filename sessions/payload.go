@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -91,16 +92,31 @@ type Data struct {
 }
 
 // Invalid marks bytes that did not decode. Cut is "end" or "start" when the
-// sequence is a character cut in two by the chunk's boundary.
+// sequence is a character cut in two by the chunk's boundary. Char is the
+// whole character a cut start belongs to, when the chunk before it is known.
 type Invalid struct {
 	Offset int    `json:"offset"`
 	Size   int    `json:"size"`
 	Cut    string `json:"cut,omitempty"`
+	Char   string `json:"char,omitempty"`
 }
 
 // NewData describes b, decoding its text with enc the way Python's
 // errors="backslashreplace" would, and marking what did not decode.
 func NewData(b []byte, enc string) *Data {
+	d, _ := NewDataAfter(b, enc, nil)
+	return d
+}
+
+// NewDataAfter is NewData for the next chunk of a byte stream whose last
+// chunk ended inside a character: carry holds that character's first bytes
+// (as NewDataAfter returned them for the last chunk). The bytes of b that
+// complete it are marked as a cut start, with the whole character. Without
+// carry a UTF-8 cut start is still recognised by its continuation bytes,
+// but a GBK one is not: a GBK trail byte can also be a character of its own.
+// It returns the carry for the chunk after b: the first bytes of a
+// character b ends inside, or nil.
+func NewDataAfter(b []byte, enc string, carry []byte) (*Data, []byte) {
 	d := &Data{Size: len(b), Hex: hex.EncodeToString(b), Encoding: enc}
 	var sb strings.Builder
 	bad := func(off, n int, cut string) {
@@ -113,24 +129,95 @@ func NewData(b []byte, enc string) *Data {
 		}
 		d.Invalid = append(d.Invalid, Invalid{Offset: off, Size: n, Cut: cut})
 	}
-	if enc == GBK {
-		decodeGBK(b, &sb, bad)
-	} else {
-		decodeUTF8(b, &sb, bad)
+	from, whole := completes(carry, b, enc)
+	if from > 0 {
+		bad(0, from, "start")
+		d.Invalid[len(d.Invalid)-1].Char = whole
+		if whole == "" { // b ends inside the carried character too
+			return finish(d, &sb), append(slices.Clip(carry), b...)
+		}
 	}
+	if enc == GBK {
+		decodeGBK(b, from, &sb, bad)
+	} else {
+		decodeUTF8(b, from, carry != nil, &sb, bad)
+	}
+	var next []byte
+	if k := len(d.Invalid); k > 0 && d.Invalid[k-1].Cut == "end" {
+		next = slices.Clone(b[d.Invalid[k-1].Offset:])
+	}
+	return finish(d, &sb), next
+}
+
+func finish(d *Data, sb *strings.Builder) *Data {
 	d.Text = sb.String()
 	return d
 }
 
-func decodeUTF8(b []byte, sb *strings.Builder, bad func(off, n int, cut string)) {
-	i := 0
-	// Continuation bytes at the very start belong to a character cut by the
-	// previous chunk.
-	for i < len(b) && i < 3 && b[i]&0xC0 == 0x80 {
+// completes returns how many bytes at the start of b finish the character
+// whose first bytes are carry, and that character (empty if b ends before
+// it does). It returns 0 when there is no carry or b does not go on with it.
+func completes(carry, b []byte, enc string) (int, string) {
+	if len(carry) == 0 || len(b) == 0 {
+		return 0, ""
+	}
+	if enc == GBK {
+		if len(carry) != 1 || !gbkTrail(b[0]) {
+			return 0, ""
+		}
+		r, err := gbkDecoder.NewDecoder().Bytes([]byte{carry[0], b[0]})
+		if err != nil || string(r) == "\uFFFD" {
+			return 0, ""
+		}
+		return 1, string(r)
+	}
+	need := utf8Len(carry[0]) - len(carry)
+	if need <= 0 {
+		return 0, ""
+	}
+	n := 0
+	for n < need && n < len(b) && b[n]&0xC0 == 0x80 {
+		n++
+	}
+	switch {
+	case n == need:
+		whole := append(slices.Clip(carry), b[:n]...)
+		if r, _ := utf8.DecodeRune(whole); r == utf8.RuneError {
+			return 0, ""
+		}
+		return n, string(whole)
+	case n == len(b):
+		return n, "" // still not whole
+	}
+	return 0, ""
+}
+
+// utf8Len is the length of the UTF-8 sequence lead starts (0: not a lead).
+func utf8Len(lead byte) int {
+	switch {
+	case lead >= 0xC2 && lead <= 0xDF:
+		return 2
+	case lead >= 0xE0 && lead <= 0xEF:
+		return 3
+	case lead >= 0xF0 && lead <= 0xF4:
+		return 4
+	}
+	return 0
+}
+
+// gbkTrail reports whether c may follow a GBK lead byte.
+func gbkTrail(c byte) bool { return c >= 0x40 && c != 0x7F && c != 0xFF }
+
+// decodeUTF8 decodes b[from:]. Unless known (a carried character ended at
+// from), continuation bytes at the very start are taken for the end of a
+// character cut by the previous chunk.
+func decodeUTF8(b []byte, from int, known bool, sb *strings.Builder, bad func(off, n int, cut string)) {
+	i := from
+	for !known && i < len(b) && i < 3 && b[i]&0xC0 == 0x80 {
 		i++
 	}
-	if i > 0 {
-		bad(0, i, "start")
+	if i > from {
+		bad(from, i-from, "start")
 	}
 	for i < len(b) {
 		r, n := utf8.DecodeRune(b[i:])
@@ -150,8 +237,8 @@ func decodeUTF8(b []byte, sb *strings.Builder, bad func(off, n int, cut string))
 
 var gbkDecoder = simplifiedchinese.GBK
 
-func decodeGBK(b []byte, sb *strings.Builder, bad func(off, n int, cut string)) {
-	for i := 0; i < len(b); {
+func decodeGBK(b []byte, from int, sb *strings.Builder, bad func(off, n int, cut string)) {
+	for i := from; i < len(b); {
 		c := b[i]
 		switch {
 		case c < 0x80:
@@ -162,8 +249,7 @@ func decodeGBK(b []byte, sb *strings.Builder, bad func(off, n int, cut string)) 
 				bad(i, 1, "end")
 				return
 			}
-			t := b[i+1]
-			if t < 0x40 || t == 0x7F || t == 0xFF {
+			if !gbkTrail(b[i+1]) {
 				bad(i, 1, "")
 				i++
 				continue

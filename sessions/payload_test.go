@@ -43,6 +43,61 @@ func TestNewData(t *testing.T) {
 	}
 }
 
+// TestNewDataAfter reads a stream chunk by chunk, carrying a cut character
+// from each chunk to the next: every character cut by a chunk boundary is
+// marked at both ends, and named whole where it is completed.
+func TestNewDataAfter(t *testing.T) {
+	type chunk struct {
+		text    string
+		invalid []Invalid
+	}
+	tests := []struct {
+		name   string
+		stream []byte
+		enc    string
+		cuts   []int // chunk lengths
+		want   []chunk
+	}{
+		{"gbk 你好 by 3", []byte{0xc4, 0xe3, 0xba, 0xc3}, GBK, []int{3, 1}, []chunk{
+			{`你\xba`, []Invalid{{Offset: 2, Size: 1, Cut: "end"}}},
+			{`\xc3`, []Invalid{{Offset: 0, Size: 1, Cut: "start", Char: "好"}}},
+		}},
+		{"gbk trail that is ASCII", []byte{0x81, 0x40, 'a'}, GBK, []int{1, 2}, []chunk{
+			{`\x81`, []Invalid{{Offset: 0, Size: 1, Cut: "end"}}},
+			{`\x40a`, []Invalid{{Offset: 0, Size: 1, Cut: "start", Char: "丂"}}},
+		}},
+		{"utf8 emoji byte by byte", []byte("😀!"), UTF8, []int{1, 1, 1, 2}, []chunk{
+			{`\xf0`, []Invalid{{Offset: 0, Size: 1, Cut: "end"}}},
+			{`\x9f`, []Invalid{{Offset: 0, Size: 1, Cut: "start"}}},
+			{`\x98`, []Invalid{{Offset: 0, Size: 1, Cut: "start"}}},
+			{`\x80!`, []Invalid{{Offset: 0, Size: 1, Cut: "start", Char: "😀"}}},
+		}},
+		{"utf8 cut then cut again", []byte("好好"), UTF8, []int{2, 3, 1}, []chunk{
+			{`\xe5\xa5`, []Invalid{{Offset: 0, Size: 2, Cut: "end"}}},
+			{`\xbd\xe5\xa5`, []Invalid{{Offset: 0, Size: 1, Cut: "start", Char: "好"}, {Offset: 1, Size: 2, Cut: "end"}}},
+			{`\xbd`, []Invalid{{Offset: 0, Size: 1, Cut: "start", Char: "好"}}},
+		}},
+		{"no cut", []byte("ab"), GBK, []int{1, 1}, []chunk{{"a", nil}, {"b", nil}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var carry []byte
+			rest := tt.stream
+			for i, n := range tt.cuts {
+				var d *Data
+				d, carry = NewDataAfter(rest[:n], tt.enc, carry)
+				rest = rest[n:]
+				if d.Text != tt.want[i].text || !reflect.DeepEqual(d.Invalid, tt.want[i].invalid) {
+					t.Errorf("chunk %d: text %q invalid %+v; want %q %+v", i+1, d.Text, d.Invalid, tt.want[i].text, tt.want[i].invalid)
+				}
+			}
+			if len(carry) != 0 {
+				t.Errorf("carry %x after the whole stream, want none", carry)
+			}
+		})
+	}
+}
+
 func TestPayloadBytes(t *testing.T) {
 	str := func(s string) *string { return &s }
 	tests := []struct {

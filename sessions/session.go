@@ -67,6 +67,28 @@ type entry struct {
 	lastStat []byte        // the last stat message body sent
 	state    sockets.State // the state in the last socket message
 	closed   bool
+
+	// A character the last chunk received ended inside: its first bytes,
+	// where it was cut in the incoming stream, and the encoding it was read
+	// with (see streamData).
+	carry    []byte
+	carryAt  int64
+	carryEnc string
+}
+
+// streamData describes a chunk received on e's stream: a character cut by
+// the chunk before it (same encoding, right where that one ended) is shown
+// as a cut start with the whole character. A peek leaves the carry as it is.
+func (e *entry) streamData(r sockets.Received, enc string, peek bool) *Data {
+	var carry []byte
+	if e.carryEnc == enc && e.carryAt == r.Stream[0] {
+		carry = e.carry
+	}
+	d, next := NewDataAfter(r.Data, enc, carry)
+	if !peek && len(r.Data) > 0 {
+		e.carry, e.carryAt, e.carryEnc = next, r.Stream[1], enc
+	}
+	return d
 }
 
 type pending struct {

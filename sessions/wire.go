@@ -400,6 +400,10 @@ func (d *Data) appendJSON(b []byte) []byte {
 				b = append(b, `,"cut":`...)
 				b = AppendJSONString(b, v.Cut)
 			}
+			if v.Char != "" {
+				b = append(b, `,"char":`...)
+				b = AppendJSONString(b, v.Char)
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')

@@ -156,7 +156,7 @@ func TestTCPStream(t *testing.T) {
 		checkData(t, c.must("recv", obj{"sock": p.server, "bufsize": 4}),
 			utf8("e4bda0e5", `你\xe5`, 4, obj{"offset": 3, "size": 1, "cut": "end"}))
 		checkData(t, c.must("recv", obj{"sock": p.server, "bufsize": 10}),
-			utf8("a5bd", `\xa5\xbd`, 2, obj{"offset": 0, "size": 2, "cut": "start"}))
+			utf8("a5bd", `\xa5\xbd`, 2, obj{"offset": 0, "size": 2, "cut": "start", "char": "好"}))
 	})
 
 	t.Run("gbk", func(t *testing.T) {
@@ -173,6 +173,21 @@ func TestTCPStream(t *testing.T) {
 		c.must("encoding", obj{"encoding": "utf-8"})
 		checkData(t, c.must("recv", obj{"sock": p.server, "bufsize": 3}),
 			utf8("c3", `\xc3`, 1, obj{"offset": 0, "size": 1, "cut": "end"}))
+	})
+
+	// Read in GBK all along, the second chunk is known for the rest of 好:
+	// a GBK trail byte alone could be anything.
+	t.Run("gbk cut start", func(t *testing.T) {
+		defer c.use(t)()
+		p := connectPair(t, c)
+		c.must("encoding", obj{"encoding": "gbk"})
+		defer c.must("encoding", obj{"encoding": "utf-8"})
+		c.must("sendall", obj{"sock": p.client, "data": obj{"text": "你好", "encoding": "gbk"}})
+		checkData(t, c.must("recv", obj{"sock": p.server, "bufsize": 3}),
+			obj{"size": 3, "hex": "c4e3ba", "text": `你\xba`, "encoding": "gbk", "invalid": []obj{{"offset": 2, "size": 1, "cut": "end"}}})
+		rest := obj{"size": 1, "hex": "c3", "text": `\xc3`, "encoding": "gbk", "invalid": []obj{{"offset": 0, "size": 1, "cut": "start", "char": "好"}}}
+		checkData(t, c.must("recv", obj{"sock": p.server, "bufsize": 3, "flags": []string{"MSG_PEEK"}}), rest)
+		checkData(t, c.must("recv", obj{"sock": p.server, "bufsize": 3}), rest)
 	})
 
 	t.Run("timeout", func(t *testing.T) {

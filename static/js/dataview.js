@@ -102,6 +102,7 @@ function withControls(text) {
 
 function invalidTitle(bad, encoding) {
   if (bad.cut === 'end') return 'Incomplete character: this chunk ends inside it; the rest comes with the next recv.';
+  if (bad.cut === 'start' && bad.char) return `The rest of ${bad.char}: its first bytes came with the previous recv.`;
   if (bad.cut === 'start') return 'Incomplete character: this chunk starts inside it; its first bytes came with the previous recv.';
   return `Not valid ${encoding ?? 'text'}.`;
 }
