@@ -158,7 +158,7 @@ func workbenchPanel(wsPath string, embedded bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<noscript><p class=\"notice\">The workbench needs JavaScript to talk to the server.</p></noscript><div class=\"toolbar\"><form id=\"new-socket\" class=\"new-socket\" data-op=\"socket\" aria-label=\"Create a socket\"><span class=\"toolbar-label\">New socket</span> <button id=\"new-tcp4\" data-family=\"AF_INET\" data-type=\"SOCK_STREAM\">TCP IPv4</button> <button id=\"new-udp4\" data-family=\"AF_INET\" data-type=\"SOCK_DGRAM\">UDP IPv4</button> <button id=\"new-tcp6\" data-family=\"AF_INET6\" data-type=\"SOCK_STREAM\">TCP IPv6</button> <button id=\"new-udp6\" data-family=\"AF_INET6\" data-type=\"SOCK_DGRAM\">UDP IPv6</button></form><form id=\"session-encoding\" class=\"session-encoding\" data-op=\"encoding\"><label>Session encoding <select id=\"encoding\" name=\"encoding\"><option value=\"utf-8\">utf-8</option> <option value=\"gbk\">gbk</option></select></label></form><p id=\"status\" class=\"status\" data-state=\"connecting\" role=\"status\">Connecting…</p></div><div class=\"panes\"><section class=\"pane sockets-pane\" aria-labelledby=\"sockets-heading\"><h2 id=\"sockets-heading\">Sockets</h2><p id=\"no-sockets\" class=\"empty\">No sockets yet. Create one with the buttons above.</p><div id=\"cards\" class=\"cards\"></div></section><div class=\"side\"><section class=\"pane log-pane\" aria-labelledby=\"log-heading\"><h2 id=\"log-heading\">Event log</h2><div id=\"log-scroll\" class=\"log-scroll\" role=\"log\" tabindex=\"0\" aria-labelledby=\"log-heading\"><ol id=\"log\" class=\"log\"></ol></div></section><section class=\"pane python-pane\" aria-labelledby=\"python-heading\"><div class=\"pane-head\"><h2 id=\"python-heading\">Python</h2><button id=\"copy-python\" type=\"button\">Copy</button> <span id=\"copy-status\" class=\"copy-status\" role=\"status\"></span></div><pre id=\"transcript\" class=\"transcript\" tabindex=\"0\" aria-labelledby=\"python-heading\"><code id=\"transcript-code\"></code></pre></section></div></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<noscript><p class=\"notice\">The workbench needs JavaScript to talk to the server.</p></noscript><div class=\"toolbar\"><form id=\"new-socket\" class=\"new-socket\" data-op=\"socket\" aria-label=\"Create a socket\"><span class=\"toolbar-label\">New socket</span> <button id=\"new-tcp4\" data-family=\"AF_INET\" data-type=\"SOCK_STREAM\">TCP IPv4</button> <button id=\"new-udp4\" data-family=\"AF_INET\" data-type=\"SOCK_DGRAM\">UDP IPv4</button> <button id=\"new-tcp6\" data-family=\"AF_INET6\" data-type=\"SOCK_STREAM\">TCP IPv6</button> <button id=\"new-udp6\" data-family=\"AF_INET6\" data-type=\"SOCK_DGRAM\">UDP IPv6</button></form><form id=\"session-encoding\" class=\"session-encoding\" data-op=\"encoding\"><label>Session encoding <select id=\"encoding\" name=\"encoding\"><option value=\"utf-8\">utf-8</option> <option value=\"gbk\">gbk</option></select></label></form><p id=\"status\" class=\"status\" data-state=\"connecting\" role=\"status\">Connecting…</p></div><div class=\"panes\"><section class=\"pane sockets-pane\" aria-labelledby=\"sockets-heading\"><h2 id=\"sockets-heading\">Sockets</h2><p id=\"no-sockets\" class=\"empty\">No sockets yet. Create one with the buttons above.</p><div id=\"cards\" class=\"cards\"></div></section><div class=\"side\"><section class=\"pane log-pane\" aria-labelledby=\"log-heading\"><h2 id=\"log-heading\">Event log</h2><div id=\"log-scroll\" class=\"log-scroll\" role=\"log\" tabindex=\"0\" aria-labelledby=\"log-heading\"><p id=\"log-trimmed\" class=\"log-trimmed\" hidden></p><ol id=\"log\" class=\"log\"></ol></div></section><section class=\"pane python-pane\" aria-labelledby=\"python-heading\"><div class=\"pane-head\"><h2 id=\"python-heading\">Python</h2><button id=\"copy-python\" type=\"button\">Copy</button> <span id=\"copy-status\" class=\"copy-status\" role=\"status\"></span></div><pre id=\"transcript\" class=\"transcript\" tabindex=\"0\" aria-labelledby=\"python-heading\"><code id=\"transcript-code\"></code></pre></section></div></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -388,7 +388,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var13 string
 		templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 279, Col: 70}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 280, Col: 70}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 		if templ_7745c5c3_Err != nil {
@@ -401,7 +401,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var14 string
 		templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 279, Col: 102}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 280, Col: 102}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 		if templ_7745c5c3_Err != nil {
@@ -414,7 +414,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var15 string
 		templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(what)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 280, Col: 31}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 281, Col: 31}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 		if templ_7745c5c3_Err != nil {

@@ -294,3 +294,54 @@ func TestWorkbenchTCP(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkbenchLogLimit: the log keeps its newest entries only (the limit
+// is set low here through data-max), says how many it dropped, and starts
+// over complete after a reload, which replays the session's log.
+func TestWorkbenchLogLimit(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	p := page{t: t, ctx: newBrowser(t)}
+	live := chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`))
+	const s1 = `.sock-card[data-sock="s1"]`
+	p.do("open the workbench with a UDP socket", chromedp.Navigate(srv.URL+"/workbench"), live,
+		chromedp.Click(chromedp.CSS("#new-udp4")),
+		chromedp.WaitVisible(chromedp.CSS(s1)),
+	)
+	if !eval[bool](p, `document.getElementById('log-trimmed').hidden`) {
+		t.Errorf("the trimmed note shows before anything was dropped")
+	}
+	const max, stats = 6, 8
+	eval[bool](p, fmt.Sprintf(`(document.getElementById('log').dataset.max = '%d', true)`, max))
+	lastSeq := func() int {
+		return eval[int](p, `Math.max(0, ...[...document.querySelectorAll('#log .log-entry')].map(e => Number(e.dataset.seq)))`)
+	}
+	shown := 0 // entries the page has shown in all, dropped or not
+	for i := 1; i <= stats; i++ {
+		before := lastSeq()
+		p.do(fmt.Sprintf("stat %d", i),
+			chromedp.Click(chromedp.CSS(s1+` form[data-op="stat"] button`)),
+			chromedp.Poll[chromedp.Void](fmt.Sprintf(`[...document.querySelectorAll('#log .log-entry[data-op="stat"][data-ok="true"]')].some(e => Number(e.dataset.seq) > %d)`, before),
+				chromedp.WithPollingInterval(20*time.Millisecond)),
+		)
+	}
+	entries := eval[int](p, `document.querySelectorAll('#log .log-entry').length`)
+	dropped := eval[int](p, `Number(document.getElementById('log-trimmed').dataset.count ?? 0)`)
+	shown = entries + dropped
+	if entries != max || dropped < stats-max {
+		t.Fatalf("%d entries on the page and %d dropped, want %d and at least %d", entries, dropped, max, stats-max)
+	}
+	if got, want := eval[string](p, `document.getElementById('log-trimmed').textContent`), fmt.Sprintf("%d older entries are not shown", dropped); !strings.HasPrefix(got, want) || eval[bool](p, `document.getElementById('log-trimmed').hidden`) {
+		t.Errorf("trimmed note %q, want it shown, starting %q", got, want)
+	}
+	if got := eval[int](p, `document.querySelectorAll('#log .log-entry[data-op="stat"][data-ok="true"]').length`); got == 0 {
+		t.Errorf("the newest entries, stat results among them, were dropped")
+	}
+
+	p.do("reload", chromedp.Reload(), live, chromedp.WaitVisible(chromedp.CSS(s1)))
+	if got := eval[int](p, `document.querySelectorAll('#log .log-entry').length`); got < shown {
+		t.Errorf("after a reload (default limit) the log has %d entries, want all %d again", got, shown)
+	}
+	if !eval[bool](p, `document.getElementById('log-trimmed').hidden`) {
+		t.Errorf("the trimmed note shows after a reload that dropped nothing")
+	}
+}
