@@ -209,12 +209,26 @@ func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Socka
 	}
 	flags |= unix.MSG_NOSIGNAL
 	s.settle()
+	track := s.typ == SockStream && !s.noStream
+	var rec *SendRecord // the call's send record, once a byte has gone
 	sent := 0
 	var err error
 	attempt := func(fd int) bool {
 		for {
 			var n int
+			if track {
+				// The record grows with each system call, under the lock
+				// the receiving end takes to read it: a receive can never
+				// hold bytes no record accounts for yet.
+				s.stream.mu.Lock()
+			}
 			n, err = unix.SendmsgN(fd, data[sent:], nil, to, flags)
+			if track {
+				if n > 0 {
+					rec = s.stream.grow(ctx, rec, n)
+				}
+				s.stream.mu.Unlock()
+			}
 			if err != nil {
 				return !retry(err) || flags&unix.MSG_DONTWAIT != 0
 			}
@@ -228,8 +242,8 @@ func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Socka
 	if e == nil {
 		e = wrapErr(op, err)
 	}
-	if s.typ == SockStream && !s.noStream && (e == nil || sent > 0) {
-		s.recordSend(ctx, sent)
+	if track && (e == nil || sent > 0) {
+		s.recordSend(ctx, rec)
 	}
 	return sent, e
 }

@@ -147,24 +147,43 @@ func (s *Socket) peerSocket() *Socket {
 	return conns.m[connKey{local: key.peer, peer: key.local}]
 }
 
-// recordSend notes a send call of n bytes and returns its record.
-func (s *Socket) recordSend(ctx context.Context, n int) SendRecord {
-	st := &s.stream
-	st.mu.Lock()
-	st.sends++
-	r := SendRecord{Index: st.sends, Start: st.sent, End: st.sent + int64(n), Tag: ctx.Value(tagKey{})}
+// grow adds n bytes just sent to the send call whose record is rec (nil
+// before its first byte went) and returns the record. The caller holds
+// st.mu.
+func (st *stream) grow(ctx context.Context, rec *SendRecord, n int) *SendRecord {
+	if rec == nil {
+		st.sends++
+		rec = &SendRecord{Index: st.sends, Start: st.sent, End: st.sent, Tag: ctx.Value(tagKey{})}
+	}
+	rec.End += int64(n)
 	st.sent += int64(n)
-	if n > 0 {
-		if len(st.records) >= maxRecords {
-			st.records = append(st.records[:0], st.records[len(st.records)-maxRecords/2:]...)
-		}
-		st.records = append(st.records, r)
+	// The call's record is the last one, unless a receive that had read all
+	// of it dropped it meanwhile.
+	if k := len(st.records); k > 0 && st.records[k-1].Index == rec.Index {
+		st.records[k-1].End = rec.End
+		return rec
 	}
-	st.mu.Unlock()
+	if len(st.records) >= maxRecords {
+		st.records = append(st.records[:0], st.records[len(st.records)-maxRecords/2:]...)
+	}
+	st.records = append(st.records, *rec)
+	return rec
+}
+
+// recordSend ends a send call: rec is its record (nil if no byte went: an
+// empty send still counts as a call) and goes to the OnSent callback.
+func (s *Socket) recordSend(ctx context.Context, rec *SendRecord) SendRecord {
+	st := &s.stream
+	if rec == nil {
+		st.mu.Lock()
+		st.sends++
+		rec = &SendRecord{Index: st.sends, Start: st.sent, End: st.sent, Tag: ctx.Value(tagKey{})}
+		st.mu.Unlock()
+	}
 	if f, ok := ctx.Value(sentKey{}).(func(SendRecord)); ok {
-		f(r)
+		f(*rec)
 	}
-	return r
+	return *rec
 }
 
 // recordRecv notes n bytes read from the incoming stream (not consumed when

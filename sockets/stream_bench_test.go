@@ -56,7 +56,9 @@ func TestSendRecordsBounded(t *testing.T) {
 	ctx := context.Background()
 	c, s := connectedPair(t)
 	for i := 0; i < maxRecords+100; i++ {
-		c.recordSend(ctx, 1) // bookkeeping only: no peer reading
+		c.stream.mu.Lock() // bookkeeping only: no byte sent, no peer reading
+		c.stream.grow(ctx, nil, 1)
+		c.stream.mu.Unlock()
 	}
 	if n := len(c.stream.records); n > maxRecords {
 		t.Fatalf("%d records kept for an unread peer, want at most %d", n, maxRecords)
