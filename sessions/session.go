@@ -67,6 +67,7 @@ type entry struct {
 	lastStat []byte        // the last stat message body sent
 	state    sockets.State // the state in the last socket message
 	closed   bool
+	released bool // closed, and the kernel no longer keeps its connection (pollStats)
 
 	// A character the last chunk received ended inside: its first bytes,
 	// where it was cut in the incoming stream, and the encoding it was read

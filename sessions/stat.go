@@ -19,6 +19,11 @@ type StatBody struct {
 	OutQ  int    `json:"outq"`
 	Peek  *Data  `json:"peek"` // the first bytes of the receive queue, not consumed
 	*TCPInfo
+
+	// A closed socket whose connection the kernel still keeps: closed, and
+	// the milliseconds until its timer fires (TIME_WAIT: until it is gone).
+	Closed    bool `json:"closed,omitempty"`
+	ExpiresMS int  `json:"expires_ms,omitempty"`
 }
 
 // TCPInfo holds TCP_INFO's counters, on TCP sockets only.
@@ -42,7 +47,7 @@ func (s *Session) stat(e *entry) (StatBody, *sockets.Error) {
 	if err != nil {
 		return StatBody{}, err
 	}
-	b := StatBody{Sock: e.handle, State: st.State, InQ: st.InQ, OutQ: st.OutQ}
+	b := StatBody{Sock: e.handle, State: st.State, InQ: st.InQ, OutQ: st.OutQ, Closed: st.Closed, ExpiresMS: int(st.Expires.Milliseconds())}
 	if st.InQ > 0 {
 		if p, err := e.sock.Peek(peekPreview); err == nil {
 			b.Peek = NewData(p, s.encoding)
@@ -58,22 +63,33 @@ func (s *Session) stat(e *entry) (StatBody, *sockets.Error) {
 	return b, nil
 }
 
-// pollStats logs a stat message for every open socket whose kernel state
-// changed since its last one, while a page is watching.
+// pollStats logs a stat message for every socket whose kernel state
+// changed since its last one, while a page is watching. A closed socket is
+// followed while the kernel keeps its connection (TIME_WAIT lasts a
+// minute); a last message with state CLOSED says when it let go.
 func (s *Session) pollStats() {
 	if len(s.subs) == 0 {
 		return
 	}
 	for _, h := range s.order {
 		e := s.socks[h]
-		if e.closed {
+		if e.released {
 			continue
 		}
 		b, err := s.stat(e)
 		if err != nil {
-			continue
+			if !e.closed {
+				continue
+			}
+			e.released = true
+			if e.lastStat == nil {
+				continue
+			}
+			b = StatBody{Sock: e.handle, State: string(sockets.Closed), Closed: true}
 		}
-		j, _ := json.Marshal(b)
+		same := b
+		same.ExpiresMS = 0 // a countdown is no change
+		j, _ := json.Marshal(same)
 		if bytes.Equal(j, e.lastStat) {
 			continue
 		}

@@ -71,8 +71,17 @@ func TestStatTCPQueuesAndCounters(t *testing.T) {
 	}
 	waitInQ(t, s, 6)
 
+	// Closed first, the client's end lives on in the kernel, without its
+	// descriptor, until the server closes too (see TestStatAfterClose);
+	// a closed listener has no connection and is simply gone.
 	c.Close()
-	_, e = c.Stat()
+	cs, e = c.Stat()
+	mustOK(t, "stat closed client", e)
+	if !cs.Closed || cs.State != "FIN_WAIT1" && cs.State != "FIN_WAIT2" || cs.TCP != nil {
+		t.Errorf("closed client: got %+v, want FIN_WAIT1/2, closed, no TCP_INFO", cs)
+	}
+	l.Close()
+	_, e = l.Stat()
 	checkErr(t, e, errEBADF)
 }
 

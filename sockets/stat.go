@@ -1,8 +1,10 @@
 package sockets
 
 import (
-	"golang.org/x/sys/unix"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Stat is a socket's kernel state: its queues and, for TCP, TCP_INFO.
@@ -11,6 +13,12 @@ type Stat struct {
 	InQ   int    // bytes waiting to be read (SIOCINQ); for UDP, the size of the next datagram
 	OutQ  int    // bytes not yet acknowledged by the peer, or not yet sent (SIOCOUTQ)
 	TCP   *TCPStat
+
+	// Closed: the descriptor is closed and the kernel still keeps the
+	// connection (State is FIN_WAIT2, TIME_WAIT, …); Expires is how long
+	// until its timer fires (TIME_WAIT: until the kernel lets it go).
+	Closed  bool
+	Expires time.Duration
 }
 
 // TCPStat holds the TCP_INFO counters sockplay shows.
@@ -32,9 +40,15 @@ var tcpStates = []string{
 	7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING",
 }
 
-// Stat reads the socket's state from the kernel.
+// Stat reads the socket's state from the kernel. A closed stream socket
+// whose connection the kernel still keeps (after close() it goes on, with no
+// descriptor, through FIN_WAIT2 or LAST_ACK, and TIME_WAIT on the side that
+// closed first) reports it, Closed; any other closed socket is EBADF.
 func (s *Socket) Stat() (Stat, *Error) {
 	if e := s.checkOpen(); e != nil {
+		if st, ok := s.closedStat(); ok {
+			return st, nil
+		}
 		return Stat{}, e
 	}
 	s.mu.Lock()
@@ -76,6 +90,21 @@ func (s *Socket) Stat() (Stat, *Error) {
 		return nil
 	})
 	return st, e
+}
+
+// closedStat is the kernel's record of a closed stream socket's connection.
+func (s *Socket) closedStat() (Stat, bool) {
+	s.stream.mu.Lock()
+	key := s.stream.key
+	s.stream.mu.Unlock()
+	if s.typ != SockStream || !key.peer.IsValid() {
+		return Stat{}, false
+	}
+	c, ok, err := findTCP(s.family, key.local, key.peer)
+	if err != nil || !ok {
+		return Stat{}, false
+	}
+	return Stat{State: c.state, Closed: true, Expires: c.expires}, true
 }
 
 // Peek returns up to n0 bytes (at most MaxBufsize) waiting in the receive queue without

@@ -182,3 +182,37 @@ func TestStatStatesAndQueues(t *testing.T) {
 		t.Errorf("udp stat %+v, want UNCONN without TCP counters", st)
 	}
 }
+
+// TestStatAfterClose: the side that closes first keeps the connection in
+// TIME_WAIT after its descriptor is gone, and stat still shows it, with the
+// time left; the other side's closed socket is gone at once (EBADF).
+func TestStatAfterClose(t *testing.T) {
+	for _, f := range []sockets.Family{sockets.AFInet, sockets.AFInet6} {
+		t.Run(string(f), func(t *testing.T) {
+			ctx := context.Background()
+			client, server := tcpPair(t, f)
+			server.Close() // the server closes first: FIN_WAIT1/2, then TIME_WAIT
+			r, e := client.Recv(ctx, 16, nil)
+			if e != nil || len(r.Data) != 0 {
+				t.Fatalf("client recv: %q, %v; want b''", r.Data, e)
+			}
+			st, e := server.Stat()
+			mustOK(t, "stat of the closed server socket", e)
+			if !st.Closed || st.State != "FIN_WAIT1" && st.State != "FIN_WAIT2" {
+				t.Fatalf("closed server socket: %+v, want FIN_WAIT1 or FIN_WAIT2 (its FIN not yet answered), closed", st)
+			}
+			client.Close()
+			deadline := time.Now().Add(safety)
+			for st.State != "TIME_WAIT" && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+				st, e = server.Stat()
+				mustOK(t, "stat", e)
+			}
+			if st.State != "TIME_WAIT" || !st.Closed || st.Expires <= 0 || st.Expires > time.Minute {
+				t.Fatalf("after both closed: %+v, want TIME_WAIT, closed, expiring within a minute", st)
+			}
+			_, e = client.Stat()
+			checkErr(t, e, wantErr{sockets.KindOS, "EBADF", 9, "OSError", "[Errno 9] Bad file descriptor"})
+		})
+	}
+}

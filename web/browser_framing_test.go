@@ -40,6 +40,18 @@ func attrs(p page, sel, attr string) []string {
 	return eval[[]string](p, fmt.Sprintf("[...document.querySelectorAll(%q)].map(e => e.getAttribute(%q))", sel, attr))
 }
 
+// workbenchTCPPair opens the workbench on a server that pushes stat
+// messages and makes the TCP pair of tcpPairInPage.
+func workbenchTCPPair(t *testing.T) page {
+	t.Helper()
+	srv := newServer(t, sessions.Config{StatEvery: 50 * time.Millisecond})
+	p := page{t: t, ctx: newBrowser(t)}
+	p.do("open the workbench", chromedp.Navigate(srv.URL+"/workbench"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+	tcpPairInPage(p)
+	return p
+}
+
 // tcpPairInPage builds, by clicking, a TCP connection inside the page: s1
 // listens on port 0, s2 connects to it, and s1's accept returns s3.
 func tcpPairInPage(p page) {
@@ -83,11 +95,7 @@ func sendFrom(p page, sock, text string, n int) {
 // rebuilt the same from the log after a reload. Then one send read by two
 // recvs shows as split.
 func TestBrowserStreamMap(t *testing.T) {
-	srv := newServer(t, sessions.Config{StatEvery: 50 * time.Millisecond})
-	p := page{t: t, ctx: newBrowser(t)}
-	p.do("open the workbench", chromedp.Navigate(srv.URL+"/workbench"),
-		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
-	tcpPairInPage(p)
+	p := workbenchTCPPair(t)
 
 	sendFrom(p, "s2", "hello", 1)
 	sendFrom(p, "s2", "world", 2)
@@ -190,11 +198,7 @@ func TestBrowserStreamMap(t *testing.T) {
 // one-click TCP options reflecting the socket's options, and the segment
 // counters with their Δ since a reset.
 func TestBrowserKernel(t *testing.T) {
-	srv := newServer(t, sessions.Config{StatEvery: 50 * time.Millisecond})
-	p := page{t: t, ctx: newBrowser(t)}
-	p.do("open the workbench", chromedp.Navigate(srv.URL+"/workbench"),
-		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
-	tcpPairInPage(p)
+	p := workbenchTCPPair(t)
 	s2 := card("s2")
 
 	p.do("TCP_NODELAY on",
@@ -312,11 +316,7 @@ func TestBrowserDatagrams(t *testing.T) {
 // the three recv calls it made. Then a prefix packed big-endian and read as
 // native (little-endian) fails, still listing the read it made.
 func TestBrowserRecvFrame(t *testing.T) {
-	srv := newServer(t, sessions.Config{StatEvery: 50 * time.Millisecond})
-	p := page{t: t, ctx: newBrowser(t)}
-	p.do("open the workbench", chromedp.Navigate(srv.URL+"/workbench"),
-		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
-	tcpPairInPage(p)
+	p := workbenchTCPPair(t)
 	s2, s3 := card("s2"), card("s3")
 	const waiting = `.sock-card[data-sock="s3"] .waiting-item`
 	p.do("s3's recv_frame waits",
@@ -389,5 +389,44 @@ func TestBrowserRecvFrame(t *testing.T) {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q; it is:\n%s", want, transcript)
 		}
+	}
+}
+
+// TestBrowserTimeWait: s3 (the accepted end) closes first, s2 reads the end
+// of the stream and closes too; s3's card, closed, still shows the kernel keeping its
+// connection in TIME_WAIT, pushed and on a stat click.
+func TestBrowserTimeWait(t *testing.T) {
+	p := workbenchTCPPair(t)
+	s2, s3 := card("s2"), card("s3")
+	p.do("s3 closes first",
+		chromedp.Click(chromedp.CSS(s3+` form[data-op="close"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(s3+`[data-state="CLOSED"]`)),
+	)
+	p.do("s2 reads b''",
+		chromedp.Click(chromedp.CSS(s2+` form[data-op="recv"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-op="recv"][data-ok="true"]`)),
+	)
+	p.do("s2 closes",
+		chromedp.Click(chromedp.CSS(s2+` form[data-op="close"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(s2+`[data-state="CLOSED"]`)),
+	)
+	p.do("s3's kernel part shows TIME_WAIT",
+		chromedp.WaitVisible(chromedp.CSS(s3+` .kernel[data-state="TIME_WAIT"][data-closed="true"]`)),
+		chromedp.Click(chromedp.CSS(s3+` form[data-op="stat"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-op="stat"][data-ok="true"]`)),
+	)
+	p.do("show it", chromedp.ScrollIntoView(chromedp.CSS(s3)))
+	p.shot("time-wait")
+	if got := eval[string](p, `document.querySelector('`+s3+` [data-stat="state"]').textContent`); got != "TIME_WAIT (fd closed; the kernel keeps it)" {
+		t.Errorf("s3's kernel state says %q", got)
+	}
+	if got := eval[string](p, `document.querySelector('`+s3+` [data-stat="state"]').title`); !strings.Contains(got, "for about") {
+		t.Errorf("s3's kernel state title %q, want the time left", got)
+	}
+	if eval[bool](p, `document.querySelector('`+s3+` .tcp-options').offsetParent !== null`) {
+		t.Errorf("the closed s3 still offers TCP option toggles")
+	}
+	if got := eval[string](p, `[...document.querySelectorAll('.log-entry[data-op="stat"][data-ok="true"] .outcome')].at(-1).textContent`); got != "→ TIME_WAIT (fd closed; the kernel keeps the connection)" {
+		t.Errorf("the log's stat result says %q", got)
 	}
 }

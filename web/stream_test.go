@@ -135,3 +135,30 @@ func TestStreamMapAcrossSessions(t *testing.T) {
 		t.Errorf("sends %s, want one send with a null id", got)
 	}
 }
+
+// TestStatTimeWait: the server closes first; once the client has closed
+// too, the server's closed socket still answers stat with the kernel's
+// TIME_WAIT, and the pushed stat messages follow it there. The client's
+// closed socket is gone at once.
+func TestStatTimeWait(t *testing.T) {
+	srv := newServer(t, sessions.Config{StatEvery: 20 * time.Millisecond})
+	c := srv.dial(t)
+	p := connectPair(t, c)
+	mark := c.mark()
+	c.must("close", obj{"sock": p.server})
+	if r := c.must("recv", obj{"sock": p.client, "bufsize": 16}); r.obj("data").num("size") != 0 {
+		t.Fatalf("client recv %v, want b''", r["data"])
+	}
+	c.must("close", obj{"sock": p.client})
+	pushed := c.since(mark, func(m msg) bool {
+		return m.str("kind") == "stat" && m.str("sock") == p.server && m.str("state") == "TIME_WAIT"
+	})
+	if pushed["closed"] != true || pushed.num("expires_ms") <= 0 || pushed.num("expires_ms") > 60_000 {
+		t.Errorf("pushed stat %v, want TIME_WAIT, closed, expiring within a minute", pushed)
+	}
+	st := c.must("stat", obj{"sock": p.server})
+	if st.str("state") != "TIME_WAIT" || st["closed"] != true || st["data_segs_out"] != nil {
+		t.Errorf("stat of the closed server socket %v, want TIME_WAIT, closed, no counters", st)
+	}
+	checkError(t, c.do("stat", obj{"sock": p.client}), errWant{typ: "os", errno: "EBADF", code: 9, exception: "OSError", message: "[Errno 9] Bad file descriptor"})
+}

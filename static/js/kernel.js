@@ -104,7 +104,11 @@ export class Kernel {
     const udp = el.closest('.sock-card')?.dataset.type === 'SOCK_DGRAM';
     el.dataset.inq = String(stat.inq ?? 0);
     el.dataset.state = stat.state ?? '';
-    field('state').textContent = stat.state ?? '?';
+    el.dataset.closed = String(!!stat.closed);
+    field('state').textContent = stat.closed && stat.state !== 'CLOSED'
+      ? `${stat.state} (fd closed; the kernel keeps it)`
+      : stat.state ?? '?';
+    field('state').title = closedTitle(stat);
     field('inq').textContent = udp && stat.inq ? `${stat.inq} B (next datagram)` : `${stat.inq ?? 0} B`;
     field('outq').textContent = `${stat.outq ?? 0} B`;
     const full = Math.max(BAR_MIN_FULL, this.#most.get(sock) ?? 0);
@@ -144,4 +148,12 @@ export class Kernel {
     const when = this.#base.has(sock) ? 'Since reset' : 'Since the socket was created';
     return parts.length ? `${when}: ${parts.join('; ')}.` : `${when}: no data sent or received.`;
   }
+}
+
+/** The state's tooltip: for a closed socket, that the kernel still keeps its connection. */
+function closedTitle(stat) {
+  if (!stat.closed) return "the kernel's state for this socket (TCP_INFO)";
+  if (stat.state === 'CLOSED') return 'closed, and the kernel has let the connection go';
+  const left = stat.expires_ms ? `, for about ${Math.ceil(stat.expires_ms / 1000)} s more` : '';
+  return `closed: no descriptor any more, but the kernel keeps the connection in ${stat.state}${left}`;
 }

@@ -229,6 +229,7 @@ function outcome(msg, ctx) {
     case 'recv_frame':
       return `→ one message of ${bytes(msg.data?.size ?? 0)}`;
     case 'stat':
+      if (msg.closed) return `→ ${msg.state} (fd closed; the kernel keeps the connection)`;
       return `→ ${msg.state} · receive queue ${msg.inq} B · send queue ${msg.outq} B`;
     case 'setsockopt':
     case 'getsockopt':
