@@ -129,12 +129,13 @@ func NewDataAfter(b []byte, enc string, carry []byte) (*Data, []byte) {
 		}
 		d.Invalid = append(d.Invalid, Invalid{Offset: off, Size: n, Cut: cut})
 	}
+	var next []byte
 	from, whole := completes(carry, b, enc)
 	if from > 0 {
 		bad(0, from, "start")
 		d.Invalid[len(d.Invalid)-1].Char = whole
-		if whole == "" { // b ends inside the carried character too
-			return finish(d, &sb), append(slices.Clip(carry), b...)
+		if whole == "" { // b ends inside the carried character too (from is len(b))
+			next = append(slices.Clip(carry), b...)
 		}
 	}
 	if enc == GBK {
@@ -142,16 +143,11 @@ func NewDataAfter(b []byte, enc string, carry []byte) (*Data, []byte) {
 	} else {
 		decodeUTF8(b, from, carry != nil, &sb, bad)
 	}
-	var next []byte
 	if k := len(d.Invalid); k > 0 && d.Invalid[k-1].Cut == "end" {
 		next = slices.Clone(b[d.Invalid[k-1].Offset:])
 	}
-	return finish(d, &sb), next
-}
-
-func finish(d *Data, sb *strings.Builder) *Data {
 	d.Text = sb.String()
-	return d
+	return d, next
 }
 
 // completes returns how many bytes at the start of b finish the character

@@ -152,8 +152,7 @@ func (s *Socket) peerSocket() *Socket {
 // st.mu.
 func (st *stream) grow(ctx context.Context, rec *SendRecord, n int) *SendRecord {
 	if rec == nil {
-		st.sends++
-		rec = &SendRecord{Index: st.sends, Start: st.sent, End: st.sent, Tag: ctx.Value(tagKey{})}
+		rec = st.newRecord(ctx)
 	}
 	rec.End += int64(n)
 	st.sent += int64(n)
@@ -170,14 +169,20 @@ func (st *stream) grow(ctx context.Context, rec *SendRecord, n int) *SendRecord 
 	return rec
 }
 
+// newRecord counts a new send call and returns its empty record, starting
+// where the outgoing stream is now. The caller holds st.mu.
+func (st *stream) newRecord(ctx context.Context) *SendRecord {
+	st.sends++
+	return &SendRecord{Index: st.sends, Start: st.sent, End: st.sent, Tag: ctx.Value(tagKey{})}
+}
+
 // recordSend ends a send call: rec is its record (nil if no byte went: an
 // empty send still counts as a call) and goes to the OnSent callback.
 func (s *Socket) recordSend(ctx context.Context, rec *SendRecord) SendRecord {
 	st := &s.stream
 	if rec == nil {
 		st.mu.Lock()
-		st.sends++
-		rec = &SendRecord{Index: st.sends, Start: st.sent, End: st.sent, Tag: ctx.Value(tagKey{})}
+		rec = st.newRecord(ctx)
 		st.mu.Unlock()
 	}
 	if f, ok := ctx.Value(sentKey{}).(func(SendRecord)); ok {
