@@ -295,7 +295,7 @@ func (k *conn) readRequest() (req *ftRequest, g got, problem string) {
 	return req, g, ""
 }
 
-// reply sends a reply frame; a failure to send is left for the next read
+// reply sends a reply message; a failure to send is left for the next read
 // to find.
 func (fs *ftServer) reply(k *conn, h map[string]any, body []byte) {
 	if wire, e := headerFraming.Encode(body, h); e == nil {
