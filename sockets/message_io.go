@@ -6,8 +6,8 @@ import (
 )
 
 // KindEOF is the kind of error for a peer that closed the connection before
-// a whole message arrived (a recv() returned no bytes). Its exception is asyncio's
-// IncompleteReadError, which says the same thing in Python.
+// a whole message arrived (a recv() returned no bytes). Its exception is
+// asyncio's IncompleteReadError, which says the same thing in Python.
 const KindEOF Kind = "eof"
 
 // peekSize is how many bytes RecvMessage peeks at to look for a delimiter.
@@ -61,9 +61,10 @@ func (s *Socket) MessagePending() int {
 	return len(st.pending)
 }
 
-// SendMessage encodes body (and, for json_header, header) with f and sends the
-// message with one sendall() (the protocol's send_frame). n is the number of bytes written, all of the
-// message unless an error stopped the send part way.
+// SendMessage encodes body (and, for json_header, header) with f and sends
+// the message with one sendall() (the protocol's send_frame). n is the
+// number of bytes written, all of the message unless an error stopped the
+// send part way.
 func (s *Socket) SendMessage(ctx context.Context, f Framing, body []byte, header map[string]any) (n int, e *Error) {
 	if e := s.streamOnly("send"); e != nil {
 		return 0, e
@@ -86,8 +87,9 @@ func (s *Socket) streamOnly(verb string) *Error {
 	return nil
 }
 
-// RecvMessage receives one message with f, in real recv() calls, and returns it
-// with the list of those calls (the protocol's recv_frame). It never consumes a byte past the message:
+// RecvMessage receives one message with f, in real recv() calls, and
+// returns it with the list of those calls (the protocol's recv_frame). It
+// never consumes a byte past the message:
 //   - length, fixed, json_header: each call asks for exactly the bytes still
 //     needed for the current part (at most 64 KiB at a time);
 //   - delimiter: it peeks (MSG_PEEK, up to 4096 bytes); when the delimiter

@@ -60,14 +60,10 @@ func checkFramedSum(c *checker) {
 	want := []byte(strconv.Itoa(sum))
 	wantReply, _ := lengthFraming.Encode(want, nil)
 
-	c.begin("connect", "the connection accepted")
-	c.did("connect to %s", c.target)
-	k, e := c.dial("", c.target)
-	if e != nil {
-		c.fail(e.Error(), connectAdvice(e, c.target))
+	k := c.connectStep()
+	if k == nil {
 		return
 	}
-	c.pass("connected")
 
 	c.begin("three frames in one send", fmt.Sprintf("one frame, %s (the sum, %d), within %s", show(wantReply), sum, seconds(c.reply)))
 	c.did("sendall(%s), the frames of %d, %d and %d in one write", show(wire), nums[0], nums[1], nums[2])
@@ -145,14 +141,10 @@ func checkJSONHeader(c *checker) {
 		fmt.Appendf(nil, "json headers: Hello, World! %d", 10+rand.IntN(90)),
 		bytes.Repeat(text, 5000/len(text)+1)[:5000],
 	}
-	c.begin("connect", "the connection accepted")
-	c.did("connect to %s", c.target)
-	k, e := c.dial("", c.target)
-	if e != nil {
-		c.fail(e.Error(), connectAdvice(e, c.target))
+	k := c.connectStep()
+	if k == nil {
 		return
 	}
-	c.pass("connected")
 
 	for i, body := range bodies {
 		req, _ := headerFraming.Encode(body, map[string]any{"cmd": "upper"})
