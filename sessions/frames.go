@@ -97,7 +97,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 				fields.Stream = &[2]int64{r.Start, r.End}
 			})
 			var err *sockets.Error
-			fields.N, err = sock.SendFrame(ctx, f, body, req.Header)
+			fields.N, err = sock.SendMessage(ctx, f, body, req.Header)
 			return done(fields, err)
 		}, nil
 	}
@@ -118,7 +118,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 				s.append(KindFrame, b)
 			})
 		}
-		fr, reads, err := sock.RecvFrame(ctx, f, progress)
+		fr, reads, err := sock.RecvMessage(ctx, f, progress)
 		return func() {
 			rs := make([]ReadBody, len(reads))
 			var span *[2]int64

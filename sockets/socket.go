@@ -55,7 +55,7 @@ type Socket struct {
 	shutRD     bool
 	shutWR     bool
 	closed     bool
-	frames     *frameState // RecvFrame's turn and carried-over bytes, made on first use (frame_io.go)
+	messages   *messageState // RecvMessage's turn and carried-over bytes, made on first use (message_io.go)
 
 	local atomic.Pointer[Addr] // SendTo's local address, dropped by Connect (io.go)
 

@@ -58,26 +58,22 @@ func checkFramedSum(c *checker) {
 		sum += n
 	}
 	want := []byte(strconv.Itoa(sum))
-	wantFrame, _ := lengthFraming.Encode(want, nil)
+	wantReply, _ := lengthFraming.Encode(want, nil)
 
-	c.begin("connect", "the connection accepted")
-	c.did("connect to %s", c.target)
-	k, e := c.dial("", c.target)
-	if e != nil {
-		c.fail(e.Error(), connectAdvice(e, c.target))
+	k := c.connectStep()
+	if k == nil {
 		return
 	}
-	c.pass("connected")
 
-	c.begin("three frames in one send", fmt.Sprintf("one frame, %s (the sum, %d), within %s", show(wantFrame), sum, seconds(c.reply)))
+	c.begin("three frames in one send", fmt.Sprintf("one frame, %s (the sum, %d), within %s", show(wantReply), sum, seconds(c.reply)))
 	c.did("sendall(%s), the frames of %d, %d and %d in one write", show(wire), nums[0], nums[1], nums[2])
 	if e := k.sendall(wire); e != nil {
 		c.fail(e.Error(), "your server closed the connection before it read the frames")
 		return
 	}
-	fr, g, derr := k.readFrame(lengthFraming, c.reply)
+	fr, g, derr := k.readMessage(lengthFraming, c.reply)
 	if derr != nil {
-		c.fail(badFrame(g.data, derr, "body"))
+		c.fail(badMessage(g.data, derr, "body"))
 		return
 	}
 	if !g.ok() {
@@ -145,14 +141,10 @@ func checkJSONHeader(c *checker) {
 		fmt.Appendf(nil, "json headers: Hello, World! %d", 10+rand.IntN(90)),
 		bytes.Repeat(text, 5000/len(text)+1)[:5000],
 	}
-	c.begin("connect", "the connection accepted")
-	c.did("connect to %s", c.target)
-	k, e := c.dial("", c.target)
-	if e != nil {
-		c.fail(e.Error(), connectAdvice(e, c.target))
+	k := c.connectStep()
+	if k == nil {
 		return
 	}
-	c.pass("connected")
 
 	for i, body := range bodies {
 		req, _ := headerFraming.Encode(body, map[string]any{"cmd": "upper"})
@@ -167,9 +159,9 @@ func checkJSONHeader(c *checker) {
 			c.fail(e.Error(), "your server closed the connection: it must serve requests until the client closes")
 			return
 		}
-		fr, g, derr := k.readFrame(headerFraming, c.reply)
+		fr, g, derr := k.readMessage(headerFraming, c.reply)
 		if derr != nil {
-			c.fail(badFrame(g.data, derr, "header"))
+			c.fail(badMessage(g.data, derr, "header"))
 			return
 		}
 		if !g.ok() {
@@ -202,10 +194,10 @@ func checkJSONHeader(c *checker) {
 	c.summary = fmt.Sprintf("%d requests answered with framed replies", len(bodies))
 }
 
-// readFrame reads one frame of f from k, waiting at most wait in all. It
-// never reads past the frame. derr is set when the bytes are not a valid
-// frame; g.data holds the bytes read either way.
-func (k *conn) readFrame(f sockets.Framing, wait time.Duration) (*sockets.Frame, got, *sockets.Error) {
+// readMessage reads one message of f from k, waiting at most wait in all. It
+// never reads past the message. derr is set when the bytes are not a valid
+// message; g.data holds the bytes read either way.
+func (k *conn) readMessage(f sockets.Framing, wait time.Duration) (*sockets.Message, got, *sockets.Error) {
 	d := sockets.NewDecoder(f)
 	deadline := time.Now().Add(wait)
 	var wire []byte
@@ -229,7 +221,7 @@ func (k *conn) readFrame(f sockets.Framing, wait time.Duration) (*sockets.Frame,
 }
 
 // drain returns the bytes that have already arrived, without waiting, to
-// show more of a reply that turned out not to be a frame.
+// show more of a reply that turned out not to be a message.
 func (k *conn) drain() []byte {
 	out := k.buf
 	k.buf = nil
@@ -240,9 +232,9 @@ func (k *conn) drain() []byte {
 	return out
 }
 
-// badFrame explains bytes that are not a valid '!I' frame: the received
+// badMessage explains bytes that are not a valid '!I' message: the received
 // text and the advice. part is what the prefix announces: "body" or "header".
-func badFrame(data []byte, derr *sockets.Error, part string) (string, string) {
+func badMessage(data []byte, derr *sockets.Error, part string) (string, string) {
 	if derr.Kind == sockets.KindLimit && len(data) >= 4 {
 		prefix := data[:4]
 		received := fmt.Sprintf("%s — its first 4 bytes, %s, read as a '!I' length, announce a %d-byte %s",

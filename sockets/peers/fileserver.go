@@ -28,7 +28,7 @@ type fileStore struct {
 	dropped   bool // the drop has happened
 }
 
-// file-server: the capstone's server. json_header frames with format '!I';
+// file-server: the capstone's server. json_header messages with format '!I';
 // the request header's cmd is put, size, get or ls (see web/PROTOCOL.md).
 func startFileServer(p *Peer, o *options) *sockets.Error {
 	st := &fileStore{files: map[string][]byte{}, dropAfter: -1}
@@ -44,12 +44,12 @@ func startFileServer(p *Peer, o *options) *sockets.Error {
 	}
 	p.serve(l, " for json_header requests (format '!I')", func(c *sockets.Socket, from sockets.Addr, _ int) string {
 		for {
-			h, over := p.readHeader(c, from, fileFrames, maxStore)
+			h, over := p.readHeader(c, from, fileServerFraming, maxStore)
 			if over != "" {
 				return over
 			}
 			if h.problem != "" {
-				p.sendFrame(c, from, fileFrames, failed("%s", h.problem), nil, "answered a request it could not read, then closed the connection.")
+				p.sendMessage(c, from, fileServerFraming, failed("%s", h.problem), nil, "answered a request it could not read, then closed the connection.")
 				return h.problem
 			}
 			cmd, _ := h.fields["cmd"].(string)
@@ -72,7 +72,7 @@ func startFileServer(p *Peer, o *options) *sockets.Error {
 				reply, body = st.serve(cmd, h.fields)
 			}
 			note := fmt.Sprintf("answered %q: %v.", cmd, reply["status"])
-			if p.sendFrame(c, from, fileFrames, reply, body, note) != nil {
+			if p.sendMessage(c, from, fileServerFraming, reply, body, note) != nil {
 				return "sendall failed"
 			}
 		}
@@ -97,7 +97,7 @@ func fileArgs(f map[string]any) (name string, offset int, problem string) {
 	if v, ok := f["offset"]; ok {
 		n, ok := sockets.JSONInt(v)
 		if !ok || n < 0 || n > maxStore {
-			return "", 0, fmt.Sprintf("offset must be a whole number of bytes from 0 to %d, not %s", maxStore, jsonText(v))
+			return "", 0, fmt.Sprintf("offset must be a whole number of bytes from 0 to %d, not %s", maxStore, sockets.JSONText(v))
 		}
 		offset = int(n)
 	}

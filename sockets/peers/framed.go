@@ -15,17 +15,17 @@ import (
 	"sockplay/sockets"
 )
 
-// jsonFrames is seed 004's protocol: the JSON header's length packed with a
+// jsonFraming is seed 004's protocol: the JSON header's length packed with a
 // struct format, the JSON header (holding data_size), then data_size bytes
 // of body. framed-server uses format 'i' (as seed 004), file-server '!I'.
-type jsonFrames struct {
+type jsonFraming struct {
 	format string // the struct format of the length prefix
 	order  binary.ByteOrder
 }
 
 var (
-	framedFrames = jsonFrames{"i", binary.LittleEndian}
-	fileFrames   = jsonFrames{"!I", binary.BigEndian}
+	framedServerFraming = jsonFraming{"i", binary.LittleEndian}
+	fileServerFraming   = jsonFraming{"!I", binary.BigEndian}
 )
 
 // header is one request's JSON header as read.
@@ -77,7 +77,7 @@ func (p *Peer) discard(c *sockets.Socket, from sockets.Addr, n int) string {
 // over says the connection ended; h.problem that the bytes are not a valid
 // header (the stream is out of step, so the connection should end after the
 // error reply). maxBody bounds data_size.
-func (p *Peer) readHeader(c *sockets.Socket, from sockets.Addr, jf jsonFrames, maxBody int) (h header, over string) {
+func (p *Peer) readHeader(c *sockets.Socket, from sockets.Addr, jf jsonFraming, maxBody int) (h header, over string) {
 	prefix, over := p.readFull(c, from, 4)
 	if over != "" {
 		return h, over
@@ -102,13 +102,13 @@ func (p *Peer) readHeader(c *sockets.Socket, from sockets.Addr, jf jsonFrames, m
 		err = fmt.Errorf("extra data after the object")
 	}
 	if err != nil || h.fields == nil {
-		h.problem = fmt.Sprintf("the %d header bytes are not a JSON object: %s", len(raw), pyRepr(raw, 60))
+		h.problem = fmt.Sprintf("the %d header bytes are not a JSON object: %s", len(raw), sockets.PyBytesCut(raw, 60))
 		return h, ""
 	}
 	if v, ok := h.fields["data_size"]; ok {
 		size, ok := sockets.JSONInt(v)
 		if !ok || size < 0 || size > int64(maxBody) {
-			h.problem = fmt.Sprintf("data_size must be a whole number of bytes from 0 to %d, not %s", maxBody, jsonText(v))
+			h.problem = fmt.Sprintf("data_size must be a whole number of bytes from 0 to %d, not %s", maxBody, sockets.JSONText(v))
 			return h, ""
 		}
 		h.size = int(size)
@@ -116,10 +116,10 @@ func (p *Peer) readHeader(c *sockets.Socket, from sockets.Addr, jf jsonFrames, m
 	return h, ""
 }
 
-// sendFrame sends one frame: the header (with data_size filled in), then
-// body. A frame of up to 64 KiB goes out with one sendall(); a longer one
+// sendMessage sends one message: the header (with data_size filled in), then
+// body. A message of up to 64 KiB goes out with one sendall(); a longer one
 // with two (header, then body), as seed 004's server sends them.
-func (p *Peer) sendFrame(c *sockets.Socket, from sockets.Addr, jf jsonFrames, h map[string]any, body []byte, note string) *sockets.Error {
+func (p *Peer) sendMessage(c *sockets.Socket, from sockets.Addr, jf jsonFraming, h map[string]any, body []byte, note string) *sockets.Error {
 	h["data_size"] = len(body)
 	var js bytes.Buffer
 	enc := json.NewEncoder(&js)
@@ -160,7 +160,7 @@ const maxCommand = 64 << 10 // the longest command body accepted (64 KiB)
 // demoFiles are the names framed-server's ls lists.
 var demoFiles = []string{"hello.txt", "notes.md", "report.pdf"}
 
-// framed-server: each request is a json_header frame (format 'i') whose
+// framed-server: each request is a json_header message (format 'i') whose
 // body is a command; each reply a frame with header {"cmd", "status",
 // "data_size"} and the command's output (or the error message) as body.
 // The commands are a fixed set; nothing is ever run.
@@ -171,12 +171,12 @@ func startFramedServer(p *Peer, _ *options) *sockets.Error {
 	}
 	p.serve(l, " for json_header frames (format 'i')", func(c *sockets.Socket, from sockets.Addr, _ int) string {
 		for {
-			h, over := p.readHeader(c, from, framedFrames, maxCommand)
+			h, over := p.readHeader(c, from, framedServerFraming, maxCommand)
 			if over != "" {
 				return over
 			}
 			if h.problem != "" {
-				p.sendFrame(c, from, framedFrames, map[string]any{"cmd": "", "status": "error"}, []byte(h.problem), "answered a frame it could not read, then closed the connection.")
+				p.sendMessage(c, from, framedServerFraming, map[string]any{"cmd": "", "status": "error"}, []byte(h.problem), "answered a frame it could not read, then closed the connection.")
 				return h.problem
 			}
 			body, over := p.readFull(c, from, h.size)
@@ -185,14 +185,14 @@ func startFramedServer(p *Peer, _ *options) *sockets.Error {
 			}
 			cmd := string(body)
 			p.emit(Event{What: "decoded", Addr: &from, Data: body, Fields: map[string]string{"command": text(body)},
-				Note: fmt.Sprintf("received the command %s.", pyRepr(body, 60))})
+				Note: fmt.Sprintf("received the command %s.", sockets.PyBytesCut(body, 60))})
 			word, out, ok := runCommand(cmd)
 			status := "ok"
 			if !ok {
 				status = "error"
 			}
-			note := fmt.Sprintf("answered %s with %s of output.", pyRepr([]byte(word), 20), plural(len(out), "byte"))
-			if p.sendFrame(c, from, framedFrames, map[string]any{"cmd": word, "status": status}, out, note) != nil {
+			note := fmt.Sprintf("answered %s with %s of output.", sockets.PyBytesCut([]byte(word), 20), plural(len(out), "byte"))
+			if p.sendMessage(c, from, framedServerFraming, map[string]any{"cmd": word, "status": status}, out, note) != nil {
 				return "sendall failed"
 			}
 		}
@@ -215,8 +215,8 @@ func runCommand(cmd string) (word string, out []byte, ok bool) {
 		return word, []byte(rest), true
 	case "big":
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
-		if err != nil || n < 0 || n > sockets.MaxFrame {
-			return word, fmt.Appendf(nil, "big needs a number of bytes from 0 to %d, not %q", sockets.MaxFrame, rest), false
+		if err != nil || n < 0 || n > sockets.MaxMessage {
+			return word, fmt.Appendf(nil, "big needs a number of bytes from 0 to %d, not %q", sockets.MaxMessage, rest), false
 		}
 		return word, alphabet()[:n], true
 	case "ls":
@@ -233,44 +233,12 @@ func runCommand(cmd string) (word string, out []byte, ok bool) {
 
 // alphabet is "abc…xyz" repeated to 16 MiB, made once and shared (read only).
 var alphabet = sync.OnceValue(func() []byte {
-	b := make([]byte, sockets.MaxFrame)
+	b := make([]byte, sockets.MaxMessage)
 	for i := range b {
 		b[i] = 'a' + byte(i%26)
 	}
 	return b
 })
-
-// pyRepr writes b as Python's repr of bytes would, cut at max bytes.
-func pyRepr(b []byte, max int) string {
-	cut := len(b) > max
-	if cut {
-		b = b[:max]
-	}
-	var sb strings.Builder
-	sb.WriteString("b'")
-	for _, c := range b {
-		switch {
-		case c == '\\' || c == '\'':
-			sb.WriteByte('\\')
-			sb.WriteByte(c)
-		case c == '\n':
-			sb.WriteString(`\n`)
-		case c == '\r':
-			sb.WriteString(`\r`)
-		case c == '\t':
-			sb.WriteString(`\t`)
-		case c < 0x20 || c >= 0x7f:
-			fmt.Fprintf(&sb, `\x%02x`, c)
-		default:
-			sb.WriteByte(c)
-		}
-	}
-	sb.WriteByte('\'')
-	if cut {
-		sb.WriteString("…")
-	}
-	return sb.String()
-}
 
 // sortedKeys returns m's keys in order.
 func sortedKeys[V any](m map[string]V) []string {

@@ -15,9 +15,9 @@ var framedI = sockets.Framing{Kind: sockets.FramingJSONHeader, Format: "i"}
 // ask sends one framed command and returns the reply's header and body.
 func ask(t *testing.T, ctx context.Context, c *sockets.Socket, f sockets.Framing, body []byte, header map[string]any) (map[string]any, []byte) {
 	t.Helper()
-	_, e := c.SendFrame(ctx, f, body, header)
+	_, e := c.SendMessage(ctx, f, body, header)
 	mustOK(t, "send_frame", e)
-	fr, _, e := c.RecvFrame(ctx, f, nil)
+	fr, _, e := c.RecvMessage(ctx, f, nil)
 	mustOK(t, "recv_frame", e)
 	h := map[string]any{}
 	for k, v := range fr.Header {
@@ -29,7 +29,7 @@ func ask(t *testing.T, ctx context.Context, c *sockets.Socket, f sockets.Framing
 	return h, fr.Body
 }
 
-// TestPeerFramedServer: the fixed commands, answered in json_header frames
+// TestPeerFramedServer: the fixed commands, answered in json_header messages
 // (format 'i'), read with the engine's own framing.
 func TestPeerFramedServer(t *testing.T) {
 	ctx := timeout(t)
@@ -75,7 +75,7 @@ func TestPeerFramedServer(t *testing.T) {
 	c2 := dial(t, ctx, p.Addr())
 	_, e := c2.SendAll(ctx, []byte("\x05\x00\x00\x00hello"))
 	mustOK(t, "sendall", e)
-	fr, _, e := c2.RecvFrame(ctx, framedI, nil)
+	fr, _, e := c2.RecvMessage(ctx, framedI, nil)
 	mustOK(t, "recv_frame", e)
 	if fr.Header["status"] != "error" || !strings.Contains(string(fr.Body), "not a JSON object") {
 		t.Errorf("bad header: got %v %q", fr.Header, fr.Body)

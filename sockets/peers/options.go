@@ -1,10 +1,6 @@
 package peers
 
-import (
-	"encoding/json"
-
-	"sockplay/sockets"
-)
+import "sockplay/sockets"
 
 // options reads a peer's options as decoded from JSON. The first bad one
 // is kept in err; the readers return their default after that.
@@ -33,7 +29,7 @@ func (o *options) int(name string, def, lo, hi int) int {
 	}
 	n, ok := sockets.JSONInt(v)
 	if !ok || n < int64(lo) || n > int64(hi) {
-		o.bad("option %s must be a whole number from %d to %d, not %s", name, lo, hi, jsonText(v))
+		o.bad("option %s must be a whole number from %d to %d, not %s", name, lo, hi, sockets.JSONText(v))
 		return def
 	}
 	return int(n)
@@ -47,7 +43,7 @@ func (o *options) text(name, def string, max int) string {
 	}
 	s, ok := v.(string)
 	if !ok || len(s) == 0 || len(s) > max {
-		o.bad("option %s must be a string of 1 to %d bytes, not %s", name, max, jsonText(v))
+		o.bad("option %s must be a string of 1 to %d bytes, not %s", name, max, sockets.JSONText(v))
 		return def
 	}
 	return s
@@ -70,14 +66,6 @@ func (o *options) addr(name string) *sockets.Addr {
 			return &sockets.Addr{Host: host, Port: int(port)}
 		}
 	}
-	o.bad("option %s must be an address [host, port] such as [\"127.0.0.1\", 9000], not %s", name, jsonText(v))
+	o.bad("option %s must be an address [host, port] such as [\"127.0.0.1\", 9000], not %s", name, sockets.JSONText(v))
 	return nil
-}
-
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "an unusable value"
-	}
-	return string(b)
 }

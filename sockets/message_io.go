@@ -6,18 +6,18 @@ import (
 )
 
 // KindEOF is the kind of error for a peer that closed the connection before
-// a whole frame arrived (a recv() returned no bytes). Its exception is asyncio's
-// IncompleteReadError, which says the same thing in Python.
+// a whole message arrived (a recv() returned no bytes). Its exception is
+// asyncio's IncompleteReadError, which says the same thing in Python.
 const KindEOF Kind = "eof"
 
-// peekSize is how many bytes RecvFrame peeks at to look for a delimiter.
+// peekSize is how many bytes RecvMessage peeks at to look for a delimiter.
 const peekSize = 4096
 
-// frameChunk is the most RecvFrame asks of one recv() call (64 KiB): a
+// messageChunk is the most RecvMessage asks of one recv() call (64 KiB): a
 // longer body takes several calls, as Python's recv loops do.
-const frameChunk = pooledSize
+const messageChunk = pooledSize
 
-// Read is one real recv() call that RecvFrame made.
+// Read is one real recv() call that RecvMessage made.
 type Read struct {
 	Bufsize int    // the bufsize asked for
 	Data    []byte // the bytes the kernel returned (empty: the peer closed)
@@ -29,42 +29,43 @@ type Read struct {
 	Sends  []SendRecord
 }
 
-// frameState is a socket's RecvFrame bookkeeping.
-type frameState struct {
-	turn    chan struct{} // held by the running RecvFrame
-	pending []byte        // guarded by Socket.mu: bytes read for an unfinished frame
+// messageState is a socket's RecvMessage bookkeeping.
+type messageState struct {
+	turn    chan struct{} // held by the running RecvMessage
+	pending []byte        // guarded by Socket.mu: bytes read for an unfinished message
 }
 
-func (s *Socket) frameState() *frameState {
+func (s *Socket) messageState() *messageState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.frames == nil {
-		s.frames = &frameState{turn: make(chan struct{}, 1)}
+	if s.messages == nil {
+		s.messages = &messageState{turn: make(chan struct{}, 1)}
 	}
-	return s.frames
+	return s.messages
 }
 
-func (s *Socket) setPending(st *frameState, b []byte) {
+func (s *Socket) setPending(st *messageState, b []byte) {
 	s.mu.Lock()
 	st.pending = b
 	s.mu.Unlock()
 }
 
-// FramePending is how many bytes an interrupted RecvFrame read from the
-// socket without completing a frame. They are no longer in the kernel's
-// queue (a plain recv() does not see them); the next RecvFrame starts with
+// MessagePending is how many bytes an interrupted RecvMessage read from the
+// socket without completing a message. They are no longer in the kernel's
+// queue (a plain recv() does not see them); the next RecvMessage starts with
 // them.
-func (s *Socket) FramePending() int {
-	st := s.frameState()
+func (s *Socket) MessagePending() int {
+	st := s.messageState()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(st.pending)
 }
 
-// SendFrame encodes body (and, for json_header, header) with f and sends the
-// frame with one sendall(). n is the number of bytes written, all of the
-// frame unless an error stopped the send part way.
-func (s *Socket) SendFrame(ctx context.Context, f Framing, body []byte, header map[string]any) (n int, e *Error) {
+// SendMessage encodes body (and, for json_header, header) with f and sends
+// the message with one sendall() (the protocol's send_frame). n is the
+// number of bytes written, all of the message unless an error stopped the
+// send part way.
+func (s *Socket) SendMessage(ctx context.Context, f Framing, body []byte, header map[string]any) (n int, e *Error) {
 	if e := s.streamOnly("send"); e != nil {
 		return 0, e
 	}
@@ -86,8 +87,9 @@ func (s *Socket) streamOnly(verb string) *Error {
 	return nil
 }
 
-// RecvFrame receives one frame with f, in real recv() calls, and returns it
-// with the list of those calls. It never consumes a byte past the frame:
+// RecvMessage receives one message with f, in real recv() calls, and
+// returns it with the list of those calls (the protocol's recv_frame). It
+// never consumes a byte past the message:
 //   - length, fixed, json_header: each call asks for exactly the bytes still
 //     needed for the current part (at most 64 KiB at a time);
 //   - delimiter: it peeks (MSG_PEEK, up to 4096 bytes); when the delimiter
@@ -100,23 +102,23 @@ func (s *Socket) streamOnly(verb string) *Error {
 // that call as Progress.Read, and once after the carried-over bytes are
 // taken (Read nil).
 //
-// Only one RecvFrame runs at a time on a socket; others wait their turn.
-// If a call fails (timeout, cancel, an OS error) after part of the frame was
-// read, those bytes are kept on the socket and the next RecvFrame continues
-// the frame with them (Frame.Carried counts them); the error's hint says so.
-// If the next RecvFrame uses another framing, the kept bytes are decoded
-// with it. When the peer closes mid-frame (KindEOF) or the bytes are not a
-// valid frame (KindLimit, KindFrame), the bytes read are dropped: the stream
+// Only one RecvMessage runs at a time on a socket; others wait their turn.
+// If a call fails (timeout, cancel, an OS error) after part of the message was
+// read, those bytes are kept on the socket and the next RecvMessage continues
+// the message with them (Message.Carried counts them); the error's hint says so.
+// If the next RecvMessage uses another framing, the kept bytes are decoded
+// with it. When the peer closes mid-message (KindEOF) or the bytes are not a
+// valid message (KindLimit, KindFraming), the bytes read are dropped: the stream
 // is over or out of step. A call that failed is not listed (its error is
 // returned); one that returned no bytes (the peer closed) is.
-func (s *Socket) RecvFrame(ctx context.Context, f Framing, progress func(Progress)) (Frame, []Read, *Error) {
+func (s *Socket) RecvMessage(ctx context.Context, f Framing, progress func(Progress)) (Message, []Read, *Error) {
 	if e := f.Validate(); e != nil {
-		return Frame{}, nil, e
+		return Message{}, nil, e
 	}
 	if e := s.streamOnly("receive"); e != nil {
-		return Frame{}, nil, e
+		return Message{}, nil, e
 	}
-	st := s.frameState()
+	st := s.messageState()
 	select {
 	case st.turn <- struct{}{}:
 	default:
@@ -126,7 +128,7 @@ func (s *Socket) RecvFrame(ctx context.Context, f Framing, progress func(Progres
 		select {
 		case st.turn <- struct{}{}:
 		case <-ctx.Done():
-			return Frame{}, nil, cancelledError()
+			return Message{}, nil, cancelledError()
 		}
 	}
 	defer func() { <-st.turn }()
@@ -152,10 +154,10 @@ func (s *Socket) RecvFrame(ctx context.Context, f Framing, progress func(Progres
 		n, msg, e := d.Feed(carried)
 		report()
 		if e != nil {
-			return Frame{}, nil, e
+			return Message{}, nil, e
 		}
 		if msg != nil {
-			// Another framing ended the frame inside the kept bytes.
+			// Another framing ended the message inside the kept bytes.
 			s.setPending(st, carried[n:])
 			msg.Carried = n
 			return *msg, nil, nil
@@ -181,12 +183,12 @@ func (s *Socket) RecvFrame(ctx context.Context, f Framing, progress func(Progres
 		return r.Data, nil
 	}
 	for {
-		want := min(d.Want(), frameChunk)
+		want := min(d.Want(), messageChunk)
 		if f.Kind == FramingDelimiter {
-			room := MaxFrame + len(f.Delimiter) - d.consumed()
+			room := MaxMessage + len(f.Delimiter) - d.consumed()
 			peeked, e := recv(min(peekSize, room), true)
 			if e != nil {
-				return Frame{}, reads, e
+				return Message{}, reads, e
 			}
 			want = len(peeked)
 			if end := d.delimEnd(peeked); end >= 0 {
@@ -195,16 +197,16 @@ func (s *Socket) RecvFrame(ctx context.Context, f Framing, progress func(Progres
 		}
 		data, e := recv(want, false)
 		if e != nil {
-			return Frame{}, reads, e
+			return Message{}, reads, e
 		}
 		n, msg, e := d.Feed(data)
 		report()
 		if e != nil {
-			return Frame{}, reads, e
+			return Message{}, reads, e
 		}
 		if msg != nil {
 			// The kernel gave no more than was asked, and no more was asked
-			// than the frame needed, so n == len(data); keep any rest anyway.
+			// than the message needed, so n == len(data); keep any rest anyway.
 			s.setPending(st, append([]byte(nil), data[n:]...))
 			msg.Carried = len(carried)
 			return *msg, reads, nil
@@ -212,9 +214,9 @@ func (s *Socket) RecvFrame(ctx context.Context, f Framing, progress func(Progres
 	}
 }
 
-// interrupted keeps the bytes of the unfinished frame on the socket and
+// interrupted keeps the bytes of the unfinished message on the socket and
 // says so in the error's hint.
-func (s *Socket) interrupted(st *frameState, d *Decoder, e *Error) *Error {
+func (s *Socket) interrupted(st *messageState, d *Decoder, e *Error) *Error {
 	kept := d.wire()
 	if len(kept) == 0 {
 		return e
@@ -228,7 +230,7 @@ func (s *Socket) interrupted(st *frameState, d *Decoder, e *Error) *Error {
 	return &e2
 }
 
-// eofError describes a stream that ended inside a frame, in the words of
+// eofError describes a stream that ended inside a message, in the words of
 // asyncio's IncompleteReadError, for the decoder's state.
 func eofError(d *Decoder) *Error {
 	p := d.Progress()
