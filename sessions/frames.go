@@ -65,6 +65,24 @@ type FrameBody struct {
 	Request    json.RawMessage `json:"request,omitempty"`
 }
 
+type sendFrameFields struct {
+	N      int       `json:"n"`
+	Frame  *Data     `json:"frame"`
+	Stream *[2]int64 `json:"stream,omitempty"`
+}
+
+// frameReads are the reads a recv_frame made, also when it failed.
+type frameReads struct {
+	Reads []ReadBody `json:"reads"`
+}
+
+type recvFrameFields struct {
+	Data   *Data          `json:"data"`
+	Header map[string]any `json:"header,omitempty"`
+	frameReads
+	Stream *[2]int64 `json:"stream,omitempty"`
+}
+
 func orNil(n int) *int {
 	if n < 0 {
 		return nil
@@ -88,11 +106,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 			return nil, err
 		}
 		return func(ctx context.Context) func() {
-			fields := struct {
-				N      int       `json:"n"`
-				Frame  *Data     `json:"frame"`
-				Stream *[2]int64 `json:"stream,omitempty"`
-			}{Frame: NewData(frame, s.encoding)}
+			fields := sendFrameFields{Frame: NewData(frame, s.encoding)}
 			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
 				fields.Stream = &[2]int64{r.Start, r.End}
 			})
@@ -133,18 +147,11 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 			}
 			if err != nil {
 				// The reads made before the failure still show in the log.
-				s.resultWith(req, e.handle, struct {
-					Reads []ReadBody `json:"reads"`
-				}{rs}, err)
+				s.resultWith(req, e.handle, frameReads{rs}, err)
 				s.refresh(e)
 				return
 			}
-			done(struct {
-				Data   *Data          `json:"data"`
-				Header map[string]any `json:"header,omitempty"`
-				Reads  []ReadBody     `json:"reads"`
-				Stream *[2]int64      `json:"stream,omitempty"`
-			}{NewData(fr.Body, s.encoding), fr.Header, rs, span}, nil)()
+			done(recvFrameFields{NewData(fr.Body, s.encoding), fr.Header, frameReads{rs}, span}, nil)()
 		}
 	}, nil
 }

@@ -3,6 +3,7 @@ package sessions
 import (
 	"context"
 	"crypto/rand"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -29,6 +30,16 @@ type Config struct {
 	// "" when no page gave one. It runs on the check's goroutine, outside
 	// the session lock; the result waits for it, and so does Session.Close.
 	OnCheck func(learner string, v exercises.Verdict)
+
+	// OnOp, if set, is called once for every finished request, as its
+	// result is logged (stats.go). It runs under the session lock: it must
+	// be quick and must not call into the session.
+	OnOp OpObserver
+	// Log receives a line when a session starts and when it ends, with its
+	// totals (default: discarded).
+	Log *slog.Logger
+
+	counts *counters // the Manager's totals, shared by its sessions (stats.go)
 }
 
 func (c *Config) fill() {
@@ -53,6 +64,9 @@ func (c *Config) fill() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
 }
 
 // Manager maps session ids (the browser's cookie) to sessions and closes
@@ -67,6 +81,7 @@ type Manager struct {
 // NewManager returns a Manager whose sessions use cfg.
 func NewManager(cfg Config) *Manager {
 	cfg.fill()
+	cfg.counts = &counters{}
 	return &Manager{cfg: cfg, sessions: map[string]*Session{}}
 }
 
@@ -87,6 +102,8 @@ func (m *Manager) Create() *Session {
 	}
 	s := newSession(rand.Text(), m.cfg)
 	m.sessions[s.ID] = s
+	m.cfg.counts.started.Add(1)
+	m.cfg.Log.Info("session start", "session", s.LogName())
 	return s
 }
 
@@ -110,7 +127,9 @@ func (m *Manager) Reap(now time.Time) {
 	}
 	m.mu.Unlock()
 	for _, s := range idle {
-		s.Close("no page attached for " + m.cfg.Grace.String())
+		reason := "no page attached for " + m.cfg.Grace.String()
+		s.Close(reason)
+		s.logEnd(m.cfg.Log, reason)
 	}
 }
 
@@ -137,7 +156,10 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, s := range all {
-		wg.Go(func() { s.Close("server shutting down") })
+		wg.Go(func() {
+			s.Close("server shutting down")
+			s.logEnd(m.cfg.Log, "server shutting down")
+		})
 	}
 	wg.Wait()
 }

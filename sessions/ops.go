@@ -46,6 +46,10 @@ type Request struct {
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages.
 	Echo json.RawMessage `json:"-"`
+
+	// Start is when the session took the request (set by Do, DoBatch and
+	// Reject): the latency given to Config.OnOp is measured from it.
+	Start time.Time `json:"-"`
 }
 
 // Do hands a request from sub's connection to the session. Its outcome is
@@ -53,6 +57,7 @@ type Request struct {
 // stream of messages: from the requested seq for resume, otherwise from its
 // hello.
 func (s *Session) Do(sub *Subscriber, req Request) {
+	req.Start = time.Now()
 	s.post(func() {
 		s.activate(sub, req.Op == "resume")
 		s.handle(sub, &req)
@@ -69,8 +74,10 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 	s.post(func() {
 		var deferred []func()
 		s.batch = &deferred
+		now := time.Now()
 		for i := range reqs {
 			req := &reqs[i] // closures keep a pointer, not a copy of the struct
+			req.Start = now
 			s.activate(sub, req.Op == "resume" && bads[i] == nil)
 			if bads[i] != nil {
 				s.result(req, req.Sock, nil, bads[i])
@@ -86,6 +93,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 }
 
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
+	req.Start = time.Now()
 	s.post(func() {
 		s.activate(sub, false)
 		s.result(&req, req.Sock, nil, e)
@@ -120,6 +128,7 @@ func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.E
 	if e != nil {
 		b.Error = errorBody(e)
 	}
+	s.counted(req, fields, e)
 	s.append(KindResult, b)
 }
 

@@ -57,6 +57,8 @@ type Session struct {
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
 	peerSeq  int                   // last peer number used
 	checks   int                   // running exercise checks (check.go)
+	counts   sessionCounts         // totals for the line logged at its end (stats.go)
+	created  time.Time
 }
 
 type entry struct {
@@ -112,6 +114,7 @@ func newSession(id string, cfg Config) *Session {
 		socks:      map[string]*entry{},
 		pending:    map[string]*pending{},
 		encoding:   UTF8,
+		created:    cfg.Now(),
 	}
 	s.append(KindHello, s.hello(false))
 	go s.loop()
@@ -163,6 +166,9 @@ func (s *Session) append(kind string, body any) Message {
 	}
 	for sub := range s.subs {
 		if sub.active && !sub.push(m, false) {
+			if !s.ending {
+				s.cfg.counts.dropped.Add(1) // too slow (stats.go)
+			}
 			s.drop(sub)
 		}
 	}

@@ -9,7 +9,8 @@ package static
 
 import "embed"
 
-// FS holds css/ and js/ as they are laid out in this directory.
+// FS holds css/, js/ and favicon.svg (the site's icon, also served at
+// /favicon.ico) as they are laid out in this directory.
 //
-//go:embed css js
+//go:embed css js favicon.svg
 var FS embed.FS

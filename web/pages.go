@@ -37,6 +37,17 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "sessions": s.manager.Len()})
 }
 
+// favicon serves the site's icon (an SVG, also at /favicon.ico, where
+// browsers look when a page names none), cached for a day.
+func (s *Server) favicon(c echo.Context) error {
+	b, err := static.FS.ReadFile("favicon.svg")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.Blob(http.StatusOK, "image/svg+xml", b)
+}
+
 // static serves the embedded files. A URL with the current version is cached
 // for a year; an old version is still served, but not cached.
 func (s *Server) static(c echo.Context) error {

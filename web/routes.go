@@ -1,21 +1,34 @@
 package web
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
 
-// routes lists every route the server answers.
+	"github.com/labstack/echo/v4"
+)
+
+// routes lists every route the server answers. Each GET route answers
+// HEAD too, as the GET without its body (headLikeGet).
 func (s *Server) routes(e *echo.Echo) {
-	e.GET("/", s.index)
-	e.GET("/workbench", s.workbench)
-	e.GET("/lessons", s.lessonIndex)
-	e.GET("/lessons/:slug", s.lesson)
-	e.GET("/exercises", s.exerciseIndex)
-	e.GET("/exercises/:id", s.exercise)
-	e.GET("/progress", s.progressPage)
-	e.GET("/progress/export", s.exportProgress)
+	get(e, "/", s.index)
+	get(e, "/workbench", s.workbench)
+	get(e, "/lessons", s.lessonIndex)
+	get(e, "/lessons/:slug", s.lesson)
+	get(e, "/exercises", s.exerciseIndex)
+	get(e, "/exercises/:id", s.exercise)
+	get(e, "/progress", s.progressPage)
+	get(e, "/progress/export", s.exportProgress)
 	e.POST("/progress/import", s.importProgress)
 	e.POST("/progress/steps", s.postStep)
-	e.GET("/ws", s.serveWS)
-	e.GET("/protocol", s.protocol)
-	e.GET("/healthz", s.healthz)
-	e.GET("/static/:version/*", s.static)
+	get(e, "/ws", s.serveWS)
+	get(e, "/protocol", s.protocol)
+	get(e, "/healthz", s.healthz)
+	get(e, "/metrics", echo.WrapHandler(s.metrics.handler()))
+	get(e, "/favicon.ico", s.favicon)
+	get(e, "/favicon.svg", s.favicon)
+	get(e, "/static/:version/*", s.static)
+}
+
+// get routes GET and HEAD for path to h.
+func get(e *echo.Echo, path string, h echo.HandlerFunc) {
+	e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
 }

@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"sync"
 
@@ -31,6 +32,8 @@ type Server struct {
 	lessons []*lessons.Lesson
 	bySlug  map[string]int  // index in lessons
 	store   *progress.Store // learners' progress; nil: not saved (progress.go)
+	log     *slog.Logger    // one line per request (middleware.go)
+	metrics *Metrics        // served at /metrics (metrics.go)
 }
 
 // An Option changes a Server made by New.
@@ -54,6 +57,16 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 	for i, l := range s.lessons {
 		s.bySlug[l.Slug] = i
 	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.metrics.watch(m)
+	// Operations (middleware.go): the log line sees the final status, a
+	// HEAD counts the compressed body GET would send.
+	e.Use(s.requestLog, headLikeGet, compress)
 	e.Use(s.assignLearner)
 	s.routes(e)
 	return s

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -41,12 +42,18 @@ type Config struct {
 	// $XDG_STATE_HOME/sockplay, else ~/.local/state/sockplay). Empty: no
 	// progress is saved.
 	Data string
+	// LogFormat is how log lines are written: "text" (key=value, the
+	// default) or "json", one object a line (SOCKPLAY_LOG_FORMAT).
+	LogFormat string
 }
 
 // ParseFlags reads args (without the program name) and the environment.
 // Flags win over environment variables.
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv)}
+	cfg := Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv), LogFormat: "text"}
+	if v := getenv("SOCKPLAY_LOG_FORMAT"); v != "" {
+		cfg.LogFormat = v
+	}
 	if v := getenv("SOCKPLAY_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -70,11 +77,15 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
 	fs.StringVar(&cfg.Lessons, "lessons", cfg.Lessons, "a folder of extra lessons (NN-slug.md, see templates/lessons/FORMAT.md) (env SOCKPLAY_LESSONS)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "the directory where learners' progress is saved (env SOCKPLAY_DATA)")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log lines as text (key=value) or json (env SOCKPLAY_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, fmt.Errorf("--log-format: %q is neither text nor json", cfg.LogFormat)
 	}
 	for _, s := range strings.Split(allow, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -92,12 +103,14 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 // run serves until ctx ends, then shuts down: it stops taking connections,
 // sends every WebSocket client a bye and a close frame, and closes every
 // socket. ready, if not nil, receives the address actually listened on.
+// Log lines go to stdout.
 func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string) error {
+	log := newLogger(cfg.LogFormat, stdout)
 	ls, err := loadLessons(cfg.Lessons)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(cfg.Data, stdout)
+	store, err := openStore(cfg.Data, log)
 	if err != nil {
 		return err
 	}
@@ -110,9 +123,11 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	}
 	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
 	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery}
-	opts := []web.Option{web.WithLessons(ls)}
+	metrics := web.NewMetrics()
+	scfg.OnOp, scfg.Log = metrics.ObserveOp, log
+	opts := []web.Option{web.WithLessons(ls), web.WithMetrics(metrics), web.WithLogger(log)}
 	if store != nil {
-		scfg.OnCheck = store.CheckHook(func(err error) { fmt.Fprintln(stdout, "sockplay:", err) })
+		scfg.OnCheck = store.CheckHook(func(err error) { log.Error("saving a check", "err", err) })
 		opts = append(opts, web.WithProgress(store))
 	}
 	manager := sessions.NewManager(scfg)
@@ -125,7 +140,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(stdout, "sockplay serving http://%s/\n", ln.Addr())
+	log.Info("sockplay serving", "url", "http://"+ln.Addr().String()+"/")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -135,7 +150,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(stdout, "sockplay shutting down")
+	log.Info("sockplay shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = hs.Shutdown(shutCtx)
@@ -162,18 +177,26 @@ func defaultData(getenv func(string) string) string {
 	return ""
 }
 
+// newLogger returns the logger of format ("text" or "json") writing to w.
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
 // openStore opens the progress database in dir; with no dir, progress is
 // not saved (and it says so).
-func openStore(dir string, stdout io.Writer) (*progress.Store, error) {
+func openStore(dir string, log *slog.Logger) (*progress.Store, error) {
 	if dir == "" {
-		fmt.Fprintln(stdout, "sockplay: no data directory (--data or SOCKPLAY_DATA): progress is not saved")
+		log.Warn("no data directory (--data or SOCKPLAY_DATA): progress is not saved")
 		return nil, nil
 	}
 	store, err := progress.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w (choose another data directory with --data DIR or SOCKPLAY_DATA)", err)
 	}
-	fmt.Fprintf(stdout, "sockplay saves progress in %s\n", store.Path())
+	log.Info("saving progress", "path", store.Path())
 	return store, nil
 }
 
@@ -214,7 +237,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "sockplay:", err)
+		newLogger(cfg.LogFormat, os.Stderr).Error("sockplay stopped", "err", err)
 		os.Exit(1)
 	}
 }

@@ -132,7 +132,7 @@ func TestProgressRestart(t *testing.T) {
 	}
 
 	first := startRun(t, Config{Data: dir})
-	if !strings.Contains(first.out.String(), "saves progress in "+filepath.Join(dir, "progress.db")) {
+	if !strings.Contains(first.out.String(), filepath.Join(dir, "progress.db")) {
 		t.Errorf("output %q does not say where progress is saved", first.out.String())
 	}
 	get(first, "/lessons/"+l.Slug)

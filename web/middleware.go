@@ -1,0 +1,99 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// WithLogger logs one line per HTTP request to log (default: discarded).
+// A WebSocket's line comes when it ends; its duration is the connection's.
+func WithLogger(log *slog.Logger) Option {
+	return func(s *Server) { s.log = log }
+}
+
+// WithMetrics serves m at /metrics and has it watch the server's Manager.
+// Without it the server makes its own, with no op figures (those come
+// from the sessions' Config.OnOp).
+func WithMetrics(m *Metrics) Option {
+	return func(s *Server) { s.metrics = m }
+}
+
+// requestLog logs each request once it has been answered: method, path,
+// status, duration, response bytes and the client's address. An error
+// from the handler is answered here, so its status is the one logged.
+func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		r := c.Request()
+		ws := websocket.IsWebSocketUpgrade(r)
+		if ws {
+			s.conns.Add(1) // Wait waits for the connection's line too
+			defer s.conns.Done()
+		}
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		res := c.Response()
+		status := res.Status
+		if ws && !res.Committed {
+			status = http.StatusSwitchingProtocols // the upgrader wrote its answer on the hijacked connection
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", status), slog.Duration("duration", time.Since(start)),
+			slog.Int64("bytes", res.Size), slog.String("remote", c.RealIP()),
+			slog.Bool("ws", ws))
+		return nil
+	}
+}
+
+// headLikeGet answers a HEAD (routed to its GET handler, see get in
+// routes.go) as the GET would be answered, without the body: same status
+// and headers, and a Content-Length that counts the body GET would send.
+func headLikeGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method != http.MethodHead {
+			return next(c)
+		}
+		res := c.Response()
+		hw := &headWriter{ResponseWriter: res.Writer, code: http.StatusOK}
+		res.Writer = hw
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		res.Writer = hw.ResponseWriter
+		if res.Header().Get(echo.HeaderContentLength) == "" {
+			res.Header().Set(echo.HeaderContentLength, strconv.Itoa(hw.n))
+		}
+		hw.ResponseWriter.WriteHeader(hw.code)
+		return nil
+	}
+}
+
+// headWriter holds back the status until the handler is done and counts
+// the body instead of sending it.
+type headWriter struct {
+	http.ResponseWriter
+	code int
+	n    int
+}
+
+func (w *headWriter) WriteHeader(code int)        { w.code = code }
+func (w *headWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
+func (w *headWriter) Flush()                      {}
+
+// compress gzips answers of at least a kilobyte (pages, scripts, styles,
+// JSON) for clients that accept it. The WebSocket is left alone: its
+// upgrade needs the bare connection, and its frames are small.
+var compress = middleware.GzipWithConfig(middleware.GzipConfig{
+	MinLength: 1024,
+	Skipper: func(c echo.Context) bool {
+		return c.Path() == "/ws" || websocket.IsWebSocketUpgrade(c.Request())
+	},
+})
