@@ -31,6 +31,8 @@ type Server struct {
 	lessons []*lessons.Lesson
 	bySlug  map[string]int  // index in lessons
 	store   *progress.Store // learners' progress; nil: not saved (progress.go)
+	guard   Guard           // Host, Origin, client addresses, request deadlines (guard.go)
+	hosts   map[string]bool // names accepted in Host, as canonicalHost writes them
 }
 
 // An Option changes a Server made by New.
@@ -54,6 +56,8 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 	for i, l := range s.lessons {
 		s.bySlug[l.Slug] = i
 	}
+	s.setGuard()
+	e.Pre(s.checkHost)
 	e.Use(s.assignLearner)
 	s.routes(e)
 	return s

@@ -41,6 +41,18 @@ type Config struct {
 	// $XDG_STATE_HOME/sockplay, else ~/.local/state/sockplay). Empty: no
 	// progress is saved.
 	Data string
+
+	// Whom the server serves, and how much (guard.go; README "Security").
+	Hosts             []string      // names accepted in Host besides the listen address and loopback (--host; SOCKPLAY_HOSTS)
+	PublicURL         string        // the URL pages are served under behind a TLS proxy (SOCKPLAY_PUBLIC_URL)
+	TrustProxy        bool          // the client's address comes from X-Forwarded-For (SOCKPLAY_TRUST_PROXY)
+	MaxSessions       int           // sessions at once (default 2,000)
+	MaxPerClient      int           // sessions at once per client address (default 16; loopback exempt on loopback)
+	FDReserve         int           // file descriptors kept for HTTP, not for sockets (default 256)
+	ReadHeaderTimeout time.Duration // reading a request's headers (default 10s)
+	ReadTimeout       time.Duration // reading an ordinary request, body included (default 30s)
+	WriteTimeout      time.Duration // writing an ordinary answer (default 30s)
+	IdleTimeout       time.Duration // a keep-alive connection between requests (default 2m)
 }
 
 // ParseFlags reads args (without the program name) and the environment.
@@ -70,11 +82,18 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
 	fs.StringVar(&cfg.Lessons, "lessons", cfg.Lessons, "a folder of extra lessons (NN-slug.md, see templates/lessons/FORMAT.md) (env SOCKPLAY_LESSONS)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "the directory where learners' progress is saved (env SOCKPLAY_DATA)")
+	parseGuard, err := guardFlags(fs, &cfg, getenv)
+	if err != nil {
+		return cfg, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := parseGuard(); err != nil {
+		return cfg, err
 	}
 	for _, s := range strings.Split(allow, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -104,20 +123,36 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	if store != nil {
 		defer store.Close() // after the sessions, whose last checks it records
 	}
+	cfg.fillGuard()
+	guard, err := cfg.webGuard()
+	if err != nil {
+		return err
+	}
+	budget, err := socketBudget(cfg.FDReserve, stdout)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
-	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery}
-	opts := []web.Option{web.WithLessons(ls)}
+	self, _ := netip.ParseAddrPort(ln.Addr().String())
+	local := isLoopback(ln.Addr())
+	policy := &sockets.Policy{Wildcard: local, Extra: cfg.AllowNet, Server: self, Budget: budget}
+	guard.Hosts = append(guard.Hosts, listenHosts(self)...)
+	guard.LimitLoopback = !local
+	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
+		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient}
+	opts := []web.Option{web.WithLessons(ls), web.WithGuard(guard)}
 	if store != nil {
 		scfg.OnCheck = store.CheckHook(func(err error) { fmt.Fprintln(stdout, "sockplay:", err) })
 		opts = append(opts, web.WithProgress(store))
 	}
 	manager := sessions.NewManager(scfg)
 	srv := web.New(manager, opts...)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// No server-wide ReadTimeout or WriteTimeout: they would cut WebSockets;
+	// ordinary requests get theirs from web.Guard.
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
 
 	reapCtx, stopReaping := context.WithCancel(context.Background())
 	defer stopReaping()
