@@ -233,3 +233,27 @@ func TestPageServerFull(t *testing.T) {
 	}
 	p.shot("full")
 }
+
+// TestForwardedForNeedsTrust: without TrustProxy an X-Forwarded-For header
+// is not the client's address (anyone can send one); with it, the last
+// entry is, and the per-client limit counts it.
+func TestForwardedForNeedsTrust(t *testing.T) {
+	h := http.Header{"X-Forwarded-For": {"203.0.113.7"}}
+	plain := newServer(t, sessions.Config{MaxPerClient: 1})
+	for i := range 2 {
+		if _, resp, err := dialFresh(t, plain, h); err != nil {
+			t.Fatalf("session %d from loopback with a forged X-Forwarded-For: %v %v", i+1, err, resp)
+		}
+	}
+	trusting := newServer(t, sessions.Config{MaxPerClient: 1}, web.WithGuard(web.Guard{TrustProxy: true}))
+	if _, resp, err := dialFresh(t, trusting, h); err != nil {
+		t.Fatalf("first session of 203.0.113.7: %v %v", err, resp)
+	}
+	_, resp, err := dialFresh(t, trusting, h)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("second session of 203.0.113.7 behind a trusted proxy: %v %v, want 503 with Retry-After", err, resp)
+	}
+	if text := body(resp); !strings.Contains(text, "too many sessions from one address") {
+		t.Errorf("refusal %q, want the reason", text)
+	}
+}
