@@ -212,7 +212,7 @@ func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, ch
 		}
 		addr, err = checkAddr(req.Target, false)
 		if err == nil {
-			err = s.cfg.Policy.CheckPeer(mustIP(addr.Host))
+			err = s.cfg.Policy.CheckPeer(mustIP(addr.Host), addr.Port)
 		}
 	default: // exercises.RoleClient
 		if present(req.Target) || !present(req.Listen) {

@@ -3,6 +3,8 @@ package sessions
 import (
 	"context"
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -21,6 +23,13 @@ type Config struct {
 	Grace      time.Duration    // how long a session with no page attached lives on (default 10m)
 	StatEvery  time.Duration    // how often kernel state is polled for stat messages (0: never)
 	Now        func() time.Time // the clock (default time.Now)
+
+	// MaxSessions is how many sessions may live at once (default 2,000).
+	MaxSessions int
+	// MaxPerClient is how many sessions one client (CreateFor's client) may
+	// have at once (default 16). Sessions created for client "" are not
+	// counted per client.
+	MaxPerClient int
 
 	// OnCheck, if set, is called once for every exercise check that reached
 	// its verdict, passed or failed (not for one that was cancelled, nor one
@@ -67,22 +76,90 @@ func (c *Config) fill() {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = 2000
+	}
+	if c.MaxPerClient <= 0 {
+		c.MaxPerClient = 16
+	}
 }
 
 // Manager maps session ids (the browser's cookie) to sessions and closes
 // sessions that have had no page attached for the grace period.
 type Manager struct {
-	cfg      Config
-	mu       sync.Mutex
-	sessions map[string]*Session
-	closed   bool
+	cfg       Config
+	mu        sync.Mutex
+	sessions  map[string]*Session
+	clientOf  map[string]string // session id → its client, for those counted per client
+	perClient map[string]int    // client → its live sessions
+	closed    bool
 }
 
 // NewManager returns a Manager whose sessions use cfg.
 func NewManager(cfg Config) *Manager {
 	cfg.fill()
 	cfg.counts = &counters{}
-	return &Manager{cfg: cfg, sessions: map[string]*Session{}}
+	return &Manager{cfg: cfg, sessions: map[string]*Session{}, clientOf: map[string]string{}, perClient: map[string]int{}}
+}
+
+// The reasons Admit and CreateFor refuse a new session. Each is wrapped in
+// an error whose text is a sentence for the learner.
+var (
+	ErrClosed     = errors.New("the server is shutting down")
+	ErrFull       = errors.New("the server is full")
+	ErrClientFull = errors.New("too many sessions from one address")
+)
+
+// Admit reports whether a new session for client would be created now: nil,
+// or an error wrapping ErrClosed, ErrFull or ErrClientFull.
+func (m *Manager) Admit(client string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.admit(client)
+}
+
+func (m *Manager) admit(client string) error {
+	switch {
+	case m.closed:
+		return fmt.Errorf("%w; try again in a minute", ErrClosed)
+	case len(m.sessions) >= m.cfg.MaxSessions:
+		return fmt.Errorf("%w, try again in a minute (it has %d sessions, the most it takes)", ErrFull, m.cfg.MaxSessions)
+	case client != "" && m.perClient[client] >= m.cfg.MaxPerClient:
+		return fmt.Errorf("%w: %s already has %d sessions, the most allowed (a session lives on %v after its page closes); try again in a minute",
+			ErrClientFull, client, m.cfg.MaxPerClient, m.cfg.Grace)
+	}
+	return nil
+}
+
+// CreateFor starts a new session for client (the address it comes from; ""
+// is not counted per client), unless a limit says no (see Admit).
+func (m *Manager) CreateFor(client string) (*Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.admit(client); err != nil {
+		return nil, err
+	}
+	s := newSession(rand.Text(), m.cfg)
+	m.sessions[s.ID] = s
+	m.cfg.counts.started.Add(1)
+	m.cfg.Log.Info("session start", "session", s.LogName())
+	if client != "" {
+		m.clientOf[s.ID] = client
+		m.perClient[client]++
+	}
+	return s, nil
+}
+
+// forget removes session id from the per-client counts (with m.mu held).
+func (m *Manager) forget(id string) {
+	client, ok := m.clientOf[id]
+	if !ok {
+		return
+	}
+	delete(m.clientOf, id)
+	if m.perClient[client]--; m.perClient[client] <= 0 {
+		delete(m.perClient, client)
+	}
 }
 
 // Get returns the live session with id, or nil.
@@ -92,18 +169,10 @@ func (m *Manager) Get(id string) *Session {
 	return m.sessions[id]
 }
 
-// Create starts a new session with a fresh random id. It returns nil once the
-// Manager is closed.
+// Create starts a new session with a fresh random id, counted for no
+// client. It returns nil once the Manager is closed or full.
 func (m *Manager) Create() *Session {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return nil
-	}
-	s := newSession(rand.Text(), m.cfg)
-	m.sessions[s.ID] = s
-	m.cfg.counts.started.Add(1)
-	m.cfg.Log.Info("session start", "session", s.LogName())
+	s, _ := m.CreateFor("")
 	return s
 }
 
@@ -123,6 +192,7 @@ func (m *Manager) Reap(now time.Time) {
 		if since, detached := s.detachedSince(); detached && now.Sub(since) >= m.cfg.Grace {
 			idle = append(idle, s)
 			delete(m.sessions, id)
+			m.forget(id)
 		}
 	}
 	m.mu.Unlock()
@@ -153,6 +223,7 @@ func (m *Manager) Close() {
 	m.closed = true
 	all := m.sessions
 	m.sessions = map[string]*Session{}
+	m.clientOf, m.perClient = map[string]string{}, map[string]int{}
 	m.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, s := range all {

@@ -174,7 +174,7 @@ func (s *Socket) SendTo(ctx context.Context, data []byte, addr Addr) (int, Addr,
 	if e != nil {
 		return 0, Addr{}, e
 	}
-	if e := s.policy.CheckPeer(ip); e != nil {
+	if e := s.policy.CheckPeer(ip, addr.Port); e != nil {
 		return 0, Addr{}, e
 	}
 	if !s.policy.Wildcard && !s.isBound() {

@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"net"
 	"net/netip"
 	"strings"
 )
@@ -15,6 +16,14 @@ type Policy struct {
 	Wildcard bool
 	// Extra are networks allowed beyond loopback, from --allow-net.
 	Extra []netip.Prefix
+	// Server is sockplay's own HTTP listen address, which no socket may
+	// connect or send to (in every profile). When it is a wildcard (0.0.0.0:P
+	// or [::]:P), every address of this machine with port P is the server.
+	// The zero AddrPort: no such address.
+	Server netip.AddrPort
+	// Budget bounds the sockets open at once across everything that uses
+	// the policy; nil: no bound.
+	Budget *Budget
 }
 
 var loopbackBroadcast = netip.AddrFrom4([4]byte{127, 255, 255, 255})
@@ -75,8 +84,15 @@ func (p *Policy) CheckBind(ip netip.Addr, port int) *Error {
 	}
 }
 
-// CheckPeer reports whether a socket may connect or send to ip.
-func (p *Policy) CheckPeer(ip netip.Addr) *Error {
+// CheckPeer reports whether a socket may connect or send to ip and port.
+func (p *Policy) CheckPeer(ip netip.Addr, port int) *Error {
+	if p.isServer(ip, port) {
+		return &Error{
+			Kind:    KindPolicy,
+			Message: "that is sockplay's own address (its web server listens on " + p.Server.String() + "): playground sockets may not connect or send to the server itself; pick another port",
+			Hint:    "The playground keeps its sockets away from the server that runs it, so a page cannot drive sockplay from inside.",
+		}
+	}
 	if p.allowed(ip) {
 		return nil
 	}
@@ -98,4 +114,42 @@ func (p *Policy) checkImplicitBind(op string) *Error {
 		Message: op + "() on an unbound socket would bind it to the wildcard address, which is not allowed here; bind it to 127.0.0.1 first",
 		Hint:    "The kernel binds an unbound socket to 0.0.0.0 and a free port; with sockplay not on loopback that is refused.",
 	}
+}
+
+// isServer reports whether ip and port reach sockplay's own HTTP server.
+func (p *Policy) isServer(ip netip.Addr, port int) bool {
+	if !p.Server.IsValid() || port != int(p.Server.Port()) {
+		return false
+	}
+	ip = ip.Unmap()
+	if ip.IsUnspecified() {
+		// Connecting to 0.0.0.0 or :: reaches this machine's loopback.
+		if ip.Is4() {
+			ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		} else {
+			ip = netip.IPv6Loopback()
+		}
+	}
+	srv := p.Server.Addr().Unmap()
+	if !srv.IsUnspecified() {
+		return ip == srv
+	}
+	return ip.IsLoopback() || ip == loopbackBroadcast || isLocal(ip)
+}
+
+// isLocal reports whether ip is an address of one of this machine's
+// interfaces. It is asked only for a connection to the server's own port.
+func isLocal(ip netip.Addr) bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return true // cannot tell: refuse rather than reach the server
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if local, ok := netip.AddrFromSlice(n.IP); ok && local.Unmap() == ip {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -91,7 +91,47 @@ func TestCheckPeer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkPolicy(t, tt.policy.CheckPeer(netip.MustParseAddr(tt.ip)), tt.want)
+			checkPolicy(t, tt.policy.CheckPeer(netip.MustParseAddr(tt.ip), 9000), tt.want)
+		})
+	}
+}
+
+// TestCheckPeerServer: sockplay's own HTTP address is off limits, whatever
+// else the policy allows; on a wildcard listener, every local address with
+// its port is.
+func TestCheckPeerServer(t *testing.T) {
+	const msgLoop = "that is sockplay's own address (its web server listens on 127.0.0.1:8080): playground sockets may not connect or send to the server itself; pick another port"
+	const msgAny = "that is sockplay's own address (its web server listens on 0.0.0.0:8080): playground sockets may not connect or send to the server itself; pick another port"
+	const msgAny6 = "that is sockplay's own address (its web server listens on [::]:8080): playground sockets may not connect or send to the server itself; pick another port"
+	open := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+	onLoop := sockets.Policy{Server: netip.MustParseAddrPort("127.0.0.1:8080")}
+	onLoopOpen := sockets.Policy{Server: netip.MustParseAddrPort("127.0.0.1:8080"), Extra: open}
+	onAny := sockets.Policy{Wildcard: true, Server: netip.MustParseAddrPort("0.0.0.0:8080")}
+	onAny6 := sockets.Policy{Wildcard: true, Server: netip.MustParseAddrPort("[::]:8080")}
+	tests := []struct {
+		name   string
+		policy sockets.Policy
+		ip     string
+		port   int
+		want   string
+	}{
+		{"the server", onLoop, "127.0.0.1", 8080, msgLoop},
+		{"the server, v4-mapped", onLoop, "::ffff:127.0.0.1", 8080, msgLoop},
+		{"another port", onLoop, "127.0.0.1", 8081, ""},
+		{"another loopback address", onLoop, "127.0.0.2", 8080, ""},
+		{"0.0.0.0 reaches loopback", onLoopOpen, "0.0.0.0", 8080, msgLoop},
+		{"wildcard: 127.0.0.1", onAny, "127.0.0.1", 8080, msgAny},
+		{"wildcard: 127.9.9.9", onAny, "127.9.9.9", 8080, msgAny},
+		{"wildcard: loopback broadcast", onAny, "127.255.255.255", 8080, msgAny},
+		{"wildcard: ::1", onAny, "::1", 8080, msgAny},
+		{"wildcard: another port", onAny, "127.0.0.1", 9000, ""},
+		{"v6 wildcard: 127.0.0.1", onAny6, "127.0.0.1", 8080, msgAny6},
+		{"v6 wildcard: ::1", onAny6, "::1", 8080, msgAny6},
+		{"no server address", local, "127.0.0.1", 8080, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkPolicy(t, tt.policy.CheckPeer(netip.MustParseAddr(tt.ip), tt.port), tt.want)
 		})
 	}
 }

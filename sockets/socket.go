@@ -89,15 +89,22 @@ func New(family Family, typ Type, policy *Policy) (*Socket, *Error) {
 	return wrap(fd, family, typ, policy)
 }
 
+// wrap makes a Socket of fd, counted in the policy's budget. On an error
+// fd is closed.
 func wrap(fd int, family Family, typ Type, policy *Policy) (*Socket, *Error) {
+	if policy == nil {
+		policy = &Policy{}
+	}
+	if e := policy.Budget.take(); e != nil {
+		unix.Close(fd)
+		return nil, e
+	}
 	f := os.NewFile(uintptr(fd), "socket")
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
+		policy.Budget.release()
 		return nil, wrapErr("socket", err)
-	}
-	if policy == nil {
-		policy = &Policy{}
 	}
 	return &Socket{
 		fd: fd, file: f, rc: rc, family: family, typ: typ, policy: policy,
@@ -230,6 +237,7 @@ func (s *Socket) Close() {
 	s.mu.Unlock()
 	s.unregister()
 	s.file.Close()
+	s.policy.Budget.release()
 }
 
 // direction picks which waiters an operation queues with.

@@ -74,10 +74,9 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, *Error) {
 	if e != nil {
 		return nil, Addr{}, e
 	}
-	c, werr := wrap(nfd, s.family, s.typ, s.policy)
+	c, werr := wrap(nfd, s.family, s.typ, s.policy) // closes nfd on an error
 	if werr != nil {
-		unix.Close(nfd)
-		return nil, Addr{}, wrapErr("accept", werr)
+		return nil, Addr{}, werr
 	}
 	c.register()
 	return c, *fromSockaddr(sa), nil
@@ -94,7 +93,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) (Addr, *Error) {
 	if e != nil {
 		return Addr{}, e
 	}
-	if e := s.policy.CheckPeer(ip); e != nil {
+	if e := s.policy.CheckPeer(ip, addr.Port); e != nil {
 		return Addr{}, e
 	}
 	started := false

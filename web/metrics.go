@@ -56,8 +56,8 @@ func (m *Metrics) ObserveOp(op, outcome string, d time.Duration) {
 }
 
 // AdmissionRefused counts one connection or session refused at admission;
-// reason is a short fixed word (such as "max_sessions", "per_client",
-// "host", "origin"), never anything a client chose.
+// reason is a short fixed word, never anything a client chose: "host" (421),
+// "origin" (403), "full", "client_full" or "closed" (503).
 func (m *Metrics) AdmissionRefused(reason string) {
 	m.refused.WithLabelValues(reason).Inc()
 }

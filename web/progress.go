@@ -152,11 +152,6 @@ func jsonError(c echo.Context, code int, msg string) error {
 	return c.JSON(code, map[string]string{"error": msg})
 }
 
-// crossOrigin answers 403 to a request whose Origin names another host.
-func crossOrigin(c echo.Context) bool {
-	return !sameOrigin(c.Request())
-}
-
 const notSaved = "progress is not saved on this server (it runs without a data directory)"
 
 // stepReport is the body of POST /progress/steps.
@@ -169,7 +164,7 @@ type stepReport struct {
 // postStep records one finished run of a lesson step: JSON {lesson, step,
 // ok} from the lesson page's runner, for the learner of the cookie.
 func (s *Server) postStep(c echo.Context) error {
-	if crossOrigin(c) {
+	if s.crossOrigin(c) {
 		return jsonError(c, http.StatusForbidden, "cross-origin request refused")
 	}
 	if s.store == nil {
@@ -263,7 +258,7 @@ func (s *Server) importProgress(c echo.Context) error {
 		v.Error = "Nothing was imported: " + msg
 		return renderStatus(c, code, templates.ProgressPage(s.page("Progress"), v))
 	}
-	if crossOrigin(c) {
+	if s.crossOrigin(c) {
 		return jsonError(c, http.StatusForbidden, "cross-origin request refused")
 	}
 	if s.store == nil {

@@ -34,6 +34,8 @@ type Server struct {
 	store   *progress.Store // learners' progress; nil: not saved (progress.go)
 	log     *slog.Logger    // one line per request (middleware.go)
 	metrics *Metrics        // served at /metrics (metrics.go)
+	guard   Guard           // Host, Origin, client addresses, request deadlines (guard.go)
+	hosts   map[string]bool // names accepted in Host, as canonicalHost writes them
 }
 
 // An Option changes a Server made by New.
@@ -67,6 +69,8 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 	// Operations (middleware.go): the log line sees the final status, a
 	// HEAD counts the compressed body GET would send.
 	e.Use(s.requestLog, headLikeGet, compress)
+	s.setGuard()
+	e.Pre(s.checkHost)
 	e.Use(s.assignLearner)
 	s.routes(e)
 	return s

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,38 +29,31 @@ const (
 var upgrader = websocket.Upgrader{
 	ReadBufferSize:  4096,
 	WriteBufferSize: 4096,
-	CheckOrigin:     sameOrigin,
+	CheckOrigin:     func(*http.Request) bool { return true }, // serveWS checks it first
 }
 
-// sameOrigin accepts clients that send no Origin (scripts) and browsers whose
-// page came from this very host.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
-}
-
-// serveWS upgrades to the protocol: it finds (or creates) the cookie's
-// session, sends the hello, then runs one reader (here) and one writer.
+// serveWS upgrades to the protocol: it finds (or creates, if the limits
+// admit it) the cookie's session, sends the hello, then runs one reader
+// (here) and one writer. A plain GET (no upgrade) answers whether a new
+// session would be admitted (guard.go).
 func (s *Server) serveWS(c echo.Context) error {
 	r, w := c.Request(), c.Response()
-	if !sameOrigin(r) {
-		return echo.NewHTTPError(http.StatusForbidden, "cross-origin WebSocket refused")
-	}
-	if !websocket.IsWebSocketUpgrade(r) {
-		return echo.NewHTTPError(http.StatusBadRequest, "this endpoint speaks WebSocket (protocol sockplay.v1, see /protocol)")
+	if !s.sameOrigin(r) {
+		s.metrics.AdmissionRefused("origin")
+		return echo.NewHTTPError(http.StatusForbidden, "cross-origin WebSocket refused: the Origin "+r.Header.Get("Origin")+" is not this server's (behind a proxy, start sockplay with --public-url)")
 	}
 	var sess *sessions.Session
 	if ck, err := r.Cookie(cookieName); err == nil {
 		sess = s.manager.Get(ck.Value)
 	}
+	if !websocket.IsWebSocketUpgrade(r) {
+		return s.admissionStatus(c, sess)
+	}
 	header := http.Header{}
 	if sess == nil {
-		if sess = s.manager.Create(); sess == nil {
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
+		var err error
+		if sess, err = s.manager.CreateFor(s.clientOf(r)); err != nil {
+			return s.refuse(c, err)
 		}
 		ck := &http.Cookie{Name: cookieName, Value: sess.ID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
 		header.Add("Set-Cookie", ck.String())

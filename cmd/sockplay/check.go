@@ -161,7 +161,7 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 		if err != nil {
 			return cfg, false, err
 		}
-		if e := cfg.policy.CheckPeer(ip); e != nil {
+		if e := cfg.policy.CheckPeer(ip, a.Port); e != nil {
 			return cfg, false, fmt.Errorf("--target %s: %s", target, e.Message)
 		}
 		cfg.addr = a

@@ -45,6 +45,18 @@ type Config struct {
 	// LogFormat is how log lines are written: "text" (key=value, the
 	// default) or "json", one object a line (SOCKPLAY_LOG_FORMAT).
 	LogFormat string
+
+	// Whom the server serves, and how much (guard.go; README "Security").
+	Hosts             []string      // names accepted in Host besides the listen address and loopback (--host; SOCKPLAY_HOSTS)
+	PublicURL         string        // the URL pages are served under behind a TLS proxy (SOCKPLAY_PUBLIC_URL)
+	TrustProxy        bool          // the client's address comes from X-Forwarded-For (SOCKPLAY_TRUST_PROXY)
+	MaxSessions       int           // sessions at once (default 2,000)
+	MaxPerClient      int           // sessions at once per client address (default 16; loopback exempt on loopback)
+	FDReserve         int           // file descriptors kept for HTTP, not for sockets (default 256)
+	ReadHeaderTimeout time.Duration // reading a request's headers (default 10s)
+	ReadTimeout       time.Duration // reading an ordinary request, body included (default 30s)
+	WriteTimeout      time.Duration // writing an ordinary answer (default 30s)
+	IdleTimeout       time.Duration // a keep-alive connection between requests (default 2m)
 }
 
 // ParseFlags reads args (without the program name) and the environment.
@@ -78,6 +90,10 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&cfg.Lessons, "lessons", cfg.Lessons, "a folder of extra lessons (NN-slug.md, see templates/lessons/FORMAT.md) (env SOCKPLAY_LESSONS)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "the directory where learners' progress is saved (env SOCKPLAY_DATA)")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log lines as text (key=value) or json (env SOCKPLAY_LOG_FORMAT)")
+	parseGuard, err := guardFlags(fs, &cfg, getenv)
+	if err != nil {
+		return cfg, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -86,6 +102,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("--log-format: %q is neither text nor json", cfg.LogFormat)
+	}
+	if err := parseGuard(); err != nil {
+		return cfg, err
 	}
 	for _, s := range strings.Split(allow, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -117,22 +136,38 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	if store != nil {
 		defer store.Close() // after the sessions, whose last checks it records
 	}
+	cfg.fillGuard()
+	guard, err := cfg.webGuard()
+	if err != nil {
+		return err
+	}
+	budget, err := socketBudget(cfg.FDReserve, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
-	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery}
+	self, _ := netip.ParseAddrPort(ln.Addr().String())
+	local := isLoopback(ln.Addr())
+	policy := &sockets.Policy{Wildcard: local, Extra: cfg.AllowNet, Server: self, Budget: budget}
+	guard.Hosts = append(guard.Hosts, listenHosts(self)...)
+	guard.LimitLoopback = !local
+	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
+		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient}
 	metrics := web.NewMetrics()
 	scfg.OnOp, scfg.Log = metrics.ObserveOp, log
-	opts := []web.Option{web.WithLessons(ls), web.WithMetrics(metrics), web.WithLogger(log)}
+	opts := []web.Option{web.WithLessons(ls), web.WithGuard(guard), web.WithMetrics(metrics), web.WithLogger(log)}
 	if store != nil {
 		scfg.OnCheck = store.CheckHook(func(err error) { log.Error("saving a check", "err", err) })
 		opts = append(opts, web.WithProgress(store))
 	}
 	manager := sessions.NewManager(scfg)
 	srv := web.New(manager, opts...)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// No server-wide ReadTimeout or WriteTimeout: they would cut WebSockets;
+	// ordinary requests get theirs from web.Guard.
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
 
 	reapCtx, stopReaping := context.WithCancel(context.Background())
 	defer stopReaping()

@@ -14,7 +14,11 @@
 //     reopened, and the resume fetches what was missed (a `snapshot` may jump;
 //     a gap that comes back at the same place after the resume is accepted);
 //   - a hello that names another session (the old one ended) resets the view;
-//   - reconnects back off exponentially with jitter.
+//   - reconnects back off exponentially with jitter;
+//   - a connection that fails to open asks the server why, with a plain GET
+//     of the same URL (a page cannot see a refused upgrade's HTTP status):
+//     when a limit refused it ("the server is full, try again in a minute")
+//     the status says so and the next try waits the server's retry_after.
 //
 // Request ids start at the time the page loaded (ms), so they stay unique
 // across reloads and tabs: an id still waiting on the server is never reused.
@@ -24,6 +28,8 @@ export const Status = Object.freeze({
   CONNECTING: 'connecting',
   LIVE: 'live',
   RECONNECTING: 'reconnecting',
+  /** The server refused a new session (it is full); detail.message says why. */
+  REFUSED: 'refused',
 });
 
 /** First reconnect delay (ms); it doubles per failed attempt up to MAX_DELAY. */
@@ -40,7 +46,7 @@ const CLOSE_UNREADABLE = 4001;
  * @property {(msgs: object[]) => void} onMessages new log messages, in seq order
  * @property {(hello: object) => void} [onHello] every connection's hello
  * @property {(hello: object) => void} [onReset] the session changed: forget everything
- * @property {(status: string, detail?: {delay?: number, code?: number}) => void} [onStatus]
+ * @property {(status: string, detail?: {delay?: number, code?: number, message?: string}) => void} [onStatus]
  */
 
 export class Connection {
@@ -114,9 +120,28 @@ export class Connection {
     ws.onmessage = (ev) => {
       if (ws === this.#ws) this.#receive(ws, ev.data);
     };
-    ws.onclose = (ev) => {
-      if (ws === this.#ws) this.#lost(ev.code);
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
     };
+    ws.onclose = (ev) => {
+      if (ws !== this.#ws) return;
+      if (opened) this.#lost(ev.code);
+      else this.#failedOpen(ev.code);
+    };
+  }
+
+  /** A connection that never opened: refused by a limit, or just lost. */
+  async #failedOpen(code) {
+    this.#ws = null;
+    this.#ready = false;
+    const why = await admission(this.#url);
+    if (this.#stopped || this.#ws) return; // reopened meanwhile
+    if (why?.admitted !== false) return this.#lost(code);
+    const delay = (Number(why.retry_after) || 60) * 1000;
+    this.#on.onStatus?.(Status.REFUSED, { delay, code, message: String(why.message ?? 'the server refused the connection') });
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#open(Status.RECONNECTING), delay);
   }
 
   #send(req) {
@@ -207,5 +232,21 @@ export class Connection {
     if (this.#ws || this.#stopped) return;
     clearTimeout(this.#timer);
     this.#open(Status.RECONNECTING);
+  }
+}
+
+/**
+ * Asks the server whether it would admit a new session: a plain GET of the
+ * WebSocket's own URL answers {admitted, reason, message, retry_after}
+ * (PROTOCOL.md, Connection). Null when it cannot tell.
+ * @param {string} wsUrl
+ * @returns {Promise<{admitted: boolean, reason?: string, message?: string, retry_after?: number}|null>}
+ */
+async function admission(wsUrl) {
+  try {
+    const resp = await fetch(wsUrl.replace(/^ws/, 'http'), { cache: 'no-store' });
+    return await resp.json();
+  } catch {
+    return null;
   }
 }

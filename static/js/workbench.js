@@ -8,7 +8,7 @@
 //                                 with the page's location (ws: or wss:);
 //                                 [data-embedded] inside another page (a
 //                                 lesson), whose script calls start()
-//   #status[data-state]           "connecting" | "live" | "reconnecting"
+//   #status[data-state]           "connecting" | "live" | "reconnecting" | "refused"
 //                                 (live = the resume after a connect is done)
 //   #new-tcp4 #new-udp4           buttons that create sockets (inside
 //   #new-tcp6 #new-udp6           form#new-socket[data-op="socket"])
@@ -280,7 +280,8 @@ const STATUS_TEXT = {
 
 function showStatus(el, state, detail) {
   el.dataset.state = state;
-  el.textContent = state === Status.RECONNECTING && detail?.delay
+  el.textContent = state === Status.REFUSED ? detail?.message ?? 'Refused'
+    : state === Status.RECONNECTING && detail?.delay
     ? `Reconnecting in ${Math.max(1, Math.round(detail.delay / 1000))} s…`
     : STATUS_TEXT[state] ?? state;
 }
