@@ -32,4 +32,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 ENTRYPOINT ["sockplay"]
-CMD ["--addr", "0.0.0.0:8080", "--host", "localhost:8080", "--data", "/data"]
+# Host names besides localhost and the container's own addresses: add --host NAME.
+CMD ["--addr", "0.0.0.0:8080", "--data", "/data"]
