@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"syscall"
 
 	"github.com/gorilla/websocket"
 )
@@ -68,6 +69,10 @@ func serveBridge() error {
 
 var bridgeUpgrader = websocket.Upgrader{}
 
+// bridgeIdleUpgrader lends idle sessions a write buffer only while they
+// write (as cmd/srv -lean).
+var bridgeIdleUpgrader = websocket.Upgrader{WriteBufferPool: &sync.Pool{}}
+
 func bridgeEcho(w http.ResponseWriter, r *http.Request) {
 	ws, err := bridgeUpgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -100,17 +105,22 @@ func (s *bridgeSession) write(v any) error {
 }
 
 func serveBridgeSession(w http.ResponseWriter, r *http.Request) {
-	ws, err := bridgeUpgrader.Upgrade(w, r, nil)
+	q := r.URL.Query()
+	idle := q.Get("socks") == "1"
+	up := &bridgeUpgrader
+	if idle {
+		up = &bridgeIdleUpgrader
+	}
+	ws, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	defer ws.Close()
 	s := &bridgeSession{ws: ws}
-	q := r.URL.Query()
 	switch {
 	case q.Get("proto") == "tcp":
 		err = s.tcp()
-	case q.Get("socks") == "1":
+	case idle:
 		err = s.udpIdle()
 	default:
 		err = s.udp()
@@ -154,7 +164,9 @@ func (s *bridgeSession) udp() error {
 	}
 }
 
-// udpIdle is a session with socket B only, waiting in its reader.
+// udpIdle is a session with socket B only, waiting in a reader that holds
+// no buffer while it waits (as cmd/srv -lean): the least memory a session
+// of a WebSocket and one socket can take.
 func (s *bridgeSession) udpIdle() error {
 	b, err := net.ListenUDP("udp", bridgeLoopback)
 	if err != nil {
@@ -165,13 +177,40 @@ func (s *bridgeSession) udpIdle() error {
 	if err := s.write(map[string]string{"ev": "hello", "b": b.LocalAddr().String()}); err != nil {
 		return nil
 	}
-	go s.readUDP(b)
+	rc, err := b.SyscallConn()
+	if err != nil {
+		return err
+	}
+	go func() {
+		for {
+			var ev *bridgeEvent
+			err := rc.Read(func(fd uintptr) bool {
+				buf := bridgeBuffers.Get().(*[]byte)
+				defer bridgeBuffers.Put(buf)
+				n, from, err := syscall.Recvfrom(int(fd), *buf, 0)
+				if err == syscall.EAGAIN {
+					return false
+				}
+				ev = &bridgeEvent{Ev: "recvfrom", Sock: 2, Data: string((*buf)[:max(n, 0)])}
+				if sa, ok := from.(*syscall.SockaddrInet4); ok {
+					ev.From = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)).String()
+				}
+				return true
+			})
+			if err != nil || s.write(ev) != nil {
+				return
+			}
+		}
+	}()
 	for {
 		if _, _, err := s.ws.ReadMessage(); err != nil {
 			return nil
 		}
 	}
 }
+
+// bridgeBuffers are udpIdle's read buffers, held for one recvfrom each.
+var bridgeBuffers = sync.Pool{New: func() any { b := make([]byte, bridgeReadBuffer); return &b }}
 
 func (s *bridgeSession) readUDP(c *net.UDPConn) {
 	buf := make([]byte, bridgeReadBuffer)
