@@ -130,7 +130,7 @@ func (c *benchConn) load(o loadOpts, now func() int64, from, to *atomic.Int64, s
 		}
 		select {
 		case window <- struct{}{}:
-		case err := <-recvErr:
+		case err := <-recvErr: // the receiver has ended, with an error
 			return lat, fmt.Errorf("receiving: %v", err)
 		}
 		c.n++
@@ -153,7 +153,7 @@ func (c *benchConn) load(o loadOpts, now func() int64, from, to *atomic.Int64, s
 	case err := <-recvErr:
 		return lat, err
 	case <-time.After(30 * time.Second):
-		return lat, fmt.Errorf("%d of %d ops unanswered 30s after the end", len(window), sent.Load())
+		return nil, fmt.Errorf("%d of %d ops unanswered 30s after the end", len(window), sent.Load())
 	}
 }
 
