@@ -60,6 +60,12 @@ func newRequest(fields obj) request {
 
 func (r request) withID(id int) request { r.id = id; return r }
 
+// appendRequest appends r as a JSON object.
+func appendRequest(dst []byte, r request) []byte {
+	dst = strconv.AppendInt(append(dst, `{"id":`...), int64(r.id), 10)
+	return append(append(append(dst, ','), r.fields...), '}')
+}
+
 // leanClient appends requests into one reused buffer and parses frames with
 // one reused fastjson parser.
 type leanClient struct {
@@ -76,11 +82,7 @@ func (c *leanClient) write(conn *websocket.Conn, reqs ...request) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"id":`...)
-		b = strconv.AppendInt(b, int64(r.id), 10)
-		b = append(b, ',')
-		b = append(b, r.fields...)
-		b = append(b, '}')
+		b = appendRequest(b, r)
 	}
 	if len(reqs) > 1 {
 		b = append(b, ']')
