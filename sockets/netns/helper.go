@@ -21,7 +21,7 @@ type Helper struct {
 	cmd    *exec.Cmd
 	conn   *net.UnixConn
 	pid    int
-	userNS bool // the helper has a user namespace of its own
+	userNS bool          // the helper has a user namespace of its own
 	stderr *bytes.Buffer // what the helper said before it died
 
 	mu      sync.Mutex
