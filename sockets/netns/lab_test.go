@@ -26,7 +26,7 @@ func newLab(t *testing.T, h *Helper, n int) *Lab {
 	return lab
 }
 
-// udpOn binds a UDP socket on host to (”, port).
+// udpOn binds a UDP socket on host to ("", port).
 func udpOn(t *testing.T, host Host, port int) *sockets.Socket {
 	t.Helper()
 	s := open(t, host.NS, sockets.AFInet, sockets.SockDgram, labPolicy)
@@ -85,7 +85,7 @@ func TestLabHosts(t *testing.T) {
 }
 
 // One datagram to the subnet broadcast address, and one to '<broadcast>',
-// reach every host's socket bound to (”, P), the sender's own host
+// reach every host's socket bound to ("", P), the sender's own host
 // included; without SO_BROADCAST sendto fails with EACCES.
 func TestLabBroadcast(t *testing.T) {
 	eachMode(t, func(t *testing.T, h *Helper) {
