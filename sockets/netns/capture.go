@@ -1,10 +1,10 @@
 package netns
 
 import (
-	"errors"
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -38,6 +38,7 @@ type Capture struct {
 	out  chan Packet
 	done chan struct{}
 
+	closing     atomic.Bool // Close was called: reading stops without an error
 	mu          sync.Mutex
 	ring        ring
 	ifaces      map[int]iface // by index, looked up on first sight
@@ -104,7 +105,7 @@ func (c *Capture) read() {
 			err = rerr
 		}
 		if err != nil {
-			if !errors.Is(err, os.ErrClosed) {
+			if !c.closing.Load() {
 				c.mu.Lock()
 				c.err = err
 				c.mu.Unlock()
@@ -238,6 +239,7 @@ func (c *Capture) WritePcap(w io.Writer) error {
 // Close stops the capture, closes Packets() and returns why reading had
 // stopped on its own, if it had. The ring stays readable by WritePcap.
 func (c *Capture) Close() error {
+	c.closing.Store(true)
 	c.file.Close()
 	<-c.done
 	c.mu.Lock()
