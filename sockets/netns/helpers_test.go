@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,28 +33,69 @@ func modes() []mode {
 	return []mode{{"userns", true}}
 }
 
-// eachMode runs f once per helper mode, each with a helper of its own.
+// eachMode runs f once per helper mode, with that mode's shared helper.
 func eachMode(t *testing.T, f func(t *testing.T, h *Helper)) {
 	for _, m := range modes() {
-		t.Run(m.name, func(t *testing.T) { f(t, startOrSkip(t, m.userNS)) })
+		t.Run(m.name, func(t *testing.T) { f(t, shared(t, m.userNS)) })
 	}
 }
 
-// startOrSkip starts a helper, closed when the test ends. Where the kernel
-// refuses namespaces the test is skipped with the reason — except under
-// CI=true, where it must run.
+// The tests' shared helpers, one per mode, started on first use (a helper
+// takes a second to start under -race) and ended with the test binary.
+var helpers struct {
+	mu sync.Mutex
+	h  map[bool]*Helper
+}
+
+// shared returns the mode's shared helper, or skips as startOrSkip does.
+func shared(t *testing.T, userNS bool) *Helper {
+	t.Helper()
+	helpers.mu.Lock()
+	defer helpers.mu.Unlock()
+	if h := helpers.h[userNS]; h != nil && h.gone() == nil {
+		return h
+	}
+	h, err := startChecked(userNS)
+	skipOrFail(t, err)
+	if helpers.h == nil {
+		helpers.h = map[bool]*Helper{}
+	}
+	helpers.h[userNS] = h
+	return h
+}
+
+// startOrSkip starts a helper of the test's own, closed when the test ends.
+// Where the kernel refuses namespaces the test is skipped with the reason —
+// except under CI=true, where it must run.
 func startOrSkip(t *testing.T, userNS bool) *Helper {
 	t.Helper()
+	h, err := startChecked(userNS)
+	skipOrFail(t, err)
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// startChecked starts a helper and makes and closes one namespace in it.
+func startChecked(userNS bool) (*Helper, error) {
 	h, err := startHelper(userNS)
-	if err == nil {
-		var ns *Namespace
-		if ns, err = h.New(); err == nil {
-			err = ns.Close()
-		}
-		if err != nil {
-			h.Close()
-		}
+	if err != nil {
+		return nil, err
 	}
+	ns, err := h.New()
+	if err == nil {
+		err = ns.Close()
+	}
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// skipOrFail skips the test when err says the kernel refused namespaces
+// (unless CI=true), and fails it on any other error.
+func skipOrFail(t *testing.T, err error) {
+	t.Helper()
 	var ue *UnavailableError
 	switch {
 	case err == nil:
@@ -62,8 +104,6 @@ func startOrSkip(t *testing.T, userNS bool) *Helper {
 	default:
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
-	return h
 }
 
 // newNS makes a namespace, closed when the test ends.

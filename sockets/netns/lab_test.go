@@ -156,6 +156,26 @@ func TestLabMulticast(t *testing.T) {
 		if text, _ := recvText(t, rx[2]); text != "unicast" {
 			t.Errorf("h3, not a member, got %q first, want \"unicast\"", text)
 		}
+
+		// h2 leaves the group and h1 stops looping its own datagrams back:
+		// the next one reaches neither (h2's and h1's next datagrams are
+		// the unicasts sent after it).
+		if err := unix.SetsockoptIPMreq(rx[1].FD(), unix.IPPROTO_IP, unix.IP_DROP_MEMBERSHIP, &unix.IPMreq{Multiaddr: group}); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.SetsockoptInt(tx.FD(), unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []struct{ text, to string }{{"group again", "239.1.2.3"}, {"unicast", "10.77.0.2"}, {"unicast", "10.77.0.1"}} {
+			if _, _, e := tx.SendTo(ctx(t), []byte(m.text), sockets.Addr{Host: m.to, Port: port}); e != nil {
+				t.Fatal(e)
+			}
+		}
+		for i, s := range rx[:2] {
+			if text, _ := recvText(t, s); text != "unicast" {
+				t.Errorf("%s got %q first, want \"unicast\" (%s)", lab.Hosts[i].Name, text, []string{"IP_MULTICAST_LOOP is 0", "it left the group"}[i])
+			}
+		}
 	})
 }
 
