@@ -63,8 +63,24 @@ type Socket struct {
 	noStream bool   // skip the stream bookkeeping (benchmarks measure its cost)
 }
 
-// New creates a socket of family and type that obeys policy.
+// New creates a socket of family and type that obeys policy, in this
+// process's network namespace.
 func New(family Family, typ Type, policy *Policy) (*Socket, *Error) {
+	return NewIn(family, typ, policy, nil)
+}
+
+// Opener makes the descriptor of a new socket: it gets socket(2)'s domain,
+// type (with SOCK_NONBLOCK|SOCK_CLOEXEC) and protocol, and returns a
+// non-blocking, close-on-exec descriptor that the Socket then owns. A
+// private network's namespace has one (sockets/netns: Namespace.Socket).
+type Opener func(domain, typ, proto int) (fd int, err error)
+
+// NewIn is New with the descriptor made by open (nil: socket(2) here), so
+// the socket can live in another network namespace.
+func NewIn(family Family, typ Type, policy *Policy, open Opener) (*Socket, *Error) {
+	if open == nil {
+		open = unix.Socket
+	}
 	var domain, styp int
 	switch family {
 	case AFInet:
@@ -82,7 +98,7 @@ func New(family Family, typ Type, policy *Policy) (*Socket, *Error) {
 	default:
 		return nil, BadRequest("", "type must be SOCK_STREAM or SOCK_DGRAM, not %q", typ)
 	}
-	fd, err := unix.Socket(domain, styp|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := open(domain, styp|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, wrapErr("socket", err)
 	}

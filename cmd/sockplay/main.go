@@ -27,6 +27,7 @@ import (
 	"sockplay/sessions"
 	"sockplay/sessions/progress"
 	"sockplay/sockets"
+	"sockplay/sockets/netns"
 	"sockplay/templates/lessons"
 	"sockplay/web"
 )
@@ -258,6 +259,7 @@ func isLoopback(a net.Addr) bool {
 }
 
 func main() {
+	netns.Main() // a private network's helper process is this binary re-executed
 	if len(os.Args) > 1 && os.Args[1] == "check" {
 		os.Exit(runCheck(os.Args[2:], os.Stdout, os.Stderr))
 	}
