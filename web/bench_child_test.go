@@ -147,13 +147,15 @@ type child struct {
 	stderr bytes.Buffer
 }
 
-// servingLine is how both children announce their listener on stdout.
-var servingLine = regexp.MustCompile(`serving http://([^/\s]+)/`)
+// servingLine is how both children announce their listener on stdout:
+// "bridge serving http://ADDR/", or sockplay's log line
+// msg="sockplay serving" url=http://ADDR/.
+var servingLine = regexp.MustCompile(`serving"?\s+(?:url=)?http://([^/\s]+)/`)
 
 // startSockplay starts the real sockplay command on a free loopback port,
-// saving no progress.
+// saving no progress, with room for every session a row opens.
 func startSockplay(b *testing.B) *child {
-	return startChild(b, "sockplay", exec.Command(sockplayBinary(b), "--addr", "127.0.0.1:0", "--data="))
+	return startChild(b, "sockplay", exec.Command(sockplayBinary(b), "--addr", "127.0.0.1:0", "--data=", "--max-sessions", "100000"))
 }
 
 // startBridge starts this test binary as the minimal bridge.
