@@ -43,7 +43,7 @@ type ReadBody struct {
 }
 
 func (s *Session) readBody(r sockets.Read) ReadBody {
-	b := ReadBody{Bufsize: r.Bufsize, Size: len(r.Data), Data: NewData(r.Data[:min(len(r.Data), maxReadShown)], s.encoding), Peek: r.Peek}
+	b := ReadBody{Bufsize: r.Bufsize, Size: len(r.Data), Data: NewData(r.Data[:min(len(r.Data), maxReadShown)], s.encoding, maxReadShown), Peek: r.Peek}
 	if r.Stream[1] > r.Stream[0] {
 		b.Stream = &r.Stream
 	}
@@ -92,7 +92,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 				N      int       `json:"n"`
 				Frame  *Data     `json:"frame"`
 				Stream *[2]int64 `json:"stream,omitempty"`
-			}{Frame: NewData(frame, s.encoding)}
+			}{Frame: NewData(frame, s.encoding, s.cfg.MaxShown)}
 			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
 				fields.Stream = &[2]int64{r.Start, r.End}
 			})
@@ -144,7 +144,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 				Header map[string]any `json:"header,omitempty"`
 				Reads  []ReadBody     `json:"reads"`
 				Stream *[2]int64      `json:"stream,omitempty"`
-			}{NewData(fr.Body, s.encoding), fr.Header, rs, span}, nil)()
+			}{NewData(fr.Body, s.encoding, s.cfg.MaxShown), fr.Header, rs, span}, nil)()
 		}
 	}, nil
 }

@@ -37,6 +37,12 @@ type Config struct {
 	MaxSockets int            // open sockets per session (default 64)
 	AllowNet   []netip.Prefix // networks allowed beyond loopback (SOCKPLAY_ALLOW_NET, comma-separated)
 	Lessons    string         // a folder of extra lessons, beside the built-in ones (SOCKPLAY_LESSONS)
+
+	// Memory bounds, per session and connection (see sessions.Config).
+	MaxShown   int // bytes of a received chunk that messages carry (default 64 KiB)
+	LogBytes   int // bytes of messages a session keeps for resume (default 1 MiB)
+	QueueBytes int // bytes of messages queued for one connection before it is dropped (default 4 MiB)
+
 	// Data is the directory of the progress database (SOCKPLAY_DATA; default
 	// $XDG_STATE_HOME/sockplay, else ~/.local/state/sockplay). Empty: no
 	// progress is saved.
@@ -46,7 +52,10 @@ type Config struct {
 // ParseFlags reads args (without the program name) and the environment.
 // Flags win over environment variables.
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv)}
+	cfg := Config{
+		Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv),
+		MaxShown: 64 << 10, LogBytes: 1 << 20, QueueBytes: 4 << 20,
+	}
 	if v := getenv("SOCKPLAY_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -70,8 +79,19 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
 	fs.StringVar(&cfg.Lessons, "lessons", cfg.Lessons, "a folder of extra lessons (NN-slug.md, see templates/lessons/FORMAT.md) (env SOCKPLAY_LESSONS)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "the directory where learners' progress is saved (env SOCKPLAY_DATA)")
+	fs.IntVar(&cfg.MaxShown, "max-shown", cfg.MaxShown, "bytes of a received chunk that the log and pages get (the rest: its size and SHA-256)")
+	fs.IntVar(&cfg.LogBytes, "log-bytes", cfg.LogBytes, "bytes of messages each session keeps for resume")
+	fs.IntVar(&cfg.QueueBytes, "queue-bytes", cfg.QueueBytes, "bytes of messages queued for one page before it is dropped as too slow")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	for _, b := range []struct {
+		name string
+		n    int
+	}{{"max-shown", cfg.MaxShown}, {"log-bytes", cfg.LogBytes}, {"queue-bytes", cfg.QueueBytes}} {
+		if b.n <= 0 {
+			return cfg, fmt.Errorf("--%s must be a positive number of bytes, not %d", b.name, b.n)
+		}
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -109,7 +129,8 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		return err
 	}
 	policy := &sockets.Policy{Wildcard: isLoopback(ln.Addr()), Extra: cfg.AllowNet}
-	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery}
+	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
+		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes}
 	opts := []web.Option{web.WithLessons(ls)}
 	if store != nil {
 		scfg.OnCheck = store.CheckHook(func(err error) { fmt.Fprintln(stdout, "sockplay:", err) })
