@@ -9,10 +9,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +33,8 @@ import (
 // (default 60) and SOCKPLAY_BENCH_RATE (requests per second per session,
 // default 10). BenchmarkMemoryBulk moves SOCKPLAY_BENCH_ROUNDS (default 200)
 // MiB through one session, each a sendall of 1 MiB and a
-// recv(1048576, MSG_WAITALL).
+// recv(1048576, MSG_WAITALL). With SOCKPLAY_BENCH_HEAP=FILE the sessions
+// benchmark has the server write its heap profile to FILE at the end.
 
 // benchServe is the environment variable that makes the test binary the
 // server: its value is the server's flags, separated by spaces.
@@ -48,6 +52,18 @@ func serveForBench(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
+	}
+	if path := os.Getenv("SOCKPLAY_BENCH_HEAP"); path != "" {
+		usr1 := make(chan os.Signal, 1)
+		signal.Notify(usr1, syscall.SIGUSR1)
+		go func() {
+			for range usr1 {
+				if f, err := os.Create(path); err == nil {
+					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}()
 	}
 	if err := run(context.Background(), cfg, os.Stdout, nil); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -142,12 +158,21 @@ func BenchmarkMemorySessions(b *testing.B) {
 		var wg sync.WaitGroup
 		var failed atomic.Int64
 		stop := make(chan struct{})
-		for i := range sessions {
-			conn := srv.dial(b)
-			defer conn.Close()
+		conns := make([]*websocket.Conn, sessions)
+		for i := range conns {
+			conns[i] = srv.dial(b)
+			defer conns[i].Close()
+		}
+		time.Sleep(time.Second)
+		connected, _ := srv.memory(b)
+		for i, conn := range conns {
 			wg.Go(func() { smallTraffic(conn, i, rate, stop, &failed) })
 		}
 		time.Sleep(time.Duration(seconds) * time.Second)
+		if path := os.Getenv("SOCKPLAY_BENCH_HEAP"); path != "" {
+			srv.cmd.Process.Signal(syscall.SIGUSR1) // the server writes its heap profile to path
+			time.Sleep(time.Second)
+		}
 		rss, peak := srv.memory(b)
 		close(stop)
 		wg.Wait()
@@ -157,8 +182,9 @@ func BenchmarkMemorySessions(b *testing.B) {
 		b.ReportMetric(rss-idle, "rss-MB")
 		b.ReportMetric(peak-idle, "peak-MB")
 		b.ReportMetric(idle, "idle-MB")
-		b.Logf("%d sessions, %d s at %d requests/s: idle %.0f MB, now %.0f MB (+%.0f), peak %.0f MB (+%.0f)",
-			sessions, seconds, rate, idle, rss, rss-idle, peak, peak-idle)
+		b.ReportMetric(connected-idle, "connected-MB")
+		b.Logf("%d sessions, %d s at %d requests/s: idle %.0f MB, connected %.0f MB (+%.0f), now %.0f MB (+%.0f), peak %.0f MB (+%.0f)",
+			sessions, seconds, rate, idle, connected, connected-idle, rss, rss-idle, peak, peak-idle)
 	}
 }
 
