@@ -43,7 +43,7 @@ type ReadBody struct {
 }
 
 func (s *Session) readBody(r sockets.Read) ReadBody {
-	b := ReadBody{Bufsize: r.Bufsize, Size: len(r.Data), Data: NewData(r.Data[:min(len(r.Data), maxReadShown)], s.encoding), Peek: r.Peek}
+	b := ReadBody{Bufsize: r.Bufsize, Size: len(r.Data), Data: NewData(r.Data[:min(len(r.Data), maxReadShown)], s.encoding, maxReadShown), Peek: r.Peek}
 	if r.Stream[1] > r.Stream[0] {
 		b.Stream = &r.Stream
 	}
@@ -106,7 +106,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 			return nil, err
 		}
 		return func(ctx context.Context) func() {
-			fields := sendFrameFields{Frame: NewData(frame, s.encoding)}
+			fields := sendFrameFields{Frame: NewData(frame, s.encoding, s.cfg.MaxShown)}
 			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
 				fields.Stream = &[2]int64{r.Start, r.End}
 			})
@@ -151,7 +151,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 				s.refresh(e)
 				return
 			}
-			done(recvFrameFields{NewData(fr.Body, s.encoding), fr.Header, frameReads{rs}, span}, nil)()
+			done(recvFrameFields{NewData(fr.Body, s.encoding, s.cfg.MaxShown), fr.Header, frameReads{rs}, span}, nil)()
 		}
 	}, nil
 }

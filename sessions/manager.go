@@ -20,6 +20,9 @@ type Config struct {
 	LogSize    int              // messages a session keeps for resume (default 10,000)
 	QueueSize  int              // messages queued per connection before it is dropped (default 4,096)
 	MaxData    int              // bytes in one request's data (default 1 MiB)
+	MaxShown   int              // bytes of a chunk that messages carry; the rest is summed up (default 64 KiB)
+	LogBytes   int              // bytes of messages a session keeps for resume, roughly (default 1 MiB)
+	QueueBytes int              // bytes of messages queued per connection before it is dropped, roughly (default 4 MiB)
 	Grace      time.Duration    // how long a session with no page attached lives on (default 10m)
 	StatEvery  time.Duration    // how often kernel state is polled for stat messages (0: never)
 	Now        func() time.Time // the clock (default time.Now)
@@ -66,6 +69,15 @@ func (c *Config) fill() {
 	}
 	if c.MaxData <= 0 {
 		c.MaxData = 1 << 20
+	}
+	if c.MaxShown <= 0 {
+		c.MaxShown = 64 << 10
+	}
+	if c.LogBytes <= 0 {
+		c.LogBytes = 1 << 20
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 4 << 20
 	}
 	if c.Grace <= 0 {
 		c.Grace = 10 * time.Minute

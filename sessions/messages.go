@@ -53,10 +53,12 @@ type PolicyInfo struct {
 
 // Limits are the session's limits, as the page may want to show them.
 type Limits struct {
-	Sockets int `json:"sockets"`
-	Log     int `json:"log"`
-	Bufsize int `json:"bufsize"`
-	Data    int `json:"data"`
+	Sockets  int `json:"sockets"`
+	Log      int `json:"log"`       // messages kept for resume
+	LogBytes int `json:"log_bytes"` // bytes of messages kept for resume, roughly
+	Bufsize  int `json:"bufsize"`
+	Data     int `json:"data"`  // bytes in one request's data
+	Shown    int `json:"shown"` // bytes of a chunk a message carries
 }
 
 // ResultBody is the outcome of one request. Fields holds the op's result

@@ -42,6 +42,9 @@ type Request struct {
 	Exercise  string          `json:"exercise"`
 	Listen    json.RawMessage `json:"listen"`
 	ReplyWait json.RawMessage `json:"reply_wait"`
+	Full      bool            `json:"full"` // recv, recvfrom: every byte in the caller's own result
+
+	from *Subscriber // the connection that made the request (Do, DoBatch)
 
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages.
@@ -60,6 +63,7 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 	req.Start = time.Now()
 	s.post(func() {
 		s.activate(sub, req.Op == "resume")
+		req.from = sub
 		s.handle(sub, &req)
 	})
 }
@@ -78,6 +82,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 		for i := range reqs {
 			req := &reqs[i] // closures keep a pointer, not a copy of the struct
 			req.Start = now
+			req.from = sub
 			s.activate(sub, req.Op == "resume" && bads[i] == nil)
 			if bads[i] != nil {
 				s.result(req, req.Sock, nil, bads[i])
@@ -130,6 +135,22 @@ func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.E
 	}
 	s.counted(req, fields, e)
 	s.append(KindResult, b)
+}
+
+// resultTo logs a successful result whose connection that made the request
+// gets own as its fields instead (nil: the logged ones).
+func (s *Session) resultTo(req *Request, sock string, fields, own any) {
+	if own == nil || req.from == nil {
+		s.result(req, sock, fields, nil)
+		return
+	}
+	b := ResultBody{ID: req.ID, Op: req.Op, OK: true, Sock: sock, Fields: fields, Request: req.Echo}
+	if len(b.ID) == 0 {
+		b.ID = json.RawMessage("null")
+	}
+	mine := b
+	mine.Fields = own
+	s.appendTo(KindResult, b, req.from, mine)
 }
 
 // blocking are the ops that may wait; they run on their own goroutine.
@@ -533,23 +554,40 @@ func (s *Session) prepare(req *Request, e *entry, wouldWait *bool) (func(context
 				return done(nil, err)
 			}
 			return func() {
+				// With full, the caller's own result shows every byte (whole);
+				// the log and other connections get the bounded data.
+				full := req.Full && len(r.Data) > s.cfg.MaxShown
 				f := recvFields{Truncated: r.Truncated, Size: r.Size}
+				var whole *Data
 				if sock.Type() == sockets.SockStream {
-					f.Data = e.streamData(r, s.encoding, slices.Contains(req.Flags, "MSG_PEEK"))
+					f.Data, whole = e.streamData(r, s.encoding, slices.Contains(req.Flags, "MSG_PEEK"), s.cfg.MaxShown, full)
 					f.Stream = &r.Stream
 					f.Sends = s.sendRefs(r.Sends)
 				} else {
-					f.Data = NewData(r.Data, s.encoding)
+					f.Data = NewData(r.Data, s.encoding, s.cfg.MaxShown)
+					if full {
+						whole = NewData(r.Data, s.encoding, len(r.Data))
+					}
 				}
+				var fields, own any = f, nil
 				if req.Op == "recvfrom" {
 					var from Addr
 					if r.From != nil {
 						from = addrOf(*r.From)
 					}
-					done(recvfromFields{from, f}, nil)()
-					return
+					fields = recvfromFields{from, f}
+					if whole != nil {
+						wf := f
+						wf.Data = whole
+						own = recvfromFields{from, wf}
+					}
+				} else if whole != nil {
+					wf := f
+					wf.Data = whole
+					own = wf
 				}
-				done(f, nil)()
+				s.resultTo(req, e.handle, fields, own)
+				s.refreshAfter(req.Op, e)
 			}
 		}, nil
 	}

@@ -1,8 +1,10 @@
 package sessions
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -82,13 +84,16 @@ func encodeText(s, enc string) ([]byte, error) {
 	return nil, fmt.Errorf("unknown encoding %q (utf-8 or gbk)", enc)
 }
 
-// Data is received bytes as the protocol shows them.
+// Data is received bytes as the protocol shows them. It keeps the bytes
+// themselves, once: their hex and text are written only when a message is
+// encoded (see appendJSON), and a chunk larger than the bound it was made
+// with keeps only its first bytes, its real size and its SHA-256.
 type Data struct {
-	Size     int       `json:"size"`
-	Hex      string    `json:"hex"`
-	Text     string    `json:"text"`
-	Encoding string    `json:"encoding"`
-	Invalid  []Invalid `json:"invalid,omitempty"`
+	shown    []byte    // the bytes carried: all of the chunk, or its first bytes (a copy)
+	size     int       // the chunk's real size in bytes
+	sum      *[32]byte // SHA-256 of the whole chunk, when shown holds only its first bytes
+	encoding string
+	carry    []byte // the first bytes of a character the chunk before ended inside (NewDataAfter)
 }
 
 // Invalid marks bytes that did not decode. Cut is "end" or "start" when the
@@ -101,10 +106,24 @@ type Invalid struct {
 	Char   string `json:"char,omitempty"`
 }
 
-// NewData describes b, decoding its text with enc the way Python's
-// errors="backslashreplace" would, and marking what did not decode.
-func NewData(b []byte, enc string) *Data {
-	d, _ := NewDataAfter(b, enc, nil)
+// dataJSON is Data as the protocol writes it: the reference encoding/json
+// form that Data's MarshalJSON uses and its appendJSON must match byte for
+// byte. Shown and SHA256 are there only when the chunk was cut.
+type dataJSON struct {
+	Size     int       `json:"size"`
+	Shown    int       `json:"shown,omitempty"`
+	SHA256   string    `json:"sha256,omitempty"`
+	Hex      string    `json:"hex"`
+	Text     string    `json:"text"`
+	Encoding string    `json:"encoding"`
+	Invalid  []Invalid `json:"invalid,omitempty"`
+}
+
+// NewData describes b, showing at most limit of its bytes (all of them
+// when limit is len(b) or more). Its text is decoded with enc the way Python's
+// errors="backslashreplace" would, marking what did not decode.
+func NewData(b []byte, enc string, limit int) *Data {
+	d, _ := NewDataAfter(b, enc, nil, limit)
 	return d
 }
 
@@ -115,39 +134,114 @@ func NewData(b []byte, enc string) *Data {
 // carry a UTF-8 cut start is still recognised by its continuation bytes,
 // but a GBK one is not: a GBK trail byte can also be a character of its own.
 // It returns the carry for the chunk after b: the first bytes of a
-// character b ends inside, or nil.
-func NewDataAfter(b []byte, enc string, carry []byte) (*Data, []byte) {
-	d := &Data{Size: len(b), Hex: hex.EncodeToString(b), Encoding: enc}
+// character the whole of b ends inside, or nil.
+func NewDataAfter(b []byte, enc string, carry []byte, limit int) (*Data, []byte) {
+	d := &Data{size: len(b), encoding: enc, carry: slices.Clone(carry)}
+	if len(b) > limit {
+		sum := sha256.Sum256(b)
+		d.sum = &sum
+		d.shown = slices.Clone(b[:max(limit, 0)])
+	} else {
+		d.shown = slices.Clone(b)
+	}
+	return d, nextCarry(b, enc, carry)
+}
+
+// Size is the chunk's real size in bytes.
+func (d *Data) Size() int { return d.size }
+
+// Shown is how many of the chunk's bytes d carries.
+func (d *Data) Shown() int { return len(d.shown) }
+
+// heldBytes is roughly the memory d holds, for the log's and queues' byte
+// bounds.
+func (d *Data) heldBytes() int {
+	if d == nil {
+		return 0
+	}
+	return 96 + len(d.shown) + len(d.carry)
+}
+
+// MarshalJSON writes d through encoding/json, as the reference for
+// appendJSON.
+func (d *Data) MarshalJSON() ([]byte, error) { return json.Marshal(d.view()) }
+
+// view is d as the protocol writes it.
+func (d *Data) view() dataJSON {
+	v := dataJSON{Size: d.size, Hex: hex.EncodeToString(d.shown), Encoding: d.encoding}
+	if d.sum != nil {
+		v.Shown, v.SHA256 = len(d.shown), hex.EncodeToString(d.sum[:])
+	}
+	v.Text, v.Invalid = d.decode()
+	return v
+}
+
+// decode returns the shown bytes' text and the sequences that did not
+// decode. A character the shown bytes of a cut chunk end inside is marked
+// as cut at the end, like one a chunk ends inside.
+func (d *Data) decode() (string, []Invalid) {
+	b, enc, carry := d.shown, d.encoding, d.carry
 	var sb strings.Builder
+	var invalid []Invalid
 	bad := func(off, n int, cut string) {
 		for _, c := range b[off : off+n] {
 			fmt.Fprintf(&sb, `\x%02x`, c)
 		}
-		if k := len(d.Invalid); k > 0 && d.Invalid[k-1].Offset+d.Invalid[k-1].Size == off && cut == "" && d.Invalid[k-1].Cut == "" {
-			d.Invalid[k-1].Size += n
+		if k := len(invalid); k > 0 && invalid[k-1].Offset+invalid[k-1].Size == off && cut == "" && invalid[k-1].Cut == "" {
+			invalid[k-1].Size += n
 			return
 		}
-		d.Invalid = append(d.Invalid, Invalid{Offset: off, Size: n, Cut: cut})
+		invalid = append(invalid, Invalid{Offset: off, Size: n, Cut: cut})
 	}
-	var next []byte
 	from, whole := completes(carry, b, enc)
 	if from > 0 {
 		bad(0, from, "start")
-		d.Invalid[len(d.Invalid)-1].Char = whole
-		if whole == "" { // b ends inside the carried character too (from is len(b))
-			next = append(slices.Clip(carry), b...)
-		}
+		invalid[len(invalid)-1].Char = whole
 	}
 	if enc == GBK {
 		decodeGBK(b, from, &sb, bad)
 	} else {
 		decodeUTF8(b, from, carry != nil, &sb, bad)
 	}
-	if k := len(d.Invalid); k > 0 && d.Invalid[k-1].Cut == "end" {
-		next = slices.Clone(b[d.Invalid[k-1].Offset:])
+	return sb.String(), invalid
+}
+
+// nextCarry is the carry NewDataAfter returns: the first bytes of a
+// character b ends inside (as decoding b after carry would mark it, cut at
+// the end), or b itself added to carry when b does not even finish the
+// carried character. It looks at the end of b only for UTF-8, which
+// resynchronises at every lead byte; GBK is scanned from the start, as a
+// GBK byte can be a lead or a trail.
+func nextCarry(b []byte, enc string, carry []byte) []byte {
+	from, whole := completes(carry, b, enc)
+	if from > 0 && whole == "" { // b ends inside the carried character too (from is len(b))
+		return append(slices.Clone(carry), b...)
 	}
-	d.Text = sb.String()
-	return d, next
+	if enc == GBK {
+		for i := from; i < len(b); {
+			switch c := b[i]; {
+			case c < 0x81 || c > 0xFE:
+				i++
+			case i+1 == len(b):
+				return []byte{c}
+			case !gbkTrail(b[i+1]):
+				i++
+			default:
+				i += 2
+			}
+		}
+		return nil
+	}
+	// decodeUTF8 skips up to three continuation bytes at the start unless
+	// a carried character ended there; a lead byte is never inside another
+	// character, so the first lead in the last three bytes that starts an
+	// incomplete character is where decoding marks a cut end.
+	for i := max(from, len(b)-3); i < len(b); i++ {
+		if c := b[i]; c >= 0xC2 && c <= 0xF4 && !utf8.FullRune(b[i:]) {
+			return slices.Clone(b[i:])
+		}
+	}
+	return nil
 }
 
 // completes returns how many bytes at the start of b finish the character

@@ -1,6 +1,9 @@
 package sessions
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"reflect"
 	"testing"
 
@@ -29,15 +32,15 @@ func TestNewData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewData(tt.in, tt.enc)
+			d := NewData(tt.in, tt.enc, 1<<16).view()
 			if d.Text != tt.text {
 				t.Errorf("text %q, want %q", d.Text, tt.text)
 			}
 			if !reflect.DeepEqual(d.Invalid, tt.invalid) {
 				t.Errorf("invalid %+v, want %+v", d.Invalid, tt.invalid)
 			}
-			if d.Size != len(tt.in) {
-				t.Errorf("size %d, want %d", d.Size, len(tt.in))
+			if d.Size != len(tt.in) || d.Shown != 0 || d.SHA256 != "" {
+				t.Errorf("size %d shown %d sha256 %q, want %d, none, none", d.Size, d.Shown, d.SHA256, len(tt.in))
 			}
 		})
 	}
@@ -84,9 +87,10 @@ func TestNewDataAfter(t *testing.T) {
 			var carry []byte
 			rest := tt.stream
 			for i, n := range tt.cuts {
-				var d *Data
-				d, carry = NewDataAfter(rest[:n], tt.enc, carry)
+				var data *Data
+				data, carry = NewDataAfter(rest[:n], tt.enc, carry, 1<<16)
 				rest = rest[n:]
+				d := data.view()
 				if d.Text != tt.want[i].text || !reflect.DeepEqual(d.Invalid, tt.want[i].invalid) {
 					t.Errorf("chunk %d: text %q invalid %+v; want %q %+v", i+1, d.Text, d.Invalid, tt.want[i].text, tt.want[i].invalid)
 				}
@@ -96,6 +100,75 @@ func TestNewDataAfter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNewDataBounded shows a chunk larger than the bound by its first
+// bytes, its real size and the SHA-256 of all of it.
+func TestNewDataBounded(t *testing.T) {
+	b := make([]byte, 1000)
+	for i := range b {
+		b[i] = byte('a' + i%26)
+	}
+	sum := sha256.Sum256(b)
+	tests := []struct {
+		limit, shown int
+		sha          string
+	}{
+		{1000, 0, ""}, {2000, 0, ""}, {999, 999, hex.EncodeToString(sum[:])}, {10, 10, hex.EncodeToString(sum[:])},
+	}
+	for _, tt := range tests {
+		d := NewData(b, UTF8, tt.limit)
+		v := d.view()
+		if v.Size != 1000 || v.Shown != tt.shown || v.SHA256 != tt.sha {
+			t.Errorf("limit %d: size %d shown %d sha256 %q; want 1000 %d %q", tt.limit, v.Size, v.Shown, v.SHA256, tt.shown, tt.sha)
+		}
+		if want := hex.EncodeToString(b[:min(tt.limit, len(b))]); v.Hex != want {
+			t.Errorf("limit %d: hex %d digits, want %d", tt.limit, len(v.Hex), len(want))
+		}
+		if d.Shown() != min(tt.limit, len(b)) || d.Size() != len(b) {
+			t.Errorf("limit %d: Shown %d Size %d", tt.limit, d.Shown(), d.Size())
+		}
+	}
+	// The data keeps a copy of the bytes it shows, not the caller's buffer.
+	d := NewData(b, UTF8, 10)
+	b[0] = 'Z'
+	if d.view().Text != "abcdefghij" {
+		t.Errorf("text %q changed with the caller's buffer", d.view().Text)
+	}
+}
+
+// FuzzNextCarry checks the carry NewDataAfter hands on, found from the end of
+// the chunk (UTF-8) or a scan without decoding (GBK), against what decoding
+// the whole chunk marks as cut at its end.
+func FuzzNextCarry(f *testing.F) {
+	for _, s := range trickyStrings {
+		f.Add([]byte(s), []byte{}, false)
+		f.Add([]byte(s), []byte{0xe4}, false)
+		f.Add([]byte(s), []byte{0xc4}, true)
+	}
+	f.Add([]byte{0xbd}, []byte{0xe4}, false)
+	f.Add([]byte{0x81, 0x81, 0x81}, []byte(nil), true)
+	f.Fuzz(func(t *testing.T, b, carry []byte, gbk bool) {
+		enc := UTF8
+		if gbk {
+			enc = GBK
+		}
+		if len(carry) == 0 {
+			carry = nil
+		}
+		d, got := NewDataAfter(b, enc, carry, len(b))
+		var want []byte
+		from, whole := completes(carry, b, enc)
+		_, inv := d.decode()
+		if from > 0 && whole == "" {
+			want = append(append([]byte{}, carry...), b...)
+		} else if k := len(inv); k > 0 && inv[k-1].Cut == "end" {
+			want = b[inv[k-1].Offset:]
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("chunk %x after %x in %s: carry %x, want %x", b, carry, enc, got, want)
+		}
+	})
 }
 
 func TestPayloadBytes(t *testing.T) {

@@ -139,7 +139,7 @@ func (s *Session) peerBody(id, name string, ev peers.Event) PeerBody {
 		b.Addr = addrOf(*ev.Addr)
 	}
 	if ev.Data != nil || ev.Size > 0 {
-		b.Data = NewData(ev.Data, s.encoding)
+		b.Data = NewData(ev.Data, s.encoding, s.cfg.MaxShown)
 		b.Size = &ev.Size
 	}
 	return b

@@ -44,7 +44,7 @@ type Session struct {
 	detachedAt time.Time
 
 	// Guarded by the session lock (see post).
-	log      []Message // ring of the last cfg.LogSize messages
+	log      msgLog // the last messages, bounded by cfg.LogSize and cfg.LogBytes
 	lastSeq  int64
 	subs     map[*Subscriber]bool
 	socks    map[string]*entry
@@ -79,19 +79,24 @@ type entry struct {
 	carryEnc string
 }
 
-// streamData describes a chunk received on e's stream: a character cut by
-// the chunk before it (same encoding, right where that one ended) is shown
-// as a cut start with the whole character. A peek leaves the carry as it is.
-func (e *entry) streamData(r sockets.Received, enc string, peek bool) *Data {
+// streamData describes a chunk received on e's stream, showing at most
+// limit bytes of it: a character cut by the chunk before it (same encoding,
+// right where that one ended) is shown as a cut start with the whole
+// character. A peek leaves the carry as it is. With full it also returns
+// the chunk with every byte shown (else nil).
+func (e *entry) streamData(r sockets.Received, enc string, peek bool, limit int, full bool) (shown, whole *Data) {
 	var carry []byte
 	if e.carryEnc == enc && e.carryAt == r.Stream[0] {
 		carry = e.carry
 	}
-	d, next := NewDataAfter(r.Data, enc, carry)
+	shown, next := NewDataAfter(r.Data, enc, carry, limit)
+	if full {
+		whole, _ = NewDataAfter(r.Data, enc, carry, len(r.Data))
+	}
 	if !peek && len(r.Data) > 0 {
 		e.carry, e.carryAt, e.carryEnc = next, r.Stream[1], enc
 	}
-	return d
+	return shown, whole
 }
 
 type pending struct {
@@ -115,6 +120,7 @@ func newSession(id string, cfg Config) *Session {
 		pending:    map[string]*pending{},
 		encoding:   UTF8,
 		created:    cfg.Now(),
+		log:        msgLog{maxLen: cfg.LogSize, maxBytes: cfg.LogBytes},
 	}
 	s.append(KindHello, s.hello(false))
 	go s.loop()
@@ -157,15 +163,27 @@ func (s *Session) call(f func()) bool { return s.post(f) }
 // append logs a message, gives it the next seq and sends it to every active
 // subscriber.
 func (s *Session) append(kind string, body any) Message {
+	return s.appendTo(kind, body, nil, nil)
+}
+
+// appendTo is append for a message that one subscriber, to, gets in another
+// form: own is the body it gets instead of the logged one (a result with
+// every byte its request asked for).
+func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Message {
 	s.lastSeq++
 	m := Message{Seq: s.lastSeq, Kind: kind, Time: s.cfg.Now().UTC(), Body: body}
-	if len(s.log) < s.cfg.LogSize {
-		s.log = append(s.log, m)
-	} else {
-		s.log[(m.Seq-1)%int64(s.cfg.LogSize)] = m
-	}
+	cost := messageBytes(m)
+	s.log.add(m, cost)
 	for sub := range s.subs {
-		if sub.active && !sub.push(m, false) {
+		if !sub.active {
+			continue
+		}
+		pm, pc := m, cost
+		if sub == to && own != nil {
+			pm.Body = own
+			pc = messageBytes(pm)
+		}
+		if !sub.push(pm, pc, false) {
 			if !s.ending {
 				s.cfg.counts.dropped.Add(1) // too slow (stats.go)
 			}
@@ -176,7 +194,7 @@ func (s *Session) append(kind string, body any) Message {
 }
 
 // firstSeq is the oldest seq the log still holds.
-func (s *Session) firstSeq() int64 { return s.lastSeq - int64(len(s.log)) + 1 }
+func (s *Session) firstSeq() int64 { return s.log.first(s.lastSeq) }
 
 // replay queues for sub every logged message after seq after, or a snapshot
 // if the log no longer reaches back that far. It reports how many messages
@@ -185,19 +203,21 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 	if after < 0 {
 		after = 0
 	}
-	if after+1 < s.firstSeq() {
+	entries, ok := s.log.since(after, s.lastSeq)
+	if !ok {
 		m := Message{Seq: s.lastSeq, Kind: KindSnapshot, Time: s.cfg.Now().UTC(), Body: s.snapshot()}
-		sub.push(m, true)
-		sub.limit = s.cfg.QueueSize + 1
+		cost := messageBytes(m)
+		sub.push(m, cost, true)
+		sub.allow(1, cost)
 		return 0, true
 	}
 	n := 0
-	for seq := after + 1; seq <= s.lastSeq; seq++ {
-		sub.push(s.log[(seq-1)%int64(s.cfg.LogSize)], true)
-		n++
+	for _, le := range entries {
+		sub.push(le.m, le.cost, true)
+		n += le.cost
 	}
-	sub.limit = s.cfg.QueueSize + n
-	return n, false
+	sub.allow(len(entries), n)
+	return len(entries), false
 }
 
 func (s *Session) snapshot() SnapshotBody {
@@ -228,7 +248,10 @@ func (s *Session) hello(resumed bool) HelloBody {
 			Connect:  "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255",
 			Wildcard: p.Wildcard,
 		},
-		Limits: Limits{Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData},
+		Limits: Limits{
+			Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, LogBytes: s.cfg.LogBytes,
+			Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData, Shown: s.cfg.MaxShown,
+		},
 	}
 }
 
@@ -251,11 +274,11 @@ func (s *Session) AttachFlush(flush func()) (*Subscriber, *Message) {
 	var sub *Subscriber
 	var hello Message
 	ok := s.call(func() {
-		sub = newSubscriber(s.cfg.QueueSize)
+		sub = newSubscriber(s.cfg.QueueSize, s.cfg.QueueBytes)
 		sub.flush = flush
 		if s.lastSeq == 1 && len(s.subs) == 0 && s.next == 0 {
 			// A brand-new session: its first connection gets the logged hello.
-			hello = s.log[0]
+			hello = s.log.entries[0].m
 		} else {
 			hello = Message{Seq: s.lastSeq, Kind: KindHello, Time: s.cfg.Now().UTC(), Body: s.hello(true)}
 		}

@@ -50,7 +50,7 @@ func (s *Session) stat(e *entry) (StatBody, *sockets.Error) {
 	b := StatBody{Sock: e.handle, State: st.State, InQ: st.InQ, OutQ: st.OutQ, Closed: st.Closed, ExpiresMS: int(st.Expires.Milliseconds())}
 	if st.InQ > 0 {
 		if p, err := e.sock.Peek(peekPreview); err == nil {
-			b.Peek = NewData(p, s.encoding)
+			b.Peek = NewData(p, s.encoding, peekPreview)
 		}
 	}
 	if t := st.TCP; t != nil {

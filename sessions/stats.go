@@ -136,7 +136,7 @@ func (f recvFields) size() int {
 	if f.Data == nil {
 		return 0
 	}
-	return f.Data.Size
+	return f.Data.Size()
 }
 
 // size is the number of bytes the reads took from the stream.

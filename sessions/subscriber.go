@@ -2,19 +2,24 @@ package sessions
 
 import "sync"
 
-// Subscriber is one connection's view of a session: a bounded queue of
-// messages that the session fills without ever waiting, and the connection's
-// writer drains. A subscriber whose queue overflows is dropped: Done is closed
-// and the connection should close; the page reconnects and resumes.
+// Subscriber is one connection's view of a session: a queue of messages,
+// bounded in messages and in bytes, that the session fills without ever
+// waiting, and the connection's writer drains. A subscriber whose queue
+// overflows is dropped: Done is closed and the connection should close; the
+// page reconnects and resumes.
 type Subscriber struct {
-	mu     sync.Mutex
-	queue  []Message
-	limit  int
-	closed bool
-	held   bool // between Hold and Release: push does not wake the writer
-	reason string
-	ready  chan struct{} // has a value while the queue is not empty
-	done   chan struct{}
+	mu         sync.Mutex
+	queue      []logEntry // messages with their messageBytes
+	bytes      int        // the sum of the queued messages' costs
+	limit      int        // messages the queue may hold (Config.QueueSize, plus a replay's)
+	limitBytes int        // bytes the queue may hold (Config.QueueBytes, plus a replay's)
+	baseLimit  int
+	baseBytes  int
+	closed     bool
+	held       bool // between Hold and Release: push does not wake the writer
+	reason     string
+	ready      chan struct{} // has a value while the queue is not empty
+	done       chan struct{}
 
 	// flush, if set, writes out the queue now when nobody else is writing;
 	// the goroutine of a finished operation calls it, sparing the writer a
@@ -26,8 +31,19 @@ type Subscriber struct {
 	from   int64 // the hello's last_seq: where an implicit resume starts
 }
 
-func newSubscriber(limit int) *Subscriber {
-	return &Subscriber{limit: limit, ready: make(chan struct{}, 1), done: make(chan struct{})}
+func newSubscriber(limit, limitBytes int) *Subscriber {
+	return &Subscriber{
+		limit: limit, limitBytes: limitBytes, baseLimit: limit, baseBytes: limitBytes,
+		ready: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+}
+
+// allow raises the queue's bounds by what a replay just queued (n messages,
+// bytes of them), so that the replay does not count against live messages.
+func (s *Subscriber) allow(n, bytes int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limit, s.limitBytes = s.baseLimit+n, s.baseBytes+bytes
 }
 
 // Ready has a value when messages are waiting to be taken.
@@ -50,7 +66,11 @@ func (s *Subscriber) Take(max int) []Message {
 	defer s.mu.Unlock()
 	n := min(max, len(s.queue))
 	out := make([]Message, n)
-	copy(out, s.queue)
+	for i := range out {
+		out[i] = s.queue[i].m
+		s.bytes -= s.queue[i].cost
+		s.queue[i] = logEntry{} // the array must not keep what was taken
+	}
 	s.queue = s.queue[n:]
 	if len(s.queue) == 0 {
 		s.queue = nil
@@ -82,19 +102,23 @@ func (s *Subscriber) Release() {
 	}
 }
 
-// push queues m; a replay may go past the limit by its own length. It
-// reports false if the queue was full and the subscriber is now dropped.
-func (s *Subscriber) push(m Message, replay bool) bool {
+// push queues m, whose messageBytes is cost; a replay may go past the
+// bounds by its own length and bytes. A message that would take the queue
+// past either bound drops the subscriber, unless the queue is empty (a
+// single message always goes). It reports false if the subscriber is now
+// dropped.
+func (s *Subscriber) push(m Message, cost int, replay bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
-	if !replay && len(s.queue) >= s.limit {
+	if !replay && len(s.queue) > 0 && (len(s.queue) >= s.limit || s.bytes+cost > s.limitBytes) {
 		s.closeLocked("too slow: the page did not keep up with its messages")
 		return false
 	}
-	s.queue = append(s.queue, m)
+	s.queue = append(s.queue, logEntry{m, cost})
+	s.bytes += cost
 	if !s.held {
 		s.signal()
 	}

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -204,10 +205,14 @@ func (h HelloBody) AppendFields(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(l.Sockets), 10)
 	b = append(b, `,"log":`...)
 	b = strconv.AppendInt(b, int64(l.Log), 10)
+	b = append(b, `,"log_bytes":`...)
+	b = strconv.AppendInt(b, int64(l.LogBytes), 10)
 	b = append(b, `,"bufsize":`...)
 	b = strconv.AppendInt(b, int64(l.Bufsize), 10)
 	b = append(b, `,"data":`...)
 	b = strconv.AppendInt(b, int64(l.Data), 10)
+	b = append(b, `,"shown":`...)
+	b = strconv.AppendInt(b, int64(l.Shown), 10)
 	return append(b, `}`...), nil
 }
 
@@ -373,22 +378,33 @@ func (a Addr) appendJSON(b []byte) []byte {
 	return append(b, ']')
 }
 
-// appendJSON writes the received data as an object, or null.
+// appendJSON writes the received data as an object, or null: its hex and
+// text are made here, from the bytes it keeps.
 func (d *Data) appendJSON(b []byte) []byte {
 	if d == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, `{"size":`...)
-	b = strconv.AppendInt(b, int64(d.Size), 10)
-	b = append(b, `,"hex":`...)
-	b = AppendJSONString(b, d.Hex)
-	b = append(b, `,"text":`...)
-	b = AppendJSONString(b, d.Text)
+	b = strconv.AppendInt(b, int64(d.size), 10)
+	if d.sum != nil {
+		if len(d.shown) > 0 { // omitempty
+			b = append(b, `,"shown":`...)
+			b = strconv.AppendInt(b, int64(len(d.shown)), 10)
+		}
+		b = append(b, `,"sha256":"`...)
+		b = hex.AppendEncode(b, d.sum[:])
+		b = append(b, '"')
+	}
+	b = append(b, `,"hex":"`...) // hex digits need no escaping
+	b = hex.AppendEncode(b, d.shown)
+	b = append(b, `","text":`...)
+	text, invalid := d.decode()
+	b = AppendJSONString(b, text)
 	b = append(b, `,"encoding":`...)
-	b = AppendJSONString(b, d.Encoding)
-	if len(d.Invalid) > 0 {
+	b = AppendJSONString(b, d.encoding)
+	if len(invalid) > 0 {
 		b = append(b, `,"invalid":[`...)
-		for i, v := range d.Invalid {
+		for i, v := range invalid {
 			if i > 0 {
 				b = append(b, ',')
 			}

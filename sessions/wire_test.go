@@ -102,19 +102,24 @@ func FuzzAppendRaw(f *testing.F) {
 }
 
 // FuzzAppendData checks the data of a receive, as NewData builds it from any
-// bytes in either encoding.
+// bytes in either encoding, whole or cut (a limit under its size).
 func FuzzAppendData(f *testing.F) {
 	for _, s := range trickyStrings {
-		f.Add([]byte(s), false)
-		f.Add([]byte(s), true)
+		f.Add([]byte(s), false, uint16(0))
+		f.Add([]byte(s), true, uint16(0))
+		f.Add([]byte(s), false, uint16(3))
 	}
-	f.Add([]byte{0xc4, 0xe3, 0xba, 0xc3, 0x81, 0x20, 0xff}, true)
-	f.Fuzz(func(t *testing.T, b []byte, gbk bool) {
+	f.Add([]byte{0xc4, 0xe3, 0xba, 0xc3, 0x81, 0x20, 0xff}, true, uint16(0))
+	f.Add([]byte{0xc4, 0xe3, 0xba, 0xc3, 0x81, 0x20, 0xff}, true, uint16(2))
+	f.Fuzz(func(t *testing.T, b []byte, gbk bool, limit uint16) {
 		enc := UTF8
 		if gbk {
 			enc = GBK
 		}
-		d := NewData(b, enc)
+		d := NewData(b, enc, len(b))
+		if limit > 0 && len(b) > 0 {
+			d = NewData(b, enc, int(limit)%len(b)) // a cut chunk: shown and sha256 too
+		}
 		want, err := json.Marshal(d)
 		if err != nil {
 			t.Fatal(err)

@@ -187,6 +187,7 @@ const (
 	fieldPeer
 	fieldExercise
 	fieldListen
+	fieldFull
 )
 
 // field decodes one key of a request object. Keys are matched exactly:
@@ -244,6 +245,8 @@ func (d *requestDecoder) field(key []byte, v *fastjson.Value) {
 		ok = d.first(fieldExercise) && d.setString(&r.Exercise, v)
 	case "listen":
 		ok = d.first(fieldListen) && d.setRaw(&r.Listen, v)
+	case "full":
+		ok = d.first(fieldFull) && setFlag(&r.Full, v)
 	}
 	d.ok = ok
 }
@@ -413,6 +416,17 @@ func setBool(dst **bool, v *fastjson.Value) bool {
 		return true
 	}
 	return false
+}
+
+// setFlag sets a bool field that is true or false (a null is left to the
+// slow path, like any other value).
+func setFlag(dst *bool, v *fastjson.Value) bool {
+	var p *bool
+	ok := setBool(&p, v) && p != nil
+	if ok {
+		*dst = *p
+	}
+	return ok
 }
 
 // unquote returns the string that the JSON string literal lit (well formed:

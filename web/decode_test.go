@@ -39,6 +39,10 @@ var decodeCases = []struct {
 	{"recv", `{"id":10,"op":"recv","sock":"s2","bufsize":1024,"flags":["MSG_PEEK"]}`, true},
 	{"recv no flags", `{"id":10,"op":"recv","sock":"s2","bufsize":1024,"flags":[]}`, true},
 	{"recvfrom", `{"id":11,"op":"recvfrom","sock":"s1","bufsize":65536}`, true},
+	{"recv full", `{"id":10,"op":"recv","sock":"s2","bufsize":1048576,"flags":["MSG_WAITALL"],"full":true}`, true},
+	{"recvfrom full false", `{"id":11,"op":"recvfrom","sock":"s1","bufsize":65536,"full":false}`, true},
+	{"recv full null", `{"id":10,"op":"recv","sock":"s2","bufsize":1,"full":null}`, false},
+	{"recv full not a bool", `{"id":10,"op":"recv","sock":"s2","bufsize":1,"full":1}`, false},
 	{"setsockopt", `{"id":12,"op":"setsockopt","sock":"s1","level":"SOL_SOCKET","option":"SO_REUSEADDR","value":1}`, true},
 	{"setsockopt bool", `{"id":13,"op":"setsockopt","sock":"s1","level":"IPPROTO_TCP","option":"TCP_NODELAY","value":true}`, true},
 	{"getsockopt", `{"id":14,"op":"getsockopt","sock":"s1","level":"SOL_SOCKET","option":"SO_RCVBUF"}`, true},
@@ -315,6 +319,7 @@ func TestDiffRequests(t *testing.T) {
 		"framing":        func(r *sessions.Request) { r.Framing = &sessions.FramingArg{} },
 		"invalid UTF-8":  func(r *sessions.Request) { r.Op = "send\xff" },
 		"encoding empty": func(r *sessions.Request) { r.Data.Encoding = "utf-8" },
+		"full":           func(r *sessions.Request) { r.Full = true },
 	} {
 		got, _ := decodeFrameSlow(frame)
 		change(&got[0])
@@ -371,6 +376,9 @@ func diffRequests(got, want sessions.Request) string {
 	var b strings.Builder
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
 	for i := range gv.NumField() {
+		if !gv.Type().Field(i).IsExported() { // set by the session, not decoded
+			continue
+		}
 		name := gv.Type().Field(i).Name
 		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
 		same := reflect.DeepEqual(g, w)

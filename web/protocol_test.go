@@ -332,7 +332,7 @@ func TestEncodeBodies(t *testing.T) {
 			sessions.SocketBody{Sock: s, Family: sockets.Family(s), Listener: s, Options: map[string]int{s: 1, s + "x": -2}},
 			sessions.HelloBody{Session: s, Protocol: sessions.Protocol, Encoding: s, Policy: sessions.PolicyInfo{Profile: s, Bind: s, Connect: s}},
 			sessions.ByeBody{Reason: s},
-			sessions.PeerBody{Peer: "p1", Name: s, Event: "recv", Addr: v4, Data: sessions.NewData([]byte(s), sessions.UTF8), Size: &size, Fields: map[string]string{s: s}},
+			sessions.PeerBody{Peer: "p1", Name: s, Event: "recv", Addr: v4, Data: sessions.NewData([]byte(s), sessions.UTF8, 4), Size: &size, Fields: map[string]string{s: s}},
 		)
 	}
 	for _, id := range []json.RawMessage{nil, json.RawMessage(`null`), json.RawMessage(`"abc"`), json.RawMessage(`-7`), json.RawMessage(` [1, {"a": 2}] `), json.RawMessage(`"<\u2028>"`)} {

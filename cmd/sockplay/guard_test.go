@@ -24,8 +24,12 @@ import (
 const safety = 20 * time.Second
 
 // TestMain lets the test binary be the real sockplay command in a child
-// process (TestSocketBudget), with the open-file limit it is given.
+// process: with a lowered open-file limit (TestSocketBudget), or for the
+// memory benchmarks (benchServe).
 func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(benchServe); ok {
+		os.Exit(serveForBench(strings.Fields(args)))
+	}
 	if lim := os.Getenv("SOCKPLAY_TEST_SERVE_NOFILE"); lim != "" {
 		soft, hard, _ := strings.Cut(lim, ":")
 		cur, _ := strconv.ParseUint(soft, 10, 64)

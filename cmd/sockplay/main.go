@@ -39,6 +39,12 @@ type Config struct {
 	MaxSockets int            // open sockets per session (default 64)
 	AllowNet   []netip.Prefix // networks allowed beyond loopback (SOCKPLAY_ALLOW_NET, comma-separated)
 	Lessons    string         // a folder of extra lessons, beside the built-in ones (SOCKPLAY_LESSONS)
+
+	// Memory bounds, per session and connection (see sessions.Config).
+	MaxShown   int // bytes of a received chunk that messages carry (default 64 KiB)
+	LogBytes   int // bytes of messages a session keeps for resume (default 1 MiB)
+	QueueBytes int // bytes of messages queued for one connection before it is dropped (default 4 MiB)
+
 	// Data is the directory of the progress database (SOCKPLAY_DATA; default
 	// $XDG_STATE_HOME/sockplay, else ~/.local/state/sockplay). Empty: no
 	// progress is saved.
@@ -63,7 +69,10 @@ type Config struct {
 // ParseFlags reads args (without the program name) and the environment.
 // Flags win over environment variables.
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	cfg := Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv), LogFormat: "text"}
+	cfg := Config{
+		Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv), LogFormat: "text",
+		MaxShown: 64 << 10, LogBytes: 1 << 20, QueueBytes: 4 << 20,
+	}
 	if v := getenv("SOCKPLAY_LOG_FORMAT"); v != "" {
 		cfg.LogFormat = v
 	}
@@ -95,8 +104,19 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if err != nil {
 		return cfg, err
 	}
+	fs.IntVar(&cfg.MaxShown, "max-shown", cfg.MaxShown, "bytes of a received chunk that the log and pages get (the rest: its size and SHA-256)")
+	fs.IntVar(&cfg.LogBytes, "log-bytes", cfg.LogBytes, "bytes of messages each session keeps for resume")
+	fs.IntVar(&cfg.QueueBytes, "queue-bytes", cfg.QueueBytes, "bytes of messages queued for one page before it is dropped as too slow")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	for _, b := range []struct {
+		name string
+		n    int
+	}{{"max-shown", cfg.MaxShown}, {"log-bytes", cfg.LogBytes}, {"queue-bytes", cfg.QueueBytes}} {
+		if b.n <= 0 {
+			return cfg, fmt.Errorf("--%s must be a positive number of bytes, not %d", b.name, b.n)
+		}
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -156,7 +176,8 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	guard.Hosts = append(guard.Hosts, listenHosts(self)...)
 	guard.LimitLoopback = !local
 	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
-		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient}
+		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient,
+		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes}
 	metrics := web.NewMetrics()
 	scfg.OnOp, scfg.Log = metrics.ObserveOp, log
 	opts := []web.Option{web.WithLessons(ls), web.WithGuard(guard), web.WithMetrics(metrics), web.WithLogger(log)}

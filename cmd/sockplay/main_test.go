@@ -34,6 +34,9 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad net", args: []string{"--allow-net", "nonsense"}, wantErr: "--allow-net"},
 		{name: "bad grace env", env: map[string]string{"SOCKPLAY_GRACE": "soon"}, wantErr: "SOCKPLAY_GRACE"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
+		{name: "memory bounds", args: []string{"--max-shown", "1024", "--log-bytes", "65536", "--queue-bytes", "131072"},
+			want: Config{Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, MaxShown: 1024, LogBytes: 65536, QueueBytes: 131072}},
+		{name: "bad memory bound", args: []string{"--log-bytes", "0"}, wantErr: "--log-bytes must be a positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +53,13 @@ func TestParseFlags(t *testing.T) {
 			}
 			if got.Addr != tt.want.Addr || got.Grace != tt.want.Grace || got.MaxSockets != tt.want.MaxSockets || len(got.AllowNet) != len(tt.want.AllowNet) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			want := tt.want
+			if want.MaxShown == 0 { // the defaults
+				want.MaxShown, want.LogBytes, want.QueueBytes = 64<<10, 1<<20, 4<<20
+			}
+			if got.MaxShown != want.MaxShown || got.LogBytes != want.LogBytes || got.QueueBytes != want.QueueBytes {
+				t.Errorf("memory bounds %d/%d/%d, want %d/%d/%d", got.MaxShown, got.LogBytes, got.QueueBytes, want.MaxShown, want.LogBytes, want.QueueBytes)
 			}
 		})
 	}

@@ -3,6 +3,11 @@
 // shows as \xNN with its reason), and an xxd-style hex dump (offset, hex,
 // ASCII) in which the same bytes are marked.
 //
+// A large payload is not all put on the page: the server sends at most the
+// first bytes of a chunk (`shown` of its `size`, with the SHA-256 of all of
+// it), and of what it sends this view shows the first INLINE_LIMIT bytes
+// until the learner clicks "show all".
+//
 // Every piece of payload text goes in as a text node.
 
 import { DUMP_WIDTH, hexToBytes, textRuns } from './bytes.js';
@@ -11,8 +16,12 @@ import { h } from './dom.js';
 /** The hex dump of a payload stops after this many bytes. */
 export const DUMP_LIMIT = 4096;
 
+/** Bytes of a payload shown as text and hex before "show all" is clicked. */
+export const INLINE_LIMIT = 4096;
+
 /**
- * @param {{size: number, hex: string, text?: string, encoding?: string, invalid?: object[]}} data
+ * @param {{size: number, shown?: number, sha256?: string, hex: string, text?: string,
+ *          encoding?: string, invalid?: object[]}} data
  * @param {{limit?: number, label?: string}} [options] limit: bytes dumped;
  *   label: what the bytes are ("peek", "body"), shown before the size
  * @returns {HTMLElement} div.data
@@ -26,26 +35,62 @@ export function dataView(data, { limit = DUMP_LIMIT, label } = {}) {
     data.encoding ? ` · ${data.encoding}` : '',
     bad.length ? ` · ${bad.length} undecodable sequence${bad.length === 1 ? '' : 's'} marked` : '');
   if (size === 0) return h('div', { class: 'data' }, meta);
-  const runs = textRuns(data).map((run) => (run.invalid
-    ? h('mark', { class: `invalid${run.invalid.cut ? ' cut' : ''}`, title: invalidTitle(run.invalid, data.encoding) }, run.text)
-    : withControls(run.text)));
   let bytes;
   try {
     bytes = hexToBytes(data.hex ?? '');
   } catch {
     bytes = new Uint8Array();
   }
+  // What the server left out: a chunk larger than its --max-shown.
+  const more = data.shown != null && size > bytes.length
+    ? h('p', { class: 'data-more' },
+      `… ${(size - bytes.length).toLocaleString('en-US')} more byte${size - bytes.length === 1 ? '' : 's'}`,
+      data.sha256 ? ` (sha256 ${data.sha256})` : '')
+    : null;
+  const view = h('div', { class: 'data' }, meta);
+  const body = h('div', { class: 'data-body' });
+  view.append(body, ...(more ? [more] : []));
+  const render = (upto, dumped) => body.replaceChildren(...dataParts(data, bytes, upto, dumped));
+  if (bytes.length <= INLINE_LIMIT) {
+    render(bytes.length, Math.min(limit, bytes.length));
+    return view;
+  }
+  render(INLINE_LIMIT, Math.min(limit, INLINE_LIMIT));
+  const all = h('button', { type: 'button', class: 'data-show-all' },
+    `show all ${bytes.length.toLocaleString('en-US')} bytes`);
+  all.addEventListener('click', () => {
+    render(bytes.length, bytes.length);
+    all.remove();
+  });
+  body.after(all);
+  return view;
+}
+
+/**
+ * The text and the hex dump of the first upto bytes of a payload, the dump
+ * stopping after dumped bytes.
+ * @returns {HTMLElement[]}
+ */
+function dataParts(data, bytes, upto, dumped) {
+  const bad = data.invalid ?? [];
+  const cut = upto < bytes.length;
+  // Cut short, the text is decoded here from the bytes shown (textRuns does
+  // so without the server's text) and the marks are those that start in them.
+  const part = cut
+    ? { hex: data.hex.replace(/\s+/g, '').slice(0, 2 * upto), encoding: data.encoding,
+      invalid: bad.filter((b) => b.offset < upto).map((b) => ({ ...b, size: Math.min(b.size, upto - b.offset) })) }
+    : data;
+  const runs = textRuns(part).map((run) => (run.invalid
+    ? h('mark', { class: `invalid${run.invalid.cut ? ' cut' : ''}`, title: invalidTitle(run.invalid, data.encoding) }, run.text)
+    : withControls(run.text)));
   const marked = (i) => bad.some((b) => i >= b.offset && i < b.offset + b.size);
-  return h(
-    'div',
-    { class: 'data' },
-    meta,
-    h('pre', { class: 'data-text', 'aria-label': 'as text' }, ...runs),
-    hexdumpView(bytes, limit, marked),
-    bytes.length > limit
-      ? h('p', { class: 'detail' }, `Hex dump shows the first ${limit} of ${bytes.length} bytes.`)
+  return [
+    h('pre', { class: 'data-text', 'aria-label': 'as text' }, ...runs, cut ? h('span', { class: 'data-cut' }, ' …') : null),
+    hexdumpView(bytes, dumped, marked),
+    bytes.length > dumped
+      ? h('p', { class: 'detail' }, `Hex dump shows the first ${dumped} of ${bytes.length} bytes.`)
       : null,
-  );
+  ].filter(Boolean);
 }
 
 /**
