@@ -53,8 +53,23 @@ const floodProbe = `(() => {
 //   - click-ms: clicks on "new UDP socket" during the flood, from the input
 //     event to the frame after the new card appeared (median, and max);
 //   - longtasks: main-thread tasks over 50 ms during the floods.
+//
+// The flood comes as fast as the server makes it, or (rate=N) at N results
+// per second, a load the page should keep up with: there events/s is close
+// to N, and click-ms is what a learner clicking during a flood waits.
 func BenchmarkBrowserFlood(b *testing.B) {
+	for _, rate := range []int{0, 10_000} {
+		name := "max"
+		if rate > 0 {
+			name = fmt.Sprintf("rate=%d", rate)
+		}
+		b.Run(name, func(b *testing.B) { benchFlood(b, rate) })
+	}
+}
+
+func benchFlood(b *testing.B, rate int) {
 	p, f := floodPage(b)
+	f.rate = rate
 	eval[bool](p, floodProbe)
 	var events int
 	var pageTime, serverTime time.Duration

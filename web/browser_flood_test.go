@@ -37,8 +37,10 @@ type floodMsg struct {
 type flooder struct {
 	tb   testing.TB
 	conn *websocket.Conn
-	// batch is the pairs per frame; window the most requests unanswered.
-	batch, window int
+	// batch is the pairs per frame; window the most requests unanswered;
+	// rate, if set, the results per second to ask for (else as fast as the
+	// window allows).
+	batch, window, rate int
 	// sendto and recvfrom are the two requests of a pair, without their ids.
 	sendto, recvfrom string
 
@@ -153,7 +155,11 @@ func (f *flooder) flood(pairs int, more func() bool, rx string) int {
 	f.tb.Helper()
 	id := floodIDs
 	buf := make([]byte, 0, 64<<10)
+	start := time.Now()
 	for sent := 0; sent < pairs || more != nil && more(); sent += f.batch {
+		if f.rate > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(2*sent) * time.Second / time.Duration(f.rate))))
+		}
 		f.mu.Lock()
 		for 2*sent-f.answered > f.window && f.readErr == nil {
 			f.cond.Wait()
@@ -313,7 +319,10 @@ func TestBrowserFlood(t *testing.T) {
 	}, "s1")
 	clicked.Wait()
 
-	p.do("the page renders the whole flood, and the click's card", renderedThrough(last), shownThrough(last),
+	p.do("the page renders the whole flood, the log fills up again, and the click's card appears",
+		renderedThrough(last), shownThrough(last),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelectorAll('#log .log-entry').length >= %d`, max),
+			chromedp.WithPollingInterval(10*time.Millisecond)),
 		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s3"]`)))
 	if clickSeq <= f.hello || clickSeq >= last {
 		t.Fatalf("the click's result is seq %d, want it inside the flood (%d, %d)", clickSeq, f.hello, last)

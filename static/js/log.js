@@ -8,10 +8,12 @@
 // them.
 //
 // Entries come as builders and are built and put on the page once per
-// animation frame (measure, flush, follow): at most BUILD_PER_FRAME of them,
-// oldest first, in one DOM insertion and one scroll. An entry that newer
-// ones would push out before it is built is never built, only counted as
-// dropped; the page shows the newest entries without a hole.
+// animation frame (measure, flush, follow), at most BUILD_PER_FRAME of them,
+// in one DOM insertion and one scroll. When more come than that (a flood),
+// the page shows the newest ones, without a hole, and counts the rest as not
+// shown; once the flood is over it builds the older ones back, newest first,
+// up to the limit. An entry that newer ones push out before it is built is
+// never built.
 //
 // DOM: ol#log[data-max] (data-max, if set, replaces MAX_ENTRIES), and
 // p#log-trimmed[data-count] before it, hidden until something is dropped.
@@ -20,32 +22,42 @@
 const STICKY = 48;
 /** The most entries shown; the session's own log keeps 10,000 messages. */
 const MAX_ENTRIES = 2000;
-/** The most entries built per animation frame (building costs far more than applying a message). */
-const BUILD_PER_FRAME = 50;
-/** How many early results (resolve before their waiting entry is built) are remembered. */
-const MAX_DONE = 1000;
+/**
+ * The most new entries built per animation frame: building and laying out
+ * an entry costs far more than applying its message.
+ */
+const BUILD_PER_FRAME = 25;
+/** The most older entries built back per frame, once no new ones come. */
+const BACKFILL_PER_FRAME = 60;
 
 export class Log {
   #scroller;
   #list;
-  #trimmed = 0;
+  /** Entries added in all, shown or not (since clear). */
+  #added = 0;
   /** The count the note shows. */
-  #noted = 0;
-  /** @type {Array<() => HTMLElement>} entries added, not built yet, oldest first from #head */
-  #unbuilt = [];
-  #head = 0;
+  #noted = -1;
+  /**
+   * The newest entries added (at most max, from #base), oldest first: those
+   * from #shown on are on the page (or built at the next flush), the older ones are not
+   * shown now but may be built back.
+   * @type {Array<{build: () => HTMLElement, el: HTMLElement|null, waiting: string|null, done: boolean}>}
+   */
+  #recent = [];
+  /** The index in #recent of the oldest record kept (older ones are null). */
+  #base = 0;
+  /** The index in #recent of the oldest record shown. */
+  #shown = 0;
   /** Whether the reader was at the bottom when the frame began (measure). */
   #atBottom = true;
-  /** Whether the last flush changed the entries. */
-  #grew = false;
   /** The scrollTop follow left. */
   #followed = 0;
-  /** How far (px) the last flush moved a scrolled-up reader's entries up. */
+  /** Whether the last flush changed the entries. */
+  #grew = false;
+  /** How far (px) the last flush moved a scrolled-up reader's entries. */
   #shift = 0;
-  /** @type {Map<string, HTMLElement>} waiting entries by request id */
+  /** @type {Map<string, object>} the records of waiting entries not resolved yet, by request id */
   #waiting = new Map();
-  /** @type {Set<string>} requests whose result came before their waiting entry was built */
-  #done = new Set();
 
   /**
    * @param {HTMLElement} scroller the scrolling box
@@ -61,9 +73,10 @@ export class Log {
     return Number(this.#list.dataset.max) || MAX_ENTRIES;
   }
 
-  /** How many entries wait to be built. */
+  /** Whether entries wait to be built (newer ones, or older ones to build back). */
   get unbuilt() {
-    return this.#unbuilt.length - this.#head;
+    const last = this.#recent.at(-1);
+    return (last != null && last.el == null) || (this.#shown > this.#base && this.#atBottom);
   }
 
   /**
@@ -74,29 +87,23 @@ export class Log {
   measure() {
     const s = this.#scroller;
     const near = s.scrollHeight - s.scrollTop - s.clientHeight < STICKY;
-    // Entries out of view have estimated heights (content-visibility), so
-    // the bottom moves a little once the newest are drawn: the log stays at
-    // the bottom until the reader scrolls up from where follow left it.
+    // The log stays at the bottom until the reader scrolls up from where
+    // follow left it (entries drawn after follow may move the bottom a little).
     this.#atBottom = near || (this.#atBottom && s.scrollTop >= this.#followed - 1);
   }
 
   /**
-   * Adds an entry after the others, built by build() at a flush. When more
-   * than max wait, the oldest of them go unbuilt, and the entries shown go
-   * too (they are older still).
+   * Adds an entry after the others, built by build() at a flush.
    * @param {() => HTMLElement} build
+   * @param {{waiting?: number|string}} [about] the request id, for a `waiting` entry
    */
-  add(build) {
-    this.#unbuilt.push(build);
-    const over = this.unbuilt - this.max;
-    if (over <= 0) return;
-    this.#head += over;
-    this.#trimmed += over;
-    this.#clearShown();
-    if (this.#head > 4096) {
-      this.#unbuilt = this.#unbuilt.slice(this.#head);
-      this.#head = 0;
-    }
+  add(build, about = {}) {
+    const rec = { build, el: null, waiting: about.waiting == null ? null : String(about.waiting), done: false };
+    if (rec.waiting != null) this.#waiting.set(rec.waiting, rec);
+    this.#recent.push(rec);
+    this.#added++;
+    const over = this.#recent.length - this.#base - this.max;
+    if (over > 0) this.#drop(over);
   }
 
   /**
@@ -105,49 +112,66 @@ export class Log {
    * anyone could read them.
    */
   skip() {
-    this.#trimmed += this.unbuilt;
-    this.#unbuilt = [];
-    this.#head = 0;
-    this.#clearShown();
+    this.#drop(this.#recent.length - this.#base);
+  }
+
+  /** Forgets the n oldest records (and their entries, if shown). */
+  #drop(n) {
+    const shown = [];
+    for (let k = this.#base; k < this.#base + n; k++) {
+      const rec = this.#recent[k];
+      if (rec.el) shown.push(rec);
+      if (rec.waiting != null) this.#waiting.delete(rec.waiting);
+      this.#recent[k] = null;
+    }
+    this.#removeFirst(shown);
+    this.#base += n;
+    this.#shown = Math.max(this.#shown, this.#base);
+    if (this.#base > 4096 && this.#base * 2 > this.#recent.length) {
+      this.#recent = this.#recent.slice(this.#base);
+      this.#shown -= this.#base;
+      this.#base = 0;
+    }
   }
 
   /**
-   * Builds the oldest unbuilt entries (BUILD_PER_FRAME at most), puts them
-   * on the page in one DOM insertion and drops the oldest beyond the limit;
-   * a reader scrolled up keeps looking at the same entries. Called once per
-   * animation frame, between measure and follow.
+   * Builds entries and puts them on the page in one DOM insertion: the new
+   * ones — only the newest BUILD_PER_FRAME, if there are more — or else, at
+   * the bottom, older ones built back above the others. Called once per animation frame, between measure and follow.
    */
   flush() {
-    const fresh = document.createDocumentFragment();
-    const end = Math.min(this.#unbuilt.length, this.#head + BUILD_PER_FRAME);
-    for (; this.#head < end; this.#head++) {
-      const el = this.#unbuilt[this.#head]();
-      this.#unbuilt[this.#head] = null;
-      fresh.append(el);
-      if (el.dataset.kind === 'waiting') {
-        this.#waiting.set(el.dataset.id, el);
-        // Its result may have come first (entries are built after their messages are applied).
-        if (this.#done.delete(el.dataset.id)) this.resolve(el.dataset.id);
+    const recent = this.#recent;
+    let firstNew = recent.length;
+    while (firstNew > this.#shown && recent[firstNew - 1].el == null) firstNew--;
+    if (firstNew < recent.length) {
+      const from = Math.max(firstNew, recent.length - BUILD_PER_FRAME);
+      if (from > firstNew) {
+        // More new entries than a frame builds: the page shows the newest.
+        this.#removeFirst(recent.slice(this.#shown, from).filter((rec) => rec.el));
+        this.#shown = from;
       }
-    }
-    if (this.#head === this.#unbuilt.length) {
-      this.#unbuilt = [];
-      this.#head = 0;
-    }
-    if (fresh.childElementCount) {
-      this.#list.append(fresh);
+      this.#list.append(this.#build(from, recent.length));
+      this.#grew = true;
+    } else if (this.#shown > this.#base && this.#atBottom) {
+      const from = Math.max(this.#base, this.#shown - BACKFILL_PER_FRAME);
+      this.#list.prepend(this.#build(from, this.#shown));
+      this.#shown = from;
       this.#grew = true;
     }
-    const extra = this.#list.childElementCount - this.max;
-    if (extra > 0) {
-      // Scrolled up, the reader's view moves by the height dropped above it
-      // (this reads the layout: only then).
-      const first = this.#list.firstElementChild;
-      this.#shift = this.#atBottom ? 0 : this.#list.children[extra].offsetTop - first.offsetTop;
-      for (let k = 0; k < extra; k++) this.#forget(this.#list.firstElementChild);
-      this.#trimmed += extra;
+    const notShown = this.#added - (recent.length - this.#shown);
+    if (notShown !== this.#noted) this.#showTrimmed(notShown);
+  }
+
+  /** Builds records [from, to) into a fragment. */
+  #build(from, to) {
+    const fresh = document.createDocumentFragment();
+    for (let k = from; k < to; k++) {
+      const rec = this.#recent[k];
+      rec.el = rec.build();
+      if (rec.done) markDone(rec.el);
+      fresh.append(rec.el);
     }
-    if (this.#trimmed !== this.#noted) this.#showTrimmed();
+    return fresh;
   }
 
   /**
@@ -164,42 +188,39 @@ export class Log {
     this.#shift = 0;
   }
 
-  /** Drops the entries shown, counting them. */
-  #clearShown() {
-    this.#trimmed += this.#list.childElementCount;
-    this.#list.replaceChildren();
-    this.#waiting.clear();
-    this.#grew = true;
+  /**
+   * Takes the entries of records off the page: the first ones on it, in
+   * order. A reader scrolled up keeps looking at the same entries.
+   */
+  #removeFirst(recs) {
+    if (recs.length === 0) return;
+    const next = recs.at(-1).el.nextElementSibling;
+    if (!this.#atBottom && next && recs[0].el.isConnected) {
+      // (This reads the layout: only for a reader scrolled up.)
+      this.#shift += next.offsetTop - recs[0].el.offsetTop;
+    }
+    for (const rec of recs) {
+      rec.el.remove();
+      rec.el = null;
+    }
   }
 
-  /** Removes an entry from the page. */
-  #forget(el) {
-    if (el.dataset.kind === 'waiting') this.#waiting.delete(el.dataset.id);
-    el.remove();
-  }
-
-  #showTrimmed() {
-    this.#noted = this.#trimmed;
+  #showTrimmed(n) {
+    this.#noted = n;
     const note = document.getElementById('log-trimmed');
     if (!note) return;
-    note.hidden = this.#trimmed === 0;
-    note.dataset.count = String(this.#trimmed);
-    note.textContent = `${this.#trimmed} older ${this.#trimmed === 1 ? 'entry is' : 'entries are'} not shown; the Python transcript still has every call.`;
+    note.hidden = n === 0;
+    note.dataset.count = String(n);
+    note.textContent = `${n} older ${n === 1 ? 'entry is' : 'entries are'} not shown; the Python transcript still has every call.`;
   }
 
-  /** Marks the waiting entry of a request finished: its result came. */
+  /** Marks the waiting entry of a request finished (built or not): its result came. */
   resolve(id) {
-    const el = this.#waiting.get(String(id));
-    if (!el) {
-      this.#done.add(String(id));
-      if (this.#done.size > MAX_DONE) this.#done.delete(this.#done.values().next().value);
-      return;
-    }
+    const rec = this.#waiting.get(String(id));
+    if (!rec) return;
     this.#waiting.delete(String(id));
-    el.classList.add('done');
-    el.querySelector('button.cancel')?.remove();
-    const outcome = el.querySelector('.outcome');
-    if (outcome) outcome.textContent = 'waited (result below)';
+    rec.done = true;
+    if (rec.el) markDone(rec.el);
   }
 
   /** Marks every waiting entry finished except those with the given ids. */
@@ -211,11 +232,19 @@ export class Log {
   /** Removes every entry. */
   clear() {
     this.#list.replaceChildren();
-    this.#unbuilt = [];
-    this.#head = 0;
+    this.#recent = [];
+    this.#base = 0;
+    this.#shown = 0;
+    this.#added = 0;
     this.#waiting.clear();
-    this.#done.clear();
-    this.#trimmed = 0;
-    this.#showTrimmed();
+    this.#showTrimmed(0);
   }
+}
+
+/** Shows a waiting entry as finished. */
+function markDone(el) {
+  el.classList.add('done');
+  el.querySelector('button.cancel')?.remove();
+  const outcome = el.querySelector('.outcome');
+  if (outcome) outcome.textContent = 'waited (result below)';
 }

@@ -16,6 +16,8 @@
 
 /** Work per run while the page is visible (ms). */
 const BUDGET_MS = 8;
+/** During a backlog, the DOM is written at most this often (ms). */
+const FLOOD_FRAME_MS = 100;
 /** A hidden page's queue runs on this timer (ms); browsers throttle it further. */
 const HIDDEN_DELAY_MS = 200;
 
@@ -48,6 +50,8 @@ export class RenderQueue {
   /** Whether a run between frames is scheduled. */
   #task = false;
   #channel = new MessageChannel();
+  /** When the frame handler last ran (performance.now(), ms). */
+  #lastFrame = 0;
   /** @type {object[]} messages applied since the last frame */
   #applied = [];
 
@@ -148,8 +152,15 @@ export class RenderQueue {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
-    if (atFrame) this.#flush(applied, true);
-    if (this.#head < this.#items.length || applied.length || this.#on.more()) this.#schedule();
+    // While a backlog lasts, the DOM is written at most every FLOOD_FRAME_MS:
+    // the cost of a frame's style, layout and paint hardly depends on how
+    // many entries changed, and nobody reads a log that fast.
+    const backlog = this.#head < this.#items.length;
+    if (atFrame && (!backlog || start - this.#lastFrame >= FLOOD_FRAME_MS)) {
+      this.#lastFrame = start;
+      this.#flush(applied, true);
+    }
+    if (backlog || applied.length || this.#on.more()) this.#schedule();
   }
 
   /** Ends a stretch of applied messages (before a status, or the frame's end). */

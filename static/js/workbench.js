@@ -223,11 +223,11 @@ export function start(root, hooks = {}) {
     },
     message: (msg) => {
       const shown = applyState(msg);
-      if (shown) log.add(() => renderEntry(msg, shown.ctx));
+      if (shown) log.add(() => renderEntry(msg, shown.ctx), { waiting: msg.kind === 'waiting' ? msg.id : null });
       rendered++;
       if (typeof msg.seq === 'number') lastSeq = msg.seq;
     },
-    more: () => log.unbuilt > 0,
+    more: () => log.unbuilt || transcript.unbuilt,
     frame: (msgs, ahead) => {
       // More entries queued than the log holds: these would never be seen.
       if (ahead >= log.max) log.skip();
