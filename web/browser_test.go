@@ -23,7 +23,7 @@ const browserStep = 20 * time.Second
 
 // newBrowser starts headless Chromium for one test. Without Chromium the test
 // is skipped, except on CI (CI=true), where that is a failure.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -50,7 +50,7 @@ func newBrowser(t *testing.T) context.Context {
 
 // page runs browser steps with a time limit each, failing the test on error.
 type page struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 }
 

@@ -1,8 +1,9 @@
 // cards.js — one card per socket, cloned from the page's
 // <template id="sock-card-template"> and kept up to date from `socket`
-// messages. A card also lists its socket's waiting requests, each with a
-// Cancel button (and, for a recv_frame, its live progress), and has places
-// that other modules fill: its kernel state (kernel.js) and its stream map
+// messages (several in one animation frame make one update, at flush). A
+// card also lists its socket's waiting requests, each with a Cancel button
+// (and, for a recv_frame, its live progress), and has places that other
+// modules fill: its kernel state (kernel.js) and its stream map
 // (streammap.js). A closed socket's card stays, greyed, its forms disabled.
 
 import { h } from './dom.js';
@@ -24,6 +25,8 @@ export class Cards {
   #cards = new Map();
   /** @type {Map<number, {sock: string, call: string, item: HTMLElement|null}>} by request id */
   #waiting = new Map();
+  /** @type {Set<{el: HTMLElement, msg: object}>} cards whose facts changed since the last flush */
+  #dirty = new Set();
 
   /**
    * @param {HTMLElement} container where cards go, in creation order
@@ -50,7 +53,10 @@ export class Cards {
     return this.#cards.get(handle)?.el.querySelector(`[data-field="${field}"]`) ?? null;
   }
 
-  /** Creates or updates the card of a `socket` message. */
+  /**
+   * Creates the card of a `socket` message, or notes its update; the card's
+   * facts are written at the next flush, once for all the messages since.
+   */
   apply(msg) {
     let card = this.#cards.get(msg.sock);
     if (!card) {
@@ -60,7 +66,13 @@ export class Cards {
       this.#emptyNote.hidden = true;
     }
     card.msg = msg;
-    fill(card.el, msg);
+    this.#dirty.add(card);
+  }
+
+  /** Writes the facts of the cards updated since the last flush (once per animation frame). */
+  flush() {
+    for (const card of this.#dirty) fill(card.el, card.msg);
+    this.#dirty.clear();
   }
 
   /** Replaces every card with the sockets of a snapshot, and the waiting list with its pending requests. */
@@ -116,6 +128,7 @@ export class Cards {
     for (const { el } of this.#cards.values()) el.remove();
     this.#cards.clear();
     this.#waiting.clear();
+    this.#dirty.clear();
     this.#emptyNote.hidden = false;
   }
 

@@ -3,7 +3,8 @@
 // renderEntry(msg, ctx) returns an <li class="log-entry" data-seq data-kind>
 // or null for messages the log does not show (the page's own `resume`
 // result, socket messages that change no state, pushed `stat` messages —
-// those go to the cards). Every piece of payload or server text goes in as a
+// those go to the cards); hasEntry(msg, ctx) tells which without building
+// anything. Every piece of payload or server text goes in as a
 // text node (dom.js), never as markup.
 //
 // Received bytes: each UDP datagram is its own .datagram box (a truncated
@@ -38,6 +39,7 @@ const ERROR_LABELS = {
  * @returns {HTMLElement|null}
  */
 export function renderEntry(msg, ctx = {}) {
+  if (!hasEntry(msg, ctx)) return null;
   switch (msg.kind) {
     case 'hello':
       return hello(msg);
@@ -54,8 +56,6 @@ export function renderEntry(msg, ctx = {}) {
       ));
     case 'bye':
       return entry(msg, {}, line(`The server is shutting down: ${msg.reason ?? 'bye'}.`));
-    case 'stat':
-      return null; // shown on the socket's card
     case 'frame':
       return entry(msg, { about: msg.sock, id: msg.id, className: 'quiet frame-entry' }, line(
         h('code', { class: 'call' }, ctx.targetCall ?? `${msg.sock}.recv_frame(…)`), ' ',
@@ -66,6 +66,31 @@ export function renderEntry(msg, ctx = {}) {
     default:
       return other(msg);
   }
+}
+
+/**
+ * Whether a message gets a log entry (renderEntry returns null exactly when
+ * this is false), without building it.
+ * @param {object} msg
+ * @param {EntryContext} ctx
+ */
+export function hasEntry(msg, ctx = {}) {
+  switch (msg.kind) {
+    case 'result':
+      return !(msg.op === 'resume' && msg.ok);
+    case 'socket':
+      return isStateChange(msg, ctx.socket);
+    case 'stat':
+      return false;
+    default:
+      return true;
+  }
+}
+
+/** Whether a `socket` message changes what the log knows: a new accepted socket, or a new state. */
+function isStateChange(msg, before) {
+  if (!before) return !!msg.listener;
+  return before.state !== msg.state;
 }
 
 /** A running check's step or call: its own lane, like a peer's. */
@@ -114,7 +139,6 @@ function hello(msg) {
 }
 
 function result(msg, ctx) {
-  if (msg.op === 'resume' && msg.ok) return null;
   const call = msg.op ? callExpr(msg.op, msg.sock, ctx.request) : 'request';
   const meta = { about: msg.sock, op: msg.op, id: msg.id, ok: String(!!msg.ok) };
   if (!msg.ok) {
@@ -272,10 +296,9 @@ export function cancelButton(id) {
   return h('button', { type: 'button', class: 'cancel', dataset: { cancel: id } }, 'Cancel');
 }
 
-/** A state change of a socket; null when the state did not change. */
+/** A state change of a socket (hasEntry says which `socket` messages are). */
 function socketChange(msg, before) {
   const accepted = !before && msg.listener;
-  if (!accepted && (!before || before.state === msg.state)) return null;
   const addrs = [msg.laddr && `local ${pyAddr(msg.laddr)}`, msg.raddr && `peer ${pyAddr(msg.raddr)}`]
     .filter(Boolean).join(', ');
   const what = accepted

@@ -1,13 +1,18 @@
 // workbench.js — entry point of the workbench page: connects to the session,
-// applies each message to the cards, the event log and the Python transcript,
-// and turns the learner's forms into requests (event delegation on the root).
+// applies each message to the cards, the event log and the Python transcript
+// (through the render queue, queue.js: once per animation frame, within a
+// time budget, so a flood never freezes the page), and turns the learner's
+// forms into requests (event delegation on the root).
 //
 // DOM contract (stable; browser tests rely on it):
 //
 //   #workbench[data-ws]           root; data-ws is the WebSocket path, joined
 //                                 with the page's location (ws: or wss:);
 //                                 [data-embedded] inside another page (a
-//                                 lesson), whose script calls start()
+//                                 lesson), whose script calls start();
+//                                 data-rendered (messages applied so far)
+//                                 and data-last-seq (the last one's seq),
+//                                 updated once per animation frame
 //   #status[data-state]           "connecting" | "live" | "reconnecting" | "refused"
 //                                 (live = the resume after a connect is done)
 //   #new-tcp4 #new-udp4           buttons that create sockets (inside
@@ -72,7 +77,10 @@
 //                                 a `check` message (step | listening | call |
 //                                 step_done; data-pass on step_done), in the
 //                                 check's own lane (.lane)
-//   #transcript-code .py-line     the Python transcript; #copy-python copies it
+//   #transcript-code .py-line     the Python transcript (the newest 300 lines,
+//                                 after .py-earlier[data-count], a comment
+//                                 line counting the earlier ones); #copy-python
+//                                 copies all of it
 
 import { Connection, Status } from './conn.js';
 import { Cards } from './cards.js';
@@ -83,7 +91,8 @@ import { streamMap } from './streammap.js';
 import { Kernel } from './kernel.js';
 import { requestFromForm } from './forms.js';
 import { showFraming } from './framing.js';
-import { renderEntry } from './render.js';
+import { hasEntry, renderEntry } from './render.js';
+import { RenderQueue } from './queue.js';
 import { callExpr, pythonLine, pythonNeeds } from './python.js';
 import { HELPERS } from './pyframing.js';
 
@@ -133,8 +142,8 @@ export function start(root, hooks = {}) {
   };
   const mapsChanged = (socks) => socks.forEach((s) => dirtyMaps.add(s));
 
-  /** Applies one message to the page's state; returns its log entry, if any. */
-  const apply = (msg) => {
+  /** Applies one message to the cards, streams and transcript; null when it has no log entry. */
+  const applyState = (msg) => {
     const request = msg.request;
     const ctx = { request, socket: cards.get(msg.sock) };
     switch (msg.kind) {
@@ -161,14 +170,19 @@ export function start(root, hooks = {}) {
         cards.progress(msg, ctx.targetCall);
         break;
       case 'stat':
-        kernel.apply(msg, cards.part(msg.sock, 'kernel'), calls(msg.sock));
+        // Shown at the frame's end: several stats in a frame make one update.
+        kernel.apply(msg, null, calls(msg.sock));
+        dirtyKernels.add(msg.sock);
         break;
       case 'result': {
         if (msg.op === 'cancel') ctx.targetCall = waited.get(msg.target);
         cards.clearWaiting(msg.id);
         log.resolve(msg.id);
         if (msg.op === 'encoding') setEncoding(msg.ok ? msg.encoding : sessionEncoding);
-        if (msg.op === 'stat' && msg.ok) kernel.apply(msg, cards.part(msg.sock, 'kernel'), calls(msg.sock));
+        if (msg.op === 'stat' && msg.ok) {
+          kernel.apply(msg, null, calls(msg.sock));
+          dirtyKernels.add(msg.sock);
+        }
         const changed = streams.noteResult(msg);
         if (changed.length) {
           mapsChanged(changed);
@@ -193,18 +207,53 @@ export function start(root, hooks = {}) {
       default:
         break;
     }
-    return renderEntry(msg, ctx);
+    return hasEntry(msg, ctx) ? { ctx } : null;
   };
+
+  // What the connection delivers is applied once per animation frame, and
+  // the DOM written once at the frame's end; root's data-rendered and
+  // data-last-seq say how far the page has got.
+  let rendered = 0;
+  let lastSeq = 0;
+  const queue = new RenderQueue({
+    counts: (msg) => msg.kind !== 'stat' && msg.kind !== 'socket' && !(msg.kind === 'result' && msg.op === 'resume'),
+    begin: () => {
+      log.measure();
+      transcript.measure();
+    },
+    message: (msg) => {
+      const shown = applyState(msg);
+      if (shown) log.add(() => renderEntry(msg, shown.ctx), { waiting: msg.kind === 'waiting' ? msg.id : null });
+      rendered++;
+      if (typeof msg.seq === 'number') lastSeq = msg.seq;
+    },
+    more: () => log.unbuilt || transcript.unbuilt,
+    frame: (msgs, ahead) => {
+      // More entries queued than the log holds: these would never be seen.
+      if (ahead >= log.max) log.skip();
+      cards.flush();
+      log.flush();
+      transcript.flush();
+      redraw();
+      // Scrolling reads the layout: after every change, so once per frame.
+      log.follow();
+      transcript.follow();
+      root.dataset.rendered = String(rendered);
+      root.dataset.lastSeq = String(lastSeq);
+      if (msgs.length) hooks.onMessages?.(msgs);
+    },
+    status: (state, detail) => {
+      showStatus(status, state, detail);
+      hooks.onStatus?.(state);
+    },
+  });
 
   if (!root.dataset.ws) throw new Error('workbench: the root element has no data-ws');
   const conn = new Connection(wsURL(root.dataset.ws), {
-    onMessages: (msgs) => {
-      log.append(msgs.map(apply).filter(Boolean));
-      redraw();
-      hooks.onMessages?.(msgs);
-    },
+    onMessages: (msgs) => queue.push(msgs),
     onHello: (hello) => setEncoding(hello.encoding),
     onReset: () => {
+      queue.clear();
       cards.reset();
       log.clear();
       transcript.reset();
@@ -214,10 +263,7 @@ export function start(root, hooks = {}) {
       waited.clear();
       hooks.onReset?.();
     },
-    onStatus: (state, detail) => {
-      showStatus(status, state, detail);
-      hooks.onStatus?.(state);
-    },
+    onStatus: (state, detail) => queue.pushStatus(state, detail),
   });
 
   root.addEventListener('submit', (ev) => {
