@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"sockplay/sockets/netns"
 )
 
 // safety bounds a wait for something that must happen; it is a guard against
@@ -26,6 +28,7 @@ const safety = 20 * time.Second
 // TestMain lets the test binary be the real sockplay command in a child
 // process (TestSocketBudget), with the open-file limit it is given.
 func TestMain(m *testing.M) {
+	netns.Main() // a private network's helper is this test binary, re-executed
 	if lim := os.Getenv("SOCKPLAY_TEST_SERVE_NOFILE"); lim != "" {
 		soft, hard, _ := strings.Cut(lim, ":")
 		cur, _ := strconv.ParseUint(soft, 10, 64)

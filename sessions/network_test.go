@@ -1,0 +1,158 @@
+package sessions
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"sockplay/sockets/netns"
+)
+
+func TestMain(m *testing.M) {
+	netns.Main() // a private network's helper is this test binary, re-executed
+	os.Exit(m.Run())
+}
+
+// helperOrSkip starts a namespace helper of the test's own, closed when
+// the test ends. Where the kernel refuses namespaces the test is skipped
+// with the reason — except under CI=true, where it must run.
+func helperOrSkip(t testing.TB) *netns.Helper {
+	t.Helper()
+	h, err := netns.StartHelper()
+	if err == nil {
+		var ns *netns.Namespace
+		if ns, err = h.New(); err == nil {
+			err = ns.Close()
+		} else {
+			h.Close()
+		}
+	}
+	var ue *netns.UnavailableError
+	switch {
+	case err == nil:
+		t.Cleanup(func() { h.Close() })
+		return h
+	case errors.As(err, &ue) && os.Getenv("CI") != "true":
+		t.Skipf("private networks unavailable here: %v", err)
+	default:
+		t.Fatal(err)
+	}
+	return nil
+}
+
+// namespaces makes namespaces in a helper for Config.Private and counts
+// those it made and those closed; fail makes it refuse.
+type namespaces struct {
+	h *netns.Helper
+
+	mu           sync.Mutex
+	made, closed int
+	fail         error
+}
+
+func (n *namespaces) make() (Namespace, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fail != nil {
+		return nil, n.fail
+	}
+	ns, err := n.h.New()
+	if err != nil {
+		return nil, err
+	}
+	n.made++
+	return &countedNS{ns, n}, nil
+}
+
+func (n *namespaces) counts() (made, closed int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.made, n.closed
+}
+
+type countedNS struct {
+	*netns.Namespace
+	n *namespaces
+}
+
+func (c *countedNS) Close() error {
+	c.n.mu.Lock()
+	c.n.closed++
+	c.n.mu.Unlock()
+	return c.Namespace.Close()
+}
+
+// result does one request on sub and returns its result.
+func result(t *testing.T, s *Session, sub *Subscriber, r Request) ResultBody {
+	t.Helper()
+	s.Do(sub, r)
+	for {
+		m := take(t, sub, 1)[0]
+		if b, ok := m.Body.(ResultBody); ok && string(b.ID) == string(r.ID) {
+			return b
+		}
+	}
+}
+
+// A private session says so in its hello before it has a namespace; it
+// makes one with its first socket, makes every later socket in the same
+// one, and closes it when it ends. A host session says host.
+func TestPrivateSessionNetwork(t *testing.T) {
+	ns := &namespaces{h: helperOrSkip(t)}
+	m := NewManager(Config{Private: ns.make})
+	defer m.Close()
+	s := m.Create()
+	sub, hello := s.Attach()
+	h := hello.Body.(HelloBody)
+	if h.Network != NetworkPrivate || h.Policy.Profile != "private" || !h.Policy.Wildcard || !strings.Contains(h.Policy.Connect, "private network") {
+		t.Errorf("hello %+v, want network private, the private profile with the wildcard", h)
+	}
+	if made, _ := ns.counts(); made != 0 {
+		t.Fatalf("%d namespaces made before any socket, want none", made)
+	}
+	for i, typ := range []string{"SOCK_STREAM", "SOCK_DGRAM"} {
+		if r := result(t, s, sub, Request{ID: json.RawMessage(jsonInt(i + 1)), Op: "socket", Type: typ}); !r.OK {
+			t.Fatalf("socket: %+v", r.Error)
+		}
+	}
+	// The wildcard is allowed: it reaches only the namespace's loopback.
+	if r := result(t, s, sub, Request{ID: json.RawMessage("3"), Op: "bind", Sock: "s1", Addr: json.RawMessage(`["",9000]`)}); !r.OK {
+		t.Fatalf("bind ('', 9000): %+v", r.Error)
+	}
+	if made, closed := ns.counts(); made != 1 || closed != 0 {
+		t.Fatalf("after two sockets: %d namespaces made, %d closed; want 1, 0", made, closed)
+	}
+	s.Close("test over")
+	if made, closed := ns.counts(); made != 1 || closed != 1 {
+		t.Errorf("after Close: %d namespaces made, %d closed; want 1, 1", made, closed)
+	}
+
+	host := NewManager(Config{})
+	defer host.Close()
+	if _, hello := host.Create().Attach(); hello.Body.(HelloBody).Network != NetworkHost || hello.Body.(HelloBody).Policy.Profile != "local" {
+		t.Errorf("host hello %+v, want network host, profile local", hello.Body)
+	}
+}
+
+// A namespace that cannot be made fails the socket call with why; the
+// session lives on, and so does the next attempt.
+func TestPrivateSessionRefused(t *testing.T) {
+	ns := &namespaces{h: helperOrSkip(t), fail: errors.New("no namespaces today")}
+	m := NewManager(Config{Private: ns.make})
+	defer m.Close()
+	s := m.Create()
+	sub, _ := s.Attach()
+	r := result(t, s, sub, Request{ID: json.RawMessage("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	if r.OK || r.Error == nil || r.Error.Type != "os" || !strings.Contains(r.Error.Message, "this session's private network could not be made: no namespaces today") {
+		t.Fatalf("socket with no namespace: %+v, want an os error saying why", r.Error)
+	}
+	ns.mu.Lock()
+	ns.fail = nil
+	ns.mu.Unlock()
+	if r := result(t, s, sub, Request{ID: json.RawMessage("2"), Op: "socket", Type: "SOCK_DGRAM"}); !r.OK {
+		t.Fatalf("socket once namespaces work: %+v", r.Error)
+	}
+}
