@@ -162,7 +162,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	}
 	self, _ := netip.ParseAddrPort(ln.Addr().String())
 	local := isLoopback(ln.Addr())
-	network, err := chooseNetwork(cfg.Network, self, local, cfg.AllowNet)
+	network, err := chooseNetwork(cfg.Network, self, local, cfg.AllowNet, netns.Available)
 	if err != nil {
 		ln.Close()
 		return err

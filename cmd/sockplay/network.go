@@ -32,8 +32,9 @@ func checkNetwork(v string) error {
 // server reachable from other machines shares the host's network only when
 // told to with --network host. Private networks need namespaces: when the
 // kernel refuses them it is an error saying what was refused and how to
-// allow it. --allow-net applies only to the host's network.
-func chooseNetwork(network string, listen netip.AddrPort, local bool, allowNet []netip.Prefix) (string, error) {
+// allow it (available is netns.Available, which says so). --allow-net
+// applies only to the host's network.
+func chooseNetwork(network string, listen netip.AddrPort, local bool, allowNet []netip.Prefix, available func() error) (string, error) {
 	explicit := network != ""
 	if !explicit {
 		network = networkPrivate
@@ -51,7 +52,7 @@ func chooseNetwork(network string, listen netip.AddrPort, local bool, allowNet [
 	if len(allowNet) > 0 {
 		return "", fmt.Errorf("%s: --allow-net cannot apply, since a private network has no route out; to let sockets reach other networks, start sockplay with --network host --allow-net CIDR", why)
 	}
-	if err := netns.Available(); err != nil {
+	if err := available(); err != nil {
 		if explicit {
 			return "", fmt.Errorf("%s: %w", why, err)
 		}
