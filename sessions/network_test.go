@@ -3,7 +3,9 @@ package sessions
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -155,4 +157,113 @@ func TestPrivateSessionRefused(t *testing.T) {
 	if r := result(t, s, sub, Request{ID: json.RawMessage("2"), Op: "socket", Type: "SOCK_DGRAM"}); !r.OK {
 		t.Fatalf("socket once namespaces work: %+v", r.Error)
 	}
+}
+
+// BenchmarkPrivateSession measures what a private network adds to a
+// session, beside a host session: the time to create a session, make its
+// first socket (which makes its namespace) and close it; and what sessions
+// with one socket each hold while open, per session — this process's heap,
+// the helper's resident memory, and the kernel's slab and per-CPU memory
+// (from /proc/meminfo, which other processes disturb: run it on a quiet
+// machine).
+//
+//	go test -run '^$' -bench PrivateSession -benchtime 500x ./sessions
+func BenchmarkPrivateSession(b *testing.B) {
+	h := helperOrSkip(b)
+	for _, network := range []string{NetworkHost, NetworkPrivate} {
+		cfg := Config{MaxSessions: 1 << 30}
+		if network == NetworkPrivate {
+			cfg.Private = (&namespaces{h: h}).make
+		}
+		b.Run(network+"/open+close", func(b *testing.B) {
+			m := NewManager(cfg)
+			defer m.Close()
+			for b.Loop() {
+				s := benchSession(b, m)
+				s.Close("bench")
+				m.mu.Lock()
+				delete(m.sessions, s.ID)
+				m.mu.Unlock()
+			}
+		})
+		b.Run(network+"/held", func(b *testing.B) {
+			m := NewManager(cfg)
+			defer m.Close()
+			heap0, rss0, kern0 := heapKB(), rssKB(b, h.PID()), kernelKB(b)
+			n := 0
+			for b.Loop() {
+				benchSession(b, m)
+				n++
+			}
+			heap1, rss1, kern1 := heapKB(), rssKB(b, h.PID()), kernelKB(b)
+			b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-kB/session")
+			b.ReportMetric(float64(rss1-rss0)/float64(n), "helper-kB/session")
+			b.ReportMetric(float64(kern1-kern0)/float64(n), "kernel-kB/session")
+		})
+	}
+}
+
+// benchSession creates a session of m with one UDP socket bound to
+// 127.0.0.1:9000 (in a private network every session can have that port).
+func benchSession(b *testing.B, m *Manager) *Session {
+	s := m.Create()
+	sub, _ := s.Attach()
+	do := func(r Request) {
+		s.Do(sub, r)
+		for {
+			<-sub.Ready()
+			for _, msg := range sub.Take(64) {
+				if res, ok := msg.Body.(ResultBody); ok && string(res.ID) == string(r.ID) {
+					if !res.OK {
+						b.Fatalf("%s: %+v", r.Op, res.Error)
+					}
+					return
+				}
+			}
+		}
+	}
+	port := "0"
+	if m.cfg.Private != nil {
+		port = "9000"
+	}
+	do(Request{ID: json.RawMessage("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	do(Request{ID: json.RawMessage("2"), Op: "bind", Sock: "s1", Addr: json.RawMessage(`["127.0.0.1",` + port + `]`)})
+	s.Detach(sub)
+	return s
+}
+
+// heapKB is this process's live heap after a collection, in kB.
+func heapKB() int {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int(ms.HeapAlloc / 1024)
+}
+
+// rssKB is a process's resident memory, in kB.
+func rssKB(b *testing.B, pid int) int {
+	return procField(b, fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
+}
+
+// kernelKB is the kernel's slab and per-CPU memory, in kB.
+func kernelKB(b *testing.B) int {
+	return procField(b, "/proc/meminfo", "Slab:") + procField(b, "/proc/meminfo", "Percpu:")
+}
+
+// procField is the number after field in a /proc file of "Field: N kB" lines.
+func procField(b *testing.B, path, field string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			var v int
+			if _, err := fmt.Sscan(rest, &v); err == nil {
+				return v
+			}
+		}
+	}
+	b.Fatalf("%s: no %s", path, field)
+	return 0
 }
