@@ -128,7 +128,7 @@ func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *
 			}
 		})
 	}
-	v := x.Check(ctx, addr, exercises.Options{Policy: s.cfg.Policy, ReplyWait: reply, Report: report})
+	v := x.Check(ctx, addr, exercises.Options{Policy: s.cfg.Policy, Open: s.network.opener(), ReplyWait: reply, Report: report})
 	// A failure that came with a cancel request was the cancel's doing; a
 	// pass stands even if the cancel came as the check ended.
 	cancelled := !v.Pass && errors.Is(ctx.Err(), context.Canceled)

@@ -27,6 +27,14 @@ type Config struct {
 	StatEvery  time.Duration    // how often kernel state is polled for stat messages (0: never)
 	Now        func() time.Time // the clock (default time.Now)
 
+	// Private, if set, gives each session a private network (--network
+	// private): a namespace it makes when the session makes its first
+	// socket, in which every socket, peer and check of the session lives,
+	// closed when the session ends. The Policy is then made private
+	// (sockets.Policy.Private, with the wildcard). Nil: sessions use this
+	// machine's network (the host profile).
+	Private func() (Namespace, error)
+
 	// MaxSessions is how many sessions may live at once (default 2,000).
 	MaxSessions int
 	// MaxPerClient is how many sessions one client (CreateFor's client) may
@@ -57,6 +65,9 @@ type Config struct {
 func (c *Config) fill() {
 	if c.Policy == nil {
 		c.Policy = &sockets.Policy{}
+	}
+	if c.Private != nil {
+		c.Policy = privatePolicy(c.Policy)
 	}
 	if c.MaxSockets <= 0 {
 		c.MaxSockets = 64

@@ -39,6 +39,7 @@ type HelloBody struct {
 	Resumed  bool       `json:"resumed"`
 	LastSeq  int64      `json:"last_seq"`
 	Encoding string     `json:"encoding"`
+	Network  string     `json:"network"` // NetworkHost or NetworkPrivate
 	Policy   PolicyInfo `json:"policy"`
 	Limits   Limits     `json:"limits"`
 }

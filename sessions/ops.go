@@ -309,7 +309,7 @@ func (s *Session) opSocket(req *Request) {
 		s.result(req, "", nil, s.limitError())
 		return
 	}
-	sock, err := sockets.New(fam, typ, s.cfg.Policy)
+	sock, err := sockets.NewIn(fam, typ, s.cfg.Policy, s.network.opener())
 	if err != nil {
 		s.result(req, "", nil, err)
 		return

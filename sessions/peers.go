@@ -185,7 +185,7 @@ func (s *Session) opSpawn(req *Request) {
 		return
 	}
 	id, name, log := "p"+strconv.Itoa(s.peerSeq+1), req.Peer, newPeerLog()
-	p, err := peers.Start(s.ctx, name, addr, req.Options, s.cfg.Policy, log.add)
+	p, err := peers.StartIn(s.ctx, name, addr, req.Options, s.cfg.Policy, s.network.opener(), log.add)
 	if err != nil {
 		s.result(req, "", nil, err)
 		return

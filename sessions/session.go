@@ -38,6 +38,7 @@ type Session struct {
 	exited    chan struct{}
 
 	learner atomic.Pointer[string] // the learner's id (learner.go)
+	network network                // where its sockets live (network.go)
 
 	attachMu   sync.Mutex // guards attached and detachedAt, read by the Manager
 	attached   int
@@ -121,6 +122,7 @@ func newSession(id string, cfg Config) *Session {
 		encoding:   UTF8,
 		created:    cfg.Now(),
 		log:        msgLog{maxLen: cfg.LogSize, maxBytes: cfg.LogBytes},
+		network:    network{make: cfg.Private},
 	}
 	s.append(KindHello, s.hello(false))
 	go s.loop()
@@ -239,15 +241,11 @@ func (s *Session) snapshot() SnapshotBody {
 
 func (s *Session) hello(resumed bool) HelloBody {
 	p := s.cfg.Policy
+	d := p.Describe()
 	return HelloBody{
 		Session: s.ID, Protocol: Protocol, Resumed: resumed, LastSeq: s.lastSeq + boolInt(!resumed),
-		Encoding: s.encoding,
-		Policy: PolicyInfo{
-			Profile:  "local",
-			Bind:     "loopback addresses (127.0.0.0/8, ::1), 127.255.255.255" + map[bool]string{true: " and the wildcard", false: ""}[p.Wildcard] + "; ports 0 or 1024-65535",
-			Connect:  "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255",
-			Wildcard: p.Wildcard,
-		},
+		Encoding: s.encoding, Network: s.network.name(),
+		Policy: PolicyInfo{Profile: d.Profile, Bind: d.Bind, Connect: d.Connect, Wildcard: p.Wildcard},
 		Limits: Limits{
 			Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, LogBytes: s.cfg.LogBytes,
 			Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData, Shown: s.cfg.MaxShown,
@@ -349,6 +347,7 @@ func (s *Session) Close(reason string) {
 		s.stopPeers()
 		// Let the operations finish (what they post is no longer logged).
 		s.ops.Wait()
+		s.network.close() // after its sockets, peers and checks
 		s.mu.Lock()
 		s.over = true
 		s.mu.Unlock()

@@ -191,6 +191,8 @@ func (h HelloBody) AppendFields(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, h.LastSeq, 10)
 	b = append(b, `,"encoding":`...)
 	b = AppendJSONString(b, h.Encoding)
+	b = append(b, `,"network":`...)
+	b = AppendJSONString(b, h.Network)
 	p := &h.Policy
 	b = append(b, `,"policy":{"profile":`...)
 	b = AppendJSONString(b, p.Profile)

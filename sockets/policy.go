@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -24,6 +25,11 @@ type Policy struct {
 	// Budget bounds the sockets open at once across everything that uses
 	// the policy; nil: no bound.
 	Budget *Budget
+	// Private says the sockets live in a private network namespace of their
+	// own (--network private, sockets/netns): its loopback is all there is,
+	// so it is all the policy allows, and the wildcard only reaches it.
+	// Extra does not apply (nothing routes out of such a namespace).
+	Private bool
 }
 
 var loopbackBroadcast = netip.AddrFrom4([4]byte{127, 255, 255, 255})
@@ -32,6 +38,9 @@ func (p *Policy) allowed(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	if ip.IsLoopback() || ip == loopbackBroadcast {
 		return true
+	}
+	if p.Private {
+		return false
 	}
 	for _, n := range p.Extra {
 		if n.Contains(ip) {
@@ -43,7 +52,7 @@ func (p *Policy) allowed(ip netip.Addr) bool {
 
 func (p *Policy) nets() string {
 	s := "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255"
-	if len(p.Extra) > 0 {
+	if len(p.Extra) > 0 && !p.Private {
 		var names []string
 		for _, n := range p.Extra {
 			names = append(names, n.String())
@@ -54,6 +63,17 @@ func (p *Policy) nets() string {
 }
 
 const widen = "start sockplay with --allow-net CIDR (or SOCKPLAY_ALLOW_NET) to allow another network"
+
+const privateNet = "this session's private network has nothing else (no route out, no other session, no service of the host)"
+
+// beyond is what a refusal of a network the policy does not allow adds:
+// how to widen it, or, in a private network, why nothing can.
+func (p *Policy) beyond() string {
+	if p.Private {
+		return privateNet
+	}
+	return widen
+}
 
 // CheckBind reports whether a socket may bind to ip and port.
 func (p *Policy) CheckBind(ip netip.Addr, port int) *Error {
@@ -79,8 +99,8 @@ func (p *Policy) CheckBind(ip netip.Addr, port int) *Error {
 	}
 	return &Error{
 		Kind:    KindPolicy,
-		Message: "the playground binds only to " + p.nets() + " and the wildcard; " + widen,
-		Hint:    "Sockets here stay on this machine's loopback network unless the server is configured otherwise.",
+		Message: "the playground binds only to " + p.nets() + " and the wildcard; " + p.beyond(),
+		Hint:    p.hint("Sockets here stay on this machine's loopback network unless the server is configured otherwise."),
 	}
 }
 
@@ -98,9 +118,17 @@ func (p *Policy) CheckPeer(ip netip.Addr, port int) *Error {
 	}
 	return &Error{
 		Kind:    KindPolicy,
-		Message: "the playground connects and sends only to " + p.nets() + "; " + widen,
-		Hint:    "Sockets here can reach only this machine's loopback network, so a lesson cannot touch other hosts.",
+		Message: "the playground connects and sends only to " + p.nets() + "; " + p.beyond(),
+		Hint:    p.hint("Sockets here can reach only this machine's loopback network, so a lesson cannot touch other hosts."),
 	}
+}
+
+// hint is host's hint for the host's network, or the private network's.
+func (p *Policy) hint(host string) string {
+	if p.Private {
+		return "This session has a network of its own: a loopback (127.0.0.1, ::1) and nothing else."
+	}
+	return host
 }
 
 // checkImplicitBind is for calls that bind an unbound socket to the wildcard
@@ -152,4 +180,52 @@ func isLocal(ip netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// Description says in sentences what a policy lets sockets reach, for the
+// learner (a session's hello carries it).
+type Description struct {
+	// Profile names the network: "private" (a network namespace of the
+	// session's own), "local" (this machine's loopback) or "allow-net"
+	// (this machine's loopback and the --allow-net networks).
+	Profile string
+	Bind    string // what sockets may bind to
+	Connect string // what sockets may connect and send to
+}
+
+// Describe says what the policy allows.
+func (p *Policy) Describe() Description {
+	d := Description{Profile: "local"}
+	nets := "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255"
+	switch {
+	case p.Private:
+		d.Profile = "private"
+	case len(p.Extra) > 0:
+		d.Profile = "allow-net"
+		var names []string
+		for _, n := range p.Extra {
+			names = append(names, n.String())
+		}
+		nets = "loopback addresses (127.0.0.0/8, ::1), 127.255.255.255 and " + strings.Join(names, ", ")
+	}
+	d.Bind = nets
+	if p.Wildcard {
+		d.Bind += " and the wildcard ('', 0.0.0.0, ::)"
+	}
+	d.Bind += "; ports 0 or 1024-65535"
+	d.Connect = nets
+	if p.Server.IsValid() {
+		if p.Server.Addr().IsUnspecified() {
+			d.Connect += fmt.Sprintf(", except port %d of this machine's addresses (sockplay's own web server)", p.Server.Port())
+		} else {
+			d.Connect += ", except " + p.Server.String() + " (sockplay's own web server)"
+		}
+	}
+	if p.Private {
+		d.Bind = "this session's private network: " + d.Bind
+		d.Connect = "this session's private network only — " + d.Connect + "; nothing else exists there: no route out, no other session, no service of the host, not sockplay"
+	} else {
+		d.Connect += "; loopback is this machine's, shared with its other programs and every other session"
+	}
+	return d
 }

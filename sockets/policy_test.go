@@ -20,6 +20,12 @@ var (
 	local    = sockets.Policy{}
 	wildcard = sockets.Policy{Wildcard: true}
 	extra    = sockets.Policy{Extra: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}}
+	// private is a private network's policy; Extra (which a private network
+	// cannot reach) is ignored.
+	private = sockets.Policy{Private: true, Wildcard: true, Extra: extra.Extra}
+
+	msgBindPrivate = "the playground binds only to loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255 and the wildcard; this session's private network has nothing else (no route out, no other session, no service of the host)"
+	msgPeerPrivate = "the playground connects and sends only to loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255; this session's private network has nothing else (no route out, no other session, no service of the host)"
 )
 
 func TestCheckBind(t *testing.T) {
@@ -52,6 +58,9 @@ func TestCheckBind(t *testing.T) {
 		{"v4-mapped wildcard is not the wildcard", wildcard, "::ffff:0.0.0.0", 9000, msgBindNet},
 		{"Extra allows 10.0.0.1", extra, "10.0.0.1", 9000, ""},
 		{"Extra allows fd00::2", extra, "fd00::2", 9000, ""},
+		{"private: 127.0.0.1", private, "127.0.0.1", 9000, ""},
+		{"private: the wildcard", private, "0.0.0.0", 9000, ""},
+		{"private: not Extra", private, "10.0.0.1", 9000, msgBindPrivate},
 		{"Extra is not 11.0.0.1", extra, "11.0.0.1", 9000, "the playground binds only to loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255 and 10.0.0.0/8, fd00::/8 and the wildcard; start sockplay with --allow-net CIDR (or SOCKPLAY_ALLOW_NET) to allow another network"},
 	}
 	for _, tt := range tests {
@@ -88,6 +97,9 @@ func TestCheckPeer(t *testing.T) {
 		{"Extra still loopback", extra, "127.0.0.1", ""},
 		{"Extra is not 11.0.0.1", extra, "11.0.0.1", msgPeerExtra},
 		{"Extra is not metadata", extra, "169.254.169.254", msgPeerExtra},
+		{"private: 127.0.0.1", private, "127.0.0.1", ""},
+		{"private: not Extra", private, "10.0.0.1", msgPeerPrivate},
+		{"private: not 0.0.0.0", private, "0.0.0.0", msgPeerPrivate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,10 +140,46 @@ func TestCheckPeerServer(t *testing.T) {
 		{"v6 wildcard: 127.0.0.1", onAny6, "127.0.0.1", 8080, msgAny6},
 		{"v6 wildcard: ::1", onAny6, "::1", 8080, msgAny6},
 		{"no server address", local, "127.0.0.1", 8080, ""},
+		{"private: the server's rule stays", sockets.Policy{Private: true, Wildcard: true, Server: netip.MustParseAddrPort("0.0.0.0:8080")}, "127.0.0.1", 8080,
+			"that is sockplay's own address (its web server listens on 0.0.0.0:8080): playground sockets may not connect or send to the server itself; pick another port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkPolicy(t, tt.policy.CheckPeer(netip.MustParseAddr(tt.ip), tt.port), tt.want)
+		})
+	}
+}
+
+// Describe says what each profile allows, and only that: the extra
+// networks where they apply, the wildcard when it is allowed, the server's
+// own address when there is one.
+func TestDescribe(t *testing.T) {
+	server := netip.MustParseAddrPort("0.0.0.0:8080")
+	tests := []struct {
+		name          string
+		policy        sockets.Policy
+		profile       string
+		bind, connect string
+	}{
+		{"local", local, "local",
+			"loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255; ports 0 or 1024-65535",
+			"loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255; loopback is this machine's, shared with its other programs and every other session"},
+		{"local with the wildcard", sockets.Policy{Wildcard: true, Server: netip.MustParseAddrPort("127.0.0.1:8080")}, "local",
+			"loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255 and the wildcard ('', 0.0.0.0, ::); ports 0 or 1024-65535",
+			"loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255, except 127.0.0.1:8080 (sockplay's own web server); loopback is this machine's, shared with its other programs and every other session"},
+		{"allow-net", extra, "allow-net",
+			"loopback addresses (127.0.0.0/8, ::1), 127.255.255.255 and 10.0.0.0/8, fd00::/8; ports 0 or 1024-65535",
+			"loopback addresses (127.0.0.0/8, ::1), 127.255.255.255 and 10.0.0.0/8, fd00::/8; loopback is this machine's, shared with its other programs and every other session"},
+		{"private", sockets.Policy{Private: true, Wildcard: true, Server: server, Extra: extra.Extra}, "private",
+			"this session's private network: loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255 and the wildcard ('', 0.0.0.0, ::); ports 0 or 1024-65535",
+			"this session's private network only — loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255, except port 8080 of this machine's addresses (sockplay's own web server); nothing else exists there: no route out, no other session, no service of the host, not sockplay"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.policy.Describe()
+			if d.Profile != tt.profile || d.Bind != tt.bind || d.Connect != tt.connect {
+				t.Errorf("got %+v,\nwant {Profile:%s Bind:%s Connect:%s}", d, tt.profile, tt.bind, tt.connect)
+			}
 		})
 	}
 }

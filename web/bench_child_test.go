@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"sockplay/sockets/netns"
 )
 
 // The Row benchmarks (bench_rows_test.go) measure servers running as child
@@ -30,6 +32,7 @@ import (
 const benchChildEnv = "SOCKPLAY_BENCH_CHILD"
 
 func TestMain(m *testing.M) {
+	netns.Main() // a private network's helper is this test binary, re-executed
 	if os.Getenv(benchChildEnv) == "bridge" {
 		raiseFileLimit()
 		if err := serveBridge(); err != nil {

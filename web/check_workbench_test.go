@@ -57,8 +57,11 @@ func (c *client) checkResult(id int) msg {
 
 // runWorkbenchChecks runs each case as a subtest on one session.
 func runWorkbenchChecks(t *testing.T, cases []wbCase) {
-	srv := newServer(t, sessions.Config{})
-	c := srv.dial(t)
+	runWorkbenchChecksOn(t, newServer(t, sessions.Config{}).dial(t), cases)
+}
+
+// runWorkbenchChecksOn runs each case as a subtest on c's session.
+func runWorkbenchChecksOn(t *testing.T, c *client, cases []wbCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			defer c.use(t)()

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"sockplay/sockets/netns"
 )
 
 // safety bounds a wait for something that must happen; it is a guard against
@@ -27,6 +29,7 @@ const safety = 20 * time.Second
 // process: with a lowered open-file limit (TestSocketBudget), or for the
 // memory benchmarks (benchServe).
 func TestMain(m *testing.M) {
+	netns.Main() // a private network's helper is this test binary, re-executed
 	if args, ok := os.LookupEnv(benchServe); ok {
 		os.Exit(serveForBench(strings.Fields(args)))
 	}

@@ -52,6 +52,11 @@ type Config struct {
 	// LogFormat is how log lines are written: "text" (key=value, the
 	// default) or "json", one object a line (SOCKPLAY_LOG_FORMAT).
 	LogFormat string
+	// Network is where sessions' sockets live: "host" (this machine's
+	// network), "private" (a network namespace per session), or "" for
+	// the default: host when sockplay listens on loopback, private
+	// otherwise (SOCKPLAY_NETWORK; network.go).
+	Network string
 
 	// Whom the server serves, and how much (guard.go; README "Security").
 	Hosts             []string      // names accepted in Host besides the listen address and loopback (--host; SOCKPLAY_HOSTS)
@@ -88,6 +93,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	allow := getenv("SOCKPLAY_ALLOW_NET")
 	cfg.Lessons = getenv("SOCKPLAY_LESSONS")
+	cfg.Network = getenv("SOCKPLAY_NETWORK")
 	if v := getenv("SOCKPLAY_DATA"); v != "" {
 		cfg.Data = v
 	}
@@ -96,7 +102,8 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address (env SOCKPLAY_ADDR)")
 	fs.DurationVar(&cfg.Grace, "grace", cfg.Grace, "how long a session with no page attached keeps its sockets (env SOCKPLAY_GRACE)")
 	fs.IntVar(&cfg.MaxSockets, "max-sockets", cfg.MaxSockets, "open sockets allowed per session")
-	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
+	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback, in the host network (env SOCKPLAY_ALLOW_NET)")
+	fs.StringVar(&cfg.Network, "network", cfg.Network, "where sessions' sockets live: host (this machine's network) or private (a network namespace per session); default host when listening on loopback, private otherwise (env SOCKPLAY_NETWORK)")
 	fs.StringVar(&cfg.Lessons, "lessons", cfg.Lessons, "a folder of extra lessons (NN-slug.md, see templates/lessons/FORMAT.md) (env SOCKPLAY_LESSONS)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "the directory where learners' progress is saved (env SOCKPLAY_DATA)")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log lines as text (key=value) or json (env SOCKPLAY_LOG_FORMAT)")
@@ -123,6 +130,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("--log-format: %q is neither text nor json", cfg.LogFormat)
+	}
+	if err := checkNetwork(cfg.Network); err != nil {
+		return cfg, err
 	}
 	if err := parseGuard(); err != nil {
 		return cfg, err
@@ -172,12 +182,21 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	}
 	self, _ := netip.ParseAddrPort(ln.Addr().String())
 	local := isLoopback(ln.Addr())
-	policy := &sockets.Policy{Wildcard: local, Extra: cfg.AllowNet, Server: self, Budget: budget}
+	network, err := chooseNetwork(cfg.Network, self, local, cfg.AllowNet, netns.Available)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	private := network == networkPrivate
+	policy := &sockets.Policy{Wildcard: local || private, Extra: cfg.AllowNet, Server: self, Budget: budget, Private: private}
 	guard.Hosts = append(guard.Hosts, listenHosts(self)...)
 	guard.LimitLoopback = !local
 	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
 		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient,
 		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes}
+	if private {
+		scfg.Private = newNamespace
+	}
 	metrics := web.NewMetrics()
 	scfg.OnOp, scfg.Log = metrics.ObserveOp, log
 	opts := []web.Option{web.WithLessons(ls), web.WithGuard(guard), web.WithMetrics(metrics), web.WithLogger(log)}
@@ -197,7 +216,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("sockplay serving", "url", "http://"+ln.Addr().String()+"/")
+	log.Info("sockplay serving", "url", "http://"+ln.Addr().String()+"/", "network", network)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

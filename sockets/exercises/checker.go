@@ -18,6 +18,7 @@ type checker struct {
 	id     string
 	target sockets.Addr
 	policy *sockets.Policy
+	opener sockets.Opener // makes its sockets' descriptors (Options.Open)
 	report func(Event)
 	reply  time.Duration // how long to wait for each reply (Options.ReplyWait)
 
@@ -117,7 +118,7 @@ func localHost(target sockets.Addr) string {
 
 // open creates a socket for talking to target.
 func (c *checker) open(typ sockets.Type) (*sockets.Socket, *sockets.Error) {
-	s, e := sockets.New(family(c.target.Host), typ, c.policy)
+	s, e := sockets.NewIn(family(c.target.Host), typ, c.policy, c.opener)
 	if e != nil {
 		return nil, e
 	}

@@ -66,6 +66,10 @@ type Options struct {
 	// Policy is the address policy every socket of the checker obeys (nil:
 	// the default, loopback only).
 	Policy *sockets.Policy
+	// Open makes the descriptors of the checker's sockets (nil: in this
+	// process's network), such as a private network's Namespace.Socket, so
+	// the check runs in the network of the program it checks.
+	Open sockets.Opener
 	// ReplyWait is how long the checker waits for each reply it expects
 	// (0: ReplyWait). A learner who answers by hand, clicking through the
 	// workbench, needs far longer than a program; at most MaxReplyWait.
@@ -92,7 +96,7 @@ func (x *Exercise) Check(ctx context.Context, target sockets.Addr, opts Options)
 	if reply <= 0 {
 		reply = ReplyWait
 	}
-	c := &checker{ctx: ctx, target: target, policy: policy, report: report, id: x.ID, reply: reply}
+	c := &checker{ctx: ctx, target: target, policy: policy, opener: opts.Open, report: report, id: x.ID, reply: reply}
 	defer c.closeAll()
 	x.check(c)
 	return c.verdict()

@@ -56,6 +56,7 @@ type Peer struct {
 	name   string
 	addr   sockets.Addr // as bound
 	policy *sockets.Policy
+	open   sockets.Opener // makes its sockets' descriptors (nil: in this process's network)
 	report func(Event)
 
 	ctx    context.Context
@@ -109,6 +110,13 @@ func Names() []string {
 // Stop. The peer runs until Stop or until ctx is cancelled. An unknown name or a bad option is a
 // bad_request error; binding can fail as bind() does (policy, EADDRINUSE).
 func Start(ctx context.Context, name string, addr sockets.Addr, opts map[string]any, policy *sockets.Policy, report func(Event)) (*Peer, *sockets.Error) {
+	return StartIn(ctx, name, addr, opts, policy, nil, report)
+}
+
+// StartIn is Start with the peer's sockets made by open (nil: in this
+// process's network), such as a private network's Namespace.Socket, so the
+// peer lives in that network: it binds its address there.
+func StartIn(ctx context.Context, name string, addr sockets.Addr, opts map[string]any, policy *sockets.Policy, open sockets.Opener, report func(Event)) (*Peer, *sockets.Error) {
 	sp, ok := registry[name]
 	if !ok {
 		return nil, sockets.BadRequest("", "there is no built-in peer %q; the peers are %s", name, strings.Join(Names(), ", "))
@@ -127,7 +135,7 @@ func Start(ctx context.Context, name string, addr sockets.Addr, opts map[string]
 	if policy == nil {
 		policy = &sockets.Policy{}
 	}
-	p := &Peer{name: name, addr: addr, policy: policy, report: report, socks: map[*sockets.Socket]bool{}}
+	p := &Peer{name: name, addr: addr, policy: policy, open: open, report: report, socks: map[*sockets.Socket]bool{}}
 	p.ctx, p.cancel = context.WithCancel(ctx)
 	context.AfterFunc(p.ctx, func() { p.closeAll() })
 	if e := sp.start(p, &options{peer: name, m: opts}); e != nil {

@@ -18,7 +18,7 @@ func familyOf(a sockets.Addr) sockets.Family {
 
 // socket creates a socket of the peer's family and tracks it.
 func (p *Peer) socket(typ sockets.Type) (*sockets.Socket, *sockets.Error) {
-	s, e := sockets.New(familyOf(p.addr), typ, p.policy)
+	s, e := sockets.NewIn(familyOf(p.addr), typ, p.policy, p.open)
 	if e != nil {
 		return nil, e
 	}
