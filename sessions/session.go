@@ -54,6 +54,8 @@ type Session struct {
 	encoding string
 	ending   bool                  // Close has begun: results are no longer logged
 	batch    *[]func()             // while DoBatch runs: calls to try again at its end
+	batching bool                  // DoBatch is running (its retries included)
+	batchOut int                   // messages logged by the running DoBatch so far
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
 	peerSeq  int                   // last peer number used
 	checks   int                   // running exercise checks (check.go)
@@ -161,8 +163,11 @@ func (s *Session) append(kind string, body any) Message {
 	} else {
 		s.log[(m.Seq-1)%int64(s.cfg.LogSize)] = m
 	}
+	if s.batching {
+		s.batchOut++
+	}
 	for sub := range s.subs {
-		if sub.active && !sub.push(m, false) {
+		if sub.active && !sub.push(m, false, s.batchOut) {
 			s.drop(sub)
 		}
 	}
@@ -181,13 +186,13 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 	}
 	if after+1 < s.firstSeq() {
 		m := Message{Seq: s.lastSeq, Kind: KindSnapshot, Time: s.cfg.Now().UTC(), Body: s.snapshot()}
-		sub.push(m, true)
+		sub.push(m, true, 0)
 		sub.limit = s.cfg.QueueSize + 1
 		return 0, true
 	}
 	n := 0
 	for seq := after + 1; seq <= s.lastSeq; seq++ {
-		sub.push(s.log[(seq-1)%int64(s.cfg.LogSize)], true)
+		sub.push(s.log[(seq-1)%int64(s.cfg.LogSize)], true, 0)
 		n++
 	}
 	sub.limit = s.cfg.QueueSize + n
@@ -222,7 +227,7 @@ func (s *Session) hello(resumed bool) HelloBody {
 			Connect:  "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255",
 			Wildcard: p.Wildcard,
 		},
-		Limits: Limits{Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData},
+		Limits: Limits{Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData, Batch: MaxBatch},
 	}
 }
 

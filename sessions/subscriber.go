@@ -82,15 +82,20 @@ func (s *Subscriber) Release() {
 	}
 }
 
-// push queues m; a replay may go past the limit by its own length. It
+// push queues m; a replay may go past the limit by its own length. So may
+// the messages of one batch of requests (DoBatch), by as many as the batch
+// has logged so far (batch, counting m): they are queued all at once, with
+// the session locked, and the batch's own reader writes them out as soon as
+// it ends, so a page that keeps up is never dropped for sending a batch,
+// while one that does not read gets at most one batch past the limit. It
 // reports false if the queue was full and the subscriber is now dropped.
-func (s *Subscriber) push(m Message, replay bool) bool {
+func (s *Subscriber) push(m Message, replay bool, batch int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
-	if !replay && len(s.queue) >= s.limit {
+	if !replay && len(s.queue) >= s.limit+batch {
 		s.closeLocked("too slow: the page did not keep up with its messages")
 		return false
 	}

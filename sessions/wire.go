@@ -208,6 +208,8 @@ func (h HelloBody) AppendFields(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(l.Bufsize), 10)
 	b = append(b, `,"data":`...)
 	b = strconv.AppendInt(b, int64(l.Data), 10)
+	b = append(b, `,"batch":`...)
+	b = strconv.AppendInt(b, int64(l.Batch), 10)
 	return append(b, `}`...), nil
 }
 
