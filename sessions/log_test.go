@@ -49,16 +49,16 @@ func TestLogBounds(t *testing.T) {
 // replay may go past the bound by its own bytes.
 func TestSubscriberBytes(t *testing.T) {
 	s := newSubscriber(100, 1000)
-	if !s.push(Message{Seq: 1}, 5000, false) {
+	if !s.push(Message{Seq: 1}, 5000, false, 0) {
 		t.Fatal("a message larger than the bound, alone in the queue, was refused")
 	}
 	s.Take(10)
 	for i := range 3 {
-		if !s.push(Message{Seq: int64(i + 2)}, 300, false) {
+		if !s.push(Message{Seq: int64(i + 2)}, 300, false, 0) {
 			t.Fatalf("push %d of 300 bytes dropped the subscriber under 1000", i+1)
 		}
 	}
-	if s.push(Message{Seq: 5}, 300, false) {
+	if s.push(Message{Seq: 5}, 300, false, 0) {
 		t.Fatal("a push to 1200 bytes over a bound of 1000 was taken")
 	}
 	select {
@@ -69,10 +69,10 @@ func TestSubscriberBytes(t *testing.T) {
 
 	r := newSubscriber(100, 1000)
 	for i := range 5 {
-		r.push(Message{Seq: int64(i + 1)}, 400, true)
+		r.push(Message{Seq: int64(i + 1)}, 400, true, 0)
 	}
 	r.allow(5, 2000)
-	if !r.push(Message{Seq: 6}, 400, false) {
+	if !r.push(Message{Seq: 6}, 400, false, 0) {
 		t.Error("a live message after a replay of 2000 bytes was refused (bound 1000 + 2000)")
 	}
 	if got := len(r.Take(100)); got != 6 || r.bytes != 0 {

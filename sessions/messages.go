@@ -60,7 +60,16 @@ type Limits struct {
 	Bufsize  int `json:"bufsize"`
 	Data     int `json:"data"`  // bytes in one request's data
 	Shown    int `json:"shown"` // bytes of a chunk a message carries
+	Batch    int `json:"batch"` // requests in one frame (MaxBatch)
 }
+
+// MaxBatch is the most requests one frame may hold. A larger batch is
+// refused whole, with one bad_request result, before any of it runs.
+const MaxBatch = 1000
+
+// MaxBacklog is the largest listen backlog a request may ask for (the
+// kernel caps any backlog at net.core.somaxconn anyway).
+const MaxBacklog = 65535
 
 // ResultBody is the outcome of one request. Fields holds the op's result
 // fields (a struct with JSON tags), flattened beside the common ones.

@@ -79,6 +79,8 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 		var deferred []func()
 		s.batch = &deferred
 		now := time.Now()
+		s.batching, s.batchOut = true, 0
+		defer func() { s.batching, s.batchOut = false, 0 }()
 		for i := range reqs {
 			req := &reqs[i] // closures keep a pointer, not a copy of the struct
 			req.Start = now
@@ -174,6 +176,12 @@ func (s *Session) handle(sub *Subscriber, req *Request) {
 	case "resume":
 		if req.After == nil {
 			s.result(req, "", nil, sockets.BadRequest("", "resume needs after (the last seq seen, 0 for all)"))
+			return
+		}
+		// A seq the session never had is another session's, or a client's
+		// mistake: replaying nothing would hide it.
+		if *req.After < 0 || *req.After > s.lastSeq {
+			s.result(req, "", nil, sockets.BadRequest("ValueError", "resume after %d: this session's seqs run from 1 to %d (0 replays everything); a last seq beyond them belongs to another session", *req.After, s.lastSeq))
 			return
 		}
 		n, snap := s.replay(sub, *req.After)
@@ -622,6 +630,9 @@ func (s *Session) inlineOp(req *Request, e *entry) (any, *sockets.Error) {
 		if req.Backlog != nil {
 			backlog = *req.Backlog
 		}
+		if backlog < 0 || backlog > MaxBacklog {
+			return nil, sockets.BadRequest("ValueError", "listen() backlog must be 0-%d, not %d (the kernel caps it at SOMAXCONN anyway; Python's default is %d)", MaxBacklog, backlog, sockets.DefaultBacklog)
+		}
 		return struct {
 			Backlog int `json:"backlog"`
 		}{backlog}, sock.Listen(backlog)
@@ -671,20 +682,46 @@ func (s *Session) inlineOp(req *Request, e *entry) (any, *sockets.Error) {
 	}
 }
 
+// parseAddr reads an address as Python writes it: [host, port], or [host,
+// port, flowinfo, scope_id]. The host must be a JSON string and the others
+// integers: a null is not "" (the wildcard) nor port 0. A port's range is
+// checked where the address is used (sockets.resolve, checkAddr).
 func parseAddr(raw json.RawMessage) (sockets.Addr, *sockets.Error) {
 	if a, ok := parseAddrFast(raw); ok {
 		return a, nil
 	}
 	var parts []json.RawMessage
+	if json.Unmarshal(raw, &parts) != nil || len(parts) < 2 || len(parts) > 4 {
+		return sockets.Addr{}, sockets.BadRequest("TypeError", "addr must be [host, port] (or [host, port, flowinfo, scope_id] for AF_INET6), such as [\"127.0.0.1\", 9000]")
+	}
 	var a sockets.Addr
-	switch {
-	case json.Unmarshal(raw, &parts) != nil || len(parts) < 2 || len(parts) > 4,
-		json.Unmarshal(parts[0], &a.Host) != nil || json.Unmarshal(parts[1], &a.Port) != nil,
-		len(parts) > 2 && json.Unmarshal(parts[2], &a.FlowInfo) != nil,
-		len(parts) > 3 && json.Unmarshal(parts[3], &a.ScopeID) != nil:
-		return sockets.Addr{}, sockets.BadRequest("TypeError", "addr must be [host, port] (or [host, port, flowinfo, scope_id] for AF_INET6)")
+	if parts[0][0] != '"' || json.Unmarshal(parts[0], &a.Host) != nil {
+		return sockets.Addr{}, sockets.BadRequest("TypeError", "the host in addr must be a string, not %s: write [\"127.0.0.1\", 9000], or [\"\", 9000] for INADDR_ANY", jsonKind(parts[0]))
+	}
+	for i, dst := range []any{&a.Port, &a.FlowInfo, &a.ScopeID}[:len(parts)-1] {
+		if string(parts[i+1]) == "null" || json.Unmarshal(parts[i+1], dst) != nil {
+			what := [...]string{"port", "flowinfo", "scope_id"}[i]
+			return sockets.Addr{}, sockets.BadRequest("TypeError", "the %s in addr must be an integer, not %s: write [\"127.0.0.1\", 9000]", what, parts[i+1])
+		}
 	}
 	return a, nil
+}
+
+// jsonKind names the JSON type of the value raw, for error messages.
+func jsonKind(raw json.RawMessage) string {
+	switch raw[0] {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean (" + string(raw) + ")"
+	case '[':
+		return "an array"
+	case '{':
+		return "an object"
+	case '"':
+		return "a string"
+	}
+	return "a number (" + string(raw) + ")"
 }
 
 // parseAddrFast reads the common case, ["host",port] with no spaces, escapes

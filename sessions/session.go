@@ -55,6 +55,8 @@ type Session struct {
 	encoding string
 	ending   bool                  // Close has begun: results are no longer logged
 	batch    *[]func()             // while DoBatch runs: calls to try again at its end
+	batching bool                  // DoBatch is running (its retries included)
+	batchOut int                   // messages logged by the running DoBatch so far
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
 	peerSeq  int                   // last peer number used
 	checks   int                   // running exercise checks (check.go)
@@ -176,6 +178,9 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 	m := Message{Seq: s.lastSeq, Kind: kind, Time: s.cfg.Now().UTC(), Body: body}
 	cost := messageBytes(m)
 	s.log.add(m, cost)
+	if s.batching {
+		s.batchOut++
+	}
 	for sub := range s.subs {
 		if !sub.active {
 			continue
@@ -185,7 +190,7 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 			pm.Body = own
 			pc = messageBytes(pm)
 		}
-		if !sub.push(pm, pc, false) {
+		if !sub.push(pm, pc, false, s.batchOut) {
 			if !s.ending {
 				s.cfg.counts.dropped.Add(1) // too slow (stats.go)
 			}
@@ -209,13 +214,13 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 	if !ok {
 		m := Message{Seq: s.lastSeq, Kind: KindSnapshot, Time: s.cfg.Now().UTC(), Body: s.snapshot()}
 		cost := messageBytes(m)
-		sub.push(m, cost, true)
+		sub.push(m, cost, true, 0)
 		sub.allow(1, cost)
 		return 0, true
 	}
 	n := 0
 	for _, le := range entries {
-		sub.push(le.m, le.cost, true)
+		sub.push(le.m, le.cost, true, 0)
 		n += le.cost
 	}
 	sub.allow(len(entries), n)
@@ -248,7 +253,7 @@ func (s *Session) hello(resumed bool) HelloBody {
 		Policy: PolicyInfo{Profile: d.Profile, Bind: d.Bind, Connect: d.Connect, Wildcard: p.Wildcard},
 		Limits: Limits{
 			Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, LogBytes: s.cfg.LogBytes,
-			Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData, Shown: s.cfg.MaxShown,
+			Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData, Shown: s.cfg.MaxShown, Batch: MaxBatch,
 		},
 	}
 }

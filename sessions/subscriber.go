@@ -103,17 +103,22 @@ func (s *Subscriber) Release() {
 }
 
 // push queues m, whose messageBytes is cost; a replay may go past the
-// bounds by its own length and bytes. A message that would take the queue
-// past either bound drops the subscriber, unless the queue is empty (a
-// single message always goes). It reports false if the subscriber is now
-// dropped.
-func (s *Subscriber) push(m Message, cost int, replay bool) bool {
+// bounds by its own length and bytes. So may the messages of one batch of
+// requests (DoBatch) go past the message bound, by as many as the batch has
+// logged so far (batch, counting m): they are queued all at once, with the
+// session locked, and the batch's own reader writes them out as soon as it
+// ends, so a page that keeps up is never dropped for sending a batch, while
+// one that does not read gets at most one batch past the bound. A message
+// that would take the queue past either bound drops the subscriber, unless
+// the queue is empty (a single message always goes). It reports false if the
+// subscriber is now dropped.
+func (s *Subscriber) push(m Message, cost int, replay bool, batch int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
-	if !replay && len(s.queue) > 0 && (len(s.queue) >= s.limit || s.bytes+cost > s.limitBytes) {
+	if !replay && len(s.queue) > 0 && (len(s.queue) >= s.limit+batch || s.bytes+cost > s.limitBytes) {
 		s.closeLocked("too slow: the page did not keep up with its messages")
 		return false
 	}

@@ -215,6 +215,8 @@ func (h HelloBody) AppendFields(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(l.Data), 10)
 	b = append(b, `,"shown":`...)
 	b = strconv.AppendInt(b, int64(l.Shown), 10)
+	b = append(b, `,"batch":`...)
+	b = strconv.AppendInt(b, int64(l.Batch), 10)
 	return append(b, `}`...), nil
 }
 

@@ -34,6 +34,7 @@ func (m msg) dataHex() string { return m.obj("data").str("hex") }
 // testServer is a real sockplay server on an httptest listener.
 type testServer struct {
 	*httptest.Server
+	web     *web.Server
 	manager *sessions.Manager
 	jar     *cookiejar.Jar
 	dials   atomic.Int64 // connections made, to give each its own range of ids
@@ -45,10 +46,11 @@ func newServer(t testing.TB, cfg sessions.Config, opts ...web.Option) *testServe
 		cfg.Policy = &sockets.Policy{Wildcard: true}
 	}
 	m := sessions.NewManager(cfg)
-	srv := httptest.NewServer(web.New(m, opts...))
+	ws := web.New(m, opts...)
+	srv := httptest.NewServer(ws)
 	jar, _ := cookiejar.New(nil)
 	t.Cleanup(func() { m.Close(); srv.Close() })
-	return &testServer{Server: srv, manager: m, jar: jar}
+	return &testServer{Server: srv, web: ws, manager: m, jar: jar}
 }
 
 func (s *testServer) wsURL() string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/ws" }

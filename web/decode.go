@@ -76,7 +76,8 @@ func decodeFast(frame []byte) (reqs []sessions.Request, batch bool) {
 	switch v.Type() {
 	case fastjson.TypeObject:
 	case fastjson.TypeArray:
-		if objs, batch = batchObjects(v), true; objs == nil {
+		// A batch over the limit is the slow path's to refuse.
+		if objs, batch = batchObjects(v), true; objs == nil || len(objs) > sessions.MaxBatch {
 			return nil, false
 		}
 	default:
@@ -512,6 +513,13 @@ func hex4(s []byte) rune {
 // path for everything the fast one leaves.
 func decodeFrameSlow(frame []byte) ([]sessions.Request, []*sockets.Error) {
 	frames := splitBatch(frame)
+	if len(frames) > sessions.MaxBatch {
+		// Refused whole, before any request is decoded: one result, id
+		// null, as for a frame that cannot be read.
+		return []sessions.Request{{}}, []*sockets.Error{sockets.BadRequest("",
+			"a batch may hold at most %d requests (limits.batch); this one holds %d, and none of them ran: send them in smaller batches",
+			sessions.MaxBatch, len(frames))}
+	}
 	reqs, bads := make([]sessions.Request, len(frames)), make([]*sockets.Error, len(frames))
 	for i, f := range frames {
 		reqs[i], bads[i] = decodeRequest(f)
