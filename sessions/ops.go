@@ -42,6 +42,8 @@ type Request struct {
 	Exercise  string          `json:"exercise"`
 	Listen    json.RawMessage `json:"listen"`
 	ReplyWait json.RawMessage `json:"reply_wait"`
+	Socks     *[]string       `json:"socks"`
+	Hidden    *bool           `json:"hidden"`
 
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages.
@@ -130,6 +132,7 @@ func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.E
 	}
 	s.counted(req, fields, e)
 	s.append(KindResult, b)
+	s.touch(sock)
 }
 
 // blocking are the ops that may wait; they run on their own goroutine.
@@ -194,6 +197,9 @@ func (s *Session) handle(sub *Subscriber, req *Request) {
 		return
 	case "check":
 		s.opCheck(req) // check.go
+		return
+	case "watch":
+		s.opWatch(sub, req) // stat.go
 		return
 	case "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
@@ -273,6 +279,7 @@ func (s *Session) add(sock *sockets.Socket, listener string) *entry {
 	e := &entry{handle: "s" + strconv.Itoa(s.next), sock: sock, listener: listener}
 	s.socks[e.handle] = e
 	s.order = append(s.order, e.handle)
+	s.touch(e.handle)
 	return e
 }
 

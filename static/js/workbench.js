@@ -13,6 +13,8 @@
 //   #new-tcp4 #new-udp4           buttons that create sockets (inside
 //   #new-tcp6 #new-udp6           form#new-socket[data-op="socket"])
 //   #encoding                     session encoding select: utf-8 | gbk
+//   #cards[data-watch]            the cards whose kernel state the server
+//                                 polls for this page (watch.js)
 //   #cards .sock-card[data-sock="s1"]
 //                                 one card per socket, also data-state
 //                                 (CREATED … CLOSED), data-type, data-family;
@@ -81,6 +83,7 @@ import { Transcript } from './transcript.js';
 import { Streams } from './streams.js';
 import { streamMap } from './streammap.js';
 import { Kernel } from './kernel.js';
+import { Watch } from './watch.js';
 import { requestFromForm } from './forms.js';
 import { showFraming } from './framing.js';
 import { renderEntry } from './render.js';
@@ -164,6 +167,10 @@ export function start(root, hooks = {}) {
         kernel.apply(msg, cards.part(msg.sock, 'kernel'), calls(msg.sock));
         break;
       case 'result': {
+        if (msg.op === 'watch') {
+          watch.confirm(msg); // which cards the server polls: not a socket action, not in the log
+          return null;
+        }
         if (msg.op === 'cancel') ctx.targetCall = waited.get(msg.target);
         cards.clearWaiting(msg.id);
         log.resolve(msg.id);
@@ -203,7 +210,10 @@ export function start(root, hooks = {}) {
       redraw();
       hooks.onMessages?.(msgs);
     },
-    onHello: (hello) => setEncoding(hello.encoding),
+    onHello: (hello) => {
+      setEncoding(hello.encoding);
+      watch.connected();
+    },
     onReset: () => {
       cards.reset();
       log.clear();
@@ -219,6 +229,8 @@ export function start(root, hooks = {}) {
       hooks.onStatus?.(state);
     },
   });
+
+  const watch = new Watch(conn, byId('cards'));
 
   root.addEventListener('submit', (ev) => {
     const form = ev.target;
