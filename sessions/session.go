@@ -66,7 +66,7 @@ type entry struct {
 	sock     *sockets.Socket
 	listener string
 	last     []byte        // the last socket message body sent, to send only changes
-	lastStat []byte        // the last stat message body sent
+	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
 	closed   bool
 	released bool // closed, and the kernel no longer keeps its connection (pollStats)

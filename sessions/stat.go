@@ -1,8 +1,6 @@
 package sessions
 
 import (
-	"bytes"
-	"encoding/json"
 	"slices"
 
 	"sockplay/sockets"
@@ -138,15 +136,35 @@ func (s *Session) pollStat(e *entry) bool {
 		}
 		b = StatBody{Sock: e.handle, State: string(sockets.Closed), Closed: true}
 	}
-	same := b
-	same.ExpiresMS = 0 // a countdown is no change
-	j, _ := json.Marshal(same)
-	if bytes.Equal(j, e.lastStat) {
+	k := keyOf(b)
+	if e.lastStat != nil && *e.lastStat == k {
 		return false
 	}
-	e.lastStat = j
+	e.lastStat = &k
 	s.append(KindStat, b)
 	return true
+}
+
+// statKey is what a stat message shows, to tell a change from none without
+// encoding it: a countdown (ExpiresMS) is no change.
+type statKey struct {
+	state     string
+	inq, outq int
+	peek, enc string // the peeked bytes (hex) and the encoding that shows them
+	tcp       TCPInfo
+	tcp0      bool // no TCP_INFO
+	closed    bool
+}
+
+func keyOf(b StatBody) statKey {
+	k := statKey{state: b.State, inq: b.InQ, outq: b.OutQ, closed: b.Closed, tcp0: b.TCPInfo == nil}
+	if b.Peek != nil {
+		k.peek, k.enc = b.Peek.Hex, b.Peek.Encoding
+	}
+	if b.TCPInfo != nil {
+		k.tcp = *b.TCPInfo
+	}
+	return k
 }
 
 // opWatch sets which sockets sub's page shows: socks, or none while
