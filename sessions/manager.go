@@ -24,7 +24,7 @@ type Config struct {
 	LogBytes   int              // bytes of messages a session keeps for resume, roughly (default 1 MiB)
 	QueueBytes int              // bytes of messages queued per connection before it is dropped, roughly (default 4 MiB)
 	Grace      time.Duration    // how long a session with no page attached lives on (default 10m)
-	StatEvery  time.Duration    // how often kernel state is polled for stat messages (0: never)
+	StatEvery  time.Duration    // how often the sockets a page shows, or an op touched, are polled for stat messages (0: never)
 	Now        func() time.Time // the clock (default time.Now)
 
 	// Private, if set, gives each session a private network (--network
@@ -60,6 +60,7 @@ type Config struct {
 	Log *slog.Logger
 
 	counts *counters // the Manager's totals, shared by its sessions (stats.go)
+	poller *poller   // the Manager's stat poller, shared by its sessions (poll.go)
 }
 
 func (c *Config) fill() {
@@ -122,6 +123,7 @@ type Manager struct {
 func NewManager(cfg Config) *Manager {
 	cfg.fill()
 	cfg.counts = &counters{}
+	cfg.poller = newPoller(cfg.StatEvery)
 	return &Manager{cfg: cfg, sessions: map[string]*Session{}, clientOf: map[string]string{}, perClient: map[string]int{}}
 }
 

@@ -42,6 +42,8 @@ type Request struct {
 	Exercise  string          `json:"exercise"`
 	Listen    json.RawMessage `json:"listen"`
 	ReplyWait json.RawMessage `json:"reply_wait"`
+	Socks     *[]string       `json:"socks"`
+	Hidden    *bool           `json:"hidden"`
 	Full      bool            `json:"full"` // recv, recvfrom: every byte in the caller's own result
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
@@ -137,6 +139,7 @@ func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.E
 	}
 	s.counted(req, fields, e)
 	s.append(KindResult, b)
+	s.touch(sock)
 }
 
 // resultTo logs a successful result whose connection that made the request
@@ -224,6 +227,9 @@ func (s *Session) handle(sub *Subscriber, req *Request) {
 	case "check":
 		s.opCheck(req) // check.go
 		return
+	case "watch":
+		s.opWatch(sub, req) // stat.go
+		return
 	case "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
 		return
@@ -302,6 +308,7 @@ func (s *Session) add(sock *sockets.Socket, listener string) *entry {
 	e := &entry{handle: "s" + strconv.Itoa(s.next), sock: sock, listener: listener}
 	s.socks[e.handle] = e
 	s.order = append(s.order, e.handle)
+	s.touch(e.handle)
 	return e
 }
 

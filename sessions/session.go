@@ -35,7 +35,6 @@ type Session struct {
 	ops  sync.WaitGroup // running socket operations
 
 	closeOnce sync.Once
-	exited    chan struct{}
 
 	learner atomic.Pointer[string] // the learner's id (learner.go)
 	network network                // where its sockets live (network.go)
@@ -61,6 +60,7 @@ type Session struct {
 	peerSeq  int                   // last peer number used
 	checks   int                   // running exercise checks (check.go)
 	counts   sessionCounts         // totals for the line logged at its end (stats.go)
+	polled   bool                  // enlisted with the Manager's poller (stat.go)
 	created  time.Time
 }
 
@@ -69,10 +69,11 @@ type entry struct {
 	sock     *sockets.Socket
 	listener string
 	last     []byte        // the last socket message body sent, to send only changes
-	lastStat []byte        // the last stat message body sent
+	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
 	closed   bool
 	released bool // closed, and the kernel no longer keeps its connection (pollStats)
+	follow   int  // polls left to follow it for since an op touched it (stat.go)
 
 	// A character the last chunk received ended inside: its first bytes,
 	// where it was cut in the incoming stream, and the encoding it was read
@@ -115,8 +116,7 @@ func newSession(id string, cfg Config) *Session {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Session{
 		ID: id, cfg: cfg,
-		quit: make(chan struct{}), exited: make(chan struct{}),
-		ctx: ctx, stop: stop,
+		quit: make(chan struct{}), ctx: ctx, stop: stop,
 		detachedAt: cfg.Now(),
 		subs:       map[*Subscriber]bool{},
 		socks:      map[string]*entry{},
@@ -127,26 +127,7 @@ func newSession(id string, cfg Config) *Session {
 		network:    network{make: cfg.Private},
 	}
 	s.append(KindHello, s.hello(false))
-	go s.loop()
 	return s
-}
-
-func (s *Session) loop() {
-	defer close(s.exited)
-	var tick <-chan time.Time
-	if s.cfg.StatEvery > 0 {
-		t := time.NewTicker(s.cfg.StatEvery)
-		defer t.Stop()
-		tick = t.C
-	}
-	for {
-		select {
-		case <-tick:
-			s.post(s.pollStats)
-		case <-s.quit:
-			return
-		}
-	}
 }
 
 // post runs f with the session's state to itself; it reports false if the
@@ -357,6 +338,5 @@ func (s *Session) Close(reason string) {
 		s.over = true
 		s.mu.Unlock()
 		close(s.quit)
-		<-s.exited
 	})
 }

@@ -1,8 +1,7 @@
 package sessions
 
 import (
-	"bytes"
-	"encoding/json"
+	"slices"
 
 	"sockplay/sockets"
 )
@@ -63,37 +62,137 @@ func (s *Session) stat(e *entry) (StatBody, *sockets.Error) {
 	return b, nil
 }
 
-// pollStats logs a stat message for every socket whose kernel state
-// changed since its last one, while a page is watching. A closed socket is
-// followed while the kernel keeps its connection (TIME_WAIT lasts a
-// minute); a last message with state CLOSED says when it let go.
-func (s *Session) pollStats() {
-	if len(s.subs) == 0 {
-		return
+// followPolls is how many polls in a row must find a socket unchanged
+// before it is no longer followed for an op that touched it.
+const followPolls = 2
+
+// Which sockets are polled for stat messages, and when (see poll.go): only
+// while a page is attached and not every attached connection is hidden,
+// and then a socket that an op touched (for followPolls quiet polls after
+// its last change) or that a connection watches (op watch: the cards its
+// page shows). A socket nobody touches or watches is read by nobody.
+
+// touch follows socket h for a while: an op used it, so its kernel state
+// is likely to change.
+func (s *Session) touch(h string) {
+	if e := s.socks[h]; e != nil && !e.released {
+		e.follow = followPolls
+		s.enlist()
 	}
+}
+
+// enlist has the Manager's poller visit the session from the next tick on;
+// the visit that finds nothing to follow takes it off the list again.
+func (s *Session) enlist() {
+	if !s.polled && s.cfg.poller != nil && s.cfg.poller.every > 0 {
+		s.polled = true
+		s.cfg.poller.enlist(s)
+	}
+}
+
+// pollStats logs a stat message for every followed socket whose kernel
+// state changed since its last one. A closed socket is followed while the
+// kernel keeps its connection (TIME_WAIT lasts a minute); a last message
+// with state CLOSED says when it let go. It reports whether any socket is
+// still followed.
+func (s *Session) pollStats() bool {
+	var shown []*Subscriber // the connections not hidden
+	for sub := range s.subs {
+		if !sub.hidden {
+			shown = append(shown, sub)
+		}
+	}
+	if s.ending || len(shown) == 0 {
+		return false
+	}
+	more := false
 	for _, h := range s.order {
 		e := s.socks[h]
-		if e.released {
+		watched := slices.ContainsFunc(shown, func(sub *Subscriber) bool { return slices.Contains(sub.watch, h) })
+		if e.released || e.follow == 0 && !watched {
 			continue
 		}
-		b, err := s.stat(e)
-		if err != nil {
-			if !e.closed {
-				continue
-			}
-			e.released = true
-			if e.lastStat == nil {
-				continue
-			}
-			b = StatBody{Sock: e.handle, State: string(sockets.Closed), Closed: true}
+		if s.pollStat(e) {
+			e.follow = followPolls
+		} else if e.follow > 0 {
+			e.follow--
 		}
-		same := b
-		same.ExpiresMS = 0 // a countdown is no change
-		j, _ := json.Marshal(same)
-		if bytes.Equal(j, e.lastStat) {
-			continue
+		more = more || !e.released && (watched || e.follow > 0)
+	}
+	return more
+}
+
+// pollStat reads e's kernel state and logs it if it changed; it reports
+// whether it did.
+func (s *Session) pollStat(e *entry) bool {
+	b, err := s.stat(e)
+	if err != nil {
+		if !e.closed {
+			return false
 		}
-		e.lastStat = j
-		s.append(KindStat, b)
+		e.released = true
+		if e.lastStat == nil {
+			return false
+		}
+		b = StatBody{Sock: e.handle, State: string(sockets.Closed), Closed: true}
+	}
+	k := keyOf(b)
+	if e.lastStat != nil && *e.lastStat == k {
+		return false
+	}
+	e.lastStat = &k
+	s.append(KindStat, b)
+	return true
+}
+
+// statKey is what a stat message shows, to tell a change from none without
+// encoding it: a countdown (ExpiresMS) is no change.
+type statKey struct {
+	state     string
+	inq, outq int
+	peek, enc string // the peeked bytes and the encoding that shows them
+	tcp       TCPInfo
+	tcp0      bool // no TCP_INFO
+	closed    bool
+}
+
+func keyOf(b StatBody) statKey {
+	k := statKey{state: b.State, inq: b.InQ, outq: b.OutQ, closed: b.Closed, tcp0: b.TCPInfo == nil}
+	if b.Peek != nil {
+		k.peek, k.enc = string(b.Peek.shown), b.Peek.encoding
+	}
+	if b.TCPInfo != nil {
+		k.tcp = *b.TCPInfo
+	}
+	return k
+}
+
+// opWatch sets which sockets sub's page shows: socks, or none while
+// hidden. A bad handle leaves the connection's watch as it was.
+func (s *Session) opWatch(sub *Subscriber, req *Request) {
+	hidden := req.Hidden != nil && *req.Hidden
+	if req.Socks == nil && !hidden {
+		s.result(req, "", nil, sockets.BadRequest("TypeError", "watch needs socks (a list of the handles a page shows, [] for none) or hidden: true"))
+		return
+	}
+	socks := []string{}
+	if !hidden {
+		for _, h := range *req.Socks {
+			if s.socks[h] == nil {
+				s.result(req, "", nil, sockets.BadRequest("", "no socket %q in this session", h))
+				return
+			}
+			if !slices.Contains(socks, h) {
+				socks = append(socks, h)
+			}
+		}
+	}
+	sub.watch, sub.hidden = socks, hidden
+	s.result(req, "", struct {
+		Socks  []string `json:"socks"`
+		Hidden bool     `json:"hidden"`
+	}{socks, hidden}, nil)
+	if !hidden {
+		s.enlist() // it may show a socket, or let the touched ones be followed again
 	}
 }

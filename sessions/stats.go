@@ -16,6 +16,7 @@ import (
 type Stats struct {
 	Sessions        int              // live sessions
 	Sockets         int              // sockets open in live sessions (a running peer or check counts as one, as for --max-sockets)
+	Attached        int              // connections (pages) attached to live sessions
 	SessionsStarted int64            // sessions created
 	BytesIn         int64            // payload bytes returned by receive calls (recv, recvfrom, recv_frame)
 	BytesOut        int64            // payload bytes accepted by send calls (send, sendall, sendto, send_frame)
@@ -86,7 +87,7 @@ func (m *Manager) Stats() Stats {
 		st.LimitHits[name] = m.cfg.counts.limitHits[i].Load()
 	}
 	for _, s := range live {
-		s.post(func() { st.Sockets += s.openCount() })
+		s.post(func() { st.Sockets, st.Attached = st.Sockets+s.openCount(), st.Attached+len(s.subs) })
 	}
 	return st
 }
@@ -166,7 +167,7 @@ func (s *Session) countIO(in, out int) {
 // opName is op if it names an op, else "other".
 func opName(op string) string {
 	switch op {
-	case "resume", "socket", "cancel", "encoding", "spawn", "kill", "check":
+	case "resume", "socket", "cancel", "encoding", "spawn", "kill", "check", "watch":
 		return op
 	}
 	if blocking[op] || inline[op] {

@@ -27,8 +27,10 @@ type Subscriber struct {
 	flush func()
 
 	// Guarded by the session lock (see post).
-	active bool  // receiving live messages (after its first request)
-	from   int64 // the hello's last_seq: where an implicit resume starts
+	active bool     // receiving live messages (after its first request)
+	from   int64    // the hello's last_seq: where an implicit resume starts
+	watch  []string // the sockets its page shows (op watch, stat.go)
+	hidden bool     // its page is hidden: it shows nothing
 }
 
 func newSubscriber(limit, limitBytes int) *Subscriber {

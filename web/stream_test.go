@@ -68,6 +68,7 @@ func TestStreamMapThroughWebSocket(t *testing.T) {
 	srv := newServer(t, sessions.Config{StatEvery: 10 * time.Millisecond})
 	c := srv.dial(t)
 	cl, conn := c.tcpPair()
+	c.must("watch", obj{"socks": []string{conn}}) // as a page showing its card
 
 	// Sticky: two sends, read late, come back as one chunk naming both.
 	mark := c.mark()
@@ -144,6 +145,7 @@ func TestStatTimeWait(t *testing.T) {
 	srv := newServer(t, sessions.Config{StatEvery: 20 * time.Millisecond})
 	c := srv.dial(t)
 	p := connectPair(t, c)
+	c.must("watch", obj{"socks": []string{p.server}}) // as a page showing its card
 	mark := c.mark()
 	c.must("close", obj{"sock": p.server})
 	if r := c.must("recv", obj{"sock": p.client, "bufsize": 16}); r.obj("data").num("size") != 0 {

@@ -18,6 +18,8 @@
 //   #new-tcp4 #new-udp4           buttons that create sockets (inside
 //   #new-tcp6 #new-udp6           form#new-socket[data-op="socket"])
 //   #encoding                     session encoding select: utf-8 | gbk
+//   #cards[data-watch]            the cards whose kernel state the server
+//                                 polls for this page (watch.js)
 //   #cards .sock-card[data-sock="s1"]
 //                                 one card per socket, also data-state
 //                                 (CREATED … CLOSED), data-type, data-family;
@@ -89,6 +91,7 @@ import { Transcript } from './transcript.js';
 import { Streams } from './streams.js';
 import { streamMap } from './streammap.js';
 import { Kernel } from './kernel.js';
+import { Watch } from './watch.js';
 import { requestFromForm } from './forms.js';
 import { showFraming } from './framing.js';
 import { hasEntry, renderEntry } from './render.js';
@@ -175,6 +178,10 @@ export function start(root, hooks = {}) {
         dirtyKernels.add(msg.sock);
         break;
       case 'result': {
+        if (msg.op === 'watch') {
+          watch.confirm(msg); // which cards the server polls: not a socket action, not in the log
+          return null;
+        }
         if (msg.op === 'cancel') ctx.targetCall = waited.get(msg.target);
         cards.clearWaiting(msg.id);
         log.resolve(msg.id);
@@ -251,7 +258,10 @@ export function start(root, hooks = {}) {
   if (!root.dataset.ws) throw new Error('workbench: the root element has no data-ws');
   const conn = new Connection(wsURL(root.dataset.ws), {
     onMessages: (msgs) => queue.push(msgs),
-    onHello: (hello) => setEncoding(hello.encoding),
+    onHello: (hello) => {
+      setEncoding(hello.encoding);
+      watch.connected();
+    },
     onReset: () => {
       queue.clear();
       cards.reset();
@@ -265,6 +275,8 @@ export function start(root, hooks = {}) {
     },
     onStatus: (state, detail) => queue.pushStatus(state, detail),
   });
+
+  const watch = new Watch(conn, byId('cards'));
 
   root.addEventListener('submit', (ev) => {
     const form = ev.target;
