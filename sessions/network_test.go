@@ -23,15 +23,7 @@ func TestMain(m *testing.M) {
 // with the reason — except under CI=true, where it must run.
 func helperOrSkip(t testing.TB) *netns.Helper {
 	t.Helper()
-	h, err := netns.StartHelper()
-	if err == nil {
-		var ns *netns.Namespace
-		if ns, err = h.New(); err == nil {
-			err = ns.Close()
-		} else {
-			h.Close()
-		}
-	}
+	h, err := netns.StartProvenHelper()
 	var ue *netns.UnavailableError
 	switch {
 	case err == nil:

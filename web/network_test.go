@@ -28,15 +28,7 @@ import (
 // except under CI=true, where it must run.
 func privateConfig(t *testing.T) (sessions.Config, *netns.Helper) {
 	t.Helper()
-	h, err := netns.StartHelper()
-	if err == nil {
-		var ns *netns.Namespace
-		if ns, err = h.New(); err == nil {
-			err = ns.Close()
-		} else {
-			h.Close()
-		}
-	}
+	h, err := netns.StartProvenHelper()
 	var ue *netns.UnavailableError
 	switch {
 	case errors.As(err, &ue) && os.Getenv("CI") != "true":

@@ -44,6 +44,25 @@ func StartHelper() (*Helper, error) {
 	return startHelper(os.Geteuid() != 0)
 }
 
+// StartProvenHelper is StartHelper followed by one namespace made and
+// closed, so that a kernel refusing namespaces says so now (an
+// *UnavailableError) rather than at a session's first socket.
+func StartProvenHelper() (*Helper, error) {
+	h, err := StartHelper()
+	if err != nil {
+		return nil, err
+	}
+	ns, err := h.New()
+	if err == nil {
+		err = ns.Close()
+	}
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
 // startHelper starts a helper, in a user namespace of its own when userNS
 // is set (tests set it as root too, to run the unprivileged path).
 func startHelper(userNS bool) (*Helper, error) {
