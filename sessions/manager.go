@@ -11,6 +11,7 @@ import (
 
 	"sockplay/sockets"
 	"sockplay/sockets/exercises"
+	"sockplay/sockets/netns"
 )
 
 // Config holds the limits and settings every session of a Manager shares.
@@ -34,6 +35,12 @@ type Config struct {
 	// (sockets.Policy.Private, with the wildcard). Nil: sessions use this
 	// machine's network (the host profile).
 	Private func() (Namespace, error)
+	// Labs, if set, makes the first host of a lab LAN (op lab, lab.go) for
+	// a session on this machine's network, whose own sockets stay there;
+	// the lab's other hosts are made with it (netns.NewLab). A private
+	// session's lab has the session's namespace as its first host and does
+	// not need it. Nil: only private sessions can build labs.
+	Labs func() (*netns.Namespace, error)
 
 	// MaxSessions is how many sessions may live at once (default 2,000).
 	MaxSessions int

@@ -119,6 +119,7 @@ type SocketBody struct {
 	ShutRD   bool            `json:"shut_rd"`
 	ShutWR   bool            `json:"shut_wr"`
 	Listener string          `json:"listener"`
+	Host     string          `json:"host,omitempty"` // the lab host it lives on (lab.go)
 }
 
 // SnapshotBody replaces a replay the log can no longer give.

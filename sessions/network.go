@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"sockplay/sockets"
+	"sockplay/sockets/netns"
 )
 
 // The network profiles, as a session's hello names them.
@@ -35,6 +36,7 @@ type Namespace interface {
 // in it.
 type network struct {
 	make func() (Namespace, error) // nil: the host's network
+	made func(Namespace)           // called once the namespace is made (the session starts its capture, packets.go)
 
 	mu     sync.Mutex
 	ns     Namespace // made on first use
@@ -82,6 +84,9 @@ func (n *network) namespace() (Namespace, error) {
 			return nil, fmt.Errorf("this session's private network could not be made: %w", err)
 		}
 		n.ns = ns
+		if n.made != nil {
+			n.made(ns)
+		}
 	}
 	return n.ns, nil
 }
@@ -98,13 +103,15 @@ func (n *network) close() {
 	}
 }
 
-// privatePolicy is p for sessions in private networks: Private set, and
-// the wildcard allowed (it reaches only the session's own loopback).
+// privatePolicy is p for sessions in private networks: Private set, the
+// wildcard allowed (it reaches only the session's own loopback), and the
+// lab LAN's subnet, which exists there only while the session has a lab
+// (lab.go).
 func privatePolicy(p *sockets.Policy) *sockets.Policy {
-	if p.Private && p.Wildcard {
+	if p.Private && p.Wildcard && p.Lab == netns.LabSubnet {
 		return p
 	}
 	q := *p
-	q.Private, q.Wildcard = true, true
+	q.Private, q.Wildcard, q.Lab = true, true, netns.LabSubnet
 	return &q
 }

@@ -44,7 +44,9 @@ type Request struct {
 	ReplyWait json.RawMessage `json:"reply_wait"`
 	Socks     *[]string       `json:"socks"`
 	Hidden    *bool           `json:"hidden"`
-	Full      bool            `json:"full"` // recv, recvfrom: every byte in the caller's own result
+	Full      bool            `json:"full"`  // recv, recvfrom: every byte in the caller's own result
+	Host      string          `json:"host"`  // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
+	Hosts     *int            `json:"hosts"` // lab: how many hosts (0 tears the lab down)
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
@@ -230,6 +232,9 @@ func (s *Session) handle(sub *Subscriber, req *Request) {
 	case "watch":
 		s.opWatch(sub, req) // stat.go
 		return
+	case "lab":
+		s.opLab(req) // lab.go
+		return
 	case "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
 		return
@@ -324,17 +329,24 @@ func (s *Session) opSocket(req *Request) {
 		s.result(req, "", nil, s.limitError())
 		return
 	}
-	sock, err := sockets.NewIn(fam, typ, s.cfg.Policy, s.network.opener())
+	place, err := s.placeOn(req.Host) // lab.go
+	if err != nil {
+		s.result(req, "", nil, err)
+		return
+	}
+	sock, err := sockets.NewIn(fam, typ, place.policy, place.open)
 	if err != nil {
 		s.result(req, "", nil, err)
 		return
 	}
 	e := s.add(sock, "")
+	e.host = place.host
 	s.result(req, e.handle, struct {
 		FD     int            `json:"fd"`
 		Family sockets.Family `json:"family"`
 		Type   sockets.Type   `json:"type"`
-	}{sock.FD(), fam, typ}, nil)
+		Host   string         `json:"host,omitempty"`
+	}{sock.FD(), fam, typ, place.host}, nil)
 	s.refresh(e)
 }
 
@@ -346,7 +358,7 @@ func (s *Session) socketBody(e *entry) SocketBody {
 	b := SocketBody{
 		Sock: e.handle, FD: in.FD, Family: in.Family, Type: in.Type, State: in.State,
 		Timeout: timeoutJSON(in.Timeout), Options: in.Options,
-		ShutRD: in.ShutRD, ShutWR: in.ShutWR, Listener: e.listener,
+		ShutRD: in.ShutRD, ShutWR: in.ShutWR, Listener: e.listener, Host: e.host,
 	}
 	if in.Local != nil {
 		b.Laddr = addrOf(*in.Local)
@@ -493,6 +505,7 @@ func (s *Session) prepare(req *Request, e *entry, wouldWait *bool) (func(context
 					return
 				}
 				c := s.add(conn, e.handle)
+				c.host = e.host
 				s.result(req, e.handle, struct {
 					Conn string `json:"conn"`
 					FD   int    `json:"fd"`
@@ -644,6 +657,18 @@ func (s *Session) inlineOp(req *Request, e *entry) (any, *sockets.Error) {
 			Backlog int `json:"backlog"`
 		}{backlog}, sock.Listen(backlog)
 	case "setsockopt":
+		if b, fields, err := parseBytesValue(req.Value); err != nil || b != nil {
+			if err != nil {
+				return nil, err
+			}
+			v, ok, err := sock.SetOptionBytes(req.Level, req.Option, b)
+			if ok {
+				return valueField{v}, err
+			}
+			return struct {
+				Value membership `json:"value"`
+			}{fields}, err
+		}
 		v, err := parseValue(req.Value)
 		if err != nil {
 			return nil, err
@@ -772,7 +797,7 @@ func parseValue(raw json.RawMessage) (int, *sockets.Error) {
 	if json.Unmarshal(raw, &n) == nil {
 		return int(n), nil
 	}
-	return 0, sockets.BadRequest("TypeError", "value must be an integer or a boolean")
+	return 0, sockets.BadRequest("TypeError", "value must be an integer, a boolean, or bytes ({\"hex\": \"…\"}, or {\"group\": \"224.1.1.1\", \"interface\": \"0.0.0.0\"} for a membership)")
 }
 
 func parseTimeout(raw json.RawMessage) (*time.Duration, *sockets.Error) {

@@ -31,6 +31,7 @@ type PeerBody struct {
 // peerEntry is a running peer of the session.
 type peerEntry struct {
 	id       string
+	host     string // the lab host it runs on ("" the session's own network; lab.go)
 	peer     *peers.Peer
 	log      *peerLog
 	stopping bool // a kill is stopping it
@@ -184,8 +185,13 @@ func (s *Session) opSpawn(req *Request) {
 		s.result(req, "", nil, s.peerLimit("a session may have at most %d open sockets, and each running peer counts as one", s.cfg.MaxSockets))
 		return
 	}
+	place, err := s.placeOn(req.Host) // lab.go
+	if err != nil {
+		s.result(req, "", nil, err)
+		return
+	}
 	id, name, log := "p"+strconv.Itoa(s.peerSeq+1), req.Peer, newPeerLog()
-	p, err := peers.StartIn(s.ctx, name, addr, req.Options, s.cfg.Policy, s.network.opener(), log.add)
+	p, err := peers.StartIn(s.ctx, name, addr, req.Options, place.policy, place.open, log.add)
 	if err != nil {
 		s.result(req, "", nil, err)
 		return
@@ -194,7 +200,7 @@ func (s *Session) opSpawn(req *Request) {
 	if s.peers == nil {
 		s.peers = map[string]*peerEntry{}
 	}
-	s.peers[id] = &peerEntry{id: id, peer: p, log: log}
+	s.peers[id] = &peerEntry{id: id, host: place.host, peer: p, log: log}
 	s.result(req, "", PeerFields{id, name, addrOf(p.Addr())}, nil)
 	s.ops.Add(1)
 	go s.forward(log, id, name)

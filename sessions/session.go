@@ -36,8 +36,9 @@ type Session struct {
 
 	closeOnce sync.Once
 
-	learner atomic.Pointer[string] // the learner's id (learner.go)
-	network network                // where its sockets live (network.go)
+	learner  atomic.Pointer[string] // the learner's id (learner.go)
+	network  network                // where its sockets live (network.go)
+	captures captures               // its namespaces' packet captures (packets.go)
 
 	attachMu   sync.Mutex // guards attached and detachedAt, read by the Manager
 	attached   int
@@ -58,6 +59,9 @@ type Session struct {
 	batchOut int                   // messages logged by the running DoBatch so far
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
 	peerSeq  int                   // last peer number used
+	lab      *labState             // the session's lab LAN, if it has one (lab.go)
+	labBusy  bool                  // a lab is being built or torn down
+	packets  packetRate            // how many packet messages were logged this second (packets.go)
 	checks   int                   // running exercise checks (check.go)
 	counts   sessionCounts         // totals for the line logged at its end (stats.go)
 	polled   bool                  // enlisted with the Manager's poller (stat.go)
@@ -68,6 +72,7 @@ type entry struct {
 	handle   string
 	sock     *sockets.Socket
 	listener string
+	host     string        // the lab host it lives on ("" the session's own network; lab.go)
 	last     []byte        // the last socket message body sent, to send only changes
 	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
@@ -126,6 +131,7 @@ func newSession(id string, cfg Config) *Session {
 		log:        msgLog{maxLen: cfg.LogSize, maxBytes: cfg.LogBytes},
 		network:    network{make: cfg.Private},
 	}
+	s.network.made = func(ns Namespace) { s.startCapture("h1", ns) }
 	s.append(KindHello, s.hello(false))
 	return s
 }
@@ -333,7 +339,9 @@ func (s *Session) Close(reason string) {
 		s.stopPeers()
 		// Let the operations finish (what they post is no longer logged).
 		s.ops.Wait()
-		s.network.close() // after its sockets, peers and checks
+		s.captures.close()
+		s.closeLab()      // lab.go
+		s.network.close() // after its sockets, peers, checks and lab
 		s.mu.Lock()
 		s.over = true
 		s.mu.Unlock()

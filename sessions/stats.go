@@ -167,7 +167,7 @@ func (s *Session) countIO(in, out int) {
 // opName is op if it names an op, else "other".
 func opName(op string) string {
 	switch op {
-	case "resume", "socket", "cancel", "encoding", "spawn", "kill", "check", "watch":
+	case "resume", "socket", "cancel", "encoding", "spawn", "kill", "check", "watch", "lab":
 		return op
 	}
 	if blocking[op] || inline[op] {

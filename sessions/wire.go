@@ -151,7 +151,12 @@ func (s SocketBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"shut_wr":`...)
 	b = strconv.AppendBool(b, s.ShutWR)
 	b = append(b, `,"listener":`...)
-	return AppendJSONString(b, s.Listener), nil
+	b = AppendJSONString(b, s.Listener)
+	if s.Host != "" {
+		b = append(b, `,"host":`...)
+		b = AppendJSONString(b, s.Host)
+	}
+	return b, nil
 }
 
 // appendOptions writes the map as encoding/json does: null when nil, keys in

@@ -6,23 +6,33 @@ type option struct {
 	level, name int
 	levelName   string
 	readOnly    bool
+	bytesOnly   bool // its value is a struct (ip_mreq), set from bytes and never read back
 }
 
 // options lists the socket options sockplay exposes, by Python name.
 var options = map[string]option{
-	"SO_REUSEADDR": {unix.SOL_SOCKET, unix.SO_REUSEADDR, "SOL_SOCKET", false},
-	"SO_REUSEPORT": {unix.SOL_SOCKET, unix.SO_REUSEPORT, "SOL_SOCKET", false},
-	"SO_BROADCAST": {unix.SOL_SOCKET, unix.SO_BROADCAST, "SOL_SOCKET", false},
-	"SO_KEEPALIVE": {unix.SOL_SOCKET, unix.SO_KEEPALIVE, "SOL_SOCKET", false},
-	"SO_RCVBUF":    {unix.SOL_SOCKET, unix.SO_RCVBUF, "SOL_SOCKET", false},
-	"SO_SNDBUF":    {unix.SOL_SOCKET, unix.SO_SNDBUF, "SOL_SOCKET", false},
-	"SO_TYPE":      {unix.SOL_SOCKET, unix.SO_TYPE, "SOL_SOCKET", true},
-	"SO_ERROR":     {unix.SOL_SOCKET, unix.SO_ERROR, "SOL_SOCKET", true},
-	"TCP_NODELAY":  {unix.IPPROTO_TCP, unix.TCP_NODELAY, "IPPROTO_TCP", false},
-	"TCP_CORK":     {unix.IPPROTO_TCP, unix.TCP_CORK, "IPPROTO_TCP", false},
-	"TCP_QUICKACK": {unix.IPPROTO_TCP, unix.TCP_QUICKACK, "IPPROTO_TCP", false},
-	"TCP_MAXSEG":   {unix.IPPROTO_TCP, unix.TCP_MAXSEG, "IPPROTO_TCP", false},
-	"IPV6_V6ONLY":  {unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, "IPPROTO_IPV6", false},
+	"SO_REUSEADDR": {unix.SOL_SOCKET, unix.SO_REUSEADDR, "SOL_SOCKET", false, false},
+	"SO_REUSEPORT": {unix.SOL_SOCKET, unix.SO_REUSEPORT, "SOL_SOCKET", false, false},
+	"SO_BROADCAST": {unix.SOL_SOCKET, unix.SO_BROADCAST, "SOL_SOCKET", false, false},
+	"SO_KEEPALIVE": {unix.SOL_SOCKET, unix.SO_KEEPALIVE, "SOL_SOCKET", false, false},
+	"SO_RCVBUF":    {unix.SOL_SOCKET, unix.SO_RCVBUF, "SOL_SOCKET", false, false},
+	"SO_SNDBUF":    {unix.SOL_SOCKET, unix.SO_SNDBUF, "SOL_SOCKET", false, false},
+	"SO_TYPE":      {unix.SOL_SOCKET, unix.SO_TYPE, "SOL_SOCKET", true, false},
+	"SO_ERROR":     {unix.SOL_SOCKET, unix.SO_ERROR, "SOL_SOCKET", true, false},
+	"TCP_NODELAY":  {unix.IPPROTO_TCP, unix.TCP_NODELAY, "IPPROTO_TCP", false, false},
+	"TCP_CORK":     {unix.IPPROTO_TCP, unix.TCP_CORK, "IPPROTO_TCP", false, false},
+	"TCP_QUICKACK": {unix.IPPROTO_TCP, unix.TCP_QUICKACK, "IPPROTO_TCP", false, false},
+	"TCP_MAXSEG":   {unix.IPPROTO_TCP, unix.TCP_MAXSEG, "IPPROTO_TCP", false, false},
+	"IPV6_V6ONLY":  {unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, "IPPROTO_IPV6", false, false},
+
+	// Multicast (IPv4), as Python sets them: the memberships take struct
+	// ip_mreq bytes (struct.pack('4sl', inet_aton(group), INADDR_ANY)), the
+	// others an int.
+	"IP_ADD_MEMBERSHIP":  {unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, "IPPROTO_IP", false, true},
+	"IP_DROP_MEMBERSHIP": {unix.IPPROTO_IP, unix.IP_DROP_MEMBERSHIP, "IPPROTO_IP", false, true},
+	"IP_MULTICAST_TTL":   {unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, "IPPROTO_IP", false, false},
+	"IP_MULTICAST_LOOP":  {unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, "IPPROTO_IP", false, false},
+	"IP_TTL":             {unix.IPPROTO_IP, unix.IP_TTL, "IPPROTO_IP", false, false},
 }
 
 func lookupOption(level, name string) (option, *Error) {
@@ -46,6 +56,9 @@ func (s *Socket) SetOption(level, name string, value int) (int, *Error) {
 	if o.readOnly {
 		return 0, osError("setsockopt", unix.ENOPROTOOPT)
 	}
+	if o.bytesOnly {
+		return 0, BadRequest("TypeError", "%s takes bytes, a struct ip_mreq: struct.pack('4sl', inet_aton(group), INADDR_ANY) (in a request: {\"group\": \"224.1.1.1\", \"interface\": \"0.0.0.0\"} or {\"hex\": \"…\"})", name)
+	}
 	if e := s.checkOpen(); e != nil {
 		return 0, e
 	}
@@ -62,11 +75,52 @@ func (s *Socket) SetOption(level, name string, value int) (int, *Error) {
 	return v, nil
 }
 
+// MaxOptionBytes is the longest bytes value SetOptionBytes passes on.
+const MaxOptionBytes = 64
+
+// SetOptionBytes is setsockopt(level, option, value) with a bytes value, as
+// Python passes one: the kernel reads the buffer as the option's struct
+// (ip_mreq for IP_ADD_MEMBERSHIP: 8 bytes, or ip_mreqn: 12 or more) or as
+// an int (a single byte is enough for IP_MULTICAST_TTL and _LOOP). It
+// returns the value read back for an int option, and ok false for one that
+// cannot be read back (the memberships).
+func (s *Socket) SetOptionBytes(level, name string, value []byte) (v int, ok bool, e *Error) {
+	o, e := lookupOption(level, name)
+	if e != nil {
+		return 0, false, e
+	}
+	if o.readOnly {
+		return 0, false, osError("setsockopt", unix.ENOPROTOOPT)
+	}
+	if len(value) > MaxOptionBytes {
+		return 0, false, BadRequest("OSError", "a setsockopt value of %d bytes is longer than any option's struct (at most %d here)", len(value), MaxOptionBytes)
+	}
+	if e := s.checkOpen(); e != nil {
+		return 0, false, e
+	}
+	if e := s.control("setsockopt", func(fd int) error { return unix.SetsockoptString(fd, o.level, o.name, string(value)) }); e != nil {
+		return 0, false, e
+	}
+	if o.bytesOnly {
+		return 0, false, nil
+	}
+	if v, e = s.GetOption(level, name); e != nil {
+		return 0, false, e
+	}
+	s.mu.Lock()
+	s.options[name] = v
+	s.mu.Unlock()
+	return v, true, nil
+}
+
 // GetOption is getsockopt(level, option).
 func (s *Socket) GetOption(level, name string) (int, *Error) {
 	o, e := lookupOption(level, name)
 	if e != nil {
 		return 0, e
+	}
+	if o.bytesOnly {
+		return 0, osError("getsockopt", unix.ENOPROTOOPT) // Linux cannot read a membership back
 	}
 	if e := s.checkOpen(); e != nil {
 		return 0, e

@@ -120,3 +120,31 @@ func TestReusePort(t *testing.T) {
 	_, e = c.Bind(aa)
 	checkErr(t, e, wantErr{sockets.KindOS, "EADDRINUSE", 98, "OSError", "[Errno 98] Address already in use"})
 }
+
+// TestSetOptionBytes: a bytes value goes to the kernel as Python passes
+// it: a one-byte IP_MULTICAST_TTL is read back as an int; a membership
+// takes bytes only, is checked by the kernel (EINVAL for a short struct)
+// and cannot be read back.
+func TestSetOptionBytes(t *testing.T) {
+	s := newSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	v, ok, e := s.SetOptionBytes("IPPROTO_IP", "IP_MULTICAST_TTL", []byte{5})
+	mustOK(t, "setsockopt", e)
+	if !ok || v != 5 {
+		t.Errorf("IP_MULTICAST_TTL from one byte: got %d (%v), want 5", v, ok)
+	}
+	if got := s.Info().Options["IP_MULTICAST_TTL"]; got != 5 {
+		t.Errorf("Info().Options[IP_MULTICAST_TTL]: got %d, want 5", got)
+	}
+	if _, _, e := s.SetOptionBytes("IPPROTO_IP", "IP_ADD_MEMBERSHIP", []byte{224, 1, 1, 1}); e == nil || e.Errno != "EINVAL" {
+		t.Errorf("IP_ADD_MEMBERSHIP with 4 bytes: got %v, want EINVAL", e)
+	}
+	if _, e := s.SetOption("IPPROTO_IP", "IP_ADD_MEMBERSHIP", 1); e == nil || e.Exception != "TypeError" {
+		t.Errorf("IP_ADD_MEMBERSHIP with an int: got %v, want TypeError", e)
+	}
+	if _, e := s.GetOption("IPPROTO_IP", "IP_ADD_MEMBERSHIP"); e == nil || e.Errno != "ENOPROTOOPT" {
+		t.Errorf("getsockopt IP_ADD_MEMBERSHIP: got %v, want ENOPROTOOPT", e)
+	}
+	if _, _, e := s.SetOptionBytes("IPPROTO_IP", "IP_TTL", make([]byte, sockets.MaxOptionBytes+1)); e == nil || e.Kind != sockets.KindBadRequest {
+		t.Errorf("a 65-byte value: got %v, want bad_request", e)
+	}
+}

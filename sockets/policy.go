@@ -30,13 +30,26 @@ type Policy struct {
 	// so it is all the policy allows, and the wildcard only reaches it.
 	// Extra does not apply (nothing routes out of such a namespace).
 	Private bool
+	// Lab is the subnet of a lab LAN the sockets' namespace may be a host
+	// of (a private network only; sockets/netns LabSubnet): its addresses,
+	// the limited broadcast address 255.255.255.255 and the multicast
+	// groups (224.0.0.0/4) are allowed too. They exist only while the lab
+	// does; before and after, the kernel finds no route. The zero Prefix:
+	// no lab.
+	Lab netip.Prefix
 }
 
-var loopbackBroadcast = netip.AddrFrom4([4]byte{127, 255, 255, 255})
+var (
+	loopbackBroadcast = netip.AddrFrom4([4]byte{127, 255, 255, 255})
+	limitedBroadcast  = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+)
 
 func (p *Policy) allowed(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	if ip.IsLoopback() || ip == loopbackBroadcast {
+		return true
+	}
+	if p.Private && p.Lab.IsValid() && (p.Lab.Contains(ip) || ip == limitedBroadcast || ip.Is4() && ip.IsMulticast()) {
 		return true
 	}
 	if p.Private {
@@ -52,6 +65,9 @@ func (p *Policy) allowed(ip netip.Addr) bool {
 
 func (p *Policy) nets() string {
 	s := "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255"
+	if p.Private && p.Lab.IsValid() {
+		s += labNets(p.Lab)
+	}
 	if len(p.Extra) > 0 && !p.Private {
 		var names []string
 		for _, n := range p.Extra {
@@ -193,6 +209,11 @@ type Description struct {
 	Connect string // what sockets may connect and send to
 }
 
+// labNets names what a lab adds to a private network's addresses.
+func labNets(lab netip.Prefix) string {
+	return ", and while a lab LAN exists (op lab) its subnet " + lab.String() + ", 255.255.255.255 and the multicast groups 224.0.0.0/4"
+}
+
 // Describe says what the policy allows.
 func (p *Policy) Describe() Description {
 	d := Description{Profile: "local"}
@@ -200,6 +221,9 @@ func (p *Policy) Describe() Description {
 	switch {
 	case p.Private:
 		d.Profile = "private"
+		if p.Lab.IsValid() {
+			nets = "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255" + labNets(p.Lab)
+		}
 	case len(p.Extra) > 0:
 		d.Profile = "allow-net"
 		var names []string

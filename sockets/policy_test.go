@@ -3,6 +3,7 @@ package sockets_test
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"sockplay/sockets"
@@ -319,4 +320,49 @@ func TestNilPolicy(t *testing.T) {
 	s := newSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	_, e := s.Bind(sockets.Addr{Host: ""})
 	checkErr(t, e, wantErr{sockets.KindPolicy, "", 0, "", msgBindWildcard})
+}
+
+// TestPolicyLab: a private network that may host a lab LAN allows its
+// subnet, the limited broadcast address and multicast groups, and still
+// nothing else; without Private, Lab means nothing.
+func TestPolicyLab(t *testing.T) {
+	lab := sockets.Policy{Private: true, Wildcard: true, Lab: netip.MustParsePrefix("10.77.0.0/24")}
+	hostLab := sockets.Policy{Lab: lab.Lab}
+	tests := []struct {
+		name   string
+		policy sockets.Policy
+		ip     string
+		ok     bool
+	}{
+		{"a lab host", lab, "10.77.0.2", true},
+		{"the subnet broadcast", lab, "10.77.0.255", true},
+		{"the limited broadcast", lab, "255.255.255.255", true},
+		{"a multicast group", lab, "224.1.1.1", true},
+		{"loopback", lab, "127.0.0.1", true},
+		{"another subnet", lab, "10.78.0.1", false},
+		{"an IPv6 multicast group", lab, "ff02::1", false},
+		{"a private network without a lab", private, "10.77.0.2", false},
+		{"the host network ignores Lab", hostLab, "10.77.0.2", false},
+		{"the host network ignores Lab: broadcast", hostLab, "255.255.255.255", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ip := netip.MustParseAddr(tt.ip)
+			if e := tt.policy.CheckPeer(ip, 9000); (e == nil) != tt.ok {
+				t.Errorf("CheckPeer(%s): got %v, want allowed %v", ip, e, tt.ok)
+			}
+			if e := tt.policy.CheckBind(ip, 9000); (e == nil) != tt.ok {
+				t.Errorf("CheckBind(%s): got %v, want allowed %v", ip, e, tt.ok)
+			}
+		})
+	}
+	d := lab.Describe()
+	for _, s := range []string{d.Bind, d.Connect} {
+		if !strings.Contains(s, "while a lab LAN exists (op lab) its subnet 10.77.0.0/24, 255.255.255.255 and the multicast groups 224.0.0.0/4") {
+			t.Errorf("Describe: %q does not name the lab's addresses", s)
+		}
+	}
+	if d := private.Describe(); strings.Contains(d.Connect, "lab") {
+		t.Errorf("Describe without a lab: %q names one", d.Connect)
+	}
 }

@@ -20,6 +20,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/progress/import", s.importProgress)
 	e.POST("/progress/steps", s.postStep)
 	get(e, "/ws", s.serveWS)
+	get(e, "/capture.pcap", s.capturePcap) // capture.go
 	get(e, "/protocol", s.protocol)
 	get(e, "/healthz", s.healthz)
 	get(e, "/metrics", echo.WrapHandler(s.metrics.handler()))

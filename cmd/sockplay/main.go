@@ -196,6 +196,8 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes}
 	if private {
 		scfg.Private = newNamespace
+	} else {
+		scfg.Labs = netns.New // a lab's hosts are namespaces even when the session's own sockets are not
 	}
 	metrics := web.NewMetrics()
 	scfg.OnOp, scfg.Log = metrics.ObserveOp, log
