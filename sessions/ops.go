@@ -61,7 +61,7 @@ type Request struct {
 // hello.
 func (s *Session) Do(sub *Subscriber, req Request) {
 	req.Start = time.Now()
-	s.post(func() {
+	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
 		req.from = sub
 		s.handle(sub, &req)
@@ -75,7 +75,7 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 // Reject), and a blocking call that would have waited is tried once more
 // after the others, before it is left to wait.
 func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error) {
-	s.post(func() {
+	s.withLock(func() {
 		var deferred []func()
 		s.batch = &deferred
 		now := time.Now()
@@ -101,7 +101,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
 	req.Start = time.Now()
-	s.post(func() {
+	s.withLock(func() {
 		s.activate(sub, false)
 		s.result(&req, req.Sock, nil, e)
 	})
@@ -362,7 +362,7 @@ func (s *Session) refresh(e *entry) {
 }
 
 // start runs a blocking op on its own goroutine; its waiting notice and its
-// result come back through post.
+// result come back through withLock.
 func (s *Session) start(req *Request, e *entry) {
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	wouldWait := false
@@ -397,12 +397,12 @@ func (s *Session) start(req *Request, e *entry) {
 }
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
-// result come back through post.
+// result come back through withLock.
 func (s *Session) spawn(req *Request, e *entry, key string, run func(context.Context) func()) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	ctx = sockets.OnWait(ctx, func() {
-		s.post(func() {
+		s.withLock(func() {
 			p := s.pending[key]
 			if s.ending || p == nil || p.waited {
 				return
@@ -419,24 +419,12 @@ func (s *Session) spawn(req *Request, e *entry, key string, run func(context.Con
 		defer s.ops.Done()
 		finish := run(ctx)
 		cancel()
-		var flushed []*Subscriber
-		s.post(func() {
+		s.withLock(func() {
 			delete(s.pending, key)
-			if s.ending {
-				return
+			if !s.ending {
+				finish()
 			}
-			for sub := range s.subs {
-				if sub.flush != nil {
-					sub.Hold() // this goroutine writes the result out itself
-					flushed = append(flushed, sub)
-				}
-			}
-			finish()
 		})
-		for _, sub := range flushed {
-			sub.flush()
-			sub.Release()
-		}
 	}()
 }
 
@@ -455,9 +443,9 @@ func (s *Session) tryFirst(req *Request, e *entry) bool {
 	return false
 }
 
-// prepare checks a blocking op's arguments (inside post) and
+// prepare checks a blocking op's arguments (inside withLock) and
 // returns the call to make on the op's goroutine. That call returns the
-// closure that logs its outcome (run through post).
+// closure that logs its outcome (run through withLock).
 func (s *Session) prepare(req *Request, e *entry, wouldWait *bool) (func(context.Context) func(), *sockets.Error) {
 	sock := e.sock
 	done := func(fields any, err *sockets.Error) func() {

@@ -86,7 +86,7 @@ func (m *Manager) Stats() Stats {
 		st.LimitHits[name] = m.cfg.counts.limitHits[i].Load()
 	}
 	for _, s := range live {
-		s.post(func() { st.Sockets += s.openCount() })
+		s.withLock(func() { st.Sockets += s.openCount() })
 	}
 	return st
 }
