@@ -7,8 +7,8 @@
 // cost a wake-up on the critical path of every round trip. Nothing done
 // under the mutex waits on the network; subscribers get bounded queues that
 // never block it, and each connection's writer is woken once per locked
-// step that queued messages for it, not once per message. The Manager maps cookie ids to sessions and closes those
-// left without a page.
+// step that queued messages for it, not once per message. The Manager maps
+// cookie ids to sessions and closes those left without a page.
 package sessions
 
 import (
@@ -57,6 +57,8 @@ type Session struct {
 	encoding string
 	ending   bool                  // Close has begun: results are no longer logged
 	batch    *[]func()             // while DoBatch runs: calls to try again at its end
+	rest     []Request             // while DoBatch runs: the requests after the running one
+	restBad  []*sockets.Error      // their decoding errors (DoBatch's bads)
 	batching bool                  // DoBatch is running (its retries included)
 	batchOut int                   // messages logged by the running DoBatch so far
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
@@ -73,6 +75,7 @@ type entry struct {
 	last     []byte        // the last socket message body sent, to send only changes
 	lastStat []byte        // the last stat message body sent
 	state    sockets.State // the state in the last socket message
+	local    *sockets.Addr // the local address in the last socket message (nil: none)
 	closed   bool
 	released bool // closed, and the kernel no longer keeps its connection (pollStats)
 
