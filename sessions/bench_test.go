@@ -62,7 +62,7 @@ func BenchmarkPollWatched(b *testing.B) {
 	}, make([]*sockets.Error, 3))
 	b.ReportAllocs()
 	for b.Loop() {
-		s.post(func() { s.pollStats() })
+		s.withLock(func() { s.pollStats() })
 	}
 	stats := 0
 	for _, m := range sub.Take(100) {

@@ -81,7 +81,7 @@ func verdictFields(v exercises.Verdict, addr *sockets.Addr) checkFields {
 }
 
 // opCheck starts an exercise's checker against the learner's program
-// (inside post). The check runs on its own goroutine as a blocking
+// (inside withLock). The check runs on its own goroutine as a blocking
 // request: it is waiting at once, cancel ends it, and while it runs it
 // counts as one socket towards the session's limit. Its progress is logged
 // as check messages, its verdict as its result.
@@ -122,7 +122,7 @@ func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *
 			a := *ev.Addr
 			shown = &a
 		}
-		s.post(func() {
+		s.withLock(func() {
 			if !s.ending {
 				s.append(KindCheck, checkBody(req.ID, x.ID, ev))
 			}
@@ -138,8 +138,7 @@ func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *
 		s.cfg.OnCheck(s.Learner(), v)
 	}
 
-	var flushes []func()
-	s.post(func() {
+	s.withLock(func() {
 		delete(s.pending, key)
 		s.checks--
 		if s.ending {
@@ -151,15 +150,7 @@ func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *
 				Hint: "You cancelled the check; its steps so far are listed. Run it again when your program is ready."}
 		}
 		s.resultWith(req, "", verdictFields(v, shown), e)
-		for sub := range s.subs {
-			if sub.flush != nil {
-				flushes = append(flushes, sub.flush)
-			}
-		}
 	})
-	for _, f := range flushes {
-		f()
-	}
 }
 
 func checkBody(id json.RawMessage, exercise string, ev exercises.Event) CheckBody {

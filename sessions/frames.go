@@ -121,7 +121,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 				ID: req.ID, Sock: e.handle, Phase: p.Phase, HeaderRead: p.PrefixRead,
 				Length: orNil(p.Declared), Awaiting: orNil(p.Awaiting), Request: req.Echo,
 			}
-			s.post(func() {
+			s.withLock(func() {
 				if s.ending {
 					return
 				}

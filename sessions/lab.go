@@ -67,7 +67,7 @@ type place struct {
 	policy *sockets.Policy
 }
 
-// placeOn finds the host a socket or spawn request names (inside post).
+// placeOn finds the host a socket or spawn request names (inside withLock).
 func (s *Session) placeOn(host string) (place, *sockets.Error) {
 	if host == "" {
 		return place{open: s.network.opener(), policy: s.cfg.Policy}, nil
@@ -98,7 +98,7 @@ func labPolicy(p *sockets.Policy) *sockets.Policy {
 }
 
 // opLab builds the session's lab, or tears it down with hosts 0 (inside
-// post). The result comes from the goroutine that does it.
+// withLock). The result comes from the goroutine that does it.
 func (s *Session) opLab(req *Request) {
 	var e *sockets.Error
 	switch {
@@ -137,7 +137,7 @@ func (s *Session) build(req *Request, n int) {
 	defer s.ops.Done()
 	l, err := s.newLab(n)
 	stored := false
-	s.post(func() {
+	s.withLock(func() {
 		s.labBusy = false
 		if s.ending {
 			return
@@ -204,7 +204,7 @@ func (s *Session) tearDown(req *Request) {
 	defer s.ops.Done()
 	var l *labState
 	var stop []*peerEntry
-	s.post(func() {
+	s.withLock(func() {
 		l = s.lab
 		for _, h := range s.order {
 			if e := s.socks[h]; !e.closed && l.owned(e.host) {
@@ -232,7 +232,7 @@ func (s *Session) tearDown(req *Request) {
 		}
 	}
 	l.close()
-	s.post(func() {
+	s.withLock(func() {
 		for _, pe := range stop {
 			delete(s.peers, pe.id)
 		}

@@ -65,7 +65,7 @@ type Request struct {
 // hello.
 func (s *Session) Do(sub *Subscriber, req Request) {
 	req.Start = time.Now()
-	s.post(func() {
+	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
 		req.from = sub
 		s.handle(sub, &req)
@@ -79,7 +79,7 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 // Reject), and a blocking call that would have waited is tried once more
 // after the others, before it is left to wait.
 func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error) {
-	s.post(func() {
+	s.withLock(func() {
 		var deferred []func()
 		s.batch = &deferred
 		now := time.Now()
@@ -90,13 +90,14 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 			req.Start = now
 			req.from = sub
 			s.activate(sub, req.Op == "resume" && bads[i] == nil)
+			s.rest, s.restBad = reqs[i+1:], bads[i+1:]
 			if bads[i] != nil {
 				s.result(req, req.Sock, nil, bads[i])
 				continue
 			}
 			s.handle(sub, req)
 		}
-		s.batch = nil
+		s.batch, s.rest, s.restBad = nil, nil, nil
 		for _, f := range deferred {
 			f()
 		}
@@ -105,7 +106,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
 	req.Start = time.Now()
-	s.post(func() {
+	s.withLock(func() {
 		s.activate(sub, false)
 		s.result(&req, req.Sock, nil, e)
 	})
@@ -376,12 +377,12 @@ func (s *Session) refresh(e *entry) {
 	if bytes.Equal(j, e.last) {
 		return
 	}
-	e.last, e.state = j, b.State
+	e.last, e.state, e.local = j, b.State, b.Laddr.A
 	s.append(KindSocket, b)
 }
 
 // start runs a blocking op on its own goroutine; its waiting notice and its
-// result come back through post.
+// result come back through withLock.
 func (s *Session) start(req *Request, e *entry) {
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	wouldWait := false
@@ -394,34 +395,82 @@ func (s *Session) start(req *Request, e *entry) {
 	// goroutine and a wake-up; one that would wait starts over on its own.
 	// Inside a batch it gets a second try once the batch's other requests
 	// are done: a recvfrom batched before the sendto that feeds it then
-	// completes without ever waiting.
+	// completes without ever waiting, and when the batch provably feeds it
+	// (fedLater), the first try, which could only find the queue empty or
+	// take what the second would, is skipped.
 	if s.tryFirst(req, e) {
+		if s.batch != nil && s.fedLater(req, e) {
+			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
+			return
+		}
 		if finish := run(sockets.TryOnce(s.ctx)); !wouldWait {
 			finish()
 			return
 		}
 		if s.batch != nil {
-			*s.batch = append(*s.batch, func() {
-				wouldWait = false
-				if finish := run(sockets.TryOnce(s.ctx)); !wouldWait {
-					finish()
-					return
-				}
-				s.spawn(req, e, key, run)
-			})
+			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
 			return
 		}
 	}
 	s.spawn(req, e, key, run)
 }
 
+// tryAgain is a batched call's try at the batch's end: it finishes now, or
+// goes to its own goroutine to wait.
+func (s *Session) tryAgain(req *Request, e *entry, key string, run func(context.Context) func(), wouldWait *bool) {
+	*wouldWait = false
+	if finish := run(sockets.TryOnce(s.ctx)); !*wouldWait {
+		finish()
+		return
+	}
+	s.spawn(req, e, key, run)
+}
+
+// fedLater reports whether a receive on the datagram socket e, in a batch,
+// may skip its first try (a recvmsg that, in a round trip, finds the queue
+// empty) and be tried only at the batch's end, because a later request of
+// the batch is a sendto to e's own address. Skipping is safe when nothing
+// can tell the two tries apart but the log's order: e waits for a datagram
+// (not non-blocking, where a first try's EAGAIN is its result), no other
+// call of the session is waiting on e, and no other later request names e
+// (so e is not closed, read or changed before the try). The receive then
+// gets the datagram the first try would have got, the oldest queued, but
+// its result follows the sendto's.
+func (s *Session) fedLater(req *Request, e *entry) bool {
+	if e.sock.Type() != sockets.SockDgram || e.local == nil || e.local.Port == 0 {
+		return false
+	}
+	if t := e.sock.Timeout(); t != nil && *t == 0 {
+		return false
+	}
+	for _, p := range s.pending {
+		if p.sock == e.handle {
+			return false
+		}
+	}
+	fed := false
+	for i := range s.rest {
+		r := &s.rest[i]
+		if r.Sock == e.handle {
+			return false
+		}
+		if fed || s.restBad[i] != nil || r.Op != "sendto" {
+			continue
+		}
+		if to, err := parseAddr(r.Addr); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
+			fed = true
+		}
+	}
+	return fed
+}
+
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
-// result come back through post.
+// result come back through withLock.
 func (s *Session) spawn(req *Request, e *entry, key string, run func(context.Context) func()) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	ctx = sockets.OnWait(ctx, func() {
-		s.post(func() {
+		s.withLock(func() {
 			p := s.pending[key]
 			if s.ending || p == nil || p.waited {
 				return
@@ -438,24 +487,12 @@ func (s *Session) spawn(req *Request, e *entry, key string, run func(context.Con
 		defer s.ops.Done()
 		finish := run(ctx)
 		cancel()
-		var flushed []*Subscriber
-		s.post(func() {
+		s.withLock(func() {
 			delete(s.pending, key)
-			if s.ending {
-				return
+			if !s.ending {
+				finish()
 			}
-			for sub := range s.subs {
-				if sub.flush != nil {
-					sub.Hold() // this goroutine writes the result out itself
-					flushed = append(flushed, sub)
-				}
-			}
-			finish()
 		})
-		for _, sub := range flushed {
-			sub.flush()
-			sub.Release()
-		}
 	}()
 }
 
@@ -474,9 +511,9 @@ func (s *Session) tryFirst(req *Request, e *entry) bool {
 	return false
 }
 
-// prepare checks a blocking op's arguments (inside post) and
+// prepare checks a blocking op's arguments (inside withLock) and
 // returns the call to make on the op's goroutine. That call returns the
-// closure that logs its outcome (run through post).
+// closure that logs its outcome (run through withLock).
 func (s *Session) prepare(req *Request, e *entry, wouldWait *bool) (func(context.Context) func(), *sockets.Error) {
 	sock := e.sock
 	done := func(fields any, err *sockets.Error) func() {

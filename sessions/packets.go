@@ -172,7 +172,7 @@ func (s *Session) logPackets(host string, c *netns.Capture) {
 				break more
 			}
 		}
-		s.post(func() {
+		s.withLock(func() {
 			if s.ending {
 				return
 			}
@@ -192,7 +192,7 @@ type packetRate struct {
 }
 
 // logPacket logs one packet, or counts it as not shown when PacketRate
-// have been logged this second (inside post).
+// have been logged this second (inside withLock).
 func (s *Session) logPacket(host string, p netns.Packet) {
 	r := &s.packets
 	now := s.cfg.Now()
@@ -209,7 +209,7 @@ func (s *Session) logPacket(host string, p netns.Packet) {
 	if !r.armed {
 		r.armed = true
 		time.AfterFunc(r.start.Add(packetRateInterval).Sub(now), func() {
-			s.post(func() {
+			s.withLock(func() {
 				r.armed = false
 				if !s.ending {
 					s.logHidden()
@@ -219,7 +219,7 @@ func (s *Session) logPacket(host string, p netns.Packet) {
 	}
 }
 
-// logHidden logs how many packets were not shown, if any (inside post).
+// logHidden logs how many packets were not shown, if any (inside withLock).
 func (s *Session) logHidden() {
 	r := &s.packets
 	if r.hidden == 0 {

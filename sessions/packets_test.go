@@ -18,19 +18,19 @@ func TestPacketRate(t *testing.T) {
 	s := m.Create()
 	p := netns.Packet{Iface: "eth0", Proto: "UDP", Len: 3, Size: 45,
 		Src: netip.MustParseAddrPort("10.77.0.1:5000"), Dst: netip.MustParseAddrPort("10.77.0.255:9999"), Broadcast: true}
-	s.post(func() {
+	s.withLock(func() {
 		for range PacketRate + 5 {
 			s.logPacket("h1", p)
 		}
 	})
-	s.post(func() {
+	s.withLock(func() {
 		now = now.Add(time.Second)
 		s.logPacket("h2", p)
 	})
 	var kinds []string
 	var hidden PacketsHiddenBody
 	var last PacketBody
-	s.post(func() {
+	s.withLock(func() {
 		for _, le := range s.log.entries {
 			kinds = append(kinds, le.m.Kind)
 			switch b := le.m.Body.(type) {

@@ -51,7 +51,7 @@ const peerQueue = 1024
 
 // peerLog carries a peer's events to the session log. A peer never waits
 // for the session: its events are queued here, and a goroutine of the
-// session (forward) logs them through post. (A peer that waited for the
+// session (forward) logs them through withLock. (A peer that waited for the
 // session lock could deadlock with a session operation waiting for that
 // peer's bytes.)
 type peerLog struct {
@@ -112,7 +112,7 @@ func (s *Session) forward(l *peerLog, id, name string) {
 	for range l.wake {
 		evs, dropped, closed := l.take()
 		if len(evs) > 0 || dropped > 0 {
-			s.post(func() {
+			s.withLock(func() {
 				if s.ending {
 					return
 				}
@@ -159,7 +159,7 @@ func (s *Session) peerLimit(format string, args ...any) *sockets.Error {
 		Hint: "Kill peers (or close sockets) you no longer need."}
 }
 
-// opSpawn starts a built-in peer (inside post). The peer's events come from
+// opSpawn starts a built-in peer (inside withLock). The peer's events come from
 // its own goroutines; forward logs them.
 func (s *Session) opSpawn(req *Request) {
 	if req.Peer == "" {
@@ -206,7 +206,7 @@ func (s *Session) opSpawn(req *Request) {
 	go s.forward(log, id, name)
 }
 
-// opKill stops a peer (inside post). Stopping waits for the peer's
+// opKill stops a peer (inside withLock). Stopping waits for the peer's
 // goroutines, which may be waiting for the session lock to log an event, so
 // it runs on its own goroutine; the result is logged once the peer has
 // stopped (its sockets are closed by then).
@@ -228,8 +228,7 @@ func (s *Session) opKill(req *Request) {
 	go func() {
 		defer s.ops.Done()
 		pe.stop()
-		var flushes []func()
-		s.post(func() {
+		s.withLock(func() {
 			delete(s.peers, pe.id)
 			if s.ending {
 				return
@@ -237,15 +236,7 @@ func (s *Session) opKill(req *Request) {
 			s.result(req, "", struct {
 				Peer string `json:"peer"`
 			}{pe.id}, nil)
-			for sub := range s.subs {
-				if sub.flush != nil {
-					flushes = append(flushes, sub.flush)
-				}
-			}
 		})
-		for _, f := range flushes {
-			f()
-		}
 	}()
 }
 
@@ -253,7 +244,7 @@ func (s *Session) opKill(req *Request) {
 // lock (see peerEntry.stop).
 func (s *Session) stopPeers() {
 	var all []*peerEntry
-	s.call(func() {
+	s.withLock(func() {
 		for _, pe := range s.peers {
 			all = append(all, pe)
 		}

@@ -63,7 +63,7 @@ func (p *poller) run() {
 		}
 		p.mu.Unlock()
 		for _, s := range list {
-			ok := s.post(func() {
+			ok := s.withLock(func() {
 				if !s.pollStats() {
 					s.polled = false
 					p.leave(s)

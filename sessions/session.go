@@ -1,13 +1,14 @@
 // Package sessions holds a browser session: the sockets it owns, the
 // seq-numbered log of everything that happened to them, and the connections
-// (subscribers) watching it. A session's state is touched only inside
-// post/call, one closure at a time under the session's lock, on the goroutine
+// (subscribers) watching it. A session's state is guarded by one mutex: it
+// is touched only inside withLock, one closure at a time, on the goroutine
 // that brought the news (a connection's reader, or the goroutine of a socket
 // operation that finished): each handoff to a separate session goroutine
 // cost a wake-up on the critical path of every round trip. Nothing done
-// under the lock waits on the network; subscribers get bounded queues that
-// never block it. The Manager maps cookie ids to sessions and closes those
-// left without a page.
+// under the mutex waits on the network; subscribers get bounded queues that
+// never block it, and each connection's writer is woken once per locked
+// step that queued messages for it, not once per message. The Manager maps
+// cookie ids to sessions and closes those left without a page.
 package sessions
 
 import (
@@ -27,8 +28,8 @@ type Session struct {
 	ID  string
 	cfg Config
 
-	mu   sync.Mutex // held while a closure of post or call runs
-	over bool       // the session has ended: post runs nothing more
+	mu   sync.Mutex // guards the session's state: held while a closure of withLock runs
+	over bool       // the session has ended: withLock runs nothing more
 	quit chan struct{}
 	ctx  context.Context // cancelled when the session closes; parent of every op
 	stop context.CancelFunc
@@ -44,8 +45,9 @@ type Session struct {
 	attached   int
 	detachedAt time.Time
 
-	// Guarded by the session lock (see post).
-	log      msgLog // the last messages, bounded by cfg.LogSize and cfg.LogBytes
+	// Guarded by mu (see withLock).
+	queued   []*Subscriber // got messages in the running withLock (wakeQueued)
+	log      msgLog        // the last messages, bounded by cfg.LogSize and cfg.LogBytes
 	lastSeq  int64
 	subs     map[*Subscriber]bool
 	socks    map[string]*entry
@@ -55,6 +57,8 @@ type Session struct {
 	encoding string
 	ending   bool                  // Close has begun: results are no longer logged
 	batch    *[]func()             // while DoBatch runs: calls to try again at its end
+	rest     []Request             // while DoBatch runs: the requests after the running one
+	restBad  []*sockets.Error      // their decoding errors (DoBatch's bads)
 	batching bool                  // DoBatch is running (its retries included)
 	batchOut int                   // messages logged by the running DoBatch so far
 	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
@@ -76,6 +80,7 @@ type entry struct {
 	last     []byte        // the last socket message body sent, to send only changes
 	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
+	local    *sockets.Addr // the local address in the last socket message (nil: none)
 	closed   bool
 	released bool // closed, and the kernel no longer keeps its connection (pollStats)
 	follow   int  // polls left to follow it for since an op touched it (stat.go)
@@ -136,20 +141,40 @@ func newSession(id string, cfg Config) *Session {
 	return s
 }
 
-// post runs f with the session's state to itself; it reports false if the
-// session has ended. f must not wait on the network or call post.
-func (s *Session) post(f func()) bool {
+// withLock runs f with the session's mutex held, then wakes, once each, the
+// writers of the subscribers f queued messages for (wakeQueued). It reports
+// false, running nothing, if the session has ended. f must not wait on the
+// network or call withLock.
+func (s *Session) withLock(f func()) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.over {
 		return false
 	}
 	f()
+	s.wakeQueued()
 	return true
 }
 
-// call is post, for callers that want the closure's results.
-func (s *Session) call(f func()) bool { return s.post(f) }
+// noteQueued records that sub got a message in the running withLock.
+func (s *Session) noteQueued(sub *Subscriber) {
+	if !sub.queued {
+		sub.queued = true
+		s.queued = append(s.queued, sub)
+	}
+}
+
+// wakeQueued wakes the writer of each subscriber that got messages since
+// the last call: one wake-up for all that a step queued, so the writer
+// takes them in one frame instead of waking for the first message alone.
+func (s *Session) wakeQueued() {
+	for i, sub := range s.queued {
+		sub.queued = false
+		sub.wake()
+		s.queued[i] = nil
+	}
+	s.queued = s.queued[:0]
+}
 
 // append logs a message, gives it the next seq and sends it to every active
 // subscriber.
@@ -182,7 +207,9 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 				s.cfg.counts.dropped.Add(1) // too slow (stats.go)
 			}
 			s.drop(sub)
+			continue
 		}
+		s.noteQueued(sub)
 	}
 	return m
 }
@@ -203,6 +230,7 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 		cost := messageBytes(m)
 		sub.push(m, cost, true, 0)
 		sub.allow(1, cost)
+		s.noteQueued(sub)
 		return 0, true
 	}
 	n := 0
@@ -211,6 +239,9 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 		n += le.cost
 	}
 	sub.allow(len(entries), n)
+	if len(entries) > 0 {
+		s.noteQueued(sub)
+	}
 	return len(entries), false
 }
 
@@ -255,17 +286,11 @@ func boolInt(b bool) int64 {
 // Attach adds a connection to the session. It returns the subscriber and the
 // hello to send first. The subscriber receives nothing more until its first
 // request (see Do). It returns nil if the session has ended.
-func (s *Session) Attach() (*Subscriber, *Message) { return s.AttachFlush(nil) }
-
-// AttachFlush is Attach for a connection that can write its queue out from
-// any goroutine: flush is called after an operation finishes (see
-// Subscriber.flush).
-func (s *Session) AttachFlush(flush func()) (*Subscriber, *Message) {
+func (s *Session) Attach() (*Subscriber, *Message) {
 	var sub *Subscriber
 	var hello Message
-	ok := s.call(func() {
+	ok := s.withLock(func() {
 		sub = newSubscriber(s.cfg.QueueSize, s.cfg.QueueBytes)
-		sub.flush = flush
 		if s.lastSeq == 1 && len(s.subs) == 0 && s.next == 0 {
 			// A brand-new session: its first connection gets the logged hello.
 			hello = s.log.entries[0].m
@@ -287,7 +312,7 @@ func (s *Session) AttachFlush(flush func()) (*Subscriber, *Message) {
 // Detach removes a connection. Once no connection is left the grace period
 // starts.
 func (s *Session) Detach(sub *Subscriber) {
-	s.post(func() { s.drop(sub) })
+	s.withLock(func() { s.drop(sub) })
 }
 
 func (s *Session) drop(sub *Subscriber) {
@@ -318,7 +343,7 @@ func (s *Session) Done() <-chan struct{} { return s.quit }
 // is finished.
 func (s *Session) Close(reason string) {
 	s.closeOnce.Do(func() {
-		s.call(func() {
+		s.withLock(func() {
 			s.ending = true
 			s.stop()
 			for _, h := range s.order {
@@ -337,7 +362,7 @@ func (s *Session) Close(reason string) {
 			}
 		})
 		s.stopPeers()
-		// Let the operations finish (what they post is no longer logged).
+		// Let the operations finish (what they report is no longer logged).
 		s.ops.Wait()
 		s.captures.close()
 		s.closeLab()      // lab.go

@@ -87,7 +87,7 @@ func (m *Manager) Stats() Stats {
 		st.LimitHits[name] = m.cfg.counts.limitHits[i].Load()
 	}
 	for _, s := range live {
-		s.post(func() { st.Sockets, st.Attached = st.Sockets+s.openCount(), st.Attached+len(s.subs) })
+		s.withLock(func() { st.Sockets, st.Attached = st.Sockets+s.openCount(), st.Attached+len(s.subs) })
 	}
 	return st
 }

@@ -16,19 +16,14 @@ type Subscriber struct {
 	baseLimit  int
 	baseBytes  int
 	closed     bool
-	held       bool // between Hold and Release: push does not wake the writer
 	reason     string
-	ready      chan struct{} // has a value while the queue is not empty
+	ready      chan struct{} // has a value once messages are queued and not yet taken
 	done       chan struct{}
 
-	// flush, if set, writes out the queue now when nobody else is writing;
-	// the goroutine of a finished operation calls it, sparing the writer a
-	// wake-up. It must not wait for another writer.
-	flush func()
-
-	// Guarded by the session lock (see post).
+	// Guarded by the session's mutex (see Session.withLock).
 	active bool     // receiving live messages (after its first request)
 	from   int64    // the hello's last_seq: where an implicit resume starts
+	queued bool     // got a message in the running withLock: wake it as that ends
 	watch  []string // the sockets its page shows (op watch, stat.go)
 	hidden bool     // its page is hidden: it shows nothing
 }
@@ -48,7 +43,9 @@ func (s *Subscriber) allow(n, bytes int) {
 	s.limit, s.limitBytes = s.baseLimit+n, s.baseBytes+bytes
 }
 
-// Ready has a value when messages are waiting to be taken.
+// Ready has a value when messages are waiting to be taken. The session
+// gives it one value per locked step that queued messages (not one per
+// message), so the writer wakes once for all that the step produced.
 func (s *Subscriber) Ready() <-chan struct{} { return s.ready }
 
 // Done is closed when the subscriber was dropped or the session ended; take
@@ -76,40 +73,18 @@ func (s *Subscriber) Take(max int) []Message {
 	s.queue = s.queue[n:]
 	if len(s.queue) == 0 {
 		s.queue = nil
-	} else if !s.held {
-		s.signal()
+	} else {
+		s.wake() // what is left is still to be taken
 	}
 	return out
-}
-
-// Hold keeps push from waking the connection's writer: the caller is about
-// to write the queue out itself (a reader answering its own request, or the
-// goroutine of a finished operation), and a writer woken for nothing costs
-// a thread wake-up on every round trip. Release must follow.
-func (s *Subscriber) Hold() {
-	s.mu.Lock()
-	s.held = true
-	s.mu.Unlock()
-}
-
-// Release ends Hold. Whatever is still queued (pushed after the caller's
-// last Take, or left because another goroutine was writing) wakes the
-// writer now.
-func (s *Subscriber) Release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.held = false
-	if len(s.queue) > 0 {
-		s.signal()
-	}
 }
 
 // push queues m, whose messageBytes is cost; a replay may go past the
 // bounds by its own length and bytes. So may the messages of one batch of
 // requests (DoBatch) go past the message bound, by as many as the batch has
 // logged so far (batch, counting m): they are queued all at once, with the
-// session locked, and the batch's own reader writes them out as soon as it
-// ends, so a page that keeps up is never dropped for sending a batch, while
+// session locked, and the connection's writer is woken as the batch ends
+// and writes them out, so a page that keeps up is never dropped for sending a batch, while
 // one that does not read gets at most one batch past the bound. A message
 // that would take the queue past either bound drops the subscriber, unless
 // the queue is empty (a single message always goes). It reports false if the
@@ -126,13 +101,12 @@ func (s *Subscriber) push(m Message, cost int, replay bool, batch int) bool {
 	}
 	s.queue = append(s.queue, logEntry{m, cost})
 	s.bytes += cost
-	if !s.held {
-		s.signal()
-	}
 	return true
 }
 
-func (s *Subscriber) signal() {
+// wake tells the writer that messages are queued (see Ready). It never
+// waits: a writer already told is not told twice.
+func (s *Subscriber) wake() {
 	select {
 	case s.ready <- struct{}{}:
 	default:

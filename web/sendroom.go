@@ -23,7 +23,7 @@ import (
 const closeRoom = 8 << 10
 
 // sendRoom reads how full a connection's kernel send buffer is. Only the
-// goroutine holding the connection's writeMu may call fits.
+// connection's writer goroutine (wsConn.writeLoop) uses it.
 type sendRoom struct {
 	raw syscall.RawConn
 	// credit is the room known to be free at the last read, less what fits
@@ -97,7 +97,7 @@ func (r *sendRoom) fits(n int) bool {
 }
 
 // hasRoom reports whether a small control frame (a ping) can be written
-// without waiting. Any goroutine may call it.
+// without waiting.
 func (r *sendRoom) hasRoom() bool {
 	size, queued, ok := r.read()
 	return !ok || size-queued >= closeRoom

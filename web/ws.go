@@ -2,10 +2,11 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -36,8 +37,8 @@ var upgrader = websocket.Upgrader{
 }
 
 // serveWS upgrades to the protocol: it finds (or creates, if the limits
-// admit it) the cookie's session, sends the hello, then runs one reader
-// (here) and one writer. A plain GET (no upgrade) answers whether a new
+// admit it) the cookie's session, then runs one reader (here) and one
+// writer, which sends the hello first. A plain GET (no upgrade) answers whether a new
 // session would be admitted (guard.go).
 func (s *Server) serveWS(c echo.Context) error {
 	r, w := c.Request(), c.Response()
@@ -64,8 +65,7 @@ func (s *Server) serveWS(c echo.Context) error {
 	if id := learnerOf(r); id != "" && s.store != nil {
 		sess.SetLearner(id) // its exercise checks are recorded for this learner
 	}
-	wc := &wsConn{sess: sess}
-	sub, hello := sess.AttachFlush(wc.tryFlush)
+	sub, hello := sess.Attach()
 	if sub == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "session ended; reconnect")
 	}
@@ -78,28 +78,27 @@ func (s *Server) serveWS(c echo.Context) error {
 	defer s.conns.Done()
 	defer sess.Detach(sub)
 
-	wc.conn, wc.sub, wc.room = conn, sub, newSendRoom(conn.NetConn())
-	if !wc.write([]sessions.Message{*hello}) {
-		conn.Close()
-		return nil
-	}
-	wc.ready.Store(true)
+	wc := newWSConn(conn, sess, sub)
 	stop := make(chan struct{})
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		wc.writeLoop(stop)
+		wc.writeLoop(*hello, stop)
 	}()
 	wc.readLoop()
 	close(stop)
 	<-written
+	conn.Close()
 	return nil
 }
 
-// wsConn is one WebSocket connection to a session. Both its goroutines write:
-// the reader flushes what its own request produced at once (the answer goes
-// out without waking another goroutine), the writer whatever arrives later.
-// writeMu keeps their frames whole and in order.
+// wsConn is one WebSocket connection to a session, served by two
+// goroutines: the reader (readLoop) runs the client's requests, and the
+// writer (writeLoop) is the only one that writes to the connection, through
+// writeFrame. The writer sends the hello, then whatever the session queues
+// (batched: everything queued goes out in one frame), pings, the answers to
+// the client's pings, and the close frame. The reader never writes: a close
+// or pong it must send, it asks the writer for (closeReq, pong).
 //
 // A connection ends with a close frame whenever the stream allows one (see
 // sendClose): the reader then runs no more requests and waits for the
@@ -107,41 +106,52 @@ func (s *Server) serveWS(c echo.Context) error {
 // client's frames unread (the kernel would reset the connection, and the
 // client could lose the close frame and what came before it).
 type wsConn struct {
-	conn      *websocket.Conn
-	sess      *sessions.Session
-	sub       *sessions.Subscriber
-	room      *sendRoom // the kernel's send buffer (sendroom.go); nil: not checked
-	writeMu   sync.Mutex
-	ready     atomic.Bool // conn and sub are set: tryFlush may write
-	closeSent atomic.Bool // a close frame went out (or was tried): nothing more is written or run
-	buf       []byte      // the last frame's memory, for write to reuse (one writer at a time)
+	conn *websocket.Conn
+	sess *sessions.Session
+	sub  *sessions.Subscriber
+
+	closing  atomic.Bool // a close frame was asked for or sent: the reader runs nothing more
+	closeReq chan []byte // from the reader: a close frame's payload for the writer to send (one, ever)
+	pong     chan []byte // from the reader: the last ping's data, for the writer to answer
+	room     *sendRoom   // writer only: the kernel's send buffer (sendroom.go); nil: not checked
+	buf      []byte      // writer only: the last frame's memory, for write to reuse
+	sent     bool        // writer only: the close frame went out (or was tried): nothing more is written
 }
 
-// tryFlush writes the queue out unless another goroutine is writing (which
-// then writes what is queued too).
-func (c *wsConn) tryFlush() {
-	if !c.ready.Load() || !c.writeMu.TryLock() {
-		return
-	}
-	defer c.writeMu.Unlock()
-	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
-		if !c.write(ms) {
-			return
-		}
+func newWSConn(conn *websocket.Conn, sess *sessions.Session, sub *sessions.Subscriber) *wsConn {
+	return &wsConn{
+		conn: conn, sess: sess, sub: sub,
+		closeReq: make(chan []byte, 1), pong: make(chan []byte, 1),
+		room: newSendRoom(conn.NetConn()),
 	}
 }
 
-// readLoop runs the client's requests until the connection ends, then
-// closes it.
+// readLoop runs the client's requests until the connection ends.
 func (c *wsConn) readLoop() {
 	conn := c.conn
-	defer conn.Close()
-	conn.SetReadLimit(maxFrame)
 	c.extendRead()
 	conn.SetPongHandler(func(string) error { return c.extendRead() })
+	conn.SetPingHandler(func(data string) error {
+		c.askPong([]byte(data))
+		return nil
+	})
+	conn.SetCloseHandler(func(code int, _ string) error {
+		// The client closes first: answer with its code, as gorilla's own
+		// handler would, but through the writer.
+		msg := []byte{}
+		if code != websocket.CloseNoStatusReceived {
+			msg = websocket.FormatCloseMessage(code, "")
+		}
+		c.askClose(msg)
+		return nil
+	})
 	var in []byte // the last request frame's memory: decodeFrame copies what it keeps
 	for {
 		typ, frame, err := readFrame(conn, in)
+		if err == errFrameTooLarge {
+			c.askClose(websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("a frame may hold at most %d bytes", maxFrame)))
+			continue
+		}
 		if err != nil {
 			return
 		}
@@ -151,41 +161,67 @@ func (c *wsConn) readLoop() {
 			in = nil
 		}
 		c.extendRead()
-		if c.closeSent.Load() {
+		if c.closing.Load() {
 			continue // closing: frames are read, not run, until the client's close
 		}
 		if typ == websocket.TextMessage && !utf8.Valid(frame) {
 			// Not JSON text at all, and not ours to repair: running what
 			// it asks with U+FFFD in place of its bytes would send
 			// something the client never wrote.
-			c.sendClose(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in a text frame: requests are JSON text, encoded in UTF-8")
+			c.askClose(websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in a text frame: requests are JSON text, encoded in UTF-8"))
 			continue
 		}
-		c.sub.Hold() // the answer is flushed below, the writer need not wake
+		// What the requests produce wakes the writer once, as the session's
+		// step ends (sessions.Session.withLock), not once per message.
 		if typ != websocket.TextMessage {
 			c.sess.Reject(c.sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
 		} else {
 			reqs, bads := decodeFrame(frame)
 			c.sess.DoBatch(c.sub, reqs, bads)
 		}
-		ok := c.flush()
-		c.sub.Release()
-		if !ok && !c.closeSent.Load() {
-			return // the connection broke: no close frame can follow
+	}
+}
+
+// askClose asks the writer to send a close frame with payload msg (once:
+// a later ask is dropped), and stops the reader from running requests.
+func (c *wsConn) askClose(msg []byte) {
+	if !c.closing.Swap(true) {
+		c.closeReq <- msg // the one value the channel ever gets: never waits
+	}
+	c.extendRead()
+}
+
+// askPong asks the writer to answer a ping with data. An answer not yet sent
+// is replaced: a pong for the last ping alone is enough (RFC 6455, 5.5.3).
+func (c *wsConn) askPong(data []byte) {
+	for {
+		select {
+		case c.pong <- data:
+			return
+		default:
+		}
+		select {
+		case <-c.pong: // the older ping goes unanswered
+		default:
 		}
 	}
 }
 
 // extendRead gives the client pongWait to send its next frame or pong, or
-// only closeWait once a close frame went out. (The second check covers a
-// close frame sent while the first deadline was being set.)
+// only closeWait once a close frame is on its way. (The second check covers
+// a close frame asked for while the first deadline was being set.)
 func (c *wsConn) extendRead() error {
 	err := c.conn.SetReadDeadline(time.Now().Add(pongWait))
-	if c.closeSent.Load() {
+	if c.closing.Load() {
 		err = c.conn.SetReadDeadline(time.Now().Add(closeWait))
 	}
 	return err
 }
+
+// errFrameTooLarge is readFrame's error for a frame past maxFrame: its
+// reader closes with 1009 (through the writer, so gorilla's read limit,
+// which writes the close itself, is not used).
+var errFrameTooLarge = errors.New("frame larger than maxFrame")
 
 // readFrame reads the next message into buf's memory (ReadMessage starts
 // from a fresh 512-byte buffer and grows it, for every frame).
@@ -195,7 +231,10 @@ func readFrame(conn *websocket.Conn, buf []byte) (int, []byte, error) {
 		return typ, nil, err
 	}
 	b := bytes.NewBuffer(buf[:0])
-	_, err = b.ReadFrom(r)
+	n, err := b.ReadFrom(io.LimitReader(r, maxFrame+1))
+	if err == nil && n > maxFrame {
+		return typ, nil, errFrameTooLarge
+	}
 	return typ, b.Bytes(), err
 }
 
@@ -203,16 +242,98 @@ func readFrame(conn *websocket.Conn, buf []byte) (int, []byte, error) {
 // frame; a larger one (a batch of big receives) is left to the collector.
 const maxKeptFrame = 64 << 10
 
+// writeLoop is the connection's writer: it sends the hello, then what the
+// session queues, pings, pongs and the close frame, until the connection
+// ends (stop: the reader is done) or the subscriber does. On the way out it
+// closes the connection, unless a close frame went out: then the reader
+// ends once the client has answered (or closeWait has passed).
+func (c *wsConn) writeLoop(hello sessions.Message, stop <-chan struct{}) {
+	defer func() {
+		if !c.sent {
+			c.conn.Close() // the reader ends, and so does the connection
+		}
+	}()
+	if !c.write([]sessions.Message{hello}) {
+		return
+	}
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.sub.Ready():
+			if !c.drain() {
+				return
+			}
+		case <-c.sub.Done():
+			reason := c.sub.Reason()
+			// A page dropped as too slow gets its close at once: what is
+			// still queued is lost anyway, it resumes from its last seq.
+			if closeCode(reason) == closeTooSlow || c.drain() {
+				c.sendClose(websocket.FormatCloseMessage(closeCode(reason), truncate(reason, 120)))
+			}
+			return
+		case msg := <-c.closeReq:
+			// The answers to the frames before the one that closes go
+			// first (the reader has run them; they are queued).
+			if c.drain() {
+				c.sendClose(msg)
+			}
+			return
+		case data := <-c.pong:
+			if c.writeFrame(websocket.PongMessage, data) != nil {
+				return
+			}
+		case <-ping.C:
+			if c.room != nil && !c.room.hasRoom() {
+				continue // no room for a ping either; the read deadline watches the client
+			}
+			if c.writeFrame(websocket.PingMessage, nil) != nil {
+				return
+			}
+		case <-stop:
+			select {
+			case msg := <-c.closeReq: // the client closed first: answer it
+				c.sendClose(msg)
+			default:
+			}
+			return
+		}
+	}
+}
+
+// drain writes everything queued for the connection, in frames of at most
+// maxBatch messages. It reports false when the connection is done for.
+func (c *wsConn) drain() bool {
+	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
+		if !c.write(ms) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeFrame is the one function that writes to the connection: a data
+// frame (TextMessage) or a control frame (ping, pong, close), within
+// writeWait. Only the writer goroutine (writeLoop) calls it.
+func (c *wsConn) writeFrame(typ int, data []byte) error {
+	deadline := time.Now().Add(writeWait)
+	if typ != websocket.TextMessage {
+		return c.conn.WriteControl(typ, data, deadline)
+	}
+	c.conn.SetWriteDeadline(deadline)
+	return c.conn.WriteMessage(typ, data)
+}
+
 // write sends ms as one frame, once the kernel has room for it (waitRoom).
 // It reports false when the connection is done for: too slow (it has sent
-// close 1013, and the page resumes on a new connection) or broken (it has
-// closed it). The frame is encoded into c.buf: WriteMessage is done with it
-// when it returns, so the next frame can reuse its memory.
+// close 1013, and the page resumes on a new connection) or broken. The
+// frame is encoded into c.buf: WriteMessage is done with it when it
+// returns, so the next frame can reuse its memory.
 func (c *wsConn) write(ms []sessions.Message) bool {
 	if len(ms) == 0 {
 		return true
 	}
-	if c.closeSent.Load() {
+	if c.sent {
 		return false
 	}
 	frame, err := appendFrame(c.buf[:0], ms)
@@ -225,17 +346,10 @@ func (c *wsConn) write(ms []sessions.Message) bool {
 		c.buf = nil
 	}
 	if slow := c.waitRoom(len(frame)); slow != "" {
-		c.sendClose(closeCode(slow), slow)
+		c.sendClose(websocket.FormatCloseMessage(closeCode(slow), truncate(slow, 120)))
 		return false
 	}
-	c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-	if c.conn.WriteMessage(websocket.TextMessage, frame) != nil {
-		if !c.closeSent.Load() { // else the close frame came first, and this wrote nothing
-			c.conn.Close() // cut midway: the reader ends, and so does the connection
-		}
-		return false
-	}
-	return true
+	return c.writeFrame(websocket.TextMessage, frame) == nil
 }
 
 // waitRoom waits until the kernel's send buffer can take a frame of n bytes
@@ -270,15 +384,16 @@ func (c *wsConn) waitRoom(n int) (slow string) {
 	}
 }
 
-// sendClose writes a close frame with code and reason, once: after it the
-// writers write nothing and the reader runs nothing, and the reader waits
-// up to closeWait for the client's answering close frame.
-func (c *wsConn) sendClose(code int, reason string) {
-	if c.closeSent.Swap(true) {
+// sendClose writes a close frame with payload msg (FormatCloseMessage),
+// once: after it the writer writes nothing and the reader runs nothing, and
+// the reader waits up to closeWait for the client's answering close frame.
+func (c *wsConn) sendClose(msg []byte) {
+	if c.sent {
 		return
 	}
-	msg := websocket.FormatCloseMessage(code, truncate(reason, 120))
-	c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
+	c.sent = true
+	c.closing.Store(true)
+	c.writeFrame(websocket.CloseMessage, msg)
 	c.conn.SetReadDeadline(time.Now().Add(closeWait))
 }
 
@@ -289,57 +404,6 @@ func closeCode(reason string) int {
 		return closeTooSlow
 	}
 	return closeGoingAway
-}
-
-// flush writes everything queued for the connection.
-func (c *wsConn) flush() bool {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
-		if !c.write(ms) {
-			return false
-		}
-	}
-	return true
-}
-
-// writeLoop writes what arrives for the connection, and pings, until the
-// connection ends (stop: the reader is done) or the subscriber does. On the
-// way out it closes the connection, unless a close frame went out: then the
-// reader closes it once the client has answered.
-func (c *wsConn) writeLoop(stop <-chan struct{}) {
-	defer func() {
-		if !c.closeSent.Load() {
-			c.conn.Close()
-		}
-	}()
-	ping := time.NewTicker(pingPeriod)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.sub.Ready():
-			if !c.flush() {
-				return
-			}
-		case <-c.sub.Done():
-			reason := c.sub.Reason()
-			// A page dropped as too slow gets its close at once: what is
-			// still queued is lost anyway, it resumes from its last seq.
-			if closeCode(reason) == closeTooSlow || c.flush() {
-				c.sendClose(closeCode(reason), reason)
-			}
-			return
-		case <-ping.C:
-			if c.room != nil && !c.room.hasRoom() {
-				continue // no room for a ping either; the read deadline watches the client
-			}
-			if c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
-				return
-			}
-		case <-stop:
-			return
-		}
-	}
 }
 
 func truncate(s string, n int) string {
