@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -193,8 +194,20 @@ func BenchmarkRowSessions(b *testing.B) {
 		})},
 	}
 	o := loadOpts{window: 64, rate: float64(rate), warm: max(warm, time.Second), dur: dur, latency: true}
+	var health []time.Duration // /healthz while sockplay is under the load
 	for range b.N {
-		roundRobin(benchRounds(b), items, func(it *item) loadStats { return runLoad(b, it.conns, it.srv, o) })
+		roundRobin(benchRounds(b), items, func(it *item) loadStats {
+			if it.srv != sp {
+				return runLoad(b, it.conns, it.srv, o)
+			}
+			stop := probeHealth(sp.addr, &health)
+			defer stop()
+			return runLoad(b, it.conns, it.srv, o)
+		})
+	}
+	if len(health) > 0 {
+		b.ReportMetric(float64(quantile(health, 0.99).Microseconds())/1e3, "sockplay-healthz-p99-ms")
+		b.ReportMetric(float64(quantile(health, 1).Microseconds())/1e3, "sockplay-healthz-max-ms")
 	}
 	p50ms := func(s loadStats) float64 { return float64(quantile(s.lat, 0.5).Nanoseconds()) / 1e6 }
 	for _, it := range items {
@@ -205,6 +218,37 @@ func BenchmarkRowSessions(b *testing.B) {
 	}
 	b.ReportMetric(ratio(items[0], items[1], p99ms), "ratio-p99")
 	b.ReportMetric(ratio(items[0], items[1], cpuµsPerOp), "ratio-cpu")
+}
+
+// probeHealth asks addr's /healthz every 50 ms until stop is called,
+// appending each answer's latency to lat (a failed request counts as the
+// client's 5 s timeout).
+func probeHealth(addr string, lat *[]time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		client := &http.Client{Timeout: 5 * time.Second}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			start := time.Now()
+			resp, err := client.Get("http://" + addr + "/healthz")
+			d := time.Since(start)
+			if err != nil {
+				d = client.Timeout
+			} else {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			*lat = append(*lat, d)
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // dialMany opens n sessions with dial, eight at a time, closing them when
