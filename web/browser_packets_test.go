@@ -178,3 +178,81 @@ func TestBrowserPacketsHostNetwork(t *testing.T) {
 		t.Error("the capture link is shown on the host network, where /capture.pcap has nothing")
 	}
 }
+
+// The LAN panel on this machine's network: the page builds a 3-host lab
+// with its form, lists the hosts, makes sockets on h2 and h1 through the
+// new-socket form's host select, and a broadcast from h1, which all three
+// hosts' captures saw, is one arrow marked broadcast. The panel no longer
+// says it has no private network, and offers the capture.
+func TestBrowserLab(t *testing.T) {
+	_, helper := privateConfig(t)
+	srv := newServer(t, sessions.Config{Labs: helper.New})
+	p := page{t: t, ctx: newBrowser(t)}
+	const s1, s2 = `.sock-card[data-sock="s1"]`, `.sock-card[data-sock="s2"]`
+	p.do("open the workbench and build a 3-host lab",
+		chromedp.Navigate(srv.URL+"/workbench"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#packets-empty[data-reason="host-network"]`)),
+		chromedp.Click(chromedp.CSS(`#lab-build button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#lab-hosts li[data-host="h3"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#lab-teardown button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#packets-empty[data-reason="none-yet"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#capture-download`)),
+	)
+	hosts := eval[[]string](p, `[...document.querySelectorAll('#lab-hosts li')].map(li => li.dataset.host + ' ' + li.dataset.addr)`)
+	if want := []string{"h1 10.77.0.1", "h2 10.77.0.2", "h3 10.77.0.3"}; !slices.Equal(hosts, want) {
+		t.Errorf("lab hosts %q, want %q", hosts, want)
+	}
+	p.do("s1 on h2 bound to ('', 9999); s2 on h1 broadcasts",
+		chromedp.SetValue(chromedp.CSS(`#socket-host`), "h2"),
+		chromedp.Click(chromedp.CSS("#new-udp4")),
+		chromedp.WaitVisible(chromedp.CSS(s1)),
+		clearAndType(s1+` form[data-op="bind"] input[name="host"]`, ""),
+		chromedp.SetValue(chromedp.CSS(s1+` form[data-op="bind"] input[name="port"]`), "9999"),
+		chromedp.Click(chromedp.CSS(s1+` form[data-op="bind"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(s1+`[data-state="BOUND"]`)),
+		chromedp.SetValue(chromedp.CSS(`#socket-host`), "h1"),
+		chromedp.Click(chromedp.CSS("#new-udp4")),
+		chromedp.WaitVisible(chromedp.CSS(s2)),
+		chromedp.Click(chromedp.CSS(s2+` details.more summary`)),
+		chromedp.SetValue(chromedp.CSS(s2+` form[data-op="setsockopt"] select[name="option"]`), "SO_BROADCAST"),
+		chromedp.Click(chromedp.CSS(s2+` form[data-op="setsockopt"] button[data-op="setsockopt"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-op="setsockopt"][data-ok="true"]`)),
+		chromedp.SetValue(chromedp.CSS(s2+` form[data-op="sendto"] input[name="host"]`), "10.77.0.255"),
+		chromedp.SetValue(chromedp.CSS(s2+` form[data-op="sendto"] input[name="port"]`), "9999"),
+		chromedp.SetValue(chromedp.CSS(s2+` form[data-op="sendto"] textarea[name="text"]`), "all"),
+		chromedp.Click(chromedp.CSS(s2+` form[data-op="sendto"] button[data-op="sendto"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-op="sendto"][data-ok="true"]`)),
+	)
+	if transcript := eval[string](p, `document.getElementById('transcript-code').textContent`); !strings.Contains(transcript, "s1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # on lab host h2") {
+		t.Errorf("the transcript does not say s1 is on h2:\n%s", transcript)
+	}
+
+	// Once the page has every host's view of the broadcast, it shows it once.
+	c := joinPage(p, srv)
+	seen := map[string]int{}
+	for _, m := range c.resume(0) {
+		if m.str("kind") == "packet" && m.str("proto") == "UDP" && m["broadcast"] == true {
+			seen[m.str("host")] = int(m.num("seq"))
+		}
+	}
+	for len(seen) < 3 {
+		if m := c.next(); m.str("kind") == "packet" && m.str("proto") == "UDP" && m["broadcast"] == true {
+			seen[m.str("host")] = int(m.num("seq"))
+		}
+	}
+	last := 0
+	for _, seq := range seen {
+		last = max(last, seq)
+	}
+	p.do("the page has applied every host's view of it", renderedThrough(last))
+	p.do("the packets panel is drawn", chromedp.WaitVisible(chromedp.CSS(`#packets .pk-row[data-cast="broadcast"]`)))
+	// (Shown from the capture that reported the conversation first: any of the three.)
+	rows := eval[[]string](p, `[...document.querySelectorAll('#packets .pk-row[data-cast]')].map(r => r.dataset.dir + ' ' + r.querySelector('.pk-label').textContent)`)
+	if want := []string{"ab UDP Len=3 broadcast"}; !slices.Equal(rows, want) {
+		t.Errorf("broadcast rows %q, want one %q (the three hosts saw it, at seqs %v)", rows, want, seen)
+	}
+	if got := eval[string](p, `document.querySelector('#packets .pk-row[data-cast]').closest('.pk-conv').querySelector('.pk-end[data-end="b"]').textContent`); got != "10.77.0.255:9999" {
+		t.Errorf("the broadcast's right column %q, want 10.77.0.255:9999", got)
+	}
+}

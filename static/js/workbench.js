@@ -79,6 +79,8 @@
 //                                 a `check` message (step | listening | call |
 //                                 step_done; data-pass on step_done), in the
 //                                 check's own lane (.lane)
+//   #lab-build #lab-teardown      forms[data-op="lab"] (lab.js documents the
+//   #lab-hosts #socket-host       LAN panel and the new socket's host select)
 //   #packets .pk-conv .pk-row    the packets panel (packets.js documents its
 //                                 parts; #packets-absolute toggles absolute
 //                                 numbers, a#capture-download the pcap);
@@ -99,6 +101,7 @@ import { streamMap } from './streammap.js';
 import { Kernel } from './kernel.js';
 import { Watch } from './watch.js';
 import { Packets } from './packets.js';
+import { Lab } from './lab.js';
 import { requestFromForm } from './forms.js';
 import { showFraming } from './framing.js';
 import { hasEntry, renderEntry } from './render.js';
@@ -129,6 +132,11 @@ export function start(root, hooks = {}) {
   const packets = new Packets(byId('packets'), {
     empty: byId('packets-empty'), trimmed: byId('packets-trimmed'),
     absolute: /** @type {HTMLInputElement} */ (byId('packets-absolute')), download: byId('capture-download'),
+  });
+  const lab = new Lab({
+    build: /** @type {HTMLFormElement} */ (byId('lab-build')), teardown: /** @type {HTMLFormElement} */ (byId('lab-teardown')),
+    hosts: byId('lab-hosts'), facts: byId('lab-facts'),
+    select: /** @type {HTMLSelectElement} */ (byId('socket-host')), selectLabel: byId('socket-host-label'),
   });
   const status = byId('status');
   const encodingSelect = /** @type {HTMLSelectElement} */ (byId('encoding'));
@@ -203,7 +211,10 @@ export function start(root, hooks = {}) {
         if (msg.op === 'cancel') ctx.targetCall = waited.get(msg.target);
         cards.clearWaiting(msg.id);
         log.resolve(msg.id);
-        if (msg.op === 'lab') packets.lab(msg);
+        if (msg.op === 'lab') {
+          packets.lab(msg);
+          lab.apply(msg);
+        }
         if (msg.op === 'send' || msg.op === 'sendall') packets.noteSend(msg, cards.get(msg.sock));
         if (msg.op === 'encoding') setEncoding(msg.ok ? msg.encoding : sessionEncoding);
         if (msg.op === 'stat' && msg.ok) {
@@ -292,6 +303,7 @@ export function start(root, hooks = {}) {
       streams.reset();
       kernel.reset();
       packets.reset();
+      lab.reset();
       mapViews.clear();
       waited.clear();
       hooks.onReset?.();
