@@ -32,6 +32,10 @@ export function requestFromForm(form, submitter) {
       if (!submitter?.dataset.family) return null;
       args.family = submitter.dataset.family;
       args.type = submitter.dataset.type;
+      if (str('host') !== '') args.host = str('host'); // a lab host
+      break;
+    case 'lab':
+      args.hosts = num('hosts');
       break;
     case 'encoding':
       args.encoding = str('encoding');

@@ -41,6 +41,7 @@ export function callExpr(op, sock, req) {
   if (op === 'send_frame' || op === 'recv_frame') return frameCall(op, sock, req);
   if (op === 'check') return checkCall(req);
   if (op === 'spawn') return req?.peer ? `spawn ${req.peer} at ${pyAddr(req.addr ?? ['127.0.0.1', 0])}` : 'spawn';
+  if (op === 'lab') return req?.hosts === 0 ? 'lab teardown' : `lab of ${req?.hosts ?? '…'} hosts`;
   if (op === 'kill') return req?.peer ? `kill ${req.peer}` : 'kill';
   return `${self}${op}(${args ?? (NO_ARGS.has(op) ? '' : '…')})`;
 }
@@ -131,6 +132,11 @@ export function pythonLine(res, req) {
   if (op === 'spawn') {
     return `# built-in peer ${res.peer} (${res.name}) running at ${pyAddr(res.addr)}: a program of its own, not Python you run`;
   }
+  if (op === 'lab') {
+    return res.hosts?.length
+      ? `# a lab LAN ${res.subnet ?? ''}: ${res.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')} (each host a machine of its own)`
+      : '# the lab LAN is torn down';
+  }
   if (op === 'kill') return `# built-in peer ${req?.peer ?? ''} stopped`;
   if (!req && NEEDS_REQUEST.has(op)) {
     return `# ${callExpr(op, sock)}: the server did not repeat this request's arguments`;
@@ -146,7 +152,8 @@ export function pythonLine(res, req) {
     case 'socket': {
       const family = req?.family ?? res.family ?? 'AF_INET';
       const type = req?.type ?? res.type ?? 'SOCK_STREAM';
-      return `${res.sock} = socket.socket(socket.${family}, socket.${type})`;
+      const on = req?.host ? `  # on lab host ${req.host}` : '';
+      return `${res.sock} = socket.socket(socket.${family}, socket.${type})${on}`;
     }
     case 'bind': {
       const asked = req?.addr ? pyAddr(req.addr) : pyAddr(res.addr);

@@ -272,6 +272,8 @@ function outcome(msg, ctx) {
       return `→ the session decodes received text as ${msg.encoding}`;
     case 'check':
       return `→ ${verdictLine(msg)}`;
+    case 'lab':
+      return msg.hosts?.length ? `→ ${msg.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')}` : '→ torn down';
     default:
       return '→ done';
   }

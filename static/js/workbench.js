@@ -79,6 +79,14 @@
 //                                 a `check` message (step | listening | call |
 //                                 step_done; data-pass on step_done), in the
 //                                 check's own lane (.lane)
+//   #lab-build #lab-teardown      forms[data-op="lab"] (lab.js documents the
+//   #lab-hosts #socket-host       LAN panel and the new socket's host select)
+//   #packets .pk-conv .pk-row    the packets panel (packets.js documents its
+//                                 parts; #packets-absolute toggles absolute
+//                                 numbers, a#capture-download the pcap);
+//                                 clicking a send/sendall log entry or a
+//                                 stream map's .send-bracket highlights the
+//                                 segments that carried it (.pk-hl)
 //   #transcript-code .py-line     the Python transcript (the newest 300 lines,
 //                                 after .py-earlier[data-count], a comment
 //                                 line counting the earlier ones); #copy-python
@@ -92,6 +100,8 @@ import { Streams } from './streams.js';
 import { streamMap } from './streammap.js';
 import { Kernel } from './kernel.js';
 import { Watch } from './watch.js';
+import { Packets } from './packets.js';
+import { Lab } from './lab.js';
 import { requestFromForm } from './forms.js';
 import { showFraming } from './framing.js';
 import { hasEntry, renderEntry } from './render.js';
@@ -119,6 +129,15 @@ export function start(root, hooks = {}) {
   const mapViews = new Map();
   /** @type {Map<number, string>} the calls of requests that waited, for the cancel results naming them */
   const waited = new Map();
+  const packets = new Packets(byId('packets'), {
+    empty: byId('packets-empty'), trimmed: byId('packets-trimmed'),
+    absolute: /** @type {HTMLInputElement} */ (byId('packets-absolute')), download: byId('capture-download'),
+  });
+  const lab = new Lab({
+    build: /** @type {HTMLFormElement} */ (byId('lab-build')), teardown: /** @type {HTMLFormElement} */ (byId('lab-teardown')),
+    hosts: byId('lab-hosts'), facts: byId('lab-facts'),
+    select: /** @type {HTMLSelectElement} */ (byId('socket-host')), selectLabel: byId('socket-host-label'),
+  });
   const status = byId('status');
   const encodingSelect = /** @type {HTMLSelectElement} */ (byId('encoding'));
   let sessionEncoding = encodingSelect.value;
@@ -152,7 +171,14 @@ export function start(root, hooks = {}) {
     switch (msg.kind) {
       case 'hello':
         setEncoding(msg.encoding);
+        packets.network(msg.network);
         break;
+      case 'packet':
+        packets.apply(msg); // the packets panel, not the log: 200 a second would drown it
+        return null;
+      case 'packets_not_shown':
+        packets.notShown(msg);
+        return null;
       case 'socket':
         cards.apply(msg);
         kernel.mount(cards.part(msg.sock, 'kernel'));
@@ -185,6 +211,11 @@ export function start(root, hooks = {}) {
         if (msg.op === 'cancel') ctx.targetCall = waited.get(msg.target);
         cards.clearWaiting(msg.id);
         log.resolve(msg.id);
+        if (msg.op === 'lab') {
+          packets.lab(msg);
+          lab.apply(msg);
+        }
+        if (msg.op === 'send' || msg.op === 'sendall') packets.noteSend(msg, cards.get(msg.sock));
         if (msg.op === 'encoding') setEncoding(msg.ok ? msg.encoding : sessionEncoding);
         if (msg.op === 'stat' && msg.ok) {
           kernel.apply(msg, null, calls(msg.sock));
@@ -223,7 +254,7 @@ export function start(root, hooks = {}) {
   let rendered = 0;
   let lastSeq = 0;
   const queue = new RenderQueue({
-    counts: (msg) => msg.kind !== 'stat' && msg.kind !== 'socket' && !(msg.kind === 'result' && msg.op === 'resume'),
+    counts: (msg) => !NOT_LOGGED.has(msg.kind) && !(msg.kind === 'result' && msg.op === 'resume'),
     begin: () => {
       log.measure();
       transcript.measure();
@@ -241,6 +272,7 @@ export function start(root, hooks = {}) {
       cards.flush();
       log.flush();
       transcript.flush();
+      packets.flush();
       redraw();
       // Scrolling reads the layout: after every change, so once per frame.
       log.follow();
@@ -260,6 +292,7 @@ export function start(root, hooks = {}) {
     onMessages: (msgs) => queue.push(msgs),
     onHello: (hello) => {
       setEncoding(hello.encoding);
+      packets.network(hello.network);
       watch.connected();
     },
     onReset: () => {
@@ -269,6 +302,8 @@ export function start(root, hooks = {}) {
       transcript.reset();
       streams.reset();
       kernel.reset();
+      packets.reset();
+      lab.reset();
       mapViews.clear();
       waited.clear();
       hooks.onReset?.();
@@ -304,6 +339,14 @@ export function start(root, hooks = {}) {
       kernel.resetCounters(sock, cards.part(sock, 'kernel'), calls(sock));
     } else if (target.closest('#copy-python')) {
       transcript.copy();
+    } else if (target.closest('.send-bracket') && sock) {
+      // The receiver's map: the bytes came from its peer.
+      const b = /** @type {HTMLElement} */ (target.closest('.send-bracket')).dataset;
+      const recv = cards.get(sock);
+      if (recv?.laddr && recv?.raddr) packets.highlight(recv.raddr, recv.laddr, recv.host ?? 'h1', Number(b.start), Number(b.end));
+    } else {
+      const sent = /** @type {HTMLElement|null} */ (target.closest('.log-entry[data-op="send"], .log-entry[data-op="sendall"]'));
+      if (sent?.dataset.id) packets.highlightSend(sent.dataset.id);
     }
   });
 
@@ -329,6 +372,9 @@ function wsURL(path) {
   url.hash = '';
   return url.href;
 }
+
+/** Kinds that never become log entries (the queue need not count them). */
+const NOT_LOGGED = new Set(['stat', 'socket', 'packet', 'packets_not_shown']);
 
 const STATUS_TEXT = {
   [Status.CONNECTING]: 'Connecting…',
