@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 	"github.com/valyala/fastjson"
@@ -61,15 +59,7 @@ const floodIDs = 1
 // port.
 func joinFlood(p page, srv *testServer, rx, tx, port string) *flooder {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, browserStep)
-	defer cancel()
-	cookies, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (*network.GetCookiesResult, error) {
-		res, err := cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
-		return &res, err
-	})
-	if err != nil {
-		p.t.Fatalf("read the page's cookies: %v", err)
-	}
+	cookies := pageCookies(p, srv)
 	header := http.Header{}
 	for _, c := range cookies.Cookies {
 		if c.Name == "sockplay_session" {

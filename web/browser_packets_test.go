@@ -26,6 +26,20 @@ import (
 // session cookie.
 func joinPage(p page, srv *testServer) *client {
 	p.t.Helper()
+	cookies := pageCookies(p, srv)
+	u, _ := url.Parse(srv.URL)
+	var jar []*http.Cookie
+	for _, c := range cookies.Cookies {
+		jar = append(jar, &http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	srv.jar.SetCookies(u, jar)
+	return srv.dial(p.t)
+}
+
+// pageCookies reads the cookies the browser holds for srv (the page's
+// session and learner), so a second client can join the page's session.
+func pageCookies(p page, srv *testServer) *network.GetCookiesResult {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, browserStep)
 	defer cancel()
 	cookies, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (*network.GetCookiesResult, error) {
@@ -35,13 +49,7 @@ func joinPage(p page, srv *testServer) *client {
 	if err != nil {
 		p.t.Fatalf("read the page's cookies: %v", err)
 	}
-	u, _ := url.Parse(srv.URL)
-	var jar []*http.Cookie
-	for _, c := range cookies.Cookies {
-		jar = append(jar, &http.Cookie{Name: c.Name, Value: c.Value})
-	}
-	srv.jar.SetCookies(u, jar)
-	return srv.dial(p.t)
+	return cookies
 }
 
 // packetRows returns the text of the rows of the page's first TCP
