@@ -105,13 +105,12 @@ func (s *Session) prepareSendFrame(req *Request, e *entry, done doneFunc) (opCal
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) func() {
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		fields := sendFrameFields{Frame: NewData(frame, s.encoding, s.cfg.MaxShown)}
-		ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
-			fields.Stream = &[2]int64{r.Start, r.End}
-		})
+		opts.Tag = sendTag{s.ID, req.ID}
+		opts.OnSent = func(r sockets.SendRecord) { fields.Stream = &[2]int64{r.Start, r.End} }
 		var err *sockets.Error
-		fields.N, err = e.sock.SendMessage(ctx, f, body, req.Header)
+		fields.N, err = e.sock.SendMessage(ctx, f, body, req.Header, opts)
 		return done(fields, err)
 	}, nil
 }
@@ -124,7 +123,7 @@ func (s *Session) prepareRecvFrame(req *Request, e *entry, done doneFunc) (opCal
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) func() {
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		progress := func(p sockets.Progress) {
 			b := FrameBody{
 				ID: req.ID, Sock: e.handle, Phase: p.Phase, HeaderRead: p.PrefixRead,
@@ -141,7 +140,7 @@ func (s *Session) prepareRecvFrame(req *Request, e *entry, done doneFunc) (opCal
 				s.append(KindFrame, b)
 			})
 		}
-		fr, reads, err := sock.RecvMessage(ctx, f, progress)
+		fr, reads, err := sock.RecvMessage(ctx, f, progress, opts)
 		return func() {
 			rs := make([]ReadBody, len(reads))
 			var span *[2]int64

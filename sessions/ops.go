@@ -171,7 +171,7 @@ type opSpec struct {
 	prepare func(s *Session, req *Request, e *entry, done doneFunc) (opCall, *sockets.Error)
 	// tryFirst reports whether a call that may wait is tried once without
 	// waiting before it goes to a goroutine: only calls whose attempt that
-	// would wait changes nothing (see sockets.TryOnce). nil: never.
+	// would wait changes nothing (see sockets.CallOptions.TryOnce). nil: never.
 	tryFirst func(req *Request, e *entry) bool
 	// quiet: the op never changes what a socket message shows.
 	quiet bool

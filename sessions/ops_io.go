@@ -30,8 +30,8 @@ func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, 
 	if s.openCount() >= s.cfg.MaxSockets {
 		return nil, s.limitError()
 	}
-	return func(ctx context.Context) func() {
-		conn, peer, err := e.sock.Accept(ctx)
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
+		conn, peer, err := e.sock.Accept(ctx, opts)
 		if err != nil {
 			return done(nil, err)
 		}
@@ -59,8 +59,8 @@ func (s *Session) prepareConnect(req *Request, e *entry, done doneFunc) (opCall,
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) func() {
-		local, err := e.sock.Connect(ctx, addr)
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
+		local, err := e.sock.Connect(ctx, addr, opts)
 		if err != nil {
 			return done(nil, err)
 		}
@@ -85,22 +85,21 @@ func (s *Session) prepareSend(req *Request, e *entry, done doneFunc) (opCall, *s
 			return nil, err
 		}
 	}
-	return func(ctx context.Context) func() {
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		var f sendFields
 		var err *sockets.Error
 		if sock.Type() == sockets.SockStream { // only streams keep send records
-			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
-				f.Stream = &[2]int64{r.Start, r.End}
-			})
+			opts.Tag = sendTag{s.ID, req.ID}
+			opts.OnSent = func(r sockets.SendRecord) { f.Stream = &[2]int64{r.Start, r.End} }
 		}
 		switch req.Op {
 		case "send":
-			f.N, err = sock.Send(ctx, data, req.Flags)
+			f.N, err = sock.Send(ctx, data, req.Flags, opts)
 		case "sendall":
-			f.N, err = sock.SendAll(ctx, data)
+			f.N, err = sock.SendAll(ctx, data, opts)
 		default:
 			var local sockets.Addr
-			f.N, local, err = sock.SendTo(ctx, data, addr)
+			f.N, local, err = sock.SendTo(ctx, data, addr, opts)
 			a := addrOf(local)
 			f.Addr = &a
 		}
@@ -115,13 +114,13 @@ func (s *Session) prepareRecv(req *Request, e *entry, done doneFunc) (opCall, *s
 		return nil, sockets.BadRequest("TypeError", "%s() missing required argument 'bufsize'", req.Op)
 	}
 	bufsize := *req.Bufsize
-	return func(ctx context.Context) func() {
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		var r sockets.Received
 		var err *sockets.Error
 		if req.Op == "recv" {
-			r, err = sock.Recv(ctx, bufsize, req.Flags)
+			r, err = sock.Recv(ctx, bufsize, req.Flags, opts)
 		} else {
-			r, err = sock.RecvFrom(ctx, bufsize, req.Flags)
+			r, err = sock.RecvFrom(ctx, bufsize, req.Flags, opts)
 		}
 		if err != nil {
 			return done(nil, err)

@@ -11,9 +11,10 @@ import (
 // its arguments and returns it as an opCall; start tries it first or
 // spawns it on a goroutine of its own.
 
-// opCall is a socket call that may wait. It returns the closure that logs
-// its outcome (run through withLock).
-type opCall func(ctx context.Context) func()
+// opCall is a socket call that may wait, made with ctx (its cancellation)
+// and opts (whether it may wait, whom it tells). It returns the closure
+// that logs its outcome (run through withLock).
+type opCall func(ctx context.Context, opts sockets.CallOptions) func()
 
 // doneFunc makes the closure that logs a call's outcome: its fields, or
 // its error.
@@ -56,7 +57,7 @@ func (s *Session) start(req *Request, e *entry, op opSpec) {
 			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
 			return
 		}
-		if finish := run(sockets.TryOnce(s.ctx)); !wouldWait {
+		if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !wouldWait {
 			finish()
 			return
 		}
@@ -72,7 +73,7 @@ func (s *Session) start(req *Request, e *entry, op opSpec) {
 // goes to its own goroutine to wait.
 func (s *Session) tryAgain(req *Request, e *entry, key string, run opCall, wouldWait *bool) {
 	*wouldWait = false
-	if finish := run(sockets.TryOnce(s.ctx)); !*wouldWait {
+	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !*wouldWait {
 		finish()
 		return
 	}
@@ -122,7 +123,7 @@ func (s *Session) fedLater(req *Request, e *entry) bool {
 func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
-	ctx = sockets.OnWait(ctx, func() {
+	opts := sockets.CallOptions{OnWait: func() {
 		s.withLock(func() {
 			p := s.pending[key]
 			if s.ending || p == nil || p.waited {
@@ -134,11 +135,11 @@ func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
 				s.refresh(e)
 			}
 		})
-	})
+	}}
 	s.ops.Add(1)
 	go func() {
 		defer s.ops.Done()
-		finish := run(ctx)
+		finish := run(ctx, opts)
 		cancel()
 		s.withLock(func() {
 			delete(s.pending, key)
