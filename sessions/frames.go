@@ -90,32 +90,40 @@ func orNil(n int) *int {
 	return &n
 }
 
-func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.Error) func()) (func(context.Context) func(), *sockets.Error) {
+// prepareSendFrame prepares send_frame: the framed message is encoded
+// here, and sent whole on the op's goroutine.
+func (s *Session) prepareSendFrame(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+	f, err := req.Framing.framing(s.cfg.MaxData)
+	if err != nil {
+		return nil, err
+	}
+	body, err := req.Data.Bytes(s.cfg.MaxData)
+	if err != nil {
+		return nil, err
+	}
+	frame, err := f.Encode(body, req.Header)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
+		fields := sendFrameFields{Frame: NewData(frame, s.encoding, s.cfg.MaxShown)}
+		opts.Tag = sendTag{s.ID, req.ID}
+		opts.OnSent = func(r sockets.SendRecord) { fields.Stream = &[2]int64{r.Start, r.End} }
+		var err *sockets.Error
+		fields.N, err = e.sock.SendMessage(ctx, f, body, req.Header, opts)
+		return done(fields, err)
+	}, nil
+}
+
+// prepareRecvFrame prepares recv_frame: its reads are logged as frame
+// messages while it waits, and listed in its result.
+func (s *Session) prepareRecvFrame(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	sock := e.sock
 	f, err := req.Framing.framing(s.cfg.MaxData)
 	if err != nil {
 		return nil, err
 	}
-	if req.Op == "send_frame" {
-		body, err := req.Data.Bytes(s.cfg.MaxData)
-		if err != nil {
-			return nil, err
-		}
-		frame, err := f.Encode(body, req.Header)
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) func() {
-			fields := sendFrameFields{Frame: NewData(frame, s.encoding, s.cfg.MaxShown)}
-			ctx = sockets.OnSent(sockets.WithTag(ctx, sendTag{s.ID, req.ID}), func(r sockets.SendRecord) {
-				fields.Stream = &[2]int64{r.Start, r.End}
-			})
-			var err *sockets.Error
-			fields.N, err = sock.SendMessage(ctx, f, body, req.Header)
-			return done(fields, err)
-		}, nil
-	}
-	return func(ctx context.Context) func() {
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		progress := func(p sockets.Progress) {
 			b := FrameBody{
 				ID: req.ID, Sock: e.handle, Phase: p.Phase, HeaderRead: p.PrefixRead,
@@ -132,7 +140,7 @@ func (s *Session) prepareFrame(req *Request, e *entry, done func(any, *sockets.E
 				s.append(KindFrame, b)
 			})
 		}
-		fr, reads, err := sock.RecvMessage(ctx, f, progress)
+		fr, reads, err := sock.RecvMessage(ctx, f, progress, opts)
 		return func() {
 			rs := make([]ReadBody, len(reads))
 			var span *[2]int64

@@ -41,6 +41,11 @@ type TCPInfo struct {
 // KindStat is a pushed change of a socket's kernel state.
 const KindStat = "stat"
 
+// opStat is op stat: e's kernel state, once.
+func (s *Session) opStat(_ *Request, e *entry) (any, *sockets.Error) {
+	return s.stat(e)
+}
+
 func (s *Session) stat(e *entry) (StatBody, *sockets.Error) {
 	st, err := e.sock.Stat()
 	if err != nil {
@@ -167,9 +172,11 @@ func keyOf(b StatBody) statKey {
 	return k
 }
 
-// opWatch sets which sockets sub's page shows: socks, or none while
-// hidden. A bad handle leaves the connection's watch as it was.
-func (s *Session) opWatch(sub *Subscriber, req *Request) {
+// opWatch sets which sockets the page of req's connection shows: socks,
+// or none while hidden. A bad handle leaves the connection's watch as it
+// was.
+func (s *Session) opWatch(req *Request) {
+	sub := req.from
 	hidden := req.Hidden != nil && *req.Hidden
 	if req.Socks == nil && !hidden {
 		s.result(req, "", nil, sockets.BadRequest("TypeError", "watch needs socks (a list of the handles a page shows, [] for none) or hidden: true"))

@@ -35,21 +35,10 @@ type OpObserver func(op, outcome string, d time.Duration)
 // refused says which limit it met.
 var limits = [...]string{"sockets", "data", "bufsize", "frame", "peers", "checks", "other"}
 
-// limitOf names the limit that refused op.
+// limitOf names the limit that refused op (its opSpec's).
 func limitOf(op string) string {
-	switch op {
-	case "socket", "accept":
-		return "sockets"
-	case "send", "sendall", "sendto":
-		return "data"
-	case "recv", "recvfrom":
-		return "bufsize"
-	case "send_frame", "recv_frame":
-		return "frame"
-	case "spawn":
-		return "peers"
-	case "check":
-		return "checks"
+	if l := opTable[op].limit; l != "" {
+		return l
 	}
 	return "other"
 }
@@ -164,13 +153,9 @@ func (s *Session) countIO(in, out int) {
 	}
 }
 
-// opName is op if it names an op, else "other".
+// opName is op if opTable declares it, else "other".
 func opName(op string) string {
-	switch op {
-	case "resume", "socket", "cancel", "encoding", "spawn", "kill", "check", "watch", "lab":
-		return op
-	}
-	if blocking[op] || inline[op] {
+	if _, ok := opTable[op]; ok {
 		return op
 	}
 	return "other"

@@ -35,7 +35,7 @@ func TestBudget(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), safety)
 	defer cancel()
-	if _, _, e := l.Accept(ctx); e == nil || e.Kind != sockets.KindLimit {
+	if _, _, e := l.Accept(ctx, sockets.CallOptions{}); e == nil || e.Kind != sockets.KindLimit {
 		t.Fatalf("accept over the budget: %v, want a limit error", e)
 	}
 	c.SetReadDeadline(time.Now().Add(safety))

@@ -21,19 +21,19 @@ func TestSendWhileRecvWaits(t *testing.T) {
 				var aa, ba sockets.Addr
 				a, aa = boundSocket(t, sockets.AFInet, typ, nil)
 				b, ba = boundSocket(t, sockets.AFInet, typ, nil)
-				_, e := a.Connect(ctx, ba)
+				_, e := a.Connect(ctx, ba, sockets.CallOptions{})
 				mustOK(t, "connect a", e)
-				_, e = b.Connect(ctx, aa)
+				_, e = b.Connect(ctx, aa, sockets.CallOptions{})
 				mustOK(t, "connect b", e)
 			}
 			done := goRecv(t, ctx, a, 64)
 
-			n, e := a.Send(ctx, []byte("ping"), nil)
+			n, e := a.Send(ctx, []byte("ping"), nil, sockets.CallOptions{})
 			mustOK(t, "send while recv waits", e)
 			if n != 4 {
 				t.Errorf("send n: got %d, want 4", n)
 			}
-			r, e := b.Recv(ctx, 64, nil)
+			r, e := b.Recv(ctx, 64, nil, sockets.CallOptions{})
 			mustOK(t, "peer recv", e)
 			if string(r.Data) != "ping" {
 				t.Errorf("peer recv: got %q, want %q", r.Data, "ping")
@@ -44,7 +44,7 @@ func TestSendWhileRecvWaits(t *testing.T) {
 			default:
 			}
 
-			if _, e := b.Send(ctx, []byte("pong"), nil); e != nil {
+			if _, e := b.Send(ctx, []byte("pong"), nil, sockets.CallOptions{}); e != nil {
 				t.Fatalf("peer send: %v", e)
 			}
 			res := await(t, done, "waiting recv")
@@ -65,7 +65,7 @@ func TestQueuedRecvsInOrder(t *testing.T) {
 	first := goRecv(t, ctx, b, 64)  // waiting in the kernel
 	second := goRecv(t, ctx, b, 64) // queued behind first
 	for _, m := range []string{"one", "two"} {
-		if _, _, e := a.SendTo(ctx, []byte(m), ba); e != nil {
+		if _, _, e := a.SendTo(ctx, []byte(m), ba, sockets.CallOptions{}); e != nil {
 			t.Fatalf("sendto %q: %v", m, e)
 		}
 	}
@@ -92,7 +92,7 @@ func TestCancelQueued(t *testing.T) {
 	second := goRecv(t, qctx, b, 64)
 	cancel()
 	checkErr(t, await(t, second, "cancelled queued recv").e, wantErr{sockets.KindCancelled, "", 0, "", "cancelled"})
-	if _, _, e := a.SendTo(ctx, []byte("first"), ba); e != nil {
+	if _, _, e := a.SendTo(ctx, []byte("first"), ba, sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendto: %v", e)
 	}
 	res := await(t, first, "first recv")
@@ -121,11 +121,11 @@ func TestManySocketsConcurrently(t *testing.T) {
 	for i, p := range ps {
 		go func() {
 			want := string(rune('a' + i))
-			if _, _, e := p.a.SendTo(ctx, []byte(want), p.ba); e != nil {
+			if _, _, e := p.a.SendTo(ctx, []byte(want), p.ba, sockets.CallOptions{}); e != nil {
 				errs <- e.Error()
 				return
 			}
-			r, e := p.b.RecvFrom(ctx, 8, nil)
+			r, e := p.b.RecvFrom(ctx, 8, nil, sockets.CallOptions{})
 			switch {
 			case e != nil:
 				errs <- e.Error()
@@ -155,14 +155,14 @@ func TestQueuedCallKeepsItsTimeout(t *testing.T) {
 
 	mustOK(t, "settimeout(0)", b.SetTimeout(dur(0)))
 	nonblocking := make(chan *sockets.Error, 1)
-	go func() { _, e := b.Recv(ctx, 64, nil); nonblocking <- e }()
+	go func() { _, e := b.Recv(ctx, 64, nil, sockets.CallOptions{}); nonblocking <- e }()
 	checkErr(t, await(t, nonblocking, "non-blocking recv behind a waiter"), wantErr{sockets.KindOS, "EAGAIN", 11, "BlockingIOError", "[Errno 11] Resource temporarily unavailable"})
 
 	mustOK(t, "settimeout(0.05)", b.SetTimeout(dur(50*time.Millisecond)))
 	second := goRecv(t, ctx, b, 64) // queued behind first
 	checkErr(t, await(t, second, "queued recv with a timeout").e, wantErr{sockets.KindTimeout, "", 0, "TimeoutError", "timed out"})
 
-	if _, _, e := a.SendTo(ctx, []byte("first"), ba); e != nil {
+	if _, _, e := a.SendTo(ctx, []byte("first"), ba, sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendto: %v", e)
 	}
 	res := await(t, first, "first recv")

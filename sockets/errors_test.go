@@ -61,13 +61,25 @@ func TestClosedSocket(t *testing.T) {
 	}{
 		{"bind", func(s *sockets.Socket) *sockets.Error { _, e := s.Bind(sockets.Addr{Host: "127.0.0.1"}); return e }},
 		{"listen", func(s *sockets.Socket) *sockets.Error { return s.Listen(1) }},
-		{"accept", func(s *sockets.Socket) *sockets.Error { _, _, e := s.Accept(ctx); return e }},
-		{"connect", func(s *sockets.Socket) *sockets.Error { _, e := s.Connect(ctx, peer); return e }},
-		{"send", func(s *sockets.Socket) *sockets.Error { _, e := s.Send(ctx, []byte("x"), nil); return e }},
-		{"sendall", func(s *sockets.Socket) *sockets.Error { _, e := s.SendAll(ctx, []byte("x")); return e }},
-		{"sendto", func(s *sockets.Socket) *sockets.Error { _, _, e := s.SendTo(ctx, []byte("x"), peer); return e }},
-		{"recv", func(s *sockets.Socket) *sockets.Error { _, e := s.Recv(ctx, 10, nil); return e }},
-		{"recvfrom", func(s *sockets.Socket) *sockets.Error { _, e := s.RecvFrom(ctx, 10, nil); return e }},
+		{"accept", func(s *sockets.Socket) *sockets.Error { _, _, e := s.Accept(ctx, sockets.CallOptions{}); return e }},
+		{"connect", func(s *sockets.Socket) *sockets.Error { _, e := s.Connect(ctx, peer, sockets.CallOptions{}); return e }},
+		{"send", func(s *sockets.Socket) *sockets.Error {
+			_, e := s.Send(ctx, []byte("x"), nil, sockets.CallOptions{})
+			return e
+		}},
+		{"sendall", func(s *sockets.Socket) *sockets.Error {
+			_, e := s.SendAll(ctx, []byte("x"), sockets.CallOptions{})
+			return e
+		}},
+		{"sendto", func(s *sockets.Socket) *sockets.Error {
+			_, _, e := s.SendTo(ctx, []byte("x"), peer, sockets.CallOptions{})
+			return e
+		}},
+		{"recv", func(s *sockets.Socket) *sockets.Error { _, e := s.Recv(ctx, 10, nil, sockets.CallOptions{}); return e }},
+		{"recvfrom", func(s *sockets.Socket) *sockets.Error {
+			_, e := s.RecvFrom(ctx, 10, nil, sockets.CallOptions{})
+			return e
+		}},
 		{"setsockopt", func(s *sockets.Socket) *sockets.Error {
 			_, e := s.SetOption("SOL_SOCKET", "SO_REUSEADDR", 1)
 			return e
@@ -97,32 +109,44 @@ func TestCloseWakesWaiter(t *testing.T) {
 	tests := []struct {
 		name string
 		// setup returns the socket to wait on and the operation that waits.
-		setup func(t *testing.T) (*sockets.Socket, func(context.Context) *sockets.Error)
+		setup func(t *testing.T) (*sockets.Socket, func(sockets.CallOptions) *sockets.Error)
 	}{
-		{"recv", func(t *testing.T) (*sockets.Socket, func(context.Context) *sockets.Error) {
+		{"recv", func(t *testing.T) (*sockets.Socket, func(sockets.CallOptions) *sockets.Error) {
 			_, s := tcpPair(t, sockets.AFInet)
-			return s, func(ctx context.Context) *sockets.Error { _, e := s.Recv(ctx, 10, nil); return e }
+			return s, func(opts sockets.CallOptions) *sockets.Error {
+				_, e := s.Recv(context.Background(), 10, nil, opts)
+				return e
+			}
 		}},
-		{"recvfrom", func(t *testing.T) (*sockets.Socket, func(context.Context) *sockets.Error) {
+		{"recvfrom", func(t *testing.T) (*sockets.Socket, func(sockets.CallOptions) *sockets.Error) {
 			s, _ := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
-			return s, func(ctx context.Context) *sockets.Error { _, e := s.RecvFrom(ctx, 10, nil); return e }
+			return s, func(opts sockets.CallOptions) *sockets.Error {
+				_, e := s.RecvFrom(context.Background(), 10, nil, opts)
+				return e
+			}
 		}},
-		{"accept", func(t *testing.T) (*sockets.Socket, func(context.Context) *sockets.Error) {
+		{"accept", func(t *testing.T) (*sockets.Socket, func(sockets.CallOptions) *sockets.Error) {
 			l, _ := listener(t, sockets.AFInet)
-			return l, func(ctx context.Context) *sockets.Error { _, _, e := l.Accept(ctx); return e }
+			return l, func(opts sockets.CallOptions) *sockets.Error {
+				_, _, e := l.Accept(context.Background(), opts)
+				return e
+			}
 		}},
-		{"sendall on a full buffer", func(t *testing.T) (*sockets.Socket, func(context.Context) *sockets.Error) {
+		{"sendall on a full buffer", func(t *testing.T) (*sockets.Socket, func(sockets.CallOptions) *sockets.Error) {
 			c, _ := tcpPair(t, sockets.AFInet)
 			fillSendBuffer(t, c)
-			return c, func(ctx context.Context) *sockets.Error { _, e := c.SendAll(ctx, make([]byte, 1<<20)); return e }
+			return c, func(opts sockets.CallOptions) *sockets.Error {
+				_, e := c.SendAll(context.Background(), make([]byte, 1<<20), opts)
+				return e
+			}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, op := tt.setup(t)
-			ctx, waiting := onWait(context.Background())
+			opts, waiting := onWait()
 			done := make(chan *sockets.Error, 1)
-			go func() { done <- op(ctx) }()
+			go func() { done <- op(opts) }()
 			await(t, waiting, tt.name+" waiting")
 			s.Close()
 			e := await(t, done, tt.name+" ending after close")
@@ -160,7 +184,7 @@ func TestCancelWaiting(t *testing.T) {
 	// Still usable afterwards, and no deadline is left behind.
 	bg := context.Background()
 	later := goRecv(t, bg, s, 1024)
-	if _, e := c.SendAll(bg, []byte("after cancel")); e != nil {
+	if _, e := c.SendAll(bg, []byte("after cancel"), sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendall: %v", e)
 	}
 	res = await(t, later, "recv after cancel")
@@ -182,18 +206,18 @@ func TestCancelWithTimeoutSet(t *testing.T) {
 func TestCancelAccept(t *testing.T) {
 	l, la := listener(t, sockets.AFInet)
 	ctx, cancel := context.WithCancel(context.Background())
-	ctx, waiting := onWait(ctx)
+	opts, waiting := onWait()
 	done := make(chan *sockets.Error, 1)
-	go func() { _, _, e := l.Accept(ctx); done <- e }()
+	go func() { _, _, e := l.Accept(ctx, opts); done <- e }()
 	await(t, waiting, "accept waiting")
 	cancel()
 	checkErr(t, await(t, done, "cancelled accept"), wantErr{sockets.KindCancelled, "", 0, "", "cancelled"})
 
 	c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
-	if _, e := c.Connect(context.Background(), la); e != nil {
+	if _, e := c.Connect(context.Background(), la, sockets.CallOptions{}); e != nil {
 		t.Fatalf("connect: %v", e)
 	}
-	conn, _, e := l.Accept(context.Background())
+	conn, _, e := l.Accept(context.Background(), sockets.CallOptions{})
 	mustOK(t, "accept after cancel", e)
 	conn.Close()
 }
@@ -205,12 +229,12 @@ func TestCancelBeforeStart(t *testing.T) {
 	cancel()
 	a, _ := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
-	_, e := b.RecvFrom(ctx, 10, nil)
+	_, e := b.RecvFrom(ctx, 10, nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindCancelled, "", 0, "", "cancelled"})
-	if _, _, e := a.SendTo(ctx, []byte("ready"), ba); e != nil {
+	if _, _, e := a.SendTo(ctx, []byte("ready"), ba, sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendto with cancelled ctx: %v", e)
 	}
-	r, e := b.RecvFrom(context.Background(), 10, nil)
+	r, e := b.RecvFrom(context.Background(), 10, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "ready" {
 		t.Errorf("recvfrom: got %q, want %q", r.Data, "ready")
@@ -226,15 +250,21 @@ func TestBadRequests(t *testing.T) {
 		do   func() *sockets.Error
 		want wantErr
 	}{
-		{"recv negative bufsize", func() *sockets.Error { _, e := tcp.Recv(ctx, -1, nil); return e },
+		{"recv negative bufsize", func() *sockets.Error { _, e := tcp.Recv(ctx, -1, nil, sockets.CallOptions{}); return e },
 			wantErr{sockets.KindBadRequest, "", 0, "ValueError", "negative buffersize in recv"}},
-		{"recvfrom negative bufsize", func() *sockets.Error { _, e := udp.RecvFrom(ctx, -1, nil); return e },
+		{"recvfrom negative bufsize", func() *sockets.Error { _, e := udp.RecvFrom(ctx, -1, nil, sockets.CallOptions{}); return e },
 			wantErr{sockets.KindBadRequest, "", 0, "ValueError", "negative buffersize in recvfrom"}},
-		{"recv bufsize over the limit", func() *sockets.Error { _, e := tcp.Recv(ctx, sockets.MaxBufsize+1, nil); return e },
+		{"recv bufsize over the limit", func() *sockets.Error {
+			_, e := tcp.Recv(ctx, sockets.MaxBufsize+1, nil, sockets.CallOptions{})
+			return e
+		},
 			wantErr{sockets.KindLimit, "", 0, "", "bufsize is limited to 1048576 bytes here"}},
-		{"recv unsupported flag", func() *sockets.Error { _, e := tcp.Recv(ctx, 10, []string{"MSG_OOB"}); return e },
+		{"recv unsupported flag", func() *sockets.Error { _, e := tcp.Recv(ctx, 10, []string{"MSG_OOB"}, sockets.CallOptions{}); return e },
 			wantErr{sockets.KindBadRequest, "", 0, "", `unsupported flag "MSG_OOB"`}},
-		{"send unsupported flag", func() *sockets.Error { _, e := tcp.Send(ctx, []byte("x"), []string{"MSG_PEEK"}); return e },
+		{"send unsupported flag", func() *sockets.Error {
+			_, e := tcp.Send(ctx, []byte("x"), []string{"MSG_PEEK"}, sockets.CallOptions{})
+			return e
+		},
 			wantErr{sockets.KindBadRequest, "", 0, "", `unsupported flag "MSG_PEEK"`}},
 		{"setsockopt unknown option", func() *sockets.Error { _, e := tcp.SetOption("SOL_SOCKET", "SO_LINGER", 1); return e },
 			wantErr{sockets.KindBadRequest, "", 0, "AttributeError", "module 'socket' has no attribute 'SO_LINGER' (or sockplay does not offer it)"}},
@@ -257,11 +287,11 @@ func TestBadRequests(t *testing.T) {
 			return e
 		}, wantErr{sockets.KindBadRequest, "", 0, "OverflowError", "bind(): port must be 0-65535."}},
 		{"connect port 70000", func() *sockets.Error {
-			_, e := newSocket(t, sockets.AFInet, sockets.SockStream, nil).Connect(ctx, sockets.Addr{Host: "127.0.0.1", Port: 70000})
+			_, e := newSocket(t, sockets.AFInet, sockets.SockStream, nil).Connect(ctx, sockets.Addr{Host: "127.0.0.1", Port: 70000}, sockets.CallOptions{})
 			return e
 		}, wantErr{sockets.KindBadRequest, "", 0, "OverflowError", "connect(): port must be 0-65535."}},
 		{"sendto port 70000", func() *sockets.Error {
-			_, _, e := udp.SendTo(ctx, []byte("x"), sockets.Addr{Host: "127.0.0.1", Port: 70000})
+			_, _, e := udp.SendTo(ctx, []byte("x"), sockets.Addr{Host: "127.0.0.1", Port: 70000}, sockets.CallOptions{})
 			return e
 		}, wantErr{sockets.KindBadRequest, "", 0, "OverflowError", "sendto(): port must be 0-65535."}},
 		{"setsockopt read-only SO_TYPE", func() *sockets.Error { _, e := udp.SetOption("SOL_SOCKET", "SO_TYPE", 1); return e },
@@ -275,10 +305,10 @@ func TestBadRequests(t *testing.T) {
 		})
 	}
 	// None of those broke the sockets.
-	if _, _, e := udp.SendTo(ctx, []byte("ok"), ua); e != nil {
+	if _, _, e := udp.SendTo(ctx, []byte("ok"), ua, sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendto: %v", e)
 	}
-	if r, e := udp.RecvFrom(ctx, 10, nil); e != nil || string(r.Data) != "ok" {
+	if r, e := udp.RecvFrom(ctx, 10, nil, sockets.CallOptions{}); e != nil || string(r.Data) != "ok" {
 		t.Errorf("recvfrom: got %q, %v, want \"ok\"", r.Data, e)
 	}
 	if tm := tcp.Timeout(); tm != nil {
@@ -308,9 +338,12 @@ func TestHostNames(t *testing.T) {
 		do   func(s *sockets.Socket, a sockets.Addr) *sockets.Error
 	}{
 		{"bind", func(s *sockets.Socket, a sockets.Addr) *sockets.Error { _, e := s.Bind(a); return e }},
-		{"connect", func(s *sockets.Socket, a sockets.Addr) *sockets.Error { _, e := s.Connect(ctx, a); return e }},
+		{"connect", func(s *sockets.Socket, a sockets.Addr) *sockets.Error {
+			_, e := s.Connect(ctx, a, sockets.CallOptions{})
+			return e
+		}},
 		{"sendto", func(s *sockets.Socket, a sockets.Addr) *sockets.Error {
-			_, _, e := s.SendTo(ctx, []byte("x"), a)
+			_, _, e := s.SendTo(ctx, []byte("x"), a, sockets.CallOptions{})
 			return e
 		}},
 	}

@@ -56,10 +56,10 @@ func tcpPair(t testing.TB, f sockets.Family) (client, server *sockets.Socket) {
 	t.Helper()
 	l, la := listener(t, f)
 	client = newSocket(t, f, sockets.SockStream, nil)
-	if _, e := client.Connect(context.Background(), la); e != nil {
+	if _, e := client.Connect(context.Background(), la, sockets.CallOptions{}); e != nil {
 		t.Fatalf("connect: %v", e)
 	}
-	server, _, e := l.Accept(context.Background())
+	server, _, e := l.Accept(context.Background(), sockets.CallOptions{})
 	mustOK(t, "accept", e)
 	t.Cleanup(server.Close)
 	return client, server
@@ -109,12 +109,12 @@ func checkErr(t testing.TB, got *sockets.Error, want wantErr) {
 	}
 }
 
-// onWait returns a context that closes the returned channel when the
-// operation using it starts to wait.
-func onWait(ctx context.Context) (context.Context, <-chan struct{}) {
+// onWait returns call options that close the returned channel when the
+// call made with them starts to wait.
+func onWait() (sockets.CallOptions, <-chan struct{}) {
 	ch := make(chan struct{})
 	var once sync.Once
-	return sockets.OnWait(ctx, func() { once.Do(func() { close(ch) }) }), ch
+	return sockets.CallOptions{OnWait: func() { once.Do(func() { close(ch) }) }}, ch
 }
 
 // await blocks until ch is closed or receives, failing the test after safety.
@@ -139,10 +139,10 @@ type recvResult struct {
 // the kernel, and returns the channel its result will arrive on.
 func goRecv(t testing.TB, ctx context.Context, s *sockets.Socket, bufsize int) <-chan recvResult {
 	t.Helper()
-	ctx, waiting := onWait(ctx)
+	opts, waiting := onWait()
 	done := make(chan recvResult, 1)
 	go func() {
-		r, e := s.Recv(ctx, bufsize, nil)
+		r, e := s.Recv(ctx, bufsize, nil, opts)
 		done <- recvResult{r, e}
 	}()
 	select {

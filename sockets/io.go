@@ -51,17 +51,17 @@ type Received struct {
 
 // Recv is Python's recv(bufsize, flags): it waits for data and returns at most
 // bufsize bytes. An empty Data on a stream socket means the peer closed.
-func (s *Socket) Recv(ctx context.Context, bufsize int, flags []string) (Received, *Error) {
-	return s.receive(ctx, "recv", bufsize, flags)
+func (s *Socket) Recv(ctx context.Context, bufsize int, flags []string, opts CallOptions) (Received, *Error) {
+	return s.receive(ctx, opts, "recv", bufsize, flags)
 }
 
 // RecvFrom is Python's recvfrom(bufsize, flags), through recvmsg so that a
 // datagram longer than bufsize is reported as truncated with its real size.
-func (s *Socket) RecvFrom(ctx context.Context, bufsize int, flags []string) (Received, *Error) {
-	return s.receive(ctx, "recvfrom", bufsize, flags)
+func (s *Socket) RecvFrom(ctx context.Context, bufsize int, flags []string, opts CallOptions) (Received, *Error) {
+	return s.receive(ctx, opts, "recvfrom", bufsize, flags)
 }
 
-func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []string) (Received, *Error) {
+func (s *Socket) receive(ctx context.Context, opts CallOptions, op string, bufsize int, flags []string) (Received, *Error) {
 	if bufsize < 0 {
 		return Received{}, BadRequest("ValueError", "negative buffersize in %s", op)
 	}
@@ -103,7 +103,7 @@ func (s *Socket) receive(ctx context.Context, op string, bufsize int, flags []st
 	if waitAll {
 		attempt = s.receiveAll(bufsize, fl, &r, &err)
 	}
-	if e := s.wait(ctx, reading, unix.EAGAIN, attempt); e != nil && !(waitAll && len(r.Data) > 0) {
+	if e := s.wait(ctx, opts, reading, unix.EAGAIN, attempt); e != nil && !(waitAll && len(r.Data) > 0) {
 		return Received{}, e
 	}
 	if e := wrapErr(op, err); e != nil {
@@ -150,23 +150,23 @@ func (s *Socket) receiveAll(bufsize, fl int, r *Received, err *error) func(fd in
 
 // Send is Python's send(data, flags): one send call, which on a stream socket
 // may take only part of data. It waits while the send buffer is full.
-func (s *Socket) Send(ctx context.Context, data []byte, flags []string) (int, *Error) {
+func (s *Socket) Send(ctx context.Context, data []byte, flags []string, opts CallOptions) (int, *Error) {
 	fl, e := parseFlags(sendFlags, flags)
 	if e != nil {
 		return 0, e
 	}
-	return s.send(ctx, "send", data, nil, fl, false)
+	return s.send(ctx, opts, "send", data, nil, fl, false)
 }
 
 // SendAll is Python's sendall(data): it sends until all of data is gone,
 // waiting for buffer space as often as needed, all within one timeout.
-func (s *Socket) SendAll(ctx context.Context, data []byte) (int, *Error) {
-	return s.send(ctx, "sendall", data, nil, 0, true)
+func (s *Socket) SendAll(ctx context.Context, data []byte, opts CallOptions) (int, *Error) {
+	return s.send(ctx, opts, "sendall", data, nil, 0, true)
 }
 
 // SendTo is Python's sendto(data, addr). It returns the number of bytes sent
 // and the socket's local address (bound implicitly if it was not).
-func (s *Socket) SendTo(ctx context.Context, data []byte, addr Addr) (int, Addr, *Error) {
+func (s *Socket) SendTo(ctx context.Context, data []byte, addr Addr, opts CallOptions) (int, Addr, *Error) {
 	if e := s.checkOpen(); e != nil {
 		return 0, Addr{}, e
 	}
@@ -182,7 +182,7 @@ func (s *Socket) SendTo(ctx context.Context, data []byte, addr Addr) (int, Addr,
 			return 0, Addr{}, e
 		}
 	}
-	n, e := s.send(ctx, "sendto", data, sockaddr(ip, addr), 0, false)
+	n, e := s.send(ctx, opts, "sendto", data, sockaddr(ip, addr), 0, false)
 	if e != nil {
 		return n, Addr{}, e
 	}
@@ -203,7 +203,7 @@ func (s *Socket) sendToLocal() Addr {
 	return a
 }
 
-func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Sockaddr, flags int, all bool) (int, *Error) {
+func (s *Socket) send(ctx context.Context, opts CallOptions, op string, data []byte, to unix.Sockaddr, flags int, all bool) (int, *Error) {
 	if e := s.checkOpen(); e != nil {
 		return 0, e
 	}
@@ -225,7 +225,7 @@ func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Socka
 			n, err = unix.SendmsgN(fd, data[sent:], nil, to, flags)
 			if track {
 				if n > 0 {
-					rec = s.stream.grow(ctx, rec, n)
+					rec = s.stream.grow(opts.Tag, rec, n)
 				}
 				s.stream.mu.Unlock()
 			}
@@ -238,12 +238,12 @@ func (s *Socket) send(ctx context.Context, op string, data []byte, to unix.Socka
 			}
 		}
 	}
-	e := s.wait(ctx, writing, unix.EAGAIN, attempt)
+	e := s.wait(ctx, opts, writing, unix.EAGAIN, attempt)
 	if e == nil {
 		e = wrapErr(op, err)
 	}
 	if track && (e == nil || sent > 0) {
-		s.recordSend(ctx, rec)
+		s.recordSend(opts, rec)
 	}
 	return sent, e
 }

@@ -33,17 +33,17 @@ func TestStatTCPQueuesAndCounters(t *testing.T) {
 		t.Errorf("listener: got state %q TCP %v, want LISTEN with TCP_INFO", st.State, st.TCP)
 	}
 	c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
-	if _, e := c.Connect(ctx, la); e != nil {
+	if _, e := c.Connect(ctx, la, sockets.CallOptions{}); e != nil {
 		t.Fatalf("connect: %v", e)
 	}
-	s, _, e := l.Accept(ctx)
+	s, _, e := l.Accept(ctx, sockets.CallOptions{})
 	mustOK(t, "accept", e)
 	defer s.Close()
 	if _, e := c.SetOption("IPPROTO_TCP", "TCP_NODELAY", 1); e != nil {
 		t.Fatalf("TCP_NODELAY: %v", e)
 	}
 	for _, p := range []string{"hello", "world"} {
-		if _, e := c.Send(ctx, []byte(p), nil); e != nil {
+		if _, e := c.Send(ctx, []byte(p), nil, sockets.CallOptions{}); e != nil {
 			t.Fatalf("send: %v", e)
 		}
 	}
@@ -64,7 +64,7 @@ func TestStatTCPQueuesAndCounters(t *testing.T) {
 	if string(got) != "helloworld" {
 		t.Errorf("Peek: got %q, want %q", got, "helloworld")
 	}
-	r, e := s.Recv(ctx, 4, nil)
+	r, e := s.Recv(ctx, 4, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if string(r.Data) != "hell" {
 		t.Errorf("recv: got %q, want %q", r.Data, "hell")
@@ -100,7 +100,7 @@ func TestStatUDP(t *testing.T) {
 		t.Errorf("Peek on an empty queue: got %q, want nothing", got)
 	}
 	for _, p := range []string{"abc", "defgh"} {
-		if _, _, e := a.SendTo(ctx, []byte(p), ba); e != nil {
+		if _, _, e := a.SendTo(ctx, []byte(p), ba, sockets.CallOptions{}); e != nil {
 			t.Fatalf("sendto: %v", e)
 		}
 	}
@@ -111,7 +111,7 @@ func TestStatUDP(t *testing.T) {
 	if string(got) != "abc" {
 		t.Errorf("Peek: got %q, want %q (the first datagram)", got, "abc")
 	}
-	if _, e := b.Connect(ctx, aa); e != nil {
+	if _, e := b.Connect(ctx, aa, sockets.CallOptions{}); e != nil {
 		t.Fatalf("connect: %v", e)
 	}
 	st, e = b.Stat()
@@ -130,9 +130,9 @@ func TestSendRecordsInRecvChunks(t *testing.T) {
 		t.Fatalf("TCP_NODELAY: %v", e)
 	}
 	var sent []sockets.SendRecord
-	sctx := sockets.OnSent(sockets.WithTag(ctx, "req"), func(r sockets.SendRecord) { sent = append(sent, r) })
+	opts := sockets.CallOptions{Tag: "req", OnSent: func(r sockets.SendRecord) { sent = append(sent, r) }}
 	for _, p := range []string{"hello", "world"} {
-		if _, e := c.Send(sctx, []byte(p), nil); e != nil {
+		if _, e := c.Send(ctx, []byte(p), nil, opts); e != nil {
 			t.Fatalf("send: %v", e)
 		}
 	}
@@ -155,7 +155,7 @@ func TestSendRecordsInRecvChunks(t *testing.T) {
 		{1024, nil, "rld", [2]int64{7, 10}, wantSends[1:]},
 	}
 	for _, tt := range tests {
-		r, e := s.Recv(ctx, tt.bufsize, tt.flags)
+		r, e := s.Recv(ctx, tt.bufsize, tt.flags, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if string(r.Data) != tt.data || r.Stream != tt.stream {
 			t.Errorf("recv(%d, %v): got %q at %v, want %q at %v", tt.bufsize, tt.flags, r.Data, r.Stream, tt.data, tt.stream)

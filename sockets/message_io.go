@@ -65,7 +65,7 @@ func (s *Socket) MessagePending() int {
 // the message with one sendall() (the protocol's send_frame). n is the
 // number of bytes written, all of the message unless an error stopped the
 // send part way.
-func (s *Socket) SendMessage(ctx context.Context, f Framing, body []byte, header map[string]any) (n int, e *Error) {
+func (s *Socket) SendMessage(ctx context.Context, f Framing, body []byte, header map[string]any, opts CallOptions) (n int, e *Error) {
 	if e := s.streamOnly("send"); e != nil {
 		return 0, e
 	}
@@ -73,7 +73,7 @@ func (s *Socket) SendMessage(ctx context.Context, f Framing, body []byte, header
 	if e != nil {
 		return 0, e
 	}
-	return s.SendAll(ctx, wire)
+	return s.SendAll(ctx, wire, opts)
 }
 
 func (s *Socket) streamOnly(verb string) *Error {
@@ -111,7 +111,7 @@ func (s *Socket) streamOnly(verb string) *Error {
 // valid message (KindLimit, KindFraming), the bytes read are dropped: the stream
 // is over or out of step. A call that failed is not listed (its error is
 // returned); one that returned no bytes (the peer closed) is.
-func (s *Socket) RecvMessage(ctx context.Context, f Framing, progress func(Progress)) (Message, []Read, *Error) {
+func (s *Socket) RecvMessage(ctx context.Context, f Framing, progress func(Progress), opts CallOptions) (Message, []Read, *Error) {
 	if e := f.Validate(); e != nil {
 		return Message{}, nil, e
 	}
@@ -122,8 +122,8 @@ func (s *Socket) RecvMessage(ctx context.Context, f Framing, progress func(Progr
 	select {
 	case st.turn <- struct{}{}:
 	default:
-		if notify, ok := ctx.Value(waitKey{}).(func()); ok {
-			notify()
+		if opts.OnWait != nil {
+			opts.OnWait()
 		}
 		select {
 		case st.turn <- struct{}{}:
@@ -169,7 +169,7 @@ func (s *Socket) RecvMessage(ctx context.Context, f Framing, progress func(Progr
 		if peek {
 			flags = []string{"MSG_PEEK"}
 		}
-		r, e := s.Recv(ctx, bufsize, flags)
+		r, e := s.Recv(ctx, bufsize, flags, opts)
 		if e != nil {
 			return nil, s.interrupted(st, d, e)
 		}

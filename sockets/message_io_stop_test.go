@@ -49,11 +49,11 @@ func TestRecvMessagePeerCloses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			c, s := tcpPair(t, sockets.AFInet)
-			if _, e := c.SendAll(ctx, unhex(t, tt.sent)); e != nil {
+			if _, e := c.SendAll(ctx, unhex(t, tt.sent), sockets.CallOptions{}); e != nil {
 				t.Fatal(e)
 			}
 			c.Close()
-			_, rs, e := s.RecvMessage(ctx, tt.f, nil)
+			_, rs, e := s.RecvMessage(ctx, tt.f, nil, sockets.CallOptions{})
 			checkErr(t, e, wantErr{sockets.KindEOF, "", 0, "IncompleteReadError", tt.message})
 			if e != nil && e.Hint != tt.hint {
 				t.Errorf("hint:\n got %q\nwant %q", e.Hint, tt.hint)
@@ -89,7 +89,7 @@ func TestRecvMessageInterrupted(t *testing.T) {
 			c, s := tcpPair(t, sockets.AFInet)
 			f := lengthF("!I")
 			wire := mustEncode(t, f, []byte("0123456789"), nil)
-			if _, e := c.SendAll(context.Background(), wire[:7]); e != nil {
+			if _, e := c.SendAll(context.Background(), wire[:7], sockets.CallOptions{}); e != nil {
 				t.Fatal(e)
 			}
 			waitInQ(t, s, 7)
@@ -102,7 +102,8 @@ func TestRecvMessageInterrupted(t *testing.T) {
 				if tt.cancel && p.Consumed == 7 {
 					cancel()
 				}
-			})
+			}, sockets.CallOptions{})
+
 			if e == nil || e.Kind != tt.kind || e.Exception != tt.exception || e.Message != tt.message {
 				t.Fatalf("got %v, want %s %s: %s", e, tt.kind, tt.exception, tt.message)
 			}
@@ -116,12 +117,12 @@ func TestRecvMessageInterrupted(t *testing.T) {
 				t.Errorf("MessagePending: got %d, want 7", n)
 			}
 
-			if _, e := c.SendAll(context.Background(), wire[7:]); e != nil {
+			if _, e := c.SendAll(context.Background(), wire[7:], sockets.CallOptions{}); e != nil {
 				t.Fatal(e)
 			}
 			waitInQ(t, s, 7)
 			var log progressLog
-			fr, rs, e := s.RecvMessage(context.Background(), f, log.add)
+			fr, rs, e := s.RecvMessage(context.Background(), f, log.add, sockets.CallOptions{})
 			mustOK(t, "recv_frame", e)
 			if string(fr.Body) != "0123456789" || fr.Carried != 7 {
 				t.Errorf("got %q carried %d, want %q carried 7", fr.Body, fr.Carried, "0123456789")
@@ -144,15 +145,15 @@ func TestRecvMessageInterrupted(t *testing.T) {
 // message are decoded with the framing of the next RecvMessage.
 func TestRecvMessageCarriedOtherFraming(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
-	if _, e := c.SendAll(context.Background(), unhex(t, "0000000a616263")); e != nil {
+	if _, e := c.SendAll(context.Background(), unhex(t, "0000000a616263"), sockets.CallOptions{}); e != nil {
 		t.Fatal(e)
 	}
 	waitInQ(t, s, 7)
 	s.SetTimeout(dur(0))
-	if _, _, e := s.RecvMessage(context.Background(), lengthF("!I"), nil); e == nil || e.Exception != "BlockingIOError" {
+	if _, _, e := s.RecvMessage(context.Background(), lengthF("!I"), nil, sockets.CallOptions{}); e == nil || e.Exception != "BlockingIOError" {
 		t.Fatalf("got %v, want BlockingIOError", e)
 	}
-	fr, rs, e := s.RecvMessage(context.Background(), fixedF(3), nil)
+	fr, rs, e := s.RecvMessage(context.Background(), fixedF(3), nil, sockets.CallOptions{})
 	mustOK(t, "recv_frame", e)
 	if hex.EncodeToString(fr.Body) != "000000" || fr.Carried != 3 || len(rs) != 0 {
 		t.Errorf("got %x carried %d reads %d, want 000000 carried 3 and no recv", fr.Body, fr.Carried, len(rs))
@@ -160,7 +161,7 @@ func TestRecvMessageCarriedOtherFraming(t *testing.T) {
 	if n := s.MessagePending(); n != 4 {
 		t.Errorf("MessagePending: got %d, want 4", n)
 	}
-	fr, _, e = s.RecvMessage(context.Background(), fixedF(4), nil)
+	fr, _, e = s.RecvMessage(context.Background(), fixedF(4), nil, sockets.CallOptions{})
 	mustOK(t, "recv_frame", e)
 	if hex.EncodeToString(fr.Body) != "0a616263" || fr.Carried != 4 || s.MessagePending() != 0 {
 		t.Errorf("got %x carried %d pending %d, want 0a616263 carried 4 pending 0", fr.Body, fr.Carried, s.MessagePending())
@@ -181,13 +182,13 @@ func TestRecvMessageOneAtATime(t *testing.T) {
 	results := make(chan result, 2)
 	for range 2 {
 		go func() {
-			fr, _, e := s.RecvMessage(ctx, f, nil)
+			fr, _, e := s.RecvMessage(ctx, f, nil, sockets.CallOptions{})
 			results <- result{string(fr.Body), e}
 		}()
 	}
 	wire := append(mustEncode(t, f, []byte("first"), nil), mustEncode(t, f, []byte("second"), nil)...)
 	for i := range wire {
-		if _, e := c.Send(ctx, wire[i:i+1], nil); e != nil {
+		if _, e := c.Send(ctx, wire[i:i+1], nil, sockets.CallOptions{}); e != nil {
 			t.Fatal(e)
 		}
 	}
@@ -205,24 +206,24 @@ func TestRecvMessageOneAtATime(t *testing.T) {
 func TestMessageBadRequests(t *testing.T) {
 	ctx := context.Background()
 	u, _ := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
-	_, _, e := u.RecvMessage(ctx, lengthF("!I"), nil)
+	_, _, e := u.RecvMessage(ctx, lengthF("!I"), nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindBadRequest, "", 0, "", "framing is for SOCK_STREAM sockets; this one is SOCK_DGRAM"})
-	_, e = u.SendMessage(ctx, lengthF("!I"), []byte("x"), nil)
+	_, e = u.SendMessage(ctx, lengthF("!I"), []byte("x"), nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindBadRequest, "", 0, "", "framing is for SOCK_STREAM sockets; this one is SOCK_DGRAM"})
 
 	c, s := tcpPair(t, sockets.AFInet)
-	n, e := c.SendMessage(ctx, delimF("\n"), []byte("a\nb"), nil)
+	n, e := c.SendMessage(ctx, delimF("\n"), []byte("a\nb"), nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindBadRequest, "", 0, "", `the body contains the delimiter b'\n' at byte 1, so the receiver would cut the message there`})
 	if n != 0 {
 		t.Errorf("n: got %d, want 0", n)
 	}
-	_, rs, e := s.RecvMessage(ctx, sockets.Framing{Kind: "length"}, nil)
+	_, rs, e := s.RecvMessage(ctx, sockets.Framing{Kind: "length"}, nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindBadRequest, "", 0, "", "length framing needs a struct format for its length prefix, such as '!I' (4 bytes, big-endian)"})
 	if rs != nil {
 		t.Errorf("reads: got %v, want none", rs)
 	}
 	s.Close()
-	_, _, e = s.RecvMessage(ctx, lengthF("!I"), nil)
+	_, _, e = s.RecvMessage(ctx, lengthF("!I"), nil, sockets.CallOptions{})
 	checkErr(t, e, errEBADF)
 }
 
@@ -231,11 +232,11 @@ func TestMessageBadRequests(t *testing.T) {
 func TestRecvMessageWrongByteOrder(t *testing.T) {
 	ctx := context.Background()
 	c, s := tcpPair(t, sockets.AFInet)
-	if _, e := c.SendMessage(ctx, lengthF("!I"), []byte("hello"), nil); e != nil {
+	if _, e := c.SendMessage(ctx, lengthF("!I"), []byte("hello"), nil, sockets.CallOptions{}); e != nil {
 		t.Fatal(e)
 	}
 	waitInQ(t, s, 9)
-	_, rs, e := s.RecvMessage(ctx, lengthF("<I"), nil)
+	_, rs, e := s.RecvMessage(ctx, lengthF("<I"), nil, sockets.CallOptions{})
 	if e == nil || e.Kind != sockets.KindLimit || e.Message != "the length prefix declares a body of 83886080 bytes, more than the 16777216 allowed here" {
 		t.Fatalf("got %v, want the limit error", e)
 	}

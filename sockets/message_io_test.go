@@ -68,7 +68,7 @@ func TestSendRecvMessages(t *testing.T) {
 	bodies := []string{"hello", "", "粘包 sticky"}
 	total := 0
 	for _, b := range bodies {
-		n, e := c.SendMessage(ctx, f, []byte(b), nil)
+		n, e := c.SendMessage(ctx, f, []byte(b), nil, sockets.CallOptions{})
 		mustOK(t, "send_frame", e)
 		if n != 4+len(b) {
 			t.Errorf("SendMessage(%q): n %d, want %d", b, n, 4+len(b))
@@ -84,7 +84,7 @@ func TestSendRecvMessages(t *testing.T) {
 	}
 	for i, b := range bodies {
 		var log progressLog
-		fr, rs, e := s.RecvMessage(ctx, f, log.add)
+		fr, rs, e := s.RecvMessage(ctx, f, log.add, sockets.CallOptions{})
 		mustOK(t, "recv_frame", e)
 		if string(fr.Body) != b || fr.Header != nil || fr.Carried != 0 {
 			t.Errorf("frame %d: got body %q header %v carried %d, want %q", i, fr.Body, fr.Header, fr.Carried, b)
@@ -120,8 +120,8 @@ func TestSendRecvMessages(t *testing.T) {
 	}
 	// The stream bookkeeping sees the messages' reads as ordinary recvs.
 	_, rs, e := func() (sockets.Message, []sockets.Read, *sockets.Error) {
-		c.SendMessage(ctx, f, []byte("x"), nil)
-		return s.RecvMessage(ctx, f, nil)
+		c.SendMessage(ctx, f, []byte("x"), nil, sockets.CallOptions{})
+		return s.RecvMessage(ctx, f, nil, sockets.CallOptions{})
 	}()
 	mustOK(t, "recv_frame", e)
 	if rs[0].Stream != [2]int64{int64(total), int64(total + 4)} || rs[1].Stream != [2]int64{int64(total + 4), int64(total + 5)} {
@@ -153,7 +153,7 @@ func TestRecvMessageByteAtATime(t *testing.T) {
 			sent := make(chan *sockets.Error, 1)
 			go func() {
 				for i := range wire {
-					if _, e := c.Send(ctx, wire[i:i+1], nil); e != nil {
+					if _, e := c.Send(ctx, wire[i:i+1], nil, sockets.CallOptions{}); e != nil {
 						sent <- e
 						return
 					}
@@ -161,7 +161,7 @@ func TestRecvMessageByteAtATime(t *testing.T) {
 				}
 				sent <- nil
 			}()
-			fr, rs, e := s.RecvMessage(ctx, f, nil)
+			fr, rs, e := s.RecvMessage(ctx, f, nil, sockets.CallOptions{})
 			mustOK(t, "recv_frame", e)
 			mustOK(t, "send", await(t, sent, "sender"))
 			if string(fr.Body) != body {
@@ -190,7 +190,7 @@ func TestRecvMessageDelimiter(t *testing.T) {
 	ctx := context.Background()
 	c, s := tcpPair(t, sockets.AFInet)
 	f := delimF("\n")
-	if _, e := c.SendAll(ctx, []byte("one\ntwo\n")); e != nil {
+	if _, e := c.SendAll(ctx, []byte("one\ntwo\n"), sockets.CallOptions{}); e != nil {
 		t.Fatal(e)
 	}
 	waitInQ(t, s, 8)
@@ -202,7 +202,7 @@ func TestRecvMessageDelimiter(t *testing.T) {
 		{"two", []read{{4096, "two\n", true}, {4, "two\n", false}}},
 	}
 	for i, w := range want {
-		fr, rs, e := s.RecvMessage(ctx, f, nil)
+		fr, rs, e := s.RecvMessage(ctx, f, nil, sockets.CallOptions{})
 		mustOK(t, "recv_frame", e)
 		if string(fr.Body) != w.body || !reflect.DeepEqual(reads(rs), w.reads) {
 			t.Errorf("frame %d: got %q reads %q, want %q reads %q", i, fr.Body, reads(rs), w.body, w.reads)
@@ -212,7 +212,7 @@ func TestRecvMessageDelimiter(t *testing.T) {
 	// "\r\n" split across two sends: the first peek has no delimiter, so its
 	// bytes are taken, and the next peek finds the "\n" that ends it.
 	f = delimF("\r\n")
-	if _, e := c.SendAll(ctx, []byte("ab\r")); e != nil {
+	if _, e := c.SendAll(ctx, []byte("ab\r"), sockets.CallOptions{}); e != nil {
 		t.Fatal(e)
 	}
 	waitInQ(t, s, 3)
@@ -229,11 +229,12 @@ func TestRecvMessageDelimiter(t *testing.T) {
 			if p.Consumed == 3 {
 				once.Do(func() { close(taken) })
 			}
-		})
+		}, sockets.CallOptions{})
+
 		done <- result{fr, rs, e}
 	}()
 	await(t, taken, "the first 3 bytes taken")
-	if _, e := c.SendAll(ctx, []byte("\ncd\r\n")); e != nil {
+	if _, e := c.SendAll(ctx, []byte("\ncd\r\n"), sockets.CallOptions{}); e != nil {
 		t.Fatal(e)
 	}
 	r := await(t, done, "recv_frame")
@@ -242,7 +243,7 @@ func TestRecvMessageDelimiter(t *testing.T) {
 	if string(r.fr.Body) != "ab" || !reflect.DeepEqual(reads(r.rs), wantReads) {
 		t.Errorf("got %q reads %q, want %q reads %q", r.fr.Body, reads(r.rs), "ab", wantReads)
 	}
-	fr, rs, e := s.RecvMessage(ctx, f, nil)
+	fr, rs, e := s.RecvMessage(ctx, f, nil, sockets.CallOptions{})
 	mustOK(t, "recv_frame", e)
 	if wantReads := []read{{4096, "cd\r\n", true}, {4, "cd\r\n", false}}; string(fr.Body) != "cd" || !reflect.DeepEqual(reads(rs), wantReads) {
 		t.Errorf("got %q reads %q, want %q reads %q", fr.Body, reads(rs), "cd", wantReads)
@@ -254,14 +255,14 @@ func TestRecvMessageJSONHeader(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	f := jsonF("")
 	body := "total 0\n"
-	n, e := c.SendMessage(ctx, f, []byte(body), map[string]any{"cmd": "ls -l"})
+	n, e := c.SendMessage(ctx, f, []byte(body), map[string]any{"cmd": "ls -l"}, sockets.CallOptions{})
 	mustOK(t, "send_frame", e)
 	js := `{"cmd":"ls -l","data_size":8}`
 	if n != 4+len(js)+len(body) {
 		t.Errorf("n: got %d, want %d", n, 4+len(js)+len(body))
 	}
 	waitInQ(t, s, n)
-	fr, rs, e := s.RecvMessage(ctx, f, nil)
+	fr, rs, e := s.RecvMessage(ctx, f, nil, sockets.CallOptions{})
 	mustOK(t, "recv_frame", e)
 	want := []read{{4, string([]byte{byte(len(js)), 0, 0, 0}), false}, {len(js), js, false}, {8, body, false}}
 	if !reflect.DeepEqual(reads(rs), want) {
@@ -302,11 +303,11 @@ func TestRecvMessageSeed004Python(t *testing.T) {
 	defer cancel()
 	l, la := listener(t, sockets.AFInet)
 	wait := startPython(t, pySeed004, strconv.Itoa(la.Port))
-	conn, _, e := l.Accept(ctx)
+	conn, _, e := l.Accept(ctx, sockets.CallOptions{})
 	mustOK(t, "accept", e)
 	defer conn.Close()
 
-	fr, rs, e := conn.RecvMessage(ctx, jsonF(""), nil)
+	fr, rs, e := conn.RecvMessage(ctx, jsonF(""), nil, sockets.CallOptions{})
 	mustOK(t, "recv_frame", e)
 	if string(fr.Body) != "total 0\n粘包" || string(fr.HeaderJSON) != `{"data_size": 14}` || fr.Header["data_size"] != json.Number("14") {
 		t.Errorf("got body %q header %q", fr.Body, fr.HeaderJSON)
@@ -319,7 +320,7 @@ func TestRecvMessageSeed004Python(t *testing.T) {
 		t.Errorf("reads consumed %d bytes, want %d", consumed, 4+17+14)
 	}
 
-	_, e = conn.SendMessage(ctx, jsonF(""), []byte("回声 echo"), map[string]any{"cmd": "echo"})
+	_, e = conn.SendMessage(ctx, jsonF(""), []byte("回声 echo"), map[string]any{"cmd": "echo"}, sockets.CallOptions{})
 	mustOK(t, "send_frame", e)
 	if got, want := wait(), "{\"cmd\": \"echo\", \"data_size\": 11}\n回声 echo\n"; got != want {
 		t.Errorf("python got %q, want %q", got, want)

@@ -243,14 +243,14 @@ func TestPolicyRefusesConnectWithoutSyscall(t *testing.T) {
 				_, a := boundSocket(t, sockets.AFInet, typ, nil)
 				port = a.Port
 			}
-			_, e := c.Connect(context.Background(), sockets.Addr{Host: "0.0.0.0", Port: port})
+			_, e := c.Connect(context.Background(), sockets.Addr{Host: "0.0.0.0", Port: port}, sockets.CallOptions{})
 			checkErr(t, e, wantErr{sockets.KindPolicy, "", 0, "", msgPeer})
 			if in := c.Info(); in.State != sockets.Created || in.Peer != nil {
 				t.Errorf("after refusal: got %v peer %v, want CREATED with no peer", in.State, in.Peer)
 			}
 			if l != nil {
 				mustOK(t, "settimeout", l.SetTimeout(dur(0)))
-				_, _, e := l.Accept(context.Background())
+				_, _, e := l.Accept(context.Background(), sockets.CallOptions{})
 				if e == nil || e.Errno != "EAGAIN" {
 					t.Errorf("listener accept: got %v, want EAGAIN (no connection arrived)", e)
 				}
@@ -263,7 +263,7 @@ func TestPolicyRefusesSendToWithoutSyscall(t *testing.T) {
 	ctx := context.Background()
 	r, ra := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	s := newSocket(t, sockets.AFInet, sockets.SockDgram, &sockets.Policy{Wildcard: true})
-	n, _, e := s.SendTo(ctx, []byte("leak"), sockets.Addr{Host: "0.0.0.0", Port: ra.Port})
+	n, _, e := s.SendTo(ctx, []byte("leak"), sockets.Addr{Host: "0.0.0.0", Port: ra.Port}, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindPolicy, "", 0, "", msgPeer})
 	if n != 0 {
 		t.Errorf("n: got %d, want 0", n)
@@ -272,7 +272,7 @@ func TestPolicyRefusesSendToWithoutSyscall(t *testing.T) {
 		t.Errorf("sender state: got %v, want %v (no implicit bind)", st, sockets.Created)
 	}
 	mustOK(t, "settimeout", r.SetTimeout(dur(0)))
-	got, e := r.RecvFrom(ctx, 16, nil)
+	got, e := r.RecvFrom(ctx, 16, nil, sockets.CallOptions{})
 	if e == nil || e.Errno != "EAGAIN" {
 		t.Errorf("receiver: got %q, %v, want EAGAIN (nothing arrived)", got.Data, e)
 	}
@@ -289,7 +289,10 @@ func TestPolicyImplicitBind(t *testing.T) {
 	}{
 		{"listen", sockets.SockStream, func(s *sockets.Socket) *sockets.Error { return s.Listen(1) },
 			"listen() on an unbound socket would bind it to the wildcard address, which is not allowed here; bind it to 127.0.0.1 first"},
-		{"sendto", sockets.SockDgram, func(s *sockets.Socket) *sockets.Error { _, _, e := s.SendTo(ctx, []byte("x"), ra); return e },
+		{"sendto", sockets.SockDgram, func(s *sockets.Socket) *sockets.Error {
+			_, _, e := s.SendTo(ctx, []byte("x"), ra, sockets.CallOptions{})
+			return e
+		},
 			"sendto() on an unbound socket would bind it to the wildcard address, which is not allowed here; bind it to 127.0.0.1 first"},
 	}
 	for _, tt := range tests {

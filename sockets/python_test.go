@@ -72,7 +72,7 @@ func TestPythonUDPClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("python printed %q, want its port", out)
 	}
-	r, e := s.RecvFrom(context.Background(), 1024, nil)
+	r, e := s.RecvFrom(context.Background(), 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "hello from python" {
 		t.Errorf("data: got %q, want %q", r.Data, "hello from python")
@@ -105,16 +105,16 @@ func TestPythonTCPClient(t *testing.T) {
 	l, la := listener(t, sockets.AFInet)
 	wait := startPython(t, pyTCPClient, strconv.Itoa(la.Port))
 
-	conn, peer, e := l.Accept(ctx)
+	conn, peer, e := l.Accept(ctx, sockets.CallOptions{})
 	mustOK(t, "accept", e)
 	defer conn.Close()
 	for range 100 { // bounded: Python sends 7 bytes, then EOF
-		r, e := conn.Recv(ctx, 1024, nil)
+		r, e := conn.Recv(ctx, 1024, nil, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if len(r.Data) == 0 {
 			break
 		}
-		if _, e := conn.SendAll(ctx, r.Data); e != nil {
+		if _, e := conn.SendAll(ctx, r.Data, sockets.CallOptions{}); e != nil {
 			t.Fatalf("sendall: %v", e)
 		}
 	}
@@ -168,10 +168,10 @@ func TestPythonUDPServer(t *testing.T) {
 	pyPort := atoi(t, line)
 
 	s, sa := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
-	if _, _, e := s.SendTo(ctx, []byte("shout"), sockets.Addr{Host: "127.0.0.1", Port: pyPort}); e != nil {
+	if _, _, e := s.SendTo(ctx, []byte("shout"), sockets.Addr{Host: "127.0.0.1", Port: pyPort}, sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendto: %v", e)
 	}
-	r, e := s.RecvFrom(ctx, 1024, nil)
+	r, e := s.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "SHOUT" {
 		t.Errorf("reply: got %q, want %q", r.Data, "SHOUT")

@@ -267,40 +267,51 @@ const (
 // aLongTimeAgo is a deadline that has passed, used to wake a waiter.
 var aLongTimeAgo = time.Unix(1, 0)
 
-type waitKey struct{}
-type onceKey struct{}
+// CallOptions change how one call that may wait is made (Recv, RecvFrom,
+// Send, SendAll, SendTo, Accept, Connect, RecvMessage, SendMessage). The
+// zero value is a plain call: it waits as the socket's timeout says, and
+// calls nothing back. The call's context carries only its cancellation.
+type CallOptions struct {
+	// TryOnce makes the call one attempt: it returns ErrWouldWait instead
+	// of waiting. Use it only for calls whose failed attempt has no effect:
+	// recv and recvfrom (without MSG_WAITALL), accept, and sends on
+	// datagram sockets.
+	TryOnce bool
 
-// ErrWouldWait is returned instead of waiting by a call made with a TryOnce
-// context: the call made its first attempt, found it would have to wait, and
-// changed nothing. Making the same call again (without TryOnce) is safe.
+	// OnWait, if not nil, is called once when the call finds it cannot
+	// finish at once and starts to wait (a RecvMessage, once for each of
+	// its receives that waits). It must not block.
+	OnWait func()
+
+	// Tag is kept in the send record of a send call on a stream socket
+	// (sockplay keeps the session and request id there).
+	Tag any
+
+	// OnSent, if not nil, is called by a send call on a stream socket with
+	// the call's record before the call returns.
+	OnSent func(SendRecord)
+}
+
+// ErrWouldWait is returned instead of waiting by a call made with
+// CallOptions.TryOnce: the call made its first attempt, found it would have
+// to wait, and changed nothing. Making the same call again (without
+// TryOnce) is safe.
 var ErrWouldWait = &Error{Kind: "would_wait", Message: "the call would wait"}
-
-// TryOnce returns a context whose calls make one attempt and return
-// ErrWouldWait instead of waiting. Use it only for calls whose failed attempt
-// has no effect: recv and recvfrom (without MSG_WAITALL), accept, and sends
-// on datagram sockets.
-func TryOnce(ctx context.Context) context.Context {
-	return context.WithValue(ctx, onceKey{}, true)
-}
-
-// OnWait returns a context that makes a waiting operation call f once, when it
-// finds it cannot finish at once and starts to wait. f must not block.
-func OnWait(ctx context.Context, f func()) context.Context {
-	return context.WithValue(ctx, waitKey{}, f)
-}
 
 // wait runs attempt until it reports done, waiting for the descriptor to be
 // ready in between. attempt is called with the descriptor and returns whether
 // the operation finished (successfully or not). wouldBlock is the errno a
-// non-blocking socket reports when the first attempt is not done.
-func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
+// non-blocking socket reports when the first attempt is not done. opts says
+// whether to wait at all (TryOnce) and whom to tell when it starts to
+// (OnWait).
+func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
 	sem := s.readSem
 	setDeadline := s.file.SetReadDeadline
 	io := s.rc.Read
 	if dir == writing {
 		sem, setDeadline, io = s.writeSem, s.file.SetWriteDeadline, s.rc.Write
 	}
-	notify, _ := ctx.Value(waitKey{}).(func())
+	notify := opts.OnWait
 	notified := false
 	waiting := func() {
 		if !notified && notify != nil {
@@ -320,7 +331,7 @@ func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Err
 	select {
 	case sem <- struct{}{}:
 	default:
-		if ctx.Value(onceKey{}) != nil {
+		if opts.TryOnce {
 			return ErrWouldWait // another call is waiting; never queue under TryOnce
 		}
 		if timeout != nil && *timeout == 0 {
@@ -353,7 +364,7 @@ func (s *Socket) wait(ctx context.Context, dir direction, wouldBlock syscall.Err
 	if timeout != nil && *timeout == 0 {
 		return osError("", wouldBlock)
 	}
-	if ctx.Value(onceKey{}) != nil {
+	if opts.TryOnce {
 		return ErrWouldWait
 	}
 	waiting()

@@ -1,7 +1,6 @@
 package sockets
 
 import (
-	"context"
 	"net/netip"
 	"sync"
 	"syscall"
@@ -9,7 +8,7 @@ import (
 
 // SendRecord is one send call's place in its socket's outgoing byte stream:
 // bytes [Start, End) of everything the socket ever sent. Tag is whatever the
-// caller attached with WithTag (sockplay keeps the session and request id).
+// caller passed as CallOptions.Tag (sockplay keeps the session and request id).
 type SendRecord struct {
 	Index      int // the n-th send call on the socket, from 1
 	Start, End int64
@@ -40,20 +39,6 @@ var conns = struct {
 	sync.Mutex
 	m map[connKey]*Socket
 }{m: map[connKey]*Socket{}}
-
-type tagKey struct{}
-type sentKey struct{}
-
-// WithTag returns a context whose send calls are recorded with tag.
-func WithTag(ctx context.Context, tag any) context.Context {
-	return context.WithValue(ctx, tagKey{}, tag)
-}
-
-// OnSent returns a context that makes a send on a stream socket call f with
-// the call's record before it returns.
-func OnSent(ctx context.Context, f func(SendRecord)) context.Context {
-	return context.WithValue(ctx, sentKey{}, f)
-}
 
 func addrPort(sa syscall.Sockaddr) netip.AddrPort {
 	switch sa := sa.(type) {
@@ -150,9 +135,9 @@ func (s *Socket) peerSocket() *Socket {
 // grow adds n bytes just sent to the send call whose record is rec (nil
 // before its first byte went) and returns the record. The caller holds
 // st.mu.
-func (st *stream) grow(ctx context.Context, rec *SendRecord, n int) *SendRecord {
+func (st *stream) grow(tag any, rec *SendRecord, n int) *SendRecord {
 	if rec == nil {
-		rec = st.newRecord(ctx)
+		rec = st.newRecord(tag)
 	}
 	rec.End += int64(n)
 	st.sent += int64(n)
@@ -169,24 +154,25 @@ func (st *stream) grow(ctx context.Context, rec *SendRecord, n int) *SendRecord 
 	return rec
 }
 
-// newRecord counts a new send call and returns its empty record, starting
-// where the outgoing stream is now. The caller holds st.mu.
-func (st *stream) newRecord(ctx context.Context) *SendRecord {
+// newRecord counts a new send call and returns its empty record, tagged
+// with tag, starting where the outgoing stream is now. The caller holds
+// st.mu.
+func (st *stream) newRecord(tag any) *SendRecord {
 	st.sends++
-	return &SendRecord{Index: st.sends, Start: st.sent, End: st.sent, Tag: ctx.Value(tagKey{})}
+	return &SendRecord{Index: st.sends, Start: st.sent, End: st.sent, Tag: tag}
 }
 
 // recordSend ends a send call: rec is its record (nil if no byte went: an
-// empty send still counts as a call) and goes to the OnSent callback.
-func (s *Socket) recordSend(ctx context.Context, rec *SendRecord) SendRecord {
+// empty send still counts as a call) and goes to opts.OnSent.
+func (s *Socket) recordSend(opts CallOptions, rec *SendRecord) SendRecord {
 	st := &s.stream
 	if rec == nil {
 		st.mu.Lock()
-		rec = st.newRecord(ctx)
+		rec = st.newRecord(opts.Tag)
 		st.mu.Unlock()
 	}
-	if f, ok := ctx.Value(sentKey{}).(func(SendRecord)); ok {
-		f(*rec)
+	if opts.OnSent != nil {
+		opts.OnSent(*rec)
 	}
 	return *rec
 }

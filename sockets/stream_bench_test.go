@@ -25,7 +25,7 @@ func BenchmarkBulkTransfer(b *testing.B) {
 				done := make(chan *Error, 1)
 				go func() {
 					for sent := 0; sent < total; sent += chunk {
-						if _, e := c.SendAll(ctx, buf); e != nil {
+						if _, e := c.SendAll(ctx, buf, CallOptions{}); e != nil {
 							done <- e
 							return
 						}
@@ -33,7 +33,7 @@ func BenchmarkBulkTransfer(b *testing.B) {
 					done <- nil
 				}()
 				for got := 0; got < total; {
-					r, e := s.Recv(ctx, chunk, nil)
+					r, e := s.Recv(ctx, chunk, nil, CallOptions{})
 					if e != nil {
 						b.Fatal(e)
 					}
@@ -63,10 +63,10 @@ func TestSendRecordsBounded(t *testing.T) {
 	if n := len(c.stream.records); n > maxRecords {
 		t.Fatalf("%d records kept for an unread peer, want at most %d", n, maxRecords)
 	}
-	c.SendAll(ctx, []byte("0123456789"))
+	c.SendAll(ctx, []byte("0123456789"), CallOptions{})
 	want := c.stream.sent
 	for got := int64(0); got < 10; {
-		r, e := s.Recv(ctx, 64, nil)
+		r, e := s.Recv(ctx, 64, nil, CallOptions{})
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -100,10 +100,10 @@ func connectedPair(tb testing.TB) (client, server *Socket) {
 	}
 	client, _ = New(AFInet, SockStream, &Policy{})
 	tb.Cleanup(client.Close)
-	if _, e := client.Connect(ctx, la); e != nil {
+	if _, e := client.Connect(ctx, la, CallOptions{}); e != nil {
 		tb.Fatal(e)
 	}
-	server, _, e = l.Accept(ctx)
+	server, _, e = l.Accept(ctx, CallOptions{})
 	if e != nil {
 		tb.Fatal(e)
 	}

@@ -9,7 +9,8 @@ import (
 	"sockplay/sockets"
 )
 
-func tagged(tag string) context.Context { return sockets.WithTag(context.Background(), tag) }
+// tagged are the options of a send whose record is tagged with tag.
+func tagged(tag string) sockets.CallOptions { return sockets.CallOptions{Tag: tag} }
 
 type span struct {
 	index      int
@@ -29,18 +30,19 @@ func spans(rs []sockets.SendRecord) []span {
 func TestStreamMapSticky(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	var recs []sockets.SendRecord
-	ctx := sockets.OnSent(tagged("A"), func(r sockets.SendRecord) { recs = append(recs, r) })
-	if _, e := c.Send(ctx, []byte("hello"), nil); e != nil {
+	opts := tagged("A")
+	opts.OnSent = func(r sockets.SendRecord) { recs = append(recs, r) }
+	if _, e := c.Send(context.Background(), []byte("hello"), nil, opts); e != nil {
 		t.Fatal(e)
 	}
-	if _, e := c.Send(sockets.OnSent(tagged("B"), func(r sockets.SendRecord) { recs = append(recs, r) }), []byte("world"), nil); e != nil {
+	if _, e := c.Send(context.Background(), []byte("world"), nil, sockets.CallOptions{Tag: "B", OnSent: func(r sockets.SendRecord) { recs = append(recs, r) }}); e != nil {
 		t.Fatal(e)
 	}
 	if got, want := spans(recs), []span{{1, 0, 5, "A"}, {2, 5, 10, "B"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("send records %v, want %v", got, want)
 	}
 	waitInQ(t, s, 10)
-	r, e := s.Recv(context.Background(), 1024, nil)
+	r, e := s.Recv(context.Background(), 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if string(r.Data) != "helloworld" || r.Stream != [2]int64{0, 10} {
 		t.Fatalf("recv %q stream %v, want \"helloworld\" [0 10]", r.Data, r.Stream)
@@ -54,19 +56,19 @@ func TestStreamMapSticky(t *testing.T) {
 func TestStreamMapSplit(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	ctx := context.Background()
-	c.SendAll(tagged("first"), []byte("0123456789"))
+	c.SendAll(context.Background(), []byte("0123456789"), tagged("first"))
 	waitInQ(t, s, 10)
-	if r, e := s.Recv(ctx, 10, nil); e != nil || r.Stream != [2]int64{0, 10} {
+	if r, e := s.Recv(ctx, 10, nil, sockets.CallOptions{}); e != nil || r.Stream != [2]int64{0, 10} {
 		t.Fatalf("first recv %v %v", r, e)
 	}
-	c.SendAll(tagged("second"), []byte("abcdefghij"))
+	c.SendAll(context.Background(), []byte("abcdefghij"), tagged("second"))
 	waitInQ(t, s, 10)
 	for _, want := range []struct {
 		n      int
 		stream [2]int64
 		data   string
 	}{{4, [2]int64{10, 14}, "abcd"}, {6, [2]int64{14, 20}, "efghij"}} {
-		r, e := s.Recv(ctx, want.n, nil)
+		r, e := s.Recv(ctx, want.n, nil, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if string(r.Data) != want.data || r.Stream != want.stream {
 			t.Errorf("recv(%d) %q %v, want %q %v", want.n, r.Data, r.Stream, want.data, want.stream)
@@ -80,10 +82,10 @@ func TestStreamMapSplit(t *testing.T) {
 // MSG_PEEK shows the range without consuming it.
 func TestStreamMapPeek(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
-	c.SendAll(tagged("x"), []byte("peekaboo"))
+	c.SendAll(context.Background(), []byte("peekaboo"), tagged("x"))
 	waitInQ(t, s, 8)
 	for _, flags := range [][]string{{"MSG_PEEK"}, nil} {
-		r, e := s.Recv(context.Background(), 4, flags)
+		r, e := s.Recv(context.Background(), 4, flags, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if r.Stream != [2]int64{0, 4} || len(r.Sends) != 1 {
 			t.Errorf("recv %v: stream %v sends %v, want [0 4] and one send", flags, r.Stream, r.Sends)
@@ -100,7 +102,7 @@ func TestCorkCoalesces(t *testing.T) {
 		t.Fatal(e)
 	}
 	for i := 0; i < 10; i++ {
-		c.Send(context.Background(), []byte("0123456789"), nil)
+		c.Send(context.Background(), []byte("0123456789"), nil, sockets.CallOptions{})
 	}
 	c.SetOption("IPPROTO_TCP", "TCP_CORK", 0)
 	waitInQ(t, s, 100)
@@ -120,7 +122,7 @@ func TestNoDelaySegments(t *testing.T) {
 	c.SetOption("IPPROTO_TCP", "TCP_NODELAY", 1)
 	before, _ := c.Stat()
 	for i := 0; i < 10; i++ {
-		c.Send(context.Background(), []byte("0123456789"), nil)
+		c.Send(context.Background(), []byte("0123456789"), nil, sockets.CallOptions{})
 	}
 	waitInQ(t, s, 100)
 	after, _ := c.Stat()
@@ -133,7 +135,7 @@ func TestNoDelaySegments(t *testing.T) {
 func TestEmptyTCPSend(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	before, _ := c.Stat()
-	n, e := c.Send(context.Background(), nil, nil)
+	n, e := c.Send(context.Background(), nil, nil, sockets.CallOptions{})
 	if e != nil || n != 0 {
 		t.Fatalf("send(b''): %d %v", n, e)
 	}
@@ -152,11 +154,11 @@ func TestStatStatesAndQueues(t *testing.T) {
 		t.Errorf("listener state %q %v, want LISTEN", st.State, e)
 	}
 	c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
-	c.Connect(context.Background(), la)
-	s, _, e := l.Accept(context.Background())
+	c.Connect(context.Background(), la, sockets.CallOptions{})
+	s, _, e := l.Accept(context.Background(), sockets.CallOptions{})
 	mustOK(t, "accept", e)
 	defer s.Close()
-	c.SendAll(context.Background(), []byte("queued"))
+	c.SendAll(context.Background(), []byte("queued"), sockets.CallOptions{})
 	st := waitInQ(t, s, 6)
 	if st.State != "ESTABLISHED" {
 		t.Errorf("state %q, want ESTABLISHED", st.State)
@@ -192,7 +194,7 @@ func TestStatAfterClose(t *testing.T) {
 			ctx := context.Background()
 			client, server := tcpPair(t, f)
 			server.Close() // the server closes first: FIN_WAIT1/2, then TIME_WAIT
-			r, e := client.Recv(ctx, 16, nil)
+			r, e := client.Recv(ctx, 16, nil, sockets.CallOptions{})
 			if e != nil || len(r.Data) != 0 {
 				t.Fatalf("client recv: %q, %v; want b''", r.Data, e)
 			}

@@ -57,14 +57,14 @@ func (s *Socket) Listen(backlog int) *Error {
 
 // Accept waits for a connection on a listening socket and returns the new
 // connected socket and the peer's address.
-func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, *Error) {
+func (s *Socket) Accept(ctx context.Context, opts CallOptions) (*Socket, Addr, *Error) {
 	if e := s.checkOpen(); e != nil {
 		return nil, Addr{}, e
 	}
 	var nfd int
 	var sa syscall.Sockaddr
 	var err error
-	e := s.wait(ctx, reading, unix.EAGAIN, func(fd int) bool {
+	e := s.wait(ctx, opts, reading, unix.EAGAIN, func(fd int) bool {
 		nfd, sa, err = syscall.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		return !retry(err) && err != unix.ECONNABORTED
 	})
@@ -84,7 +84,7 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, *Error) {
 
 // Connect connects the socket to addr and returns the local address the
 // kernel picked (binding implicitly if needed).
-func (s *Socket) Connect(ctx context.Context, addr Addr) (Addr, *Error) {
+func (s *Socket) Connect(ctx context.Context, addr Addr, opts CallOptions) (Addr, *Error) {
 	if e := s.checkOpen(); e != nil {
 		return Addr{}, e
 	}
@@ -98,7 +98,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) (Addr, *Error) {
 	}
 	started := false
 	var err error
-	e = s.wait(ctx, writing, unix.EINPROGRESS, func(fd int) bool {
+	e = s.wait(ctx, opts, writing, unix.EINPROGRESS, func(fd int) bool {
 		if !started {
 			started = true
 			err = unix.Connect(fd, sockaddr(ip, addr))

@@ -137,10 +137,10 @@ func TestTCPStates(t *testing.T) {
 	}
 
 	c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
-	ca, e := c.Connect(context.Background(), la)
+	ca, e := c.Connect(context.Background(), la, sockets.CallOptions{})
 	mustOK(t, "connect", e)
 	step(c, sockets.Connected)
-	conn, _, e := l.Accept(context.Background())
+	conn, _, e := l.Accept(context.Background(), sockets.CallOptions{})
 	mustOK(t, "accept", e)
 	defer conn.Close()
 	step(conn, sockets.Connected)
@@ -163,7 +163,7 @@ func TestAcceptWaitsForConnect(t *testing.T) {
 	for _, f := range []sockets.Family{sockets.AFInet, sockets.AFInet6} {
 		t.Run(string(f), func(t *testing.T) {
 			l, la := listener(t, f)
-			ctx, waiting := onWait(context.Background())
+			opts, waiting := onWait()
 			type acceptResult struct {
 				conn *sockets.Socket
 				peer sockets.Addr
@@ -171,7 +171,7 @@ func TestAcceptWaitsForConnect(t *testing.T) {
 			}
 			done := make(chan acceptResult, 1)
 			go func() {
-				conn, peer, e := l.Accept(ctx)
+				conn, peer, e := l.Accept(context.Background(), opts)
 				done <- acceptResult{conn, peer, e}
 			}()
 			await(t, waiting, "accept waiting")
@@ -182,7 +182,7 @@ func TestAcceptWaitsForConnect(t *testing.T) {
 			}
 
 			c := newSocket(t, f, sockets.SockStream, nil)
-			local, e := c.Connect(context.Background(), la)
+			local, e := c.Connect(context.Background(), la, sockets.CallOptions{})
 			mustOK(t, "connect", e)
 			if local.Host != loopback(f) || local.Port == 0 || local.Port == la.Port {
 				t.Errorf("connect local addr: got %v, want (%s, ephemeral port)", local, loopback(f))
@@ -215,23 +215,23 @@ func TestTCPSendRecv(t *testing.T) {
 		t.Run(string(f), func(t *testing.T) {
 			c, s := tcpPair(t, f)
 			ctx := context.Background()
-			n, e := c.Send(ctx, []byte("hello"), nil)
+			n, e := c.Send(ctx, []byte("hello"), nil, sockets.CallOptions{})
 			mustOK(t, "send", e)
 			if n != 5 {
 				t.Errorf("send: got %d, want 5", n)
 			}
-			r, e := s.Recv(ctx, 1024, nil)
+			r, e := s.Recv(ctx, 1024, nil, sockets.CallOptions{})
 			mustOK(t, "recv", e)
 			if string(r.Data) != "hello" || r.Size != 5 || r.Truncated || r.From != nil {
 				t.Errorf("recv: got %q size %d truncated %v from %v, want \"hello\" size 5 false <nil>", r.Data, r.Size, r.Truncated, r.From)
 			}
 			// And back the other way, with sendall.
-			n, e = s.SendAll(ctx, []byte("world!"))
+			n, e = s.SendAll(ctx, []byte("world!"), sockets.CallOptions{})
 			mustOK(t, "sendall", e)
 			if n != 6 {
 				t.Errorf("sendall: got %d, want 6", n)
 			}
-			r, e = c.Recv(ctx, 1024, nil)
+			r, e = c.Recv(ctx, 1024, nil, sockets.CallOptions{})
 			mustOK(t, "recv", e)
 			if string(r.Data) != "world!" {
 				t.Errorf("recv: got %q, want %q", r.Data, "world!")
@@ -252,7 +252,7 @@ func TestSendAllLarge(t *testing.T) {
 	go func() {
 		var buf []byte
 		for range 100000 { // bounded; each recv returns at least one byte
-			r, e := s.Recv(context.Background(), 65536, nil)
+			r, e := s.Recv(context.Background(), 65536, nil, sockets.CallOptions{})
 			if e != nil || len(r.Data) == 0 {
 				break
 			}
@@ -263,7 +263,7 @@ func TestSendAllLarge(t *testing.T) {
 		}
 		got <- buf
 	}()
-	n, e := c.SendAll(context.Background(), payload)
+	n, e := c.SendAll(context.Background(), payload, sockets.CallOptions{})
 	mustOK(t, "sendall", e)
 	if n != len(payload) {
 		t.Errorf("sendall: got %d, want %d", n, len(payload))
@@ -283,14 +283,14 @@ func TestTwoSendsOneChunk(t *testing.T) {
 		t.Fatalf("TCP_NODELAY: %v", e)
 	}
 	for _, p := range []string{"hello", "world"} {
-		if _, e := c.Send(ctx, []byte(p), nil); e != nil {
+		if _, e := c.Send(ctx, []byte(p), nil, sockets.CallOptions{}); e != nil {
 			t.Fatalf("send %q: %v", p, e)
 		}
 	}
 	// Wait (bounded) until both segments are in the receive queue; peeking
 	// leaves them there.
 	for i := 0; ; i++ {
-		r, e := s.Recv(ctx, 1024, []string{"MSG_PEEK"})
+		r, e := s.Recv(ctx, 1024, []string{"MSG_PEEK"}, sockets.CallOptions{})
 		mustOK(t, "peek", e)
 		if len(r.Data) == 10 {
 			break
@@ -300,7 +300,7 @@ func TestTwoSendsOneChunk(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	r, e := s.Recv(ctx, 1024, nil)
+	r, e := s.Recv(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if string(r.Data) != "helloworld" {
 		t.Errorf("recv: got %q, want %q", r.Data, "helloworld")
@@ -310,11 +310,11 @@ func TestTwoSendsOneChunk(t *testing.T) {
 func TestRecvInPieces(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	ctx := context.Background()
-	if _, e := c.SendAll(ctx, []byte("hello world!")); e != nil {
+	if _, e := c.SendAll(ctx, []byte("hello world!"), sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendall: %v", e)
 	}
 	for _, want := range []string{"hello", " worl", "d!"} {
-		r, e := s.Recv(ctx, 5, nil)
+		r, e := s.Recv(ctx, 5, nil, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if string(r.Data) != want || r.Size != len(want) {
 			t.Errorf("recv(5): got %q size %d, want %q size %d", r.Data, r.Size, want, len(want))
@@ -328,11 +328,11 @@ func TestRecvCutsMultibyte(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	ctx := context.Background()
 	gbk, _ := hex.DecodeString("c4e3bac3")
-	if _, e := c.SendAll(ctx, gbk); e != nil {
+	if _, e := c.SendAll(ctx, gbk, sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendall: %v", e)
 	}
 	for _, want := range []string{"c4e3ba", "c3"} {
-		r, e := s.Recv(ctx, 3, nil)
+		r, e := s.Recv(ctx, 3, nil, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if got := hex.EncodeToString(r.Data); got != want {
 			t.Errorf("recv(3): got %s, want %s", got, want)
@@ -347,26 +347,26 @@ func TestRecvPeek(t *testing.T) {
 			var snd, rcv *sockets.Socket
 			if typ == sockets.SockStream {
 				snd, rcv = tcpPair(t, sockets.AFInet)
-				if _, e := snd.SendAll(ctx, []byte("peekaboo")); e != nil {
+				if _, e := snd.SendAll(ctx, []byte("peekaboo"), sockets.CallOptions{}); e != nil {
 					t.Fatalf("sendall: %v", e)
 				}
 			} else {
 				var ra sockets.Addr
 				rcv, ra = boundSocket(t, sockets.AFInet, typ, nil)
 				snd, _ = boundSocket(t, sockets.AFInet, typ, nil)
-				if _, _, e := snd.SendTo(ctx, []byte("peekaboo"), ra); e != nil {
+				if _, _, e := snd.SendTo(ctx, []byte("peekaboo"), ra, sockets.CallOptions{}); e != nil {
 					t.Fatalf("sendto: %v", e)
 				}
 			}
 			for _, flags := range [][]string{{"MSG_PEEK"}, {"MSG_PEEK"}, nil} {
-				r, e := rcv.Recv(ctx, 1024, flags)
+				r, e := rcv.Recv(ctx, 1024, flags, sockets.CallOptions{})
 				mustOK(t, "recv", e)
 				if string(r.Data) != "peekaboo" {
 					t.Errorf("recv %v: got %q, want %q", flags, r.Data, "peekaboo")
 				}
 			}
 			mustOK(t, "settimeout", rcv.SetTimeout(dur(0)))
-			_, e := rcv.Recv(ctx, 1024, nil)
+			_, e := rcv.Recv(ctx, 1024, nil, sockets.CallOptions{})
 			checkErr(t, e, wantErr{sockets.KindOS, "EAGAIN", 11, "BlockingIOError", "[Errno 11] Resource temporarily unavailable"})
 		})
 	}
@@ -379,21 +379,21 @@ func TestShutdownWrite(t *testing.T) {
 	if in := c.Info(); !in.ShutWR || in.ShutRD {
 		t.Errorf("Info: got ShutWR %v ShutRD %v, want true false", in.ShutWR, in.ShutRD)
 	}
-	r, e := s.Recv(ctx, 1024, nil)
+	r, e := s.Recv(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if len(r.Data) != 0 || r.Size != 0 {
 		t.Errorf("peer recv after SHUT_WR: got %q size %d, want b'' size 0", r.Data, r.Size)
 	}
 	// The other direction still works.
-	if _, e := s.SendAll(ctx, []byte("still here")); e != nil {
+	if _, e := s.SendAll(ctx, []byte("still here"), sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendall: %v", e)
 	}
-	r, e = c.Recv(ctx, 1024, nil)
+	r, e = c.Recv(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if string(r.Data) != "still here" {
 		t.Errorf("recv: got %q, want %q", r.Data, "still here")
 	}
-	_, e = c.Send(ctx, []byte("x"), nil)
+	_, e = c.Send(ctx, []byte("x"), nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "EPIPE", 32, "BrokenPipeError", "[Errno 32] Broken pipe"})
 }
 
@@ -403,7 +403,7 @@ func TestShutdownBoth(t *testing.T) {
 	if in := c.Info(); !in.ShutWR || !in.ShutRD {
 		t.Errorf("Info: got ShutWR %v ShutRD %v, want true true", in.ShutWR, in.ShutRD)
 	}
-	r, e := c.Recv(context.Background(), 10, nil)
+	r, e := c.Recv(context.Background(), 10, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if len(r.Data) != 0 {
 		t.Errorf("recv after SHUT_RD: got %q, want b''", r.Data)
@@ -413,12 +413,12 @@ func TestShutdownBoth(t *testing.T) {
 func TestRecvAfterPeerCloses(t *testing.T) {
 	c, s := tcpPair(t, sockets.AFInet)
 	ctx := context.Background()
-	if _, e := s.SendAll(ctx, []byte("bye")); e != nil {
+	if _, e := s.SendAll(ctx, []byte("bye"), sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendall: %v", e)
 	}
 	s.Close()
 	for _, want := range []string{"bye", ""} {
-		r, e := c.Recv(ctx, 1024, nil)
+		r, e := c.Recv(ctx, 1024, nil, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if string(r.Data) != want {
 			t.Errorf("recv: got %q, want %q", r.Data, want)
@@ -432,7 +432,7 @@ func TestConnectRefused(t *testing.T) {
 			// Bound but not listening: the kernel answers a SYN with RST.
 			_, a := boundSocket(t, f, sockets.SockStream, nil)
 			c := newSocket(t, f, sockets.SockStream, nil)
-			_, e := c.Connect(context.Background(), a)
+			_, e := c.Connect(context.Background(), a, sockets.CallOptions{})
 			checkErr(t, e, wantErr{sockets.KindOS, "ECONNREFUSED", 111, "ConnectionRefusedError", "[Errno 111] Connection refused"})
 			if st := c.Info().State; st == sockets.Connecting || st == sockets.Connected {
 				t.Errorf("State after refusal: got %v, want neither CONNECTING nor CONNECTED", st)
@@ -445,11 +445,11 @@ func TestConnectNonBlocking(t *testing.T) {
 	l, la := listener(t, sockets.AFInet)
 	c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
 	mustOK(t, "settimeout", c.SetTimeout(dur(0)))
-	_, e := c.Connect(context.Background(), la)
+	_, e := c.Connect(context.Background(), la, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "EINPROGRESS", 115, "BlockingIOError", "[Errno 115] Operation now in progress"})
 	// The handshake goes on in the kernel; once the listener has the
 	// connection, the client is connected.
-	conn, peer, e := l.Accept(context.Background())
+	conn, peer, e := l.Accept(context.Background(), sockets.CallOptions{})
 	mustOK(t, "accept", e)
 	defer conn.Close()
 	local, e := c.GetSockName()
@@ -478,7 +478,7 @@ func TestConnectTimeout(t *testing.T) {
 	for i := range 8 {
 		c = newSocket(t, sockets.AFInet, sockets.SockStream, nil)
 		mustOK(t, "settimeout", c.SetTimeout(dur(200*time.Millisecond)))
-		_, e = c.Connect(context.Background(), la)
+		_, e = c.Connect(context.Background(), la, sockets.CallOptions{})
 		if e != nil {
 			break
 		}
@@ -505,15 +505,15 @@ func TestAcceptTimeout(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l, la := listener(t, sockets.AFInet)
 			mustOK(t, "settimeout", l.SetTimeout(dur(tt.timeout)))
-			_, _, e := l.Accept(context.Background())
+			_, _, e := l.Accept(context.Background(), sockets.CallOptions{})
 			checkErr(t, e, tt.want)
 			// The listener is still usable.
 			c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
-			if _, e := c.Connect(context.Background(), la); e != nil {
+			if _, e := c.Connect(context.Background(), la, sockets.CallOptions{}); e != nil {
 				t.Fatalf("connect: %v", e)
 			}
 			mustOK(t, "settimeout", l.SetTimeout(nil))
-			conn, _, e := l.Accept(context.Background())
+			conn, _, e := l.Accept(context.Background(), sockets.CallOptions{})
 			mustOK(t, "accept after timeout", e)
 			conn.Close()
 		})
@@ -525,11 +525,11 @@ func TestStreamOnlyOps(t *testing.T) {
 	// errno.errorcode[95] is "ENOTSUP" too.
 	u, _ := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	checkErr(t, u.Listen(1), wantErr{sockets.KindOS, "ENOTSUP", 95, "OSError", "[Errno 95] Operation not supported"})
-	_, _, e := u.Accept(context.Background())
+	_, _, e := u.Accept(context.Background(), sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "ENOTSUP", 95, "OSError", "[Errno 95] Operation not supported"})
 
 	s, _ := boundSocket(t, sockets.AFInet, sockets.SockStream, nil)
-	_, _, e = s.Accept(context.Background())
+	_, _, e = s.Accept(context.Background(), sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "EINVAL", 22, "OSError", "[Errno 22] Invalid argument"})
 }
 
@@ -542,9 +542,9 @@ func TestNotConnected(t *testing.T) {
 	if e := s.Shutdown("SHUT_WR"); e == nil || e.Hint != "shutdown() needs a connected socket." {
 		t.Errorf("shutdown hint: got %v, want %q", e, "shutdown() needs a connected socket.")
 	}
-	_, e = s.Recv(context.Background(), 10, nil)
+	_, e = s.Recv(context.Background(), 10, nil, sockets.CallOptions{})
 	checkErr(t, e, enotconn)
-	_, e = s.Send(context.Background(), []byte("x"), nil)
+	_, e = s.Send(context.Background(), []byte("x"), nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "EPIPE", 32, "BrokenPipeError", "[Errno 32] Broken pipe"})
 }
 
@@ -567,7 +567,7 @@ func fillSendBuffer(t *testing.T, c *sockets.Socket) int {
 	chunk := make([]byte, 64<<10)
 	total := 0
 	for range 10000 { // bounded: the buffers of a loopback pair hold a few MiB at most
-		n, e := c.Send(context.Background(), chunk, nil)
+		n, e := c.Send(context.Background(), chunk, nil, sockets.CallOptions{})
 		total += n
 		if e != nil {
 			checkErr(t, e, wantErr{sockets.KindOS, "EAGAIN", 11, "BlockingIOError", "[Errno 11] Resource temporarily unavailable"})
@@ -585,7 +585,7 @@ func TestSendFullBuffer(t *testing.T) {
 		t.Fatalf("nothing fit in the send buffer")
 	}
 	mustOK(t, "settimeout", c.SetTimeout(dur(20*time.Millisecond)))
-	n, e := c.SendAll(context.Background(), make([]byte, 1<<20))
+	n, e := c.SendAll(context.Background(), make([]byte, 1<<20), sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindTimeout, "", 0, "TimeoutError", "timed out"})
 	if n >= 1<<20 {
 		t.Errorf("sendall n: got %d, want less than all of it", n)
@@ -594,7 +594,7 @@ func TestSendFullBuffer(t *testing.T) {
 	c.Close()
 	got := 0
 	for range 100000 {
-		r, e := s.Recv(context.Background(), 1<<20, nil)
+		r, e := s.Recv(context.Background(), 1<<20, nil, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if len(r.Data) == 0 {
 			break
@@ -619,9 +619,9 @@ func TestNonBlockingConnectStreamMap(t *testing.T) {
 		{"connect again", func(t *testing.T, c *sockets.Socket, la sockets.Addr) {
 			// Linux answers the first connect after the handshake with
 			// success, and only the next one with EISCONN.
-			_, e := c.Connect(ctx, la)
+			_, e := c.Connect(ctx, la, sockets.CallOptions{})
 			mustOK(t, "second connect", e)
-			_, e = c.Connect(ctx, la)
+			_, e = c.Connect(ctx, la, sockets.CallOptions{})
 			checkErr(t, e, wantErr{sockets.KindOS, "EISCONN", 106, "OSError", "[Errno 106] Transport endpoint is already connected"})
 		}},
 		{"state", func(t *testing.T, c *sockets.Socket, _ sockets.Addr) {
@@ -634,17 +634,17 @@ func TestNonBlockingConnectStreamMap(t *testing.T) {
 			l, la := listener(t, sockets.AFInet)
 			c := newSocket(t, sockets.AFInet, sockets.SockStream, nil)
 			mustOK(t, "settimeout(0)", c.SetTimeout(dur(0)))
-			_, e := c.Connect(ctx, la)
+			_, e := c.Connect(ctx, la, sockets.CallOptions{})
 			checkErr(t, e, wantErr{sockets.KindOS, "EINPROGRESS", 115, "BlockingIOError", "[Errno 115] Operation now in progress"})
-			srv, _, e := l.Accept(ctx) // the handshake is done once accept returns
+			srv, _, e := l.Accept(ctx, sockets.CallOptions{}) // the handshake is done once accept returns
 			mustOK(t, "accept", e)
 			t.Cleanup(srv.Close)
 			later.settle(t, c, la)
 			mustOK(t, "settimeout(None)", c.SetTimeout(nil))
-			if _, e := c.Send(ctx, []byte("hello"), nil); e != nil {
+			if _, e := c.Send(ctx, []byte("hello"), nil, sockets.CallOptions{}); e != nil {
 				t.Fatalf("send: %v", e)
 			}
-			r, e := srv.Recv(ctx, 64, nil)
+			r, e := srv.Recv(ctx, 64, nil, sockets.CallOptions{})
 			mustOK(t, "recv", e)
 			if len(r.Sends) != 1 || r.Sends[0].Index != 1 || r.Sends[0].End != 5 {
 				t.Errorf("recv sends: got %+v, want the client's first send of 5 bytes", r.Sends)

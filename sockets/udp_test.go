@@ -15,7 +15,7 @@ func TestUDPSendToRecvFrom(t *testing.T) {
 			ctx := context.Background()
 			a, aa := boundSocket(t, f, sockets.SockDgram, nil)
 			b, ba := boundSocket(t, f, sockets.SockDgram, nil)
-			n, local, e := a.SendTo(ctx, []byte("hello, udp"), ba)
+			n, local, e := a.SendTo(ctx, []byte("hello, udp"), ba, sockets.CallOptions{})
 			mustOK(t, "sendto", e)
 			if n != 10 {
 				t.Errorf("sendto n: got %d, want 10", n)
@@ -23,7 +23,7 @@ func TestUDPSendToRecvFrom(t *testing.T) {
 			if local != aa {
 				t.Errorf("sendto local: got %v, want %v", local, aa)
 			}
-			r, e := b.RecvFrom(ctx, 1024, nil)
+			r, e := b.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 			mustOK(t, "recvfrom", e)
 			if string(r.Data) != "hello, udp" || r.Size != 10 || r.Truncated {
 				t.Errorf("recvfrom: got %q size %d truncated %v, want \"hello, udp\" size 10 false", r.Data, r.Size, r.Truncated)
@@ -41,7 +41,7 @@ func TestUDPImplicitBind(t *testing.T) {
 	ctx := context.Background()
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	a := newSocket(t, sockets.AFInet, sockets.SockDgram, &sockets.Policy{Wildcard: true})
-	_, local, e := a.SendTo(ctx, []byte("x"), ba)
+	_, local, e := a.SendTo(ctx, []byte("x"), ba, sockets.CallOptions{})
 	mustOK(t, "sendto", e)
 	if local.Host != "0.0.0.0" || local.Port == 0 {
 		t.Errorf("sendto local: got %v, want ('0.0.0.0', free port)", local)
@@ -49,7 +49,7 @@ func TestUDPImplicitBind(t *testing.T) {
 	if st := a.Info().State; st != sockets.Bound {
 		t.Errorf("State: got %v, want %v", st, sockets.Bound)
 	}
-	r, e := b.RecvFrom(ctx, 16, nil)
+	r, e := b.RecvFrom(ctx, 16, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if want := (sockets.Addr{Host: "127.0.0.1", Port: local.Port}); r.From == nil || *r.From != want {
 		t.Errorf("From: got %v, want %v", r.From, want)
@@ -62,12 +62,12 @@ func TestUDPKeepsBoundaries(t *testing.T) {
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	msgs := []string{"a", "bb", "ccc"}
 	for _, m := range msgs {
-		if _, _, e := a.SendTo(ctx, []byte(m), ba); e != nil {
+		if _, _, e := a.SendTo(ctx, []byte(m), ba, sockets.CallOptions{}); e != nil {
 			t.Fatalf("sendto %q: %v", m, e)
 		}
 	}
 	for _, want := range msgs {
-		r, e := b.RecvFrom(ctx, 1024, nil)
+		r, e := b.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 		mustOK(t, "recvfrom", e)
 		if string(r.Data) != want {
 			t.Errorf("recvfrom: got %q, want %q", r.Data, want)
@@ -81,11 +81,11 @@ func TestUDPTruncation(t *testing.T) {
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	long := []byte("0123456789abcdefghij") // 20 bytes
 	for _, p := range [][]byte{long, []byte("next")} {
-		if _, _, e := a.SendTo(ctx, p, ba); e != nil {
+		if _, _, e := a.SendTo(ctx, p, ba, sockets.CallOptions{}); e != nil {
 			t.Fatalf("sendto: %v", e)
 		}
 	}
-	r, e := b.RecvFrom(ctx, 8, nil)
+	r, e := b.RecvFrom(ctx, 8, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "01234567" || !r.Truncated || r.Size != 20 {
 		t.Errorf("recvfrom(8): got %q truncated %v size %d, want \"01234567\" true 20", r.Data, r.Truncated, r.Size)
@@ -95,7 +95,7 @@ func TestUDPTruncation(t *testing.T) {
 	}
 	// The tail of the truncated datagram is gone: the next read is the next
 	// datagram.
-	r, e = b.RecvFrom(ctx, 8, nil)
+	r, e = b.RecvFrom(ctx, 8, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "next" || r.Truncated || r.Size != 4 {
 		t.Errorf("recvfrom(8): got %q truncated %v size %d, want \"next\" false 4", r.Data, r.Truncated, r.Size)
@@ -106,12 +106,12 @@ func TestUDPEmptyDatagram(t *testing.T) {
 	ctx := context.Background()
 	a, aa := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
-	n, _, e := a.SendTo(ctx, nil, ba)
+	n, _, e := a.SendTo(ctx, nil, ba, sockets.CallOptions{})
 	mustOK(t, "sendto", e)
 	if n != 0 {
 		t.Errorf("sendto n: got %d, want 0", n)
 	}
-	r, e := b.RecvFrom(ctx, 1024, nil)
+	r, e := b.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if len(r.Data) != 0 || r.Size != 0 || r.Truncated {
 		t.Errorf("recvfrom: got %q size %d truncated %v, want b'' size 0 false", r.Data, r.Size, r.Truncated)
@@ -127,18 +127,18 @@ func TestUDPMaxDatagram(t *testing.T) {
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 
 	big := bytes.Repeat([]byte("x"), 65507)
-	n, _, e := a.SendTo(ctx, big, ba)
+	n, _, e := a.SendTo(ctx, big, ba, sockets.CallOptions{})
 	mustOK(t, "sendto 65507", e)
 	if n != 65507 {
 		t.Errorf("sendto n: got %d, want 65507", n)
 	}
-	r, e := b.RecvFrom(ctx, 65507, nil)
+	r, e := b.RecvFrom(ctx, 65507, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if r.Size != 65507 || r.Truncated || !bytes.Equal(r.Data, big) {
 		t.Errorf("recvfrom: got %d bytes size %d truncated %v, want 65507 intact", len(r.Data), r.Size, r.Truncated)
 	}
 
-	n, _, e = a.SendTo(ctx, append(big, 'y'), ba)
+	n, _, e = a.SendTo(ctx, append(big, 'y'), ba, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "EMSGSIZE", 90, "OSError", "[Errno 90] Message too long"})
 	if n != 0 {
 		t.Errorf("sendto n: got %d, want 0", n)
@@ -149,11 +149,11 @@ func TestUDPRecvLargeBufsize(t *testing.T) {
 	ctx := context.Background()
 	a, _ := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
-	if _, _, e := a.SendTo(ctx, []byte("small"), ba); e != nil {
+	if _, _, e := a.SendTo(ctx, []byte("small"), ba, sockets.CallOptions{}); e != nil {
 		t.Fatalf("sendto: %v", e)
 	}
 	// The largest bufsize allowed, beyond the pooled buffers.
-	r, e := b.RecvFrom(ctx, sockets.MaxBufsize, nil)
+	r, e := b.RecvFrom(ctx, sockets.MaxBufsize, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "small" {
 		t.Errorf("recvfrom: got %q, want %q", r.Data, "small")
@@ -186,19 +186,19 @@ func TestUDPBroadcast(t *testing.T) {
 
 	snd, sa := boundSocket(t, sockets.AFInet, sockets.SockDgram, pol)
 	bcast := sockets.Addr{Host: "127.255.255.255", Port: a1.Port}
-	_, _, e = snd.SendTo(ctx, []byte("to all"), bcast)
+	_, _, e = snd.SendTo(ctx, []byte("to all"), bcast, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "EACCES", 13, "PermissionError", "[Errno 13] Permission denied"})
 
 	if v, e := snd.SetOption("SOL_SOCKET", "SO_BROADCAST", 1); e != nil || v != 1 {
 		t.Fatalf("SO_BROADCAST: got %d, %v, want 1", v, e)
 	}
-	n, _, e := snd.SendTo(ctx, []byte("to all"), bcast)
+	n, _, e := snd.SendTo(ctx, []byte("to all"), bcast, sockets.CallOptions{})
 	mustOK(t, "sendto broadcast", e)
 	if n != 6 {
 		t.Errorf("sendto n: got %d, want 6", n)
 	}
 	for i, r := range []*sockets.Socket{recv1, recv2} {
-		got, e := r.RecvFrom(ctx, 1024, nil)
+		got, e := r.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 		mustOK(t, "recvfrom", e)
 		if string(got.Data) != "to all" || got.From == nil || *got.From != sa {
 			t.Errorf("receiver %d: got %q from %v, want %q from %v", i+1, got.Data, got.From, "to all", sa)
@@ -211,10 +211,10 @@ func TestUDPConnected(t *testing.T) {
 	a, aa := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 	b, ba := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
 
-	_, e := a.Send(ctx, []byte("x"), nil)
+	_, e := a.Send(ctx, []byte("x"), nil, sockets.CallOptions{})
 	checkErr(t, e, wantErr{sockets.KindOS, "EDESTADDRREQ", 89, "OSError", "[Errno 89] Destination address required"})
 
-	local, e := a.Connect(ctx, ba)
+	local, e := a.Connect(ctx, ba, sockets.CallOptions{})
 	mustOK(t, "connect", e)
 	if local != aa {
 		t.Errorf("connect local: got %v, want %v", local, aa)
@@ -227,12 +227,12 @@ func TestUDPConnected(t *testing.T) {
 	if peer != ba {
 		t.Errorf("getpeername: got %v, want %v", peer, ba)
 	}
-	n, e := a.Send(ctx, []byte("via send"), nil)
+	n, e := a.Send(ctx, []byte("via send"), nil, sockets.CallOptions{})
 	mustOK(t, "send", e)
 	if n != 8 {
 		t.Errorf("send n: got %d, want 8", n)
 	}
-	r, e := b.Recv(ctx, 1024, nil)
+	r, e := b.Recv(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if string(r.Data) != "via send" || r.From == nil || *r.From != aa {
 		t.Errorf("recv: got %q from %v, want %q from %v", r.Data, r.From, "via send", aa)
@@ -259,14 +259,14 @@ func TestRecvTimeouts(t *testing.T) {
 			if got := b.Timeout(); (got == nil) != (tt.timeout == nil) || got != nil && *got != *tt.timeout {
 				t.Errorf("Timeout(): got %v, want %v", got, tt.timeout)
 			}
-			_, e := b.RecvFrom(ctx, 1024, tt.flags)
+			_, e := b.RecvFrom(ctx, 1024, tt.flags, sockets.CallOptions{})
 			checkErr(t, e, tt.want)
 			// The socket still works; data already queued is returned at once.
-			if _, _, e := a.SendTo(ctx, []byte("late"), ba); e != nil {
+			if _, _, e := a.SendTo(ctx, []byte("late"), ba, sockets.CallOptions{}); e != nil {
 				t.Fatalf("sendto: %v", e)
 			}
 			mustOK(t, "settimeout", b.SetTimeout(nil))
-			r, e := b.RecvFrom(ctx, 1024, tt.flags)
+			r, e := b.RecvFrom(ctx, 1024, tt.flags, sockets.CallOptions{})
 			mustOK(t, "recvfrom after "+tt.name, e)
 			if string(r.Data) != "late" {
 				t.Errorf("recvfrom: got %q, want %q", r.Data, "late")
@@ -285,17 +285,17 @@ func BenchmarkUDPRoundTrip(b *testing.B) {
 	b.SetBytes(int64(2 * len(msg)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, e := a.SendTo(ctx, msg, ca); e != nil {
+		if _, _, e := a.SendTo(ctx, msg, ca, sockets.CallOptions{}); e != nil {
 			b.Fatalf("sendto: %v", e)
 		}
-		r, e := c.RecvFrom(ctx, 64, nil)
+		r, e := c.RecvFrom(ctx, 64, nil, sockets.CallOptions{})
 		if e != nil || len(r.Data) != len(msg) {
 			b.Fatalf("recvfrom: got %d bytes, %v, want %d", len(r.Data), e, len(msg))
 		}
-		if _, _, e := c.SendTo(ctx, r.Data, aa); e != nil {
+		if _, _, e := c.SendTo(ctx, r.Data, aa, sockets.CallOptions{}); e != nil {
 			b.Fatalf("sendto back: %v", e)
 		}
-		r, e = a.RecvFrom(ctx, 64, nil)
+		r, e = a.RecvFrom(ctx, 64, nil, sockets.CallOptions{})
 		if e != nil || len(r.Data) != len(msg) {
 			b.Fatalf("recvfrom back: got %d bytes, %v, want %d", len(r.Data), e, len(msg))
 		}
@@ -312,15 +312,15 @@ func TestSendToLocalAfterConnect(t *testing.T) {
 	_, e := tx.Bind(sockets.Addr{Host: "0.0.0.0"})
 	mustOK(t, "bind", e)
 	for i := range 2 {
-		_, local, e := tx.SendTo(ctx, []byte("x"), to)
+		_, local, e := tx.SendTo(ctx, []byte("x"), to, sockets.CallOptions{})
 		mustOK(t, "sendto", e)
 		if local.Host != "0.0.0.0" || local.Port == 0 {
 			t.Fatalf("sendto %d before connect: local %v, want ('0.0.0.0', port)", i, local)
 		}
 	}
-	_, e = tx.Connect(ctx, to)
+	_, e = tx.Connect(ctx, to, sockets.CallOptions{})
 	mustOK(t, "connect", e)
-	_, local, e := tx.SendTo(ctx, []byte("y"), to)
+	_, local, e := tx.SendTo(ctx, []byte("y"), to, sockets.CallOptions{})
 	mustOK(t, "sendto", e)
 	if local.Host != "127.0.0.1" {
 		t.Fatalf("sendto after connect: local %v, want ('127.0.0.1', port)", local)

@@ -223,7 +223,7 @@ func TestSpawnSessionClose(t *testing.T) {
 		t.Fatal(e)
 	}
 	defer s.Close()
-	if _, e := s.Connect(ctx, sockets.Addr{Host: "127.0.0.1", Port: port(tcp)}); e == nil || e.Errno != "ECONNREFUSED" {
+	if _, e := s.Connect(ctx, sockets.Addr{Host: "127.0.0.1", Port: port(tcp)}, sockets.CallOptions{}); e == nil || e.Errno != "ECONNREFUSED" {
 		t.Errorf("connect to the framed-server after the session closed: %v, want ECONNREFUSED", e)
 	}
 	u, e := sockets.New(sockets.AFInet, sockets.SockDgram, nil)

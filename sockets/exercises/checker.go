@@ -148,7 +148,7 @@ func (c *checker) udpSocket() (*sockets.Socket, bool) {
 func (c *checker) sendto(s *sockets.Socket, data []byte, to sockets.Addr) *sockets.Error {
 	ctx, cancel := context.WithTimeout(c.ctx, c.reply)
 	defer cancel()
-	_, _, e := s.SendTo(ctx, data, to)
+	_, _, e := s.SendTo(ctx, data, to, sockets.CallOptions{})
 	if e != nil {
 		c.call("sendto(%s, %s) → %v", show(data), to, e)
 		return e
@@ -161,7 +161,7 @@ func (c *checker) sendto(s *sockets.Socket, data []byte, to sockets.Addr) *socke
 func (c *checker) recvfrom(s *sockets.Socket, wait time.Duration) (sockets.Received, got) {
 	ctx, cancel := context.WithTimeout(c.ctx, wait)
 	defer cancel()
-	r, e := s.RecvFrom(ctx, 65536, nil)
+	r, e := s.RecvFrom(ctx, 65536, nil, sockets.CallOptions{})
 	g := got{wait: wait}
 	if e != nil {
 		g.end = c.ending(e)

@@ -19,7 +19,7 @@ func (c *checker) dial(who string, to sockets.Addr) (*conn, *sockets.Error) {
 	k := &conn{c: c, s: s, who: who}
 	ctx, cancel := context.WithTimeout(c.ctx, c.reply)
 	defer cancel()
-	if _, e := s.Connect(ctx, to); e != nil {
+	if _, e := s.Connect(ctx, to, sockets.CallOptions{}); e != nil {
 		if e.Kind == sockets.KindCancelled && c.ctx.Err() == nil {
 			e = &sockets.Error{Kind: sockets.KindTimeout, Exception: "TimeoutError", Message: "timed out"}
 		}
@@ -72,7 +72,7 @@ func (c *checker) listen(addr sockets.Addr) (*sockets.Socket, sockets.Addr, *soc
 func (c *checker) accept(l *sockets.Socket, deadline time.Time) (*conn, sockets.Addr, ending) {
 	ctx, cancel := context.WithDeadline(c.ctx, deadline)
 	defer cancel()
-	s, peer, e := l.Accept(ctx)
+	s, peer, e := l.Accept(ctx, sockets.CallOptions{})
 	if e != nil {
 		end := c.ending(e)
 		c.call("accept() → %s", end.describe(time.Until(deadline)))
@@ -103,7 +103,7 @@ func (k *conn) callf(format string, args ...any) {
 func (k *conn) sendall(data []byte) *sockets.Error {
 	ctx, cancel := context.WithTimeout(k.c.ctx, k.c.reply)
 	defer cancel()
-	if _, e := k.s.SendAll(ctx, data); e != nil {
+	if _, e := k.s.SendAll(ctx, data, sockets.CallOptions{}); e != nil {
 		if end := k.c.ending(e); end.kind == endTimeout {
 			e = &sockets.Error{Kind: sockets.KindTimeout, Exception: "TimeoutError", Message: "timed out (your program is not reading)"}
 		}
@@ -119,7 +119,7 @@ func (k *conn) sendall(data []byte) *sockets.Error {
 func (k *conn) read(deadline time.Time, bufsize int) ending {
 	ctx, cancel := context.WithDeadline(k.c.ctx, deadline)
 	defer cancel()
-	r, e := k.s.Recv(ctx, bufsize, nil)
+	r, e := k.s.Recv(ctx, bufsize, nil, sockets.CallOptions{})
 	if e != nil {
 		end := k.c.ending(e)
 		if end.kind == endError {

@@ -225,7 +225,7 @@ func (k *conn) readMessage(f sockets.Framing, wait time.Duration) (*sockets.Mess
 func (k *conn) drain() []byte {
 	out := k.buf
 	k.buf = nil
-	r, e := k.s.Recv(sockets.TryOnce(k.c.ctx), 1024, nil)
+	r, e := k.s.Recv(k.c.ctx, 1024, nil, sockets.CallOptions{TryOnce: true})
 	if e == nil {
 		out = append(out, r.Data...)
 	}

@@ -57,11 +57,11 @@ func TestCaptureHandshake(t *testing.T) {
 		c := capture(t, ns)
 		l := listen(t, ns, "127.0.0.1", 9000)
 		cl := open(t, ns, sockets.AFInet, sockets.SockStream, nil)
-		local, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9000})
+		local, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9000}, sockets.CallOptions{})
 		if e != nil {
 			t.Fatal(e)
 		}
-		conn, _, e := l.Accept(ctx(t))
+		conn, _, e := l.Accept(ctx(t), sockets.CallOptions{})
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -151,7 +151,7 @@ func TestCaptureLabUDP(t *testing.T) {
 			t.Fatal(e)
 		}
 		for _, to := range []string{"10.77.0.2", "10.77.0.255", "239.1.2.3"} {
-			if _, _, e := tx.SendTo(ctx(t), []byte("hello"), sockets.Addr{Host: to, Port: 9400}); e != nil {
+			if _, _, e := tx.SendTo(ctx(t), []byte("hello"), sockets.Addr{Host: to, Port: 9400}, sockets.CallOptions{}); e != nil {
 				t.Fatal(e)
 			}
 		}

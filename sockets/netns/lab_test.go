@@ -39,7 +39,7 @@ func udpOn(t *testing.T, host Host, port int) *sockets.Socket {
 // recvText receives one datagram and returns its text and sender.
 func recvText(t *testing.T, s *sockets.Socket) (string, sockets.Addr) {
 	t.Helper()
-	r, e := s.RecvFrom(ctx(t), 2048, nil)
+	r, e := s.RecvFrom(ctx(t), 2048, nil, sockets.CallOptions{})
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -69,7 +69,7 @@ func TestLabHosts(t *testing.T) {
 		// Unicast across the LAN, h3 → h2.
 		rx := udpOn(t, lab.Hosts[1], 9100)
 		tx := open(t, lab.Hosts[2].NS, sockets.AFInet, sockets.SockDgram, labPolicy)
-		if _, _, e := tx.SendTo(ctx(t), []byte("hi"), sockets.Addr{Host: "10.77.0.2", Port: 9100}); e != nil {
+		if _, _, e := tx.SendTo(ctx(t), []byte("hi"), sockets.Addr{Host: "10.77.0.2", Port: 9100}, sockets.CallOptions{}); e != nil {
 			t.Fatal(e)
 		}
 		if text, from := recvText(t, rx); text != "hi" || from.Host != "10.77.0.3" {
@@ -97,7 +97,7 @@ func TestLabBroadcast(t *testing.T) {
 		}
 		tx := open(t, lab.Hosts[0].NS, sockets.AFInet, sockets.SockDgram, labPolicy)
 		for _, to := range []string{"10.77.0.255", "<broadcast>"} {
-			if _, _, e := tx.SendTo(ctx(t), []byte(to), sockets.Addr{Host: to, Port: port}); errnoOf(e) != "EACCES" {
+			if _, _, e := tx.SendTo(ctx(t), []byte(to), sockets.Addr{Host: to, Port: port}, sockets.CallOptions{}); errnoOf(e) != "EACCES" {
 				t.Fatalf("sendto %s without SO_BROADCAST: %v, want EACCES", to, e)
 			}
 		}
@@ -105,7 +105,7 @@ func TestLabBroadcast(t *testing.T) {
 			t.Fatal(e)
 		}
 		for _, to := range []string{"10.77.0.255", "<broadcast>"} {
-			if _, _, e := tx.SendTo(ctx(t), []byte(to), sockets.Addr{Host: to, Port: port}); e != nil {
+			if _, _, e := tx.SendTo(ctx(t), []byte(to), sockets.Addr{Host: to, Port: port}, sockets.CallOptions{}); e != nil {
 				t.Fatalf("sendto %s: %v", to, e)
 			}
 			for i, s := range rx {
@@ -139,7 +139,7 @@ func TestLabMulticast(t *testing.T) {
 		if err := unix.SetsockoptInt(tx.FD(), unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, 1); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, e := tx.SendTo(ctx(t), []byte("group"), sockets.Addr{Host: "239.1.2.3", Port: port}); e != nil {
+		if _, _, e := tx.SendTo(ctx(t), []byte("group"), sockets.Addr{Host: "239.1.2.3", Port: port}, sockets.CallOptions{}); e != nil {
 			t.Fatal(e)
 		}
 		for i, s := range rx[:2] {
@@ -150,7 +150,7 @@ func TestLabMulticast(t *testing.T) {
 		// The group's datagram went through the bridge to h2 and h3 at
 		// once, so a unicast sent after h2 has it arrives at h3 after it:
 		// h3's first datagram tells whether the group's reached it.
-		if _, _, e := tx.SendTo(ctx(t), []byte("unicast"), sockets.Addr{Host: "10.77.0.3", Port: port}); e != nil {
+		if _, _, e := tx.SendTo(ctx(t), []byte("unicast"), sockets.Addr{Host: "10.77.0.3", Port: port}, sockets.CallOptions{}); e != nil {
 			t.Fatal(e)
 		}
 		if text, _ := recvText(t, rx[2]); text != "unicast" {
@@ -167,7 +167,7 @@ func TestLabMulticast(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range []struct{ text, to string }{{"group again", "239.1.2.3"}, {"unicast", "10.77.0.2"}, {"unicast", "10.77.0.1"}} {
-			if _, _, e := tx.SendTo(ctx(t), []byte(m.text), sockets.Addr{Host: m.to, Port: port}); e != nil {
+			if _, _, e := tx.SendTo(ctx(t), []byte(m.text), sockets.Addr{Host: m.to, Port: port}, sockets.CallOptions{}); e != nil {
 				t.Fatal(e)
 			}
 		}

@@ -39,7 +39,7 @@ func TestNamespaceHasOnlyLoopback(t *testing.T) {
 			}
 		}
 		out := open(t, ns, sockets.AFInet, sockets.SockDgram, &sockets.Policy{Wildcard: true, Extra: mustPrefixes("10.0.0.0/8")})
-		if _, _, e := out.SendTo(ctx(t), []byte("x"), sockets.Addr{Host: "10.1.2.3", Port: 9}); errnoOf(e) != "ENETUNREACH" {
+		if _, _, e := out.SendTo(ctx(t), []byte("x"), sockets.Addr{Host: "10.1.2.3", Port: 9}, sockets.CallOptions{}); errnoOf(e) != "ENETUNREACH" {
 			t.Errorf("sendto 10.1.2.3: %v, want ENETUNREACH (no route out)", e)
 		}
 	})
@@ -76,11 +76,11 @@ func TestNamespacesAreSeparate(t *testing.T) {
 			l  *sockets.Socket
 		}{{a, la}, {b, lb}} {
 			cl := open(t, c.ns, sockets.AFInet, sockets.SockStream, nil)
-			local, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9000})
+			local, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9000}, sockets.CallOptions{})
 			if e != nil {
 				t.Fatal(e)
 			}
-			conn, peer, e := c.l.Accept(ctx(t))
+			conn, peer, e := c.l.Accept(ctx(t), sockets.CallOptions{})
 			if e != nil {
 				t.Fatal(e)
 			}
@@ -91,7 +91,7 @@ func TestNamespacesAreSeparate(t *testing.T) {
 		}
 
 		cl := open(t, a, sockets.AFInet, sockets.SockStream, nil)
-		if _, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9001}); errnoOf(e) != "ECONNREFUSED" {
+		if _, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9001}, sockets.CallOptions{}); errnoOf(e) != "ECONNREFUSED" {
 			t.Errorf("connect from A to B's port 9001: %v, want ECONNREFUSED", e)
 		}
 	})
@@ -107,7 +107,7 @@ func TestNamespaceUnreachableFromHost(t *testing.T) {
 			t.Fatalf("the host cannot bind 127.0.0.1:9555 (%v); is another program using it?", e)
 		}
 		cl := open(t, nil, sockets.AFInet, sockets.SockStream, nil)
-		if _, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9555}); errnoOf(e) != "ECONNREFUSED" {
+		if _, e := cl.Connect(ctx(t), sockets.Addr{Host: "127.0.0.1", Port: 9555}, sockets.CallOptions{}); errnoOf(e) != "ECONNREFUSED" {
 			t.Errorf("connect from the host to 127.0.0.1:9555: %v, want ECONNREFUSED", e)
 		}
 		if e := host.Listen(sockets.DefaultBacklog); e != nil {

@@ -145,7 +145,7 @@ func (st *fileStore) put(p *Peer, c *sockets.Socket, from sockets.Addr, h header
 		want = st.dropAfter
 	}
 	for got < want {
-		r, e := c.Recv(p.ctx, min(want-got, 65536), nil)
+		r, e := c.Recv(p.ctx, min(want-got, 65536), nil, sockets.CallOptions{})
 		if e != nil {
 			p.fail("recv", &from, e)
 			return nil, "recv failed: " + e.Error()

@@ -41,7 +41,7 @@ type header struct {
 func (p *Peer) readFull(c *sockets.Socket, from sockets.Addr, n int) ([]byte, string) {
 	buf := make([]byte, 0, min(n, 1<<20))
 	for len(buf) < n {
-		r, e := c.Recv(p.ctx, min(n-len(buf), 65536), nil)
+		r, e := c.Recv(p.ctx, min(n-len(buf), 65536), nil, sockets.CallOptions{})
 		if e != nil {
 			p.fail("recv", &from, e)
 			return buf, "recv failed: " + e.Error()
@@ -60,7 +60,7 @@ func (p *Peer) readFull(c *sockets.Socket, from sockets.Addr, n int) ([]byte, st
 // discard reads and drops n bytes.
 func (p *Peer) discard(c *sockets.Socket, from sockets.Addr, n int) string {
 	for n > 0 {
-		r, e := c.Recv(p.ctx, min(n, 65536), nil)
+		r, e := c.Recv(p.ctx, min(n, 65536), nil, sockets.CallOptions{})
 		if e != nil {
 			p.fail("recv", &from, e)
 			return "recv failed: " + e.Error()
@@ -135,12 +135,12 @@ func (p *Peer) sendMessage(c *sockets.Socket, from sockets.Addr, jf jsonFraming,
 	if len(body) <= 65536 {
 		wire = append(head, body...)
 	}
-	if _, e := c.SendAll(p.ctx, wire); e != nil {
+	if _, e := c.SendAll(p.ctx, wire, sockets.CallOptions{}); e != nil {
 		p.fail("sendall", &from, e)
 		return e
 	}
 	if len(wire) == len(head) && len(body) > 0 {
-		if _, e := c.SendAll(p.ctx, body); e != nil {
+		if _, e := c.SendAll(p.ctx, body, sockets.CallOptions{}); e != nil {
 			p.fail("sendall", &from, e)
 			return e
 		}

@@ -15,9 +15,9 @@ var framedI = sockets.Framing{Kind: sockets.FramingJSONHeader, Format: "i"}
 // ask sends one framed command and returns the reply's header and body.
 func ask(t *testing.T, ctx context.Context, c *sockets.Socket, f sockets.Framing, body []byte, header map[string]any) (map[string]any, []byte) {
 	t.Helper()
-	_, e := c.SendMessage(ctx, f, body, header)
+	_, e := c.SendMessage(ctx, f, body, header, sockets.CallOptions{})
 	mustOK(t, "send_frame", e)
-	fr, _, e := c.RecvMessage(ctx, f, nil)
+	fr, _, e := c.RecvMessage(ctx, f, nil, sockets.CallOptions{})
 	mustOK(t, "recv_frame", e)
 	h := map[string]any{}
 	for k, v := range fr.Header {
@@ -73,14 +73,14 @@ func TestPeerFramedServer(t *testing.T) {
 
 	// A header that is not JSON gets an error reply, then the connection ends.
 	c2 := dial(t, ctx, p.Addr())
-	_, e := c2.SendAll(ctx, []byte("\x05\x00\x00\x00hello"))
+	_, e := c2.SendAll(ctx, []byte("\x05\x00\x00\x00hello"), sockets.CallOptions{})
 	mustOK(t, "sendall", e)
-	fr, _, e := c2.RecvMessage(ctx, framedI, nil)
+	fr, _, e := c2.RecvMessage(ctx, framedI, nil, sockets.CallOptions{})
 	mustOK(t, "recv_frame", e)
 	if fr.Header["status"] != "error" || !strings.Contains(string(fr.Body), "not a JSON object") {
 		t.Errorf("bad header: got %v %q", fr.Header, fr.Body)
 	}
-	if r, e := c2.Recv(ctx, 10, nil); e != nil || len(r.Data) != 0 {
+	if r, e := c2.Recv(ctx, 10, nil, sockets.CallOptions{}); e != nil || len(r.Data) != 0 {
 		t.Errorf("after a bad header: recv got %q, %v, want b'' (closed)", r.Data, e)
 	}
 }

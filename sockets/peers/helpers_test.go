@@ -136,7 +136,7 @@ func udpSocket(t testing.TB) (*sockets.Socket, sockets.Addr) {
 func dial(t testing.TB, ctx context.Context, addr sockets.Addr) *sockets.Socket {
 	t.Helper()
 	s := newSocket(t, sockets.SockStream, nil)
-	if _, e := s.Connect(ctx, addr); e != nil {
+	if _, e := s.Connect(ctx, addr, sockets.CallOptions{}); e != nil {
 		t.Fatalf("connect %v: %v", addr, e)
 	}
 	return s
@@ -147,7 +147,7 @@ func recvN(t testing.TB, ctx context.Context, s *sockets.Socket, n int) []byte {
 	t.Helper()
 	var got []byte
 	for len(got) < n {
-		r, e := s.Recv(ctx, n-len(got), nil)
+		r, e := s.Recv(ctx, n-len(got), nil, sockets.CallOptions{})
 		mustOK(t, "recv", e)
 		if len(r.Data) == 0 {
 			t.Fatalf("the peer closed after %d of %d bytes: %q", len(got), n, got)

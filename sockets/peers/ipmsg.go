@@ -47,7 +47,7 @@ func startIPMsgListener(p *Peer, _ *options) *sockets.Error {
 	p.spawn(func() {
 		p.listening("is waiting for IPMsg datagrams")
 		for {
-			r, e := s.RecvFrom(p.ctx, 65536, nil)
+			r, e := s.RecvFrom(p.ctx, 65536, nil, sockets.CallOptions{})
 			if e != nil {
 				p.fail("recvfrom", nil, e)
 				return

@@ -120,7 +120,7 @@ func TestPeerStop(t *testing.T) {
 			// The connection was closed by the peer: the client reads the end
 			// of the stream (after whatever was sent before).
 			for {
-				r, e := c.Recv(ctx, 65536, nil)
+				r, e := c.Recv(ctx, 65536, nil, sockets.CallOptions{})
 				if e != nil {
 					if e.Errno != "ECONNRESET" {
 						t.Errorf("recv on the connection: %v, want b'' or ECONNRESET", e)
@@ -132,7 +132,7 @@ func TestPeerStop(t *testing.T) {
 				}
 			}
 			s := newSocket(t, sockets.SockStream, nil)
-			if _, e := s.Connect(ctx, p.Addr()); e == nil || e.Errno != "ECONNREFUSED" {
+			if _, e := s.Connect(ctx, p.Addr(), sockets.CallOptions{}); e == nil || e.Errno != "ECONNREFUSED" {
 				t.Errorf("connect after Stop: got %v, want ECONNREFUSED", e)
 			}
 		})
@@ -166,7 +166,7 @@ func TestPeerContextCancel(t *testing.T) {
 	cctx := timeout(t)
 	for {
 		s := newSocket(t, sockets.SockStream, nil)
-		_, e := s.Connect(cctx, p.Addr())
+		_, e := s.Connect(cctx, p.Addr(), sockets.CallOptions{})
 		s.Close()
 		if e != nil && e.Errno == "ECONNREFUSED" {
 			break
@@ -189,7 +189,7 @@ func TestPeerEventData(t *testing.T) {
 	p, rec := start(t, "udp-echo", loopback, nil, nil)
 	s, _ := udpSocket(t)
 	big := []byte(strings.Repeat("x", 1000))
-	_, _, e := s.SendTo(ctx, big, p.Addr())
+	_, _, e := s.SendTo(ctx, big, p.Addr(), sockets.CallOptions{})
 	mustOK(t, "sendto", e)
 	ev := rec.wait(1, what("recv"))[0]
 	if len(ev.Data) != peers.MaxEventData || ev.Size != 1000 {

@@ -81,7 +81,7 @@ func (p *Peer) listening(what string) {
 
 // recvFrom waits for one datagram on s and reports it.
 func (p *Peer) recvFrom(s *sockets.Socket) (sockets.Received, bool) {
-	r, e := s.RecvFrom(p.ctx, 65536, nil)
+	r, e := s.RecvFrom(p.ctx, 65536, nil, sockets.CallOptions{})
 	if e != nil {
 		p.fail("recvfrom", nil, e)
 		return r, false
@@ -92,7 +92,7 @@ func (p *Peer) recvFrom(s *sockets.Socket) (sockets.Received, bool) {
 
 // sendTo sends one datagram from s and reports it.
 func (p *Peer) sendTo(s *sockets.Socket, data []byte, to sockets.Addr, note string) *sockets.Error {
-	n, _, e := s.SendTo(p.ctx, data, to)
+	n, _, e := s.SendTo(p.ctx, data, to, sockets.CallOptions{})
 	if e != nil {
 		p.fail("sendto", &to, e)
 		return e
@@ -112,7 +112,7 @@ func (p *Peer) serve(l *sockets.Socket, about string, handle func(c *sockets.Soc
 	p.spawn(func() {
 		p.listening("is listening" + about)
 		for n := 1; ; n++ {
-			c, from, e := l.Accept(p.ctx)
+			c, from, e := l.Accept(p.ctx, sockets.CallOptions{})
 			if e != nil {
 				p.fail("accept", nil, e)
 				return
@@ -156,7 +156,7 @@ func (p *Peer) finish(c *sockets.Socket, from sockets.Addr, why string) {
 // recv makes one recv call on a connection and reports what came. It
 // returns nil data and a reason when the connection is over.
 func (p *Peer) recv(c *sockets.Socket, from sockets.Addr, bufsize int) ([]byte, string) {
-	r, e := c.Recv(p.ctx, bufsize, nil)
+	r, e := c.Recv(p.ctx, bufsize, nil, sockets.CallOptions{})
 	if e != nil {
 		p.fail("recv", &from, e)
 		return nil, "recv failed: " + e.Error()
@@ -170,7 +170,7 @@ func (p *Peer) recv(c *sockets.Socket, from sockets.Addr, bufsize int) ([]byte, 
 
 // sendAll sends data on a connection with one sendall() and reports it.
 func (p *Peer) sendAll(c *sockets.Socket, from sockets.Addr, data []byte, ev Event) *sockets.Error {
-	if _, e := c.SendAll(p.ctx, data); e != nil {
+	if _, e := c.SendAll(p.ctx, data, sockets.CallOptions{}); e != nil {
 		p.fail("sendall", &from, e)
 		return e
 	}

@@ -27,7 +27,7 @@ func TestPeerTCPEcho(t *testing.T) {
 	ctx := timeout(t)
 	p, rec := start(t, "tcp-echo", loopback, nil, nil)
 	c := dial(t, ctx, p.Addr())
-	_, e := c.SendAll(ctx, []byte("hello"))
+	_, e := c.SendAll(ctx, []byte("hello"), sockets.CallOptions{})
 	mustOK(t, "sendall", e)
 	if got := recvN(t, ctx, c, 5); string(got) != "hello" {
 		t.Errorf("echo: got %q, want %q", got, "hello")
@@ -69,7 +69,7 @@ func TestPeerThreadedServer(t *testing.T) {
 	// Lines split over sends and glued together are cut at the newlines.
 	c := dial(t, ctx, p.Addr())
 	for _, part := range []string{"one\ntw", "o\n"} {
-		_, e := c.SendAll(ctx, []byte(part))
+		_, e := c.SendAll(ctx, []byte(part), sockets.CallOptions{})
 		mustOK(t, "sendall", e)
 	}
 	want := "3: ONE\n3: TWO\n"
@@ -102,7 +102,7 @@ func TestPeerBurstSender(t *testing.T) {
 	c := dial(t, ctx, p.Addr())
 	rec.wait(1, what("done"))
 	waitQueued(t, c, len(want))
-	r, e := c.Recv(ctx, 4096, nil)
+	r, e := c.Recv(ctx, 4096, nil, sockets.CallOptions{})
 	mustOK(t, "recv", e)
 	if string(r.Data) != want {
 		t.Errorf("one recv: got %q, want %q (all four messages stuck together)", r.Data, want)
@@ -152,7 +152,7 @@ except BlockingIOError:
 `
 
 // TestPeerSlowReader: a sender to the slow reader fills the buffers, and its
-// send waits (the engine says so through OnWait); the reader meanwhile
+// send waits (the engine says so through CallOptions.OnWait); the reader meanwhile
 // reads small chunks.
 func TestPeerSlowReader(t *testing.T) {
 	p, rec := start(t, "slow-reader", loopback, map[string]any{"chunk": 100, "delay_ms": 10}, nil)
@@ -165,7 +165,7 @@ func TestPeerSlowReader(t *testing.T) {
 	waited := make(chan struct{})
 	done := make(chan *sockets.Error, 1)
 	go func() {
-		_, e := c.SendAll(sockets.OnWait(ctx, func() { close(waited) }), make([]byte, 8<<20))
+		_, e := c.SendAll(ctx, make([]byte, 8<<20), sockets.CallOptions{OnWait: func() { close(waited) }})
 		done <- e
 	}()
 	select {

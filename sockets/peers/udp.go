@@ -64,7 +64,7 @@ func startUDPChat(p *Peer, o *options) *sockets.Error {
 		note := func(i int) string {
 			return fmt.Sprintf("sent message %d of %d to %v.", i, count, *to)
 		}
-		if _, _, e := s.SendTo(p.ctx, []byte(message), *to); e != nil {
+		if _, _, e := s.SendTo(p.ctx, []byte(message), *to, sockets.CallOptions{}); e != nil {
 			return e
 		}
 		p.spawn(func() {
@@ -122,7 +122,7 @@ func startBroadcaster(p *Peer, o *options) *sockets.Error {
 	note := func(i int) string {
 		return fmt.Sprintf("broadcast %d of %d to %v: every socket bound to ('', %d) or (%q, %d) gets a copy.", i, count, to, port, broadcastHost, port)
 	}
-	if _, _, e := s.SendTo(p.ctx, []byte(message), to); e != nil {
+	if _, _, e := s.SendTo(p.ctx, []byte(message), to, sockets.CallOptions{}); e != nil {
 		return e
 	}
 	p.spawn(func() {

@@ -31,9 +31,9 @@ func TestPeerUDPEcho(t *testing.T) {
 	}
 
 	s, local := udpSocket(t)
-	_, _, e := s.SendTo(ctx, []byte("ping"), p.Addr())
+	_, _, e := s.SendTo(ctx, []byte("ping"), p.Addr(), sockets.CallOptions{})
 	mustOK(t, "sendto", e)
-	r, e := s.RecvFrom(ctx, 1024, nil)
+	r, e := s.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "ping" || r.From == nil || *r.From != p.Addr() {
 		t.Errorf("reply: got %q from %v, want %q from %v", r.Data, r.From, "ping", p.Addr())
@@ -72,7 +72,7 @@ func TestPeerUDPChat(t *testing.T) {
 		"to": []any{"127.0.0.1", float64(sa.Port)}, "message": "hi there", "count": 1.0, "interval_ms": 100.0,
 	}, nil)
 
-	r, e := s.RecvFrom(ctx, 1024, nil)
+	r, e := s.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "hi there" || *r.From != p.Addr() {
 		t.Errorf("first message: got %q from %v, want %q from %v", r.Data, r.From, "hi there", p.Addr())
@@ -81,10 +81,10 @@ func TestPeerUDPChat(t *testing.T) {
 	// datagram does, so the first reply must be for it (loopback keeps the
 	// order of one socket's datagrams).
 	for _, msg := range []string{"peer: got 3 bytes: abc", "ping"} {
-		_, _, e := s.SendTo(ctx, []byte(msg), p.Addr())
+		_, _, e := s.SendTo(ctx, []byte(msg), p.Addr(), sockets.CallOptions{})
 		mustOK(t, "sendto", e)
 	}
-	r, e = s.RecvFrom(ctx, 1024, nil)
+	r, e = s.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if want := "peer: got 4 bytes: ping"; string(r.Data) != want {
 		t.Errorf("reply: got %q, want %q", r.Data, want)
@@ -118,7 +118,7 @@ func TestPeerBroadcaster(t *testing.T) {
 	mustOK(t, "bind ('', P) beside Python", e)
 
 	p, rec := start(t, "broadcaster", loopback, map[string]any{"port": port, "message": "to everyone", "count": 1}, nil)
-	r, e := rx.RecvFrom(ctx, 1024, nil)
+	r, e := rx.RecvFrom(ctx, 1024, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "to everyone" || *r.From != p.Addr() {
 		t.Errorf("engine receiver: got %q from %v, want %q from %v", r.Data, r.From, "to everyone", p.Addr())
@@ -164,7 +164,7 @@ func TestPeerIPMsgListener(t *testing.T) {
 	}
 
 	s, _ := udpSocket(t)
-	_, _, e := s.SendTo(ctx, []byte("just text"), sockets.Addr{Host: "127.0.0.1", Port: p.Addr().Port})
+	_, _, e := s.SendTo(ctx, []byte("just text"), sockets.Addr{Host: "127.0.0.1", Port: p.Addr().Port}, sockets.CallOptions{})
 	mustOK(t, "sendto", e)
 	other := rec.wait(1, what("recv"))[0]
 	if string(other.Data) != "just text" || !strings.Contains(other.Note, "not an IPMsg datagram") {
@@ -172,7 +172,7 @@ func TestPeerIPMsgListener(t *testing.T) {
 	}
 	// A GBK text (as Feiq sends) and options in the command's high bits.
 	gbk := []byte("1:7:bob:pc:288:\xc4\xe3\xba\xc3\x00")
-	_, _, e = s.SendTo(ctx, gbk, sockets.Addr{Host: "127.0.0.1", Port: p.Addr().Port})
+	_, _, e = s.SendTo(ctx, gbk, sockets.Addr{Host: "127.0.0.1", Port: p.Addr().Port}, sockets.CallOptions{})
 	mustOK(t, "sendto", e)
 	f := rec.wait(2, what("decoded"))[1].Fields
 	if f["text"] != `\xc4\xe3\xba\xc3` || f["command_name"] != "IPMSG_SENDMSG" || f["options"] != "IPMSG_SENDCHECKOPT" {
@@ -198,9 +198,9 @@ func TestPeerUDPEchoIPv6(t *testing.T) {
 	if p.Addr().Host != "::1" || p.Addr().Port == 0 {
 		t.Fatalf("Addr: got %v, want ::1 and a port", p.Addr())
 	}
-	_, _, e = s.SendTo(ctx, []byte("six"), p.Addr())
+	_, _, e = s.SendTo(ctx, []byte("six"), p.Addr(), sockets.CallOptions{})
 	mustOK(t, "sendto", e)
-	r, e := s.RecvFrom(ctx, 64, nil)
+	r, e := s.RecvFrom(ctx, 64, nil, sockets.CallOptions{})
 	mustOK(t, "recvfrom", e)
 	if string(r.Data) != "six" || *r.From != p.Addr() {
 		t.Errorf("reply: got %q from %v, want %q from %v", r.Data, r.From, "six", p.Addr())

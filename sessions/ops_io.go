@@ -1,0 +1,214 @@
+package sessions
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"sockplay/sockets"
+)
+
+// The socket calls that may wait: accept, connect, send, sendall, sendto,
+// recv and recvfrom. Each prepare checks its request's arguments (inside
+// withLock) and returns the call that start makes.
+
+// always is the tryFirst of a call whose attempt that would wait never
+// changes anything (accept).
+func always(*Request, *entry) bool { return true }
+
+// onDatagram is the tryFirst of send and sendto: only a datagram's attempt
+// that would wait changes nothing (a stream may take part of the data).
+func onDatagram(_ *Request, e *entry) bool { return e.sock.Type() == sockets.SockDgram }
+
+// withoutWaitAll is the tryFirst of recv and recvfrom: MSG_WAITALL may
+// take bytes in an attempt that then waits for more.
+func withoutWaitAll(req *Request, _ *entry) bool {
+	return !slices.Contains(req.Flags, "MSG_WAITALL")
+}
+
+func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+	if s.openCount() >= s.cfg.MaxSockets {
+		return nil, s.limitError()
+	}
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
+		conn, peer, err := e.sock.Accept(ctx, opts)
+		if err != nil {
+			return done(nil, err)
+		}
+		return func() {
+			if s.openCount() >= s.cfg.MaxSockets {
+				conn.Close()
+				done(nil, s.limitError())()
+				return
+			}
+			c := s.add(conn, e.handle)
+			c.host = e.host
+			s.result(req, e.handle, struct {
+				Conn string `json:"conn"`
+				FD   int    `json:"fd"`
+				Addr Addr   `json:"addr"`
+			}{c.handle, conn.FD(), addrOf(peer)}, nil)
+			s.refresh(e)
+			s.refresh(c)
+		}
+	}, nil
+}
+
+func (s *Session) prepareConnect(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+	addr, err := parseAddr(req.Addr)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
+		local, err := e.sock.Connect(ctx, addr, opts)
+		if err != nil {
+			return done(nil, err)
+		}
+		peer, _ := e.sock.GetPeerName()
+		return done(struct {
+			Addr Addr `json:"addr"`
+			Peer Addr `json:"peer"`
+		}{addrOf(local), addrOf(peer)}, nil)
+	}, nil
+}
+
+// prepareSend prepares send, sendall and sendto.
+func (s *Session) prepareSend(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+	sock := e.sock
+	data, err := req.Data.Bytes(s.cfg.MaxData)
+	if err != nil {
+		return nil, err
+	}
+	var addr sockets.Addr
+	if req.Op == "sendto" {
+		if addr, err = parseAddr(req.Addr); err != nil {
+			return nil, err
+		}
+	}
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
+		var f sendFields
+		var err *sockets.Error
+		if sock.Type() == sockets.SockStream { // only streams keep send records
+			opts.Tag = sendTag{s.ID, req.ID}
+			opts.OnSent = func(r sockets.SendRecord) { f.Stream = &[2]int64{r.Start, r.End} }
+		}
+		switch req.Op {
+		case "send":
+			f.N, err = sock.Send(ctx, data, req.Flags, opts)
+		case "sendall":
+			f.N, err = sock.SendAll(ctx, data, opts)
+		default:
+			var local sockets.Addr
+			f.N, local, err = sock.SendTo(ctx, data, addr, opts)
+			a := addrOf(local)
+			f.Addr = &a
+		}
+		return done(f, err)
+	}, nil
+}
+
+// prepareRecv prepares recv and recvfrom.
+func (s *Session) prepareRecv(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+	sock := e.sock
+	if req.Bufsize == nil {
+		return nil, sockets.BadRequest("TypeError", "%s() missing required argument 'bufsize'", req.Op)
+	}
+	bufsize := *req.Bufsize
+	return func(ctx context.Context, opts sockets.CallOptions) func() {
+		var r sockets.Received
+		var err *sockets.Error
+		if req.Op == "recv" {
+			r, err = sock.Recv(ctx, bufsize, req.Flags, opts)
+		} else {
+			r, err = sock.RecvFrom(ctx, bufsize, req.Flags, opts)
+		}
+		if err != nil {
+			return done(nil, err)
+		}
+		return func() {
+			// With full, the caller's own result shows every byte (whole);
+			// the log and other connections get the bounded data.
+			full := req.Full && len(r.Data) > s.cfg.MaxShown
+			f := recvFields{Truncated: r.Truncated, Size: r.Size}
+			var whole *Data
+			if sock.Type() == sockets.SockStream {
+				f.Data, whole = e.streamData(r, s.encoding, slices.Contains(req.Flags, "MSG_PEEK"), s.cfg.MaxShown, full)
+				f.Stream = &r.Stream
+				f.Sends = s.sendRefs(r.Sends)
+			} else {
+				f.Data = NewData(r.Data, s.encoding, s.cfg.MaxShown)
+				if full {
+					whole = NewData(r.Data, s.encoding, len(r.Data))
+				}
+			}
+			var fields, own any = f, nil
+			if req.Op == "recvfrom" {
+				var from Addr
+				if r.From != nil {
+					from = addrOf(*r.From)
+				}
+				fields = recvfromFields{from, f}
+				if whole != nil {
+					wf := f
+					wf.Data = whole
+					own = recvfromFields{from, wf}
+				}
+			} else if whole != nil {
+				wf := f
+				wf.Data = whole
+				own = wf
+			}
+			s.resultTo(req, e.handle, fields, own)
+			s.refreshAfter(req.Op, e)
+		}
+	}, nil
+}
+
+// sendTag marks a send call with the session and request that made it, so a
+// receive in any session can name it.
+type sendTag struct {
+	session string
+	id      json.RawMessage
+}
+
+type sendFields struct {
+	N      int       `json:"n"`
+	Addr   *Addr     `json:"addr,omitempty"`
+	Stream *[2]int64 `json:"stream,omitempty"`
+}
+
+type recvFields struct {
+	Data      *Data     `json:"data"`
+	Truncated bool      `json:"truncated"`
+	Size      int       `json:"size"`
+	Stream    *[2]int64 `json:"stream,omitempty"`
+	Sends     []SendRef `json:"sends,omitempty"`
+}
+
+type recvfromFields struct {
+	Addr Addr `json:"addr"`
+	recvFields
+}
+
+// SendRef names a send call whose bytes a receive holds: its request id if it
+// was made in this session (else null), its index on the sending socket and
+// its byte range in the sender's stream.
+type SendRef struct {
+	ID    json.RawMessage `json:"id"`
+	Index int             `json:"index"`
+	Range [2]int64        `json:"range"`
+}
+
+func (s *Session) sendRefs(rs []sockets.SendRecord) []SendRef {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]SendRef, len(rs))
+	for i, r := range rs {
+		out[i] = SendRef{ID: json.RawMessage("null"), Index: r.Index, Range: [2]int64{r.Start, r.End}}
+		if t, ok := r.Tag.(sendTag); ok && t.session == s.ID {
+			out[i].ID = t.id
+		}
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package sessions
+
+import (
+	"bytes"
+	"context"
+
+	"sockplay/sockets"
+)
+
+// How a socket call that may wait is made: prepare (its opSpec's) checks
+// its arguments and returns it as an opCall; start tries it first or
+// spawns it on a goroutine of its own.
+
+// opCall is a socket call that may wait, made with ctx (its cancellation)
+// and opts (whether it may wait, whom it tells). It returns the closure
+// that logs its outcome (run through withLock).
+type opCall func(ctx context.Context, opts sockets.CallOptions) func()
+
+// doneFunc makes the closure that logs a call's outcome: its fields, or
+// its error.
+type doneFunc func(fields any, err *sockets.Error) func()
+
+// doneFor is the doneFunc of req's call on e; it sets *wouldWait when the
+// call, tried once, would have waited.
+func (s *Session) doneFor(req *Request, e *entry, wouldWait *bool) doneFunc {
+	return func(fields any, err *sockets.Error) func() {
+		if err == sockets.ErrWouldWait {
+			*wouldWait = true
+		}
+		return func() {
+			s.result(req, e.handle, fields, err)
+			s.refreshAfter(req.Op, e)
+		}
+	}
+}
+
+// start makes a socket call that may wait (op's): at once if it is tried
+// first and can finish, otherwise on its own goroutine, whose waiting
+// notice and result come back through withLock.
+func (s *Session) start(req *Request, e *entry, op opSpec) {
+	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
+	wouldWait := false
+	run, err := op.prepare(s, req, e, s.doneFor(req, e, &wouldWait))
+	if err != nil {
+		s.result(req, e.handle, nil, err)
+		return
+	}
+	// A call that can finish at once is made right here, sparing a
+	// goroutine and a wake-up; one that would wait starts over on its own.
+	// Inside a batch it gets a second try once the batch's other requests
+	// are done: a recvfrom batched before the sendto that feeds it then
+	// completes without ever waiting, and when the batch provably feeds it
+	// (fedLater), the first try, which could only find the queue empty or
+	// take what the second would, is skipped.
+	if op.tryFirst != nil && op.tryFirst(req, e) {
+		if s.batch != nil && s.fedLater(req, e) {
+			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
+			return
+		}
+		if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !wouldWait {
+			finish()
+			return
+		}
+		if s.batch != nil {
+			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
+			return
+		}
+	}
+	s.spawn(req, e, key, run)
+}
+
+// tryAgain is a batched call's try at the batch's end: it finishes now, or
+// goes to its own goroutine to wait.
+func (s *Session) tryAgain(req *Request, e *entry, key string, run opCall, wouldWait *bool) {
+	*wouldWait = false
+	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !*wouldWait {
+		finish()
+		return
+	}
+	s.spawn(req, e, key, run)
+}
+
+// fedLater reports whether a receive on the datagram socket e, in a batch,
+// may skip its first try (a recvmsg that, in a round trip, finds the queue
+// empty) and be tried only at the batch's end, because a later request of
+// the batch is a sendto to e's own address. Skipping is safe when nothing
+// can tell the two tries apart but the log's order: e waits for a datagram
+// (not non-blocking, where a first try's EAGAIN is its result), no other
+// call of the session is waiting on e, and no other later request names e
+// (so e is not closed, read or changed before the try). The receive then
+// gets the datagram the first try would have got, the oldest queued, but
+// its result follows the sendto's.
+func (s *Session) fedLater(req *Request, e *entry) bool {
+	if e.sock.Type() != sockets.SockDgram || e.local == nil || e.local.Port == 0 {
+		return false
+	}
+	if t := e.sock.Timeout(); t != nil && *t == 0 {
+		return false
+	}
+	for _, p := range s.pending {
+		if p.sock == e.handle {
+			return false
+		}
+	}
+	fed := false
+	for i := range s.rest {
+		r := &s.rest[i]
+		if r.Sock == e.handle {
+			return false
+		}
+		if fed || s.restBad[i] != nil || r.Op != "sendto" {
+			continue
+		}
+		if to, err := parseAddr(r.Addr); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
+			fed = true
+		}
+	}
+	return fed
+}
+
+// spawn runs a blocking op on its own goroutine: its waiting notice and its
+// result come back through withLock.
+func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
+	opts := sockets.CallOptions{OnWait: func() {
+		s.withLock(func() {
+			p := s.pending[key]
+			if s.ending || p == nil || p.waited {
+				return
+			}
+			p.waited = true
+			s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo})
+			if req.Op == "connect" {
+				s.refresh(e)
+			}
+		})
+	}}
+	s.ops.Add(1)
+	go func() {
+		defer s.ops.Done()
+		finish := run(ctx, opts)
+		cancel()
+		s.withLock(func() {
+			delete(s.pending, key)
+			if !s.ending {
+				finish()
+			}
+		})
+	}()
+}
