@@ -47,8 +47,11 @@ func StartHelper() (*Helper, error) {
 // StartProvenHelper is StartHelper followed by one namespace made and
 // closed, so that a kernel refusing namespaces says so now (an
 // *UnavailableError) rather than at a session's first socket.
-func StartProvenHelper() (*Helper, error) {
-	h, err := StartHelper()
+func StartProvenHelper() (*Helper, error) { return startProven(os.Geteuid() != 0) }
+
+// startProven is startHelper followed by one namespace made and closed.
+func startProven(userNS bool) (*Helper, error) {
+	h, err := startHelper(userNS)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func shared(t *testing.T, userNS bool) *Helper {
 	if h := helpers.h[userNS]; h != nil && h.gone() == nil {
 		return h
 	}
-	h, err := startChecked(userNS)
+	h, err := startProven(userNS)
 	skipOrFail(t, err)
 	if helpers.h == nil {
 		helpers.h = map[bool]*Helper{}
@@ -69,27 +69,10 @@ func shared(t *testing.T, userNS bool) *Helper {
 // except under CI=true, where it must run.
 func startOrSkip(t *testing.T, userNS bool) *Helper {
 	t.Helper()
-	h, err := startChecked(userNS)
+	h, err := startProven(userNS)
 	skipOrFail(t, err)
 	t.Cleanup(func() { h.Close() })
 	return h
-}
-
-// startChecked starts a helper and makes and closes one namespace in it.
-func startChecked(userNS bool) (*Helper, error) {
-	h, err := startHelper(userNS)
-	if err != nil {
-		return nil, err
-	}
-	ns, err := h.New()
-	if err == nil {
-		err = ns.Close()
-	}
-	if err != nil {
-		h.Close()
-		return nil, err
-	}
-	return h, nil
 }
 
 // skipOrFail skips the test when err says the kernel refused namespaces
