@@ -1,0 +1,56 @@
+# Example: JSON header
+# Title: Framed command client (JSON header)
+# Seed: 004 (the client: send a command, read 4 bytes, the header, then data_size bytes)
+# Order: 2
+# Together: start server.py, then client.py (it also talks to the built-in framed-server peer)
+# Args: [port] (default 9109); type commands on its input: echo <text>, big <n>, ls, time;
+#   an empty line quits
+# Expect: for each command the reply's header, e.g. {'cmd': 'echo', 'data_size': 5, 'status': 'ok'},
+#   then its output; "big 100000" gives "100000 bytes: b'abcdefghij'...", all of them,
+#   though recv returns them in pieces.
+import json
+import socket
+import struct
+import sys
+
+port = int(sys.argv[1]) if len(sys.argv) > 1 else 9109
+PREFIX = struct.Struct("i")
+
+
+def recv_exactly(conn, n):
+    """Read exactly n bytes, however recv splits them."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = conn.recv(min(n - len(buf), 65536))
+        if not chunk:
+            raise ConnectionError(f"the server closed after {len(buf)} of {n} bytes")
+        buf += chunk
+    return bytes(buf)
+
+
+def request(conn, command):
+    """Send one command as a frame and return the reply's header and body."""
+    body = command.encode("utf-8")
+    head = json.dumps({"data_size": len(body)}).encode("utf-8")
+    conn.sendall(PREFIX.pack(len(head)) + head + body)
+    (size,) = PREFIX.unpack(recv_exactly(conn, PREFIX.size))
+    header = json.loads(recv_exactly(conn, size))
+    return header, recv_exactly(conn, header["data_size"])
+
+
+with socket.create_connection(("127.0.0.1", port)) as tcp:
+    print("type commands: echo <text>, big <n>, ls, time (an empty line quits)")
+    while True:
+        try:
+            command = input()
+        except EOFError:
+            break
+        if not command:
+            break
+        header, output = request(tcp, command)
+        print(header)
+        if len(output) > 1000:  # a big reply: show its size and how it starts
+            print(f"{len(output)} bytes: {output[:10]!r}...")
+        else:
+            print(output.decode("utf-8", "replace").removesuffix("\n"))
+print("closed")

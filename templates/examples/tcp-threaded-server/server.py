@@ -1,0 +1,42 @@
+# Example: Threaded TCP server
+# Title: Threaded server (socketserver)
+# Seed: 004 (socketserver.ThreadingTCPServer: one thread per client) and 002 (a thread per client)
+# Order: 1
+# Together: start server.py, then client.py two times at once: both are served together
+# Args: [port] (default 9106)
+# Expect: "serving on ('127.0.0.1', 9106)"; "client 1 connected from ...", "client 2 connected
+#   from ..." while client 1 is still connected; each line a client sends comes back as
+#   "<n>: <LINE IN CAPITALS>", n being that client's number.
+import itertools
+import socketserver
+import sys
+import threading
+
+port = int(sys.argv[1]) if len(sys.argv) > 1 else 9106
+numbers = itertools.count(1)
+numbers_lock = threading.Lock()
+
+
+class UpperHandler(socketserver.StreamRequestHandler):
+    """Serves one connection, in its own thread: each line back in capitals."""
+
+    def handle(self):
+        with numbers_lock:
+            n = next(numbers)
+        print(f"client {n} connected from {self.client_address}")
+        # rfile and wfile wrap the connection (socket.makefile), so readline works.
+        for line in self.rfile:
+            text = line.decode("utf-8", "replace").rstrip("\n")
+            print(f"client {n}: {text}")
+            self.wfile.write(f"{n}: {text.upper()}\n".encode("utf-8"))
+        print(f"client {n} left")
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True  # SO_REUSEADDR, so a restart can bind at once
+    daemon_threads = True  # client threads do not keep the program alive
+
+
+with Server(("127.0.0.1", port), UpperHandler) as server:
+    print(f"serving on {server.server_address}")
+    server.serve_forever()

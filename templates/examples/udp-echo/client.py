@@ -1,0 +1,32 @@
+# Example: UDP echo server
+# Title: UDP echo client
+# Seed: 000 (the client: input, sendto, recvfrom, print)
+# Order: 2
+# Together: start server.py first, then client.py
+# Args: [port] (default 9101); type lines on its input, an empty line ends
+# Expect: for each line typed, "echoed: <the same line>"; after an empty line, "bye".
+#   If the server is not running, "no answer within 2 s" (UDP does not know).
+import socket
+import sys
+
+port = int(sys.argv[1]) if len(sys.argv) > 1 else 9101
+server = ("127.0.0.1", port)
+
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+    udp.settimeout(2)  # a lost datagram must not hang the client forever
+    print("type lines to send; an empty line ends")
+    while True:
+        try:
+            line = input()
+        except EOFError:
+            break
+        if not line:
+            break
+        udp.sendto(line.encode("utf-8"), server)
+        try:
+            data, addr = udp.recvfrom(1024)
+        except TimeoutError:
+            print("no answer within 2 s: is the server running?")
+            continue
+        print("echoed:", data.decode("utf-8"))
+    print("bye")

@@ -1,0 +1,425 @@
+package web_test
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sockplay/templates/examples"
+)
+
+// exampleWait bounds each wait for a program's output or exit: generous,
+// for a busy machine.
+const exampleWait = 60 * time.Second
+
+// runningProgram is one example program as the test sees it: its output
+// so far, its exit, and a way to type into it and to stop it — what the
+// run op offers (output and exit messages, input and stop), so that only
+// startProgram needs to change to run the examples through it.
+type runningProgram struct {
+	t    testing.TB
+	name string
+
+	mu      sync.Mutex
+	stdout  strings.Builder
+	stderr  strings.Builder
+	exited  bool
+	code    int
+	changed chan struct{} // closed and replaced whenever something above changes
+
+	write func(text string) error // feeds stdin (the input op)
+	kill  func()                  // the stop op
+}
+
+// startProgram runs one example program with args, the way the learner's
+// Run button does. For now it is real CPython as a child process, in the
+// test's network namespace (run the tests under `unshare -rn`); after the
+// run op lands it sends {"op":"run","code":…,"name":…,"args":…} instead.
+func startProgram(t testing.TB, p examples.Program, args ...string) *runningProgram {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3 is needed for this test: %v", err)
+		}
+		t.Skipf("no python3: %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, p.Name), []byte(p.Code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, append([]string{p.Name}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errR, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &runningProgram{t: t, name: p.Name, changed: make(chan struct{})}
+	rp.write = func(text string) error { _, err := io.WriteString(stdin, text); return err }
+	rp.kill = func() { cmd.Process.Kill() }
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start python3 %s: %v", p.Name, err)
+	}
+	var copies sync.WaitGroup
+	copies.Add(2)
+	go func() { defer copies.Done(); rp.copy(outR, &rp.stdout) }()
+	go func() { defer copies.Done(); rp.copy(errR, &rp.stderr) }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		copies.Wait()
+		cmd.Wait() // the exit status is in ProcessState
+		rp.update(func() { rp.exited, rp.code = true, cmd.ProcessState.ExitCode() })
+	}()
+	t.Cleanup(func() { rp.kill(); <-done })
+	return rp
+}
+
+// copy appends what r yields to b until r ends.
+func (rp *runningProgram) copy(r io.Reader, b *strings.Builder) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			rp.update(func() { b.Write(buf[:n]) })
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// update changes the program's state under its mutex and wakes waiters.
+func (rp *runningProgram) update(f func()) {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	f()
+	close(rp.changed)
+	rp.changed = make(chan struct{})
+}
+
+// snapshot returns the output so far, whether it exited, and a channel
+// closed at the next change.
+func (rp *runningProgram) snapshot() (stdout, stderr string, exited bool, changed <-chan struct{}) {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	return rp.stdout.String(), rp.stderr.String(), rp.exited, rp.changed
+}
+
+// waitFor waits until the program's stdout matches the regular expression
+// re, failing the test if it exits or the wait runs out first.
+func (rp *runningProgram) waitFor(re string) {
+	rp.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.After(exampleWait)
+	for {
+		out, errs, exited, changed := rp.snapshot()
+		switch {
+		case rx.MatchString(out):
+			return
+		case exited:
+			rp.t.Fatalf("%s exited without printing %q; stdout:\n%s\nstderr:\n%s", rp.name, re, out, errs)
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			rp.t.Fatalf("%s did not print %q within %v; stdout:\n%s\nstderr:\n%s", rp.name, re, exampleWait, out, errs)
+		}
+	}
+}
+
+// input types text (with its newline) into the program.
+func (rp *runningProgram) input(text string) {
+	rp.t.Helper()
+	if err := rp.write(text); err != nil {
+		rp.t.Fatalf("input to %s: %v", rp.name, err)
+	}
+}
+
+// exit waits for the program to end and returns its stdout, failing the
+// test unless its exit status is code.
+func (rp *runningProgram) exit(code int) string {
+	rp.t.Helper()
+	deadline := time.After(exampleWait)
+	for {
+		out, errs, exited, changed := rp.snapshot()
+		if exited {
+			if rp.code != code {
+				rp.t.Fatalf("%s exited with %d, want %d; stdout:\n%s\nstderr:\n%s", rp.name, rp.code, code, out, errs)
+			}
+			return out
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			rp.t.Fatalf("%s still runs after %v; stdout:\n%s\nstderr:\n%s", rp.name, exampleWait, out, errs)
+		}
+	}
+}
+
+// stop ends a program that serves forever, waits until it has ended and
+// returns its stdout; it must not have failed before (no traceback on
+// stderr).
+func (rp *runningProgram) stop() string {
+	rp.t.Helper()
+	out, errs, _, _ := rp.snapshot()
+	if errs != "" {
+		rp.t.Fatalf("%s wrote to stderr:\n%s", rp.name, errs)
+	}
+	rp.kill()
+	deadline := time.After(exampleWait)
+	for {
+		_, _, exited, changed := rp.snapshot()
+		if exited {
+			return out
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			rp.t.Fatalf("%s still runs %v after it was stopped", rp.name, exampleWait)
+		}
+	}
+}
+
+// exampleScenarios say, for each example, how a learner runs its programs
+// and what they must see: the behaviour its seed describes.
+var exampleScenarios = map[string]func(t *testing.T, run func(name string, args ...string) *runningProgram){
+	"udp-send-receive": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		rx := run("receiver.py")
+		rx.waitFor(`waiting for one datagram on port 9100\n`)
+		tx := run("sender.py")
+		tx.waitFor(`type one line to send\n`)
+		tx.input("你好, UDP\n")
+		if out := tx.exit(0); !strings.Contains(out, "sent 11 bytes to ('127.0.0.1', 9100)\n") {
+			t.Errorf("sender printed:\n%s\nwant it to say 11 bytes went to ('127.0.0.1', 9100)", out)
+		}
+		out := rx.exit(0)
+		want := regexp.MustCompile(`got b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd, UDP' from \('127\.0\.0\.1', \d+\)\nas text: 你好, UDP\n`)
+		if !want.MatchString(out) {
+			t.Errorf("receiver printed:\n%s\nwant it to match %s", out, want)
+		}
+	},
+	"udp-echo": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		srv := run("server.py")
+		srv.waitFor(`echo server on port 9101\n`)
+		cl := run("client.py")
+		cl.waitFor(`an empty line ends\n`)
+		for _, line := range []string{"first", "second datagram"} {
+			cl.input(line + "\n")
+			cl.waitFor(`echoed: ` + line + `\n`)
+			srv.waitFor(`from \('127\.0\.0\.1', \d+\): ` + line + `\n`)
+		}
+		cl.input("\n")
+		if out := cl.exit(0); !strings.HasSuffix(out, "bye\n") {
+			t.Errorf("client printed:\n%s\nwant it to end with bye", out)
+		}
+		srv.stop()
+		lone := run("client.py")
+		lone.input("anyone?\n")
+		lone.waitFor(`no answer within 2 s`)
+		lone.input("\n")
+		lone.exit(0)
+	},
+	"udp-chat": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		a := run("chat.py", "9102")
+		a.waitFor(`chat on port 9102, waiting for someone to write\n`)
+		b := run("chat.py", "9103", "9102")
+		b.waitFor(`chat on port 9103 with \('127\.0\.0\.1', 9102\)`)
+		b.input("hello from b\n")
+		a.waitFor(`\('127\.0\.0\.1', 9103\) says: hello from b\n`)
+		a.waitFor(`type lines to answer`)
+		// Both directions, several times: each side's receiving thread
+		// prints while its main thread waits in input().
+		for i := range 3 {
+			a.input(fmt.Sprintf("a to b %d\n", i))
+			b.waitFor(fmt.Sprintf(`\('127\.0\.0\.1', 9102\) says: a to b %d\n`, i))
+			b.input(fmt.Sprintf("b to a %d\n", i))
+			a.waitFor(fmt.Sprintf(`\('127\.0\.0\.1', 9103\) says: b to a %d\n`, i))
+		}
+		a.input("\n")
+		a.waitFor(`chat ended\n`)
+		a.exit(0)
+		b.input("\n")
+		b.exit(0)
+	},
+	"udp-broadcast": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		r1 := run("receiver.py")
+		r1.waitFor(`listening for broadcasts on port 9104\n`)
+		r2 := run("receiver.py")
+		r2.waitFor(`listening for broadcasts on port 9104\n`)
+		tx := run("sender.py")
+		out := tx.exit(0)
+		for _, want := range []string{
+			"without SO_BROADCAST: PermissionError: [Errno 13] Permission denied\n",
+			"with SO_BROADCAST: sent 43 bytes to ('127.255.255.255', 9104)\n",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("sender printed:\n%s\nwant the line %q", out, want)
+			}
+		}
+		for _, r := range []*runningProgram{r1, r2} {
+			r.waitFor(`broadcast from \('127\.0\.0\.1', \d+\): 1:100:learner:learner-pc:32:hello, everyone\n`)
+			if n := strings.Count(r.stop(), "broadcast from"); n != 1 {
+				t.Errorf("a receiver got %d broadcasts, want 1 (the one sent without SO_BROADCAST must not arrive)", n)
+			}
+		}
+	},
+	"tcp-client-server": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		refused := run("client.py")
+		if out := refused.exit(1); !strings.Contains(out, "ConnectionRefusedError: [Errno 111] Connection refused") {
+			t.Errorf("client without a server printed:\n%s\nwant ConnectionRefusedError: [Errno 111]", out)
+		}
+		srv := run("server.py")
+		srv.waitFor(`listening on \('127\.0\.0\.1', 9105\)\n`)
+		for round := range 2 { // one client after the other
+			cl := run("client.py")
+			cl.waitFor(`connected to \('127\.0\.0\.1', 9105\) from \('127\.0\.0\.1', \d+\)\n`)
+			srv.waitFor(strings.Repeat(`(?s:.*)connected: \('127\.0\.0\.1', \d+\)\n`, round+1))
+			cl.input("hello server\n")
+			cl.waitFor(`server: received 12 bytes\n`)
+			srv.waitFor(`received: hello server\n`)
+			cl.input("exit\n")
+			if out := cl.exit(0); !strings.HasSuffix(out, "closed\n") {
+				t.Errorf("client printed:\n%s\nwant it to end with closed", out)
+			}
+			srv.waitFor(strings.Repeat(`(?s:.*)closed the connection\n`, round+1))
+		}
+		srv.stop()
+	},
+	"tcp-threaded-server": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		srv := run("server.py")
+		srv.waitFor(`serving on \('127\.0\.0\.1', 9106\)\n`)
+		c1 := run("client.py")
+		c1.waitFor(`connected as`)
+		c1.input("hello\n")
+		c1.waitFor(`1: HELLO\n`)
+		// The second client is served while the first is still connected.
+		c2 := run("client.py")
+		c2.waitFor(`connected as`)
+		c2.input("second one\n")
+		c2.waitFor(`2: SECOND ONE\n`)
+		c1.input("still here\n")
+		c1.waitFor(`1: STILL HERE\n`)
+		srv.waitFor(`client 1 connected from (?s:.*)client 2 connected from `)
+		c1.input("\n")
+		c2.input("\n")
+		c1.exit(0)
+		c2.exit(0)
+		srv.waitFor(`client 1 left\n`)
+		srv.waitFor(`client 2 left\n`)
+		srv.stop()
+	},
+	"sticky-packets": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		for _, tc := range []struct{ args, first, second string }{
+			{"", `recv 1: b'helloworldSB'\n`, `recv 2: b''\n`},
+			{"1", `recv 1: b'h'\n`, `recv 2: b'elloworldSB'\n`},
+		} {
+			args := []string{"9107"}
+			if tc.args != "" {
+				args = append(args, tc.args)
+			}
+			srv := run("server.py", args...)
+			srv.waitFor(`listening on port 9107\n`)
+			cl := run("client.py")
+			if out := cl.exit(0); out != "sent b'helloworld'\nsent b'SB'\nclosed\n" {
+				t.Errorf("client printed:\n%s", out)
+			}
+			srv.waitFor(`press Enter to read\n`)
+			srv.input("\n")
+			srv.waitFor(tc.first)
+			srv.waitFor(tc.second)
+			srv.exit(0)
+		}
+	},
+	"length-prefix": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		srv := run("server.py")
+		srv.waitFor(`listening on port 9108\n`)
+		cl := run("client.py")
+		if out := cl.exit(0); out != "sent b'\\x00\\x00\\x00\\nhelloworld'\nsent b'\\x00\\x00\\x00\\x02SB'\nclosed\n" {
+			t.Errorf("client printed:\n%s", out)
+		}
+		srv.waitFor(`press Enter to read\n`)
+		srv.input("\n")
+		srv.waitFor(`message 1: b'helloworld'\nmessage 2: b'SB'\nthe client closed\n`)
+		srv.exit(0)
+	},
+	"json-header": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		srv := run("server.py")
+		srv.waitFor(`listening on port 9109\n`)
+		cl := run("client.py")
+		cl.waitFor(`an empty line quits\)\n`)
+		for _, tc := range []struct{ cmd, want string }{
+			{"echo 你好", `\{'cmd': 'echo', 'data_size': 6, 'status': 'ok'\}\n你好\n`},
+			{"ls", `\{'cmd': 'ls', 'data_size': 30, 'status': 'ok'\}\nhello.txt\nnotes.md\nreport.pdf\n\z`},
+			{"big 300000", `\{'cmd': 'big', 'data_size': 300000, 'status': 'ok'\}\n300000 bytes: b'abcdefghij'\.\.\.\n`},
+			{"time", `\{'cmd': 'time', 'data_size': 20, 'status': 'ok'\}\n\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n`},
+			{"rm -rf /", `\{'cmd': 'rm', 'data_size': \d+, 'status': 'error'\}\nunknown command 'rm': the commands are echo <text>, big <n>, ls and time\n`},
+		} {
+			cl.input(tc.cmd + "\n")
+			cl.waitFor(tc.want)
+			srv.waitFor(`request: ` + regexp.QuoteMeta(tc.cmd) + `\n`)
+		}
+		cl.input("\n")
+		cl.exit(0)
+		srv.waitFor(`left\n`)
+		srv.stop()
+	},
+	"file-transfer": func(t *testing.T, run func(string, ...string) *runningProgram) {
+		srv := run("server.py")
+		srv.waitFor(`file server on port 9110\n`)
+		out := run("client.py").exit(0)
+		want := "uploading notes.bin (300000 bytes)\n25%\n50%\n75%\n100%\n" +
+			"on the server: notes.bin 300000\ndownloaded 300000 bytes, sha256 matches: True\n"
+		if out != want {
+			t.Errorf("client printed:\n%s\nwant:\n%s", out, want)
+		}
+		srv.waitFor(`put notes.bin at 225000: 75000 bytes, now 300000\n`)
+		srv.waitFor(`get notes.bin from 0: 300000 bytes\n`)
+		srv.stop()
+	},
+}
+
+// TestExamples runs every example's programs together as its header says
+// and checks that each behaves as its seed describes. Every example must
+// have a scenario.
+func TestExamples(t *testing.T) {
+	xs, err := examples.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range xs {
+		t.Run(x.Slug, func(t *testing.T) {
+			scenario := exampleScenarios[x.Slug]
+			if scenario == nil {
+				t.Fatalf("example %s has no scenario in exampleScenarios", x.Slug)
+			}
+			scenario(t, func(name string, args ...string) *runningProgram {
+				t.Helper()
+				p := x.Program(name)
+				if p == nil {
+					t.Fatalf("example %s has no program %s", x.Slug, name)
+				}
+				return startProgram(t, *p, args...)
+			})
+		})
+	}
+	if len(exampleScenarios) != len(xs) {
+		t.Errorf("%d scenarios for %d examples", len(exampleScenarios), len(xs))
+	}
+}
