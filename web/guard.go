@@ -157,6 +157,16 @@ func (s *Server) crossOrigin(c echo.Context) bool {
 // X-Forwarded-For entry. "" (not counted) for a loopback client unless
 // LimitLoopback.
 func (s *Server) clientOf(r *http.Request) string {
+	ip := s.clientAddr(r)
+	if !ip.IsValid() || ip.IsLoopback() && !s.guard.LimitLoopback {
+		return ""
+	}
+	return ip.String()
+}
+
+// clientAddr is the client's address: the connection's peer, or with
+// TrustProxy the last X-Forwarded-For entry.
+func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	ip := addrOf(r.RemoteAddr)
 	if s.guard.TrustProxy {
 		if fwd := r.Header.Values("X-Forwarded-For"); len(fwd) > 0 {
@@ -166,10 +176,7 @@ func (s *Server) clientOf(r *http.Request) string {
 			}
 		}
 	}
-	if !ip.IsValid() || ip.IsLoopback() && !s.guard.LimitLoopback {
-		return ""
-	}
-	return ip.String()
+	return ip
 }
 
 // addrOf reads an IP address, or an address with a port.

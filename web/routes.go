@@ -15,6 +15,10 @@ func (s *Server) routes(e *echo.Echo) {
 	get(e, "/lessons/:slug", s.lesson)
 	get(e, "/exercises", s.exerciseIndex)
 	get(e, "/exercises/:id", s.exercise)
+	get(e, "/examples", s.exampleIndex)                   // share.go
+	get(e, "/examples/:slug/:name", s.exampleProgramPage) // share.go
+	e.POST("/share", s.postShare)                         // share.go
+	get(e, "/p/:id", s.sharedProgram)                     // share.go
 	get(e, "/progress", s.progressPage)
 	get(e, "/progress/export", s.exportProgress)
 	e.POST("/progress/import", s.importProgress)

@@ -36,6 +36,9 @@ type Server struct {
 	metrics *Metrics        // served at /metrics (metrics.go)
 	guard   Guard           // Host, Origin, client addresses, request deadlines (guard.go)
 	hosts   map[string]bool // names accepted in Host, as canonicalHost writes them
+
+	shareLimit ShareLimit    // POST /share per client (share.go)
+	shares     *shareLimiter // made from shareLimit by New
 }
 
 // An Option changes a Server made by New.
@@ -55,6 +58,7 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.shares = newShareLimiter(s.shareLimit)
 	s.bySlug = make(map[string]int, len(s.lessons))
 	for i, l := range s.lessons {
 		s.bySlug[l.Slug] = i

@@ -14,6 +14,9 @@
 // refused rather than guessed at. Times are stored as Unix milliseconds (UTC)
 // and read from Store.Now, which tests replace with a fixed clock.
 //
+// The same database keeps the programs shared by link (Share, Shared): not
+// a learner's progress, but like it, something that must outlive a restart.
+//
 // Export and Import move one learner's progress between browsers or
 // servers as a JSON document (format "sockplay-progress", version 1; see
 // File). Import merges, and importing the same file twice changes nothing.
@@ -93,6 +96,15 @@ CREATE TABLE attempts (
 ) STRICT;
 
 CREATE INDEX attempts_by_learner ON attempts (learner, exercise, at_ms, id);
+`,
+	// 2: programs shared by link (shares.go).
+	`
+CREATE TABLE shares (
+	id         TEXT PRIMARY KEY, -- random, unguessable: the link is /p/<id>
+	name       TEXT NOT NULL,    -- the program's file name, e.g. server.py
+	code       TEXT NOT NULL,
+	created_ms INTEGER NOT NULL
+) STRICT;
 `,
 }
 

@@ -209,8 +209,8 @@ func TestProgressReopen(t *testing.T) {
 		t.Fatalf("after reopening:\n got %+v\nwant %+v", got, want)
 	}
 	v, err := s2.SchemaVersion(context.Background())
-	if err != nil || v != 1 {
-		t.Errorf("SchemaVersion = %d, %v; want 1", v, err)
+	if err != nil || v != 2 {
+		t.Errorf("SchemaVersion = %d, %v; want 2", v, err)
 	}
 	var mode string
 	db, err := sql.Open("sqlite", filepath.Join(dir, progress.FileName))

@@ -49,6 +49,14 @@ const CLOSE_UNREADABLE = 4001;
  * @property {(status: string, detail?: {delay?: number, code?: number, message?: string}) => void} [onStatus]
  */
 
+/** The absolute WebSocket URL for a path, on the page's own host. */
+export function wsURL(path) {
+  const url = new URL(path, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.hash = '';
+  return url.href;
+}
+
 export class Connection {
   #url;
   /** @type {Handlers} */

@@ -92,7 +92,7 @@
 //                                 line counting the earlier ones); #copy-python
 //                                 copies all of it
 
-import { Connection, Status } from './conn.js';
+import { Connection, Status, wsURL } from './conn.js';
 import { Cards } from './cards.js';
 import { Log } from './log.js';
 import { Transcript } from './transcript.js';
@@ -365,13 +365,6 @@ export function start(root, hooks = {}) {
   return { conn, cards };
 }
 
-/** The absolute WebSocket URL for a path, on the page's own host. */
-function wsURL(path) {
-  const url = new URL(path, location.href);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.hash = '';
-  return url.href;
-}
 
 /** Kinds that never become log entries (the queue need not count them). */
 const NOT_LOGGED = new Set(['stat', 'socket', 'packet', 'packets_not_shown']);
