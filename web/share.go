@@ -188,7 +188,7 @@ func (s *Server) exampleIndex(c echo.Context) error {
 	return render(c, templates.ExamplesIndex(s.page("Examples"), views))
 }
 
-// exampleProgram opens one program of an example in the editor.
+// exampleProgramPage opens one program of an example in the editor.
 func (s *Server) exampleProgramPage(c echo.Context) error {
 	x, ok := examples.Find(c.Param("slug"))
 	var p *examples.Program
