@@ -101,7 +101,7 @@ func runProgramInBrowser(t *testing.T, srv *testServer) {
 	if !strings.Contains(out, "[exit code 0]") {
 		t.Errorf("output %q, want it to end with [exit code 0]", out)
 	}
-	if got := eval[string](p, `document.querySelector('#program-output [data-stream="stderr"]')?.textContent ?? ''`); got != "bye\n" {
+	if got := eval[string](p, `[...document.querySelectorAll('#program-output [data-stream="stderr"]')].map(e => e.textContent).join('')`); got != "bye\n" {
 		t.Errorf("stderr shown as %q, want bye", got)
 	}
 
