@@ -81,6 +81,10 @@ type entry struct {
 	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
 	local    *sockets.Addr // the local address in the last socket message (nil: none)
+	// The addresses of its connection, as the last socket message that had
+	// a peer showed them: segments (segments.go) still finds the
+	// connection's packets once it is shut down or closed.
+	connLocal, connPeer *sockets.Addr
 	closed   bool
 	released bool // closed, and the kernel no longer keeps its connection (pollStats)
 	follow   int  // polls left to follow it for since an op touched it (stat.go)

@@ -248,18 +248,20 @@ func TestLessonsInBrowser(t *testing.T) {
 					t.Skipf("the server does not know spawn yet (%s)", why)
 				}
 			}
-			srv := newServer(t, sessions.Config{}, web.WithLessons(ls))
-			p := page{t: t, ctx: ctx}
-			p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
-				chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
-			for _, s := range l.Steps {
-				p.do("run "+s.ID, chromedp.Click(chromedp.CSS(`#step-`+s.ID+` [data-run-step]`)), stepDone(s.ID))
-				if eval[string](p, `document.getElementById('step-`+s.ID+`').dataset.state`) != "ok" {
-					why := eval[[]string](p, `[...document.querySelectorAll('#step-`+s.ID+` .step-line:not([data-state="ok"])')].map(e => 'line ' + e.dataset.line + ': ' + e.dataset.state + ' ' + e.querySelector('.line-why').textContent)`)
-					p.shot(s.ID)
-					t.Fatalf("%s#%s failed on the page: %q", l.Slug, s.ID, why)
+			forProfiles(t, l, func(t *testing.T, cfg sessions.Config) {
+				srv := newServer(t, cfg, web.WithLessons(ls))
+				p := page{t: t, ctx: ctx}
+				p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
+					chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+				for _, s := range l.Steps {
+					p.do("run "+s.ID, chromedp.Click(chromedp.CSS(`#step-`+s.ID+` [data-run-step]`)), stepDone(s.ID))
+					if eval[string](p, `document.getElementById('step-`+s.ID+`').dataset.state`) != "ok" {
+						why := eval[[]string](p, `[...document.querySelectorAll('#step-`+s.ID+` .step-line:not([data-state="ok"])')].map(e => 'line ' + e.dataset.line + ': ' + e.dataset.state + ' ' + e.querySelector('.line-why').textContent)`)
+						p.shot(s.ID)
+						t.Fatalf("%s#%s failed on the page: %q", l.Slug, s.ID, why)
+					}
 				}
-			}
+			})
 		})
 	}
 }
