@@ -85,9 +85,9 @@ type entry struct {
 	// a peer showed them: segments (segments.go) still finds the
 	// connection's packets once it is shut down or closed.
 	connLocal, connPeer *sockets.Addr
-	closed   bool
-	released bool // closed, and the kernel no longer keeps its connection (pollStats)
-	follow   int  // polls left to follow it for since an op touched it (stat.go)
+	closed              bool
+	released            bool // closed, and the kernel no longer keeps its connection (pollStats)
+	follow              int  // polls left to follow it for since an op touched it (stat.go)
 
 	// A character the last chunk received ended inside: its first bytes,
 	// where it was cut in the incoming stream, and the encoding it was read

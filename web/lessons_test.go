@@ -655,7 +655,9 @@ func TestLessonContent(t *testing.T) {
 		t.Skip("no built-in lessons yet")
 	}
 	for _, l := range ls {
-		t.Run(l.Slug, func(t *testing.T) { forProfiles(t, l, func(t *testing.T, cfg sessions.Config) { runLesson(t, l, cfg) }) })
+		t.Run(l.Slug, func(t *testing.T) {
+			forProfiles(t, l, func(t *testing.T, cfg sessions.Config) { runLesson(t, l, cfg) })
+		})
 	}
 }
 
