@@ -45,6 +45,7 @@ type Request struct {
 	Hosts     *int            `json:"hosts"`     // lab: how many hosts (0 tears the lab down)
 	Count     *int            `json:"count"`     // segments: how many to wait for
 	DataOnly  bool            `json:"data_only"` // segments: only those carrying data
+	Bytes     *int            `json:"bytes"`     // segments: how many payload bytes to wait for
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 

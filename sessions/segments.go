@@ -42,7 +42,8 @@ type segmentsQuery struct {
 	local, peer sockets.Addr
 	dataOnly    bool
 	flags       []string // each listed segment has all of them
-	count       int
+	count       int // wait until this many are listed
+	bytes       int // and until they carry this many payload bytes
 }
 
 // opSegments answers with the segments of req.Sock's connection (inside
@@ -66,12 +67,16 @@ func (s *Session) opSegments(req *Request) {
 					return
 				}
 				f = s.segments(q)
-				if len(f.Lens) >= q.count || time.Now().After(deadline) {
+				n := 0
+				for _, l := range f.Lens {
+					n += l
+				}
+				if len(f.Lens) >= q.count && n >= q.bytes || time.Now().After(deadline) {
 					done = true
 					var e *sockets.Error
-					if len(f.Lens) < q.count {
+					if len(f.Lens) < q.count || n < q.bytes {
 						e = &sockets.Error{Kind: sockets.KindTimeout, Exception: "TimeoutError",
-							Message: fmt.Sprintf("only %d of the %d segments asked for were captured within %v", len(f.Lens), q.count, segmentsWait)}
+							Message: fmt.Sprintf("within %v, %d segments with %d bytes of data were captured, not the %d segments and %d bytes asked for", segmentsWait, len(f.Lens), n, q.count, q.bytes)}
 					}
 					s.result(req, req.Sock, f, e)
 				}
@@ -101,6 +106,12 @@ func (s *Session) segmentsQuery(req *Request) (segmentsQuery, *sockets.Error) {
 	}
 	if q.count < 0 || q.count > MaxSegments {
 		return q, sockets.BadRequest("ValueError", "count is 0 to %d, not %d", MaxSegments, q.count)
+	}
+	if req.Bytes != nil {
+		q.bytes = *req.Bytes
+	}
+	if q.bytes < 0 || q.bytes > sockets.MaxBufsize {
+		return q, sockets.BadRequest("ValueError", "bytes is 0 to %d, not %d", sockets.MaxBufsize, q.bytes)
 	}
 	if q.host == "" {
 		if s.network.make == nil {
