@@ -144,6 +144,15 @@ func (s *Session) opLab(req *Request) {
 func (s *Session) build(req *Request, n int) {
 	defer s.ops.Done()
 	l, err := s.newLab(n)
+	if err == nil {
+		// Capture from before the result, so that no packet of what a
+		// client does next is missed.
+		for _, h := range l.lab.Hosts {
+			if l.owned(h.Name) {
+				s.startCapture(h.Name, h.NS)
+			}
+		}
+	}
 	stored := false
 	s.withLock(func() {
 		s.labBusy = false
@@ -160,14 +169,13 @@ func (s *Session) build(req *Request, n int) {
 	if err != nil {
 		return
 	}
-	if !stored {
-		l.close() // the session ended while it was built
-		return
-	}
-	for _, h := range l.lab.Hosts {
-		if l.owned(h.Name) {
-			s.startCapture(h.Name, h.NS)
+	if !stored { // the session ended while it was built
+		for _, h := range l.lab.Hosts {
+			if l.owned(h.Name) {
+				s.stopCapture(h.Name)
+			}
 		}
+		l.close()
 	}
 }
 

@@ -76,9 +76,10 @@ func (s *Session) opSegments(req *Request) {
 					var e *sockets.Error
 					if len(f.Lens) < q.count || n < q.bytes {
 						e = &sockets.Error{Kind: sockets.KindTimeout, Exception: "TimeoutError",
-							Message: fmt.Sprintf("within %v, %d segments with %d bytes of data were captured, not the %d segments and %d bytes asked for", segmentsWait, len(f.Lens), n, q.count, q.bytes)}
+							Message: fmt.Sprintf("within %v, %d segments with %d bytes of data were captured, not the %d segments and %d bytes asked for", segmentsWait, len(f.Lens), n, q.count, q.bytes),
+							Hint:    "The segments listed are those captured so far; the connection may not have sent the others (yet)."}
 					}
-					s.result(req, req.Sock, f, e)
+					s.resultWith(req, req.Sock, f, e)
 				}
 			})
 			if done || !alive {
@@ -115,7 +116,8 @@ func (s *Session) segmentsQuery(req *Request) (segmentsQuery, *sockets.Error) {
 	}
 	if q.host == "" {
 		if s.network.make == nil {
-			return q, &sockets.Error{Kind: sockets.KindLimit, Message: "this session's own sockets share this machine's network, whose packets are not captured; make the socket on a lab host (host \"h1\") to see its segments"}
+			return q, &sockets.Error{Kind: sockets.KindLimit, Message: "this session's own sockets share this machine's network, whose packets are not captured",
+				Hint: "Make the socket on a lab host ({\"op\":\"socket\",\"host\":\"h1\"}, after {\"op\":\"lab\",\"hosts\":3}) to see its segments."}
 		}
 		q.host = "h1"
 	}
