@@ -42,8 +42,8 @@ type segmentsQuery struct {
 	local, peer sockets.Addr
 	dataOnly    bool
 	flags       []string // each listed segment has all of them
-	count       int // wait until this many are listed
-	bytes       int // and until they carry this many payload bytes
+	count       int      // wait until this many are listed
+	bytes       int      // and until they carry this many payload bytes
 }
 
 // opSegments answers with the segments of req.Sock's connection (inside

@@ -2,8 +2,8 @@ package web_test
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
