@@ -263,6 +263,10 @@ func (s *Session) snapshot() SnapshotBody {
 	for _, p := range s.pending {
 		b.Pending = append(b.Pending, WaitingBody{ID: p.id, Op: p.op, Sock: p.sock, Request: p.echo})
 	}
+	if s.lab != nil {
+		f := s.lab.fields()
+		b.Lab = &f
+	}
 	return b
 }
 

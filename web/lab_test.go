@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -446,5 +447,48 @@ func TestMulticastLoop(t *testing.T) {
 	c.must("sendto", obj{"sock": tx, "data": text("to h1"), "addr": []any{"10.77.0.1", 5007}})
 	if got := recvAll(c, m); !slices.Equal(got, []string{"to h1", "loop off"}) {
 		t.Errorf("with loop off h1, h2 got %q, want h1 not its own datagram", got)
+	}
+}
+
+// A resume from before the log's start gets a snapshot that carries the
+// lab (as a lab result lists it) and its hosts' sockets; after a teardown
+// the snapshot's lab is null.
+func TestResumeSnapshotLab(t *testing.T) {
+	const logSize = 20
+	_, h := privateConfig(t)
+	srv := newServer(t, sessions.Config{LogSize: logSize, Labs: h.New})
+	a := srv.newSession(t)
+	built := a.must("lab", obj{"hosts": 3})
+	s := a.must("socket", obj{"type": "SOCK_DGRAM", "host": "h2"}).str("sock")
+	own := a.socket("SOCK_DGRAM")
+	wrap := func() {
+		for start := a.last(); a.last() <= start+2*logSize; {
+			a.must("getsockname", obj{"sock": own})
+		}
+	}
+	wrap()
+	snapshot := func() msg {
+		t.Helper()
+		ms := srv.dial(t).resume(1)
+		if len(ms) != 2 || ms[0].str("kind") != "snapshot" {
+			t.Fatalf("resume after 1 with a log of %d got %v, want a snapshot and the result", logSize, ms)
+		}
+		return ms[0]
+	}
+	snap := snapshot()
+	lab := snap.obj("lab")
+	if lab == nil || !reflect.DeepEqual(lab["hosts"], built["hosts"]) || lab.str("subnet") != "10.77.0.0/24" ||
+		lab.str("broadcast") != "10.77.0.255" || lab.str("bind") != built.str("bind") || lab.str("connect") != built.str("connect") {
+		t.Errorf("snapshot lab %v, want the lab result's %v", snap["lab"], built)
+	}
+	socks, _ := snap["sockets"].([]any)
+	if len(socks) != 2 || socks[0].(map[string]any)["host"] != "h2" || socks[0].(map[string]any)["sock"] != s {
+		t.Errorf("snapshot sockets %v, want %s on h2 first", socks, s)
+	}
+
+	a.must("lab", obj{"hosts": 0})
+	wrap()
+	if snap := snapshot(); snap["lab"] != nil {
+		t.Errorf("snapshot after the teardown: lab %v, want null", snap["lab"])
 	}
 }
