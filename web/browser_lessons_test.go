@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -260,8 +261,27 @@ func TestLessonsInBrowser(t *testing.T) {
 						p.shot(s.ID)
 						t.Fatalf("%s#%s failed on the page: %q", l.Slug, s.ID, why)
 					}
+					checkSegmentsShown(p, s)
 				}
 			})
 		})
+	}
+}
+
+// checkSegmentsShown: each segments line of a step that passed shows the
+// result's segments, one list item each, as the result lists them.
+func checkSegmentsShown(p page, s lessons.Step) {
+	p.t.Helper()
+	for i, line := range s.Lines {
+		if line.Op() != "segments" {
+			continue
+		}
+		sel := fmt.Sprintf(`#step-%s .step-line[data-line="%d"] .log-entry[data-op="segments"][data-ok="true"] .segments > ol > li`, s.ID, i+1)
+		got := eval[[]string](p, `[...document.querySelectorAll('`+sel+`')].map(li => li.textContent)`)
+		if want, listed := line.Expect["segments"].([]any); listed && len(got) != len(want) || len(got) == 0 {
+			p.t.Errorf("step %s line %d shows segments %q, want the result's", s.ID, i+1, got)
+		} else if listed && got[0] != want[0] {
+			p.t.Errorf("step %s line %d shows %q first, want %q", s.ID, i+1, got[0], want[0])
+		}
 	}
 }
