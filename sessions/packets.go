@@ -114,7 +114,7 @@ func (s *Session) startCapture(host string, ns Namespace) {
 		return
 	}
 	if cs.budget == nil {
-		cs.budget = netns.NewBudget()
+		cs.budget = netns.NewBudgetOf(s.cfg.CapturePackets, s.cfg.CaptureBytes)
 	}
 	if old := cs.byHost[host]; old != nil {
 		old.Close() // a torn-down lab's host of the same name
@@ -232,7 +232,7 @@ func (s *Session) logHidden() {
 		return
 	}
 	s.append(KindPacketsHidden, PacketsHiddenBody{Count: r.hidden,
-		Note: fmt.Sprintf("%d packets were not shown: the log shows at most %d a second; the capture (GET /capture.pcap) keeps the last %d.", r.hidden, PacketRate, netns.MaxPackets)})
+		Note: fmt.Sprintf("%d packets were not shown: the log shows at most %d a second; the capture (GET /capture.pcap) keeps the last %d.", r.hidden, PacketRate, s.cfg.CapturePackets)})
 	r.hidden = 0
 }
 

@@ -21,10 +21,12 @@ type held struct {
 }
 
 // NewBudget returns a budget of MaxPackets packets and MaxBytes bytes.
-func NewBudget() *Budget { return newBudget(MaxPackets, MaxBytes) }
+func NewBudget() *Budget { return NewBudgetOf(MaxPackets, MaxBytes) }
 
-func newBudget(maxPackets, maxBytes int) *Budget {
-	return &Budget{maxPackets: maxPackets, maxBytes: maxBytes}
+// NewBudgetOf returns a budget of maxPackets packets and maxBytes bytes
+// (at least one packet is always kept, however large).
+func NewBudgetOf(maxPackets, maxBytes int) *Budget {
+	return &Budget{maxPackets: max(maxPackets, 1), maxBytes: maxBytes}
 }
 
 // keep stores rec in c's ring, first pushing the oldest packets of the

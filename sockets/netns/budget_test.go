@@ -37,7 +37,7 @@ func TestBudget(t *testing.T) {
 		{"one big packet", 3, 10, []push{{0, 2}, {1, 2}, {1, 10}}, [2][]int{nil, {10}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			b := newBudget(tt.maxPackets, tt.maxBytes)
+			b := NewBudgetOf(tt.maxPackets, tt.maxBytes)
 			cs := [2]*Capture{}
 			for i := range cs {
 				cs[i] = &Capture{ring: ring{maxPackets: tt.maxPackets, maxBytes: tt.maxBytes}, budget: b}
@@ -76,7 +76,7 @@ func TestBudget(t *testing.T) {
 // second all of its own.
 func TestBudgetNamespaces(t *testing.T) {
 	eachMode(t, func(t *testing.T, h *Helper) {
-		b := newBudget(5, MaxBytes)
+		b := NewBudgetOf(5, MaxBytes)
 		var cs []*Capture
 		for _, name := range []string{"a", "b"} {
 			ns := newNS(t, h)
