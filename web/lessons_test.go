@@ -828,6 +828,9 @@ func TestLessonPages(t *testing.T) {
 			if len(l.Peers) > 0 {
 				want = append(want, `id="start-peers"`)
 			}
+			if hasNote := strings.Contains(page, `data-network="lab"`); hasNote != (l.Network == lessons.NetworkLab) {
+				t.Errorf("page says it needs a lab: %v, front matter network %q", hasNote, l.Network)
+			}
 			for _, w := range want {
 				if !strings.Contains(page, w) {
 					t.Errorf("page lacks %s", w)
