@@ -27,11 +27,13 @@ type SegmentsFields struct {
 	Segments []string     `json:"segments"` // "→ SYN seq=0 len=0": → from the socket, ← to it; relative numbers
 	Absolute []string     `json:"absolute"` // the same lines with the numbers on the wire
 	Lens     []int        `json:"lens"`     // each segment's payload bytes
-	ISN      *isnFields   `json:"isn"`      // the first sequence numbers: J (local), K (peer)
+	ISN      *ISNFields   `json:"isn"`      // the first sequence numbers: J (local), K (peer)
 	Packets  []PacketBody `json:"packets"`  // the packet messages themselves
 }
 
-type isnFields struct {
+// ISNFields are a connection's initial sequence numbers: the socket's own
+// (J for a client) and its peer's (K).
+type ISNFields struct {
 	Local uint32 `json:"local"`
 	Peer  uint32 `json:"peer"`
 }
@@ -134,9 +136,9 @@ func (s *Session) segmentsQuery(req *Request) (segmentsQuery, *sockets.Error) {
 	return q, nil
 }
 
-// segments collects q's segments from the log (inside withLock). The
-// ISNs come from all of the connection's segments, the lines from those
-// q's filters pass.
+// segments collects q's segments from the log (inside withLock), from the
+// connection's last SYN on. The ISNs come from all of its segments, the
+// lines from those q's filters pass.
 func (s *Session) segments(q segmentsQuery) SegmentsFields {
 	f := SegmentsFields{Segments: []string{}, Absolute: []string{}, Lens: []int{}, Packets: []PacketBody{}}
 	var all []PacketBody
@@ -149,6 +151,14 @@ func (s *Session) segments(q segmentsQuery) SegmentsFields {
 		sent := sameAddr(p.Src, q.local) && sameAddr(p.Dst, q.peer)
 		if sent || sameAddr(p.Src, q.peer) && sameAddr(p.Dst, q.local) {
 			all, out = append(all, p), append(out, sent)
+		}
+	}
+	// A connection of the same addresses before this one (a port used
+	// again) ends where this one's SYN is.
+	for i := len(all) - 1; i > 0; i-- {
+		if flags := all[i].TCP.Flags; slices.Contains(flags, "SYN") && !slices.Contains(flags, "ACK") {
+			all, out = all[i:], out[i:]
+			break
 		}
 	}
 	if len(all) == 0 {
@@ -187,8 +197,8 @@ func (q segmentsQuery) wants(p PacketBody) bool {
 
 // firstSeqs finds each side's first sequence number: its SYN's, or the
 // first it was seen with.
-func firstSeqs(ps []PacketBody, out []bool) isnFields {
-	var isn isnFields
+func firstSeqs(ps []PacketBody, out []bool) ISNFields {
+	var isn ISNFields
 	var seen, synSeen [2]bool
 	for i, p := range ps {
 		side := 1
