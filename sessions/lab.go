@@ -47,6 +47,7 @@ type LabFields struct {
 	Broadcast string    `json:"broadcast,omitempty"` // its broadcast address
 	Bind      string    `json:"bind,omitempty"`      // what sockets on its hosts may bind to (a sentence)
 	Connect   string    `json:"connect,omitempty"`   // what they may reach (a sentence)
+	Kept      bool      `json:"kept,omitempty"`      // the session already had a lab of that many hosts: it is kept as it is
 }
 
 func (l *labState) fields() LabFields {
@@ -113,6 +114,13 @@ func (s *Session) opLab(req *Request) {
 	case *req.Hosts == 0:
 	case *req.Hosts < netns.MinLabHosts || *req.Hosts > netns.MaxLabHosts:
 		e = sockets.BadRequest("ValueError", "a lab has %d to %d hosts, not %d (0 tears it down)", netns.MinLabHosts, netns.MaxLabHosts, *req.Hosts)
+	case s.lab != nil && *req.Hosts == len(s.lab.lab.Hosts):
+		// Asking again for the lab the session has keeps it: a lesson's
+		// step that builds one can be run again, and the next lesson's too.
+		f := s.lab.fields()
+		f.Kept = true
+		s.result(req, "", f, nil)
+		return
 	case s.lab != nil:
 		e = sockets.BadRequest("", "this session already has a lab of %d hosts; tear it down first with {\"op\":\"lab\",\"hosts\":0}", len(s.lab.lab.Hosts))
 	case s.network.make == nil && s.cfg.Labs == nil:
@@ -136,6 +144,15 @@ func (s *Session) opLab(req *Request) {
 func (s *Session) build(req *Request, n int) {
 	defer s.ops.Done()
 	l, err := s.newLab(n)
+	if err == nil {
+		// Capture from before the result, so that no packet of what a
+		// client does next is missed.
+		for _, h := range l.lab.Hosts {
+			if l.owned(h.Name) {
+				s.startCapture(h.Name, h.NS)
+			}
+		}
+	}
 	stored := false
 	s.withLock(func() {
 		s.labBusy = false
@@ -152,14 +169,13 @@ func (s *Session) build(req *Request, n int) {
 	if err != nil {
 		return
 	}
-	if !stored {
-		l.close() // the session ended while it was built
-		return
-	}
-	for _, h := range l.lab.Hosts {
-		if l.owned(h.Name) {
-			s.startCapture(h.Name, h.NS)
+	if !stored { // the session ended while it was built
+		for _, h := range l.lab.Hosts {
+			if l.owned(h.Name) {
+				s.stopCapture(h.Name)
+			}
 		}
+		l.close()
 	}
 }
 

@@ -41,6 +41,10 @@ type Config struct {
 	// session's lab has the session's namespace as its first host and does
 	// not need it. Nil: only private sessions can build labs.
 	Labs func() (*netns.Namespace, error)
+	// CapturePackets and CaptureBytes bound what a session's captures keep
+	// together, across all its namespaces (default netns.MaxPackets and
+	// netns.MaxBytes: 10,000 packets, 16 MiB).
+	CapturePackets, CaptureBytes int
 
 	// MaxSessions is how many sessions may live at once (default 2,000).
 	MaxSessions int
@@ -100,6 +104,12 @@ func (c *Config) fill() {
 	}
 	if c.Grace <= 0 {
 		c.Grace = 10 * time.Minute
+	}
+	if c.CapturePackets <= 0 {
+		c.CapturePackets = netns.MaxPackets
+	}
+	if c.CaptureBytes <= 0 {
+		c.CaptureBytes = netns.MaxBytes
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -129,6 +129,7 @@ type SnapshotBody struct {
 	Peers    []PeerFields  `json:"peers"`
 	Encoding string        `json:"encoding"`
 	FirstSeq int64         `json:"first_seq"`
+	Lab      *LabFields    `json:"lab"` // the session's lab, as a lab result lists it; null without one
 }
 
 // ByeBody says the session is ending.

@@ -40,9 +40,12 @@ type Request struct {
 	ReplyWait json.RawMessage `json:"reply_wait"`
 	Socks     *[]string       `json:"socks"`
 	Hidden    *bool           `json:"hidden"`
-	Full      bool            `json:"full"`  // recv, recvfrom: every byte in the caller's own result
-	Host      string          `json:"host"`  // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
-	Hosts     *int            `json:"hosts"` // lab: how many hosts (0 tears the lab down)
+	Full      bool            `json:"full"`      // recv, recvfrom: every byte in the caller's own result
+	Host      string          `json:"host"`      // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
+	Hosts     *int            `json:"hosts"`     // lab: how many hosts (0 tears the lab down)
+	Count     *int            `json:"count"`     // segments: how many to wait for
+	DataOnly  bool            `json:"data_only"` // segments: only those carrying data
+	Bytes     *int            `json:"bytes"`     // segments: how many payload bytes to wait for
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
@@ -199,6 +202,7 @@ func init() {
 		"check":    {run: (*Session).opCheck, limit: "checks"},   // check.go
 		"watch":    {run: (*Session).opWatch},                    // stat.go
 		"lab":      {run: (*Session).opLab},                      // lab.go
+		"segments": {run: (*Session).opSegments},                 // segments.go
 
 		// Socket calls that finish at once (ops_socket.go; stat in stat.go).
 		"bind":        {now: (*Session).opBind},

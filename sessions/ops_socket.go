@@ -102,6 +102,9 @@ func (s *Session) refresh(e *entry) {
 		return
 	}
 	e.last, e.state, e.local = j, b.State, b.Laddr.A
+	if b.Laddr.A != nil && b.Raddr.A != nil {
+		e.connLocal, e.connPeer = b.Laddr.A, b.Raddr.A
+	}
 	s.append(KindSocket, b)
 }
 

@@ -18,7 +18,8 @@ import (
 // The real packets of a session's namespaces. Each namespace the session
 // has — its private network (h1) once made, and each host of its lab — is
 // captured by an AF_PACKET socket in it (sockets/netns Capture: the last
-// netns.MaxPackets packets or netns.MaxBytes of them, per namespace), and
+// netns.MaxPackets packets or netns.MaxBytes of them, for all of the
+// session's namespaces together: they share one netns.Budget), and
 // every packet captured becomes a packet message in the log, at most
 // PacketRate a second: the rest of each second's packets are summed up in
 // one packets_not_shown message (they stay in the capture, for
@@ -93,6 +94,7 @@ func packetBody(host string, p netns.Packet) PacketBody {
 type captures struct {
 	mu     sync.Mutex
 	byHost map[string]*netns.Capture
+	budget *netns.Budget // shared by them all: the session's bound
 	closed bool
 	wg     sync.WaitGroup // the goroutines logging their packets
 }
@@ -111,10 +113,14 @@ func (s *Session) startCapture(host string, ns Namespace) {
 	if cs.closed {
 		return
 	}
+	if cs.budget == nil {
+		cs.budget = netns.NewBudgetOf(s.cfg.CapturePackets, s.cfg.CaptureBytes)
+	}
 	if old := cs.byHost[host]; old != nil {
 		old.Close() // a torn-down lab's host of the same name
+		cs.budget.Forget(old)
 	}
-	c, err := netns.NewCapture(nns)
+	c, err := netns.NewCaptureIn(nns, cs.budget)
 	if err != nil {
 		delete(cs.byHost, host)
 		return
@@ -226,7 +232,7 @@ func (s *Session) logHidden() {
 		return
 	}
 	s.append(KindPacketsHidden, PacketsHiddenBody{Count: r.hidden,
-		Note: fmt.Sprintf("%d packets were not shown: the log shows at most %d a second; the capture (GET /capture.pcap) keeps the last %d.", r.hidden, PacketRate, netns.MaxPackets)})
+		Note: fmt.Sprintf("%d packets were not shown: the log shows at most %d a second; the capture (GET /capture.pcap) keeps the last %d.", r.hidden, PacketRate, s.cfg.CapturePackets)})
 	r.hidden = 0
 }
 

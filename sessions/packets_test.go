@@ -1,6 +1,8 @@
 package sessions
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -58,5 +60,66 @@ func TestPacketRate(t *testing.T) {
 	}
 	if last.Host != "h2" || !last.Broadcast || last.Len == nil || *last.Len != 3 || last.TCP != nil {
 		t.Errorf("last packet %+v, want h2's broadcast UDP datagram of 3 bytes", last)
+	}
+}
+
+// The capture bound is the session's: with CapturePackets 20, a 3-host
+// lab's captures keep 20 packets in all, not 20 each, however many their
+// hosts saw.
+func TestCaptureBoundPerSession(t *testing.T) {
+	h := helperOrSkip(t)
+	m := NewManager(Config{Labs: h.New, CapturePackets: 20})
+	defer m.Close()
+	s := m.Create()
+	sub, _ := s.Attach()
+	lab := req(1, "lab")
+	lab.Hosts = new(int)
+	*lab.Hosts = 3
+	if r := result(t, s, sub, lab); !r.OK {
+		t.Fatalf("lab: %+v", r.Error)
+	}
+	do := func(r Request) {
+		t.Helper()
+		if b := result(t, s, sub, r); !b.OK {
+			t.Fatalf("%s: %+v", r.Op, b.Error)
+		}
+	}
+	rx, tx := req(2, "socket"), req(3, "socket")
+	rx.Type, rx.Host, tx.Type, tx.Host = "SOCK_DGRAM", "h2", "SOCK_DGRAM", "h1"
+	do(rx)
+	do(tx)
+	bind := req(4, "bind")
+	bind.Sock, bind.Addr = "s1", json.RawMessage(`["",9000]`)
+	do(bind)
+	const sent = 30
+	for i := range sent {
+		r := req(10+i, "sendto")
+		r.Sock, r.Addr, r.Data = "s2", json.RawMessage(`["10.77.0.2",9000]`), &Payload{Text: new(string)}
+		*r.Data.Text = fmt.Sprint("d", i)
+		do(r)
+	}
+	stats := func() (seen, kept, evicted int) {
+		s.captures.mu.Lock()
+		defer s.captures.mu.Unlock()
+		for _, c := range s.captures.byHost {
+			st := c.Stats()
+			seen, kept, evicted = seen+st.Seen, kept+st.Kept, evicted+st.Evicted
+		}
+		return
+	}
+	// Each datagram is seen twice: leaving h1 and arriving at h2.
+	deadline := time.Now().Add(30 * time.Second)
+	for seen, _, _ := stats(); seen < 2*sent; seen, _, _ = stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the captures saw %d packets, want at least %d", seen, 2*sent)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	seen, kept, evicted := stats()
+	if packets, _ := s.captures.budget.Stats(); packets != 20 || kept != 20 || evicted != seen-20 {
+		t.Errorf("the captures saw %d packets and keep %d (the budget counts %d), %d evicted; want 20 kept in all", seen, kept, packets, evicted)
+	}
+	if n := len(s.Hosts()); n != 3 {
+		t.Errorf("%d hosts captured, want 3", n)
 	}
 }

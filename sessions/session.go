@@ -81,9 +81,13 @@ type entry struct {
 	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
 	local    *sockets.Addr // the local address in the last socket message (nil: none)
-	closed   bool
-	released bool // closed, and the kernel no longer keeps its connection (pollStats)
-	follow   int  // polls left to follow it for since an op touched it (stat.go)
+	// The addresses of its connection, as the last socket message that had
+	// a peer showed them: segments (segments.go) still finds the
+	// connection's packets once it is shut down or closed.
+	connLocal, connPeer *sockets.Addr
+	closed              bool
+	released            bool // closed, and the kernel no longer keeps its connection (pollStats)
+	follow              int  // polls left to follow it for since an op touched it (stat.go)
 
 	// A character the last chunk received ended inside: its first bytes,
 	// where it was cut in the incoming stream, and the encoding it was read
@@ -258,6 +262,10 @@ func (s *Session) snapshot() SnapshotBody {
 	}
 	for _, p := range s.pending {
 		b.Pending = append(b.Pending, WaitingBody{ID: p.id, Op: p.op, Sock: p.sock, Request: p.echo})
+	}
+	if s.lab != nil {
+		f := s.lab.fields()
+		b.Lab = &f
 	}
 	return b
 }

@@ -243,7 +243,10 @@ func (s SnapshotBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"encoding":`...)
 	b = AppendJSONString(b, s.Encoding)
 	b = append(b, `,"first_seq":`...)
-	return strconv.AppendInt(b, s.FirstSeq, 10), nil
+	b = strconv.AppendInt(b, s.FirstSeq, 10)
+	b = append(b, `,"lab":`...)
+	lab, err := json.Marshal(s.Lab) // null without a lab; rare, so the plain way
+	return append(b, lab...), err
 }
 
 // appendObjects writes a slice of bodies as a JSON array of objects (null

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -248,18 +249,39 @@ func TestLessonsInBrowser(t *testing.T) {
 					t.Skipf("the server does not know spawn yet (%s)", why)
 				}
 			}
-			srv := newServer(t, sessions.Config{}, web.WithLessons(ls))
-			p := page{t: t, ctx: ctx}
-			p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
-				chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
-			for _, s := range l.Steps {
-				p.do("run "+s.ID, chromedp.Click(chromedp.CSS(`#step-`+s.ID+` [data-run-step]`)), stepDone(s.ID))
-				if eval[string](p, `document.getElementById('step-`+s.ID+`').dataset.state`) != "ok" {
-					why := eval[[]string](p, `[...document.querySelectorAll('#step-`+s.ID+` .step-line:not([data-state="ok"])')].map(e => 'line ' + e.dataset.line + ': ' + e.dataset.state + ' ' + e.querySelector('.line-why').textContent)`)
-					p.shot(s.ID)
-					t.Fatalf("%s#%s failed on the page: %q", l.Slug, s.ID, why)
+			forProfiles(t, l, func(t *testing.T, cfg sessions.Config) {
+				srv := newServer(t, cfg, web.WithLessons(ls))
+				p := page{t: t, ctx: ctx}
+				p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
+					chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+				for _, s := range l.Steps {
+					p.do("run "+s.ID, chromedp.Click(chromedp.CSS(`#step-`+s.ID+` [data-run-step]`)), stepDone(s.ID))
+					if eval[string](p, `document.getElementById('step-`+s.ID+`').dataset.state`) != "ok" {
+						why := eval[[]string](p, `[...document.querySelectorAll('#step-`+s.ID+` .step-line:not([data-state="ok"])')].map(e => 'line ' + e.dataset.line + ': ' + e.dataset.state + ' ' + e.querySelector('.line-why').textContent)`)
+						p.shot(s.ID)
+						t.Fatalf("%s#%s failed on the page: %q", l.Slug, s.ID, why)
+					}
+					checkSegmentsShown(p, s)
 				}
-			}
+			})
 		})
+	}
+}
+
+// checkSegmentsShown: each segments line of a step that passed shows the
+// result's segments, one list item each, as the result lists them.
+func checkSegmentsShown(p page, s lessons.Step) {
+	p.t.Helper()
+	for i, line := range s.Lines {
+		if line.Op() != "segments" {
+			continue
+		}
+		sel := fmt.Sprintf(`#step-%s .step-line[data-line="%d"] .log-entry[data-op="segments"][data-ok="true"] .segments > ol > li`, s.ID, i+1)
+		got := eval[[]string](p, `[...document.querySelectorAll('`+sel+`')].map(li => li.textContent)`)
+		if want, listed := line.Expect["segments"].([]any); listed && len(got) != len(want) || len(got) == 0 {
+			p.t.Errorf("step %s line %d shows segments %q, want the result's", s.ID, i+1, got)
+		} else if listed && got[0] != want[0] {
+			p.t.Errorf("step %s line %d shows %q first, want %q", s.ID, i+1, got[0], want[0])
+		}
 	}
 }

@@ -264,3 +264,32 @@ func TestBrowserLab(t *testing.T) {
 		t.Errorf("the broadcast's right column %q, want 10.77.0.255:9999", got)
 	}
 }
+
+// A page that opens after the log has lost the session's start gets a
+// snapshot, and its LAN panel shows the lab the snapshot carries: its
+// hosts and the teardown form.
+func TestBrowserLabSnapshot(t *testing.T) {
+	_, helper := privateConfig(t)
+	srv := newServer(t, sessions.Config{Labs: helper.New, LogSize: 30})
+	p := page{t: t, ctx: newBrowser(t)}
+	p.do("open the workbench", chromedp.Navigate(srv.URL+"/workbench"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+	c := joinPage(p, srv)
+	c.must("lab", obj{"hosts": 3})
+	s := c.socket("SOCK_DGRAM")
+	for start := c.last(); c.last() <= start+60; {
+		c.must("getsockname", obj{"sock": s})
+	}
+	p.do("reload: the page resumes from the start, which the log no longer has",
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#lab-hosts li[data-host="h3"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#lab-teardown button`)))
+	if !eval[bool](p, `[...document.querySelectorAll('#log .log-entry')].some(e => e.textContent.includes('Caught up from a snapshot'))`) {
+		t.Error("the page did not get a snapshot (the test would show nothing)")
+	}
+	hosts := eval[[]string](p, `[...document.querySelectorAll('#lab-hosts li')].map(li => li.dataset.host + ' ' + li.dataset.addr)`)
+	if want := []string{"h1 10.77.0.1", "h2 10.77.0.2", "h3 10.77.0.3"}; !slices.Equal(hosts, want) {
+		t.Errorf("after the snapshot the LAN panel lists %q, want %q", hosts, want)
+	}
+}

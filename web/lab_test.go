@@ -3,8 +3,10 @@ package web_test
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -341,5 +343,152 @@ func TestHostNetworkLab(t *testing.T) {
 	}
 	if resp, body := getCapture(t, srv, "?host=h7"); resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "h7") {
 		t.Errorf("/capture.pcap?host=h7: %d %q", resp.StatusCode, body)
+	}
+}
+
+// segments lists a connection's captured segments with relative numbers
+// whose absolute twins follow from isn; its filters pick the data and the
+// FIN segments; it still finds a shut-down connection's; bad requests are
+// refused with a sentence, and a host-network socket off the lab is a
+// limit.
+func TestSegments(t *testing.T) {
+	_, h := privateConfig(t)
+	srv := newServer(t, sessions.Config{Labs: h.New})
+	c := srv.newSession(t)
+	checkError(t, c.do("segments", obj{"sock": c.socket("SOCK_STREAM")}), errWant{typ: "limit", contains: []string{"not captured"}})
+	c.must("lab", obj{"hosts": 2})
+	l := c.must("socket", obj{"type": "SOCK_STREAM", "host": "h2"}).str("sock")
+	c.bind(l, "", 9000)
+	c.must("listen", obj{"sock": l})
+	s := c.must("socket", obj{"type": "SOCK_STREAM", "host": "h1"}).str("sock")
+	checkError(t, c.do("segments", obj{"sock": s}), errWant{typ: "bad_request", contains: []string{"never was"}})
+	c.must("connect", obj{"sock": s, "addr": []any{"10.77.0.2", 9000}})
+	conn := c.must("accept", obj{"sock": l}).str("conn")
+
+	r := c.must("segments", obj{"sock": s, "count": 3})
+	want := []string{"→ SYN seq=0 len=0", "← SYN,ACK seq=0 ack=1 len=0", "→ ACK seq=1 ack=1 len=0"}
+	if got := strs(r["segments"]); !slices.Equal(got, want) {
+		t.Errorf("handshake segments %q, want %q", got, want)
+	}
+	j, k := uint32(r.obj("isn").num("local")), uint32(r.obj("isn").num("peer"))
+	wantAbs := []string{
+		fmt.Sprintf("→ SYN seq=%d len=0", j),
+		fmt.Sprintf("← SYN,ACK seq=%d ack=%d len=0", k, j+1),
+		fmt.Sprintf("→ ACK seq=%d ack=%d len=0", j+1, k+1),
+	}
+	if got := strs(r["absolute"]); !slices.Equal(got, wantAbs) {
+		t.Errorf("absolute %q, want %q", got, wantAbs)
+	}
+	ps, _ := r["packets"].([]any)
+	if len(ps) != 3 || uint32(msg(ps[0].(map[string]any)).obj("tcp").num("seq")) != j {
+		t.Errorf("packets %v, want the three, the SYN's seq J", ps)
+	}
+
+	c.must("send", obj{"sock": s, "data": text("hello")})
+	c.must("recv", obj{"sock": conn, "bufsize": 64})
+	c.must("shutdown", obj{"sock": s, "how": "SHUT_WR"})
+	c.must("recv", obj{"sock": conn, "bufsize": 64})
+	c.must("close", obj{"sock": s})
+	if got := strs(c.must("segments", obj{"sock": s, "data_only": true})["segments"]); !slices.Equal(got, []string{"→ PSH,ACK seq=1 ack=1 len=5"}) {
+		t.Errorf("data segments of the closed socket %q", got)
+	}
+	if got := strs(c.must("segments", obj{"sock": conn, "flags": []any{"FIN"}})["segments"]); len(got) != 1 || !strings.HasPrefix(got[0], "← FIN,ACK seq=6 ack=1") {
+		t.Errorf("the server's view of the FIN %q; all: %q", got, c.must("segments", obj{"sock": conn})["segments"])
+	}
+	r = c.do("segments", obj{"sock": s, "count": 0, "bytes": 6, "data_only": true})
+	checkError(t, r, errWant{typ: "timeout", exception: "TimeoutError", contains: []string{"1 segments with 5 bytes"}})
+	if got := strs(r["segments"]); len(got) != 1 {
+		t.Errorf("a timed-out segments result lists %q, want what was captured", got)
+	}
+
+	udp := c.must("socket", obj{"type": "SOCK_DGRAM", "host": "h1"}).str("sock")
+	for _, tt := range []struct {
+		args obj
+		want errWant
+	}{
+		{obj{}, errWant{typ: "bad_request", exception: "TypeError", contains: []string{"needs sock"}}},
+		{obj{"sock": "s99"}, errWant{typ: "bad_request", contains: []string{"no socket"}}},
+		{obj{"sock": udp}, errWant{typ: "bad_request", contains: []string{"datagram socket"}}},
+		{obj{"sock": conn, "count": 65}, errWant{typ: "bad_request", exception: "ValueError", message: "count is 0 to 64, not 65"}},
+		{obj{"sock": conn, "bytes": -1}, errWant{typ: "bad_request", exception: "ValueError", contains: []string{"not -1"}}},
+	} {
+		checkError(t, c.do("segments", tt.args), tt.want)
+	}
+	// Asking for the lab it has keeps it, and its sockets.
+	kept := c.must("lab", obj{"hosts": 2})
+	if kept["kept"] != true || len(kept["hosts"].([]any)) != 2 {
+		t.Errorf("lab with the hosts it has: %v, want it kept", kept)
+	}
+	c.must("getsockname", obj{"sock": conn})
+}
+
+// IP_MULTICAST_LOOP 0: a member on the sending host does not get its own
+// datagram, the other host's member does; with 1 (the default) both do.
+func TestMulticastLoop(t *testing.T) {
+	cfg, _ := privateConfig(t)
+	c := newServer(t, cfg).newSession(t)
+	c.must("lab", obj{"hosts": 2})
+	m := labSockets(c, 5007, "h1", "h2")
+	for _, s := range m {
+		c.must("setsockopt", obj{"sock": s, "level": "IPPROTO_IP", "option": "IP_ADD_MEMBERSHIP", "value": obj{"group": "239.1.2.3"}})
+	}
+	tx := c.must("socket", obj{"type": "SOCK_DGRAM", "host": "h1"}).str("sock")
+	if v := c.must("getsockopt", obj{"sock": tx, "level": "IPPROTO_IP", "option": "IP_MULTICAST_LOOP"}).num("value"); v != 1 {
+		t.Errorf("IP_MULTICAST_LOOP of a new socket: %d, want 1", v)
+	}
+	c.must("sendto", obj{"sock": tx, "data": text("loop on"), "addr": []any{"239.1.2.3", 5007}})
+	if got := recvAll(c, m); !slices.Equal(got, []string{"loop on", "loop on"}) {
+		t.Errorf("with loop on the members got %q, want both", got)
+	}
+	c.must("setsockopt", obj{"sock": tx, "level": "IPPROTO_IP", "option": "IP_MULTICAST_LOOP", "value": 0})
+	c.must("sendto", obj{"sock": tx, "data": text("loop off"), "addr": []any{"239.1.2.3", 5007}})
+	// h1's member gets a datagram sent after the group's first only if the
+	// group's never reached it.
+	c.must("sendto", obj{"sock": tx, "data": text("to h1"), "addr": []any{"10.77.0.1", 5007}})
+	if got := recvAll(c, m); !slices.Equal(got, []string{"to h1", "loop off"}) {
+		t.Errorf("with loop off h1, h2 got %q, want h1 not its own datagram", got)
+	}
+}
+
+// A resume from before the log's start gets a snapshot that carries the
+// lab (as a lab result lists it) and its hosts' sockets; after a teardown
+// the snapshot's lab is null.
+func TestResumeSnapshotLab(t *testing.T) {
+	const logSize = 20
+	_, h := privateConfig(t)
+	srv := newServer(t, sessions.Config{LogSize: logSize, Labs: h.New})
+	a := srv.newSession(t)
+	built := a.must("lab", obj{"hosts": 3})
+	s := a.must("socket", obj{"type": "SOCK_DGRAM", "host": "h2"}).str("sock")
+	own := a.socket("SOCK_DGRAM")
+	wrap := func() {
+		for start := a.last(); a.last() <= start+2*logSize; {
+			a.must("getsockname", obj{"sock": own})
+		}
+	}
+	wrap()
+	snapshot := func() msg {
+		t.Helper()
+		ms := srv.dial(t).resume(1)
+		if len(ms) != 2 || ms[0].str("kind") != "snapshot" {
+			t.Fatalf("resume after 1 with a log of %d got %v, want a snapshot and the result", logSize, ms)
+		}
+		return ms[0]
+	}
+	snap := snapshot()
+	lab := snap.obj("lab")
+	if lab == nil || !reflect.DeepEqual(lab["hosts"], built["hosts"]) || lab.str("subnet") != "10.77.0.0/24" ||
+		lab.str("broadcast") != "10.77.0.255" || lab.str("bind") != built.str("bind") || lab.str("connect") != built.str("connect") {
+		t.Errorf("snapshot lab %v, want the lab result's %v", snap["lab"], built)
+	}
+	socks, _ := snap["sockets"].([]any)
+	if len(socks) != 2 || socks[0].(map[string]any)["host"] != "h2" || socks[0].(map[string]any)["sock"] != s {
+		t.Errorf("snapshot sockets %v, want %s on h2 first", socks, s)
+	}
+
+	a.must("lab", obj{"hosts": 0})
+	wrap()
+	if snap := snapshot(); snap["lab"] != nil {
+		t.Errorf("snapshot after the teardown: lab %v, want null", snap["lab"])
 	}
 }

@@ -556,8 +556,8 @@ func usesPeers(l *lessons.Lesson) bool {
 
 // runLesson is the content test of one lesson: start its peers, run its
 // steps, run its python run blocks.
-func runLesson(t *testing.T, l *lessons.Lesson) {
-	srv := newServer(t, sessions.Config{})
+func runLesson(t *testing.T, l *lessons.Lesson, cfg sessions.Config) {
+	srv := newServer(t, cfg)
 	c := srv.dial(t)
 	defer c.use(t)()
 	spawnOK, why := spawnSupported(c)
@@ -655,8 +655,30 @@ func TestLessonContent(t *testing.T) {
 		t.Skip("no built-in lessons yet")
 	}
 	for _, l := range ls {
-		t.Run(l.Slug, func(t *testing.T) { runLesson(t, l) })
+		t.Run(l.Slug, func(t *testing.T) {
+			forProfiles(t, l, func(t *testing.T, cfg sessions.Config) { runLesson(t, l, cfg) })
+		})
 	}
+}
+
+// forProfiles runs a lesson's test with the servers it needs: a lesson
+// with network lab on both network profiles, each able to build labs (its
+// subtests host and private; where the kernel refuses namespaces they are
+// skipped, except under CI=true); any other lesson on this machine's
+// network.
+func forProfiles(t *testing.T, l *lessons.Lesson, run func(t *testing.T, cfg sessions.Config)) {
+	if l.Network != lessons.NetworkLab {
+		run(t, sessions.Config{})
+		return
+	}
+	t.Run("host", func(t *testing.T) {
+		_, h := privateConfig(t)
+		run(t, sessions.Config{Labs: h.New})
+	})
+	t.Run("private", func(t *testing.T) {
+		cfg, _ := privateConfig(t)
+		run(t, cfg)
+	})
 }
 
 // fixtureLessons loads web/testdata/lessons.
@@ -673,7 +695,7 @@ func fixtureLessons(t testing.TB) []*lessons.Lesson {
 // rule of the runner once.
 func TestLessonFixture(t *testing.T) {
 	for _, l := range fixtureLessons(t) {
-		t.Run(l.Slug, func(t *testing.T) { runLesson(t, l) })
+		t.Run(l.Slug, func(t *testing.T) { runLesson(t, l, sessions.Config{}) })
 	}
 }
 
@@ -805,6 +827,9 @@ func TestLessonPages(t *testing.T) {
 			}
 			if len(l.Peers) > 0 {
 				want = append(want, `id="start-peers"`)
+			}
+			if hasNote := strings.Contains(page, `data-network="lab"`); hasNote != (l.Network == lessons.NetworkLab) {
+				t.Errorf("page says it needs a lab: %v, front matter network %q", hasNote, l.Network)
 			}
 			for _, w := range want {
 				if !strings.Contains(page, w) {

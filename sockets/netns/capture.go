@@ -18,8 +18,8 @@ import (
 // The bounds of a capture's ring: the oldest packets go first when either
 // is reached.
 const (
-	MaxPackets = 10000    // packets kept per capture
-	MaxBytes   = 16 << 20 // bytes of packets kept per capture (16 MiB)
+	MaxPackets = 10000    // packets kept per budget (a session's captures share one)
+	MaxBytes   = 16 << 20 // bytes of packets kept per budget (16 MiB)
 	QueueLen   = 1024     // summaries waiting on Packets(); more are dropped, not waited for
 )
 
@@ -40,7 +40,8 @@ type Capture struct {
 
 	closing     atomic.Bool // Close was called: reading stops without an error
 	mu          sync.Mutex
-	ring        ring
+	ring        ring          // its packets; budget decides which go
+	budget      *Budget       // the bound it keeps, maybe with other captures
 	ifaces      map[int]iface // by index, looked up on first sight
 	seen        int           // packets read
 	undelivered int           // summaries dropped because Packets() was full
@@ -53,8 +54,13 @@ type iface struct {
 	loopback bool
 }
 
-// NewCapture starts capturing ns's packets. Close stops it.
-func NewCapture(ns *Namespace) (*Capture, error) {
+// NewCapture starts capturing ns's packets, within a budget of its own.
+// Close stops it.
+func NewCapture(ns *Namespace) (*Capture, error) { return NewCaptureIn(ns, NewBudget()) }
+
+// NewCaptureIn starts capturing ns's packets within budget, which other
+// captures may share: together they keep its bound. Close stops it.
+func NewCaptureIn(ns *Namespace, budget *Budget) (*Capture, error) {
 	fd, err := ns.Socket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ALL)))
 	if err != nil {
 		return nil, err
@@ -73,8 +79,9 @@ func NewCapture(ns *Namespace) (*Capture, error) {
 		file: f, rc: rc,
 		out:    make(chan Packet, QueueLen),
 		done:   make(chan struct{}),
-		ring:   ring{maxPackets: MaxPackets, maxBytes: MaxBytes},
+		ring:   ring{maxPackets: budget.maxPackets, maxBytes: budget.maxBytes},
 		ifaces: map[int]iface{},
+		budget: budget,
 	}
 	go c.read()
 	return c, nil
@@ -148,11 +155,10 @@ func (c *Capture) keep(data []byte, size int, truncated bool, ll *unix.SockaddrL
 	if !truncated {
 		size = len(data)
 	}
+	c.mu.Unlock()
 	rec := record{ci: gopacket.CaptureInfo{Timestamp: at, CaptureLength: len(data), Length: size, InterfaceIndex: ll.Ifindex},
 		data: append([]byte(nil), data...)}
-	c.ring.push(rec)
-	c.seen++
-	c.mu.Unlock()
+	c.budget.keep(c, rec)
 
 	p := summarize(rec.data, rec.ci)
 	p.Iface = ifc.name
@@ -263,12 +269,7 @@ type ring struct {
 
 func (r *ring) push(rec record) {
 	for r.n > 0 && (r.n == r.maxPackets || r.bytes+len(rec.data) > r.maxBytes) {
-		old := &r.buf[r.start]
-		r.bytes -= len(old.data)
-		*old = record{}
-		r.start = (r.start + 1) % r.maxPackets
-		r.n--
-		r.evicted++
+		r.dropOldest()
 	}
 	if len(r.buf) < r.maxPackets && r.start+r.n == len(r.buf) {
 		r.buf = append(r.buf, rec) // still growing, and not wrapped
@@ -277,6 +278,25 @@ func (r *ring) push(rec record) {
 	}
 	r.n++
 	r.bytes += len(rec.data)
+}
+
+// dropOldest evicts the oldest record (its budget's choice).
+func (c *Capture) dropOldest() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ring.dropOldest()
+}
+
+func (r *ring) dropOldest() {
+	if r.n == 0 {
+		return
+	}
+	old := &r.buf[r.start]
+	r.bytes -= len(old.data)
+	*old = record{}
+	r.start = (r.start + 1) % r.maxPackets
+	r.n--
+	r.evicted++
 }
 
 // all returns the records, oldest first.

@@ -35,8 +35,8 @@ export function callExpr(op, sock, req) {
   if (op === 'socket') {
     return req ? `socket.socket(${args})` : 'socket.socket(…)';
   }
-  if (op === 'cancel' || op === 'resume' || op === 'encoding' || op === 'stat') {
-    return sock && op === 'stat' ? `stat ${sock}` : op; // playground operations, not Python calls
+  if (op === 'cancel' || op === 'resume' || op === 'encoding' || op === 'stat' || op === 'segments') {
+    return sock && (op === 'stat' || op === 'segments') ? `${op} ${sock}` : op; // playground operations, not Python calls
   }
   if (op === 'send_frame' || op === 'recv_frame') return frameCall(op, sock, req);
   if (op === 'check') return checkCall(req);
@@ -107,7 +107,7 @@ const NEEDS_REQUEST = new Set([
 ]);
 
 /** Ops with no Python equivalent: they get no transcript line. */
-const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check']);
+const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check', 'segments']);
 
 /**
  * What the lines of a result use besides `socket`.

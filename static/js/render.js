@@ -177,9 +177,24 @@ function details(msg, ctx) {
       return [recvFrameView(msg)];
     case 'send_frame':
       return [sentFrameView(msg)];
+    case 'segments':
+      return [segmentsView(msg)];
     default:
       return msg.data ? [dataView(msg.data)] : [];
   }
+}
+
+/**
+ * A connection's segments, as the segments op lists them: one line each with
+ * relative numbers, and the absolute ones (and J, K) on request.
+ */
+function segmentsView(msg) {
+  const lines = (list) => h('ol', { class: 'segment-lines' }, ...(list ?? []).map((x) => h('li', {}, h('code', {}, x))));
+  return h('div', { class: 'segments' },
+    lines(msg.segments),
+    msg.isn ? h('details', {},
+      h('summary', {}, `absolute numbers (J = ${msg.isn.local}, K = ${msg.isn.peer})`),
+      lines(msg.absolute)) : null);
 }
 
 /**
@@ -273,7 +288,11 @@ function outcome(msg, ctx) {
     case 'check':
       return `→ ${verdictLine(msg)}`;
     case 'lab':
-      return msg.hosts?.length ? `→ ${msg.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')}` : '→ torn down';
+      return msg.hosts?.length ? `→ ${msg.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')}${msg.kept ? ' (kept as it was)' : ''}` : '→ torn down';
+    case 'segments': {
+      const n = msg.segments?.length ?? 0;
+      return `→ ${n} segment${n === 1 ? '' : 's'} on the wire`;
+    }
     default:
       return '→ done';
   }

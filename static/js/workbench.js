@@ -241,6 +241,11 @@ export function start(root, hooks = {}) {
         for (const s of msg.sockets ?? []) mapsChanged(streams.noteSocket(s));
         log.resolveAllBut(cards.waitingIds());
         setEncoding(msg.encoding);
+        { // the lab as of the snapshot, as a lab result would list it
+          const labNow = { ok: true, ...(msg.lab ?? { hosts: [] }) };
+          packets.lab(labNow);
+          lab.apply(labNow);
+        }
         break;
       default:
         break;

@@ -36,6 +36,7 @@ type Lesson struct {
 	Order   int        // front matter: order; lessons sort by it, then by slug
 	Covers  []string   // front matter: covers, the topics it demonstrates
 	Peers   []PeerSpec // front matter: peers the lesson's Python talks to
+	Network string     // front matter: network, NetworkLab or "" (any server)
 	// HTML is the lesson's Markdown rendered to HTML, each step as a
 	// <section class="step" data-step="…"> and each Python block with a copy
 	// button (FORMAT.md and the lesson page's script describe the markup).
@@ -43,6 +44,11 @@ type Lesson struct {
 	Steps  []Step
 	Python []PythonBlock
 }
+
+// NetworkLab is the network front matter of a lesson that builds a lab LAN
+// (op lab): it needs a server that can make network namespaces, with
+// either network profile.
+const NetworkLab = "lab"
 
 // PeerSpec is one built-in peer a lesson needs: the arguments of a spawn
 // request.

@@ -120,6 +120,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"01-x.md:5: peers[0] (udp-echo): addr must be [host, port] with the port an integer 0–65535"}},
 		{"peers no name", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\npeers: [{\"addr\":[\"127.0.0.1\",1]}]\n---\n",
 			[]string{"01-x.md:5: peers[0]: peer (the peer's name) is required"}},
+		{"network", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\nnetwork: private\n---\n", []string{`01-x.md:5: network must be "lab" (the lesson builds a lab LAN), got "private"`}},
 		{"bad file name", "01-Big-Slug.md", fm, []string{"01-Big-Slug.md: a lesson file is named NN-slug.md"}},
 		{"step without id", "01-x.md", fm + "\n```step title=\"S\"\n{\"op\":\"socket\"}\n```\n", []string{"01-x.md:7: a step needs an id"}},
 		{"step id", "01-x.md", fm + "\n```step id=a.b\n{\"op\":\"socket\"}\n```\n", []string{`01-x.md:7: step id "a.b": use letters, digits and -`}},
@@ -277,6 +278,33 @@ func TestCurriculum(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no lesson covers %q", topic)
+		}
+	}
+}
+
+// A lesson with network: lab says so; the others do not, and the lessons
+// that build a lab declare it (the content test then gives them labs).
+func TestNetworkLab(t *testing.T) {
+	ls, err := lessons.Load(fstest.MapFS{"01-a.md": {Data: []byte("---\ntitle: T\nsummary: S.\norder: 1\nnetwork: lab\n---\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls[0].Network != lessons.NetworkLab {
+		t.Errorf("network %q, want lab", ls[0].Network)
+	}
+	builtin, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range builtin {
+		builds := false
+		for _, s := range l.Steps {
+			for _, line := range s.Lines {
+				builds = builds || line.Op() == "lab"
+			}
+		}
+		if builds != (l.Network == lessons.NetworkLab) {
+			t.Errorf("%s: builds a lab %v, network %q", l.Slug, builds, l.Network)
 		}
 	}
 }

@@ -110,8 +110,13 @@ func (p *reader) frontMatter(l *Lesson, src []byte) (body []byte, bodyLine int) 
 			}
 		case "peers":
 			p.peers(l, n, value)
+		case "network":
+			if value != NetworkLab {
+				p.errorf(n, "network must be %q (the lesson builds a lab LAN), got %q", NetworkLab, value)
+			}
+			l.Network = value
 		default:
-			p.errorf(n, "unknown front matter key %q (title, summary, order, covers, peers)", key)
+			p.errorf(n, "unknown front matter key %q (title, summary, order, covers, peers, network)", key)
 		}
 	}
 	if !closed {
