@@ -264,6 +264,7 @@ attempt("write root", lambda: open("/evil", "w"))
 attempt("write usr", lambda: open("/usr/evil", "w"))
 attempt("write lib", lambda: open("/sockplay/lib/evil.py", "w"))
 attempt("write dev", lambda: open("/dev/evil", "w"))
+attempt("memfd", lambda: os.memfd_create("hog"))
 import _socket
 attempt("network", lambda: _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM).connect(("1.1.1.1", 53)))
 open("/tmp/mine.txt", "w").write("ok")
@@ -275,7 +276,7 @@ print("interfaces", sorted(n for _, n in _socket.if_nameindex()))
 			t.Errorf("%s", line)
 		}
 	}
-	for _, want := range []string{"read passwd refused FileNotFoundError", "read data refused", "write root refused", "write usr refused", "network refused", "tmp ok /tmp\n", "interfaces ['lo']\n"} {
+	for _, want := range []string{"read passwd refused FileNotFoundError", "read data refused", "write root refused", "write usr refused", "network refused", "memfd refused PermissionError", "tmp ok /tmp\n", "interfaces ['lo']\n"} {
 		if !strings.Contains(got.out, want) {
 			t.Errorf("stdout lacks %q:\n%s\nstderr:\n%s", want, got.out, got.err)
 		}
