@@ -132,10 +132,10 @@ type SnapshotBody struct {
 	Sockets  []SocketBody    `json:"sockets"`
 	Pending  []WaitingBody   `json:"pending"`
 	Peers    []PeerFields    `json:"peers"`
+	Programs []ProgramFields `json:"programs"` // running programs (ops_program.go)
 	Encoding string          `json:"encoding"`
 	FirstSeq int64           `json:"first_seq"`
-	Lab      *LabFields      `json:"lab"`      // the session's lab, as a lab result lists it; null without one
-	Programs []ProgramFields `json:"programs"` // running programs (ops_program.go)
+	Lab      *LabFields      `json:"lab"` // the session's lab, as a lab result lists it; null without one
 }
 
 // ByeBody says the session is ending.

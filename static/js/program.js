@@ -140,11 +140,11 @@ function main(root) {
 
 /**
  * Why the hello's server runs no programs, or '' when it does. The hello's
- * `programs` is true, or false with a sentence in `programs_reason`.
+ * `programs` is true, or false with a sentence in `programs_note`.
  */
 function programsUnavailable(hello) {
   if (hello.programs === true) return '';
-  return hello.programs_reason || NO_PROGRAMS;
+  return hello.programs_note || NO_PROGRAMS;
 }
 
 /** An exit message in words: "exit code 0", or the reason and the limit. */
