@@ -10,9 +10,9 @@ import "sync"
 type Subscriber struct {
 	mu         sync.Mutex
 	queue      []queuedMsg
-	bytes      int        // the sum of the queued messages' costs
-	limit      int        // messages the queue may hold (Config.QueueSize, plus a replay's)
-	limitBytes int        // bytes the queue may hold (Config.QueueBytes, plus a replay's)
+	bytes      int // the sum of the queued messages' costs
+	limit      int // messages the queue may hold (Config.QueueSize, plus a replay's)
+	limitBytes int // bytes the queue may hold (Config.QueueBytes, plus a replay's)
 	baseLimit  int
 	baseBytes  int
 	closed     bool

@@ -319,6 +319,7 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
 // TestEncodeTime compares appendTime with time.AppendFormat over times from
 // year -100 to 10100, in UTC and in other zones.
 func TestEncodeTime(t *testing.T) {
@@ -340,4 +341,3 @@ func TestEncodeTime(t *testing.T) {
 		}
 	}
 }
-
