@@ -38,9 +38,9 @@ var upgrader = websocket.Upgrader{
 }
 
 // serveWS upgrades to the protocol: it finds (or creates, if the limits
-// admit it) the cookie's session, then runs one reader (here) and one
-// writer, which sends the hello first. A plain GET (no upgrade) answers whether a new
-// session would be admitted (guard.go).
+// admit it) the cookie's session, then starts the connection's reader and
+// writer (which sends the hello first) and returns. A plain GET (no
+// upgrade) answers whether a new session would be admitted (guard.go).
 func (s *Server) serveWS(c echo.Context) error {
 	r, w := c.Request(), c.Response()
 	if !s.sameOrigin(r) {
@@ -75,22 +75,35 @@ func (s *Server) serveWS(c echo.Context) error {
 		sess.Detach(sub)
 		return nil // the upgrader has answered
 	}
+	// The handler returns and the connection goes on in two goroutines of
+	// its own, as in gorilla's chat example: the HTTP server's goroutine,
+	// its stack grown deep through the middleware, and what it keeps for
+	// the request are let go (about 15 kB a connection).
 	s.conns.Add(1)
-	defer s.conns.Done()
-	defer sess.Detach(sub)
-
+	release := takeLine(c) // the request's log line comes as the connection ends
 	wc := newWSConn(conn, sess, sub)
+	go func() {
+		defer s.conns.Done()
+		defer release()
+		defer sess.Detach(sub)
+		wc.serve(*hello)
+	}()
+	return nil
+}
+
+// serve runs the connection: the writer in a goroutine of its own, the
+// reader in this one, until both are done.
+func (c *wsConn) serve(hello sessions.Message) {
 	stop := make(chan struct{})
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		wc.writeLoop(*hello, stop)
+		c.writeLoop(hello, stop)
 	}()
-	wc.readLoop()
+	c.readLoop()
 	close(stop)
 	<-written
-	conn.Close()
-	return nil
+	c.conn.Close()
 }
 
 // wsConn is one WebSocket connection to a session, served by two
