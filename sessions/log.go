@@ -169,6 +169,10 @@ func (l *msgLog) since(after, last int64, f func(m Message, size int)) bool {
 	}
 	seq := first - int64(l.skip) // the seq of chunks[0]'s first record
 	for _, c := range l.chunks {
+		if seq+int64(c.n) <= after+1 { // nothing after after: not unpacked
+			seq += int64(c.n)
+			continue
+		}
 		c.each(func(m Message, size int) {
 			m.Seq = seq
 			if seq > after {

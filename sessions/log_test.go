@@ -131,6 +131,17 @@ func TestLogReplaysWhatWasSent(t *testing.T) {
 	if n != 700 {
 		t.Errorf("replayed %d messages, want 700", n)
 	}
+	// A resume from near the end (chunks before it are skipped whole).
+	var seqs []int64
+	l.since(995, 1000, func(m Message, _ int) {
+		if j, err := AppendMessage(nil, m); err != nil || !bytes.Equal(j, sent[m.Seq-1]) {
+			t.Errorf("seq %d replayed as %s (%v), was sent as %s", m.Seq, j, err, sent[m.Seq-1])
+		}
+		seqs = append(seqs, m.Seq)
+	})
+	if fmt.Sprint(seqs) != "[996 997 998 999 1000]" {
+		t.Errorf("since 995: seqs %v, want 996…1000", seqs)
+	}
 	t.Logf("%d chunks, %d bytes of records kept in %d bytes packed", len(l.chunks), l.bytes, packed)
 }
 

@@ -62,7 +62,7 @@ type PolicyInfo struct {
 type Limits struct {
 	Sockets  int `json:"sockets"`
 	Log      int `json:"log"`       // messages kept for resume
-	LogBytes int `json:"log_bytes"` // bytes of messages kept for resume, roughly
+	LogBytes int `json:"log_bytes"` // bytes of messages kept for resume: their records' JSON
 	Bufsize  int `json:"bufsize"`
 	Data     int `json:"data"`  // bytes in one request's data
 	Shown    int `json:"shown"` // bytes of a chunk a message carries
