@@ -13,8 +13,9 @@ import (
 )
 
 // msgLog is a session's log: its last messages, oldest first, as many as
-// both bounds allow: at most maxLen of them and, roughly, maxBytes of their
-// JSON. The newest message is always kept, however large.
+// both bounds allow: at most maxLen of them, and records of at most
+// maxBytes in all (their JSON, and two or three bytes each of kind and
+// time). The newest message is always kept, however large.
 //
 // The log keeps no Go values: each message is a record of its JSON (its
 // body's members, as AppendFields writes them, behind a few bytes of kind

@@ -82,28 +82,22 @@ func (s *Server) serveWS(c echo.Context) error {
 	s.conns.Add(1)
 	release := takeLine(c) // the request's log line comes as the connection ends
 	wc := newWSConn(conn, sess, sub)
-	go func() {
-		defer s.conns.Done()
-		defer release()
-		defer sess.Detach(sub)
-		wc.serve(*hello)
-	}()
-	return nil
-}
-
-// serve runs the connection: the writer in a goroutine of its own, the
-// reader in this one, until both are done.
-func (c *wsConn) serve(hello sessions.Message) {
 	stop := make(chan struct{})
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		c.writeLoop(hello, stop)
+		wc.writeLoop(*hello, stop)
 	}()
-	c.readLoop()
-	close(stop)
-	<-written
-	c.conn.Close()
+	go func() {
+		defer s.conns.Done()
+		defer release()
+		defer sess.Detach(sub)
+		wc.readLoop()
+		close(stop)
+		<-written
+		conn.Close()
+	}()
+	return nil
 }
 
 // wsConn is one WebSocket connection to a session, served by two
