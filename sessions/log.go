@@ -1,45 +1,311 @@
 package sessions
 
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"errors"
+	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
 // msgLog is a session's log: its last messages, oldest first, as many as
-// both bounds allow: at most maxLen of them and, roughly, maxBytes of memory
-// (messageBytes). The newest message is always kept, however large.
+// both bounds allow: at most maxLen of them, and records of at most
+// maxBytes in all (their JSON, and two or three bytes each of kind and
+// time). The newest message is always kept, however large.
+//
+// The log keeps no Go values: each message is a record of its JSON (its
+// body's members, as AppendFields writes them, behind a few bytes of kind
+// and time; its seq is its place in the log), and records lie back to back
+// in chunks. A full chunk of small records is deflated: a session's
+// messages repeat one another (the same ops, sockets, addresses and request
+// echoes), and a chunk of them shrinks about tenfold. A replay sends the
+// records' bytes as they are, decoding nothing.
 type msgLog struct {
-	entries  []logEntry // entries[0] is the oldest kept
-	bytes    int        // the sum of the entries' costs
+	chunks   []*chunk // chunks[0] is the oldest; the last one is being filled
+	skip     int      // records of chunks[0] dropped already (older than the oldest kept)
+	skipOff  int      // the offset in chunks[0].sizes of the oldest kept record's size
+	n        int      // records kept
+	bytes    int      // the sum of the kept records' sizes
 	maxLen   int
 	maxBytes int
 }
 
-type logEntry struct {
-	m    Message
-	cost int // messageBytes(m)
+// chunk holds records back to back: recs while it is being filled (or
+// when deflating it saved little), packed once deflated. Each record is
+// its kind's code (kindCode, an uvarint), the milliseconds since the
+// record before it in the chunk (a varint; the first one's are since t0,
+// so 0), then the body's members.
+type chunk struct {
+	recs   []byte
+	packed []byte // recs deflated; recs is then nil
+	sizes  []byte // each record's length, as uvarints
+	n      int    // records in the chunk
+	t0     int64  // the first record's time, in Unix milliseconds
+	last   int64  // the last record's time, in Unix milliseconds
 }
 
-// add appends m, then drops the oldest entries until both bounds hold.
-func (l *msgLog) add(m Message, cost int) {
-	l.entries = append(l.entries, logEntry{m, cost})
-	l.bytes += cost
-	for len(l.entries) > 1 && (len(l.entries) > l.maxLen || l.bytes > l.maxBytes) {
-		l.bytes -= l.entries[0].cost
-		l.entries[0] = logEntry{} // the array must not keep what it dropped
-		l.entries = l.entries[1:]
+// Chunk sizes: a session's first chunk is small (an idle session logs its
+// hello alone), each next one twice the one before, up to maxChunk. A
+// record too large for maxChunk gets a chunk of its own, never deflated (a
+// large payload's record is its hex and text: deflating it on every receive
+// would cost more than the receive).
+const (
+	firstChunk = 512
+	maxChunk   = 8 << 10
+)
+
+// packLevel is the deflate level of full chunks: BestSpeed already takes a
+// session's records to a tenth, at about 300 MB/s.
+const packLevel = flate.BestSpeed
+
+// add logs a message of kind, logged at t, with body, then drops the
+// oldest records until both bounds hold. It returns the body's members as
+// the log holds them, for the live subscribers to send, or nil if body
+// could not be encoded (the record says so).
+func (l *msgLog) add(kind string, t time.Time, body any) []byte {
+	scratch := scratches.Get().(*[]byte)
+	fields, err := AppendFields((*scratch)[:0], body)
+	if err != nil {
+		fields = fields[:0]
+	}
+	rec := l.record(kind, t, fields, err != nil)
+	if cap(fields) <= maxScratch {
+		*scratch = fields[:0]
+		scratches.Put(scratch)
+	}
+	if err != nil {
+		return nil
+	}
+	return rec
+}
+
+// scratches hold a body's members while add encodes them: the log copies
+// them into its chunk once their size is known. A scratch that grew past
+// maxScratch (a large payload) is left to the collector.
+var scratches = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxScratch = 64 << 10
+
+// record appends a record of kind, time t and members fields (bad: the
+// body could not be encoded) and returns its members as the chunk holds
+// them.
+func (l *msgLog) record(kind string, t time.Time, fields []byte, bad bool) []byte {
+	ms := t.UnixMilli()
+	code := uint64(kindCode(kind)) << 1
+	if bad {
+		code |= 1
+	}
+	var hdr [2 * binary.MaxVarintLen64]byte
+	h := binary.AppendUvarint(hdr[:0], code)
+	c := l.room(len(h) + binary.MaxVarintLen64 + len(fields))
+	if c.n == 0 {
+		c.t0, c.last = ms, ms
+	}
+	h = binary.AppendVarint(h, ms-c.last)
+	c.last = ms
+	start := len(c.recs)
+	c.recs = append(c.recs, h...)
+	c.recs = append(c.recs, fields...)
+	size := len(c.recs) - start
+	c.sizes = binary.AppendUvarint(c.sizes, uint64(size))
+	c.n++
+	l.n++
+	l.bytes += size
+	l.evict()
+	end := len(c.recs)
+	return c.recs[start+len(h) : end : end]
+}
+
+// room returns the chunk a record of at most n bytes goes into: the last
+// one if it has room, else a new one (the last is packed as it fills up).
+func (l *msgLog) room(n int) *chunk {
+	size := firstChunk
+	if k := len(l.chunks); k > 0 {
+		c := l.chunks[k-1]
+		if c.packed == nil && cap(c.recs)-len(c.recs) >= n {
+			return c
+		}
+		size = min(2*cap(c.recs), maxChunk)
+		c.pack()
+	}
+	c := &chunk{recs: make([]byte, 0, max(size, n))}
+	l.chunks = append(l.chunks, c)
+	return c
+}
+
+// evict drops the oldest records until both bounds hold, and the chunks
+// left with none.
+func (l *msgLog) evict() {
+	for l.n > 1 && (l.n > l.maxLen || l.bytes > l.maxBytes) {
+		c := l.chunks[0]
+		size, w := binary.Uvarint(c.sizes[l.skipOff:])
+		l.skipOff += w
+		l.skip++
+		l.n--
+		l.bytes -= int(size)
+		if l.skip == c.n {
+			l.chunks[0] = nil // the array must not keep what was dropped
+			l.chunks = l.chunks[1:]
+			l.skip, l.skipOff = 0, 0
+		}
 	}
 }
 
-// first is the seq of the oldest entry kept (last+1 when none is).
-func (l *msgLog) first(last int64) int64 { return last - int64(len(l.entries)) + 1 }
+// first is the seq of the oldest record kept (last+1 when none is).
+func (l *msgLog) first(last int64) int64 { return last - int64(l.n) + 1 }
 
-// since returns the entries after seq after, oldest first; last is the
-// newest seq. It reports false if the log no longer reaches back that far.
-func (l *msgLog) since(after, last int64) ([]logEntry, bool) {
+// since calls f for each message after seq after, oldest first; last is the
+// newest seq. Each message has its seq, kind, time (to the millisecond, as
+// the wire has it) and members, but no Body; size is its record's size. It
+// reports false, calling nothing, if the log no longer reaches back that
+// far.
+func (l *msgLog) since(after, last int64, f func(m Message, size int)) bool {
 	first := l.first(last)
 	if after+1 < first {
-		return nil, false
+		return false
 	}
-	return l.entries[after+1-first:], true
+	seq := first - int64(l.skip) // the seq of chunks[0]'s first record
+	for _, c := range l.chunks {
+		if seq+int64(c.n) <= after+1 { // nothing after after: not unpacked
+			seq += int64(c.n)
+			continue
+		}
+		c.each(func(m Message, size int) {
+			m.Seq = seq
+			if seq > after {
+				f(m, size)
+			}
+			seq++
+		})
+	}
+	return true
 }
 
-// msgOverhead is what a logged message costs besides the bytes it holds:
+// each calls f for each record of the chunk, oldest first (the messages
+// without their seq).
+func (c *chunk) each(f func(m Message, size int)) {
+	recs := c.recs
+	if c.packed != nil {
+		recs = c.unpack()
+	}
+	ms := c.t0
+	for sizes := c.sizes; len(sizes) > 0; {
+		size, w := binary.Uvarint(sizes)
+		sizes = sizes[w:]
+		rec := recs[:size:size]
+		recs = recs[size:]
+		code, n := binary.Uvarint(rec)
+		dt, k := binary.Varint(rec[n:])
+		ms += dt
+		m := Message{Kind: kindName(int(code >> 1)), Time: time.UnixMilli(ms).UTC(), fields: rec[n+k:]}
+		if code&1 != 0 {
+			m.Body, m.fields = unencodable{}, nil
+		}
+		f(m, int(size))
+	}
+}
+
+// pack deflates the chunk's records, if it holds more than one (a chunk of
+// one record holds a large one) and deflating saves a quarter at least.
+func (c *chunk) pack() {
+	if c.packed != nil || c.n < 2 {
+		return
+	}
+	w := packers.Get().(*packer)
+	defer packers.Put(w)
+	w.buf.Reset()
+	w.fw.Reset(&w.buf)
+	w.fw.Write(c.recs) // writes to a bytes.Buffer do not fail
+	w.fw.Close()
+	if w.buf.Len() > len(c.recs)*3/4 {
+		return
+	}
+	c.packed = bytes.Clone(w.buf.Bytes())
+	c.recs = nil
+}
+
+// unpack returns the records of a packed chunk (a replay's own copy).
+func (c *chunk) unpack() []byte {
+	n := 0
+	for sizes := c.sizes; len(sizes) > 0; {
+		size, w := binary.Uvarint(sizes)
+		sizes = sizes[w:]
+		n += int(size)
+	}
+	recs := make([]byte, n)
+	r := flate.NewReader(bytes.NewReader(c.packed))
+	if _, err := io.ReadFull(r, recs); err != nil {
+		panic("sessions: a log chunk does not inflate: " + err.Error()) // the log wrote it
+	}
+	return recs
+}
+
+// packer is a deflate writer with its output buffer. A writer holds about
+// a megabyte of tables: the sessions share a pool of them.
+type packer struct {
+	buf bytes.Buffer
+	fw  *flate.Writer
+}
+
+var packers = sync.Pool{New: func() any {
+	p := &packer{}
+	p.fw, _ = flate.NewWriter(&p.buf, packLevel) // the level is valid
+	return p
+}}
+
+// Kinds in records are codes: their indexes in one table, shared by every
+// session, that grows as new kinds are logged (a program has a few dozen).
+// Readers load the table without a lock; it is replaced whole, never
+// changed, under mu.
+var kinds struct {
+	mu    sync.Mutex
+	names atomic.Pointer[[]string]
+}
+
+// kindCode returns kind's code, adding it to the table if it is new.
+func kindCode(kind string) int {
+	if i := kindIndex(kinds.names.Load(), kind); i >= 0 {
+		return i
+	}
+	kinds.mu.Lock()
+	defer kinds.mu.Unlock()
+	old := kinds.names.Load()
+	if i := kindIndex(old, kind); i >= 0 {
+		return i
+	}
+	var names []string
+	if old != nil {
+		names = slices.Clip(*old)
+	}
+	names = append(names, kind)
+	kinds.names.Store(&names)
+	return len(names) - 1
+}
+
+func kindIndex(names *[]string, kind string) int {
+	if names == nil {
+		return -1
+	}
+	return slices.Index(*names, kind)
+}
+
+// kindName returns the kind of code.
+func kindName(code int) string { return (*kinds.names.Load())[code] }
+
+// unencodable is the body of a logged message that could not be encoded:
+// sending it fails, as encoding its body failed (a bug: the connection
+// closes).
+type unencodable struct{}
+
+var errUnencodable = errors.New("sessions: the message's body could not be encoded")
+
+func (unencodable) AppendFields(b []byte) ([]byte, error) { return b, errUnencodable }
+
+// msgOverhead is what a queued message costs besides the bytes it holds:
 // the Message, its boxed body and fields, an address or two (bytes,
 // roughly).
 const msgOverhead = 320
@@ -47,7 +313,7 @@ const msgOverhead = 320
 // holder is a body, or a result's fields, holding bytes of variable size.
 type holder interface{ heldBytes() int }
 
-// messageBytes is roughly the memory m holds: what the log's and the
+// messageBytes is roughly the memory m holds while queued: what the
 // queues' byte bounds count.
 func messageBytes(m Message) int {
 	n := msgOverhead

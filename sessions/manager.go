@@ -24,7 +24,7 @@ type Config struct {
 	QueueSize  int              // messages queued per connection before it is dropped (default 4,096)
 	MaxData    int              // bytes in one request's data (default 1 MiB)
 	MaxShown   int              // bytes of a chunk that messages carry; the rest is summed up (default 64 KiB)
-	LogBytes   int              // bytes of messages a session keeps for resume, roughly (default 1 MiB)
+	LogBytes   int              // bytes of messages a session keeps for resume, as the JSON of their records (default 1 MiB)
 	QueueBytes int              // bytes of messages queued per connection before it is dropped, roughly (default 4 MiB)
 	Grace      time.Duration    // how long a session with no page attached lives on (default 10m)
 	StatEvery  time.Duration    // how often the sockets a page shows, or an op touched, are polled for stat messages (0: never)

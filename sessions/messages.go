@@ -15,11 +15,17 @@ const Protocol = "sockplay.v1"
 // and Time are common to all; Body holds the kind's own fields (one of the
 // *Body types below), which the wire format flattens into the same JSON
 // object. See web/PROTOCOL.md.
+//
+// A message the session logged also carries its body's members as the log
+// holds them (AppendMessage sends those). A replayed one carries only
+// those: the log keeps no Body, and its Time is to the millisecond.
 type Message struct {
 	Seq  int64
 	Kind string
 	Time time.Time
 	Body any
+
+	fields []byte // Body's members as encoded when logged (AppendFields); nil: not encoded
 }
 
 // The message kinds.
@@ -60,7 +66,7 @@ type PolicyInfo struct {
 type Limits struct {
 	Sockets  int `json:"sockets"`
 	Log      int `json:"log"`       // messages kept for resume
-	LogBytes int `json:"log_bytes"` // bytes of messages kept for resume, roughly
+	LogBytes int `json:"log_bytes"` // bytes of messages kept for resume: their records' JSON
 	Bufsize  int `json:"bufsize"`
 	Data     int `json:"data"`     // bytes in one request's data
 	Shown    int `json:"shown"`    // bytes of a chunk a message carries

@@ -191,10 +191,29 @@ func (s *Session) logPackets(host string, c *netns.Capture) {
 
 // packetRate counts the packet messages of the current second.
 type packetRate struct {
-	start  time.Time // when the current second began
-	shown  int       // packets logged in it
-	hidden int       // packets not logged in it
-	armed  bool      // a timer will log the hidden count at its end
+	start  time.Time      // when the current second began
+	shown  int            // packets logged in it
+	hidden int            // packets not logged in it
+	armed  bool           // a timer will log the hidden count at its end
+	recent []loggedPacket // the newest logged packets, for segments and op packets (the log keeps them only as JSON)
+}
+
+// loggedPacket is a logged packet message's seq and body.
+type loggedPacket struct {
+	seq  int64
+	body PacketBody
+}
+
+// maxRecentPackets is how many logged packets a session keeps as values.
+const maxRecentPackets = 2000
+
+// keepPacket remembers a logged packet, forgetting the oldest past
+// maxRecentPackets (inside withLock).
+func (r *packetRate) keepPacket(seq int64, b PacketBody) {
+	if len(r.recent) == maxRecentPackets {
+		r.recent = append(r.recent[:0], r.recent[maxRecentPackets/2:]...)
+	}
+	r.recent = append(r.recent, loggedPacket{seq, b})
 }
 
 // logPacket logs one packet, or counts it as not shown when PacketRate
@@ -208,7 +227,8 @@ func (s *Session) logPacket(host string, p netns.Packet) {
 	}
 	if r.shown < PacketRate {
 		r.shown++
-		s.append(KindPacket, packetBody(host, p))
+		b := packetBody(host, p)
+		r.keepPacket(s.append(KindPacket, b).Seq, b)
 		return
 	}
 	r.hidden++

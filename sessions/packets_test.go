@@ -30,19 +30,26 @@ func TestPacketRate(t *testing.T) {
 		s.logPacket("h2", p)
 	})
 	var kinds []string
-	var hidden PacketsHiddenBody
-	var last PacketBody
-	s.withLock(func() {
-		for _, le := range s.log.entries {
-			kinds = append(kinds, le.m.Kind)
-			switch b := le.m.Body.(type) {
-			case PacketsHiddenBody:
-				hidden = b
-			case PacketBody:
-				last = b
-			}
+	var hidden struct{ Count int }
+	var last struct {
+		Host      string
+		Broadcast bool
+		Len       *int
+		TCP       json.RawMessage
+	}
+	for _, j := range loggedJSON(t, s) {
+		var m struct{ Kind string }
+		if err := json.Unmarshal(j, &m); err != nil {
+			t.Fatalf("%s: %v", j, err)
 		}
-	})
+		kinds = append(kinds, m.Kind)
+		switch m.Kind {
+		case KindPacketsHidden:
+			json.Unmarshal(j, &hidden)
+		case KindPacket:
+			json.Unmarshal(j, &last)
+		}
+	}
 	packets, notShown := 0, 0
 	for i, k := range kinds {
 		switch k {

@@ -143,9 +143,9 @@ func (s *Session) segments(q segmentsQuery) SegmentsFields {
 	f := SegmentsFields{Segments: []string{}, Absolute: []string{}, Lens: []int{}, Packets: []PacketBody{}}
 	var all []PacketBody
 	var out []bool // per packet of all: sent by the socket
-	for _, le := range s.log.entries {
-		p, isPacket := le.m.Body.(PacketBody)
-		if !isPacket || p.TCP == nil || p.Host != q.host {
+	for _, lp := range s.packets.recent {
+		p := lp.body
+		if p.TCP == nil || p.Host != q.host {
 			continue
 		}
 		sent := sameAddr(p.Src, q.local) && sameAddr(p.Dst, q.peer)

@@ -194,8 +194,8 @@ func (s *Session) append(kind string, body any) Message {
 func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Message {
 	s.lastSeq++
 	m := Message{Seq: s.lastSeq, Kind: kind, Time: s.cfg.Now().UTC(), Body: body}
+	m.fields = s.log.add(kind, m.Time, body)
 	cost := messageBytes(m)
-	s.log.add(m, cost)
 	if s.batching {
 		s.batchOut++
 	}
@@ -205,7 +205,7 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 		}
 		pm, pc := m, cost
 		if sub == to && own != nil {
-			pm.Body = own
+			pm.Body, pm.fields = own, nil // encoded as it is sent
 			pc = messageBytes(pm)
 		}
 		if !sub.push(pm, pc, false, s.batchOut) {
@@ -230,7 +230,13 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 	if after < 0 {
 		after = 0
 	}
-	entries, ok := s.log.since(after, s.lastSeq)
+	n, bytes := 0, 0
+	ok := s.log.since(after, s.lastSeq, func(m Message, size int) {
+		cost := replayOverhead + size
+		sub.push(m, cost, true, 0)
+		n++
+		bytes += cost
+	})
 	if !ok {
 		m := Message{Seq: s.lastSeq, Kind: KindSnapshot, Time: s.cfg.Now().UTC(), Body: s.snapshot()}
 		cost := messageBytes(m)
@@ -239,17 +245,16 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 		s.noteQueued(sub)
 		return 0, true
 	}
-	n := 0
-	for _, le := range entries {
-		sub.push(le.m, le.cost, true, 0)
-		n += le.cost
-	}
-	sub.allow(len(entries), n)
-	if len(entries) > 0 {
+	sub.allow(n, bytes)
+	if n > 0 {
 		s.noteQueued(sub)
 	}
-	return len(entries), false
+	return n, false
 }
+
+// replayOverhead is what a replayed message costs in a queue besides its
+// record's bytes (which the log's chunk holds): the Message (bytes).
+const replayOverhead = 96
 
 func (s *Session) snapshot() SnapshotBody {
 	b := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Peers: []PeerFields{}, Programs: s.programList(), Encoding: s.encoding, FirstSeq: s.firstSeq()}
@@ -273,12 +278,17 @@ func (s *Session) snapshot() SnapshotBody {
 }
 
 func (s *Session) hello(resumed bool) HelloBody {
+	return s.helloBody(resumed, s.lastSeq+boolInt(!resumed))
+}
+
+// helloBody is the hello with resumed and last_seq last.
+func (s *Session) helloBody(resumed bool, last int64) HelloBody {
 	p := s.cfg.Policy
 	d := p.Describe()
 	off := s.programsOff()
 	return HelloBody{
 		Programs: off == "", ProgramsNote: off,
-		Session: s.ID, Protocol: Protocol, Resumed: resumed, LastSeq: s.lastSeq + boolInt(!resumed),
+		Session: s.ID, Protocol: Protocol, Resumed: resumed, LastSeq: last,
 		Encoding: s.encoding, Network: s.network.name(),
 		Policy: PolicyInfo{Profile: d.Profile, Bind: d.Bind, Connect: d.Connect, Wildcard: p.Wildcard},
 		Limits: Limits{
@@ -305,8 +315,10 @@ func (s *Session) Attach() (*Subscriber, *Message) {
 	ok := s.withLock(func() {
 		sub = newSubscriber(s.cfg.QueueSize, s.cfg.QueueBytes)
 		if s.lastSeq == 1 && len(s.subs) == 0 && s.next == 0 {
-			// A brand-new session: its first connection gets the logged hello.
-			hello = s.log.entries[0].m
+			// A brand-new session: its first connection gets the logged
+			// hello (its body too, for whoever reads it in Go).
+			s.log.since(0, 1, func(m Message, _ int) { hello = m })
+			hello.Body = s.helloBody(false, 1)
 		} else {
 			hello = Message{Seq: s.lastSeq, Kind: KindHello, Time: s.cfg.Now().UTC(), Body: s.hello(true)}
 		}

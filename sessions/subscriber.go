@@ -9,10 +9,10 @@ import "sync"
 // page reconnects and resumes.
 type Subscriber struct {
 	mu         sync.Mutex
-	queue      []logEntry // messages with their messageBytes
-	bytes      int        // the sum of the queued messages' costs
-	limit      int        // messages the queue may hold (Config.QueueSize, plus a replay's)
-	limitBytes int        // bytes the queue may hold (Config.QueueBytes, plus a replay's)
+	queue      []queuedMsg
+	bytes      int // the sum of the queued messages' costs
+	limit      int // messages the queue may hold (Config.QueueSize, plus a replay's)
+	limitBytes int // bytes the queue may hold (Config.QueueBytes, plus a replay's)
 	baseLimit  int
 	baseBytes  int
 	closed     bool
@@ -26,6 +26,13 @@ type Subscriber struct {
 	queued bool     // got a message in the running withLock: wake it as that ends
 	watch  []string // the sockets its page shows (op watch, stat.go)
 	hidden bool     // its page is hidden: it shows nothing
+}
+
+// queuedMsg is a queued message with what it costs (messageBytes, or a
+// replayed record's size).
+type queuedMsg struct {
+	m    Message
+	cost int
 }
 
 func newSubscriber(limit, limitBytes int) *Subscriber {
@@ -68,7 +75,7 @@ func (s *Subscriber) Take(max int) []Message {
 	for i := range out {
 		out[i] = s.queue[i].m
 		s.bytes -= s.queue[i].cost
-		s.queue[i] = logEntry{} // the array must not keep what was taken
+		s.queue[i] = queuedMsg{} // the array must not keep what was taken
 	}
 	s.queue = s.queue[n:]
 	if len(s.queue) == 0 {
@@ -99,7 +106,7 @@ func (s *Subscriber) push(m Message, cost int, replay bool, batch int) bool {
 		s.closeLocked("too slow: the page did not keep up with its messages")
 		return false
 	}
-	s.queue = append(s.queue, logEntry{m, cost})
+	s.queue = append(s.queue, queuedMsg{m, cost})
 	s.bytes += cost
 	return true
 }

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -317,4 +318,26 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestEncodeTime compares appendTime with time.AppendFormat over times from
+// year -100 to 10100, in UTC and in other zones.
+func TestEncodeTime(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("", 0), time.FixedZone("X", 3600+30*60+15), time.FixedZone("Y", -7*3600)}
+	r := rand.New(rand.NewPCG(3, 4))
+	lo, hi := time.Date(-100, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), time.Date(10100, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	times := []time.Time{{}, time.Unix(0, 0).UTC(), time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for range 20000 {
+		times = append(times, time.Unix(lo+r.Int64N(hi-lo), r.Int64N(1e9)).UTC())
+	}
+	for i, tm := range times {
+		tm = tm.In(zones[i%len(zones)])
+		if i%2 == 0 {
+			tm = tm.UTC()
+		}
+		want := tm.AppendFormat([]byte("x"), timeFormat)
+		if got := appendTime([]byte("x"), tm); !bytes.Equal(got, want) {
+			t.Fatalf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
 }

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -32,25 +34,93 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		start := time.Now()
 		r := c.Request()
 		ws := websocket.IsWebSocketUpgrade(r)
+		var hold *lineHold
 		if ws {
 			s.conns.Add(1) // Wait waits for the connection's line too
-			defer s.conns.Done()
+			hold = &lineHold{}
+			c.Set(lineHoldKey, hold)
 		}
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
+		// What the line says is read now: the context is reused once this
+		// returns.
 		res := c.Response()
 		status := res.Status
 		if ws && !res.Committed {
 			status = http.StatusSwitchingProtocols // the upgrader wrote its answer on the hijacked connection
 		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", status), slog.Duration("duration", time.Since(start)),
-			slog.Int64("bytes", res.Size), slog.String("remote", c.RealIP()),
-			slog.Bool("ws", ws))
+		ctx := context.WithoutCancel(r.Context())
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", status), {}, slog.Int64("bytes", res.Size), slog.String("remote", c.RealIP()),
+			slog.Bool("ws", ws)}
+		line := func() {
+			attrs[3] = slog.Duration("duration", time.Since(start))
+			s.log.LogAttrs(ctx, slog.LevelInfo, "http", attrs...)
+			if ws {
+				s.conns.Done()
+			}
+		}
+		if !hold.keep(line) {
+			line()
+		}
 		return nil
 	}
+}
+
+// lineHoldKey is where requestLog leaves a WebSocket request's lineHold
+// in the echo context.
+const lineHoldKey = "sockplay.lineHold"
+
+// lineHold lets a WebSocket handler that returns while its connection
+// goes on (serveWS) hold the request's log line back until the connection
+// ends: the line's duration is the connection's.
+type lineHold struct {
+	mu       sync.Mutex
+	held     bool   // the handler took the line (take)
+	released bool   // the connection has ended (release)
+	line     func() // the line, once requestLog has it and until it is logged
+}
+
+// takeLine holds c's log line back until the returned release is called
+// (a no-op without requestLog).
+func takeLine(c echo.Context) (release func()) {
+	h, _ := c.Get(lineHoldKey).(*lineHold)
+	if h == nil {
+		return func() {}
+	}
+	h.mu.Lock()
+	h.held = true
+	h.mu.Unlock()
+	return h.release
+}
+
+// release logs the line now if requestLog has handed it over, else lets
+// requestLog log it at once.
+func (h *lineHold) release() {
+	h.mu.Lock()
+	h.released = true
+	line := h.line
+	h.line = nil
+	h.mu.Unlock()
+	if line != nil {
+		line()
+	}
+}
+
+// keep keeps line for release if the handler took it and the connection
+// has not ended yet; it reports false if line is to be logged now.
+func (h *lineHold) keep(line func()) bool {
+	if h == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.held || h.released {
+		return false
+	}
+	h.line = line
+	return true
 }
 
 // headLikeGet answers a HEAD (routed to its GET handler, see get in

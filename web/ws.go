@@ -30,16 +30,17 @@ const (
 	closeGoingAway = websocket.CloseGoingAway
 )
 
+// upgrader leaves both buffer sizes unset: the connection then reads and
+// writes through the HTTP server's own 4 KiB buffers, which it keeps while
+// the handler runs anyway, instead of allocating two more (8 KiB a session).
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  4096,
-	WriteBufferSize: 4096,
-	CheckOrigin:     func(*http.Request) bool { return true }, // serveWS checks it first
+	CheckOrigin: func(*http.Request) bool { return true }, // serveWS checks it first
 }
 
 // serveWS upgrades to the protocol: it finds (or creates, if the limits
-// admit it) the cookie's session, then runs one reader (here) and one
-// writer, which sends the hello first. A plain GET (no upgrade) answers whether a new
-// session would be admitted (guard.go).
+// admit it) the cookie's session, then starts the connection's reader and
+// writer (which sends the hello first) and returns. A plain GET (no
+// upgrade) answers whether a new session would be admitted (guard.go).
 func (s *Server) serveWS(c echo.Context) error {
 	r, w := c.Request(), c.Response()
 	if !s.sameOrigin(r) {
@@ -74,10 +75,12 @@ func (s *Server) serveWS(c echo.Context) error {
 		sess.Detach(sub)
 		return nil // the upgrader has answered
 	}
+	// The handler returns and the connection goes on in two goroutines of
+	// its own, as in gorilla's chat example: the HTTP server's goroutine,
+	// its stack grown deep through the middleware, and what it keeps for
+	// the request are let go (about 15 kB a connection).
 	s.conns.Add(1)
-	defer s.conns.Done()
-	defer sess.Detach(sub)
-
+	release := takeLine(c) // the request's log line comes as the connection ends
 	wc := newWSConn(conn, sess, sub)
 	stop := make(chan struct{})
 	written := make(chan struct{})
@@ -85,10 +88,15 @@ func (s *Server) serveWS(c echo.Context) error {
 		defer close(written)
 		wc.writeLoop(*hello, stop)
 	}()
-	wc.readLoop()
-	close(stop)
-	<-written
-	conn.Close()
+	go func() {
+		defer s.conns.Done()
+		defer release()
+		defer sess.Detach(sub)
+		wc.readLoop()
+		close(stop)
+		<-written
+		conn.Close()
+	}()
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -32,7 +33,8 @@ import (
 // default 10). BenchmarkMemoryBulk moves SOCKPLAY_BENCH_ROUNDS (default 200)
 // MiB through one session, each a sendall of 1 MiB and a
 // recv(1048576, MSG_WAITALL). With SOCKPLAY_BENCH_HEAP=FILE the sessions
-// benchmark has the server write its heap profile to FILE at the end.
+// benchmark has the server write its heap profile to FILE at the end, and
+// its runtime's memory figures (heap, stacks, goroutines) to stderr.
 
 // benchServe is the environment variable that makes the test binary the
 // server: its value is the server's flags, separated by spaces.
@@ -53,6 +55,10 @@ func serveForBench(args []string) int {
 					pprof.Lookup("heap").WriteTo(f, 0)
 					f.Close()
 				}
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				fmt.Fprintf(os.Stderr, "server memory: heap in use %.1f MB (live after the last GC %.1f MB), stacks %.1f MB, %d goroutines, runtime overhead %.1f MB, released to the OS %.1f MB\n",
+					mb(ms.HeapInuse), mb(ms.HeapAlloc), mb(ms.StackInuse), runtime.NumGoroutine(), mb(ms.MSpanInuse+ms.MCacheInuse+ms.GCSys+ms.OtherSys), mb(ms.HeapReleased))
 			}
 		}()
 	}
@@ -62,6 +68,8 @@ func serveForBench(args []string) int {
 	}
 	return 0
 }
+
+func mb(n uint64) float64 { return float64(n) / (1 << 20) }
 
 // benchServer is the server in its child process.
 type benchServer struct {
@@ -148,6 +156,10 @@ func BenchmarkMemorySessions(b *testing.B) {
 		}
 		time.Sleep(time.Second)
 		connected, _ := srv.memory(b)
+		if os.Getenv("SOCKPLAY_BENCH_HEAP") != "" {
+			srv.cmd.Process.Signal(syscall.SIGUSR1) // the figures with the sessions connected, before any traffic
+			time.Sleep(time.Second)
+		}
 		for i, conn := range conns {
 			wg.Go(func() { smallTraffic(conn, i, rate, stop, &failed) })
 		}

@@ -182,6 +182,11 @@ func TestLogJSON(t *testing.T) {
 	read := reader(conn)
 	read()
 	wsDo(t, read, conn, map[string]any{"id": 1, "op": "socket"})
+	// The handler has long returned (the connection runs in goroutines of
+	// its own), but the line waits for the connection's end.
+	if strings.Contains(s.out.String(), `"path":"/ws"`) {
+		t.Errorf("the WebSocket's line was written while it is open:\n%s", s.out.String())
+	}
 	conn.Close()
 	requests = append(requests, struct {
 		method, path string
