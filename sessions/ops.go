@@ -190,15 +190,17 @@ var opTable map[string]opSpec
 func init() {
 	opTable = map[string]opSpec{
 		// Session ops (ops_session.go, and the files named).
-		"resume":   {run: (*Session).opResume},
-		"cancel":   {run: (*Session).opCancel},
-		"encoding": {run: (*Session).opEncoding},
-		"socket":   {run: (*Session).opSocket, limit: "sockets"}, // ops_socket.go
-		"spawn":    {run: (*Session).opSpawn, limit: "peers"},    // peers.go
-		"kill":     {run: (*Session).opKill},                     // peers.go
-		"check":    {run: (*Session).opCheck, limit: "checks"},   // check.go
-		"watch":    {run: (*Session).opWatch},                    // stat.go
-		"lab":      {run: (*Session).opLab},                      // lab.go
+		"resume":        {run: (*Session).opResume},
+		"cancel":        {run: (*Session).opCancel},
+		"encoding":      {run: (*Session).opEncoding},
+		"socket":        {run: (*Session).opSocket, limit: "sockets"}, // ops_socket.go
+		"spawn":         {run: (*Session).opSpawn, limit: "peers"},    // peers.go
+		"kill":          {run: (*Session).opKill},                     // peers.go
+		"check":         {run: (*Session).opCheck, limit: "checks"},   // check.go
+		"watch":         {run: (*Session).opWatch},                    // stat.go
+		"lab":           {run: (*Session).opLab},                      // lab.go
+		"attach":        {run: (*Session).opAttach},                   // attach.go
+		"attach_revoke": {run: (*Session).opAttachRevoke},             // attach.go
 
 		// Socket calls that finish at once (ops_socket.go; stat in stat.go).
 		"bind":        {now: (*Session).opBind},

@@ -69,6 +69,7 @@ type Session struct {
 	checks   int                   // running exercise checks (check.go)
 	counts   sessionCounts         // totals for the line logged at its end (stats.go)
 	polled   bool                  // enlisted with the Manager's poller (stat.go)
+	locals   int                   // programs attached with sockplay run so far (attach.go)
 	created  time.Time
 }
 
@@ -361,6 +362,7 @@ func (s *Session) Close(reason string) {
 				sub.close(reason)
 			}
 		})
+		s.cfg.codes.forget(s)
 		s.stopPeers()
 		// Let the operations finish (what they report is no longer logged).
 		s.ops.Wait()

@@ -157,15 +157,7 @@ func (s *Server) crossOrigin(c echo.Context) bool {
 // X-Forwarded-For entry. "" (not counted) for a loopback client unless
 // LimitLoopback.
 func (s *Server) clientOf(r *http.Request) string {
-	ip := addrOf(r.RemoteAddr)
-	if s.guard.TrustProxy {
-		if fwd := r.Header.Values("X-Forwarded-For"); len(fwd) > 0 {
-			last := fwd[len(fwd)-1]
-			if ip2 := addrOf(strings.TrimSpace(last[strings.LastIndex(last, ",")+1:])); ip2.IsValid() {
-				ip = ip2
-			}
-		}
-	}
+	ip := s.clientAddr(r)
 	if !ip.IsValid() || ip.IsLoopback() && !s.guard.LimitLoopback {
 		return ""
 	}

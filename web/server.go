@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,9 @@ type Server struct {
 	metrics *Metrics        // served at /metrics (metrics.go)
 	guard   Guard           // Host, Origin, client addresses, request deadlines (guard.go)
 	hosts   map[string]bool // names accepted in Host, as canonicalHost writes them
+
+	badCodes     badCodes                                                 // wrong attach codes per client (attach.go)
+	serveChannel func(sess *sessions.Session, f *os.File, program string) // serves an attached program's channel (attach.go)
 }
 
 // An Option changes a Server made by New.
