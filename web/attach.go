@@ -147,9 +147,6 @@ func (s *Server) serveAttach(c echo.Context, code string) error {
 	if !websocket.IsWebSocketUpgrade(r) {
 		return c.JSON(http.StatusOK, admission{Admitted: true, Message: "the attach code is valid; this endpoint speaks WebSocket (a program's channel, one line per frame)"})
 	}
-	if s.serveChannel == nil {
-		return c.String(http.StatusServiceUnavailable, "this server cannot serve programs\n")
-	}
 	program := sess.NextLocal()
 	conn, err := upgrader.Upgrade(w, r, http.Header{ProgramHeader: {program}})
 	if err != nil {
@@ -175,8 +172,7 @@ func (s *Server) attachProgram(conn *websocket.Conn, sess *sessions.Session, pro
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.serveChannel(sess, served, program)
-		served.Close() // the bridge sees the channel end
+		s.ServeChannel(sess, served, program) // it closes served: the bridge sees the channel end
 	}()
 	err = bridge.Run(conn, peer, peer, func() { peer.CloseWrite() })
 	peer.Close()

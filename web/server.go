@@ -10,7 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
+
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -38,8 +38,7 @@ type Server struct {
 	guard   Guard           // Host, Origin, client addresses, request deadlines (guard.go)
 	hosts   map[string]bool // names accepted in Host, as canonicalHost writes them
 
-	badCodes     badCodes                                                 // wrong attach codes per client (attach.go)
-	serveChannel func(sess *sessions.Session, f *os.File, program string) // serves an attached program's channel (attach.go)
+	badCodes badCodes // wrong attach codes per client (attach.go)
 }
 
 // An Option changes a Server made by New.
