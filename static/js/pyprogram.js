@@ -10,12 +10,14 @@
 //   `s2.connect(('127.0.0.1', s1.getsockname()[1]))`, never as a number.
 // - Calls that waited. An `accept` that waited until a later `connect`, or a
 //   `recv` until a later `send`, cannot come first in a script that runs one
-//   line at a time: it would wait forever. Its line is held back until the
-//   next result: when that one is of a request made after it that does not
-//   touch its sockets (the connect, the send), it goes first and the
-//   waited line follows it — the kernel queues the connection (or the
-//   data), so the script's accept (or recv) finds it at once. A page
-//   releases a held line after a quiet moment (release).
+//   line at a time: it would wait forever. Its line is held back; the
+//   result of a later request that touches none of the held lines' sockets
+//   (the connect, the send) goes before it, and the held lines follow the
+//   first result that does touch them (or that an earlier request gave) —
+//   the kernel queues the connection (or the data), so the script's accept
+//   (or recv) finds it at once. Calls that finished together may come in
+//   either order in the log; the script comes out the same. A page
+//   releases held lines after a quiet moment (release).
 
 import { pythonLine, pythonNeeds } from './python.js';
 import { pyStr } from './pyrepr.js';
@@ -40,7 +42,7 @@ export class Program {
   #programs = new Set();
   /** @type {Set<string>} ids of requests that waited */
   #waited = new Set();
-  /** @type {{id: number, socks: Set<string>, lines: Line[]}|null} the waited result held back */
+  /** @type {{id: number, socks: Set<string>, lines: Line[]}|null} the waited results held back: the highest id, their sockets, their lines */
   #held = null;
 
   /** Starts over (a new session). */
@@ -123,15 +125,25 @@ export class Program {
     if (text == null) return [];
     const line = { text, seq: res.seq, needs: pythonNeeds(res, req) };
     const id = Number(res.id);
+    const waited = this.#waited.delete(String(res.id));
     const held = this.#held;
-    if (this.#waited.delete(String(res.id))) {
-      this.#held = { id, socks: new Set([res.sock, res.conn].filter(Boolean)), lines: [line] };
+    // A later request's result that touches none of the held lines'
+    // sockets goes before them: it is what they waited for, or unrelated.
+    const before = held != null && id > held.id && !held.socks.has(res.sock);
+    if (waited) {
+      const socks = [res.sock, res.conn].filter(Boolean);
+      if (before) {
+        for (const s of socks) held.socks.add(s);
+        held.id = id;
+        held.lines.unshift(line);
+        return [];
+      }
+      this.#held = { id, socks: new Set(socks), lines: [line] };
       return held ? held.lines : [];
     }
     if (!held) return [line];
     this.#held = null;
-    const independent = id > held.id && !held.socks.has(res.sock);
-    return independent ? [line, ...held.lines] : [...held.lines, line];
+    return before ? [line, ...held.lines] : [...held.lines, line];
   }
 
   /**

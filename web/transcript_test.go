@@ -1,0 +1,217 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"sockplay/sessions"
+)
+
+// transcriptOf is the workbench's transcript of msgs (a session's messages
+// in seq order), as static/js/pyprogram.js writes it: testdata/transcript.mjs
+// run by node. Without node the test is skipped, except on CI.
+func transcriptOf(t *testing.T, msgs []msg) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("node is needed to run the transcript's JavaScript: %v", err)
+		}
+		t.Skipf("no node: %v", err)
+	}
+	in, err := json.Marshal(msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--experimental-default-type=module", "testdata/transcript.mjs")
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("transcript.mjs: %v\n%s", err, stderr.String())
+	}
+	return string(out)
+}
+
+// recvLine is a transcript line that receives: its variables and socket.
+var recvLine = regexp.MustCompile(`^data(?:, addr)? = (s\d+)\.(?:recv|recvfrom)\(`)
+
+// runTranscript runs the transcript with python3 in the test's network,
+// each receive followed by a print of what it got, and returns what each
+// socket received, in order (hex). A transcript that fails or never ends
+// fails the test.
+func runTranscript(t *testing.T, src string) map[string][]string {
+	t.Helper()
+	var prog strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		prog.WriteString(line + "\n")
+		if m := recvLine.FindStringSubmatch(line); m != nil {
+			fmt.Fprintf(&prog, "print('RECV', %q, data.hex(), flush=True)\n", m[1])
+		}
+	}
+	p := startPython(t, prog.String())
+	var out bytes.Buffer
+	out.ReadFrom(p.out)
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("the transcript does not run: %v\n--- transcript\n%s--- stderr\n%s", err, src, p.stderr.String())
+	}
+	got := map[string][]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "RECV" {
+			got[f[1]] = append(got[f[1]], strings.Join(f[2:], ""))
+		}
+	}
+	return got
+}
+
+// received is what each socket's successful receives got in msgs (hex).
+func received(msgs []msg) map[string][]string {
+	got := map[string][]string{}
+	for _, m := range msgs {
+		if m.str("kind") == "result" && m.ok() && (m.str("op") == "recv" || m.str("op") == "recvfrom") {
+			got[m.str("sock")] = append(got[m.str("sock")], m.dataHex())
+		}
+	}
+	return got
+}
+
+// codeOf is a transcript without its comments (none of its payloads holds
+// a # here).
+func codeOf(src string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		code, _, _ := strings.Cut(line, "#")
+		b.WriteString(code + "\n")
+	}
+	return b.String()
+}
+
+// swapped is msgs with the result of id a moved to just before the result
+// of id b (or b's before a's, whichever came later): the other order of
+// two calls that finished at once.
+func swapped(msgs []msg, a, b int) []msg {
+	ia, ib := -1, -1
+	for i, m := range msgs {
+		if m.str("kind") == "result" {
+			switch m.num("id") {
+			case a:
+				ia = i
+			case b:
+				ib = i
+			}
+		}
+	}
+	if ia < 0 || ib < 0 {
+		return nil
+	}
+	first, later := min(ia, ib), max(ia, ib)
+	out := slices.Clone(msgs)
+	moved := out[later]
+	copy(out[first+1:later+1], out[first:later])
+	out[first] = moved
+	return out
+}
+
+// TestTranscriptRuns replays a workbench session through a real WebSocket
+// (an accept that waits for a later connect, a recv that waits for a later
+// send, a UDP exchange on ports the kernel chose), takes its transcript and
+// runs it with CPython: it runs to the end and every socket receives what
+// it received in the session. The ports the kernel chose appear only in
+// comments. The same holds with the results of calls that finished at
+// once in the other order (an accept's before its connect's, a recv's
+// before its send's).
+func TestTranscriptRuns(t *testing.T) {
+	ts := newServer(t, sessions.Config{})
+	page := ts.dial(t)
+	var ports []int
+
+	// TCP: accept waits, then connect; recv waits, then send.
+	s1 := page.socket("SOCK_STREAM")
+	ports = append(ports, int(page.bind(s1, "127.0.0.1", 0)[1].(float64)))
+	page.must("listen", obj{"sock": s1, "backlog": 5})
+	s2 := page.socket("SOCK_STREAM")
+	accept := page.send("accept", obj{"sock": s1})
+	page.wait("waiting", accept)
+	connect := page.send("connect", obj{"sock": s2, "addr": []any{"127.0.0.1", ports[0]}})
+	s3 := page.results(accept, connect)[accept].str("conn")
+	recv := page.send("recv", obj{"sock": s3, "bufsize": 100})
+	page.wait("waiting", recv)
+	send := page.send("send", obj{"sock": s2, "data": text("hello, server")})
+	page.results(recv, send)
+	page.must("sendall", obj{"sock": s3, "data": text("HELLO, CLIENT")})
+	page.must("recv", obj{"sock": s2, "bufsize": 100})
+	for _, s := range []string{s3, s2, s1} {
+		page.must("close", obj{"sock": s})
+	}
+
+	// UDP: the sender's port is one the kernel chose on its first sendto.
+	u1 := page.socket("SOCK_DGRAM")
+	ports = append(ports, int(page.bind(u1, "127.0.0.1", 0)[1].(float64)))
+	u2 := page.socket("SOCK_DGRAM")
+	recvfrom := page.send("recvfrom", obj{"sock": u1, "bufsize": 1024})
+	page.wait("waiting", recvfrom)
+	sendto := page.send("sendto", obj{"sock": u2, "data": text("ping"), "addr": []any{"127.0.0.1", ports[1]}})
+	from := page.results(recvfrom, sendto)[recvfrom].addr("addr")
+	ports = append(ports, int(from[1].(float64)))
+	page.must("sendto", obj{"sock": u1, "data": text("pong"), "addr": from})
+	page.must("recvfrom", obj{"sock": u2, "bufsize": 1024})
+	page.must("close", obj{"sock": u1})
+	page.must("close", obj{"sock": u2})
+
+	msgs := page.find(func(msg) bool { return true })
+	want := received(msgs)
+	if len(want) != 4 {
+		t.Fatalf("the session received on %v, want 4 sockets", want)
+	}
+	for _, tc := range []struct {
+		name string
+		msgs []msg
+	}{
+		{"as recorded", msgs},
+		{"accept and connect swapped", swapped(msgs, accept, connect)},
+		{"recv and send swapped", swapped(msgs, recv, send)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.msgs == nil {
+				t.Fatal("the results to swap are missing")
+			}
+			src := transcriptOf(t, tc.msgs)
+			code := codeOf(src)
+			for _, p := range ports {
+				if strings.Contains(code, strconv.Itoa(p)) {
+					t.Errorf("the transcript's code hard-codes port %d, which the kernel chose:\n%s", p, src)
+				}
+			}
+			if !strings.Contains(code, s1+".getsockname()[1]") || !strings.Contains(code, u2+".getsockname()[1]") {
+				t.Errorf("the transcript does not name the kernel's ports through getsockname:\n%s", src)
+			}
+			if got := runTranscript(t, src); !equalRecvs(got, want) {
+				t.Errorf("run as a program it received %v, the session %v\n%s", got, want, src)
+			}
+		})
+	}
+}
+
+func equalRecvs(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
