@@ -117,7 +117,7 @@ const NEEDS_REQUEST = new Set([
 ]);
 
 /** Ops with no Python equivalent: they get no transcript line. */
-const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check', 'attach', 'attach_revoke', 'run', 'stop', 'input', 'cell']);
+const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check', 'watch', 'attach', 'attach_revoke', 'run', 'stop', 'input', 'cell']);
 
 /**
  * What the lines of a result use besides `socket`.
