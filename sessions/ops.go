@@ -206,6 +206,7 @@ func init() {
 		"watch":    {run: (*Session).opWatch},                    // stat.go
 		"lab":      {run: (*Session).opLab},                      // lab.go
 		"select":   {run: (*Session).opSelect},                   // ops_select.go
+		"packets":  {run: (*Session).opPackets},                  // ops_packets.go
 
 		// The session's attach code (attach.go).
 		"attach":        {run: (*Session).opAttach},
