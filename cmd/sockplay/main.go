@@ -193,7 +193,8 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	guard.LimitLoopback = !local
 	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
 		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient,
-		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes}
+		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes,
+		AttachServer: attachServer(cfg, self)}
 	if private {
 		scfg.Private = newNamespace
 	} else {
@@ -304,6 +305,9 @@ func main() {
 	netns.Main() // a private network's helper process is this binary re-executed
 	if len(os.Args) > 1 && os.Args[1] == "check" {
 		os.Exit(runCheck(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "run" {
+		os.Exit(runProgram(os.Args[2:], os.Getenv, os.Stderr)) // attach.go
 	}
 	cfg, err := ParseFlags(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
