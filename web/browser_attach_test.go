@@ -1,17 +1,13 @@
 package web_test
 
 import (
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 
 	"sockplay/sessions"
-	"sockplay/sessions/programs"
-	pylib "sockplay/sessions/python"
 	"sockplay/web"
 )
 
@@ -67,23 +63,10 @@ func jsString(s string) string { return "'" + s + "'" }
 // button runs it through op run: the program runs to its exit 0, and its
 // sockets appear as cards of the session, marked with the program.
 func TestWorkbenchTranscriptRun(t *testing.T) {
-	lib, err := pylib.Dir()
+	srv, err := moduleServer(t)
 	if err != nil {
-		t.Fatal(err)
-	}
-	runner := programs.New(programs.Config{Lib: lib, Limits: programs.Limits{
-		Wall: 2 * time.Minute, CPU: 10 * time.Second, Memory: 256 << 20, Procs: 16, Output: 64 << 10,
-	}})
-	if err := runner.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("programs cannot run under CI: %v", err)
-		}
 		t.Skipf("programs cannot run on this machine: %v", err)
 	}
-	var ws *web.Server
-	srv := newServer(t, sessions.Config{Programs: runner,
-		Channel: func(s *sessions.Session, f *os.File, program string) { ws.ServeChannel(s, f, program) }})
-	ws = srv.web
 	p := page{t: t, ctx: newBrowser(t)}
 	const rx, tx = `.sock-card[data-sock="s1"]`, `.sock-card[data-sock="s2"]`
 	p.do("two UDP sockets, s1 bound to port 0",

@@ -12,8 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"sockplay/sessions"
+	"sockplay/sessions/programs"
+	pylib "sockplay/sessions/python"
+	"sockplay/web"
 )
 
 // transcriptOf is the workbench's transcript of msgs (a session's messages
@@ -48,12 +52,9 @@ func transcriptOf(t *testing.T, msgs []msg) string {
 // recvLine is a transcript line that receives: its variables and socket.
 var recvLine = regexp.MustCompile(`^data(?:, addr)? = (s\d+)\.(?:recv|recvfrom)\(`)
 
-// runTranscript runs the transcript with python3 in the test's network,
-// each receive followed by a print of what it got, and returns what each
-// socket received, in order (hex). A transcript that fails or never ends
-// fails the test.
-func runTranscript(t *testing.T, src string) map[string][]string {
-	t.Helper()
+// instrumented is the transcript with each receive followed by a print
+// of what it got: "RECV s3 68656c6c6f".
+func instrumented(src string) string {
 	var prog strings.Builder
 	for _, line := range strings.Split(src, "\n") {
 		prog.WriteString(line + "\n")
@@ -61,19 +62,45 @@ func runTranscript(t *testing.T, src string) map[string][]string {
 			fmt.Fprintf(&prog, "print('RECV', %q, data.hex(), flush=True)\n", m[1])
 		}
 	}
-	p := startPython(t, prog.String())
-	var out bytes.Buffer
-	out.ReadFrom(p.out)
-	if err := p.cmd.Wait(); err != nil {
-		t.Fatalf("the transcript does not run: %v\n--- transcript\n%s--- stderr\n%s", err, src, p.stderr.String())
-	}
+	return prog.String()
+}
+
+// recvsOf reads what an instrumented transcript printed: what each socket
+// received, in order (hex).
+func recvsOf(out string) map[string][]string {
 	got := map[string][]string{}
-	for _, line := range strings.Split(out.String(), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && f[0] == "RECV" {
 			got[f[1]] = append(got[f[1]], strings.Join(f[2:], ""))
 		}
 	}
 	return got
+}
+
+// runTranscript runs the transcript with CPython in the test's network
+// and returns what each socket received (recvsOf). A transcript that
+// fails or never ends fails the test.
+func runTranscript(t *testing.T, src string) map[string][]string {
+	t.Helper()
+	p := startPython(t, instrumented(src))
+	var out bytes.Buffer
+	out.ReadFrom(p.out)
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("the transcript does not run: %v\n--- transcript\n%s--- stderr\n%s", err, src, p.stderr.String())
+	}
+	return recvsOf(out.String())
+}
+
+// runTranscriptOp runs the transcript through op run in page's session,
+// on sockplay's socket module, and returns what each socket received.
+func runTranscriptOp(t *testing.T, page *client, src string) map[string][]string {
+	t.Helper()
+	r := page.must("run", map[string]any{"code": instrumented(src), "name": "transcript.py"})
+	stdout, stderr, exit := page.programOutput(r.str("program"))
+	if exit.num("code") != 0 || exit.str("reason") != "" {
+		t.Fatalf("the transcript's run: %v\n--- transcript\n%s--- stderr\n%s", exit, src, stderr)
+	}
+	return recvsOf(stdout)
 }
 
 // received is what each socket's successful receives got in msgs (hex).
@@ -127,8 +154,8 @@ func swapped(msgs []msg, a, b int) []msg {
 // TestTranscriptRuns replays a workbench session through a real WebSocket
 // (an accept that waits for a later connect, a recv that waits for a later
 // send, a UDP exchange on ports the kernel chose), takes its transcript and
-// runs it with CPython: it runs to the end and every socket receives what
-// it received in the session. The ports the kernel chose appear only in
+// runs it with CPython, then through op run on sockplay's module: it runs
+// to the end and every socket receives what it received in the session. The ports the kernel chose appear only in
 // comments. The same holds with the results of calls that finished at
 // once in the other order (an accept's before its connect's, a recv's
 // before its send's).
@@ -175,6 +202,12 @@ func TestTranscriptRuns(t *testing.T) {
 	if len(want) != 4 {
 		t.Fatalf("the session received on %v, want 4 sockets", want)
 	}
+	var runs *client // a page of a server that runs programs, if this machine can
+	if srv, err := moduleServer(t); err == nil {
+		runs = srv.dial(t)
+	} else {
+		t.Logf("the transcripts are not run through op run here: %v", err)
+	}
 	for _, tc := range []struct {
 		name string
 		msgs []msg
@@ -200,8 +233,38 @@ func TestTranscriptRuns(t *testing.T) {
 			if got := runTranscript(t, src); !equalRecvs(got, want) {
 				t.Errorf("run as a program it received %v, the session %v\n%s", got, want, src)
 			}
+			if runs != nil {
+				if got := runTranscriptOp(t, runs, src); !equalRecvs(got, want) {
+					t.Errorf("run through op run it received %v, the session %v\n%s", got, want, src)
+				}
+			}
 		})
 	}
+}
+
+// moduleServer is a server whose sessions run programs (op run) in
+// sandboxes on sockplay's socket module, or an error when this machine
+// cannot make sandboxes (never under CI=true: that fails the test).
+func moduleServer(t *testing.T) (*testServer, error) {
+	t.Helper()
+	lib, err := pylib.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := programs.New(programs.Config{Lib: lib, Limits: programs.Limits{
+		Wall: 2 * time.Minute, CPU: 10 * time.Second, Memory: 256 << 20, Procs: 16, Output: 64 << 10,
+	}})
+	if err := runner.Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("programs cannot run under CI: %v", err)
+		}
+		return nil, err
+	}
+	var ws *web.Server
+	srv := newServer(t, sessions.Config{Programs: runner,
+		Channel: func(s *sessions.Session, f *os.File, program string) { ws.ServeChannel(s, f, program) }})
+	ws = srv.web
+	return srv, nil
 }
 
 func equalRecvs(a, b map[string][]string) bool {
