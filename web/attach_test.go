@@ -119,9 +119,20 @@ func TestAttachProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c2.Close()
+	defer c2.Close()
 	if p := resp.Header.Get(web.ProgramHeader); p != "local2" {
 		t.Errorf("second program: %q, want local2", p)
+	}
+	// When the session ends, the program's connection is closed normally.
+	ts.manager.ByAttachCode(code).Close("test")
+	for {
+		c2.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if _, _, err := c2.ReadMessage(); err != nil {
+			if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+				t.Errorf("after the session ended: %v, want a normal close", err)
+			}
+			break
+		}
 	}
 }
 

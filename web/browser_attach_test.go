@@ -27,8 +27,8 @@ func TestWorkbenchAttach(t *testing.T) {
 	)
 	command := eval[string](p, `document.getElementById('attach-command-code').textContent`)
 	code := eval[string](p, `document.getElementById('attach-command').dataset.code`)
-	if !strings.HasPrefix(command, "sockplay run prog.py") || !strings.HasSuffix(command, "--session "+code) || len(code) != 26 {
-		t.Fatalf("command %q with code %q, want sockplay run … --session CODE", command, code)
+	if command != "sockplay run prog.py --server "+srv.URL+" --session "+code || len(code) != 26 {
+		t.Fatalf("command %q with code %q, want sockplay run prog.py --server %s --session CODE (the page's origin: this server names none)", command, code, srv.URL)
 	}
 
 	conn, resp, err := dialAttach(srv, code, nil)

@@ -4,6 +4,16 @@
 
 import { copyText } from './copy.js';
 
+/**
+ * The command with --server: the server's own (its public URL or listen
+ * address) when it named one, else this page's origin, which the
+ * learner's machine reaches (the browser runs there).
+ */
+function withServer(command) {
+  if (/ --server /.test(command)) return command;
+  return command.replace(/^(sockplay run \S+)/, `$1 --server ${location.origin}`);
+}
+
 export class Attach {
   #conn;
   #el;
@@ -33,7 +43,7 @@ export class Attach {
       el.status.textContent = res.error?.message ?? 'no attach code';
       return;
     }
-    el.code.textContent = res.command;
+    el.code.textContent = withServer(res.command);
     el.command.hidden = false;
     el.copy.hidden = false;
     el.revoke.hidden = false;
