@@ -22,8 +22,8 @@ import (
 )
 
 const (
-	// MaxLine is the longest line (and frame) carried: a message with a
-	// large receive's data in it fits.
+	// MaxLine is the longest line sent (and the readLimit for messages
+	// from the server): a message with a large receive's data in it fits.
 	MaxLine = 16 << 20
 	// PingPeriod is how often each end pings the other.
 	PingPeriod = 25 * time.Second
@@ -35,14 +35,15 @@ const (
 )
 
 // Run carries lines between ch and conn until one side ends: each line read
-// from ch is sent as one text frame; each text frame read from conn is
+// from ch is sent as one text frame; each text frame read from conn (at
+// most readLimit bytes: a larger one ends the connection) is
 // written to ch as one line (compacted, so a frame with newlines in it is
 // still one line). When ch ends (EOF: the program exited, or the channel's
 // server returned), Run sends a normal close frame and waits briefly for
 // the answer. When conn ends, Run closes ch's write side (closeWrite) so
 // its reader sees EOF. It returns nil when ch ended first, else conn's
 // error (a *websocket.CloseError when the other end closed).
-func Run(conn *websocket.Conn, ch io.Reader, toCh io.Writer, closeWrite func()) error {
+func Run(conn *websocket.Conn, ch io.Reader, toCh io.Writer, closeWrite func(), readLimit int64) error {
 	// Lines are written by sendLines alone; pings and the close frame go
 	// through WriteControl, which gorilla allows alongside it.
 	control := func(typ int, data []byte) error {
@@ -51,7 +52,7 @@ func Run(conn *websocket.Conn, ch io.Reader, toCh io.Writer, closeWrite func()) 
 
 	readDone := make(chan error, 1)
 	go func() {
-		err := readFrames(conn, toCh)
+		err := readFrames(conn, toCh, readLimit)
 		closeWrite()
 		readDone <- err
 	}()
@@ -104,8 +105,8 @@ func sendLines(ch io.Reader, conn *websocket.Conn) error {
 
 // readFrames writes each text frame of conn to w as one line, until conn
 // ends. Binary frames are dropped (the protocol is JSON text).
-func readFrames(conn *websocket.Conn, w io.Writer) error {
-	conn.SetReadLimit(MaxLine)
+func readFrames(conn *websocket.Conn, w io.Writer, limit int64) error {
+	conn.SetReadLimit(limit)
 	extend := func(string) error { return conn.SetReadDeadline(time.Now().Add(PongWait)) }
 	extend("")
 	conn.SetPongHandler(extend)

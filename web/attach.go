@@ -174,7 +174,7 @@ func (s *Server) attachProgram(conn *websocket.Conn, sess *sessions.Session, pro
 		defer close(done)
 		s.ServeChannel(sess, served, program) // it closes served: the bridge sees the channel end
 	}()
-	err = bridge.Run(conn, peer, peer, func() { peer.CloseWrite() })
+	err = bridge.Run(conn, peer, peer, func() { peer.CloseWrite() }, 2*maxChannelLine) // a line a little too long gets ServeChannel's error; a far longer one closes (1009)
 	peer.Close()
 	<-done
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {

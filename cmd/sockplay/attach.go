@@ -244,7 +244,7 @@ func runAttached(conn *websocket.Conn, py, lib string, cfg runConfig, getenv fun
 	theirs.Close()
 
 	bridged := make(chan error, 1)
-	go func() { bridged <- bridge.Run(conn, ch, ch, func() { ch.CloseWrite() }) }()
+	go func() { bridged <- bridge.Run(conn, ch, ch, func() { ch.CloseWrite() }, bridge.MaxLine) }()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	var bridgeErr error
