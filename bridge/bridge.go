@@ -148,3 +148,9 @@ func ping(control func(int, []byte) error, stop <-chan struct{}) {
 		}
 	}
 }
+
+// Close sends a close frame with code and reason (a connection Run will
+// not carry).
+func Close(conn *websocket.Conn, code int, reason string) {
+	conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+}

@@ -166,7 +166,7 @@ func (s *Server) serveAttach(c echo.Context, code string) error {
 func (s *Server) attachProgram(conn *websocket.Conn, sess *sessions.Session, program string) error {
 	served, peer, err := channelPair()
 	if err != nil {
-		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "no channel: "+err.Error()), time.Now().Add(time.Second))
+		bridge.Close(conn, websocket.CloseInternalServerErr, "no channel: "+err.Error())
 		return err
 	}
 	done := make(chan struct{})

@@ -110,7 +110,7 @@ export class Program {
   #noteResult(res) {
     const req = res.request;
     if (res.program || this.#programs.has(res.sock)) {
-      if (res.conn) this.#programs.add(res.conn);
+      for (const sock of [res.sock, res.conn]) if (sock) this.#programs.add(sock);
       return []; // a program's own call: its code is the program's, not the workbench's
     }
     if (res.ok && res.op === 'bind' && Array.isArray(req?.addr)) {
