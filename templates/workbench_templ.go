@@ -305,7 +305,7 @@ func sockCardTemplate() templ.Component {
 			templ_7745c5c3_Var11 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<template id=\"sock-card-template\"><article class=\"sock-card\" data-sock=\"\" data-state=\"CREATED\"><header class=\"card-head\"><h3 class=\"card-title\" data-field=\"sock\"></h3><span class=\"card-kind\" data-field=\"kind\"></span> <span class=\"card-fd\">fd <span data-field=\"fd\"></span></span> <span class=\"card-state\" data-field=\"state\"></span></header><dl class=\"facts\"><div><dt>local</dt><dd class=\"addr\" data-field=\"laddr\"></dd></div><div><dt>peer</dt><dd class=\"addr\" data-field=\"raddr\"></dd></div><div><dt>timeout</dt><dd data-field=\"timeout\"></dd></div><div data-row=\"options\" hidden><dt>options</dt><dd data-field=\"options\"></dd></div><div data-row=\"shutdown\" hidden><dt>shutdown</dt><dd data-field=\"shutdown\"></dd></div><div data-row=\"listener\" hidden><dt>accepted from</dt><dd data-field=\"listener\"></dd></div></dl><ul class=\"waiting-list\" data-field=\"waiting\"></ul>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<template id=\"sock-card-template\"><article class=\"sock-card\" data-sock=\"\" data-state=\"CREATED\"><header class=\"card-head\"><h3 class=\"card-title\" data-field=\"sock\"></h3><span class=\"card-kind\" data-field=\"kind\"></span> <span class=\"card-fd\">fd <span data-field=\"fd\"></span></span> <span class=\"card-state\" data-field=\"state\"></span> <span class=\"card-program\" data-field=\"program\" title=\"made by a program (Run, or sockplay run on your machine)\" hidden></span></header><dl class=\"facts\"><div><dt>local</dt><dd class=\"addr\" data-field=\"laddr\"></dd></div><div><dt>peer</dt><dd class=\"addr\" data-field=\"raddr\"></dd></div><div><dt>timeout</dt><dd data-field=\"timeout\"></dd></div><div data-row=\"options\" hidden><dt>options</dt><dd data-field=\"options\"></dd></div><div data-row=\"shutdown\" hidden><dt>shutdown</dt><dd data-field=\"shutdown\"></dd></div><div data-row=\"listener\" hidden><dt>accepted from</dt><dd data-field=\"listener\"></dd></div></dl><ul class=\"waiting-list\" data-field=\"waiting\"></ul>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -495,7 +495,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var16 string
 		templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 344, Col: 70}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 345, Col: 70}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 		if templ_7745c5c3_Err != nil {
@@ -508,7 +508,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var17 string
 		templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 344, Col: 102}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 345, Col: 102}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 		if templ_7745c5c3_Err != nil {
@@ -521,7 +521,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var18 string
 		templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(what)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 345, Col: 31}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 346, Col: 31}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 		if templ_7745c5c3_Err != nil {

@@ -40,7 +40,10 @@ func TestWorkbenchAttach(t *testing.T) {
 		t.Errorf("program %q, want local1", resp.Header.Get(web.ProgramHeader))
 	}
 	conn.WriteMessage(websocket.TextMessage, []byte(`{"id":1,"op":"socket","type":"SOCK_DGRAM"}`))
-	p.do("the program's socket is a card", chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"]`)))
+	p.do("the program's socket is a card, marked", chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"][data-program="local1"] [data-field="program"]`)))
+	if got := eval[string](p, `document.querySelector('.sock-card[data-sock="s1"] [data-field="program"]').textContent`); got != "local1" {
+		t.Errorf("the card's program mark %q, want local1", got)
+	}
 
 	p.do("revoke",
 		chromedp.Click(chromedp.CSS("#attach-revoke")),
@@ -109,10 +112,13 @@ func TestWorkbenchTranscriptRun(t *testing.T) {
 			eval[string](p, `document.getElementById('transcript-run').textContent`), transcript)
 	}
 	// The program's two sockets are cards of the session (s3, s4).
-	p.do("the program's sockets are cards",
-		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s3"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s4"]`)),
+	p.do("the program's sockets are cards, marked",
+		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s3"][data-program="p1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s4"][data-program="p1"]`)),
 	)
+	if eval[bool](p, `document.querySelector('.sock-card[data-sock="s1"]').hasAttribute('data-program')`) {
+		t.Error("the page's own s1 is marked as a program's")
+	}
 	// Its own calls are not written into the transcript.
 	if again := eval[string](p, `document.getElementById('transcript-code').textContent`); again != transcript {
 		t.Errorf("the run's calls changed the transcript:\n%s\nwas:\n%s", again, transcript)
