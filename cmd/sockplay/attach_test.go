@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,12 +26,7 @@ const asCommand = "SOCKPLAY_TEST_AS_COMMAND"
 // and stderr.
 func sockplayRun(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 is needed: %v", err)
-		}
-		t.Skipf("no python3: %v", err)
-	}
+	needPython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*safety)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"run"}, args...)...)
@@ -46,6 +43,18 @@ func sockplayRun(t *testing.T, stdin string, args ...string) (int, string, strin
 		t.Fatalf("sockplay run %v: %v\n%s", args, err, stderr.String())
 	}
 	return 0, stdout.String(), stderr.String()
+}
+
+// needPython skips the test without python3, except on CI (CI=true),
+// where that is a failure.
+func needPython(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3 is needed: %v", err)
+		}
+		t.Skipf("no python3: %v", err)
+	}
 }
 
 // writeProgram writes a Python program to a temporary file.
@@ -260,5 +269,36 @@ func TestSockplayRunModule(t *testing.T) {
 		if m["listener"] != nil && m["listener"] != "" {
 			states["accepted"] = true
 		}
+	}
+}
+
+// TestSockplayRunSignal: a SIGTERM sent to sockplay run goes to the
+// program, and the exit status says the signal ended it (128+15).
+func TestSockplayRunSignal(t *testing.T) {
+	needPython(t)
+	addr := startCommand(t)
+	_, _, code := pageSession(t, addr)
+	prog := writeProgram(t, "wait.py", "import time\nprint('ready', flush=True)\ntime.sleep(600)\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*safety)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "run", prog, "--server", addr, "--session", code)
+	cmd.Env = append(os.Environ(), asCommand+"=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("program printed %q (%v), want ready\n%s", line, err, stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGTERM) {
+		t.Errorf("after SIGTERM: %v, want exit status %d\n%s", err, 128+int(syscall.SIGTERM), stderr.String())
 	}
 }
