@@ -11,7 +11,8 @@ import (
 	"sockplay/web"
 )
 
-// TestWorkbenchAttach: the workbench's "Your program" pane shows the
+// TestWorkbenchAttach: on a server that runs no programs, the transcript's
+// Run button is disabled and says why. The workbench's "Your program" pane shows the
 // session's attach command; a program attached with its code makes a
 // socket that appears as a card; Revoke shows a new code, and the old one
 // attaches no more.
@@ -21,6 +22,8 @@ func TestWorkbenchAttach(t *testing.T) {
 	p.do("open the workbench and show the command",
 		chromedp.Navigate(srv.URL+"/workbench"),
 		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		// This server runs no programs: Run is disabled, and says why.
+		chromedp.WaitVisible(chromedp.CSS(`#run-python[disabled][title]`)),
 		chromedp.Click(chromedp.CSS("#attach-show")),
 		chromedp.WaitVisible(chromedp.CSS("#attach-command")),
 		chromedp.WaitVisible(chromedp.CSS("#attach-revoke")),

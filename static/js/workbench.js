@@ -321,6 +321,10 @@ export function start(root, hooks = {}) {
       setEncoding(hello.encoding);
       packets.network(hello.network);
       watch.connected();
+      // Run needs op run (python3 and a sandbox on the server); hello says.
+      const run = /** @type {HTMLButtonElement} */ (byId('run-python'));
+      run.disabled = hello.programs === false;
+      if (hello.programs === false) run.title = hello.programs_note || 'this server cannot run programs';
     },
     onReset: () => {
       queue.clear();
