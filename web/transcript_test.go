@@ -50,7 +50,7 @@ func transcriptOf(t *testing.T, msgs []msg) string {
 }
 
 // recvLine is a transcript line that receives: its variables and socket.
-var recvLine = regexp.MustCompile(`^data(?:, addr)? = (s\d+)\.(?:recv|recvfrom)\(`)
+var recvLine = regexp.MustCompile(`^data(?:, addr)? = (?:(s\d+)\.(?:recv|recvfrom)\(|recv_(?:exactly|until)\((s\d+), )`)
 
 // instrumented is the transcript with each receive followed by a print
 // of what it got: "RECV s3 68656c6c6f".
@@ -59,7 +59,7 @@ func instrumented(src string) string {
 	for _, line := range strings.Split(src, "\n") {
 		prog.WriteString(line + "\n")
 		if m := recvLine.FindStringSubmatch(line); m != nil {
-			fmt.Fprintf(&prog, "print('RECV', %q, data.hex(), flush=True)\n", m[1])
+			fmt.Fprintf(&prog, "print('RECV', %q, data.hex(), flush=True)\n", m[1]+m[2])
 		}
 	}
 	return prog.String()
@@ -103,11 +103,12 @@ func runTranscriptOp(t *testing.T, page *client, src string) map[string][]string
 	return recvsOf(stdout)
 }
 
-// received is what each socket's successful receives got in msgs (hex).
+// received is what each socket's successful receives (recv_frame's
+// message bodies too) got in msgs (hex).
 func received(msgs []msg) map[string][]string {
 	got := map[string][]string{}
 	for _, m := range msgs {
-		if m.str("kind") == "result" && m.ok() && (m.str("op") == "recv" || m.str("op") == "recvfrom") {
+		if op := m.str("op"); m.str("kind") == "result" && m.ok() && (op == "recv" || op == "recvfrom" || op == "recv_frame") {
 			got[m.str("sock")] = append(got[m.str("sock")], m.dataHex())
 		}
 	}
@@ -153,12 +154,13 @@ func swapped(msgs []msg, a, b int) []msg {
 
 // TestTranscriptRuns replays a workbench session through a real WebSocket
 // (an accept that waits for a later connect, a recv that waits for a later
-// send, a UDP exchange on ports the kernel chose), takes its transcript and
+// send, a UDP exchange on ports the kernel chose, framed messages with a
+// recv_frame that waits for its send_frame), takes its transcript and
 // runs it with CPython, then through op run on sockplay's module: it runs
 // to the end and every socket receives what it received in the session. The ports the kernel chose appear only in
 // comments. The same holds with the results of calls that finished at
 // once in the other order (an accept's before its connect's, a recv's
-// before its send's).
+// before its send's, a recv_frame's before its send_frame's).
 func TestTranscriptRuns(t *testing.T) {
 	ts := newServer(t, sessions.Config{})
 	page := ts.dial(t)
@@ -197,10 +199,36 @@ func TestTranscriptRuns(t *testing.T) {
 	page.must("close", obj{"sock": u1})
 	page.must("close", obj{"sock": u2})
 
+	// Framed messages on a connection accepted after its connect: a
+	// recv_frame that waits for its send_frame, a delimited line, a JSON
+	// header, and the end of the stream after a shutdown.
+	l := page.socket("SOCK_STREAM")
+	ports = append(ports, int(page.bind(l, "127.0.0.1", 0)[1].(float64)))
+	page.must("listen", obj{"sock": l})
+	c := page.socket("SOCK_STREAM")
+	page.must("connect", obj{"sock": c, "addr": []any{"127.0.0.1", ports[3]}})
+	a := page.must("accept", obj{"sock": l}).str("conn")
+	length := obj{"kind": "length", "format": "!I"}
+	recvFrame := page.send("recv_frame", obj{"sock": a, "framing": length})
+	page.wait("waiting", recvFrame)
+	sendFrame := page.send("send_frame", obj{"sock": c, "framing": length, "data": text("framed hello")})
+	page.results(recvFrame, sendFrame)
+	line := obj{"kind": "delimiter", "delimiter": text("\n")}
+	page.must("send_frame", obj{"sock": c, "framing": line, "data": text("line one")})
+	page.must("recv_frame", obj{"sock": a, "framing": line})
+	header := obj{"kind": "json_header", "format": "i"}
+	page.must("send_frame", obj{"sock": c, "framing": header, "data": text("file body"), "header": obj{"name": "f.txt"}})
+	page.must("recv_frame", obj{"sock": a, "framing": header})
+	page.must("shutdown", obj{"sock": c, "how": "SHUT_WR"})
+	page.must("recv", obj{"sock": a, "bufsize": 100})
+	for _, s := range []string{a, c, l} {
+		page.must("close", obj{"sock": s})
+	}
+
 	msgs := page.find(func(msg) bool { return true })
 	want := received(msgs)
-	if len(want) != 4 {
-		t.Fatalf("the session received on %v, want 4 sockets", want)
+	if len(want) != 5 || len(want[a]) != 4 || want[a][3] != "" {
+		t.Fatalf("the session received %v, want 5 sockets, and 4 receives on %s, the last the stream's end", want, a)
 	}
 	var runs *client // a page of a server that runs programs, if this machine can
 	if srv, err := moduleServer(t); err == nil {
@@ -215,6 +243,7 @@ func TestTranscriptRuns(t *testing.T) {
 		{"as recorded", msgs},
 		{"accept and connect swapped", swapped(msgs, accept, connect)},
 		{"recv and send swapped", swapped(msgs, recv, send)},
+		{"recv_frame and send_frame swapped", swapped(msgs, recvFrame, sendFrame)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.msgs == nil {

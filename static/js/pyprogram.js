@@ -16,8 +16,11 @@
 //   first result that does touch them (or that an earlier request gave) —
 //   the kernel queues the connection (or the data), so the script's accept
 //   (or recv) finds it at once. Calls that finished together may come in
-//   either order in the log; the script comes out the same. A page
-//   releases held lines after a quiet moment (release).
+//   either order in the log; the script comes out the same. Only the calls
+//   that wait for the peer are held (accept, recv, recvfrom, recv_frame): a
+//   connect or send that waited waited for the kernel, and what came after
+//   it may need it done. A page releases held lines after a quiet moment
+//   (release).
 
 import { pythonLine, pythonNeeds } from './python.js';
 import { pyStr } from './pyrepr.js';
@@ -25,6 +28,13 @@ import { pyStr } from './pyrepr.js';
 /**
  * @typedef {{text: string, seq: number, needs: {imports: string[], helpers: string[]}}} Line
  */
+
+/**
+ * Ops whose wait a later request of the session ends (the connect that an
+ * accept waits for, the send a recv waits for): the lines held back. A
+ * connect or a send that waited waits for the kernel alone.
+ */
+const WAITS_FOR_PEER = new Set(['accept', 'recv', 'recvfrom', 'recv_frame']);
 
 /** Ops that take an address the program may have to write by name. */
 const ADDR_OPS = new Set(['bind', 'connect', 'sendto']);
@@ -125,7 +135,7 @@ export class Program {
     if (text == null) return [];
     const line = { text, seq: res.seq, needs: pythonNeeds(res, req) };
     const id = Number(res.id);
-    const waited = this.#waited.delete(String(res.id));
+    const waited = this.#waited.delete(String(res.id)) && WAITS_FOR_PEER.has(res.op);
     const held = this.#held;
     // A later request's result that touches none of the held lines'
     // sockets goes before them: it is what they waited for, or unrelated.
