@@ -440,3 +440,149 @@ func TestModuleJSONHeader(t *testing.T) {
 	t.join()
 	`), "({'cmd': 'reverse', 'status': 'ok', 'data_size': 8}, b'desserts')\n")
 }
+
+// onSockplay runs code on sockplay's module for page's session; it must
+// exit 0 and print want.
+func onSockplay(t *testing.T, ts *testServer, page *client, code, want string) ran {
+	t.Helper()
+	got := runOnSockplay(t, ts, page, "p1", code)
+	if got.err != nil || got.stdout != want {
+		t.Errorf("on sockplay: %v\nstdout:\n%s\nstderr:\n%s\nwant stdout:\n%s", got.err, got.stdout, got.stderr, want)
+	}
+	return got
+}
+
+// TestModuleSeenByPage: a program's calls are the session's: a page
+// attached to it sees their results (and a blocking call's waiting), and
+// the program's sockets marked as its own.
+func TestModuleSeenByPage(t *testing.T) {
+	ts, page := newModuleServer(t)
+	onSockplay(t, ts, page, dedent(`
+	import socket, threading
+	listener = socket.create_server(("127.0.0.1", 0))
+	print(listener.handle)
+	def connect():
+	    socket.create_connection(listener.getsockname()).close()
+	threading.Timer(0.3, connect).start()
+	conn, _ = listener.accept()
+	print(conn.handle)
+	`), "s1\ns3\n")
+	var accept msg
+	marked := map[string]bool{}
+	for accept == nil || !marked["s3"] { // s3's socket message follows the accept's result
+		m := page.next()
+		switch {
+		case m.str("kind") == "socket" && m.str("program") == "p1":
+			marked[m.str("sock")] = true
+		case m.str("kind") == "result" && m.str("op") == "accept":
+			accept = m
+		}
+	}
+	if !accept.ok() || accept.str("conn") != "s3" || accept.str("program") != "p1" || accept.num("id") >= 0 {
+		t.Errorf("the page's accept result %v: want ok, conn s3, program p1, a negative id", accept)
+	}
+	for _, h := range []string{"s1", "s2", "s3"} {
+		if !marked[h] {
+			t.Errorf("socket %s: no socket message marked program p1 (marked: %v)", h, marked)
+		}
+	}
+	waited := page.find(func(m msg) bool { return m.str("kind") == "waiting" && m.str("op") == "accept" })
+	if len(waited) != 1 || waited[0].num("id") != accept.num("id") {
+		t.Errorf("waiting messages for the accept: %v, want one with id %d", waited, accept.num("id"))
+	}
+}
+
+// TestModuleBadLines: a program that writes lines that are not requests to
+// its channel is told why on stderr, and its session and sockets go on.
+func TestModuleBadLines(t *testing.T) {
+	ts, page := newModuleServer(t)
+	got := onSockplay(t, ts, page, dedent(`
+	import os, socket
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind(("127.0.0.1", 0))
+	for line in (b"print('hi')\n", b'{"op": "socket", "id": []}\n', b"\xff\xfe\n"):
+	    os.write(3, line)
+	s.sendto(b"still here", s.getsockname())
+	print(s.recv(100))
+	`), "b'still here'\n")
+	for _, want := range []string{"malformed request", "id must be an integer", "not UTF-8"} {
+		if !strings.Contains(got.stderr, "sockplay: the server refused a request: ") || !strings.Contains(got.stderr, want) {
+			t.Errorf("stderr %q: want a refusal saying %q", got.stderr, want)
+		}
+	}
+	page.must("socket", map[string]any{"type": "SOCK_DGRAM"}) // the session lives on
+}
+
+// TestModuleHelpers: the sockplay module, and sockets made by a page used
+// from a program by their handle.
+func TestModuleHelpers(t *testing.T) {
+	ts, page := newModuleServer(t)
+	s1 := page.socket("SOCK_DGRAM")
+	page.bind(s1, "127.0.0.1", 0)
+	onSockplay(t, ts, page, dedent(`
+	import socket, sockplay
+	peer, addr = sockplay.spawn("udp-echo")
+	print(peer, addr[0])
+	mine = sockplay.socket_of("`+s1+`")
+	print(sockplay.handle(mine), mine.type)
+	mine.settimeout(10)
+	mine.sendto(b"echo me", addr)
+	print(mine.recvfrom(100) == (b"echo me", addr))
+	listener = socket.create_server(("127.0.0.1", 0))
+	c = socket.create_connection(listener.getsockname())
+	conn, _ = listener.accept()
+	c.sendall(b"12345")
+	while sockplay.queued(conn)[0] < 5:
+	    pass
+	print(sockplay.queued(conn))
+	info = sockplay.tcp_info(conn)
+	print(info["state"], info["peek"], info["bytes_received"])
+	print(type(sockplay.packets()))
+	sockplay.kill(peer)
+	try:
+	    sockplay.kill(peer)
+	except ValueError as e:
+	    print("ValueError")
+	except OSError as e:
+	    print("OSError")
+	`), "p1 127.0.0.1\ns1 2\nTrue\n(5, 0)\nESTABLISHED b'12345' 5\n<class 'list'>\nOSError\n")
+}
+
+// TestModuleNamesAndPolicy: names resolve only as the policy allows, and
+// a refused address is sockplay's PolicyError.
+func TestModuleNamesAndPolicy(t *testing.T) {
+	ts, page := newModuleServer(t)
+	onSockplay(t, ts, page, dedent(`
+	import socket, sockplay
+	print(socket.gethostbyname("localhost"), socket.gethostbyname(socket.gethostname()))
+	print(socket.getaddrinfo("localhost", 9000, socket.AF_INET, socket.SOCK_STREAM))
+	try:
+	    socket.create_connection(("example.com", 80))
+	except socket.gaierror as e:
+	    print(type(e).__name__, e)
+	s = socket.socket()
+	try:
+	    s.bind(("10.1.2.3", 9000))
+	except sockplay.PolicyError as e:
+	    print(isinstance(e, PermissionError), "policy" in str(e) or "bind" in str(e))
+	print(socket.inet_aton("127.0.0.1"), socket.htons(1), socket.AF_INET, socket.SOCK_STREAM == 1)
+	`), "127.0.0.1 127.0.0.1\n[(<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_STREAM: 1>, 6, '', ('127.0.0.1', 9000))]\ngaierror [Errno -2] Name or service not known\nTrue True\nb'\\x7f\\x00\\x00\\x01' 256 2 True\n")
+}
+
+// TestModuleSelectMixed: select on a sockplay socket and a pipe of the
+// program's own at once.
+func TestModuleSelectMixed(t *testing.T) {
+	ts, page := newModuleServer(t)
+	onSockplay(t, ts, page, dedent(`
+	import os, select, socket, threading
+	r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	r.bind(("127.0.0.1", 0))
+	pipe_r, pipe_w = os.pipe()
+	print(select.select([r, pipe_r], [], [], 0.2))
+	threading.Timer(0.2, os.write, (pipe_w, b"x")).start()
+	print(select.select([r, pipe_r], [], [], 10) == ([pipe_r], [], []))
+	os.read(pipe_r, 1)
+	socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", r.getsockname())
+	print(select.select([r, pipe_r], [], [], 10) == ([r], [], []))
+	`), "([], [], [])\nTrue\nTrue\n")
+}

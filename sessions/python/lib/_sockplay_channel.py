@@ -72,23 +72,28 @@ class Channel:
 
     def _read(self):
         """The reader thread: each result goes to the call waiting for it."""
-        for line in self._reader:
-            message = json.loads(line)
-            if message.get("kind") != "result":
-                continue  # a waiting notice: the call goes on waiting
+        try:
+            for line in self._reader:
+                self._dispatch(json.loads(line))
+        finally:
             with self._lock:
-                call = self._waiting.pop(message.get("id"), None)
-            if call is not None:
-                call.result = message
+                self._ended = "sockplay: the session ended (the server closed this program's channel)"
+                calls, self._waiting = list(self._waiting.values()), {}
+            for call in calls:
                 call.done.set()
-            elif message.get("id") is None:
-                print("sockplay: the server refused a request:",
-                      message.get("error", {}).get("message"), file=sys.stderr)
+
+    def _dispatch(self, message):
+        if message.get("kind") != "result":
+            return  # a waiting notice: the call goes on waiting
+        id = message.get("id")
         with self._lock:
-            self._ended = "sockplay: the session ended (the server closed this program's channel)"
-            calls, self._waiting = list(self._waiting.values()), {}
-        for call in calls:
+            call = self._waiting.pop(id, None) if isinstance(id, int) else None
+        if call is not None:
+            call.result = message
             call.done.set()
+        else:  # the answer to a line that was not one of this module's requests
+            print("sockplay: the server refused a request:",
+                  (message.get("error") or {}).get("message"), file=sys.stderr)
 
 
 class _Call:
