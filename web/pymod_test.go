@@ -586,3 +586,51 @@ func TestModuleSelectMixed(t *testing.T) {
 	print(select.select([r, pipe_r], [], [], 10) == ([r], [], []))
 	`), "([], [], [])\nTrue\nTrue\n")
 }
+
+func TestModuleEdges(t *testing.T) {
+	checkBoth(t, dedent(`
+	import socket
+	listener = socket.create_server(("127.0.0.1", 0))
+	c = socket.create_connection(listener.getsockname())
+	conn, _ = listener.accept()
+	print(conn.recv(0), c.send(b""), c.sendall(b""))
+	c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+	print(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0, c.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE))
+	c.sendall(bytearray(b"abc") + memoryview(b"def"))
+	buf = bytearray(10)
+	view = memoryview(buf)
+	n = 0
+	while n < 6:
+	    n += conn.recv_into(view[n:])
+	print(n, bytes(buf))
+	print(socket.socket.family.__doc__ is not None or True, c.family == socket.AF_INET, c.type == socket.SOCK_STREAM, c.proto)
+	with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as six:
+	    six.bind(("::1", 0))
+	    print(six.getsockname()[0], len(six.getsockname()))
+	try:
+	    c.shutdown(7)
+	except OSError as e:
+	    print(e)
+	`), "b'' 0 None\nTrue 1\n6 b'abcdef\\x00\\x00\\x00\\x00'\nTrue True True 6\n::1 4\n[Errno 22] Invalid argument\n")
+}
+
+// TestModuleWithoutChannel: without a session the constants still import,
+// and the first call says what is missing.
+func TestModuleWithoutChannel(t *testing.T) {
+	dir, err := pylib.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := execPython(t, dedent(`
+	import socket, select, selectors, socketserver
+	print(socket.AF_INET6 == 10, selectors.DefaultSelector is selectors.SelectSelector)
+	try:
+	    socket.socket()
+	except ConnectionError as e:
+	    print(e)
+	`), []string{"PYTHONPATH=" + dir}, nil)
+	want := "True True\nsockplay's socket module needs a sockplay session: run this program from sockplay (Run on the page, or `sockplay run FILE.py`); SOCKPLAY_FD is not set\n"
+	if got.err != nil || got.stdout != want {
+		t.Errorf("%v\nstdout:\n%s\nstderr:\n%s\nwant:\n%s", got.err, got.stdout, got.stderr, want)
+	}
+}

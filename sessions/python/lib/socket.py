@@ -108,15 +108,15 @@ class socket:
         if type not in _TYPES:
             raise OSError(94, "Socket type not supported")
         result = _channel.call("socket", family=_FAMILIES[family], type=_TYPES[type])
-        self._setup(result["sock"], family, type)
+        self._setup(result["sock"], family, type, proto=max(proto, 0))
         if not blocking:
             self.setblocking(False)
         elif _default_timeout is not None:
             self.settimeout(_default_timeout)
 
-    def _setup(self, handle, family, type, timeout=None):
+    def _setup(self, handle, family, type, timeout=None, proto=0):
         self._handle = handle
-        self._family, self._type = AddressFamily(family), SocketKind(type)
+        self._family, self._type, self._proto = AddressFamily(family), SocketKind(type), proto
         self._timeout = timeout
         self._closed = False
         self._io_refs = 0  # open makefile() files: close waits for them
@@ -137,16 +137,19 @@ class socket:
         kind = _channel.call("getsockopt", sock=handle, level="SOL_SOCKET", option="SO_TYPE")["value"]
         return cls._wrap(handle, AF_INET6 if len(local) == 4 else AF_INET, kind)
 
-    def _call(self, op, **args):
+    def _check_open(self):
         if self._closed:
             raise OSError(9, "Bad file descriptor")
+
+    def _call(self, op, **args):
+        self._check_open()
         return _channel.call(op, sock=self._handle, **args)
 
     # What the socket is.
 
     family = property(lambda self: self._family, doc="the address family")
     type = property(lambda self: self._type, doc="the socket type")
-    proto = property(lambda self: 0, doc="the protocol (always 0)")
+    proto = property(lambda self: self._proto, doc="the protocol (0 unless given)")
     timeout = property(lambda self: self._timeout, doc="the timeout, as gettimeout() gives it")
     handle = property(lambda self: self._handle, doc="its handle in the session ('s3'), as cards show it")
 
@@ -156,7 +159,7 @@ class socket:
 
     def __repr__(self):
         closed = " [closed]" if self._closed else ""
-        text = f"<socket.socket{closed} {self._handle} fd={self.fileno()}, family={self._family}, type={self._type}, proto=0"
+        text = f"<socket.socket{closed} {self._handle} fd={self.fileno()}, family={self._family}, type={self._type}, proto={self._proto}"
         if not self._closed:
             try:
                 text += f", laddr={self.getsockname()}"
@@ -293,6 +296,9 @@ class socket:
             raise TypeError(f"'{type(bufsize).__name__}' object cannot be interpreted as an integer")
         if bufsize < 0:
             raise ValueError(f"negative buffersize in {op}")
+        if bufsize == 0 and self._type == SOCK_STREAM:
+            self._check_open()
+            return {"data": None, "addr": None}  # the kernel returns at once, with nothing
         bufsize = min(bufsize, _channel.channel().limits.get("bufsize", 1 << 20))
         args = dict(bufsize=bufsize, full=True)
         if flags:
