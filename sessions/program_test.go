@@ -69,7 +69,23 @@ func TestAttachProgram(t *testing.T) {
 		t.Errorf("a page's negative id: %+v", b)
 	}
 
+	// A program's end closes its sockets and ends the calls it waits in.
+	recv := req(2, "recv")
+	recv.Sock, recv.Bufsize = "s1", new(int)
+	*recv.Bufsize = 10
+	s.Do(prog, recv)
+	s.Detach(prog)
+	for closed, cancelled := false, false; !closed || !cancelled; {
+		switch b := take(t, page, 1)[0].Body.(type) {
+		case SocketBody:
+			closed = closed || b.Sock == "s1" && b.State == "CLOSED"
+		case ResultBody:
+			cancelled = cancelled || b.Op == "recv" && !b.OK
+		}
+	}
+
 	// Only the page counts for the grace period.
+	prog = s.AttachProgram("p2")
 	s.Detach(page)
 	clock.Add(time.Minute)
 	m.Reap(clock.Now())

@@ -634,3 +634,34 @@ func TestModuleWithoutChannel(t *testing.T) {
 		t.Errorf("%v\nstdout:\n%s\nstderr:\n%s\nwant:\n%s", got.err, got.stdout, got.stderr, want)
 	}
 }
+
+// TestModuleExitClosesSockets: when a program ends, the sockets it made
+// close, as a process's do; so a second run can bind the same port. A
+// page's socket it used stays open.
+func TestModuleExitClosesSockets(t *testing.T) {
+	ts, page := newModuleServer(t)
+	pages := page.socket("SOCK_DGRAM")
+	code := dedent(`
+	import socket
+	mine = socket.socket.from_handle("` + pages + `")
+	listener = socket.socket()
+	listener.bind(("127.0.0.1", 45678))
+	listener.listen()
+	waiting = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	waiting.bind(("127.0.0.1", 0))
+	print("bound", listener.getsockname()[1])
+	`)
+	for run := 1; run <= 2; run++ {
+		onSockplay(t, ts, page, code, "bound 45678\n")
+	}
+	closed := map[string]bool{}
+	for !closed["s5"] { // the second run's socket: s2, s3 from the first, s4, s5 from the second
+		if m := page.next(); m.str("kind") == "socket" && m.str("state") == "CLOSED" {
+			closed[m.str("sock")] = true
+		}
+	}
+	if closed[pages] || !closed["s2"] || !closed["s3"] || !closed["s4"] {
+		t.Errorf("closed sockets %v: want the programs' s2-s5, not the page's %s", closed, pages)
+	}
+	page.must("getsockname", map[string]any{"sock": pages})
+}
