@@ -275,6 +275,11 @@ func TestModuleErrors(t *testing.T) {
 	    u.send("text")
 	except TypeError as e:
 	    print("TypeError", e)
+	for address in ("127.0.0.1:80", ("127.0.0.1",)):
+	    try:
+	        socket.socket().connect(address)
+	    except TypeError as e:
+	        print("TypeError", e)
 	`), `0.2
 TimeoutError timed out True None
 0.0 False
@@ -284,6 +289,8 @@ ConnectionRefusedError 111 'Connection refused' [Errno 111] Connection refused
 True
 OSError 9 'Bad file descriptor' [Errno 9] Bad file descriptor
 TypeError a bytes-like object is required, not 'str'
+TypeError connect(): AF_INET address must be tuple, not str
+TypeError AF_INET address must be a pair (host, port)
 `)
 }
 

@@ -41,8 +41,8 @@ IntFlag._convert_("MsgFlag", __name__, lambda name: name.isupper() and name.star
 
 _FAMILIES = {AF_INET: "AF_INET", AF_INET6: "AF_INET6"}
 _TYPES = {SOCK_STREAM: "SOCK_STREAM", SOCK_DGRAM: "SOCK_DGRAM"}
-_LEVELS = {SOL_SOCKET: ("SOL_SOCKET", "SO_"), IPPROTO_TCP: ("IPPROTO_TCP", "TCP_"),
-           IPPROTO_IP: ("IPPROTO_IP", "IP_"), IPPROTO_IPV6: ("IPPROTO_IPV6", "IPV6_")}
+_LEVELS = {SOL_SOCKET: "SOL_SOCKET", IPPROTO_TCP: "IPPROTO_TCP", IPPROTO_IP: "IPPROTO_IP",
+           IPPROTO_IPV6: "IPPROTO_IPV6"}
 _SHUT = {SHUT_RD: "SHUT_RD", SHUT_WR: "SHUT_WR", SHUT_RDWR: "SHUT_RDWR"}
 
 _default_timeout = None
@@ -180,7 +180,7 @@ class socket:
     # Addresses and connections.
 
     def bind(self, address):
-        self._call("bind", addr=_addr_in(address, self._family))
+        self._call("bind", addr=_addr_in(address, self._family, "bind"))
 
     def listen(self, backlog=None):
         if backlog is None:
@@ -197,7 +197,7 @@ class socket:
         return conn, _addr_out(result["addr"])
 
     def connect(self, address):
-        self._call("connect", addr=_addr_in(address, self._family))
+        self._call("connect", addr=_addr_in(address, self._family, "connect"))
 
     def connect_ex(self, address):
         """connect(), returning the errno (0 on success) instead of raising it."""
@@ -265,7 +265,7 @@ class socket:
             address = flags_or_address
         else:
             flags = flags_or_address
-        args = dict(data=_channel.payload(_bytes(data)), addr=_addr_in(address, self._family))
+        args = dict(data=_channel.payload(_bytes(data)), addr=_addr_in(address, self._family, "sendto"))
         if flags:
             args["flags"] = _flag_names(flags)
         return self._call("sendto", **args)["n"]
@@ -452,7 +452,7 @@ def _option_names(level, optname):
     """(level, option) as the protocol names them: ('SOL_SOCKET', 'SO_REUSEADDR')."""
     if level not in _LEVELS:
         raise OSError(92, "Protocol not available")
-    level_name, prefix = _LEVELS[level]
+    level_name = _LEVELS[level]
     for name in _OPTIONS[level_name]:
         if getattr(_socket, name, None) == optname:
             return level_name, name
@@ -479,11 +479,15 @@ def _resolve(host, family=AF_INET):
     raise gaierror(EAI_NONAME, "Name or service not known")
 
 
-def _addr_in(address, family):
+def _addr_in(address, family, op):
     """A Python address tuple as the protocol's list, its name resolved."""
+    name = _FAMILIES.get(family, "AF_INET")
     if not isinstance(address, tuple):
-        want = "2-tuple" if family == AF_INET else "tuple"
-        raise TypeError(f"{_FAMILIES.get(family, 'AF_INET')} address must be {want}, not {type(address).__name__}")
+        raise TypeError(f"{op}(): {name} address must be tuple, not {type(address).__name__}")
+    if family == AF_INET and len(address) != 2:
+        raise TypeError("AF_INET address must be a pair (host, port)")
+    if not 2 <= len(address) <= 4:
+        raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])")
     host, *rest = address
     if isinstance(host, (bytes, bytearray)):
         host = host.decode("idna")
@@ -510,22 +514,13 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     """Addresses for (host, port), as CPython's getaddrinfo gives them, for names the policy allows."""
     if isinstance(host, (bytes, bytearray)):
         host = host.decode("idna")
-    families = [family] if family else [AF_INET, AF_INET6]
     results = []
-    for fam in families:
-        if host is None:
-            numeric = None
-        else:
-            try:
-                numeric = _resolve(host, fam)
-            except gaierror:
-                if host in _LOCAL_NAMES or fam != families[-1]:
-                    continue
-                raise
+    for fam in [family] if family else [AF_INET, AF_INET6]:
+        numeric = None if host is None else _resolve(host, fam)
         try:
             found = _socket.getaddrinfo(numeric, port, fam, type, proto, flags | AI_NUMERICHOST)
         except gaierror:
-            continue
+            continue  # an address of the other family
         results += [(AddressFamily(f), SocketKind(t), p, name, addr) for f, t, p, name, addr in found]
     if not results:
         raise gaierror(EAI_NONAME, "Name or service not known")
