@@ -47,6 +47,13 @@ type ran struct {
 // page's session as program.
 func runOnSockplay(t *testing.T, ts *testServer, page *client, program, code string) ran {
 	t.Helper()
+	return runOnSockplayWith(t, ts, page, program, code, nil)
+}
+
+// runOnSockplayWith is runOnSockplay that calls started (if not nil) with
+// the process once it runs.
+func runOnSockplayWith(t *testing.T, ts *testServer, page *client, program, code string, started func(*os.Process)) ran {
+	t.Helper()
 	dir, err := pylib.Dir()
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +72,7 @@ func runOnSockplay(t *testing.T, ts *testServer, page *client, program, code str
 		defer close(served)
 		ts.web.ServeChannel(sess, server, program)
 	}()
-	r := execPython(t, code, []string{"PYTHONPATH=" + dir, "SOCKPLAY_FD=3"}, child)
+	r := execPython(t, code, []string{"PYTHONPATH=" + dir, "SOCKPLAY_FD=3"}, child, started)
 	select {
 	case <-served:
 	case <-time.After(10 * time.Second):
@@ -77,12 +84,13 @@ func runOnSockplay(t *testing.T, ts *testServer, page *client, program, code str
 // runOnCPython runs code with CPython's own modules.
 func runOnCPython(t *testing.T, code string) ran {
 	t.Helper()
-	return execPython(t, code, nil, nil)
+	return execPython(t, code, nil, nil, nil)
 }
 
 // execPython runs python3 -c code with env added; fd3, if not nil, becomes
-// its file descriptor 3 (and is closed here once the child has it).
-func execPython(t *testing.T, code string, env []string, fd3 *os.File) ran {
+// its file descriptor 3 (and is closed here once the child has it);
+// started, if not nil, gets the process once it runs.
+func execPython(t *testing.T, code string, env []string, fd3 *os.File, started func(*os.Process)) ran {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), moduleTimeout)
 	defer cancel()
@@ -99,6 +107,9 @@ func execPython(t *testing.T, code string, env []string, fd3 *os.File) ran {
 	}
 	if err != nil {
 		t.Fatalf("start python3: %v", err)
+	}
+	if started != nil {
+		started(cmd.Process)
 	}
 	err = cmd.Wait()
 	return ran{stdout.String(), stderr.String(), err}
@@ -635,7 +646,7 @@ func TestModuleWithoutChannel(t *testing.T) {
 	    socket.socket()
 	except ConnectionError as e:
 	    print(e)
-	`), []string{"PYTHONPATH=" + dir}, nil)
+	`), []string{"PYTHONPATH=" + dir}, nil, nil)
 	want := "True True\nsockplay's socket module needs a sockplay session: run this program from sockplay (Run on the page, or `sockplay run FILE.py`); SOCKPLAY_FD is not set\n"
 	if got.err != nil || got.stdout != want {
 		t.Errorf("%v\nstdout:\n%s\nstderr:\n%s\nwant:\n%s", got.err, got.stdout, got.stderr, want)
@@ -671,4 +682,40 @@ func TestModuleExitClosesSockets(t *testing.T) {
 		t.Errorf("closed sockets %v: want the programs' s2-s5, not the page's %s", closed, pages)
 	}
 	page.must("getsockname", map[string]any{"sock": pages})
+}
+
+// TestModuleCtrlC: Ctrl-C in a call that waits raises KeyboardInterrupt
+// as in CPython, the server's call is cancelled (a page sees it), and the
+// program goes on using its sockets.
+func TestModuleCtrlC(t *testing.T) {
+	ts, page := newModuleServer(t)
+	code := dedent(`
+	import socket
+	listener = socket.create_server(("127.0.0.1", 0))
+	try:
+	    listener.accept()
+	except KeyboardInterrupt:
+	    print("KeyboardInterrupt")
+	print(listener.getsockname()[0])
+	`)
+	interrupt := func(p *os.Process) {
+		for { // bounded by page.next's deadline
+			if m := page.next(); m.str("kind") == "waiting" && m.str("op") == "accept" {
+				break
+			}
+		}
+		p.Signal(os.Interrupt)
+	}
+	got := runOnSockplayWith(t, ts, page, "p1", code, interrupt)
+	if got.err != nil || got.stdout != "KeyboardInterrupt\n127.0.0.1\n" || got.stderr != "" {
+		t.Errorf("%v\nstdout:\n%s\nstderr:\n%s", got.err, got.stdout, got.stderr)
+	}
+	for {
+		if m := page.next(); m.str("kind") == "result" && m.str("op") == "accept" {
+			if m.ok() || m.obj("error").str("type") != "cancelled" {
+				t.Errorf("the accept's result %v, want cancelled", m)
+			}
+			break
+		}
+	}
 }

@@ -20,7 +20,6 @@ What differs from CPython's module:
 
 import _socket
 import io
-import os
 from enum import IntEnum, IntFlag
 
 import _sockplay_channel as _channel
