@@ -719,3 +719,35 @@ func TestModuleCtrlC(t *testing.T) {
 		}
 	}
 }
+
+// TestModulePrivateNetwork: in a private session a program's sockets live
+// in the session's namespace: its loopback broadcast reaches its own
+// receiver, and sockplay.packets() shows the datagram the capture saw.
+func TestModulePrivateNetwork(t *testing.T) {
+	cfg, _ := privateConfig(t)
+	ts := newServer(t, cfg)
+	page := ts.dial(t)
+	page.must("encoding", map[string]any{"encoding": "utf-8"})
+	onSockplay(t, ts, page, dedent(`
+	import socket, sockplay, time
+	receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	receiver.bind(("", 9999))
+	sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	try:
+	    sender.sendto(b"to all", ("127.255.255.255", 9999))
+	except PermissionError as e:
+	    print(e)
+	sender.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+	sender.sendto(b"to all", ("127.255.255.255", 9999))
+	print(receiver.recvfrom(100)[0])
+	deadline = time.monotonic() + 30
+	seen = []
+	while not seen and time.monotonic() < deadline:
+	    seen = [p for p in sockplay.packets() if p["proto"] == "UDP" and p["dst"] == ["127.255.255.255", 9999]]
+	    time.sleep(0.05)
+	print(len(seen), seen[0]["len"], seen[0].get("broadcast"))
+	`), "[Errno 13] Permission denied\nb'to all'\n1 6 True\n")
+	if page.hello.str("network") != "private" {
+		t.Errorf("hello network %q, want private", page.hello.str("network"))
+	}
+}
