@@ -50,6 +50,25 @@ func (s *Session) AttachProgram(program string) *Subscriber {
 	return sub
 }
 
+// endProgram is what a program's end does to the session (inside
+// withLock), as a process's exit does to its sockets in the kernel: the
+// calls it still waits in are cancelled, and the sockets it made that are
+// still open are closed (a socket it used by handle, made by a page, stays).
+func (s *Session) endProgram(sub *Subscriber) {
+	for id := range sub.ids.toProgram {
+		if p := s.pending[strconv.FormatInt(id, 10)]; p != nil {
+			p.cancel()
+		}
+	}
+	for _, h := range s.order {
+		if e := s.socks[h]; e.program == sub.program && !e.closed {
+			e.sock.Close()
+			e.closed = true
+			s.refresh(e)
+		}
+	}
+}
+
 // Program is the name AttachProgram gave the subscriber ("" for a page).
 func (sub *Subscriber) Program() string { return sub.program }
 

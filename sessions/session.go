@@ -326,7 +326,13 @@ func (s *Session) Attach() (*Subscriber, *Message) {
 // Detach removes a connection. Once no connection is left the grace period
 // starts.
 func (s *Session) Detach(sub *Subscriber) {
-	s.withLock(func() { s.drop(sub) })
+	s.withLock(func() {
+		_, attached := s.subs[sub]
+		s.drop(sub)
+		if attached && sub.program != "" {
+			s.endProgram(sub) // program.go
+		}
+	})
 }
 
 func (s *Session) drop(sub *Subscriber) {

@@ -47,7 +47,7 @@ func (s *Server) ServeChannel(sess *sessions.Session, f *os.File, program string
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		c.writeLoop()
+		c.writeLines()
 		pf.SetReadDeadline(aLongTimeAgo) // the reader stops too
 	}()
 	c.readLoop()
@@ -81,7 +81,7 @@ func pollable(f *os.File) (*os.File, error) {
 }
 
 // channel is one program's channel, served by a reader (readLoop, on
-// ServeChannel's goroutine) and a writer (writeLoop), as a wsConn is.
+// ServeChannel's goroutine) and a writer (writeLines), as a wsConn is.
 type channel struct {
 	f    *os.File
 	sess *sessions.Session
@@ -150,28 +150,28 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// writeLoop writes what the session queues for the program, one message a
+// writeLines writes what the session queues for the program, one message a
 // line, until the subscriber is done (the program closed, was too slow, or
 // the session ended) or a write fails. A write that waits writeWait for
 // the program to read ends the channel.
-func (c *channel) writeLoop() {
+func (c *channel) writeLines() {
 	var buf []byte
 	for {
 		select {
 		case <-c.sub.Ready():
 		case <-c.sub.Done():
-			c.drain(&buf) // what is left: the last results
+			c.writeQueued(&buf) // what is left: the last results
 			return
 		}
-		if !c.drain(&buf) {
+		if !c.writeQueued(&buf) {
 			return
 		}
 	}
 }
 
-// drain writes everything queued, in writes of at most maxBatch messages.
+// writeQueued writes everything queued, in writes of at most maxBatch messages.
 // It reports false when the channel is done for.
-func (c *channel) drain(buf *[]byte) bool {
+func (c *channel) writeQueued(buf *[]byte) bool {
 	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
 		b := (*buf)[:0]
 		for _, m := range ms {

@@ -34,6 +34,7 @@ class Channel:
         self._write_lock = threading.Lock()
         self._lock = threading.Lock()
         self._waiting = {}  # request id -> _Call
+        self._abandoned = set()  # ids whose result no one waits for (a Ctrl-C, its cancel)
         self._ids = itertools.count(1)
         self._ended = None  # why the channel ended, once it has
         self.hello = json.loads(self._reader.readline() or "null")
@@ -53,9 +54,11 @@ class Channel:
         try:
             call.done.wait()
         except BaseException:  # Ctrl-C: the server stops waiting too
+            cancel = next(self._ids)
             with self._lock:
                 self._waiting.pop(call.id, None)
-            self._send({"id": next(self._ids), "op": "cancel", "target": call.id})
+                self._abandoned.update((call.id, cancel))
+            self._send({"id": cancel, "op": "cancel", "target": call.id})
             raise
         if call.result is None:
             raise ConnectionError(self._ended)
@@ -72,23 +75,32 @@ class Channel:
 
     def _read(self):
         """The reader thread: each result goes to the call waiting for it."""
-        for line in self._reader:
-            message = json.loads(line)
-            if message.get("kind") != "result":
-                continue  # a waiting notice: the call goes on waiting
+        try:
+            for line in self._reader:
+                self._dispatch(json.loads(line))
+        finally:
             with self._lock:
-                call = self._waiting.pop(message.get("id"), None)
-            if call is not None:
-                call.result = message
+                self._ended = "sockplay: the session ended (the server closed this program's channel)"
+                calls, self._waiting = list(self._waiting.values()), {}
+            for call in calls:
                 call.done.set()
-            elif message.get("id") is None:
-                print("sockplay: the server refused a request:",
-                      message.get("error", {}).get("message"), file=sys.stderr)
+
+    def _dispatch(self, message):
+        if message.get("kind") != "result":
+            return  # a waiting notice: the call goes on waiting
+        id = message.get("id")
+        if not isinstance(id, int):
+            id = None  # not one of this module's requests
         with self._lock:
-            self._ended = "sockplay: the session ended (the server closed this program's channel)"
-            calls, self._waiting = list(self._waiting.values()), {}
-        for call in calls:
+            call = self._waiting.pop(id, None)
+            abandoned = id in self._abandoned
+            self._abandoned.discard(id)
+        if call is not None:
+            call.result = message
             call.done.set()
+        elif not abandoned:  # the answer to a line that was not one of this module's requests
+            print("sockplay: the server refused a request:",
+                  (message.get("error") or {}).get("message"), file=sys.stderr)
 
 
 class _Call:

@@ -20,7 +20,6 @@ What differs from CPython's module:
 
 import _socket
 import io
-import os
 from enum import IntEnum, IntFlag
 
 import _sockplay_channel as _channel
@@ -41,8 +40,8 @@ IntFlag._convert_("MsgFlag", __name__, lambda name: name.isupper() and name.star
 
 _FAMILIES = {AF_INET: "AF_INET", AF_INET6: "AF_INET6"}
 _TYPES = {SOCK_STREAM: "SOCK_STREAM", SOCK_DGRAM: "SOCK_DGRAM"}
-_LEVELS = {SOL_SOCKET: ("SOL_SOCKET", "SO_"), IPPROTO_TCP: ("IPPROTO_TCP", "TCP_"),
-           IPPROTO_IP: ("IPPROTO_IP", "IP_"), IPPROTO_IPV6: ("IPPROTO_IPV6", "IPV6_")}
+_LEVELS = {SOL_SOCKET: "SOL_SOCKET", IPPROTO_TCP: "IPPROTO_TCP", IPPROTO_IP: "IPPROTO_IP",
+           IPPROTO_IPV6: "IPPROTO_IPV6"}
 _SHUT = {SHUT_RD: "SHUT_RD", SHUT_WR: "SHUT_WR", SHUT_RDWR: "SHUT_RDWR"}
 
 _default_timeout = None
@@ -108,15 +107,15 @@ class socket:
         if type not in _TYPES:
             raise OSError(94, "Socket type not supported")
         result = _channel.call("socket", family=_FAMILIES[family], type=_TYPES[type])
-        self._setup(result["sock"], family, type)
+        self._setup(result["sock"], family, type, proto=max(proto, 0))
         if not blocking:
             self.setblocking(False)
         elif _default_timeout is not None:
             self.settimeout(_default_timeout)
 
-    def _setup(self, handle, family, type, timeout=None):
+    def _setup(self, handle, family, type, timeout=None, proto=0):
         self._handle = handle
-        self._family, self._type = AddressFamily(family), SocketKind(type)
+        self._family, self._type, self._proto = AddressFamily(family), SocketKind(type), proto
         self._timeout = timeout
         self._closed = False
         self._io_refs = 0  # open makefile() files: close waits for them
@@ -137,16 +136,19 @@ class socket:
         kind = _channel.call("getsockopt", sock=handle, level="SOL_SOCKET", option="SO_TYPE")["value"]
         return cls._wrap(handle, AF_INET6 if len(local) == 4 else AF_INET, kind)
 
-    def _call(self, op, **args):
+    def _check_open(self):
         if self._closed:
             raise OSError(9, "Bad file descriptor")
+
+    def _call(self, op, **args):
+        self._check_open()
         return _channel.call(op, sock=self._handle, **args)
 
     # What the socket is.
 
     family = property(lambda self: self._family, doc="the address family")
     type = property(lambda self: self._type, doc="the socket type")
-    proto = property(lambda self: 0, doc="the protocol (always 0)")
+    proto = property(lambda self: self._proto, doc="the protocol (0 unless given)")
     timeout = property(lambda self: self._timeout, doc="the timeout, as gettimeout() gives it")
     handle = property(lambda self: self._handle, doc="its handle in the session ('s3'), as cards show it")
 
@@ -156,7 +158,7 @@ class socket:
 
     def __repr__(self):
         closed = " [closed]" if self._closed else ""
-        text = f"<socket.socket{closed} {self._handle} fd={self.fileno()}, family={self._family}, type={self._type}, proto=0"
+        text = f"<socket.socket{closed} {self._handle} fd={self.fileno()}, family={self._family}, type={self._type}, proto={self._proto}"
         if not self._closed:
             try:
                 text += f", laddr={self.getsockname()}"
@@ -177,7 +179,7 @@ class socket:
     # Addresses and connections.
 
     def bind(self, address):
-        self._call("bind", addr=_addr_in(address, self._family))
+        self._call("bind", addr=_addr_in(address, self._family, "bind"))
 
     def listen(self, backlog=None):
         if backlog is None:
@@ -194,7 +196,7 @@ class socket:
         return conn, _addr_out(result["addr"])
 
     def connect(self, address):
-        self._call("connect", addr=_addr_in(address, self._family))
+        self._call("connect", addr=_addr_in(address, self._family, "connect"))
 
     def connect_ex(self, address):
         """connect(), returning the errno (0 on success) instead of raising it."""
@@ -262,7 +264,7 @@ class socket:
             address = flags_or_address
         else:
             flags = flags_or_address
-        args = dict(data=_channel.payload(_bytes(data)), addr=_addr_in(address, self._family))
+        args = dict(data=_channel.payload(_bytes(data)), addr=_addr_in(address, self._family, "sendto"))
         if flags:
             args["flags"] = _flag_names(flags)
         return self._call("sendto", **args)["n"]
@@ -293,6 +295,9 @@ class socket:
             raise TypeError(f"'{type(bufsize).__name__}' object cannot be interpreted as an integer")
         if bufsize < 0:
             raise ValueError(f"negative buffersize in {op}")
+        if bufsize == 0 and self._type == SOCK_STREAM:
+            self._check_open()
+            return {"data": None, "addr": None}  # the kernel returns at once, with nothing
         bufsize = min(bufsize, _channel.channel().limits.get("bufsize", 1 << 20))
         args = dict(bufsize=bufsize, full=True)
         if flags:
@@ -446,7 +451,7 @@ def _option_names(level, optname):
     """(level, option) as the protocol names them: ('SOL_SOCKET', 'SO_REUSEADDR')."""
     if level not in _LEVELS:
         raise OSError(92, "Protocol not available")
-    level_name, prefix = _LEVELS[level]
+    level_name = _LEVELS[level]
     for name in _OPTIONS[level_name]:
         if getattr(_socket, name, None) == optname:
             return level_name, name
@@ -473,11 +478,15 @@ def _resolve(host, family=AF_INET):
     raise gaierror(EAI_NONAME, "Name or service not known")
 
 
-def _addr_in(address, family):
+def _addr_in(address, family, op):
     """A Python address tuple as the protocol's list, its name resolved."""
+    name = _FAMILIES.get(family, "AF_INET")
     if not isinstance(address, tuple):
-        want = "2-tuple" if family == AF_INET else "tuple"
-        raise TypeError(f"{_FAMILIES.get(family, 'AF_INET')} address must be {want}, not {type(address).__name__}")
+        raise TypeError(f"{op}(): {name} address must be tuple, not {type(address).__name__}")
+    if family == AF_INET and len(address) != 2:
+        raise TypeError("AF_INET address must be a pair (host, port)")
+    if not 2 <= len(address) <= 4:
+        raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])")
     host, *rest = address
     if isinstance(host, (bytes, bytearray)):
         host = host.decode("idna")
@@ -504,22 +513,13 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     """Addresses for (host, port), as CPython's getaddrinfo gives them, for names the policy allows."""
     if isinstance(host, (bytes, bytearray)):
         host = host.decode("idna")
-    families = [family] if family else [AF_INET, AF_INET6]
     results = []
-    for fam in families:
-        if host is None:
-            numeric = None
-        else:
-            try:
-                numeric = _resolve(host, fam)
-            except gaierror:
-                if host in _LOCAL_NAMES or fam != families[-1]:
-                    continue
-                raise
+    for fam in [family] if family else [AF_INET, AF_INET6]:
+        numeric = None if host is None else _resolve(host, fam)
         try:
             found = _socket.getaddrinfo(numeric, port, fam, type, proto, flags | AI_NUMERICHOST)
         except gaierror:
-            continue
+            continue  # an address of the other family
         results += [(AddressFamily(f), SocketKind(t), p, name, addr) for f, t, p, name, addr in found]
     if not results:
         raise gaierror(EAI_NONAME, "Name or service not known")
