@@ -221,6 +221,13 @@ func (r *Runner) start(spec Spec, opts Options, lim Limits) (*Program, error) {
 		}
 		closers = append(closers, code)
 	}
+	var filter *os.File
+	if b := seccompFilter(); b != nil {
+		if filter, err = memfd("seccomp", b); err != nil {
+			return nil, err
+		}
+		closers = append(closers, filter)
+	}
 	pipes := make([]*os.File, 8) // stdin r/w, stdout r/w, stderr r/w, report r/w
 	for i := 0; i < len(pipes); i += 2 {
 		if pipes[i], pipes[i+1], err = os.Pipe(); err != nil {
@@ -233,10 +240,10 @@ func (r *Runner) start(spec Spec, opts Options, lim Limits) (*Program, error) {
 	inR, inW, outR, outW, errR, errW, repR, repW := pipes[0], pipes[1], pipes[2], pipes[3], pipes[4], pipes[5], pipes[6], pipes[7]
 	closers = append(closers, inR, outW, errW, repW) // the child's ends: the parent closes its copies
 
-	cmd := exec.Command(r.cfg.Bwrap, r.bwrapArgs(lim, spec.Name, code != nil, opts.Channel != nil, argv)...)
+	cmd := exec.Command(r.cfg.Bwrap, r.bwrapArgs(lim, spec.Name, code != nil, opts.Channel != nil, filter != nil, argv)...)
 	cmd.Env = []string{}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	cmd.ExtraFiles = []*os.File{opts.Channel, repW, sup, site, code}
+	cmd.ExtraFiles = []*os.File{opts.Channel, repW, sup, site, code, filter}
 	cmd.SysProcAttr = r.sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		inW.Close()
@@ -473,15 +480,18 @@ func size(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// stop ends the program for reason, unless something already has.
+// stop ends the program for reason, unless something already has. Output
+// cut at its limit is the reason even when the program has just ended by
+// itself: what it wrote last was not passed on.
 func (p *Program) stop(reason string) {
 	p.mu.Lock()
-	first := p.reason == "" && !p.waited
+	first := p.reason == "" && (!p.waited || reason == ReasonOutput)
+	kill := first && !p.waited
 	if first {
 		p.reason = reason
 	}
 	p.mu.Unlock()
-	if first {
+	if kill {
 		// bwrap's death kills the sandbox's PID 1 (--die-with-parent),
 		// and with it every process of the sandbox.
 		p.cmd.Process.Kill()

@@ -29,8 +29,13 @@ func runner(t *testing.T, lim programs.Limits) *programs.Runner {
 	}
 	t.Cleanup(func() { os.RemoveAll(lib) })
 	os.Chmod(lib, 0o755)
-	if err := os.WriteFile(filepath.Join(lib, "libcheck.py"), []byte("WHERE = 'the lib dir'\n"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, src := range map[string]string{
+		"libcheck.py": "WHERE = 'the lib dir'\n",
+		"libmain.py":  "import sys\nprint('module', __name__, sys.argv[1:])\n",
+	} {
+		if err := os.WriteFile(filepath.Join(lib, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r := programs.New(programs.Config{Lib: lib, Limits: lim})
 	if err := r.Available(); err != nil {
@@ -264,6 +269,7 @@ attempt("write root", lambda: open("/evil", "w"))
 attempt("write usr", lambda: open("/usr/evil", "w"))
 attempt("write lib", lambda: open("/sockplay/lib/evil.py", "w"))
 attempt("write dev", lambda: open("/dev/evil", "w"))
+attempt("memfd", lambda: os.memfd_create("hog"))
 import _socket
 attempt("network", lambda: _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM).connect(("1.1.1.1", 53)))
 open("/tmp/mine.txt", "w").write("ok")
@@ -275,7 +281,7 @@ print("interfaces", sorted(n for _, n in _socket.if_nameindex()))
 			t.Errorf("%s", line)
 		}
 	}
-	for _, want := range []string{"read passwd refused FileNotFoundError", "read data refused", "write root refused", "write usr refused", "network refused", "tmp ok /tmp\n", "interfaces ['lo']\n"} {
+	for _, want := range []string{"read passwd refused FileNotFoundError", "read data refused", "write root refused", "write usr refused", "network refused", "memfd refused PermissionError", "tmp ok /tmp\n", "interfaces ['lo']\n"} {
 		if !strings.Contains(got.out, want) {
 			t.Errorf("stdout lacks %q:\n%s\nstderr:\n%s", want, got.out, got.err)
 		}
@@ -432,4 +438,42 @@ func socketpair() (*os.File, *os.File, error) {
 		return nil, nil, err
 	}
 	return os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "theirs"), nil
+}
+
+// TestProcessesAndThreads: what a program may start works as in Python
+// (sockplay's wrappers leave no trace), and a signal's death is its code.
+func TestProcessesAndThreads(t *testing.T) {
+	r := runner(t, testLimits)
+	got := runCode(t, r, `import subprocess, sys, threading, os
+print(subprocess.run([sys.executable, "-c", "print('child')"], capture_output=True, text=True).stdout.strip())
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+print("forked", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+def boom():
+    raise ValueError("in a thread")
+t = threading.Thread(target=boom)
+t.start()
+t.join()
+print("after the thread")
+`)
+	if got.out != "child\nforked 7\nafter the thread\n" || code(got.exit) != 0 {
+		t.Errorf("stdout %q, exit %s, stderr:\n%s", got.out, got.exit, got.err)
+	}
+	if !strings.Contains(got.err, "Exception in thread") || !strings.Contains(got.err, "ValueError: in a thread") || strings.Contains(got.err, "sitecustomize") {
+		t.Errorf("the thread's traceback:\n%s", got.err)
+	}
+	got = runCode(t, r, "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n")
+	if code(got.exit) != -15 || got.exit.Reason != "" {
+		t.Errorf("killed by SIGTERM: exit %s", got.exit)
+	}
+}
+
+// TestModule: a module of the lib dir runs as python3 -m (the cell kernel's way).
+func TestModule(t *testing.T) {
+	r := runner(t, testLimits)
+	p, c := start(t, r, programs.Spec{Module: "libmain", Args: []string{"x"}}, programs.Options{})
+	if ex := p.Wait(); code(ex) != 0 || c.stdout() != "module __main__ ['x']\n" {
+		t.Errorf("exit %s, stdout %q", ex, c.stdout())
+	}
 }

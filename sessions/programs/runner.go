@@ -168,9 +168,7 @@ func (r *Runner) check() error {
 		// Root in a user namespace where uid 65534 is not mapped: try as
 		// ourselves; the probe then says whether processes are limited.
 		r.mapRoot = false
-		if err2 := r.probe(); err2 == nil {
-			return nil
-		}
+		err = r.probe()
 	}
 	return err
 }

@@ -27,6 +27,7 @@ const (
 	fdSup     = 5 // supervise.py, copied into the sandbox by bwrap
 	fdSite    = 6 // sitecustomize.py, likewise
 	fdCode    = 7 // the program's code, copied to /tmp/NAME (Code programs)
+	fdSeccomp = 8 // the seccomp filter (seccomp.go), read by bwrap
 )
 
 // topLinks are the top-level directories of a merged-/usr system that
@@ -50,8 +51,9 @@ func (r *Runner) binds() [][2]string {
 
 // bwrapArgs is the bwrap command line that runs argv (python3 and its
 // arguments, under the supervisor) in a sandbox with limits lim. withCode
-// copies fd fdCode to /tmp/name; withChannel says fd 3 is the channel.
-func (r *Runner) bwrapArgs(lim Limits, name string, withCode, withChannel bool, argv []string) []string {
+// copies fd fdCode to /tmp/name; withChannel says fd 3 is the channel;
+// withSeccomp loads the filter on fd fdSeccomp.
+func (r *Runner) bwrapArgs(lim Limits, name string, withCode, withChannel, withSeccomp bool, argv []string) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--disable-userns", // no network, no IPC, no PIDs or users of the machine's
 		"--die-with-parent", "--new-session", "--as-pid-1",
@@ -77,6 +79,9 @@ func (r *Runner) bwrapArgs(lim Limits, name string, withCode, withChannel bool, 
 	)
 	if withCode {
 		a = append(a, "--perms", "0644", "--file", strconv.Itoa(fdCode), filepath.Join(sandboxTmp, name))
+	}
+	if withSeccomp {
+		a = append(a, "--seccomp", strconv.Itoa(fdSeccomp))
 	}
 	a = append(a, "--remount-ro", "/", "--chdir", sandboxTmp, "--clearenv")
 	for _, kv := range r.env(withChannel) {
