@@ -83,8 +83,14 @@ type Config struct {
 	// totals (default: discarded).
 	Log *slog.Logger
 
-	counts *counters // the Manager's totals, shared by its sessions (stats.go)
-	poller *poller   // the Manager's stat poller, shared by its sessions (poll.go)
+	// AttachServer is the server's URL as a learner's own machine reaches
+	// it, named in the command op attach answers (--server URL; "": the
+	// command leaves --server out, and sockplay run uses its default).
+	AttachServer string
+
+	counts *counters    // the Manager's totals, shared by its sessions (stats.go)
+	codes  *attachCodes // the attach codes of its sessions (attach.go)
+	poller *poller      // the Manager's stat poller, shared by its sessions (poll.go)
 }
 
 func (c *Config) fill() {
@@ -153,6 +159,7 @@ type Manager struct {
 func NewManager(cfg Config) *Manager {
 	cfg.fill()
 	cfg.counts = &counters{}
+	cfg.codes = newAttachCodes()
 	cfg.poller = newPoller(cfg.StatEvery)
 	return &Manager{cfg: cfg, sessions: map[string]*Session{}, clientOf: map[string]string{}, perClient: map[string]int{}}
 }

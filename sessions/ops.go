@@ -46,6 +46,8 @@ type Request struct {
 	Count       *int            `json:"count"`     // segments: how many to wait for
 	DataOnly    bool            `json:"data_only"` // segments: only those carrying data
 	Bytes       *int            `json:"bytes"`     // segments: how many payload bytes to wait for
+	Read        []string        `json:"read"`      // select: the sockets to wait on for reading
+	Write       []string        `json:"write"`     // select: the sockets to wait on for writing
 	ProgramArgs                 // run, stop, input (ops_program.go)
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
@@ -67,6 +69,7 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 	req.Start = time.Now()
 	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
+		s.mapRequest(sub, &req)
 		req.from = sub
 		s.handle(&req)
 	})
@@ -86,6 +89,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 		for i := range reqs {
 			req := &reqs[i] // closures keep a pointer, not a copy of the struct
 			req.Start = now
+			s.mapRequest(sub, req)
 			req.from = sub
 			s.activate(sub, req.Op == "resume" && bads[i] == nil)
 			s.rest, s.restBad = reqs[i+1:], bads[i+1:]
@@ -108,6 +112,8 @@ func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
 	req.Start = time.Now()
 	s.withLock(func() {
 		s.activate(sub, false)
+		s.mapRequest(sub, &req)
+		req.from = sub
 		s.result(&req, req.Sock, nil, e)
 	})
 }
@@ -141,7 +147,7 @@ func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.E
 		b.Error = errorBody(e)
 	}
 	s.counted(req, fields, e)
-	s.append(KindResult, b)
+	s.appendTo(KindResult, b, req.from, nil)
 	s.touch(sock)
 }
 
@@ -204,9 +210,15 @@ func init() {
 		"watch":    {run: (*Session).opWatch},                    // stat.go
 		"lab":      {run: (*Session).opLab},                      // lab.go
 		"segments": {run: (*Session).opSegments},                 // segments.go
+		"select":   {run: (*Session).opSelect},                   // ops_select.go
+		"packets":  {run: (*Session).opPackets},                  // ops_packets.go
 		"run":      {run: (*Session).opRun, limit: "programs"},   // ops_program.go
 		"stop":     {run: (*Session).opStop},                     // ops_program.go
 		"input":    {run: (*Session).opInput, limit: "input"},    // ops_program.go
+
+		// The session's attach code (attach.go).
+		"attach":        {run: (*Session).opAttach},
+		"attach_revoke": {run: (*Session).opAttachRevoke},
 
 		// Socket calls that finish at once (ops_socket.go; stat in stat.go).
 		"bind":        {now: (*Session).opBind},
@@ -240,6 +252,10 @@ func init() {
 func (s *Session) handle(req *Request) {
 	if e := checkID(req.ID); e != nil {
 		s.result(req, "", nil, e)
+		return
+	}
+	if req.from != nil && req.from.program == "" && bytes.HasPrefix(bytes.TrimSpace(req.ID), []byte("-")) {
+		s.result(req, "", nil, sockets.BadRequest("ValueError", "id %s is negative: negative ids are the session's for its programs' requests; use a positive id", bytes.TrimSpace(req.ID)))
 		return
 	}
 	// Any op, not only a blocking one, would make a second result with an id

@@ -71,7 +71,10 @@ type Session struct {
 	checks     int                      // running exercise checks (check.go)
 	counts     sessionCounts            // totals for the line logged at its end (stats.go)
 	polled     bool                     // enlisted with the Manager's poller (stat.go)
+	locals     int                      // programs attached with sockplay run so far (attach.go)
 	created    time.Time
+
+	programReqSeq int64 // the last session id given to a program's request (program.go)
 }
 
 type entry struct {
@@ -79,6 +82,7 @@ type entry struct {
 	sock     *sockets.Socket
 	listener string
 	host     string        // the lab host it lives on ("" the session's own network; lab.go)
+	program  string        // the program whose request made it ("" a page's; program.go)
 	last     []byte        // the last socket message body sent, to send only changes
 	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
@@ -200,12 +204,18 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 		s.batchOut++
 	}
 	for sub := range s.subs {
-		if !sub.active {
+		if !sub.active || !sub.wants(to) {
 			continue
 		}
 		pm, pc := m, cost
-		if sub == to && own != nil {
-			pm.Body, pm.fields = own, nil // encoded as it is sent
+		if sub == to && (own != nil || sub.ids != nil) {
+			if own != nil {
+				pm.Body = own
+			}
+			if sub.ids != nil {
+				pm.Body = s.programBody(sub, kind, pm.Body)
+			}
+			pm.fields = nil // encoded as it is sent
 			pc = messageBytes(pm)
 		}
 		if !sub.push(pm, pc, false, s.batchOut) {
@@ -337,7 +347,13 @@ func (s *Session) Attach() (*Subscriber, *Message) {
 // Detach removes a connection. Once no connection is left the grace period
 // starts.
 func (s *Session) Detach(sub *Subscriber) {
-	s.withLock(func() { s.drop(sub) })
+	s.withLock(func() {
+		_, attached := s.subs[sub]
+		s.drop(sub)
+		if attached && sub.program != "" {
+			s.endProgram(sub) // program.go
+		}
+	})
 }
 
 func (s *Session) drop(sub *Subscriber) {
@@ -346,6 +362,9 @@ func (s *Session) drop(sub *Subscriber) {
 	}
 	delete(s.subs, sub)
 	sub.close("detached")
+	if sub.program != "" {
+		return // a program never counted as attached (AttachProgram)
+	}
 	s.attachMu.Lock()
 	s.attached--
 	if s.attached == 0 {
@@ -387,6 +406,7 @@ func (s *Session) Close(reason string) {
 				sub.close(reason)
 			}
 		})
+		s.cfg.codes.forget(s)
 		s.stopPeers()
 		// Let the operations finish (what they report is no longer logged).
 		s.ops.Wait()

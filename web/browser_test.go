@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -166,12 +167,19 @@ func TestWorkbenchUDP(t *testing.T) {
 		"import socket\n",
 		"s1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n",
 		"s1.bind(('127.0.0.1', 0))  # bound to ('127.0.0.1', " + port + ")\n",
-		"s2.sendto('hello from s2, 你好'.encode('utf-8'), ('127.0.0.1', " + port + "))",
+		"s2.sendto('hello from s2, 你好'.encode('utf-8'), ('127.0.0.1', s1.getsockname()[1]))", // not port, which the kernel chose
 		"data, addr = s1.recvfrom(1024)",
 	} {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q; it is:\n%s", want, transcript)
 		}
+	}
+	if strings.Contains(codeOf(transcript), port) {
+		t.Errorf("the transcript's code hard-codes port %s:\n%s", port, transcript)
+	}
+	want := map[string][]string{"s1": {hex.EncodeToString([]byte("hello from s2, 你好"))}}
+	if got := runTranscript(t, transcript); !equalRecvs(got, want) {
+		t.Errorf("the transcript run as a program received %v, want %v:\n%s", got, want, transcript)
 	}
 
 	// Copy: the Clipboard API, else a selected textarea, else a selection
@@ -284,7 +292,7 @@ func TestWorkbenchTCP(t *testing.T) {
 	for _, want := range []string{
 		"s1.listen()\n",
 		"s3, addr = s1.accept()  # addr = ('127.0.0.1', ",
-		"s2.connect(('127.0.0.1', " + port + "))\n",
+		"s2.connect(('127.0.0.1', s1.getsockname()[1]))\n", // the port the kernel chose, not hard-coded
 		"s2.send(b'hello')  # → 5\n",
 		"s2.sendall(b'world')\n",
 		"data = s3.recv(1024)  # b'helloworld'\n",
@@ -292,6 +300,11 @@ func TestWorkbenchTCP(t *testing.T) {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q; it is:\n%s", want, transcript)
 		}
+	}
+	// The transcript runs as a program and receives what the session did.
+	want := map[string][]string{"s3": {hex.EncodeToString([]byte("helloworld"))}}
+	if got := runTranscript(t, transcript); !equalRecvs(got, want) {
+		t.Errorf("the transcript run as a program received %v, want %v:\n%s", got, want, transcript)
 	}
 }
 

@@ -189,6 +189,8 @@ const (
 	fieldExercise
 	fieldListen
 	fieldFull
+	fieldRead
+	fieldWrite
 )
 
 // field decodes one key of a request object. Keys are matched exactly:
@@ -248,6 +250,10 @@ func (d *requestDecoder) field(key []byte, v *fastjson.Value) {
 		ok = d.first(fieldListen) && d.setRaw(&r.Listen, v)
 	case "full":
 		ok = d.first(fieldFull) && setFlag(&r.Full, v)
+	case "read":
+		ok = d.first(fieldRead) && d.setStrings(&r.Read, v)
+	case "write":
+		ok = d.first(fieldWrite) && d.setStrings(&r.Write, v)
 	}
 	d.ok = ok
 }

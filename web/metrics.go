@@ -57,7 +57,8 @@ func (m *Metrics) ObserveOp(op, outcome string, d time.Duration) {
 
 // AdmissionRefused counts one connection or session refused at admission;
 // reason is a short fixed word, never anything a client chose: "host" (421),
-// "origin" (403), "full", "client_full" or "closed" (503).
+// "origin" (403), "full", "client_full" or "closed" (503), "attach_code"
+// (403: a wrong attach code) or "attach_limit" (429: too many of them).
 func (m *Metrics) AdmissionRefused(reason string) {
 	m.refused.WithLabelValues(reason).Inc()
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -39,6 +40,7 @@ type Server struct {
 
 	shareLimit ShareLimit    // POST /share per client (share.go)
 	shares     *shareLimiter // made from shareLimit by New
+	badCodes   badCodes      // wrong attach codes per client (attach.go)
 }
 
 // An Option changes a Server made by New.

@@ -47,6 +47,9 @@ func (s *Server) serveWS(c echo.Context) error {
 		s.metrics.AdmissionRefused("origin")
 		return echo.NewHTTPError(http.StatusForbidden, "cross-origin WebSocket refused: the Origin "+r.Header.Get("Origin")+" is not this server's (behind a proxy, start sockplay with --public-url)")
 	}
+	if q := r.URL.Query(); q.Has("attach") {
+		return s.serveAttach(c, q.Get("attach")) // attach.go
+	}
 	var sess *sessions.Session
 	if ck, err := r.Cookie(cookieName); err == nil {
 		sess = s.manager.Get(ck.Value)

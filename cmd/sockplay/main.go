@@ -204,7 +204,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
 		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient,
 		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes,
-		Programs: newRunner(cfg, log)}
+		AttachServer: attachServer(cfg, self), Programs: newRunner(cfg, log)}
 	if private {
 		scfg.Private = newNamespace
 	} else {
@@ -217,8 +217,10 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		scfg.OnCheck = store.CheckHook(func(err error) { log.Error("saving a check", "err", err) })
 		opts = append(opts, web.WithProgress(store))
 	}
+	var srv *web.Server
+	scfg.Channel = func(s *sessions.Session, f *os.File, program string) { srv.ServeChannel(s, f, program) } // a program's channel (run)
 	manager := sessions.NewManager(scfg)
-	srv := web.New(manager, opts...)
+	srv = web.New(manager, opts...)
 	// No server-wide ReadTimeout or WriteTimeout: they would cut WebSockets;
 	// ordinary requests get theirs from web.Guard.
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
@@ -315,6 +317,9 @@ func main() {
 	netns.Main() // a private network's helper process is this binary re-executed
 	if len(os.Args) > 1 && os.Args[1] == "check" {
 		os.Exit(runCheck(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "run" {
+		os.Exit(runProgram(os.Args[2:], os.Getenv, os.Stderr)) // attach.go
 	}
 	cfg, err := ParseFlags(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {

@@ -167,6 +167,12 @@ function fill(el, msg) {
   field('kind').textContent = `${TYPE_NAMES[msg.type] ?? msg.type} · ${FAMILY_NAMES[msg.family] ?? msg.family}`;
   field('state').textContent = msg.state;
   field('fd').textContent = msg.fd == null || msg.fd < 0 ? '—' : String(msg.fd);
+  if (msg.program) {
+    // A program's socket (run, sockplay run): it says so for good.
+    el.dataset.program = msg.program;
+    field('program').textContent = msg.program;
+    field('program').hidden = false;
+  }
   address(field('laddr'), msg.laddr);
   address(field('raddr'), msg.raddr);
   field('timeout').textContent = timeoutText(msg.timeout);

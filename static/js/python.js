@@ -28,13 +28,15 @@ function pyFlags(flags) {
  * @param {string} op
  * @param {string} [sock]
  * @param {object} [req] the request, if known
+ * @param {AddrName} [name] writes an address the program must not hard-code
  */
-export function callExpr(op, sock, req) {
+export function callExpr(op, sock, req, name) {
   const self = sock ? `${sock}.` : '';
-  const args = req ? pyArgs(op, req) : null;
+  const args = req ? pyArgs(op, req, name) : null;
   if (op === 'socket') {
     return req ? `socket.socket(${args})` : 'socket.socket(…)';
   }
+  if (op === 'attach' || op === 'attach_revoke') return op; // the attach code (attach.js), not a Python call
   if (op === 'cancel' || op === 'resume' || op === 'encoding' || op === 'stat' || op === 'segments') {
     return sock && (op === 'stat' || op === 'segments') ? `${op} ${sock}` : op; // playground operations, not Python calls
   }
@@ -60,15 +62,23 @@ function checkCall(req) {
 /** Ops whose Python call takes no argument. */
 const NO_ARGS = new Set(['accept', 'close', 'getsockname', 'getpeername']);
 
+/**
+ * An address as the program writes it: an expression for one it must not
+ * hard-code (a port a port-0 bind returned: `('127.0.0.1', s1.getsockname()[1])`),
+ * else null (the address as it is).
+ * @typedef {(addr: any[]) => string|null} AddrName
+ */
+
 /** The Python argument list of a request, without the parentheses. */
-function pyArgs(op, req) {
+function pyArgs(op, req, name) {
+  const addr = (a) => (Array.isArray(a) && name?.(a)) || pyAddr(a);
   const withFlags = (first) => (req.flags?.length ? `${first}, ${pyFlags(req.flags)}` : first);
   switch (op) {
     case 'socket':
       return `socket.${req.family ?? 'AF_INET'}, socket.${req.type ?? 'SOCK_STREAM'}`;
     case 'bind':
     case 'connect':
-      return pyAddr(req.addr);
+      return addr(req.addr);
     case 'listen':
       return req.backlog == null ? '' : String(req.backlog);
     case 'send':
@@ -76,7 +86,7 @@ function pyArgs(op, req) {
     case 'sendall':
       return pyPayload(req.data);
     case 'sendto':
-      return `${pyPayload(req.data)}, ${pyAddr(req.addr)}`;
+      return `${pyPayload(req.data)}, ${addr(req.addr)}`;
     case 'recv':
     case 'recvfrom':
       return withFlags(String(req.bufsize));
@@ -107,7 +117,7 @@ const NEEDS_REQUEST = new Set([
 ]);
 
 /** Ops with no Python equivalent: they get no transcript line. */
-const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check', 'segments']);
+const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check', 'segments', 'watch', 'attach', 'attach_revoke', 'run', 'stop', 'input', 'cell', 'select', 'packets']);
 
 /**
  * What the lines of a result use besides `socket`.
@@ -123,9 +133,10 @@ export function pythonNeeds(res, req) {
  * no Python equivalent (resume, cancel, encoding) or the result failed.
  * @param {object} res a `result` message
  * @param {object} [req] the request, as the result echoes it
+ * @param {AddrName} [name] writes the addresses the program must not hard-code (pyprogram.js)
  * @returns {string|null}
  */
-export function pythonLine(res, req) {
+export function pythonLine(res, req, name) {
   if (!res.ok) return null;
   const { op, sock } = res;
   if (NOT_PYTHON.has(op) || !op) return null;
@@ -146,7 +157,7 @@ export function pythonLine(res, req) {
       + (res.n != null ? ` (${res.n} bytes sent)` : '');
   }
   if (op === 'send_frame' || op === 'recv_frame') return frameLines(res, req);
-  const call = callExpr(op, sock, req ?? {});
+  const call = callExpr(op, sock, req ?? {}, name);
   const note = (text) => `  # ${text}`;
   switch (op) {
     case 'socket': {
@@ -158,7 +169,8 @@ export function pythonLine(res, req) {
     case 'bind': {
       const asked = req?.addr ? pyAddr(req.addr) : pyAddr(res.addr);
       const bound = pyAddr(res.addr);
-      return `${sock}.bind(${asked})` + (asked === bound ? '' : note(`bound to ${bound}`));
+      const written = (req?.addr && name?.(req.addr)) || asked;
+      return `${sock}.bind(${written})` + (asked === bound ? '' : note(`bound to ${bound}`));
     }
     case 'listen':
       return req ? call : `${sock}.listen(${res.backlog ?? ''})`;

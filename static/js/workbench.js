@@ -106,8 +106,13 @@ import { requestFromForm } from './forms.js';
 import { showFraming } from './framing.js';
 import { hasEntry, renderEntry } from './render.js';
 import { RenderQueue } from './queue.js';
-import { callExpr, pythonLine, pythonNeeds } from './python.js';
+import { callExpr } from './python.js';
 import { HELPERS } from './pyframing.js';
+import { Program } from './pyprogram.js';
+import { Attach } from './attach.js';
+
+/** How long a held transcript line waits for the result that should come before it (ms). */
+const RELEASE_AFTER = 1000;
 
 /**
  * Starts the workbench in root and returns its connection (for a page that
@@ -123,6 +128,30 @@ export function start(root, hooks = {}) {
   const cards = new Cards(byId('cards'), byId('sock-card-template'), byId('no-sockets'));
   const log = new Log(byId('log-scroll'), byId('log'));
   const transcript = new Transcript(byId('transcript-code'), byId('copy-status'));
+  const program = new Program();
+  /** Adds pyprogram.js's lines to the transcript. */
+  const addLines = (lines) => {
+    for (const { text, seq, needs } of lines) {
+      const helpers = Object.fromEntries(needs.helpers.map((name) => [name, HELPERS[name]]));
+      transcript.add(text, seq, { imports: needs.imports, helpers });
+    }
+  };
+  /** A line held back (pyprogram.js) goes in after a quiet moment. */
+  let releaseTimer = 0;
+  const releaseLater = () => {
+    clearTimeout(releaseTimer);
+    if (!program.holding) return;
+    releaseTimer = setTimeout(() => {
+      addLines(program.release());
+      transcript.measure();
+      transcript.flush();
+      transcript.follow();
+    }, RELEASE_AFTER);
+  };
+  /** The transcript's runs (op run): the program's id → its output element. */
+  const runOut = byId('transcript-run');
+  let runProgram = '';
+  let runRequest = 0;
   const streams = new Streams();
   const kernel = new Kernel();
   /** @type {Map<string, 'calls'|'hex'>} each stream map's view */
@@ -168,6 +197,8 @@ export function start(root, hooks = {}) {
   const applyState = (msg) => {
     const request = msg.request;
     const ctx = { request, socket: cards.get(msg.sock) };
+    addLines(program.note(msg));
+    showRun(msg);
     switch (msg.kind) {
       case 'hello':
         setEncoding(msg.encoding);
@@ -226,12 +257,7 @@ export function start(root, hooks = {}) {
           mapsChanged(changed);
           dirtyKernels.add(msg.sock);
         }
-        const line = pythonLine(msg, request);
-        if (line) {
-          const needs = pythonNeeds(msg, request);
-          const helpers = Object.fromEntries(needs.helpers.map((name) => [name, HELPERS[name]]));
-          transcript.add(line, msg.seq, { imports: needs.imports, helpers });
-        }
+        if (msg.op === 'attach' || msg.op === 'attach_revoke') attach.apply(msg);
         break;
       }
       case 'snapshot':
@@ -277,6 +303,7 @@ export function start(root, hooks = {}) {
       cards.flush();
       log.flush();
       transcript.flush();
+      releaseLater();
       packets.flush();
       redraw();
       // Scrolling reads the layout: after every change, so once per frame.
@@ -299,12 +326,21 @@ export function start(root, hooks = {}) {
       setEncoding(hello.encoding);
       packets.network(hello.network);
       watch.connected();
+      // Run needs op run (python3 and a sandbox on the server); hello says.
+      const run = /** @type {HTMLButtonElement} */ (byId('run-python'));
+      run.disabled = hello.programs === false;
+      if (hello.programs === false) run.title = hello.programs_note || 'this server cannot run programs';
     },
     onReset: () => {
       queue.clear();
       cards.reset();
       log.clear();
       transcript.reset();
+      program.reset();
+      attach.reset();
+      runOut.hidden = true;
+      runOut.textContent = '';
+      runProgram = '';
       streams.reset();
       kernel.reset();
       packets.reset();
@@ -317,6 +353,24 @@ export function start(root, hooks = {}) {
   });
 
   const watch = new Watch(conn, byId('cards'));
+  const attach = new Attach(conn, {
+    show: byId('attach-show'), copy: byId('attach-copy'), revoke: byId('attach-revoke'),
+    command: byId('attach-command'), code: byId('attach-command-code'), status: byId('attach-status'),
+  });
+
+  /** Shows what the transcript's run says: its result, output and exit. */
+  function showRun(msg) {
+    if (msg.kind === 'result' && msg.op === 'run' && msg.id === runRequest) {
+      runOut.hidden = false;
+      runProgram = msg.ok ? msg.program : '';
+      runOut.textContent = msg.ok ? `# running as ${msg.program}\n` : `# not run: ${msg.error?.message ?? 'refused'}\n`;
+    } else if (runProgram && msg.program === runProgram && msg.kind === 'output') {
+      runOut.append(msg.text);
+    } else if (runProgram && msg.program === runProgram && msg.kind === 'exit') {
+      runOut.append(`# exit ${msg.code ?? ''}${msg.reason ? ` (${msg.reason}${msg.limit ? `: ${msg.limit}` : ''})` : ''}\n`);
+      runOut.dataset.exit = String(msg.code ?? msg.reason);
+    }
+  }
 
   root.addEventListener('submit', (ev) => {
     const form = ev.target;
@@ -343,7 +397,14 @@ export function start(root, hooks = {}) {
     } else if (button?.hasAttribute('data-reset-counters') && sock) {
       kernel.resetCounters(sock, cards.part(sock, 'kernel'), calls(sock));
     } else if (target.closest('#copy-python')) {
+      addLines(program.release());
       transcript.copy();
+    } else if (target.closest('#run-python')) {
+      addLines(program.release());
+      delete runOut.dataset.exit;
+      runRequest = conn.request('run', { code: transcript.text(), name: 'transcript.py' });
+    } else if (attach.click(target)) {
+      // the attach pane's buttons (attach.js)
     } else if (target.closest('.send-bracket') && sock) {
       // The receiver's map: the bytes came from its peer.
       const b = /** @type {HTMLElement} */ (target.closest('.send-bracket')).dataset;

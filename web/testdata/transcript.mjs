@@ -1,0 +1,28 @@
+// transcript.mjs — the workbench's transcript of a recorded session, for
+// TestTranscriptRuns: reads the session's messages (a JSON array, in seq
+// order) on stdin and writes the Python the workbench's pane would hold
+// once every held line is released, put together as Transcript.text()
+// puts it (import socket, the other imports, the helpers, the lines).
+//
+//   node --experimental-default-type=module transcript.mjs < messages.json
+
+import { readFileSync } from 'node:fs';
+import { Program } from '../../static/js/pyprogram.js';
+import { HELPERS } from '../../static/js/pyframing.js';
+
+const msgs = JSON.parse(readFileSync(0, 'utf8'));
+const program = new Program();
+const lines = [];
+for (const msg of msgs) lines.push(...program.note(msg));
+lines.push(...program.release());
+
+const imports = ['import socket'];
+const helpers = [];
+for (const { needs } of lines) {
+  for (const name of needs.imports) if (!imports.includes(`import ${name}`)) imports.push(`import ${name}`);
+  for (const name of needs.helpers) if (!helpers.includes(name)) helpers.push(name);
+}
+let out = imports.join('\n') + '\n';
+for (const name of helpers) out += `\n${HELPERS[name]}\n`;
+for (const { text } of lines) out += text + '\n';
+process.stdout.write(out);
