@@ -2,7 +2,6 @@ package python
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 	"os/exec"
 	"strings"
@@ -10,25 +9,14 @@ import (
 	"time"
 )
 
-// kernelEvent is one line the kernel writes on stdout.
-type kernelEvent struct {
-	Event   string   `json:"event"`
-	Cell    *string  `json:"cell"`
-	Stream  string   `json:"stream"`
-	Text    string   `json:"text"`
-	OK      bool     `json:"ok"`
-	Error   string   `json:"error"`
-	Sockets []string `json:"sockets"`
-}
-
 // kernel is the cell kernel running in real CPython with its own socket
 // module (this test does not put sockplay's lib on the path).
 type kernel struct {
 	t      *testing.T
 	stdin  io.WriteCloser
-	events chan kernelEvent
+	events chan KernelEvent
 	stderr *strings.Builder
-	seen   []kernelEvent
+	seen   []KernelEvent
 }
 
 func startKernel(t *testing.T) *kernel {
@@ -38,7 +26,7 @@ func startKernel(t *testing.T) *kernel {
 		t.Skip("python3 is not installed")
 	}
 	cmd := exec.Command(py, "-I", "lib/_sockplay_kernel.py")
-	k := &kernel{t: t, events: make(chan kernelEvent, 100), stderr: &strings.Builder{}}
+	k := &kernel{t: t, events: make(chan KernelEvent, 100), stderr: &strings.Builder{}}
 	cmd.Stderr = k.stderr
 	if k.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -54,9 +42,9 @@ func startKernel(t *testing.T) *kernel {
 		defer close(k.events)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			var ev kernelEvent
-			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-				ev = kernelEvent{Event: "not JSON: " + sc.Text()}
+			ev, err := ParseKernelEvent(sc.Bytes())
+			if err != nil {
+				ev = KernelEvent{Event: err.Error()}
 			}
 			k.events <- ev
 		}
@@ -72,20 +60,19 @@ func startKernel(t *testing.T) *kernel {
 			<-done
 		}
 	})
-	k.until(func(ev kernelEvent) bool { return ev.Event == "ready" }, "ready")
+	k.until(func(ev KernelEvent) bool { return ev.Event == "ready" }, "ready")
 	return k
 }
 
 func (k *kernel) send(cell, code string) {
 	k.t.Helper()
-	line, _ := json.Marshal(map[string]string{"cell": cell, "code": code})
-	if _, err := k.stdin.Write(append(line, '\n')); err != nil {
+	if _, err := k.stdin.Write(KernelCell{Cell: cell, Code: code}.Line()); err != nil {
 		k.t.Fatal(err)
 	}
 }
 
 // until reads events until f says stop, within a generous deadline.
-func (k *kernel) until(f func(kernelEvent) bool, what string) kernelEvent {
+func (k *kernel) until(f func(KernelEvent) bool, what string) KernelEvent {
 	k.t.Helper()
 	deadline := time.After(60 * time.Second)
 	for {
@@ -105,9 +92,9 @@ func (k *kernel) until(f func(kernelEvent) bool, what string) kernelEvent {
 }
 
 // done waits for the cell's done event (or finds it among those seen).
-func (k *kernel) done(cell string) kernelEvent {
+func (k *kernel) done(cell string) KernelEvent {
 	k.t.Helper()
-	is := func(ev kernelEvent) bool { return ev.Event == "done" && ev.Cell != nil && *ev.Cell == cell }
+	is := func(ev KernelEvent) bool { return ev.Event == "done" && ev.Cell == cell }
 	for _, ev := range k.seen {
 		if is(ev) {
 			return ev
@@ -120,7 +107,7 @@ func (k *kernel) done(cell string) kernelEvent {
 func (k *kernel) output(cell, stream string) string {
 	var b strings.Builder
 	for _, ev := range k.seen {
-		if ev.Event == "output" && ev.Cell != nil && *ev.Cell == cell && ev.Stream == stream {
+		if ev.Event == "output" && ev.Cell == cell && ev.Stream == stream {
 			b.WriteString(ev.Text)
 		}
 	}
@@ -136,14 +123,14 @@ func TestKernelAcceptWaitsThenConnect(t *testing.T) {
 	k.send("accept", "conn, addr = srv.accept()\nprint('accepted from', addr[0])\nconn.recv(5)")
 	k.send("connect", "cli = socket.create_connection(srv.getsockname())\ncli.sendall(b'hello')\nprint('sent')")
 	waited := false
-	k.until(func(ev kernelEvent) bool {
-		if ev.Event == "waiting" && *ev.Cell == "accept" {
+	k.until(func(ev KernelEvent) bool {
+		if ev.Event == "waiting" && ev.Cell == "accept" {
 			waited = true
 		}
-		if ev.Event == "done" && *ev.Cell == "accept" && !waited {
+		if ev.Event == "done" && ev.Cell == "accept" && !waited {
 			t.Fatalf("accept ended before the kernel said it waits: %+v", k.seen)
 		}
-		return ev.Event == "done" && *ev.Cell == "accept"
+		return ev.Event == "done" && ev.Cell == "accept"
 	}, "accept's done")
 	if got := k.output("listen", "stdout"); got != "'127.0.0.1'\n" {
 		t.Errorf("listen printed %q, want the last expression's repr", got)
@@ -212,7 +199,7 @@ func TestKernelCells(t *testing.T) {
 	k.done("after")
 	var complaints int
 	for _, ev := range k.seen {
-		if ev.Event == "output" && ev.Cell == nil && strings.HasPrefix(ev.Text, "kernel: ") {
+		if ev.Event == "output" && ev.Cell == "" && strings.HasPrefix(ev.Text, "kernel: ") {
 			complaints++
 		}
 	}
