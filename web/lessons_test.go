@@ -593,6 +593,15 @@ func runLesson(t *testing.T, l *lessons.Lesson) {
 		}
 	})
 
+	if len(l.Cells) > 0 {
+		t.Run("cells", func(t *testing.T) {
+			if !peersRunning {
+				t.Skip("the lesson's peers did not start (see the peers test)")
+			}
+			runLessonCells(t, c, l)
+		})
+	}
+
 	t.Run("python", func(t *testing.T) {
 		for i, b := range l.Python {
 			if !b.Run {

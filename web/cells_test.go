@@ -1,0 +1,247 @@
+package web_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	pylib "sockplay/sessions/python"
+	"sockplay/templates/lessons"
+)
+
+// This file runs a lesson's Python cells and asserts their hidden checks
+// (templates/lessons/FORMAT.md, "Cells" and "Checks"), in two kernels: the
+// kernel script in real CPython with CPython's own socket module (the
+// cells are plain Python that runs anywhere), and the session's kernel
+// through op run {"kernel": true} and op cell (sockplay's module: the
+// cells' sockets are the session's). static/js/cells.js is the page's twin
+// of runCells.
+
+// cellsWait bounds how long a lesson's cells may take in all.
+const cellsWait = 60 * time.Second
+
+// cellKernel is a kernel the cells run in.
+type cellKernel interface {
+	// send starts a cell (the kernel queues it behind the ones before).
+	send(cell, code string)
+	// next returns the next event, false when the kernel ended or the
+	// deadline passed.
+	next(deadline time.Time) (pylib.KernelEvent, bool)
+}
+
+// cellRun is what one cell did.
+type cellRun struct {
+	cell   lessons.Cell
+	done   bool
+	ok     bool
+	err    string
+	waited bool
+	out    strings.Builder
+}
+
+// runCells sends every cell in order and waits until each has ended, or
+// (still-waiting cells) said it waits; then asserts each cell's check.
+// It returns the failures, each naming the cell's file line.
+func runCells(k cellKernel, file string, cells []lessons.Cell) []string {
+	runs := map[string]*cellRun{}
+	for _, c := range cells {
+		runs[c.ID] = &cellRun{cell: c}
+		k.send(c.ID, c.Code)
+	}
+	settled := func() bool {
+		for _, r := range runs {
+			if !r.done && !(r.cell.Check.StillWaiting && r.waited) {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(cellsWait)
+	for !settled() {
+		ev, ok := k.next(deadline)
+		if !ok {
+			break
+		}
+		r := runs[ev.Cell]
+		if r == nil {
+			continue
+		}
+		switch ev.Event {
+		case "output":
+			r.out.WriteString(ev.Text)
+		case "waiting":
+			r.waited = true
+		case "done":
+			r.done, r.ok, r.err = true, ev.OK, ev.Error
+		}
+	}
+	var fails []string
+	for _, c := range cells {
+		r := runs[c.ID]
+		if ok, why := c.Check.Passes(r.done, r.ok, r.err, r.waited, r.out.String()); !ok {
+			fails = append(fails, fmt.Sprintf("%s:%d: cell %s: %s; its output:\n%s", file, c.Line, c.ID, why, r.out.String()))
+		}
+	}
+	return fails
+}
+
+// localKernel is the kernel script in python3 with CPython's own modules.
+type localKernel struct {
+	t      testing.TB
+	stdin  io.WriteCloser
+	events chan pylib.KernelEvent
+}
+
+// startLocalKernel starts the kernel in real CPython (skips without it).
+func startLocalKernel(t testing.TB) *localKernel {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3 is needed for this test: %v", err)
+		}
+		t.Skipf("no python3: %v", err)
+	}
+	script, err := filepath.Abs(filepath.Join("..", "sessions", "python", "lib", pylib.KernelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "-I", script)
+	cmd.Dir = t.TempDir()
+	k := &localKernel{t: t, events: make(chan pylib.KernelEvent, 64)}
+	if k.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	go func() {
+		defer close(k.events)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			ev, err := pylib.ParseKernelEvent(sc.Bytes())
+			if err != nil {
+				t.Errorf("%v: %s", err, sc.Text())
+				continue
+			}
+			select {
+			case k.events <- ev:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		k.stdin.Close()
+		cmd.Process.Kill() // cells still waiting end with the kernel
+		cmd.Wait()
+	})
+	return k
+}
+
+func (k *localKernel) send(cell, code string) {
+	if _, err := k.stdin.Write(pylib.KernelCell{Cell: cell, Code: code}.Line()); err != nil {
+		k.t.Errorf("kernel stdin: %v", err)
+	}
+}
+
+func (k *localKernel) next(deadline time.Time) (pylib.KernelEvent, bool) {
+	select {
+	case ev, ok := <-k.events:
+		return ev, ok
+	case <-time.After(time.Until(deadline)):
+		return pylib.KernelEvent{}, false
+	}
+}
+
+// runLessonCells runs a lesson's cells in real CPython (subtest cpython)
+// and in the session's kernel (subtest session); the lesson's peers are
+// running on c's session.
+func runLessonCells(t *testing.T, c *client, l *lessons.Lesson) {
+	t.Run("cpython", func(t *testing.T) {
+		for _, f := range runCells(startLocalKernel(t), l.File, l.Cells) {
+			t.Error(f)
+		}
+	})
+	t.Run("session", func(t *testing.T) {
+		defer c.use(t)()
+		k, why := startSessionKernel(c)
+		if k == nil {
+			t.Skip(why)
+		}
+		for _, f := range runCells(k, l.File, l.Cells) {
+			t.Error(f)
+		}
+	})
+}
+
+// sessionKernel is the session's kernel, over the client's WebSocket.
+type sessionKernel struct {
+	c       *client
+	program string
+}
+
+// startSessionKernel starts the session's kernel: op run {"kernel":
+// true}. It returns nil and why when the server cannot (no op run yet).
+func startSessionKernel(c *client) (*sessionKernel, string) {
+	r := c.do("run", map[string]any{"kernel": true})
+	if !r.ok() {
+		return nil, fmt.Sprintf("the session's kernel did not start: %v", r["error"])
+	}
+	return &sessionKernel{c: c, program: r.str("program")}, ""
+}
+
+func (k *sessionKernel) send(cell, code string) {
+	k.c.send("cell", map[string]any{"program": k.program, "cell": cell, "code": code})
+}
+
+func (k *sessionKernel) next(deadline time.Time) (pylib.KernelEvent, bool) {
+	for time.Now().Before(deadline) {
+		var m msg
+		select {
+		case got, ok := <-k.c.msgs:
+			if !ok {
+				return pylib.KernelEvent{}, false
+			}
+			k.c.check(got)
+			m = got
+		case <-time.After(time.Until(deadline)):
+			return pylib.KernelEvent{}, false
+		}
+		if m.str("program") != k.program {
+			if m.str("kind") == "result" && !m.ok() {
+				k.c.t.Errorf("a cell request failed: %v", m)
+			}
+			continue
+		}
+		ev := pylib.KernelEvent{Cell: m.str("cell")}
+		switch m.str("kind") {
+		case "output":
+			ev.Event, ev.Stream, ev.Text = "output", m.str("stream"), m.str("text")
+		case "cell_waiting":
+			ev.Event = "waiting"
+		case "cell_done":
+			ev.Event, ev.OK, ev.Error = "done", m.ok(), m.str("error")
+		case "exit":
+			k.c.t.Errorf("the kernel ended: %v", m)
+			return pylib.KernelEvent{}, false
+		default:
+			continue
+		}
+		return ev, true
+	}
+	return pylib.KernelEvent{}, false
+}
