@@ -45,42 +45,59 @@ type cellRun struct {
 	out    strings.Builder
 }
 
-// runCells sends every cell in order and waits until each has ended, or
-// (still-waiting cells) said it waits; then asserts each cell's check.
-// It returns the failures, each naming the cell's file line.
+// runCells runs the cells in order as a learner clicking Run down the page
+// would: the next cell is sent once the one before has ended, or — when its
+// check says it waits or stays waiting — once the kernel said it waits.
+// When every cell has been sent, it waits until each has ended (or, for
+// still-waiting cells, waits); then it asserts each cell's check. It
+// returns the failures, each naming the cell's file line.
 func runCells(k cellKernel, file string, cells []lessons.Cell) []string {
 	runs := map[string]*cellRun{}
 	for _, c := range cells {
 		runs[c.ID] = &cellRun{cell: c}
-		k.send(c.ID, c.Code)
 	}
-	settled := func() bool {
-		for _, r := range runs {
-			if !r.done && !(r.cell.Check.StillWaiting && r.waited) {
+	released := func(r *cellRun) bool {
+		waits := r.cell.Check.Waits || r.cell.Check.StillWaiting
+		return r.done || waits && r.waited
+	}
+	settled := func(r *cellRun) bool { return r.done || r.cell.Check.StillWaiting && r.waited }
+	deadline := time.Now().Add(cellsWait)
+	// read applies events until f holds or the time is up.
+	read := func(f func() bool) bool {
+		for !f() {
+			ev, ok := k.next(deadline)
+			if !ok {
 				return false
+			}
+			r := runs[ev.Cell]
+			if r == nil {
+				continue
+			}
+			switch ev.Event {
+			case "output":
+				r.out.WriteString(ev.Text)
+			case "waiting":
+				r.waited = true
+			case "done":
+				r.done, r.ok, r.err = true, ev.OK, ev.Error
 			}
 		}
 		return true
 	}
-	deadline := time.Now().Add(cellsWait)
-	for !settled() {
-		ev, ok := k.next(deadline)
-		if !ok {
+	for _, c := range cells {
+		k.send(c.ID, c.Code)
+		if !read(func() bool { return released(runs[c.ID]) }) {
 			break
 		}
-		r := runs[ev.Cell]
-		if r == nil {
-			continue
-		}
-		switch ev.Event {
-		case "output":
-			r.out.WriteString(ev.Text)
-		case "waiting":
-			r.waited = true
-		case "done":
-			r.done, r.ok, r.err = true, ev.OK, ev.Error
-		}
 	}
+	read(func() bool {
+		for _, r := range runs {
+			if !settled(r) {
+				return false
+			}
+		}
+		return true
+	})
 	var fails []string
 	for _, c := range cells {
 		r := runs[c.ID]

@@ -37,7 +37,7 @@
 //       ol.inline-log .log-entry      the line's waiting or result message,
 //                                     drawn by render.js as in the event log
 //                                     (a waiting one has its Cancel button)
-//   section.cell#cell-<id>[data-cell="<id>"][data-state][data-raises]
+//   section.cell#cell-<id>[data-cell="<id>"][data-state][data-raises][data-waits]
 //                                     one Python cell (cells.js); data-state is
 //                                     idle | starting | queued | running |
 //                                     waiting | ok | fail (ok: it ended as the
@@ -52,9 +52,9 @@
 //                                     "✓ done" | "✓ raised X, as the lesson
 //                                     expects" | "✗ raised X" | "✗ why"
 //     button[data-run-cell]           Run
-//     button[data-run-cells-above]    Run all cells above (in order; the
-//                                     kernel runs each when the one before
-//                                     ended or waits; stops at a failure)
+//     button[data-run-cells-above]    Run all cells above (in order, each once
+//                                     the one before ended, or waits when it
+//                                     has data-waits; stops at a failure)
 //     button[data-reset-cell]         back to the lesson's code
 //     pre[data-cell-output]           what the cell printed, span.out-stdout /
 //                                     span.out-stderr pieces, in order
@@ -241,12 +241,13 @@ function main(page) {
 
   /** Runs the cells above section in order, then stops at a failure. */
   const runCellsAbove = async (section) => {
-    const above = cellSections.slice(0, cellSections.indexOf(section));
-    const runs = above.map(runCell);
-    for (const [i, run] of runs.entries()) {
-      await Promise.race([run.finished.promise, untilWaiting(run)]);
-      if (run.done && !passed(above[i], run)) {
-        above[i].scrollIntoView({ block: 'start' });
+    for (const cell of cellSections.slice(0, cellSections.indexOf(section))) {
+      const run = runCell(cell);
+      // As the lesson test does: go on once the cell ended, or, for a cell
+      // the lesson means to wait, once it waits.
+      await (cell.hasAttribute('data-waits') ? Promise.race([run.finished.promise, untilWaiting(run)]) : run.finished.promise);
+      if (run.done && !passed(cell, run)) {
+        cell.scrollIntoView({ block: 'start' });
         return;
       }
     }
