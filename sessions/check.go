@@ -104,7 +104,7 @@ func (s *Session) opCheck(req *Request) {
 	ctx, cancel := context.WithTimeout(s.ctx, lim.total)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, cancel: cancel, echo: req.Echo, waited: true}
 	s.checks++
-	s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Request: req.Echo})
+	s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Request: req.Echo}, req.from, nil)
 	s.ops.Add(1)
 	go s.runCheck(ctx, cancel, req, key, x, addr, lim.reply)
 }

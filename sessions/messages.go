@@ -119,7 +119,8 @@ type SocketBody struct {
 	ShutRD   bool            `json:"shut_rd"`
 	ShutWR   bool            `json:"shut_wr"`
 	Listener string          `json:"listener"`
-	Host     string          `json:"host,omitempty"` // the lab host it lives on (lab.go)
+	Host     string          `json:"host,omitempty"`    // the lab host it lives on (lab.go)
+	Program  string          `json:"program,omitempty"` // the program that made it (program.go)
 }
 
 // SnapshotBody replaces a replay the log can no longer give.

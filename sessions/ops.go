@@ -43,6 +43,8 @@ type Request struct {
 	Full      bool            `json:"full"`  // recv, recvfrom: every byte in the caller's own result
 	Host      string          `json:"host"`  // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
 	Hosts     *int            `json:"hosts"` // lab: how many hosts (0 tears the lab down)
+	Read      []string        `json:"read"`  // select: the sockets to wait on for reading
+	Write     []string        `json:"write"` // select: the sockets to wait on for writing
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
@@ -63,6 +65,7 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 	req.Start = time.Now()
 	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
+		s.mapRequest(sub, &req)
 		req.from = sub
 		s.handle(&req)
 	})
@@ -82,6 +85,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 		for i := range reqs {
 			req := &reqs[i] // closures keep a pointer, not a copy of the struct
 			req.Start = now
+			s.mapRequest(sub, req)
 			req.from = sub
 			s.activate(sub, req.Op == "resume" && bads[i] == nil)
 			s.rest, s.restBad = reqs[i+1:], bads[i+1:]
@@ -104,6 +108,8 @@ func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
 	req.Start = time.Now()
 	s.withLock(func() {
 		s.activate(sub, false)
+		s.mapRequest(sub, &req)
+		req.from = sub
 		s.result(&req, req.Sock, nil, e)
 	})
 }
@@ -137,7 +143,7 @@ func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.E
 		b.Error = errorBody(e)
 	}
 	s.counted(req, fields, e)
-	s.append(KindResult, b)
+	s.appendTo(KindResult, b, req.from, nil)
 	s.touch(sock)
 }
 
@@ -199,6 +205,8 @@ func init() {
 		"check":    {run: (*Session).opCheck, limit: "checks"},   // check.go
 		"watch":    {run: (*Session).opWatch},                    // stat.go
 		"lab":      {run: (*Session).opLab},                      // lab.go
+		"select":   {run: (*Session).opSelect},                   // ops_select.go
+		"packets":  {run: (*Session).opPackets},                  // ops_packets.go
 
 		// Socket calls that finish at once (ops_socket.go; stat in stat.go).
 		"bind":        {now: (*Session).opBind},
@@ -232,6 +240,10 @@ func init() {
 func (s *Session) handle(req *Request) {
 	if e := checkID(req.ID); e != nil {
 		s.result(req, "", nil, e)
+		return
+	}
+	if req.from != nil && req.from.program == "" && bytes.HasPrefix(bytes.TrimSpace(req.ID), []byte("-")) {
+		s.result(req, "", nil, sockets.BadRequest("ValueError", "id %s is negative: negative ids are the session's for its programs' requests; use a positive id", bytes.TrimSpace(req.ID)))
 		return
 	}
 	// Any op, not only a blocking one, would make a second result with an id

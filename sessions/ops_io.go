@@ -42,12 +42,13 @@ func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, 
 				return
 			}
 			c := s.add(conn, e.handle)
-			c.host = e.host
+			c.host, c.program = e.host, programOf(req)
 			s.result(req, e.handle, struct {
-				Conn string `json:"conn"`
-				FD   int    `json:"fd"`
-				Addr Addr   `json:"addr"`
-			}{c.handle, conn.FD(), addrOf(peer)}, nil)
+				Conn    string `json:"conn"`
+				FD      int    `json:"fd"`
+				Addr    Addr   `json:"addr"`
+				Program string `json:"program,omitempty"`
+			}{c.handle, conn.FD(), addrOf(peer), c.program}, nil)
 			s.refresh(e)
 			s.refresh(c)
 		}

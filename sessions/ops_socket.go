@@ -65,13 +65,14 @@ func (s *Session) opSocket(req *Request) {
 		return
 	}
 	e := s.add(sock, "")
-	e.host = place.host
+	e.host, e.program = place.host, programOf(req)
 	s.result(req, e.handle, struct {
-		FD     int            `json:"fd"`
-		Family sockets.Family `json:"family"`
-		Type   sockets.Type   `json:"type"`
-		Host   string         `json:"host,omitempty"`
-	}{sock.FD(), fam, typ, place.host}, nil)
+		FD      int            `json:"fd"`
+		Family  sockets.Family `json:"family"`
+		Type    sockets.Type   `json:"type"`
+		Host    string         `json:"host,omitempty"`
+		Program string         `json:"program,omitempty"`
+	}{sock.FD(), fam, typ, place.host, e.program}, nil)
 	s.refresh(e)
 }
 
@@ -84,6 +85,7 @@ func (s *Session) socketBody(e *entry) SocketBody {
 		Sock: e.handle, FD: in.FD, Family: in.Family, Type: in.Type, State: in.State,
 		Timeout: timeoutJSON(in.Timeout), Options: in.Options,
 		ShutRD: in.ShutRD, ShutWR: in.ShutWR, Listener: e.listener, Host: e.host,
+		Program: e.program,
 	}
 	if in.Local != nil {
 		b.Laddr = addrOf(*in.Local)

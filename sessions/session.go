@@ -70,6 +70,8 @@ type Session struct {
 	counts   sessionCounts         // totals for the line logged at its end (stats.go)
 	polled   bool                  // enlisted with the Manager's poller (stat.go)
 	created  time.Time
+
+	programSeq int64 // the last session id given to a program's request (program.go)
 }
 
 type entry struct {
@@ -77,6 +79,7 @@ type entry struct {
 	sock     *sockets.Socket
 	listener string
 	host     string        // the lab host it lives on ("" the session's own network; lab.go)
+	program  string        // the program whose request made it ("" a page's; program.go)
 	last     []byte        // the last socket message body sent, to send only changes
 	lastStat *statKey      // what the last stat message sent showed (stat.go)
 	state    sockets.State // the state in the last socket message
@@ -194,12 +197,17 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 		s.batchOut++
 	}
 	for sub := range s.subs {
-		if !sub.active {
+		if !sub.active || !sub.wants(to) {
 			continue
 		}
 		pm, pc := m, cost
-		if sub == to && own != nil {
-			pm.Body = own
+		if sub == to && (own != nil || sub.ids != nil) {
+			if own != nil {
+				pm.Body = own
+			}
+			if sub.ids != nil {
+				pm.Body = s.programBody(sub, kind, pm.Body)
+			}
 			pc = messageBytes(pm)
 		}
 		if !sub.push(pm, pc, false, s.batchOut) {
@@ -321,6 +329,9 @@ func (s *Session) drop(sub *Subscriber) {
 	}
 	delete(s.subs, sub)
 	sub.close("detached")
+	if sub.program != "" {
+		return // a program never counted as attached (AttachProgram)
+	}
 	s.attachMu.Lock()
 	s.attached--
 	if s.attached == 0 {

@@ -26,6 +26,9 @@ type Subscriber struct {
 	queued bool     // got a message in the running withLock: wake it as that ends
 	watch  []string // the sockets its page shows (op watch, stat.go)
 	hidden bool     // its page is hidden: it shows nothing
+
+	program string      // a program's subscriber: the program's name (AttachProgram, program.go)
+	ids     *programIDs // a program's request ids (program.go)
 }
 
 func newSubscriber(limit, limitBytes int) *Subscriber {

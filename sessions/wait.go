@@ -130,7 +130,7 @@ func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
 				return
 			}
 			p.waited = true
-			s.append(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo})
+			s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo}, req.from, nil)
 			if req.Op == "connect" {
 				s.refresh(e)
 			}

@@ -156,6 +156,10 @@ func (s SocketBody) AppendFields(b []byte) ([]byte, error) {
 		b = append(b, `,"host":`...)
 		b = AppendJSONString(b, s.Host)
 	}
+	if s.Program != "" {
+		b = append(b, `,"program":`...)
+		b = AppendJSONString(b, s.Program)
+	}
 	return b, nil
 }
 

@@ -1,0 +1,176 @@
+"""sockplay's channel to its server (private: use socket and sockplay).
+
+A program run by sockplay has its session's channel as file descriptor
+SOCKPLAY_FD (3): one JSON value a line in each direction, protocol v1,
+the same requests and messages a page sends and receives over its
+WebSocket. Every socket call is one request; the thread that makes it
+waits for its result, while one reader thread hands each result to the
+thread waiting for it, so threads wait side by side.
+"""
+
+import base64
+import builtins
+import itertools
+import json
+import os
+import sys
+import threading
+
+
+class PolicyError(PermissionError):
+    """A call that sockplay's address policy refuses (the message says what is allowed)."""
+
+
+class LimitError(OSError):
+    """A call past one of the session's limits (sockets, bytes, peers)."""
+
+
+class Channel:
+    """The protocol channel on one file descriptor."""
+
+    def __init__(self, fd):
+        self._fd = fd
+        self._reader = open(fd, "rb", buffering=64 * 1024, closefd=False)
+        self._write_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._waiting = {}  # request id -> _Call
+        self._ids = itertools.count(1)
+        self._ended = None  # why the channel ended, once it has
+        self.hello = json.loads(self._reader.readline() or "null")
+        if not self.hello or self.hello.get("kind") != "hello":
+            raise ConnectionError("sockplay: the server did not greet this program")
+        self.limits = self.hello.get("limits", {})
+        threading.Thread(target=self._read, name="sockplay-channel", daemon=True).start()
+
+    def call(self, op, **args):
+        """Make request op with args; return its result, or raise its error."""
+        call = _Call(next(self._ids))
+        with self._lock:
+            if self._ended:
+                raise ConnectionError(self._ended)
+            self._waiting[call.id] = call
+        self._send(dict(id=call.id, op=op, **args))
+        try:
+            call.done.wait()
+        except BaseException:  # Ctrl-C: the server stops waiting too
+            with self._lock:
+                self._waiting.pop(call.id, None)
+            self._send({"id": next(self._ids), "op": "cancel", "target": call.id})
+            raise
+        if call.result is None:
+            raise ConnectionError(self._ended)
+        if not call.result.get("ok"):
+            raise error_of(call.result.get("error") or {})
+        return call.result
+
+    def _send(self, request):
+        line = (json.dumps(request, separators=(",", ":")) + "\n").encode()
+        with self._write_lock:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(self._fd, view):]
+
+    def _read(self):
+        """The reader thread: each result goes to the call waiting for it."""
+        for line in self._reader:
+            message = json.loads(line)
+            if message.get("kind") != "result":
+                continue  # a waiting notice: the call goes on waiting
+            with self._lock:
+                call = self._waiting.pop(message.get("id"), None)
+            if call is not None:
+                call.result = message
+                call.done.set()
+            elif message.get("id") is None:
+                print("sockplay: the server refused a request:",
+                      message.get("error", {}).get("message"), file=sys.stderr)
+        with self._lock:
+            self._ended = "sockplay: the session ended (the server closed this program's channel)"
+            calls, self._waiting = list(self._waiting.values()), {}
+        for call in calls:
+            call.done.set()
+
+
+class _Call:
+    """One request, waited for by the thread that made it."""
+
+    def __init__(self, id):
+        self.id = id
+        self.done = threading.Event()
+        self.result = None
+
+
+_channel = None
+_channel_lock = threading.Lock()
+
+
+def channel():
+    """The program's channel, opened on first use."""
+    global _channel
+    with _channel_lock:
+        if _channel is None:
+            fd = os.environ.get("SOCKPLAY_FD")
+            if fd is None:
+                raise ConnectionError(
+                    "sockplay's socket module needs a sockplay session: run this program "
+                    "from sockplay (Run on the page, or `sockplay run FILE.py`); SOCKPLAY_FD is not set")
+            _channel = Channel(int(fd))
+        return _channel
+
+
+def call(op, **args):
+    """Make one request on the program's channel and return its result."""
+    return channel().call(op, **args)
+
+
+def error_of(err):
+    """The Python exception for an error of the protocol (PROTOCOL.md, Errors)."""
+    kind, message = err.get("type"), err.get("message", "")
+    if kind == "os" and err.get("code"):
+        strerror = message.split("] ", 1)[1] if message.startswith("[Errno ") else message
+        return OSError(err["code"], strerror)  # OSError picks the subclass by errno
+    if kind == "timeout":
+        return TimeoutError("timed out")
+    if kind == "policy":
+        return PolicyError(message)
+    if kind == "limit":
+        return LimitError(message)
+    if kind == "cancelled":
+        return InterruptedError("the call was cancelled from the sockplay page")
+    exception = getattr(builtins, err.get("exception") or "", None)
+    if isinstance(exception, type) and issubclass(exception, Exception):
+        return exception(message)
+    return OSError(message)
+
+
+def payload(data):
+    """data (any bytes-like object) as a request's data."""
+    return {"base64": base64.b64encode(data).decode("ascii")}
+
+
+def data_bytes(data):
+    """The bytes of a result's data."""
+    return bytes.fromhex(data["hex"]) if data else b""
+
+
+# Fake file descriptor numbers for sockplay's sockets, so that fileno(),
+# select and selectors work: they are sockplay's, not this process's.
+FD_BASE = 1000
+_fds = {}
+_fd_numbers = itertools.count(FD_BASE)
+
+
+def register(sock):
+    """Give sock a file descriptor number of its own."""
+    fd = next(_fd_numbers)
+    _fds[fd] = sock
+    return fd
+
+
+def unregister(fd):
+    _fds.pop(fd, None)
+
+
+def socket_of_fd(fd):
+    """The sockplay socket whose fileno() is fd, or None."""
+    return _fds.get(fd)
