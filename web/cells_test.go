@@ -16,11 +16,11 @@ import (
 )
 
 // This file runs a lesson's Python cells and asserts their hidden checks
-// (templates/lessons/FORMAT.md, "Cells" and "Checks"), in two kernels: the
-// kernel script in real CPython with CPython's own socket module (the
-// cells are plain Python that runs anywhere), and the session's kernel
-// through op run {"kernel": true} and op cell (sockplay's module: the
-// cells' sockets are the session's). static/js/cells.js is the page's twin
+// (templates/lessons/FORMAT.md, "Cells" and "Checks"), in three kernels:
+// the kernel script in real CPython with CPython's own socket module (the
+// cells are plain Python that runs anywhere), the same with sockplay's
+// module on the session (the cells' sockets are the session's), and the
+// session's kernel through op run {"kernel": true} and op cell. static/js/cells.js is the page's twin
 // of runCells.
 
 // cellsWait bounds how long a lesson's cells may take in all.
@@ -47,7 +47,8 @@ type cellRun struct {
 
 // runCells runs the cells in order as a learner clicking Run down the page
 // would: the next cell is sent once the one before has ended, or — when its
-// check says it waits or stays waiting — once the kernel said it waits.
+// check says it waits or stays waiting — once the kernel said it waits;
+// and once the waiting cells it ends (its check's ends) have ended too.
 // When every cell has been sent, it waits until each has ended (or, for
 // still-waiting cells, waits); then it asserts each cell's check. It
 // returns the failures, each naming the cell's file line.
@@ -57,6 +58,11 @@ func runCells(k cellKernel, file string, cells []lessons.Cell) []string {
 		runs[c.ID] = &cellRun{cell: c}
 	}
 	released := func(r *cellRun) bool {
+		for _, id := range r.cell.Check.Ends {
+			if !runs[id].done {
+				return false
+			}
+		}
 		waits := r.cell.Check.Waits || r.cell.Check.StillWaiting
 		return r.done || waits && r.waited
 	}
@@ -115,22 +121,41 @@ type localKernel struct {
 	events chan pylib.KernelEvent
 }
 
-// startLocalKernel starts the kernel in real CPython (skips without it).
-func startLocalKernel(t testing.TB) *localKernel {
+// startLocalKernel starts the kernel in real CPython with CPython's own
+// modules (skips without python3).
+func startLocalKernel(t *testing.T) *localKernel {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 is needed for this test: %v", err)
-		}
-		t.Skipf("no python3: %v", err)
-	}
 	script, err := filepath.Abs(filepath.Join("..", "sessions", "python", "lib", pylib.KernelFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(py, "-I", script)
+	return startKernelProcess(t, exec.Command(pythonPath(t), "-I", script), nil)
+}
+
+// startModuleKernel starts the kernel in real CPython with sockplay's
+// modules, its channel served for page's session as program (what op run
+// {"kernel": true} does, without the sandbox).
+func startModuleKernel(t *testing.T, ts *testServer, page *client, program string) *localKernel {
+	t.Helper()
+	dir, err := pylib.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := openChannel(t, ts, page, program)
+	cmd := exec.Command(pythonPath(t), "-m", strings.TrimSuffix(pylib.KernelFile, ".py"))
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir, "SOCKPLAY_FD=3", "PYTHONDONTWRITEBYTECODE=1")
+	return startKernelProcess(t, cmd, cp.Program)
+}
+
+// startKernelProcess starts cmd, the kernel; fd3, if not nil, becomes its
+// file descriptor 3.
+func startKernelProcess(t *testing.T, cmd *exec.Cmd, fd3 *os.File) *localKernel {
+	t.Helper()
+	var err error
 	cmd.Dir = t.TempDir()
+	if fd3 != nil {
+		cmd.ExtraFiles = []*os.File{fd3}
+	}
 	k := &localKernel{t: t, events: make(chan pylib.KernelEvent, 64)}
 	if k.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -184,12 +209,20 @@ func (k *localKernel) next(deadline time.Time) (pylib.KernelEvent, bool) {
 	}
 }
 
-// runLessonCells runs a lesson's cells in real CPython (subtest cpython)
-// and in the session's kernel (subtest session); the lesson's peers are
-// running on c's session.
-func runLessonCells(t *testing.T, c *client, l *lessons.Lesson) {
+// runLessonCells runs a lesson's cells in real CPython with its own
+// modules (subtest cpython), with sockplay's modules on c's session
+// (subtest sockplay: the kernel's channel served directly) and in the
+// session's kernel (subtest session: op run and op cell); the lesson's
+// peers are running on c's session.
+func runLessonCells(t *testing.T, ts *testServer, c *client, l *lessons.Lesson) {
 	t.Run("cpython", func(t *testing.T) {
 		for _, f := range runCells(startLocalKernel(t), l.File, l.Cells) {
+			t.Error(f)
+		}
+	})
+	t.Run("sockplay", func(t *testing.T) {
+		defer c.use(t)()
+		for _, f := range runCells(startModuleKernel(t, ts, c, "kernel"), l.File, l.Cells) {
 			t.Error(f)
 		}
 	})

@@ -598,7 +598,7 @@ func runLesson(t *testing.T, l *lessons.Lesson) {
 			if !peersRunning {
 				t.Skip("the lesson's peers did not start (see the peers test)")
 			}
-			runLessonCells(t, c, l)
+			runLessonCells(t, srv, c, l)
 		})
 	}
 

@@ -37,7 +37,7 @@
 //       ol.inline-log .log-entry      the line's waiting or result message,
 //                                     drawn by render.js as in the event log
 //                                     (a waiting one has its Cancel button)
-//   section.cell#cell-<id>[data-cell="<id>"][data-state][data-raises][data-waits]
+//   section.cell#cell-<id>[data-cell="<id>"][data-state][data-raises][data-waits][data-ends]
 //                                     one Python cell (cells.js); data-state is
 //                                     idle | starting | queued | running |
 //                                     waiting | ok | fail (ok: it ended as the
@@ -54,7 +54,8 @@
 //     button[data-run-cell]           Run
 //     button[data-run-cells-above]    Run all cells above (in order, each once
 //                                     the one before ended, or waits when it
-//                                     has data-waits; stops at a failure)
+//                                     has data-waits, and the cells its
+//                                     data-ends names ended; stops at a failure)
 //     button[data-reset-cell]         back to the lesson's code
 //     pre[data-cell-output]           what the cell printed, span.out-stdout /
 //                                     span.out-stderr pieces, in order
@@ -246,6 +247,8 @@ function main(page) {
       // As the lesson test does: go on once the cell ended, or, for a cell
       // the lesson means to wait, once it waits.
       await (cell.hasAttribute('data-waits') ? Promise.race([run.finished.promise, untilWaiting(run)]) : run.finished.promise);
+      // And once the waiting cells this one ends have ended.
+      for (const id of (cell.dataset.ends ?? '').split(' ').filter(Boolean)) await latest.get(id)?.finished.promise;
       if (run.done && !passed(cell, run)) {
         cell.scrollIntoView({ block: 'start' });
         return;

@@ -25,6 +25,10 @@ type Check struct {
 	StillWaiting bool     // the cell must still be waiting when the lesson ends
 	Prints       []string // each must be part of some line of the cell's output
 	Matches      []string // each regular expression must match some line of it
+	// Ends names earlier cells that wait until this one makes them end
+	// (an accept this cell's connect ends): the next cell runs once they
+	// have ended too.
+	Ends []string
 	Line         int      // line of the check block's fence; 0 without one
 }
 
@@ -77,13 +81,15 @@ func (p *reader) check(fence int, lines []string, lineOf func(int) int) (Check, 
 			c.StillWaiting = true
 		case word == "prints" && arg != "":
 			c.Prints = append(c.Prints, arg)
+		case word == "ends" && arg != "":
+			c.Ends = append(c.Ends, strings.Fields(arg)...)
 		case word == "matches" && arg != "":
 			if _, err := regexp.Compile(arg); err != nil {
 				bad("matches: %v", err)
 			}
 			c.Matches = append(c.Matches, arg)
 		default:
-			bad("a check line is ok, raises NAME, waits, still-waiting, prints TEXT or matches REGEXP, got %q", text)
+			bad("a check line is ok, raises NAME, waits, still-waiting, ends CELL, prints TEXT or matches REGEXP, got %q", text)
 		}
 	}
 	if c.Waits && c.StillWaiting {
@@ -91,6 +97,24 @@ func (p *reader) check(fence int, lines []string, lineOf func(int) int) (Check, 
 		ok = false
 	}
 	return c, ok
+}
+
+// cellOrder checks that every cell an "ends" line names is an earlier
+// cell of the lesson whose check says it waits.
+func (p *reader) cellOrder(l *Lesson) {
+	earlier := map[string]Check{}
+	for _, c := range l.Cells {
+		for _, id := range c.Check.Ends {
+			w, ok := earlier[id]
+			switch {
+			case !ok:
+				p.errorf(c.Check.Line, "ends %s: no earlier cell has the id %q", id, id)
+			case !w.Waits:
+				p.errorf(c.Check.Line, "ends %s: that cell's check does not say it waits", id)
+			}
+		}
+		earlier[c.ID] = c.Check
+	}
 }
 
 // Passes tells whether a finished (or, for still-waiting, an unfinished)

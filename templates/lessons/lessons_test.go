@@ -155,13 +155,17 @@ func TestLoadErrors(t *testing.T) {
 		{"check not after its cell", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n\nWords.\n\n```check\nok\n```\n",
 			[]string{"01-x.md:13: a check block comes right after the cell it checks"}},
 		{"check line", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nprints\nexpects 1\nmatches (\n```\n", []string{
-			`01-x.md:11: a check line is ok, raises NAME, waits, still-waiting, prints TEXT or matches REGEXP, got "prints"`,
-			`01-x.md:12: a check line is ok, raises NAME, waits, still-waiting, prints TEXT or matches REGEXP, got "expects 1"`,
+			`01-x.md:11: a check line is ok, raises NAME, waits, still-waiting, ends CELL, prints TEXT or matches REGEXP, got "prints"`,
+			`01-x.md:12: a check line is ok, raises NAME, waits, still-waiting, ends CELL, prints TEXT or matches REGEXP, got "expects 1"`,
 			"01-x.md:13: matches: error parsing regexp"}},
 		{"two checks", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nok\n```\n```check\nok\n```\n",
 			[]string{"01-x.md:13: a check block comes right after the cell it checks"}},
 		{"waits twice", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nwaits\nstill-waiting\n```\n",
 			[]string{"01-x.md:10: waits and still-waiting exclude each other"}},
+		{"ends unknown", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nends b\n```\n\n```cell id=b\nx = 2\n```\n```check\nwaits\n```\n",
+			[]string{`01-x.md:10: ends b: no earlier cell has the id "b"`}},
+		{"ends no wait", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n\n```cell id=b\nx = 2\n```\n```check\nends a\n```\n",
+			[]string{"01-x.md:14: ends a: that cell's check does not say it waits"}},
 		{"steps and cells", "01-x.md", step(`{"op":"socket"}`) + "\n```cell id=c\nx = 1\n```\n",
 			[]string{"01-x.md:11: a lesson has JSON steps or Python cells, not both"}},
 		{"several problems", "01-x.md", "---\ntitle: T\nsummary: S.\norder: x\n---\n\n```step id=s\n{\"op\":\"close\",\"sock\":\"$nope\"}\n```\n",
@@ -197,7 +201,7 @@ func TestLoadCells(t *testing.T) {
 		"Text between.\n\n" +
 		"```cell id=wait\ns.accept()\n```\n" + // 18–20
 		"```check\nwaits\nraises OSError\n```\n" +
-		"```cell id=last\nprint(1)\n```\n"
+		"```cell id=last\nprint(1)\n```\n```check\nends wait\n```\n"
 	ls, err := lessons.Load(fstest.MapFS{"01-cells.md": {Data: []byte(src)}})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +211,7 @@ func TestLoadCells(t *testing.T) {
 		{ID: "make", Title: "Make one", Line: 7, Code: "import socket\ns = socket.socket()\n",
 			Check: lessons.Check{Prints: []string{"('0.0.0.0', 0)"}, Matches: []string{`^port \d+$`}, Line: 11}},
 		{ID: "wait", Title: "wait", Line: 18, Code: "s.accept()\n", Check: lessons.Check{Waits: true, Raises: "OSError", Line: 21}},
-		{ID: "last", Title: "last", Line: 25, Code: "print(1)\n"},
+		{ID: "last", Title: "last", Line: 25, Code: "print(1)\n", Check: lessons.Check{Ends: []string{"wait"}, Line: 28}},
 	}
 	if !reflect.DeepEqual(l.Cells, want) {
 		t.Errorf("cells\n got %#v\nwant %#v", l.Cells, want)
@@ -218,7 +222,7 @@ func TestLoadCells(t *testing.T) {
 		}
 	}
 	for _, part := range []string{`<section class="cell" id="cell-make" data-cell="make"`, "s = socket.socket()</textarea>", "data-run-cells-above", "data-cell-output",
-		`data-cell="wait" data-raises="OSError" data-waits`, `data-cell="last" data-raises="" data-state`} {
+		`data-cell="wait" data-raises="OSError" data-waits`, `data-cell="last" data-raises="" data-ends="wait" data-state`} {
 		if !strings.Contains(l.HTML, part) {
 			t.Errorf("HTML lacks %q:\n%s", part, l.HTML)
 		}

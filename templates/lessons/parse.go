@@ -31,6 +31,7 @@ func parse(file, slug string, src []byte) (*Lesson, []*Error) {
 		doc, lines := parseMarkdown(body)
 		p.blocks(l, doc, body, func(offset int) int { return bodyLine + lines.at(offset) })
 		p.variables(l)
+		p.cellOrder(l)
 		if len(l.Steps) > 0 && len(l.Cells) > 0 {
 			p.errorf(l.Cells[0].Line, "a lesson has JSON steps or Python cells, not both (the steps are the old format: write them as cells)")
 		}

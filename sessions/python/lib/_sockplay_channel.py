@@ -45,6 +45,7 @@ class Channel:
     def call(self, op, **args):
         """Make request op with args; return its result, or raise its error."""
         call = _Call(next(self._ids))
+        call.thread = threading.current_thread()
         with self._lock:
             if self._ended:
                 raise ConnectionError(self._ended)
@@ -74,8 +75,17 @@ class Channel:
         """The reader thread: each result goes to the call waiting for it."""
         for line in self._reader:
             message = json.loads(line)
+            if message.get("kind") == "waiting":
+                # The call goes on waiting; the cell kernel shows its cell
+                # as waiting (a hook it puts on its cells' threads).
+                with self._lock:
+                    call = self._waiting.get(message.get("id"))
+                hook = getattr(call and call.thread, "sockplay_waiting", None)
+                if hook is not None:
+                    hook(True)
+                continue
             if message.get("kind") != "result":
-                continue  # a waiting notice: the call goes on waiting
+                continue
             with self._lock:
                 call = self._waiting.pop(message.get("id"), None)
             if call is not None:
@@ -96,6 +106,7 @@ class _Call:
 
     def __init__(self, id):
         self.id = id
+        self.thread = None  # the thread that made the call
         self.done = threading.Event()
         self.result = None
 

@@ -19,7 +19,8 @@ came: the next cell starts when the one before is done, or once it waits:
 its thread has been inside a blocking call (accept, recv, connect,
 a lock or an event, select, ...) for WAIT_GRACE seconds, or code reported
 it waiting through the thread's sockplay_waiting(True) hook (sockplay's
-module may call it when the server answers "waiting"). So "accept waits;
+channel calls it when the server answers "waiting"; its own round trips
+to the server are not taken for blocking). So "accept waits;
 now connect" works as it reads, while a cell that uses what the one before
 just made never starts too early.
 
@@ -226,6 +227,20 @@ BLOCKING = frozenset((
 WAIT_GRACE = 0.25
 
 
+def in_channel(frame, depth=6):
+    """Is frame inside sockplay's channel (waiting for the server's answer)?
+
+    Those waits are not taken for blocking: the server says "waiting" when
+    a call really blocks, and the channel passes that to the cell's
+    sockplay_waiting hook; until then the call is only a round trip.
+    """
+    while frame is not None and depth > 0:
+        if frame.f_code.co_filename.endswith("_sockplay_channel.py"):
+            return True
+        frame, depth = frame.f_back, depth - 1
+    return False
+
+
 class CellRun:
     """One cell's run: what the scheduler watches."""
 
@@ -237,7 +252,8 @@ class CellRun:
 
     def profile(self, frame, event, arg):
         if event == "c_call" and getattr(arg, "__name__", "") in BLOCKING:
-            self.blocked_since = time.monotonic()
+            if not in_channel(frame):
+                self.blocked_since = time.monotonic()
         elif event in ("c_return", "c_exception") and getattr(arg, "__name__", "") in BLOCKING:
             self.blocked_since = None
 
