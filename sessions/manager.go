@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
+	"sockplay/sessions/programs"
 	"sockplay/sockets"
 	"sockplay/sockets/exercises"
 	"sockplay/sockets/netns"
@@ -41,6 +43,17 @@ type Config struct {
 	// session's lab has the session's namespace as its first host and does
 	// not need it. Nil: only private sessions can build labs.
 	Labs func() (*netns.Namespace, error)
+
+	// Programs, if set, runs learners' programs in sandboxes (op run,
+	// ops_program.go). Nil, or a Runner whose Available fails: run is
+	// refused with a sentence, and hello says programs: false.
+	Programs *programs.Runner
+	// Channel, if set, serves a running program's channel: it is called
+	// on its own goroutine with the server's end of a socketpair whose
+	// other end is the program's file descriptor 3 (SOCKPLAY_FD=3), and
+	// returns once the program's end is closed; f is closed then. Close
+	// waits for it. Nil: programs have no channel (no fd 3).
+	Channel func(s *Session, f *os.File, program string)
 
 	// MaxSessions is how many sessions may live at once (default 2,000).
 	MaxSessions int

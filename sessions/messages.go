@@ -42,6 +42,10 @@ type HelloBody struct {
 	Network  string     `json:"network"` // NetworkHost or NetworkPrivate
 	Policy   PolicyInfo `json:"policy"`
 	Limits   Limits     `json:"limits"`
+	// Programs says whether op run can run programs here; when it cannot,
+	// ProgramsNote says why, in a sentence (ops_program.go).
+	Programs     bool   `json:"programs"`
+	ProgramsNote string `json:"programs_note,omitempty"`
 }
 
 // PolicyInfo tells the page what the address policy allows.
@@ -58,9 +62,10 @@ type Limits struct {
 	Log      int `json:"log"`       // messages kept for resume
 	LogBytes int `json:"log_bytes"` // bytes of messages kept for resume, roughly
 	Bufsize  int `json:"bufsize"`
-	Data     int `json:"data"`  // bytes in one request's data
-	Shown    int `json:"shown"` // bytes of a chunk a message carries
-	Batch    int `json:"batch"` // requests in one frame (MaxBatch)
+	Data     int `json:"data"`     // bytes in one request's data
+	Shown    int `json:"shown"`    // bytes of a chunk a message carries
+	Batch    int `json:"batch"`    // requests in one frame (MaxBatch)
+	Programs int `json:"programs"` // programs running at once (MaxPrograms)
 }
 
 // MaxBatch is the most requests one frame may hold. A larger batch is
@@ -125,11 +130,12 @@ type SocketBody struct {
 
 // SnapshotBody replaces a replay the log can no longer give.
 type SnapshotBody struct {
-	Sockets  []SocketBody  `json:"sockets"`
-	Pending  []WaitingBody `json:"pending"`
-	Peers    []PeerFields  `json:"peers"`
-	Encoding string        `json:"encoding"`
-	FirstSeq int64         `json:"first_seq"`
+	Sockets  []SocketBody    `json:"sockets"`
+	Pending  []WaitingBody   `json:"pending"`
+	Peers    []PeerFields    `json:"peers"`
+	Programs []ProgramFields `json:"programs"` // running programs (ops_program.go)
+	Encoding string          `json:"encoding"`
+	FirstSeq int64           `json:"first_seq"`
 }
 
 // ByeBody says the session is ending.

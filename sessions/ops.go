@@ -12,39 +12,40 @@ import (
 // Request is one request from a page, as decoded from its JSON. Fields that
 // can be absent or null keep their raw JSON so the two can be told apart.
 type Request struct {
-	ID        json.RawMessage `json:"id"`
-	Op        string          `json:"op"`
-	Sock      string          `json:"sock"`
-	Family    string          `json:"family"`
-	Type      string          `json:"type"`
-	Addr      json.RawMessage `json:"addr"`
-	Backlog   *int            `json:"backlog"`
-	Data      *Payload        `json:"data"`
-	Flags     []string        `json:"flags"`
-	Bufsize   *int            `json:"bufsize"`
-	Level     string          `json:"level"`
-	Option    string          `json:"option"`
-	Value     json.RawMessage `json:"value"`
-	Timeout   json.RawMessage `json:"timeout"`
-	Flag      *bool           `json:"flag"`
-	How       string          `json:"how"`
-	Target    json.RawMessage `json:"target"`
-	After     *int64          `json:"after"`
-	Encoding  string          `json:"encoding"`
-	Framing   *FramingArg     `json:"framing"`
-	Header    map[string]any  `json:"header"`
-	Peer      string          `json:"peer"`
-	Options   map[string]any  `json:"options"`
-	Exercise  string          `json:"exercise"`
-	Listen    json.RawMessage `json:"listen"`
-	ReplyWait json.RawMessage `json:"reply_wait"`
-	Socks     *[]string       `json:"socks"`
-	Hidden    *bool           `json:"hidden"`
-	Full      bool            `json:"full"`  // recv, recvfrom: every byte in the caller's own result
-	Host      string          `json:"host"`  // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
-	Hosts     *int            `json:"hosts"` // lab: how many hosts (0 tears the lab down)
-	Read      []string        `json:"read"`  // select: the sockets to wait on for reading
-	Write     []string        `json:"write"` // select: the sockets to wait on for writing
+	ID          json.RawMessage `json:"id"`
+	Op          string          `json:"op"`
+	Sock        string          `json:"sock"`
+	Family      string          `json:"family"`
+	Type        string          `json:"type"`
+	Addr        json.RawMessage `json:"addr"`
+	Backlog     *int            `json:"backlog"`
+	Data        *Payload        `json:"data"`
+	Flags       []string        `json:"flags"`
+	Bufsize     *int            `json:"bufsize"`
+	Level       string          `json:"level"`
+	Option      string          `json:"option"`
+	Value       json.RawMessage `json:"value"`
+	Timeout     json.RawMessage `json:"timeout"`
+	Flag        *bool           `json:"flag"`
+	How         string          `json:"how"`
+	Target      json.RawMessage `json:"target"`
+	After       *int64          `json:"after"`
+	Encoding    string          `json:"encoding"`
+	Framing     *FramingArg     `json:"framing"`
+	Header      map[string]any  `json:"header"`
+	Peer        string          `json:"peer"`
+	Options     map[string]any  `json:"options"`
+	Exercise    string          `json:"exercise"`
+	Listen      json.RawMessage `json:"listen"`
+	ReplyWait   json.RawMessage `json:"reply_wait"`
+	Socks       *[]string       `json:"socks"`
+	Hidden      *bool           `json:"hidden"`
+	Full        bool            `json:"full"`  // recv, recvfrom: every byte in the caller's own result
+	Host        string          `json:"host"`  // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
+	Hosts       *int            `json:"hosts"` // lab: how many hosts (0 tears the lab down)
+	Read        []string        `json:"read"`  // select: the sockets to wait on for reading
+	Write       []string        `json:"write"` // select: the sockets to wait on for writing
+	ProgramArgs                 // run, stop, input (ops_program.go)
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
@@ -207,6 +208,9 @@ func init() {
 		"lab":      {run: (*Session).opLab},                      // lab.go
 		"select":   {run: (*Session).opSelect},                   // ops_select.go
 		"packets":  {run: (*Session).opPackets},                  // ops_packets.go
+		"run":      {run: (*Session).opRun, limit: "programs"},   // ops_program.go
+		"stop":     {run: (*Session).opStop},                     // ops_program.go
+		"input":    {run: (*Session).opInput, limit: "input"},    // ops_program.go
 
 		// Socket calls that finish at once (ops_socket.go; stat in stat.go).
 		"bind":        {now: (*Session).opBind},

@@ -92,8 +92,8 @@ func (p *programIDs) mapID(s *Session, id json.RawMessage) (json.RawMessage, boo
 	}
 	n, ok := p.toSession[key]
 	if !ok {
-		s.programSeq++
-		n = -s.programSeq
+		s.programReqSeq++
+		n = -s.programReqSeq
 		p.toSession[key] = n
 		p.toProgram[n] = json.RawMessage(key)
 	}

@@ -46,32 +46,34 @@ type Session struct {
 	detachedAt time.Time
 
 	// Guarded by mu (see withLock).
-	queued   []*Subscriber // got messages in the running withLock (wakeQueued)
-	log      msgLog        // the last messages, bounded by cfg.LogSize and cfg.LogBytes
-	lastSeq  int64
-	subs     map[*Subscriber]bool
-	socks    map[string]*entry
-	order    []string // handles in creation order
-	next     int      // last handle number used
-	pending  map[string]*pending
-	encoding string
-	ending   bool                  // Close has begun: results are no longer logged
-	batch    *[]func()             // while DoBatch runs: calls to try again at its end
-	rest     []Request             // while DoBatch runs: the requests after the running one
-	restBad  []*sockets.Error      // their decoding errors (DoBatch's bads)
-	batching bool                  // DoBatch is running (its retries included)
-	batchOut int                   // messages logged by the running DoBatch so far
-	peers    map[string]*peerEntry // running built-in peers, by id (peers.go)
-	peerSeq  int                   // last peer number used
-	lab      *labState             // the session's lab LAN, if it has one (lab.go)
-	labBusy  bool                  // a lab is being built or torn down
-	packets  packetRate            // how many packet messages were logged this second (packets.go)
-	checks   int                   // running exercise checks (check.go)
-	counts   sessionCounts         // totals for the line logged at its end (stats.go)
-	polled   bool                  // enlisted with the Manager's poller (stat.go)
-	created  time.Time
+	queued     []*Subscriber // got messages in the running withLock (wakeQueued)
+	log        msgLog        // the last messages, bounded by cfg.LogSize and cfg.LogBytes
+	lastSeq    int64
+	subs       map[*Subscriber]bool
+	socks      map[string]*entry
+	order      []string // handles in creation order
+	next       int      // last handle number used
+	pending    map[string]*pending
+	encoding   string
+	ending     bool                     // Close has begun: results are no longer logged
+	batch      *[]func()                // while DoBatch runs: calls to try again at its end
+	rest       []Request                // while DoBatch runs: the requests after the running one
+	restBad    []*sockets.Error         // their decoding errors (DoBatch's bads)
+	batching   bool                     // DoBatch is running (its retries included)
+	batchOut   int                      // messages logged by the running DoBatch so far
+	peers      map[string]*peerEntry    // running built-in peers, by id (peers.go)
+	peerSeq    int                      // last peer number used
+	programs   map[string]*programEntry // running programs, by id (ops_program.go)
+	programSeq int                      // last program number used
+	lab        *labState                // the session's lab LAN, if it has one (lab.go)
+	labBusy    bool                     // a lab is being built or torn down
+	packets    packetRate               // how many packet messages were logged this second (packets.go)
+	checks     int                      // running exercise checks (check.go)
+	counts     sessionCounts            // totals for the line logged at its end (stats.go)
+	polled     bool                     // enlisted with the Manager's poller (stat.go)
+	created    time.Time
 
-	programSeq int64 // the last session id given to a program's request (program.go)
+	programReqSeq int64 // the last session id given to a program's request (program.go)
 }
 
 type entry struct {
@@ -254,7 +256,7 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 }
 
 func (s *Session) snapshot() SnapshotBody {
-	b := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Peers: []PeerFields{}, Encoding: s.encoding, FirstSeq: s.firstSeq()}
+	b := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Peers: []PeerFields{}, Programs: s.programList(), Encoding: s.encoding, FirstSeq: s.firstSeq()}
 	for _, pe := range s.peers {
 		if !pe.stopping {
 			b.Peers = append(b.Peers, PeerFields{Peer: pe.id, Name: pe.peer.Name(), Addr: addrOf(pe.peer.Addr())})
@@ -273,13 +275,16 @@ func (s *Session) snapshot() SnapshotBody {
 func (s *Session) hello(resumed bool) HelloBody {
 	p := s.cfg.Policy
 	d := p.Describe()
+	off := s.programsOff()
 	return HelloBody{
+		Programs: off == "", ProgramsNote: off,
 		Session: s.ID, Protocol: Protocol, Resumed: resumed, LastSeq: s.lastSeq + boolInt(!resumed),
 		Encoding: s.encoding, Network: s.network.name(),
 		Policy: PolicyInfo{Profile: d.Profile, Bind: d.Bind, Connect: d.Connect, Wildcard: p.Wildcard},
 		Limits: Limits{
 			Sockets: s.cfg.MaxSockets, Log: s.cfg.LogSize, LogBytes: s.cfg.LogBytes,
 			Bufsize: sockets.MaxBufsize, Data: s.cfg.MaxData, Shown: s.cfg.MaxShown, Batch: MaxBatch,
+			Programs: MaxPrograms,
 		},
 	}
 }
@@ -363,6 +368,7 @@ func (s *Session) Close(reason string) {
 					e.closed = true
 				}
 			}
+			s.stopPrograms() // their exits are waited for with s.ops
 			s.append(KindBye, ByeBody{Reason: reason})
 			for sub := range s.subs {
 				if !sub.active {

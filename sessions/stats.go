@@ -33,7 +33,7 @@ type OpObserver func(op, outcome string, d time.Duration)
 
 // limits are the names a limit hit is counted under: the op that was
 // refused says which limit it met.
-var limits = [...]string{"sockets", "data", "bufsize", "frame", "peers", "checks", "other"}
+var limits = [...]string{"sockets", "data", "bufsize", "frame", "peers", "checks", "programs", "input", "other"}
 
 // limitOf names the limit that refused op (its opSpec's).
 func limitOf(op string) string {
@@ -53,6 +53,7 @@ type counters struct {
 // ends. Guarded by the session lock.
 type sessionCounts struct {
 	ops, bytesIn, bytesOut int64
+	programs               int64 // programs run (ops_program.go)
 }
 
 // Stats returns the Manager's figures. It takes each live session's lock
@@ -175,5 +176,5 @@ func (s *Session) logEnd(log *slog.Logger, reason string) {
 	s.mu.Unlock()
 	log.Info("session end", "session", s.LogName(), "reason", reason,
 		"age", s.cfg.Now().Sub(s.created).Round(time.Second),
-		"ops", c.ops, "sockets", socks, "bytes_in", c.bytesIn, "bytes_out", c.bytesOut)
+		"ops", c.ops, "sockets", socks, "bytes_in", c.bytesIn, "bytes_out", c.bytesOut, "programs", c.programs)
 }

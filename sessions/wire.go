@@ -226,7 +226,15 @@ func (h HelloBody) AppendFields(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(l.Shown), 10)
 	b = append(b, `,"batch":`...)
 	b = strconv.AppendInt(b, int64(l.Batch), 10)
-	return append(b, `}`...), nil
+	b = append(b, `,"programs":`...)
+	b = strconv.AppendInt(b, int64(l.Programs), 10)
+	b = append(b, `},"programs":`...)
+	b = strconv.AppendBool(b, h.Programs)
+	if h.ProgramsNote != "" {
+		b = append(b, `,"programs_note":`...)
+		b = AppendJSONString(b, h.ProgramsNote)
+	}
+	return b, nil
 }
 
 // AppendFields appends the snapshot's fields.
@@ -242,6 +250,10 @@ func (s SnapshotBody) AppendFields(b []byte) ([]byte, error) {
 	}
 	b = append(b, `,"peers":`...)
 	if b, err = appendObjects(b, s.Peers); err != nil {
+		return b, err
+	}
+	b = append(b, `,"programs":`...)
+	if b, err = appendObjects(b, s.Programs); err != nil {
 		return b, err
 	}
 	b = append(b, `,"encoding":`...)

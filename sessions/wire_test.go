@@ -137,7 +137,7 @@ func FuzzAppendData(f *testing.F) {
 func TestWireMatchesJSON(t *testing.T) {
 	types := []any{
 		ResultBody{}, WaitingBody{}, SocketBody{}, HelloBody{}, SnapshotBody{}, ByeBody{},
-		PeerFields{}, sendFields{}, recvFields{}, recvfromFields{}, addrField{}, valueField{},
+		PeerFields{}, ProgramFields{}, sendFields{}, recvFields{}, recvfromFields{}, addrField{}, valueField{},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, typ := range types {
@@ -305,7 +305,7 @@ func TestWireAddrs(t *testing.T) {
 		}
 	}
 	// A snapshot's peers and sockets, as session.go builds them.
-	s := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Peers: []PeerFields{}, Encoding: UTF8, FirstSeq: 1}
+	s := SnapshotBody{Sockets: []SocketBody{}, Pending: []WaitingBody{}, Peers: []PeerFields{}, Programs: []ProgramFields{}, Encoding: UTF8, FirstSeq: 1}
 	checkWire(t, s)
 	if !strings.Contains(string(must(s.AppendFields(nil))), `"sockets":[]`) {
 		t.Error("empty snapshot lists must be [] not null")

@@ -570,7 +570,7 @@ func jsonType(goKind string) string {
 const maxEcho = 4096
 
 // requestEcho returns the request to repeat in its result: compacted, and with its
-// data left out when the frame is large.
+// data (and a long code or text) left out when the frame is large.
 func requestEcho(frame []byte) json.RawMessage {
 	if len(frame) > maxEcho {
 		var fields map[string]json.RawMessage
@@ -579,6 +579,12 @@ func requestEcho(frame []byte) json.RawMessage {
 		}
 		if _, ok := fields["data"]; ok {
 			fields["data"] = json.RawMessage(fmt.Sprintf(`{"omitted":true,"size":%d}`, len(frame)))
+		}
+		// A program's source or input (op run, input) is not repeated either.
+		for _, k := range []string{"code", "text"} {
+			if v, ok := fields[k]; ok && len(v) > maxEcho/4 {
+				fields[k] = json.RawMessage(fmt.Sprintf(`{"omitted":true,"size":%d}`, len(v)))
+			}
 		}
 		b, _ := json.Marshal(fields)
 		return b

@@ -68,6 +68,9 @@ var decodeCases = []struct {
 	{"kill", `{"id":32,"op":"kill","peer":"p1"}`, true},
 	{"check target", `{"id":33,"op":"check","exercise":"udp-upper","target":["127.0.0.1",9000]}`, false},
 	{"check listen", `{"id":34,"op":"check","exercise":"tcp-client","listen":["127.0.0.1",0],"timeout":30}`, true},
+	{"run", `{"id":35,"op":"run","code":"print(1)\n","name":"server.py","args":["9000","-v"]}`, false},
+	{"stop", `{"id":36,"op":"stop","program":"p1"}`, false},
+	{"input", `{"id":37,"op":"input","program":"p1","text":"hi\n","eof":true}`, false},
 
 	// The benchmark's frames, and batches.
 	{"hot recvfrom", `{"bufsize":64,"id":1000000,"op":"recvfrom","sock":"s1"}`, true},

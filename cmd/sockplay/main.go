@@ -69,6 +69,10 @@ type Config struct {
 	ReadTimeout       time.Duration // reading an ordinary request, body included (default 30s)
 	WriteTimeout      time.Duration // writing an ordinary answer (default 30s)
 	IdleTimeout       time.Duration // a keep-alive connection between requests (default 2m)
+
+	// ProgramTimeout is the wall time a learner's program may run (default
+	// 10m; --program-timeout, SOCKPLAY_PROGRAM_TIMEOUT; programs.go).
+	ProgramTimeout time.Duration
 }
 
 // ParseFlags reads args (without the program name) and the environment.
@@ -111,6 +115,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if err != nil {
 		return cfg, err
 	}
+	if err := programFlags(fs, &cfg, getenv); err != nil {
+		return cfg, err
+	}
 	fs.IntVar(&cfg.MaxShown, "max-shown", cfg.MaxShown, "bytes of a received chunk that the log and pages get (the rest: its size and SHA-256)")
 	fs.IntVar(&cfg.LogBytes, "log-bytes", cfg.LogBytes, "bytes of messages each session keeps for resume")
 	fs.IntVar(&cfg.QueueBytes, "queue-bytes", cfg.QueueBytes, "bytes of messages queued for one page before it is dropped as too slow")
@@ -135,6 +142,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return cfg, err
 	}
 	if err := parseGuard(); err != nil {
+		return cfg, err
+	}
+	if err := checkProgramFlags(cfg); err != nil {
 		return cfg, err
 	}
 	for _, s := range strings.Split(allow, ",") {
@@ -193,7 +203,8 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	guard.LimitLoopback = !local
 	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
 		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient,
-		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes}
+		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes,
+		Programs: newRunner(cfg, log)}
 	if private {
 		scfg.Private = newNamespace
 	} else {
