@@ -557,7 +557,9 @@ func usesPeers(l *lessons.Lesson) bool {
 // runLesson is the content test of one lesson: start its peers, run its
 // steps, run its python run blocks.
 func runLesson(t *testing.T, l *lessons.Lesson) {
-	srv := newServer(t, sessions.Config{})
+	cfg, wire := kernelConfig(t)
+	srv := newServer(t, cfg)
+	wire(srv)
 	c := srv.dial(t)
 	defer c.use(t)()
 	spawnOK, why := spawnSupported(c)

@@ -217,8 +217,10 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		scfg.OnCheck = store.CheckHook(func(err error) { log.Error("saving a check", "err", err) })
 		opts = append(opts, web.WithProgress(store))
 	}
+	var srv *web.Server // programs' channels are served by the web server, made below
+	scfg.Channel = func(s *sessions.Session, f *os.File, program string) { srv.ServeChannel(s, f, program) }
 	manager := sessions.NewManager(scfg)
-	srv := web.New(manager, opts...)
+	srv = web.New(manager, opts...)
 	// No server-wide ReadTimeout or WriteTimeout: they would cut WebSockets;
 	// ordinary requests get theirs from web.Guard.
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout}
