@@ -123,6 +123,31 @@ func (s *Session) kernelEvent(id string, line []byte) {
 	})
 }
 
+// stopKernels stops the session's running kernel (inside withLock): a
+// session has one, and a new run {"kernel": true} replaces it (each lesson
+// page starts its own, with a fresh namespace). The old one's exit, reason
+// stopped, comes once it has ended.
+func (s *Session) stopKernels() {
+	for _, pe := range s.programs {
+		if pe.kernel != nil && !pe.stopping {
+			pe.stopping = true
+			pe.p.Stop()
+		}
+	}
+}
+
+// runningPrograms counts the programs that count towards MaxPrograms:
+// all but kernels being stopped for a new one.
+func (s *Session) runningPrograms() int {
+	n := 0
+	for _, pe := range s.programs {
+		if !pe.stopping {
+			n++
+		}
+	}
+	return n
+}
+
 // kernelSpec is what op run {"kernel": true} runs.
 func kernelSpec() programs.Spec {
 	return programs.Spec{Module: KernelModule, Name: "kernel"}

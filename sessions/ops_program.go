@@ -66,6 +66,7 @@ type programEntry struct {
 	id, name string
 	p        *programs.Program
 	kernel   *kernelLines // a cell kernel's (ops_cell.go); nil for a program
+	stopping bool         // stopped for a new kernel; its exit is still to come
 }
 
 // programsOff says why this session's programs cannot run ("" they can).
@@ -103,7 +104,10 @@ func (s *Session) opRun(req *Request) {
 			Hint: "Programs need python3 and bubblewrap (bwrap) on the server; the workbench's buttons still work."})
 		return
 	}
-	if len(s.programs) >= MaxPrograms {
+	if req.Kernel {
+		s.stopKernels() // one kernel a session (ops_cell.go)
+	}
+	if s.runningPrograms() >= MaxPrograms {
 		s.result(req, "", nil, programLimit("a session may run at most %d programs at once", MaxPrograms))
 		return
 	}

@@ -275,7 +275,9 @@ function main(page) {
   const startPeers = async (button) => {
     const data = document.getElementById('lesson-peers');
     const peers = data ? JSON.parse(data.textContent) : [];
-    const lines = peers.map((request, i) => ({ request, line: i + 1, raw: JSON.stringify(request) }));
+    // Each peer is shown by its name and address, not as a request.
+    const where = (addr) => (Array.isArray(addr) ? `${addr[0] === '' ? '*' : addr[0]}:${addr[1]}` : '');
+    const lines = peers.map((request, i) => ({ request, line: i + 1, raw: `${request.peer} on ${where(request.addr)}` }));
     const list = document.getElementById('peer-results');
     const box = button.closest('.lesson-peers');
     box.dataset.state = 'running';

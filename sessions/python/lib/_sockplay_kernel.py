@@ -34,9 +34,8 @@ warnings) has "cell": null. Anything written to file descriptor 1 directly
 events; stderr (fd 2) is plain text.
 
 "sockets" lists the sockplay handles ("s3") of the socket objects the
-cell's code names (globals it reads or assigns), when the sockplay module
-can name them (sockplay.handle); with CPython's own socket module it is
-empty. The kernel uses sockets only through `import socket`.
+cell's code names (globals it reads or assigns): sockplay's sockets have a
+handle attribute; with CPython's own socket module the list is empty. The kernel uses sockets only through `import socket`.
 
 A line that is not a cell object gets an output event with cell null on
 stderr saying why; the kernel goes on. The kernel ends at the end of stdin.
@@ -159,10 +158,12 @@ NAMESPACE = {"__name__": "__main__", "__builtins__": builtins}
 
 
 def socket_handles(names):
-    """The sockplay handles of the socket objects bound to names."""
+    """The sockplay handles of the socket objects bound to names.
+
+    sockplay's sockets have a handle ("s3"); CPython's have none.
+    """
     sock_mod = sys.modules.get("socket")
-    sockplay = sys.modules.get("sockplay")
-    if sock_mod is None or sockplay is None or not hasattr(sockplay, "handle"):
+    if sock_mod is None:
         return []
     handles = []
     for name in names:
@@ -170,10 +171,10 @@ def socket_handles(names):
         if not isinstance(value, sock_mod.socket):
             continue
         try:
-            h = sockplay.handle(value)
+            h = getattr(value, "handle", None)
         except Exception:
             continue
-        if h and h not in handles:
+        if isinstance(h, str) and h and h not in handles:
             handles.append(h)
     return handles
 
