@@ -355,8 +355,8 @@ func TestCurriculum(t *testing.T) {
 				runs++
 			}
 		}
-		if len(l.Steps)+len(l.Cells) == 0 || runs != 1 {
-			t.Errorf("%s: %d steps, %d cells and %d `python run` blocks, want cells (or steps) and one closing program", l.Slug, len(l.Steps), len(l.Cells), runs)
+		if len(l.Steps) > 0 || len(l.Cells) == 0 || runs != 1 {
+			t.Errorf("%s: %d JSON steps, %d cells and %d `python run` blocks, want Python cells only and one closing program", l.Slug, len(l.Steps), len(l.Cells), runs)
 		}
 		for _, c := range l.Covers {
 			covered[strings.ToLower(c)] = true
