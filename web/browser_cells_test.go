@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"sockplay/sessions"
 	"sockplay/templates/lessons"
 	"sockplay/web"
 )
@@ -157,4 +158,24 @@ func skipOrFail(t *testing.T, why string) {
 		t.Fatal(why)
 	}
 	t.Skip(why)
+}
+
+// TestLessonCellsWithoutPython: on a server that runs no programs, a
+// lesson's Run buttons are disabled and its first cell says why.
+func TestLessonCellsWithoutPython(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, sessions.Config{}, web.WithLessons(ls))
+	p := page{t: t, ctx: newBrowser(t)}
+	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+ls[0].Slug),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`section.cell [data-run-cell]:disabled`)))
+	if n := eval[int](p, `document.querySelectorAll('[data-run-cell]:not(:disabled)').length`); n != 0 {
+		t.Errorf("%d Run buttons enabled without Python", n)
+	}
+	if got := eval[string](p, `document.querySelector('section.cell [data-cell-status]').textContent`); !strings.Contains(got, "program") {
+		t.Errorf("the first cell says %q, want the server's reason", got)
+	}
 }

@@ -28,7 +28,10 @@ export class CellRun {
     this.state = 'starting';
     /** @type {{stream: string, text: string}[]} what it printed, in order */
     this.output = [];
+    /** the exception's last line (state fail), or why the run broke */
     this.error = '';
+    /** true when the run failed without running (no kernel, the kernel ended) */
+    this.broken = false;
     /** @type {string[]} the socket handles the cell's code names */
     this.sockets = [];
     this.finished = deferred();
@@ -154,6 +157,7 @@ export class CellKernel {
   #fail(run, why) {
     run.state = 'fail';
     run.error = why;
+    run.broken = true;
     run.finished.resolve(run);
   }
 

@@ -135,6 +135,7 @@ function main(page) {
     }
     return '';
   };
+  const cellSections = /** @type {HTMLElement[]} */ ([...page.querySelectorAll('section.cell[data-cell]')]);
   const runner = new Runner((op, args) => bench.conn.request(op, args), (run) => views.get(run)?.update(), hintFor);
   const cells = new CellKernel((op, args) => bench.conn.request(op, args), (run) => drawCell(run));
   const bench = start(document.getElementById('workbench'), {
@@ -145,6 +146,14 @@ function main(page) {
     onReset: () => {
       runner.reset();
       cells.reset();
+    },
+    onHello: (hello) => {
+      // Cells need Python on the server: without it Run is disabled, and
+      // the first cell says why.
+      const off = hello.programs === false;
+      for (const b of page.querySelectorAll('[data-run-cell], [data-run-cells-above]')) b.disabled = off;
+      const note = cellSections[0]?.querySelector('[data-cell-status]');
+      if (note && off) note.textContent = hello.programs_note || 'Python does not run on this server';
     },
   });
   const socketOf = (sock) => bench.cards.get(sock);
@@ -193,7 +202,6 @@ function main(page) {
     return ok;
   };
 
-  const cellSections = /** @type {HTMLElement[]} */ ([...page.querySelectorAll('section.cell[data-cell]')]);
   /** @type {Map<string, import('./cells.js').CellRun>} each cell's latest run */
   const latest = new Map();
 
@@ -225,7 +233,9 @@ function main(page) {
       section.dataset.done = 'true';
       status.textContent = run.state === 'ok' ? '✓ done' : `✓ raised ${section.dataset.raises}, as the lesson expects`;
     } else {
-      status.textContent = run.error && run.state === 'fail' ? `✗ ${run.error.startsWith('the ') ? run.error : `raised ${run.error}`}` : '✗ ended without the exception the lesson expects';
+      if (run.broken) status.textContent = `✗ ${run.error}`;
+      else if (run.state === 'fail') status.textContent = `✗ raised ${run.error}`;
+      else status.textContent = '✗ ended without the exception the lesson expects';
     }
     bench.cards.highlight(run.sockets);
   };

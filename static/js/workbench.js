@@ -115,7 +115,7 @@ import { HELPERS } from './pyframing.js';
  * cards. hooks see what the workbench sees, after it has applied it.
  * @param {HTMLElement} root
  * @param {{onMessages?: (msgs: object[]) => void, onReset?: () => void,
- *          onStatus?: (state: string) => void}} [hooks]
+ *          onStatus?: (state: string) => void, onHello?: (hello: object) => void}} [hooks]
  * @returns {{conn: Connection, cards: Cards}}
  */
 export function start(root, hooks = {}) {
@@ -294,6 +294,7 @@ export function start(root, hooks = {}) {
       setEncoding(hello.encoding);
       packets.network(hello.network);
       watch.connected();
+      hooks.onHello?.(hello);
     },
     onReset: () => {
       queue.clear();
