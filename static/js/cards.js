@@ -44,6 +44,11 @@ export class Cards {
     return handle ? this.#cards.get(handle)?.msg : undefined;
   }
 
+  /** @returns {string[]} the handles of the cards, in creation order */
+  handles() {
+    return [...this.#cards.keys()];
+  }
+
   /**
    * Marks the cards of the handles as the ones the running lesson cell is
    * about (class .highlighted), and no others.

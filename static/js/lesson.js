@@ -76,7 +76,6 @@ import { start } from './workbench.js';
 import { renderEntry } from './render.js';
 import { h } from './dom.js';
 import { Runner } from './runner.js';
-import { CellKernel } from './cells.js';
 import { definedNames, parseStep } from './steps.js';
 import { LessonProgress } from './progress.js';
 import { copyText } from './copy.js';
@@ -137,16 +136,10 @@ function main(page) {
   };
   const cellSections = /** @type {HTMLElement[]} */ ([...page.querySelectorAll('section.cell[data-cell]')]);
   const runner = new Runner((op, args) => bench.conn.request(op, args), (run) => views.get(run)?.update(), hintFor);
-  const cells = new CellKernel((op, args) => bench.conn.request(op, args), (run) => drawCell(run));
   const bench = start(document.getElementById('workbench'), {
-    onMessages: (msgs) => {
-      runner.onMessages(msgs);
-      cells.onMessages(msgs);
-    },
-    onReset: () => {
-      runner.reset();
-      cells.reset();
-    },
+    onMessages: (msgs) => runner.onMessages(msgs),
+    onReset: () => runner.reset(),
+    onCell: (run) => drawCell(run),
     onHello: (hello) => {
       // Cells need Python on the server: without it Run is disabled, and
       // the first cell says why.
@@ -243,7 +236,7 @@ function main(page) {
   /** Runs one cell's code; resolves to its run once it ended or waits. */
   const runCell = (section) => {
     const area = /** @type {HTMLTextAreaElement} */ (section.querySelector('[data-cell-code]'));
-    const run = cells.run(section.dataset.cell, area.value);
+    const run = bench.kernel.run(section.dataset.cell, area.value);
     latest.set(run.cell, run);
     drawCell(run);
     run.finished.promise.then((r) => progress.record(r.cell, passed(section, r))); // in the background

@@ -94,6 +94,8 @@
 
 import { Connection, Status } from './conn.js';
 import { Cards } from './cards.js';
+import { CellKernel } from './cells.js';
+import { PythonConsole } from './console.js';
 import { Log } from './log.js';
 import { Transcript } from './transcript.js';
 import { Streams } from './streams.js';
@@ -115,8 +117,10 @@ import { HELPERS } from './pyframing.js';
  * cards. hooks see what the workbench sees, after it has applied it.
  * @param {HTMLElement} root
  * @param {{onMessages?: (msgs: object[]) => void, onReset?: () => void,
- *          onStatus?: (state: string) => void, onHello?: (hello: object) => void}} [hooks]
- * @returns {{conn: Connection, cards: Cards}}
+ *          onStatus?: (state: string) => void, onHello?: (hello: object) => void,
+ *          onCell?: (run: import('./cells.js').CellRun) => void}} [hooks]
+ * hooks.onCell sees every change of a run of the session's Python kernel.
+ * @returns {{conn: Connection, cards: Cards, kernel: CellKernel}}
  */
 export function start(root, hooks = {}) {
   const byId = (id) => document.getElementById(id);
@@ -279,7 +283,10 @@ export function start(root, hooks = {}) {
       transcript.follow();
       root.dataset.rendered = String(rendered);
       root.dataset.lastSeq = String(lastSeq);
-      if (msgs.length) hooks.onMessages?.(msgs);
+      if (msgs.length) {
+        cellKernel.onMessages(msgs);
+        hooks.onMessages?.(msgs);
+      }
     },
     status: (state, detail) => {
       showStatus(status, state, detail);
@@ -307,6 +314,8 @@ export function start(root, hooks = {}) {
       lab.reset();
       mapViews.clear();
       waited.clear();
+      cellKernel.reset();
+      pyConsole.reset();
       hooks.onReset?.();
     },
     onStatus: (state, detail) => queue.pushStatus(state, detail),
@@ -362,8 +371,15 @@ export function start(root, hooks = {}) {
 
   encodingSelect.addEventListener('change', () => encodingSelect.form.requestSubmit());
 
+  // The session's Python kernel: the console's, and a lesson page's cells.
+  const cellKernel = new CellKernel((op, args) => conn.request(op, args), (run) => {
+    pyConsole.onChange(run);
+    hooks.onCell?.(run);
+  });
+  const pyConsole = new PythonConsole(byId('console'), cellKernel, cards);
+
   conn.start();
-  return { conn, cards };
+  return { conn, cards, kernel: cellKernel };
 }
 
 /** The absolute WebSocket URL for a path, on the page's own host. */
