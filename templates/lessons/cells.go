@@ -29,7 +29,7 @@ type Check struct {
 	// (an accept this cell's connect ends): the next cell runs once they
 	// have ended too.
 	Ends []string
-	Line         int      // line of the check block's fence; 0 without one
+	Line int // line of the check block's fence; 0 without one
 }
 
 // cellID is a cell's id; cell ids are also the kernel's cell names.
