@@ -179,3 +179,40 @@ func TestLessonCellsWithoutPython(t *testing.T) {
 		t.Errorf("the first cell says %q, want the server's reason", got)
 	}
 }
+
+// TestRunCellsAbove: "Run all cells above" runs a lesson's cells in order
+// as the lesson test does — a waiting cell, then the cell that ends its
+// wait, then the ones that use what it made — and each passes.
+func TestRunCellsAbove(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l *lessons.Lesson
+	for _, x := range ls {
+		if x.Slug == "udp-echo-server" {
+			l = x
+		}
+	}
+	if l == nil {
+		t.Fatal("no lesson udp-echo-server")
+	}
+	srv := newCellsServer(t, ls)
+	p := page{t: t, ctx: newBrowser(t)}
+	last := l.Cells[len(l.Cells)-1]
+	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.Click(chromedp.CSS("#start-peers")),
+		chromedp.WaitVisible(chromedp.CSS(`.lesson-peers[data-state="ok"]`)),
+		chromedp.Click(chromedp.CSS(`#cell-`+last.ID+` [data-run-cells-above]`)))
+	for _, c := range l.Cells[:len(l.Cells)-1] {
+		p.do("above: "+c.ID, cellEnded(c.ID))
+		if state := eval[string](p, `document.getElementById('cell-`+c.ID+`').dataset.state`); state != "ok" {
+			out := eval[string](p, `document.querySelector('#cell-`+c.ID+` [data-cell-output]').textContent`)
+			t.Errorf("cell %s: %s after Run all cells above; output:\n%s", c.ID, state, out)
+		}
+	}
+	if state := eval[string](p, `document.getElementById('cell-`+last.ID+`').dataset.state`); state != "idle" {
+		t.Errorf("the cell whose button it was is %q, want idle (not run)", state)
+	}
+}
