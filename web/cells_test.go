@@ -314,3 +314,63 @@ func (k *sessionKernel) next(deadline time.Time) (pylib.KernelEvent, bool) {
 	}
 	return pylib.KernelEvent{}, false
 }
+
+// TestCellOps: op cell and run {"kernel": true} over a WebSocket: bad
+// requests get clear errors and lose nothing, a second kernel replaces the
+// first, and a cell's messages carry the program and the cell.
+func TestCellOps(t *testing.T) {
+	cfg, wire := kernelConfig(t)
+	if err := cfg.Programs.Available(); err != nil {
+		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
+	}
+	srv := newServer(t, cfg)
+	wire(srv)
+	c := srv.dial(t)
+
+	for _, tt := range []struct {
+		op   string
+		args map[string]any
+		want string
+	}{
+		{"run", map[string]any{"kernel": true, "code": "print(1)"}, "run takes code or kernel: true, not both"},
+		{"cell", map[string]any{"program": "p9", "cell": "c1", "code": "1"}, `no program "p9" is running`},
+		{"cell", map[string]any{"program": "p1", "cell": "c 1", "code": "1"}, "cell needs cell, the cell's name"},
+		{"cell", map[string]any{"program": "p1", "cell": "c1"}, "cell needs code"},
+	} {
+		r := c.do(tt.op, tt.args)
+		if r.ok() || !strings.Contains(r.obj("error").str("message"), tt.want) {
+			t.Errorf("%s %v: %v, want an error saying %q", tt.op, tt.args, r["error"], tt.want)
+		}
+	}
+
+	prog := c.must("run", map[string]any{"code": "import time\ntime.sleep(60)"}).str("program")
+	if r := c.do("cell", map[string]any{"program": prog, "cell": "c1", "code": "1"}); r.ok() || !strings.Contains(r.obj("error").str("message"), "is not a cell kernel") {
+		t.Errorf("cell to a program: %v", r)
+	}
+	c.must("stop", map[string]any{"program": prog})
+
+	first := c.must("run", map[string]any{"kernel": true}).str("program")
+	if r := c.do("input", map[string]any{"program": first, "text": "x\n"}); r.ok() || !strings.Contains(r.obj("error").str("message"), "is a cell kernel") {
+		t.Errorf("input to a kernel: %v", r)
+	}
+	second := c.must("run", map[string]any{"kernel": true}).str("program")
+	if second == first {
+		t.Fatalf("the second kernel is %s again", second)
+	}
+	for m := c.next(); !(m.str("kind") == "exit" && m.str("program") == first); m = c.next() {
+	} // the first kernel is stopped (c.next fails the test after 10 s without a message)
+
+	k := &sessionKernel{c: c, program: second}
+	cells := []lessons.Cell{
+		{ID: "a", Code: "import socket\ns = socket.socket()\nprint('made', type(s).__module__)", Check: lessons.Check{Prints: []string{"made socket"}}},
+		{ID: "b", Code: "try:\n    s.bind(('127.0.0.1', 80))\nexcept PermissionError as err:\n    print('refused:', err)", Check: lessons.Check{Prints: []string{"refused: "}}},
+		{ID: "c", Code: "1/0", Check: lessons.Check{Raises: "ZeroDivisionError"}},
+	}
+	for _, f := range runCells(k, "TestCellOps", cells) {
+		t.Error(f)
+	}
+	done := c.find(func(m msg) bool { return m.str("kind") == "cell_done" && m.str("cell") == "a" })
+	if len(done) != 1 || done[0].str("program") != second || done[0]["ok"] != true || len(done[0].addr("sockets")) != 1 {
+		t.Errorf("cell a's cell_done: %v", done)
+	}
+}
