@@ -49,6 +49,7 @@ type Request struct {
 	Read        []string        `json:"read"`      // select: the sockets to wait on for reading
 	Write       []string        `json:"write"`     // select: the sockets to wait on for writing
 	ProgramArgs                 // run, stop, input (ops_program.go)
+	CellArgs                    // run {"kernel": true}, cell (ops_cell.go)
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
@@ -215,6 +216,7 @@ func init() {
 		"run":      {run: (*Session).opRun, limit: "programs"},   // ops_program.go
 		"stop":     {run: (*Session).opStop},                     // ops_program.go
 		"input":    {run: (*Session).opInput, limit: "input"},    // ops_program.go
+		"cell":     {run: (*Session).opCell, limit: "input"},     // ops_cell.go
 
 		// The session's attach code (attach.go).
 		"attach":        {run: (*Session).opAttach},

@@ -65,6 +65,8 @@ type ProgramFields struct {
 type programEntry struct {
 	id, name string
 	p        *programs.Program
+	kernel   *kernelLines // a cell kernel's (ops_cell.go); nil for a program
+	stopping bool         // stopped for a new kernel; its exit is still to come
 }
 
 // programsOff says why this session's programs cannot run ("" they can).
@@ -90,8 +92,11 @@ func (s *Session) opRun(req *Request) {
 	case s.ending:
 		s.result(req, "", nil, sockets.BadRequest("", "the session is closing"))
 		return
-	case req.Code == nil:
-		s.result(req, "", nil, sockets.BadRequest("", "run needs code, the program's Python source"))
+	case req.Code == nil && !req.Kernel:
+		s.result(req, "", nil, sockets.BadRequest("", "run needs code, the program's Python source (or kernel: true, the cell kernel)"))
+		return
+	case req.Code != nil && req.Kernel:
+		s.result(req, "", nil, sockets.BadRequest("", "run takes code or kernel: true, not both"))
 		return
 	}
 	if why := s.programsOff(); why != "" {
@@ -99,11 +104,19 @@ func (s *Session) opRun(req *Request) {
 			Hint: "Programs need python3 and bubblewrap (bwrap) on the server; the workbench's buttons still work."})
 		return
 	}
-	if len(s.programs) >= MaxPrograms {
+	if req.Kernel {
+		s.stopKernels() // one kernel a session (ops_cell.go)
+	}
+	if s.runningPrograms() >= MaxPrograms {
 		s.result(req, "", nil, programLimit("a session may run at most %d programs at once", MaxPrograms))
 		return
 	}
-	spec := programs.Spec{Code: *req.Code, Name: req.Name, Args: req.Args}
+	var spec programs.Spec
+	if req.Kernel {
+		spec = kernelSpec()
+	} else {
+		spec = programs.Spec{Code: *req.Code, Name: req.Name, Args: req.Args}
+	}
 	if err := spec.Check(); err != nil {
 		s.result(req, "", nil, sockets.BadRequest("ValueError", "%v", err))
 		return
@@ -115,9 +128,15 @@ func (s *Session) opRun(req *Request) {
 			Hint: "The server is short of file descriptors; try again in a moment."})
 		return
 	}
+	output := func(stream, text string) { s.programOutput(id, stream, text) }
+	var kernel *kernelLines
+	if req.Kernel {
+		kernel = &kernelLines{}
+		output = func(stream, text string) { s.kernelOutput(id, kernel, stream, text) }
+	}
 	p, err := s.cfg.Programs.Start(spec, programs.Options{
 		Channel: theirs,
-		Output:  func(stream, text string) { s.programOutput(id, stream, text) },
+		Output:  output,
 		Exit:    func(ex programs.Exit) { s.programExit(id, ex) },
 	})
 	if theirs != nil {
@@ -135,7 +154,7 @@ func (s *Session) opRun(req *Request) {
 	if s.programs == nil {
 		s.programs = map[string]*programEntry{}
 	}
-	s.programs[id] = &programEntry{id: id, name: spec.Name, p: p}
+	s.programs[id] = &programEntry{id: id, name: spec.Name, p: p, kernel: kernel}
 	s.counts.programs++
 	s.result(req, "", ProgramFields{id, spec.Name}, nil)
 	s.ops.Add(1) // until its exit is logged (programExit)
@@ -218,6 +237,10 @@ func (s *Session) opInput(req *Request) {
 	}
 	pe := s.program(req)
 	if pe == nil {
+		return
+	}
+	if pe.kernel != nil {
+		s.result(req, "", nil, sockets.BadRequest("", "program %s is a cell kernel: its stdin carries cells, send them with op cell", pe.id))
 		return
 	}
 	n := 0

@@ -620,18 +620,18 @@ func lessonURL(l *lessons.Lesson) templ.SafeURL {
 
 // stepIDs is the space-separated ids of a lesson's steps.
 func stepIDs(l *lessons.Lesson) string {
-	ids := make([]string, len(l.Steps))
-	for i, s := range l.Steps {
+	ids := make([]string, len(l.Parts()))
+	for i, s := range l.Parts() {
 		ids[i] = s.ID
 	}
 	return strings.Join(ids, " ")
 }
 
 func stepCount(l *lessons.Lesson) string {
-	if len(l.Steps) == 1 {
-		return "1 step"
+	if len(l.Parts()) == 1 {
+		return "1 " + l.PartWord()
 	}
-	return fmt.Sprintf("%d steps", len(l.Steps))
+	return fmt.Sprintf("%d %ss", len(l.Parts()), l.PartWord())
 }
 
 // peerRequests are the spawn requests of a lesson's peers (an empty list

@@ -263,9 +263,9 @@ func lessonRow(l *lessons.Lesson, lp progress.Lesson) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var10 string
-		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(len(l.Steps)))
+		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(len(l.Parts())))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/progress.templ`, Line: 119, Col: 41}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/progress.templ`, Line: 119, Col: 43}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -317,9 +317,9 @@ func lessonRow(l *lessons.Lesson, lp progress.Lesson) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var13 string
-		templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("%d of %d", passedOf(l, lp), len(l.Steps)))
+		templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("%d of %d", passedOf(l, lp), len(l.Parts())))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/progress.templ`, Line: 130, Col: 59}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/progress.templ`, Line: 130, Col: 61}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 		if templ_7745c5c3_Err != nil {
@@ -329,12 +329,12 @@ func lessonRow(l *lessons.Lesson, lp progress.Lesson) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if len(l.Steps) > 0 {
+		if len(l.Parts()) > 0 {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<ul class=\"step-marks\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, st := range l.Steps {
+			for _, st := range l.Parts() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<li data-step=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -366,9 +366,9 @@ func lessonRow(l *lessons.Lesson, lp progress.Lesson) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var16 templ.SafeURL
-				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinURLErrs(templ.URL("/lessons/" + l.Slug + "#step-" + st.ID))
+				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinURLErrs(templ.URL("/lessons/" + l.Slug + "#" + st.Anchor))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/progress.templ`, Line: 135, Col: 67}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/progress.templ`, Line: 135, Col: 66}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 				if templ_7745c5c3_Err != nil {
@@ -792,7 +792,7 @@ func lessonOf(prog *progress.Progress, l *lessons.Lesson) progress.Lesson {
 // lesson do not count).
 func passedOf(l *lessons.Lesson, lp progress.Lesson) int {
 	n := 0
-	for _, st := range l.Steps {
+	for _, st := range l.Parts() {
 		if lp.Passed(st.ID) {
 			n++
 		}
@@ -804,7 +804,7 @@ func passedOf(l *lessons.Lesson, lp progress.Lesson) int {
 func passedIDs(l *lessons.Lesson, prog *progress.Progress) string {
 	lp := lessonOf(prog, l)
 	var ids []string
-	for _, st := range l.Steps {
+	for _, st := range l.Parts() {
 		if lp.Passed(st.ID) {
 			ids = append(ids, st.ID)
 		}
@@ -813,7 +813,7 @@ func passedIDs(l *lessons.Lesson, prog *progress.Progress) string {
 }
 
 func lessonDone(l *lessons.Lesson, prog *progress.Progress) bool {
-	return len(l.Steps) > 0 && passedOf(l, lessonOf(prog, l)) == len(l.Steps)
+	return len(l.Parts()) > 0 && passedOf(l, lessonOf(prog, l)) == len(l.Parts())
 }
 
 // lessonProgressText is the index's progress mark: "5 steps", "2 of 5 steps
@@ -823,7 +823,7 @@ func lessonProgressText(l *lessons.Lesson, prog *progress.Progress) string {
 	case lessonDone(l, prog):
 		return "done ✓"
 	case n > 0:
-		return fmt.Sprintf("%d of %d steps passed", n, len(l.Steps))
+		return fmt.Sprintf("%d of %d %ss passed", n, len(l.Parts()), l.PartWord())
 	}
 	return stepCount(l)
 }

@@ -158,7 +158,15 @@ func workbenchPanel(wsPath string, embedded bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<noscript><p class=\"notice\">The workbench needs JavaScript to talk to the server.</p></noscript><div class=\"toolbar\"><form id=\"new-socket\" class=\"new-socket\" data-op=\"socket\" aria-label=\"Create a socket\"><span class=\"toolbar-label\">New socket</span> <button id=\"new-tcp4\" data-family=\"AF_INET\" data-type=\"SOCK_STREAM\">TCP IPv4</button> <button id=\"new-udp4\" data-family=\"AF_INET\" data-type=\"SOCK_DGRAM\">UDP IPv4</button> <button id=\"new-tcp6\" data-family=\"AF_INET6\" data-type=\"SOCK_STREAM\">TCP IPv6</button> <button id=\"new-udp6\" data-family=\"AF_INET6\" data-type=\"SOCK_DGRAM\">UDP IPv6</button> <label id=\"socket-host-label\" hidden>on <select id=\"socket-host\" name=\"host\"></select></label></form><form id=\"session-encoding\" class=\"session-encoding\" data-op=\"encoding\"><label>Session encoding <select id=\"encoding\" name=\"encoding\"><option value=\"utf-8\">utf-8</option> <option value=\"gbk\">gbk</option></select></label></form><p id=\"status\" class=\"status\" data-state=\"connecting\" role=\"status\">Connecting…</p></div><div class=\"panes\"><section class=\"pane sockets-pane\" aria-labelledby=\"sockets-heading\"><h2 id=\"sockets-heading\">Sockets</h2><p id=\"no-sockets\" class=\"empty\">No sockets yet. Create one with the buttons above.</p><div id=\"cards\" class=\"cards\"></div></section><div class=\"side\"><section class=\"pane log-pane\" aria-labelledby=\"log-heading\"><h2 id=\"log-heading\">Event log</h2><div id=\"log-scroll\" class=\"log-scroll\" role=\"log\" tabindex=\"0\" aria-labelledby=\"log-heading\"><p id=\"log-trimmed\" class=\"log-trimmed\" hidden></p><ol id=\"log\" class=\"log\"></ol></div></section><section class=\"pane python-pane\" aria-labelledby=\"python-heading\"><div class=\"pane-head\"><h2 id=\"python-heading\">Python</h2><button id=\"copy-python\" type=\"button\">Copy</button> <button id=\"run-python\" type=\"button\" title=\"run this transcript as a program on the server (op run): its sockets appear here as cards\">Run</button> <span id=\"copy-status\" class=\"copy-status\" role=\"status\"></span></div><pre id=\"transcript\" class=\"transcript\" tabindex=\"0\" aria-labelledby=\"python-heading\"><code id=\"transcript-code\"></code></pre><pre id=\"transcript-run\" class=\"transcript-run\" aria-label=\"the transcript's run: its output and exit\" hidden></pre></section></div></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<noscript><p class=\"notice\">The workbench needs JavaScript to talk to the server.</p></noscript><div class=\"toolbar\"><form id=\"new-socket\" class=\"new-socket\" data-op=\"socket\" aria-label=\"Create a socket\"><span class=\"toolbar-label\">New socket</span> <button id=\"new-tcp4\" data-family=\"AF_INET\" data-type=\"SOCK_STREAM\">TCP IPv4</button> <button id=\"new-udp4\" data-family=\"AF_INET\" data-type=\"SOCK_DGRAM\">UDP IPv4</button> <button id=\"new-tcp6\" data-family=\"AF_INET6\" data-type=\"SOCK_STREAM\">TCP IPv6</button> <button id=\"new-udp6\" data-family=\"AF_INET6\" data-type=\"SOCK_DGRAM\">UDP IPv6</button> <label id=\"socket-host-label\" hidden>on <select id=\"socket-host\" name=\"host\"></select></label></form><form id=\"session-encoding\" class=\"session-encoding\" data-op=\"encoding\"><label>Session encoding <select id=\"encoding\" name=\"encoding\"><option value=\"utf-8\">utf-8</option> <option value=\"gbk\">gbk</option></select></label></form><p id=\"status\" class=\"status\" data-state=\"connecting\" role=\"status\">Connecting…</p></div><div class=\"panes\"><section class=\"pane sockets-pane\" aria-labelledby=\"sockets-heading\"><h2 id=\"sockets-heading\">Sockets</h2><p id=\"no-sockets\" class=\"empty\">No sockets yet. Create one with the buttons above.</p><div id=\"cards\" class=\"cards\"></div></section><div class=\"side\"><section class=\"pane log-pane\" aria-labelledby=\"log-heading\"><h2 id=\"log-heading\">Event log</h2><div id=\"log-scroll\" class=\"log-scroll\" role=\"log\" tabindex=\"0\" aria-labelledby=\"log-heading\"><p id=\"log-trimmed\" class=\"log-trimmed\" hidden></p><ol id=\"log\" class=\"log\"></ol></div></section><section class=\"pane python-pane\" aria-labelledby=\"python-heading\"><div class=\"pane-head\"><h2 id=\"python-heading\">Python</h2><button id=\"copy-python\" type=\"button\">Copy</button> <button id=\"run-python\" type=\"button\" title=\"run this transcript as a program on the server (op run): its sockets appear here as cards\">Run</button> <span id=\"copy-status\" class=\"copy-status\" role=\"status\"></span></div><pre id=\"transcript\" class=\"transcript\" tabindex=\"0\" aria-labelledby=\"python-heading\"><code id=\"transcript-code\"></code></pre><pre id=\"transcript-run\" class=\"transcript-run\" aria-label=\"the transcript's run: its output and exit\" hidden></pre></section>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = consolePane().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</div></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -178,7 +186,40 @@ func workbenchPanel(wsPath string, embedded bool) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</div>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+// consolePane is a Python prompt in the session's kernel (static/js/
+// console.js): Enter runs what is typed, Shift+Enter (or a line ending in
+// ":") goes on to a new line, Up and Down walk the history. Sockets made
+// with the buttons are there by their handle (s1, s2, …).
+func consolePane() templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var8 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var8 == nil {
+			templ_7745c5c3_Var8 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<section class=\"pane console-pane\" id=\"console\" aria-labelledby=\"console-heading\"><h2 id=\"console-heading\">Python console</h2><pre id=\"console-log\" class=\"console-log\" role=\"log\" aria-live=\"polite\" tabindex=\"0\" aria-labelledby=\"console-heading\"></pre><label class=\"visually-hidden\" for=\"console-input\">Python to run</label><div class=\"console-prompt\"><span class=\"console-ps\" aria-hidden=\"true\">&gt;&gt;&gt;</span> <textarea id=\"console-input\" class=\"console-input\" rows=\"1\" spellcheck=\"false\" autocomplete=\"off\" autocapitalize=\"off\" wrap=\"off\" placeholder=\"s = socket.socket()   (sockets made with the buttons are s1, s2, …)\"></textarea></div><p class=\"console-help\">Enter runs it · Shift+Enter: a new line · ↑ ↓: history</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -204,12 +245,12 @@ func labPane() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var8 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var8 == nil {
-			templ_7745c5c3_Var8 = templ.NopComponent
+		templ_7745c5c3_Var9 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var9 == nil {
+			templ_7745c5c3_Var9 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<section class=\"pane lab-pane\" aria-labelledby=\"lab-heading\"><div class=\"pane-head\"><h2 id=\"lab-heading\">Lab LAN</h2><form id=\"lab-build\" class=\"op\" data-op=\"lab\"><button>Build a lab</button> <label>of <input name=\"hosts\" type=\"number\" min=\"2\" max=\"8\" value=\"3\" required> hosts</label></form><form id=\"lab-teardown\" class=\"op\" data-op=\"lab\" hidden><input type=\"hidden\" name=\"hosts\" value=\"0\"> <button class=\"danger\">Tear down the lab</button></form></div><ul id=\"lab-hosts\" class=\"lab-hosts\"></ul><div id=\"lab-facts\" class=\"lab-facts\"></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"pane lab-pane\" aria-labelledby=\"lab-heading\"><div class=\"pane-head\"><h2 id=\"lab-heading\">Lab LAN</h2><form id=\"lab-build\" class=\"op\" data-op=\"lab\"><button>Build a lab</button> <label>of <input name=\"hosts\" type=\"number\" min=\"2\" max=\"8\" value=\"3\" required> hosts</label></form><form id=\"lab-teardown\" class=\"op\" data-op=\"lab\" hidden><input type=\"hidden\" name=\"hosts\" value=\"0\"> <button class=\"danger\">Tear down the lab</button></form></div><ul id=\"lab-hosts\" class=\"lab-hosts\"></ul><div id=\"lab-facts\" class=\"lab-facts\"></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -236,12 +277,12 @@ func attachPane() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var9 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var9 == nil {
-			templ_7745c5c3_Var9 = templ.NopComponent
+		templ_7745c5c3_Var10 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var10 == nil {
+			templ_7745c5c3_Var10 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<section class=\"pane attach-pane\" aria-labelledby=\"attach-heading\"><div class=\"pane-head\"><h2 id=\"attach-heading\">Your program</h2><button id=\"attach-show\" type=\"button\">Show the command</button> <button id=\"attach-copy\" type=\"button\" hidden>Copy</button> <button id=\"attach-revoke\" type=\"button\" class=\"danger\" hidden title=\"a new code: the old one attaches no more programs\">Revoke</button> <span id=\"attach-status\" class=\"copy-status\" role=\"status\"></span></div><p class=\"attach-intro\">Run a Python program of your own on your machine with sockplay's socket module: its sockets appear here, live. The code in the command is this session's secret: whoever has it can add sockets to your session.</p><pre id=\"attach-command\" class=\"attach-command\" hidden><code id=\"attach-command-code\"></code></pre></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<section class=\"pane attach-pane\" aria-labelledby=\"attach-heading\"><div class=\"pane-head\"><h2 id=\"attach-heading\">Your program</h2><button id=\"attach-show\" type=\"button\">Show the command</button> <button id=\"attach-copy\" type=\"button\" hidden>Copy</button> <button id=\"attach-revoke\" type=\"button\" class=\"danger\" hidden title=\"a new code: the old one attaches no more programs\">Revoke</button> <span id=\"attach-status\" class=\"copy-status\" role=\"status\"></span></div><p class=\"attach-intro\">Run a Python program of your own on your machine with sockplay's socket module: its sockets appear here, live. The code in the command is this session's secret: whoever has it can add sockets to your session.</p><pre id=\"attach-command\" class=\"attach-command\" hidden><code id=\"attach-command-code\"></code></pre></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -268,12 +309,12 @@ func packetsPane() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var10 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var10 == nil {
-			templ_7745c5c3_Var10 = templ.NopComponent
+		templ_7745c5c3_Var11 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var11 == nil {
+			templ_7745c5c3_Var11 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"pane packets-pane\" aria-labelledby=\"packets-heading\"><div class=\"pane-head\"><h2 id=\"packets-heading\">Packets</h2><label class=\"check\" title=\"sequence and acknowledgement numbers as on the wire, not from 0\"><input type=\"checkbox\" id=\"packets-absolute\"> absolute numbers</label> <a id=\"capture-download\" href=\"/capture.pcap\" download=\"sockplay.pcap\" title=\"the last 10,000 packets of this session, for Wireshark or tcpdump -r\">Download capture.pcap</a></div><p id=\"packets-empty\" class=\"empty\">No packets yet.</p><p id=\"packets-trimmed\" class=\"log-trimmed\" hidden></p><div id=\"packets\" class=\"packets\" tabindex=\"0\" aria-labelledby=\"packets-heading\"></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<section class=\"pane packets-pane\" aria-labelledby=\"packets-heading\"><div class=\"pane-head\"><h2 id=\"packets-heading\">Packets</h2><label class=\"check\" title=\"sequence and acknowledgement numbers as on the wire, not from 0\"><input type=\"checkbox\" id=\"packets-absolute\"> absolute numbers</label> <a id=\"capture-download\" href=\"/capture.pcap\" download=\"sockplay.pcap\" title=\"the last 10,000 packets of this session, for Wireshark or tcpdump -r\">Download capture.pcap</a></div><p id=\"packets-empty\" class=\"empty\">No packets yet.</p><p id=\"packets-trimmed\" class=\"log-trimmed\" hidden></p><div id=\"packets\" class=\"packets\" tabindex=\"0\" aria-labelledby=\"packets-heading\"></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -300,12 +341,12 @@ func sockCardTemplate() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var11 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var11 == nil {
-			templ_7745c5c3_Var11 = templ.NopComponent
+		templ_7745c5c3_Var12 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var12 == nil {
+			templ_7745c5c3_Var12 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<template id=\"sock-card-template\"><article class=\"sock-card\" data-sock=\"\" data-state=\"CREATED\"><header class=\"card-head\"><h3 class=\"card-title\" data-field=\"sock\"></h3><span class=\"card-kind\" data-field=\"kind\"></span> <span class=\"card-fd\">fd <span data-field=\"fd\"></span></span> <span class=\"card-state\" data-field=\"state\"></span> <span class=\"card-program\" data-field=\"program\" title=\"made by a program (Run, or sockplay run on your machine)\" hidden></span></header><dl class=\"facts\"><div><dt>local</dt><dd class=\"addr\" data-field=\"laddr\"></dd></div><div><dt>peer</dt><dd class=\"addr\" data-field=\"raddr\"></dd></div><div><dt>timeout</dt><dd data-field=\"timeout\"></dd></div><div data-row=\"options\" hidden><dt>options</dt><dd data-field=\"options\"></dd></div><div data-row=\"shutdown\" hidden><dt>shutdown</dt><dd data-field=\"shutdown\"></dd></div><div data-row=\"listener\" hidden><dt>accepted from</dt><dd data-field=\"listener\"></dd></div></dl><ul class=\"waiting-list\" data-field=\"waiting\"></ul>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<template id=\"sock-card-template\"><article class=\"sock-card\" data-sock=\"\" data-state=\"CREATED\"><header class=\"card-head\"><h3 class=\"card-title\" data-field=\"sock\"></h3><span class=\"card-kind\" data-field=\"kind\"></span> <span class=\"card-fd\">fd <span data-field=\"fd\"></span></span> <span class=\"card-state\" data-field=\"state\"></span> <span class=\"card-program\" data-field=\"program\" title=\"made by a program (Run, or sockplay run on your machine)\" hidden></span></header><dl class=\"facts\"><div><dt>local</dt><dd class=\"addr\" data-field=\"laddr\"></dd></div><div><dt>peer</dt><dd class=\"addr\" data-field=\"raddr\"></dd></div><div><dt>timeout</dt><dd data-field=\"timeout\"></dd></div><div data-row=\"options\" hidden><dt>options</dt><dd data-field=\"options\"></dd></div><div data-row=\"shutdown\" hidden><dt>shutdown</dt><dd data-field=\"shutdown\"></dd></div><div data-row=\"listener\" hidden><dt>accepted from</dt><dd data-field=\"listener\"></dd></div></dl><ul class=\"waiting-list\" data-field=\"waiting\"></ul>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -313,7 +354,7 @@ func sockCardTemplate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<div class=\"stream-slot\" data-field=\"stream\"></div><fieldset class=\"actions\"><legend class=\"visually-hidden\">Actions</legend><form class=\"op\" data-op=\"bind\"><button>bind</button> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op\" data-op=\"listen\" data-types=\"SOCK_STREAM\"><button>listen</button> <label>backlog <input name=\"backlog\" type=\"number\" min=\"0\" placeholder=\"default\"></label></form><form class=\"op\" data-op=\"accept\" data-types=\"SOCK_STREAM\"><button>accept</button></form><form class=\"op\" data-op=\"connect\"><button>connect</button> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op op-payload\" data-op=\"send\" data-types=\"SOCK_STREAM\"><label class=\"payload\">data <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"stream-slot\" data-field=\"stream\"></div><fieldset class=\"actions\"><legend class=\"visually-hidden\">Actions</legend><form class=\"op\" data-op=\"bind\"><button>bind</button> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op\" data-op=\"listen\" data-types=\"SOCK_STREAM\"><button>listen</button> <label>backlog <input name=\"backlog\" type=\"number\" min=\"0\" placeholder=\"default\"></label></form><form class=\"op\" data-op=\"accept\" data-types=\"SOCK_STREAM\"><button>accept</button></form><form class=\"op\" data-op=\"connect\"><button>connect</button> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op op-payload\" data-op=\"send\" data-types=\"SOCK_STREAM\"><label class=\"payload\">data <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -321,7 +362,7 @@ func sockCardTemplate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</label> <span class=\"buttons\"><button data-op=\"send\">send</button> <button data-op=\"sendall\">sendall</button></span></form><form class=\"op op-payload\" data-op=\"sendto\" data-types=\"SOCK_DGRAM\"><label class=\"payload\">data <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</label> <span class=\"buttons\"><button data-op=\"send\">send</button> <button data-op=\"sendall\">sendall</button></span></form><form class=\"op op-payload\" data-op=\"sendto\" data-types=\"SOCK_DGRAM\"><label class=\"payload\">data <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -329,7 +370,7 @@ func sockCardTemplate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</label> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label> <span class=\"buttons\"><button data-op=\"sendto\">sendto</button> <button data-op=\"send\" title=\"send to the connected peer (ignores host and port)\">send</button></span></form><form class=\"op\" data-op=\"recv\" data-types=\"SOCK_STREAM\"><button>recv</button> <label>bufsize <input name=\"bufsize\" type=\"number\" min=\"0\" value=\"1024\" required></label> <label class=\"check\"><input type=\"checkbox\" name=\"flags\" value=\"MSG_PEEK\"> MSG_PEEK</label> <label class=\"check\"><input type=\"checkbox\" name=\"flags\" value=\"MSG_WAITALL\"> MSG_WAITALL</label></form><form class=\"op\" data-op=\"recvfrom\" data-types=\"SOCK_DGRAM\"><span class=\"buttons\"><button data-op=\"recvfrom\">recvfrom</button> <button data-op=\"recv\">recv</button></span> <label>bufsize <input name=\"bufsize\" type=\"number\" min=\"0\" value=\"1024\" required></label> <label class=\"check\"><input type=\"checkbox\" name=\"flags\" value=\"MSG_PEEK\"> MSG_PEEK</label></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</label> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label> <span class=\"buttons\"><button data-op=\"sendto\">sendto</button> <button data-op=\"send\" title=\"send to the connected peer (ignores host and port)\">send</button></span></form><form class=\"op\" data-op=\"recv\" data-types=\"SOCK_STREAM\"><button>recv</button> <label>bufsize <input name=\"bufsize\" type=\"number\" min=\"0\" value=\"1024\" required></label> <label class=\"check\"><input type=\"checkbox\" name=\"flags\" value=\"MSG_PEEK\"> MSG_PEEK</label> <label class=\"check\"><input type=\"checkbox\" name=\"flags\" value=\"MSG_WAITALL\"> MSG_WAITALL</label></form><form class=\"op\" data-op=\"recvfrom\" data-types=\"SOCK_DGRAM\"><span class=\"buttons\"><button data-op=\"recvfrom\">recvfrom</button> <button data-op=\"recv\">recv</button></span> <label>bufsize <input name=\"bufsize\" type=\"number\" min=\"0\" value=\"1024\" required></label> <label class=\"check\"><input type=\"checkbox\" name=\"flags\" value=\"MSG_PEEK\"> MSG_PEEK</label></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -337,7 +378,7 @@ func sockCardTemplate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<details class=\"more\"><summary>More actions</summary><form class=\"op\" data-op=\"settimeout\"><button>settimeout</button> <label>seconds <input name=\"timeout\" type=\"number\" min=\"0\" step=\"any\" placeholder=\"None = blocking\"></label></form><form class=\"op\" data-op=\"setsockopt\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<details class=\"more\"><summary>More actions</summary><form class=\"op\" data-op=\"settimeout\"><button>settimeout</button> <label>seconds <input name=\"timeout\" type=\"number\" min=\"0\" step=\"any\" placeholder=\"None = blocking\"></label></form><form class=\"op\" data-op=\"setsockopt\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -345,7 +386,7 @@ func sockCardTemplate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<label>value <input name=\"value\" value=\"1\" size=\"6\" autocomplete=\"off\" required pattern=\"-?[0-9]+|[Tt]rue|[Ff]alse\" title=\"an integer, or True / False\"></label> <span class=\"buttons\"><button data-op=\"setsockopt\">setsockopt</button> <button data-op=\"getsockopt\" formnovalidate>getsockopt</button></span></form><form class=\"op\" data-op=\"shutdown\" data-types=\"SOCK_STREAM\"><button>shutdown</button> <label>how <select name=\"how\"><option value=\"SHUT_WR\">SHUT_WR</option> <option value=\"SHUT_RD\">SHUT_RD</option> <option value=\"SHUT_RDWR\">SHUT_RDWR</option></select></label></form><form class=\"op\" data-op=\"getsockname\"><span class=\"buttons\"><button data-op=\"getsockname\">getsockname</button> <button data-op=\"getpeername\">getpeername</button></span></form></details><form class=\"op op-close\" data-op=\"close\"><button class=\"danger\">close</button></form></fieldset></article></template>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<label>value <input name=\"value\" value=\"1\" size=\"6\" autocomplete=\"off\" required pattern=\"-?[0-9]+|[Tt]rue|[Ff]alse\" title=\"an integer, or True / False\"></label> <span class=\"buttons\"><button data-op=\"setsockopt\">setsockopt</button> <button data-op=\"getsockopt\" formnovalidate>getsockopt</button></span></form><form class=\"op\" data-op=\"shutdown\" data-types=\"SOCK_STREAM\"><button>shutdown</button> <label>how <select name=\"how\"><option value=\"SHUT_WR\">SHUT_WR</option> <option value=\"SHUT_RD\">SHUT_RD</option> <option value=\"SHUT_RDWR\">SHUT_RDWR</option></select></label></form><form class=\"op\" data-op=\"getsockname\"><span class=\"buttons\"><button data-op=\"getsockname\">getsockname</button> <button data-op=\"getpeername\">getpeername</button></span></form></details><form class=\"op op-close\" data-op=\"close\"><button class=\"danger\">close</button></form></fieldset></article></template>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -370,12 +411,12 @@ func payloadEncodingSelect() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var12 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var12 == nil {
-			templ_7745c5c3_Var12 = templ.NopComponent
+		templ_7745c5c3_Var13 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var13 == nil {
+			templ_7745c5c3_Var13 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<select name=\"encoding\"><option value=\"utf-8\">utf-8 text</option> <option value=\"gbk\">gbk text</option> <option value=\"hex\">hex</option></select>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<select name=\"encoding\"><option value=\"utf-8\">utf-8 text</option> <option value=\"gbk\">gbk text</option> <option value=\"hex\">hex</option></select>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -402,12 +443,12 @@ func optionSelect() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var13 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var13 == nil {
-			templ_7745c5c3_Var13 = templ.NopComponent
+		templ_7745c5c3_Var14 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var14 == nil {
+			templ_7745c5c3_Var14 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<label>option <select name=\"option\"><optgroup label=\"SOL_SOCKET\"><option value=\"SO_REUSEADDR\" data-level=\"SOL_SOCKET\">SO_REUSEADDR</option> <option value=\"SO_REUSEPORT\" data-level=\"SOL_SOCKET\">SO_REUSEPORT</option> <option value=\"SO_BROADCAST\" data-level=\"SOL_SOCKET\" data-types=\"SOCK_DGRAM\">SO_BROADCAST</option> <option value=\"SO_KEEPALIVE\" data-level=\"SOL_SOCKET\" data-types=\"SOCK_STREAM\">SO_KEEPALIVE</option> <option value=\"SO_RCVBUF\" data-level=\"SOL_SOCKET\">SO_RCVBUF</option> <option value=\"SO_SNDBUF\" data-level=\"SOL_SOCKET\">SO_SNDBUF</option> <option value=\"SO_TYPE\" data-level=\"SOL_SOCKET\">SO_TYPE (read-only)</option> <option value=\"SO_ERROR\" data-level=\"SOL_SOCKET\">SO_ERROR (read-only)</option></optgroup> <optgroup label=\"IPPROTO_TCP\" data-types=\"SOCK_STREAM\"><option value=\"TCP_NODELAY\" data-level=\"IPPROTO_TCP\">TCP_NODELAY</option> <option value=\"TCP_CORK\" data-level=\"IPPROTO_TCP\">TCP_CORK</option> <option value=\"TCP_QUICKACK\" data-level=\"IPPROTO_TCP\">TCP_QUICKACK</option> <option value=\"TCP_MAXSEG\" data-level=\"IPPROTO_TCP\">TCP_MAXSEG</option></optgroup> <optgroup label=\"IPPROTO_IPV6\" data-families=\"AF_INET6\"><option value=\"IPV6_V6ONLY\" data-level=\"IPPROTO_IPV6\">IPV6_V6ONLY</option></optgroup></select></label>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<label>option <select name=\"option\"><optgroup label=\"SOL_SOCKET\"><option value=\"SO_REUSEADDR\" data-level=\"SOL_SOCKET\">SO_REUSEADDR</option> <option value=\"SO_REUSEPORT\" data-level=\"SOL_SOCKET\">SO_REUSEPORT</option> <option value=\"SO_BROADCAST\" data-level=\"SOL_SOCKET\" data-types=\"SOCK_DGRAM\">SO_BROADCAST</option> <option value=\"SO_KEEPALIVE\" data-level=\"SOL_SOCKET\" data-types=\"SOCK_STREAM\">SO_KEEPALIVE</option> <option value=\"SO_RCVBUF\" data-level=\"SOL_SOCKET\">SO_RCVBUF</option> <option value=\"SO_SNDBUF\" data-level=\"SOL_SOCKET\">SO_SNDBUF</option> <option value=\"SO_TYPE\" data-level=\"SOL_SOCKET\">SO_TYPE (read-only)</option> <option value=\"SO_ERROR\" data-level=\"SOL_SOCKET\">SO_ERROR (read-only)</option></optgroup> <optgroup label=\"IPPROTO_TCP\" data-types=\"SOCK_STREAM\"><option value=\"TCP_NODELAY\" data-level=\"IPPROTO_TCP\">TCP_NODELAY</option> <option value=\"TCP_CORK\" data-level=\"IPPROTO_TCP\">TCP_CORK</option> <option value=\"TCP_QUICKACK\" data-level=\"IPPROTO_TCP\">TCP_QUICKACK</option> <option value=\"TCP_MAXSEG\" data-level=\"IPPROTO_TCP\">TCP_MAXSEG</option></optgroup> <optgroup label=\"IPPROTO_IPV6\" data-families=\"AF_INET6\"><option value=\"IPV6_V6ONLY\" data-level=\"IPPROTO_IPV6\">IPV6_V6ONLY</option></optgroup></select></label>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -435,12 +476,12 @@ func kernelPart() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var14 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var14 == nil {
-			templ_7745c5c3_Var14 = templ.NopComponent
+		templ_7745c5c3_Var15 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var15 == nil {
+			templ_7745c5c3_Var15 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<section class=\"kernel\" data-field=\"kernel\" aria-label=\"kernel state\"><div class=\"kernel-head\"><h4>Kernel</h4><span class=\"k-state\" data-stat=\"state\" title=\"the kernel's state for this socket (TCP_INFO)\">not read yet</span> <span class=\"k-buttons\"><button type=\"button\" class=\"secondary\" data-types=\"SOCK_STREAM\" data-reset-counters title=\"count the changes of the TCP counters from now on\">reset Δ</button><form class=\"op\" data-op=\"stat\"><button title=\"read the queues and TCP_INFO now\">stat</button></form></span></div><div class=\"k-queues\"><div class=\"k-queue\"><span class=\"k-name\">receive queue</span> <span class=\"k-bar\" data-stat=\"inq-bar\"><span></span></span> <span class=\"k-num\" data-stat=\"inq\">–</span></div><div class=\"k-queue\"><span class=\"k-name\" title=\"sent but not yet acknowledged by the peer, or not yet sent\">send queue</span> <span class=\"k-num\" data-stat=\"outq\">–</span></div></div><div class=\"k-peek\" data-stat=\"peek\" hidden></div><div class=\"k-tcp\" data-types=\"SOCK_STREAM\"><div class=\"k-counters\" data-stat=\"counters\"></div><p class=\"k-since\" data-stat=\"since\"></p></div><div class=\"tcp-options\" data-types=\"SOCK_STREAM\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<section class=\"kernel\" data-field=\"kernel\" aria-label=\"kernel state\"><div class=\"kernel-head\"><h4>Kernel</h4><span class=\"k-state\" data-stat=\"state\" title=\"the kernel's state for this socket (TCP_INFO)\">not read yet</span> <span class=\"k-buttons\"><button type=\"button\" class=\"secondary\" data-types=\"SOCK_STREAM\" data-reset-counters title=\"count the changes of the TCP counters from now on\">reset Δ</button><form class=\"op\" data-op=\"stat\"><button title=\"read the queues and TCP_INFO now\">stat</button></form></span></div><div class=\"k-queues\"><div class=\"k-queue\"><span class=\"k-name\">receive queue</span> <span class=\"k-bar\" data-stat=\"inq-bar\"><span></span></span> <span class=\"k-num\" data-stat=\"inq\">–</span></div><div class=\"k-queue\"><span class=\"k-name\" title=\"sent but not yet acknowledged by the peer, or not yet sent\">send queue</span> <span class=\"k-num\" data-stat=\"outq\">–</span></div></div><div class=\"k-peek\" data-stat=\"peek\" hidden></div><div class=\"k-tcp\" data-types=\"SOCK_STREAM\"><div class=\"k-counters\" data-stat=\"counters\"></div><p class=\"k-since\" data-stat=\"since\"></p></div><div class=\"tcp-options\" data-types=\"SOCK_STREAM\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -456,7 +497,7 @@ func kernelPart() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<p class=\"detail\">On loopback ACKs return in microseconds, so Nagle only shows with delayed ACKs on the receiver (TCP_QUICKACK 0) or with TCP_CORK.</p></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<p class=\"detail\">On loopback ACKs return in microseconds, so Nagle only shows with delayed ACKs on the receiver (TCP_QUICKACK 0) or with TCP_CORK.</p></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -483,51 +524,51 @@ func optionToggle(option, what string) templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var15 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var15 == nil {
-			templ_7745c5c3_Var15 = templ.NopComponent
+		templ_7745c5c3_Var16 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var16 == nil {
+			templ_7745c5c3_Var16 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<div class=\"opt-cell\"><button type=\"button\" class=\"opt-toggle\" data-toggle-option=\"")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		var templ_7745c5c3_Var16 string
-		templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(option)
-		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 345, Col: 70}
-		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\" aria-pressed=\"false\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<div class=\"opt-cell\"><button type=\"button\" class=\"opt-toggle\" data-toggle-option=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var17 string
 		templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 345, Col: 102}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 363, Col: 70}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, " <span class=\"opt-state\" data-option-state>not set</span></button> <span class=\"opt-what\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "\" aria-pressed=\"false\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var18 string
-		templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(what)
+		templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 346, Col: 31}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 363, Col: 102}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</span></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " <span class=\"opt-state\" data-option-state>not set</span></button> <span class=\"opt-what\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var19 string
+		templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(what)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 364, Col: 31}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</span></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -554,12 +595,12 @@ func framingForm() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var19 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var19 == nil {
-			templ_7745c5c3_Var19 = templ.NopComponent
+		templ_7745c5c3_Var20 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var20 == nil {
+			templ_7745c5c3_Var20 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<details class=\"framing\" data-types=\"SOCK_STREAM\"><summary>Framing: send_frame / recv_frame</summary><form class=\"op op-payload framing-form\" data-op=\"send_frame\"><label>framing <select name=\"framing\" data-framing-picker><option value=\"length\">length prefix</option> <option value=\"delimiter\">delimiter</option> <option value=\"fixed\">fixed size</option> <option value=\"json_header\">JSON header (seed 004)</option></select></label><fieldset class=\"framing-fields\" data-framing=\"length\"><legend class=\"visually-hidden\">length prefix</legend> <label>struct format <select name=\"format\"><option value=\"!I\">!I — 4 bytes, network order (big-endian)</option> <option value=\">I\">&gt;I — 4 bytes, big-endian</option> <option value=\"<I\">&lt;I — 4 bytes, little-endian</option> <option value=\"I\">I — 4 bytes, native (little-endian here)</option> <option value=\"i\">i — 4 bytes signed, native (little-endian here)</option> <option value=\"!H\">!H — 2 bytes, network order</option> <option value=\"!Q\">!Q — 8 bytes, network order</option></select></label><p class=\"detail\">Both ends must use the same format. Native <code>I</code> is little-endian on this machine, so a body of 5 bytes packed with <code>'!I'</code> (<code>00 00 00 05</code>) and unpacked with <code>'I'</code> declares 83886080 bytes.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"delimiter\" hidden disabled><legend class=\"visually-hidden\">delimiter</legend> <label>delimiter <input name=\"delimiter\" value=\"\\n\" size=\"6\" autocomplete=\"off\" spellcheck=\"false\" title=\"bytes as in b'…': \\n, \\r\\n, \\x00\"></label><p class=\"detail\">Written as in <code>b'…'</code>: <code>\\n</code>, <code>\\r\\n</code>, <code>\\x00</code>. The body must not contain it.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"fixed\" hidden disabled><legend class=\"visually-hidden\">fixed size</legend> <label>size <input name=\"size\" type=\"number\" min=\"1\" value=\"16\" required> bytes</label><p class=\"detail\">Every message is exactly this long; send_frame refuses a body of another size.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"json_header\" hidden disabled><legend class=\"visually-hidden\">JSON header</legend> <label>header length <select name=\"header_format\"><option value=\"i\">i — 4 bytes, native (as in seed 004)</option> <option value=\"!I\">!I — 4 bytes, network order</option></select></label> <label class=\"payload\">header fields (JSON, optional) <textarea name=\"header\" rows=\"2\" spellcheck=\"false\" placeholder='{\"cmd\": \"put\", \"filename\": \"a.txt\"}'></textarea></label><p class=\"detail\"><code>data_size</code> is added for you: the body's length.</p></fieldset><label class=\"payload\">body <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<details class=\"framing\" data-types=\"SOCK_STREAM\"><summary>Framing: send_frame / recv_frame</summary><form class=\"op op-payload framing-form\" data-op=\"send_frame\"><label>framing <select name=\"framing\" data-framing-picker><option value=\"length\">length prefix</option> <option value=\"delimiter\">delimiter</option> <option value=\"fixed\">fixed size</option> <option value=\"json_header\">JSON header (seed 004)</option></select></label><fieldset class=\"framing-fields\" data-framing=\"length\"><legend class=\"visually-hidden\">length prefix</legend> <label>struct format <select name=\"format\"><option value=\"!I\">!I — 4 bytes, network order (big-endian)</option> <option value=\">I\">&gt;I — 4 bytes, big-endian</option> <option value=\"<I\">&lt;I — 4 bytes, little-endian</option> <option value=\"I\">I — 4 bytes, native (little-endian here)</option> <option value=\"i\">i — 4 bytes signed, native (little-endian here)</option> <option value=\"!H\">!H — 2 bytes, network order</option> <option value=\"!Q\">!Q — 8 bytes, network order</option></select></label><p class=\"detail\">Both ends must use the same format. Native <code>I</code> is little-endian on this machine, so a body of 5 bytes packed with <code>'!I'</code> (<code>00 00 00 05</code>) and unpacked with <code>'I'</code> declares 83886080 bytes.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"delimiter\" hidden disabled><legend class=\"visually-hidden\">delimiter</legend> <label>delimiter <input name=\"delimiter\" value=\"\\n\" size=\"6\" autocomplete=\"off\" spellcheck=\"false\" title=\"bytes as in b'…': \\n, \\r\\n, \\x00\"></label><p class=\"detail\">Written as in <code>b'…'</code>: <code>\\n</code>, <code>\\r\\n</code>, <code>\\x00</code>. The body must not contain it.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"fixed\" hidden disabled><legend class=\"visually-hidden\">fixed size</legend> <label>size <input name=\"size\" type=\"number\" min=\"1\" value=\"16\" required> bytes</label><p class=\"detail\">Every message is exactly this long; send_frame refuses a body of another size.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"json_header\" hidden disabled><legend class=\"visually-hidden\">JSON header</legend> <label>header length <select name=\"header_format\"><option value=\"i\">i — 4 bytes, native (as in seed 004)</option> <option value=\"!I\">!I — 4 bytes, network order</option></select></label> <label class=\"payload\">header fields (JSON, optional) <textarea name=\"header\" rows=\"2\" spellcheck=\"false\" placeholder='{\"cmd\": \"put\", \"filename\": \"a.txt\"}'></textarea></label><p class=\"detail\"><code>data_size</code> is added for you: the body's length.</p></fieldset><label class=\"payload\">body <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -567,7 +608,7 @@ func framingForm() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</label> <span class=\"buttons\"><button data-op=\"send_frame\" title=\"send one framed message (sendall)\">send_frame</button> <button data-op=\"recv_frame\" formnovalidate title=\"read exactly one message, however the stream was cut\">recv_frame</button></span></form></details>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</label> <span class=\"buttons\"><button data-op=\"send_frame\" title=\"send one framed message (sendall)\">send_frame</button> <button data-op=\"recv_frame\" formnovalidate title=\"read exactly one message, however the stream was cut\">recv_frame</button></span></form></details>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -556,8 +556,11 @@ func usesPeers(l *lessons.Lesson) bool {
 
 // runLesson is the content test of one lesson: start its peers, run its
 // steps, run its python run blocks.
-func runLesson(t *testing.T, l *lessons.Lesson, cfg sessions.Config) {
-	srv := newServer(t, cfg)
+func runLesson(t *testing.T, l *lessons.Lesson, base sessions.Config) {
+	cfg, wire := kernelConfig(t)
+	base.Programs, base.Channel = cfg.Programs, cfg.Channel // the profile's network, the kernel's programs
+	srv := newServer(t, base)
+	wire(srv)
 	c := srv.dial(t)
 	defer c.use(t)()
 	spawnOK, why := spawnSupported(c)
@@ -592,6 +595,15 @@ func runLesson(t *testing.T, l *lessons.Lesson, cfg sessions.Config) {
 			t.Error(f)
 		}
 	})
+
+	if len(l.Cells) > 0 {
+		t.Run("cells", func(t *testing.T) {
+			if !peersRunning {
+				t.Skip("the lesson's peers did not start (see the peers test)")
+			}
+			runLessonCells(t, srv, c, l)
+		})
+	}
 
 	t.Run("python", func(t *testing.T) {
 		for i, b := range l.Python {

@@ -190,7 +190,7 @@ func (s *Server) postStep(c echo.Context) error {
 	if !ok {
 		return jsonError(c, http.StatusBadRequest, "there is no lesson "+quote(rep.Lesson))
 	}
-	if !hasStep(s.lessons[i].Steps, rep.Step) {
+	if !hasPart(s.lessons[i].Parts(), rep.Step) {
 		return jsonError(c, http.StatusBadRequest, "lesson "+quote(rep.Lesson)+" has no step "+quote(rep.Step))
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), recordWait)
@@ -313,8 +313,8 @@ func formFile(c echo.Context, name string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-func hasStep(steps []lessons.Step, id string) bool {
-	for _, st := range steps {
+func hasPart(parts []lessons.Part, id string) bool {
+	for _, st := range parts {
 		if st.ID == id {
 			return true
 		}

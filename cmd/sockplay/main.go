@@ -217,8 +217,8 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		scfg.OnCheck = store.CheckHook(func(err error) { log.Error("saving a check", "err", err) })
 		opts = append(opts, web.WithProgress(store))
 	}
-	var srv *web.Server
-	scfg.Channel = func(s *sessions.Session, f *os.File, program string) { srv.ServeChannel(s, f, program) } // a program's channel (run)
+	var srv *web.Server // programs' channels are served by the web server, made below
+	scfg.Channel = func(s *sessions.Session, f *os.File, program string) { srv.ServeChannel(s, f, program) }
 	manager := sessions.NewManager(scfg)
 	srv = web.New(manager, opts...)
 	// No server-wide ReadTimeout or WriteTimeout: they would cut WebSockets;

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"sockplay/sessions/programs"
-	"sockplay/sessions/python"
+	pylib "sockplay/sessions/python"
 )
 
 // pythonLib returns the directory of sockplay's own Python modules (its
-// socket module), bound read-only into every program's sandbox and first on
-// its PYTHONPATH.
-var pythonLib = python.Dir
+// socket module and the cell kernel), bound read-only into every program's
+// sandbox and first on its PYTHONPATH.
+var pythonLib = pylib.Dir
 
 // programFlags adds the flags of programs (op run) to fs.
 func programFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) error {

@@ -137,7 +137,7 @@ func TestProgressRestart(t *testing.T) {
 	}
 	get(first, "/lessons/"+l.Slug)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+first.addr+"/progress/steps",
-		strings.NewReader(`{"lesson":"`+l.Slug+`","step":"`+l.Steps[0].ID+`","ok":true}`))
+		strings.NewReader(`{"lesson":"`+l.Slug+`","step":"`+l.Parts()[0].ID+`","ok":true}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", "http://"+first.addr)
 	resp, err := browser.Do(req)
@@ -154,14 +154,14 @@ func TestProgressRestart(t *testing.T) {
 	page := get(second, "/progress")
 	for _, want := range []string{
 		`<tr class="lesson-row" data-lesson="` + l.Slug + `" data-read="true" data-passed="1"`,
-		`<li data-step="` + l.Steps[0].ID + `" data-passed="true">`,
+		`<li data-step="` + l.Parts()[0].ID + `" data-passed="true">`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/progress after a restart lacks %q", want)
 		}
 	}
 	if index := get(second, "/lessons"); !strings.Contains(index, `data-lesson="`+l.Slug+`" data-steps="`) ||
-		!strings.Contains(index, `data-passed="`+l.Steps[0].ID+`" data-read="true"`) {
+		!strings.Contains(index, `data-passed="`+l.Parts()[0].ID+`" data-read="true"`) {
 		t.Error("the lesson index after a restart does not show the lesson read and its step passed")
 	}
 }

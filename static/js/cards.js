@@ -44,6 +44,20 @@ export class Cards {
     return handle ? this.#cards.get(handle)?.msg : undefined;
   }
 
+  /** @returns {string[]} the handles of the cards, in creation order */
+  handles() {
+    return [...this.#cards.keys()];
+  }
+
+  /**
+   * Marks the cards of the handles as the ones the running lesson cell is
+   * about (class .highlighted), and no others.
+   * @param {string[]} handles
+   */
+  highlight(handles) {
+    for (const [handle, { el }] of this.#cards) el.classList.toggle('highlighted', handles.includes(handle));
+  }
+
   /**
    * A part of a socket's card that another module fills, by its data-field
    * ("kernel", "stream").

@@ -1,6 +1,8 @@
 // lesson.js — entry point of a lesson page: starts the embedded workbench,
-// runs the lesson's steps on the session (runner.js, by the rules of
-// templates/lessons/FORMAT.md) and shows each line's result under its step.
+// runs the lesson's Python cells in the session's kernel (cells.js) or, in
+// lessons still in the old format, its JSON steps on the session
+// (runner.js), by the rules of templates/lessons/FORMAT.md, and shows what
+// each printed (or each line's result) under it.
 //
 // DOM contract (stable; browser tests rely on it):
 //
@@ -35,6 +37,30 @@
 //       ol.inline-log .log-entry      the line's waiting or result message,
 //                                     drawn by render.js as in the event log
 //                                     (a waiting one has its Cancel button)
+//   section.cell#cell-<id>[data-cell="<id>"][data-state][data-raises][data-waits][data-ends]
+//                                     one Python cell (cells.js); data-state is
+//                                     idle | starting | queued | running |
+//                                     waiting | ok | fail (ok: it ended as the
+//                                     lesson wants: without an exception, or
+//                                     with the one data-raises names);
+//                                     data-done="true" once it has passed
+//     textarea[data-cell-code]        its code, editable (Shift+Enter or
+//                                     Ctrl+Enter runs it); defaultValue is the
+//                                     lesson's text
+//     [data-cell-status]              "not run yet" | "starting Python…" |
+//                                     "queued…" | "running…" | "waiting…" |
+//                                     "✓ done" | "✓ raised X, as the lesson
+//                                     expects" | "✗ raised X" | "✗ why"
+//     button[data-run-cell]           Run
+//     button[data-run-cells-above]    Run all cells above (in order, each once
+//                                     the one before ended, or waits when it
+//                                     has data-waits, and the cells its
+//                                     data-ends names ended; stops at a failure)
+//     button[data-reset-cell]         back to the lesson's code
+//     pre[data-cell-output]           what the cell printed, span.out-stdout /
+//                                     span.out-stderr pieces, in order
+//   the workbench's cards of the sockets a running cell's code names have
+//   class .highlighted
 //   button#start-peers[data-start-peers], ol#peer-results
 //                                     lessons with peers: one spawn per peer of
 //                                     <script id="lesson-peers"> (JSON)
@@ -108,10 +134,20 @@ function main(page) {
     }
     return '';
   };
+  const cellSections = /** @type {HTMLElement[]} */ ([...page.querySelectorAll('section.cell[data-cell]')]);
   const runner = new Runner((op, args) => bench.conn.request(op, args), (run) => views.get(run)?.update(), hintFor);
   const bench = start(document.getElementById('workbench'), {
     onMessages: (msgs) => runner.onMessages(msgs),
     onReset: () => runner.reset(),
+    onCell: (run) => drawCell(run),
+    onHello: (hello) => {
+      // Cells need Python on the server: without it Run is disabled, and
+      // the first cell says why.
+      const off = hello.programs === false;
+      for (const b of page.querySelectorAll('[data-run-cell], [data-run-cells-above]')) b.disabled = off;
+      const note = cellSections[0]?.querySelector('[data-cell-status]');
+      if (note && off) note.textContent = hello.programs_note || 'Python does not run on this server';
+    },
   });
   const socketOf = (sock) => bench.cards.get(sock);
 
@@ -159,6 +195,76 @@ function main(page) {
     return ok;
   };
 
+  /** @type {Map<string, import('./cells.js').CellRun>} each cell's latest run */
+  const latest = new Map();
+
+  /** Did the run end as the lesson wants? */
+  const passed = (section, run) => {
+    const raises = section.dataset.raises;
+    if (!raises) return run.state === 'ok';
+    return run.state === 'fail' && (run.error === raises || run.error.startsWith(`${raises}:`));
+  };
+
+  /** Draws a cell's latest run: its state, status and output. */
+  const drawCell = (run) => {
+    if (latest.get(run.cell) !== run) return;
+    const section = document.getElementById(`cell-${run.cell}`);
+    if (!section) return;
+    const status = section.querySelector('[data-cell-status]');
+    const out = section.querySelector('[data-cell-output]');
+    out.replaceChildren(...run.output.map((o) => h('span', { class: `out-${o.stream}` }, o.text)));
+    out.hidden = run.output.length === 0;
+    if (!run.done) {
+      section.dataset.state = run.state;
+      status.textContent = { starting: 'starting Python…', queued: 'queued…', running: 'running…', waiting: 'waiting…' }[run.state];
+      if (run.state === 'running' || run.state === 'waiting') bench.cards.highlight(run.sockets);
+      return;
+    }
+    const ok = passed(section, run);
+    section.dataset.state = ok ? 'ok' : 'fail';
+    if (ok) {
+      section.dataset.done = 'true';
+      status.textContent = run.state === 'ok' ? '✓ done' : `✓ raised ${section.dataset.raises}, as the lesson expects`;
+    } else {
+      if (run.broken) status.textContent = `✗ ${run.error}`;
+      else if (run.state === 'fail') status.textContent = `✗ raised ${run.error}`;
+      else status.textContent = '✗ ended without the exception the lesson expects';
+    }
+    bench.cards.highlight(run.sockets);
+  };
+
+  /** Runs one cell's code; resolves to its run once it ended or waits. */
+  const runCell = (section) => {
+    const area = /** @type {HTMLTextAreaElement} */ (section.querySelector('[data-cell-code]'));
+    const run = bench.kernel.run(section.dataset.cell, area.value);
+    latest.set(run.cell, run);
+    drawCell(run);
+    run.finished.promise.then((r) => progress.record(r.cell, passed(section, r))); // in the background
+    return run;
+  };
+
+  /** Runs the cells above section in order, then stops at a failure. */
+  const runCellsAbove = async (section) => {
+    for (const cell of cellSections.slice(0, cellSections.indexOf(section))) {
+      const run = runCell(cell);
+      // As the lesson test does: go on once the cell ended, or, for a cell
+      // the lesson means to wait, once it waits.
+      await (cell.hasAttribute('data-waits') ? Promise.race([run.finished.promise, untilWaiting(run)]) : run.finished.promise);
+      // And once the waiting cells this one ends have ended.
+      for (const id of (cell.dataset.ends ?? '').split(' ').filter(Boolean)) await latest.get(id)?.finished.promise;
+      if (run.done && !passed(cell, run)) {
+        cell.scrollIntoView({ block: 'start' });
+        return;
+      }
+    }
+  };
+
+  /** Resolves once the run waits (blocks), polling its state per frame. */
+  const untilWaiting = (run) => new Promise((resolve) => {
+    const look = () => (run.state === 'waiting' || run.done ? resolve(run) : requestAnimationFrame(look));
+    look();
+  });
+
   const exclusive = async (fn) => {
     if (busy) return;
     setBusy(true);
@@ -172,7 +278,9 @@ function main(page) {
   const startPeers = async (button) => {
     const data = document.getElementById('lesson-peers');
     const peers = data ? JSON.parse(data.textContent) : [];
-    const lines = peers.map((request, i) => ({ request, line: i + 1, raw: JSON.stringify(request) }));
+    // Each peer is shown by its name and address, not as a request.
+    const where = (addr) => (Array.isArray(addr) ? `${addr[0] === '' ? '*' : addr[0]}:${addr[1]}` : '');
+    const lines = peers.map((request, i) => ({ request, line: i + 1, raw: `${request.peer} on ${where(request.addr)}` }));
     const list = document.getElementById('peer-results');
     const box = button.closest('.lesson-peers');
     box.dataset.state = 'running';
@@ -184,7 +292,15 @@ function main(page) {
     const button = /** @type {Element} */ (ev.target).closest('button');
     if (!button || button.closest('#workbench')) return;
     const section = button.closest('section.step');
-    if (button.hasAttribute('data-run-step') && section) {
+    const cell = button.closest('section.cell');
+    if (button.hasAttribute('data-run-cell') && cell) {
+      runCell(cell);
+    } else if (button.hasAttribute('data-run-cells-above') && cell) {
+      runCellsAbove(cell);
+    } else if (button.hasAttribute('data-reset-cell') && cell) {
+      const area = /** @type {HTMLTextAreaElement} */ (cell.querySelector('[data-cell-code]'));
+      area.value = area.defaultValue;
+    } else if (button.hasAttribute('data-run-step') && section) {
       exclusive(() => runStep(section));
     } else if (button.hasAttribute('data-run-above') && section) {
       exclusive(async () => {
@@ -214,6 +330,11 @@ function main(page) {
 
   page.addEventListener('keydown', (ev) => {
     const area = /** @type {Element} */ (ev.target);
+    if (ev.key === 'Enter' && (ev.shiftKey || ev.ctrlKey || ev.metaKey) && area.matches?.('[data-cell-code]')) {
+      ev.preventDefault();
+      runCell(area.closest('section.cell'));
+      return;
+    }
     if (ev.key !== 'Enter' || !(ev.ctrlKey || ev.metaKey) || !area.matches?.('[data-step-lines]')) return;
     ev.preventDefault();
     exclusive(() => runStep(area.closest('section.step')));
@@ -222,12 +343,15 @@ function main(page) {
   for (const s of steps) {
     if (progress.passed(s.dataset.step)) s.dataset.done = 'true';
   }
+  for (const c of cellSections) {
+    if (progress.passed(c.dataset.cell)) c.dataset.done = 'true';
+  }
   progress.sync(); // passes kept in this browser while the server was away
   const target = () => {
     const id = decodeURIComponent(location.hash.slice(1));
-    const el = id.startsWith('step-') ? document.getElementById(id) : null;
-    for (const s of steps) s.classList.toggle('targeted', s === el);
-    if (el?.matches('section.step')) el.scrollIntoView({ block: 'start' });
+    const el = id.startsWith('step-') || id.startsWith('cell-') ? document.getElementById(id) : null;
+    for (const s of [...steps, ...cellSections]) s.classList.toggle('targeted', s === el);
+    if (el?.matches('section.step, section.cell')) el.scrollIntoView({ block: 'start' });
   };
   addEventListener('hashchange', target);
   target();

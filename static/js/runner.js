@@ -223,7 +223,7 @@ export class Runner {
 }
 
 /** A promise with its resolve function. */
-function deferred() {
+export function deferred() {
   let resolve;
   const promise = new Promise((r) => { resolve = r; });
   return { promise, resolve };

@@ -94,6 +94,8 @@
 
 import { Connection, Status, wsURL } from './conn.js';
 import { Cards } from './cards.js';
+import { CellKernel } from './cells.js';
+import { PythonConsole } from './console.js';
 import { Log } from './log.js';
 import { Transcript } from './transcript.js';
 import { Streams } from './streams.js';
@@ -120,8 +122,10 @@ const RELEASE_AFTER = 1000;
  * cards. hooks see what the workbench sees, after it has applied it.
  * @param {HTMLElement} root
  * @param {{onMessages?: (msgs: object[]) => void, onReset?: () => void,
- *          onStatus?: (state: string) => void}} [hooks]
- * @returns {{conn: Connection, cards: Cards}}
+ *          onStatus?: (state: string) => void, onHello?: (hello: object) => void,
+ *          onCell?: (run: import('./cells.js').CellRun) => void}} [hooks]
+ * hooks.onCell sees every change of a run of the session's Python kernel.
+ * @returns {{conn: Connection, cards: Cards, kernel: CellKernel}}
  */
 export function start(root, hooks = {}) {
   const byId = (id) => document.getElementById(id);
@@ -311,7 +315,10 @@ export function start(root, hooks = {}) {
       transcript.follow();
       root.dataset.rendered = String(rendered);
       root.dataset.lastSeq = String(lastSeq);
-      if (msgs.length) hooks.onMessages?.(msgs);
+      if (msgs.length) {
+        cellKernel.onMessages(msgs);
+        hooks.onMessages?.(msgs);
+      }
     },
     status: (state, detail) => {
       showStatus(status, state, detail);
@@ -330,6 +337,7 @@ export function start(root, hooks = {}) {
       const run = /** @type {HTMLButtonElement} */ (byId('run-python'));
       run.disabled = hello.programs === false;
       if (hello.programs === false) run.title = hello.programs_note || 'this server cannot run programs';
+      hooks.onHello?.(hello);
     },
     onReset: () => {
       queue.clear();
@@ -347,6 +355,8 @@ export function start(root, hooks = {}) {
       lab.reset();
       mapViews.clear();
       waited.clear();
+      cellKernel.reset();
+      pyConsole.reset();
       hooks.onReset?.();
     },
     onStatus: (state, detail) => queue.pushStatus(state, detail),
@@ -427,8 +437,15 @@ export function start(root, hooks = {}) {
 
   encodingSelect.addEventListener('change', () => encodingSelect.form.requestSubmit());
 
+  // The session's Python kernel: the console's, and a lesson page's cells.
+  const cellKernel = new CellKernel((op, args) => conn.request(op, args), (run) => {
+    pyConsole.onChange(run);
+    hooks.onCell?.(run);
+  });
+  const pyConsole = new PythonConsole(byId('console'), cellKernel, cards);
+
   conn.start();
-  return { conn, cards };
+  return { conn, cards, kernel: cellKernel };
 }
 
 

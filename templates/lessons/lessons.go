@@ -41,7 +41,8 @@ type Lesson struct {
 	// <section class="step" data-step="…"> and each Python block with a copy
 	// button (FORMAT.md and the lesson page's script describe the markup).
 	HTML   string
-	Steps  []Step
+	Steps  []Step // the old JSON steps (lessons not yet written as cells)
+	Cells  []Cell // the Python cells, in order; they share one kernel
 	Python []PythonBlock
 }
 

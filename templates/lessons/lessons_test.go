@@ -147,6 +147,28 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"01-x.md:9: $a.prot: a variable has .addr, .port and .peer, not .prot"}},
 		{"python info", "01-x.md", fm + "\n```python3 run\nprint()\n```\n\n```python runme\nprint()\n```\n",
 			[]string{`01-x.md:11: a python block's info string is "python" or "python run", got "python runme"`}},
+		{"cell without id", "01-x.md", fm + "\n```cell title=\"C\"\nx = 1\n```\n", []string{"01-x.md:7: a cell needs an id"}},
+		{"cell id", "01-x.md", fm + "\n```cell id=a.b\nx = 1\n```\n", []string{`01-x.md:7: cell id "a.b": use letters, digits and -`}},
+		{"empty cell", "01-x.md", fm + "\n```cell id=a\n\n```\n", []string{`01-x.md:7: cell "a" has no code`}},
+		{"cell id twice", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n\n```cell id=a\nx = 2\n```\n",
+			[]string{`01-x.md:11: cell id "a" is already used on line 7`}},
+		{"check alone", "01-x.md", fm + "\nWords.\n\n```check\nok\n```\n", []string{"01-x.md:9: a check block comes right after the cell it checks"}},
+		{"check not after its cell", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n\nWords.\n\n```check\nok\n```\n",
+			[]string{"01-x.md:13: a check block comes right after the cell it checks"}},
+		{"check line", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nprints\nexpects 1\nmatches (\n```\n", []string{
+			`01-x.md:11: a check line is ok, raises NAME, waits, still-waiting, ends CELL, prints TEXT or matches REGEXP, got "prints"`,
+			`01-x.md:12: a check line is ok, raises NAME, waits, still-waiting, ends CELL, prints TEXT or matches REGEXP, got "expects 1"`,
+			"01-x.md:13: matches: error parsing regexp"}},
+		{"two checks", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nok\n```\n```check\nok\n```\n",
+			[]string{"01-x.md:13: a check block comes right after the cell it checks"}},
+		{"waits twice", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nwaits\nstill-waiting\n```\n",
+			[]string{"01-x.md:10: waits and still-waiting exclude each other"}},
+		{"ends unknown", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n```check\nends b\n```\n\n```cell id=b\nx = 2\n```\n```check\nwaits\n```\n",
+			[]string{`01-x.md:10: ends b: no earlier cell has the id "b"`}},
+		{"ends no wait", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n\n```cell id=b\nx = 2\n```\n```check\nends a\n```\n",
+			[]string{"01-x.md:14: ends a: that cell's check does not say it waits"}},
+		{"steps and cells", "01-x.md", step(`{"op":"socket"}`) + "\n```cell id=c\nx = 1\n```\n",
+			[]string{"01-x.md:11: a lesson has JSON steps or Python cells, not both"}},
 		{"several problems", "01-x.md", "---\ntitle: T\nsummary: S.\norder: x\n---\n\n```step id=s\n{\"op\":\"close\",\"sock\":\"$nope\"}\n```\n",
 			[]string{`01-x.md:4: order must be an integer`, `01-x.md:8: $nope: $nope is not defined`}},
 	}
@@ -168,6 +190,79 @@ func TestLoadErrors(t *testing.T) {
 			var le *lessons.Error
 			if !errors.As(err, &le) || le.File != tt.file {
 				t.Errorf("error %v is not a *lessons.Error for %s", err, tt.file)
+			}
+		})
+	}
+}
+
+func TestLoadCells(t *testing.T) {
+	src := "---\ntitle: T\nsummary: S.\norder: 1\n---\n\n" + // the body starts on line 6
+		"```cell id=make title=\"Make one\"\nimport socket\ns = socket.socket()\n```\n" + // 7–10
+		"```check\nprints ('0.0.0.0', 0)\nmatches ^port \\d+$\n\n```\n" + // 11–15
+		"Text between.\n\n" +
+		"```cell id=wait\ns.accept()\n```\n" + // 18–20
+		"```check\nwaits\nraises OSError\n```\n" +
+		"```cell id=last\nprint(1)\n```\n```check\nends wait\n```\n"
+	ls, err := lessons.Load(fstest.MapFS{"01-cells.md": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ls[0]
+	want := []lessons.Cell{
+		{ID: "make", Title: "Make one", Line: 7, Code: "import socket\ns = socket.socket()\n",
+			Check: lessons.Check{Prints: []string{"('0.0.0.0', 0)"}, Matches: []string{`^port \d+$`}, Line: 11}},
+		{ID: "wait", Title: "wait", Line: 18, Code: "s.accept()\n", Check: lessons.Check{Waits: true, Raises: "OSError", Line: 21}},
+		{ID: "last", Title: "last", Line: 25, Code: "print(1)\n", Check: lessons.Check{Ends: []string{"wait"}, Line: 28}},
+	}
+	if !reflect.DeepEqual(l.Cells, want) {
+		t.Errorf("cells\n got %#v\nwant %#v", l.Cells, want)
+	}
+	for _, bad := range []string{"prints (", "matches ^port", "Text between"} {
+		if strings.Contains(l.HTML, bad) == (bad != "Text between") {
+			t.Errorf("HTML has %q: %v (the checks are hidden, the text is shown)", bad, strings.Contains(l.HTML, bad))
+		}
+	}
+	for _, part := range []string{`<section class="cell" id="cell-make" data-cell="make"`, "s = socket.socket()</textarea>", "data-run-cells-above", "data-cell-output",
+		`data-cell="wait" data-raises="OSError" data-waits`, `data-cell="last" data-raises="" data-ends="wait" data-state`} {
+		if !strings.Contains(l.HTML, part) {
+			t.Errorf("HTML lacks %q:\n%s", part, l.HTML)
+		}
+	}
+	if strings.Count(l.HTML, "data-run-cells-above") != 2 {
+		t.Errorf("the first cell has no \"Run all cells above\" button, the other two do:\n%s", l.HTML)
+	}
+}
+
+func TestCheckPasses(t *testing.T) {
+	plain := lessons.Check{Prints: []string{"hello"}, Matches: []string{`^\d+ bytes$`}}
+	tests := []struct {
+		name           string
+		check          lessons.Check
+		done, ok       bool
+		errLine        string
+		waited         bool
+		output, reason string
+	}{
+		{"passes", plain, true, true, "", false, "x\nsaid hello\n12 bytes\n", ""},
+		{"prints missing", plain, true, true, "", false, "12 bytes\n", `no line of the output has "hello"`},
+		{"match is per line", plain, true, true, "", false, "hello 12 bytes\n", `no line of the output matches ^\d+ bytes$`},
+		{"raised", plain, true, false, "ValueError: x", false, "hello\n1 bytes", "the cell raised ValueError: x"},
+		{"not done", plain, false, false, "", true, "hello\n1 bytes", "the cell did not end"},
+		{"raises", lessons.Check{Raises: "OSError"}, true, false, "OSError: [Errno 98] Address already in use", false, "", ""},
+		{"raises another", lessons.Check{Raises: "OSError"}, true, false, "ConnectionRefusedError: [Errno 111] Connection refused", false, "",
+			"the cell should raise OSError, but it raised ConnectionRefusedError: [Errno 111] Connection refused"},
+		{"raises nothing", lessons.Check{Raises: "OSError"}, true, true, "", false, "", "the cell should raise OSError, but it ended without an exception"},
+		{"waits", lessons.Check{Waits: true}, true, true, "", true, "", ""},
+		{"did not wait", lessons.Check{Waits: true}, true, true, "", false, "", "the cell should have waited (blocked) before it ended"},
+		{"still waiting", lessons.Check{StillWaiting: true}, false, false, "", true, "", ""},
+		{"ended", lessons.Check{StillWaiting: true}, true, true, "", true, "", "the cell should still be waiting, but it ended"},
+		{"never waited", lessons.Check{StillWaiting: true}, false, false, "", false, "", "the cell should be waiting, but the kernel never said so"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, why := tt.check.Passes(tt.done, tt.ok, tt.errLine, tt.waited, tt.output)
+			if ok != (tt.reason == "") || why != tt.reason {
+				t.Errorf("Passes = %v, %q; want %q", ok, why, tt.reason)
 			}
 		})
 	}
@@ -261,8 +356,8 @@ func TestCurriculum(t *testing.T) {
 				runs++
 			}
 		}
-		if len(l.Steps) == 0 || runs != 1 {
-			t.Errorf("%s: %d steps and %d `python run` blocks, want steps and one closing program", l.Slug, len(l.Steps), runs)
+		if len(l.Steps) > 0 || len(l.Cells) == 0 || runs != 1 {
+			t.Errorf("%s: %d JSON steps, %d cells and %d `python run` blocks, want Python cells only and one closing program", l.Slug, len(l.Steps), len(l.Cells), runs)
 		}
 		for _, c := range l.Covers {
 			covered[strings.ToLower(c)] = true

@@ -88,6 +88,7 @@ func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 type blockRenderer struct {
 	lesson *Lesson
 	steps  int // steps rendered so far
+	cells  int // cells rendered so far
 	python int // Python blocks rendered so far
 }
 
@@ -112,6 +113,12 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 		s := r.lesson.Steps[r.steps]
 		r.steps++
 		return ast.WalkSkipChildren, stepBlock(s, r.steps == 1).Render(context.Background(), w)
+	case word == "cell" && r.cells < len(r.lesson.Cells):
+		c := r.lesson.Cells[r.cells]
+		r.cells++
+		return ast.WalkSkipChildren, cellBlock(c, r.cells == 1).Render(context.Background(), w)
+	case word == "check" && r.cells > 0:
+		return ast.WalkSkipChildren, nil // checks are the lesson test's, not shown
 	case word == "python" && r.python < len(r.lesson.Python):
 		b := r.lesson.Python[r.python]
 		r.python++

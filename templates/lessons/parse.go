@@ -31,6 +31,10 @@ func parse(file, slug string, src []byte) (*Lesson, []*Error) {
 		doc, lines := parseMarkdown(body)
 		p.blocks(l, doc, body, func(offset int) int { return bodyLine + lines.at(offset) })
 		p.variables(l)
+		p.cellOrder(l)
+		if len(l.Steps) > 0 && len(l.Cells) > 0 {
+			p.errorf(l.Cells[0].Line, "a lesson has JSON steps or Python cells, not both (the steps are the old format: write them as cells)")
+		}
 		if len(p.errs) == 0 {
 			html, err := render(l, doc, body)
 			if err != nil {
@@ -186,6 +190,7 @@ var varFields = map[string]bool{"": true, "addr": true, "port": true, "peer": tr
 // lineOf turns a byte offset in body into a line of the file.
 func (p *reader) blocks(l *Lesson, doc ast.Node, body []byte, lineOf func(int) int) {
 	ids := map[string]int{}
+	var lastCell ast.Node // the node right after the last cell: where its check may be
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		fc, ok := n.(*ast.FencedCodeBlock)
 		if !entering || !ok || fc.Info == nil {
@@ -220,40 +225,85 @@ func (p *reader) blocks(l *Lesson, doc ast.Node, body []byte, lineOf func(int) i
 				p.errorf(fenceLine, "step %q has no requests: write one JSON request per line", s.ID)
 			}
 			l.Steps = append(l.Steps, s)
+		case "cell":
+			c, ok := p.cell(fenceLine, rest, blockText(fc, body))
+			if !ok {
+				return ast.WalkContinue, nil
+			}
+			if prev, dup := ids[c.ID]; dup {
+				p.errorf(fenceLine, "cell id %q is already used on line %d", c.ID, prev)
+			}
+			ids[c.ID] = fenceLine
+			l.Cells = append(l.Cells, c)
+			lastCell = n.NextSibling()
+		case "check":
+			if n != lastCell || len(l.Cells) == 0 {
+				p.errorf(fenceLine, "a check block comes right after the cell it checks")
+				return ast.WalkContinue, nil
+			}
+			lines := make([]string, fc.Lines().Len())
+			for i := range lines {
+				seg := fc.Lines().At(i)
+				lines[i] = string(seg.Value(body))
+			}
+			c := &l.Cells[len(l.Cells)-1]
+			if c.Check.Line != 0 {
+				p.errorf(fenceLine, "cell %q has a check already (line %d)", c.ID, c.Check.Line)
+			}
+			c.Check, _ = p.check(fenceLine, lines, func(i int) int { return lineOf(fc.Lines().At(i).Start) })
 		case "python":
 			opts := strings.Fields(rest)
 			run := len(opts) > 0 && opts[0] == "run"
 			if len(opts) > 1 || len(opts) == 1 && !run {
 				p.errorf(fenceLine, "a python block's info string is \"python\" or \"python run\", got %q", info)
 			}
-			var code strings.Builder
-			for i := 0; i < fc.Lines().Len(); i++ {
-				seg := fc.Lines().At(i)
-				code.Write(seg.Value(body))
-			}
-			l.Python = append(l.Python, PythonBlock{Code: code.String(), Run: run, Line: fenceLine})
+			l.Python = append(l.Python, PythonBlock{Code: blockText(fc, body), Run: run, Line: fenceLine})
 		}
 		return ast.WalkContinue, nil
 	})
 }
 
+// blockText is the text of a fenced block, as written.
+func blockText(fc *ast.FencedCodeBlock, body []byte) string {
+	var code strings.Builder
+	for i := 0; i < fc.Lines().Len(); i++ {
+		seg := fc.Lines().At(i)
+		code.Write(seg.Value(body))
+	}
+	return code.String()
+}
+
 // stepHeader reads a step's info string after "step": id=… title="…".
 func (p *reader) stepHeader(line int, attrs string) (Step, bool) {
-	s := Step{Line: line}
+	h, ok := p.header("step", line, attrs)
+	if ok && !stepID.MatchString(h.ID) {
+		p.errorf(line, "step id %q: use letters, digits and -", h.ID)
+		ok = false
+	}
+	return Step{ID: h.ID, Title: h.Title, Line: line}, ok
+}
+
+// blockHeader is what a step's or a cell's info string says.
+type blockHeader struct{ ID, Title string }
+
+// header reads the attributes of a step's or cell's info string after its
+// first word (kind): id=… title="…". The title is the id when not given.
+func (p *reader) header(kind string, line int, attrs string) (blockHeader, bool) {
+	var h blockHeader
 	rest := strings.TrimSpace(attrs)
 	for rest != "" {
 		key, after, found := strings.Cut(rest, "=")
 		key = strings.TrimSpace(key)
 		if !found || key == "" || strings.ContainsAny(key, " \t\"") {
-			p.errorf(line, "a step's info string is: step id=<id> title=\"<title>\", got %q", "step "+attrs)
-			return s, false
+			p.errorf(line, "a %s's info string is: %s id=<id> title=\"<title>\", got %q", kind, kind, kind+" "+attrs)
+			return h, false
 		}
 		var value string
 		if strings.HasPrefix(after, `"`) {
 			q, err := strconv.QuotedPrefix(after)
 			if err != nil {
-				p.errorf(line, "step: the value of %s has no closing quote", key)
-				return s, false
+				p.errorf(line, "%s: the value of %s has no closing quote", kind, key)
+				return h, false
 			}
 			value, _ = strconv.Unquote(q)
 			after = after[len(q):]
@@ -263,25 +313,21 @@ func (p *reader) stepHeader(line int, attrs string) (Step, bool) {
 		rest = strings.TrimSpace(after)
 		switch key {
 		case "id":
-			s.ID = value
+			h.ID = value
 		case "title":
-			s.Title = strings.TrimSpace(value)
+			h.Title = strings.TrimSpace(value)
 		default:
-			p.errorf(line, "step: unknown attribute %q (id, title)", key)
+			p.errorf(line, "%s: unknown attribute %q (id, title)", kind, key)
 		}
 	}
-	if s.ID == "" {
-		p.errorf(line, "a step needs an id: step id=<id> title=\"<title>\"")
-		return s, false
+	if h.ID == "" {
+		p.errorf(line, "a %s needs an id: %s id=<id> title=\"<title>\"", kind, kind)
+		return h, false
 	}
-	if !stepID.MatchString(s.ID) {
-		p.errorf(line, "step id %q: use letters, digits and -", s.ID)
-		return s, false
+	if h.Title == "" {
+		h.Title = h.ID
 	}
-	if s.Title == "" {
-		s.Title = s.ID
-	}
-	return s, true
+	return h, true
 }
 
 // stepLine reads one request line of a step.

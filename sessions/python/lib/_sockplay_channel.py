@@ -46,6 +46,7 @@ class Channel:
     def call(self, op, **args):
         """Make request op with args; return its result, or raise its error."""
         call = _Call(next(self._ids))
+        call.thread = threading.current_thread()
         with self._lock:
             if self._ended:
                 raise ConnectionError(self._ended)
@@ -86,8 +87,17 @@ class Channel:
                 call.done.set()
 
     def _dispatch(self, message):
+        if message.get("kind") == "waiting":
+            # The call goes on waiting; the cell kernel shows its cell as
+            # waiting (a hook it puts on its cells' threads).
+            with self._lock:
+                call = self._waiting.get(message.get("id"))
+            hook = getattr(call and call.thread, "sockplay_waiting", None)
+            if hook is not None:
+                hook(True)
+            return
         if message.get("kind") != "result":
-            return  # a waiting notice: the call goes on waiting
+            return
         id = message.get("id")
         if not isinstance(id, int):
             id = None  # not one of this module's requests
@@ -108,6 +118,7 @@ class _Call:
 
     def __init__(self, id):
         self.id = id
+        self.thread = None  # the thread that made the call
         self.done = threading.Event()
         self.result = None
 

@@ -1,0 +1,215 @@
+package python
+
+import (
+	"bufio"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// kernel is the cell kernel running in real CPython with its own socket
+// module (this test does not put sockplay's lib on the path).
+type kernel struct {
+	t      *testing.T
+	stdin  io.WriteCloser
+	events chan KernelEvent
+	stderr *strings.Builder
+	seen   []KernelEvent
+}
+
+func startKernel(t *testing.T) *kernel {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed")
+	}
+	cmd := exec.Command(py, "-I", "lib/_sockplay_kernel.py")
+	k := &kernel{t: t, events: make(chan KernelEvent, 100), stderr: &strings.Builder{}}
+	cmd.Stderr = k.stderr
+	if k.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(k.events)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			ev, err := ParseKernelEvent(sc.Bytes())
+			if err != nil {
+				ev = KernelEvent{Event: err.Error()}
+			}
+			k.events <- ev
+		}
+	}()
+	t.Cleanup(func() {
+		k.stdin.Close()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	k.until(func(ev KernelEvent) bool { return ev.Event == "ready" }, "ready")
+	return k
+}
+
+func (k *kernel) send(cell, code string) {
+	k.t.Helper()
+	if _, err := k.stdin.Write(KernelCell{Cell: cell, Code: code}.Line()); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// until reads events until f says stop, within a generous deadline.
+func (k *kernel) until(f func(KernelEvent) bool, what string) KernelEvent {
+	k.t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case ev, ok := <-k.events:
+			if !ok {
+				k.t.Fatalf("kernel ended before %s; events %+v; stderr %q", what, k.seen, k.stderr.String())
+			}
+			k.seen = append(k.seen, ev)
+			if f(ev) {
+				return ev
+			}
+		case <-deadline:
+			k.t.Fatalf("no %s within 60 s; events %+v", what, k.seen)
+		}
+	}
+}
+
+// done waits for the cell's done event (or finds it among those seen).
+func (k *kernel) done(cell string) KernelEvent {
+	k.t.Helper()
+	is := func(ev KernelEvent) bool { return ev.Event == "done" && ev.Cell == cell }
+	for _, ev := range k.seen {
+		if is(ev) {
+			return ev
+		}
+	}
+	return k.until(is, cell+"'s done")
+}
+
+// output is what the cell printed so far on stream.
+func (k *kernel) output(cell, stream string) string {
+	var b strings.Builder
+	for _, ev := range k.seen {
+		if ev.Event == "output" && ev.Cell == cell && ev.Stream == stream {
+			b.WriteString(ev.Text)
+		}
+	}
+	return b.String()
+}
+
+// TestKernelAcceptWaitsThenConnect: "accept waits; now connect" works as it
+// reads, with CPython's own sockets: the accept cell blocks, the kernel
+// says it waits and runs the connect cell, and then the accept cell ends.
+func TestKernelAcceptWaitsThenConnect(t *testing.T) {
+	k := startKernel(t)
+	k.send("listen", "import socket\nsrv = socket.socket()\nsrv.bind(('127.0.0.1', 0))\nsrv.listen()\nsrv.getsockname()[0]")
+	k.send("accept", "conn, addr = srv.accept()\nprint('accepted from', addr[0])\nconn.recv(5)")
+	k.send("connect", "cli = socket.create_connection(srv.getsockname())\ncli.sendall(b'hello')\nprint('sent')")
+	waited := false
+	k.until(func(ev KernelEvent) bool {
+		if ev.Event == "waiting" && ev.Cell == "accept" {
+			waited = true
+		}
+		if ev.Event == "done" && ev.Cell == "accept" && !waited {
+			t.Fatalf("accept ended before the kernel said it waits: %+v", k.seen)
+		}
+		return ev.Event == "done" && ev.Cell == "accept"
+	}, "accept's done")
+	if got := k.output("listen", "stdout"); got != "'127.0.0.1'\n" {
+		t.Errorf("listen printed %q, want the last expression's repr", got)
+	}
+	if got := k.output("accept", "stdout"); got != "accepted from 127.0.0.1\nb'hello'\n" {
+		t.Errorf("accept printed %q", got)
+	}
+	k.done("connect")
+	if got := k.output("connect", "stdout"); got != "sent\n" {
+		t.Errorf("connect printed %q", got)
+	}
+}
+
+// TestKernelCells: one namespace, cells in order, tracebacks as Python
+// prints them, threads print into their cell, stdin and fd 1 are not the
+// cells', a bad line is reported and the kernel goes on.
+func TestKernelCells(t *testing.T) {
+	k := startKernel(t)
+	k.send("a", "import time\ntime.sleep(0.3)\nx = 21")
+	k.send("b", "x * 2")
+	if ev := k.done("b"); !ev.OK {
+		t.Fatalf("b: %+v (a cell that only computes is waited for)", ev)
+	}
+	if got := k.output("b", "stdout"); got != "42\n" {
+		t.Errorf("b printed %q, want 42 (x from cell a)", got)
+	}
+
+	k.send("err", "def f():\n    return 1/0\nf()")
+	ev := k.done("err")
+	if ev.OK || ev.Error != "ZeroDivisionError: division by zero" {
+		t.Errorf("err: %+v", ev)
+	}
+	tb := k.output("err", "stderr")
+	for _, part := range []string{"Traceback (most recent call last):\n", `File "<cell err>", line 3, in <module>`,
+		`File "<cell err>", line 2, in f`, "    return 1/0\n", "ZeroDivisionError: division by zero\n"} {
+		if !strings.Contains(tb, part) {
+			t.Errorf("traceback %q lacks %q", tb, part)
+		}
+	}
+	if strings.Contains(tb, "_sockplay_kernel") {
+		t.Errorf("traceback shows the kernel's frames: %q", tb)
+	}
+
+	k.send("syntax", "def f(:\n")
+	if ev := k.done("syntax"); ev.OK || !strings.HasPrefix(ev.Error, "SyntaxError") {
+		t.Errorf("syntax: %+v", ev)
+	}
+	k.send("thread", "import threading\nt = threading.Thread(target=lambda: print('from a thread'))\nt.start(); t.join()")
+	k.done("thread")
+	if got := k.output("thread", "stdout"); got != "from a thread\n" {
+		t.Errorf("thread printed %q", got)
+	}
+	k.send("stdin", "input()")
+	if ev := k.done("stdin"); ev.OK || !strings.Contains(ev.Error, "input() is not available") {
+		t.Errorf("stdin: %+v", ev)
+	}
+	k.send("fd1", "import os\nos.write(1, b'raw bytes\\n')\nprint('kept')")
+	k.done("fd1")
+	if got := k.output("fd1", "stdout"); got != "kept\n" {
+		t.Errorf("fd1 printed %q", got)
+	}
+	if _, err := k.stdin.Write([]byte("{\"cell\": 1}\nnot json\n")); err != nil {
+		t.Fatal(err)
+	}
+	k.send("after", "print('still here')")
+	k.done("after")
+	var complaints int
+	for _, ev := range k.seen {
+		if ev.Event == "output" && ev.Cell == "" && strings.HasPrefix(ev.Text, "kernel: ") {
+			complaints++
+		}
+	}
+	if complaints != 2 {
+		t.Errorf("%d complaints about the two bad lines, want 2: %+v", complaints, k.seen)
+	}
+	k.stdin.Close()
+	for range k.events { // the kernel ends at the end of stdin
+	}
+	if !strings.Contains(k.stderr.String(), "raw bytes") {
+		t.Errorf("os.write(1, …) went to %q, want stderr", k.stderr.String())
+	}
+}

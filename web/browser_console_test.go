@@ -1,0 +1,83 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// consoleType adds code at the end of the console's input and presses
+// Enter there (a keydown the page handles, as a learner's key would be).
+func consoleType(code string) chromedp.Action[chromedp.Void] {
+	js, _ := json.Marshal(code)
+	return jsDo(`(() => {
+		const el = document.getElementById('console-input');
+		el.focus();
+		el.value += ` + string(js) + `;
+		el.selectionStart = el.selectionEnd = el.value.length;
+		el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}));
+		return null;
+	})()`)
+}
+
+// consoleKey presses key in the console's input.
+func consoleKey(key string) chromedp.Action[chromedp.Void] {
+	return jsDo(`(document.getElementById('console-input').dispatchEvent(new KeyboardEvent('keydown', {key: '` + key + `', bubbles: true, cancelable: true})), null)`)
+}
+
+// jsDo evaluates a JavaScript expression for its effect.
+func jsDo(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](expr)(ctx, t)
+		return err
+	})
+}
+
+// consoleEntry waits until the console's n-th entry (from 1) has ended.
+func consoleEntry(n string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(`#console-log .console-entry:nth-child(` + n + `):is([data-state="ok"], [data-state="fail"])`))
+}
+
+// consoleOut is what the n-th entry printed.
+func consoleOut(p page, n string) string {
+	return eval[string](p, `document.querySelector('#console-log .console-entry:nth-child(`+n+`) .console-out').textContent`)
+}
+
+// TestWorkbenchConsole: the workbench's Python console runs in the
+// session's kernel: a socket made with the buttons is there as s1, a socket
+// made in the console appears as a card, a block spans lines, Up brings
+// back the last entry, an exception shows its traceback.
+func TestWorkbenchConsole(t *testing.T) {
+	srv := newCellsServer(t, nil)
+	p := page{t: t, ctx: newBrowser(t)}
+	p.do("open", chromedp.Navigate(srv.URL+"/workbench"), chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+	p.do("a socket with the buttons", chromedp.Click(chromedp.CSS("#new-udp4")),
+		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"]`)))
+
+	p.do("s1 in the console", consoleType(`s1.getsockname()`), consoleEntry("1"))
+	if got := consoleOut(p, "1"); got != "('0.0.0.0', 0)\n" {
+		t.Errorf("s1.getsockname() printed %q", got)
+	}
+	p.do("a socket in the console", consoleType(`s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1", 0)); s.getsockname()[0]`),
+		consoleEntry("2"), chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s2"]`)))
+	if got := consoleOut(p, "2"); got != "'127.0.0.1'\n" {
+		t.Errorf("the console's socket: %q", got)
+	}
+	// A line ending in ":" goes on; Enter on the next line runs the block.
+	p.do("a block", consoleType("for n in range(2):"), consoleType("print('n is', n)"), consoleEntry("3"))
+	if got := consoleOut(p, "3"); got != "n is 0\nn is 1\n" {
+		t.Errorf("the block printed %q", got)
+	}
+	p.do("history", consoleKey("ArrowUp"))
+	if got := eval[string](p, `document.getElementById('console-input').value`); got != "for n in range(2):\n    print('n is', n)" {
+		t.Errorf("Up brought back %q", got)
+	}
+	p.do("clear", jsDo(`document.getElementById('console-input').value = ''`),
+		consoleType("s1.recvfrom(10, 1, 2, 3)"), consoleEntry("4"))
+	if got := consoleOut(p, "4"); !strings.HasPrefix(got, "Traceback (most recent call last):") || !strings.Contains(got, "TypeError") {
+		t.Errorf("a bad call printed %q", got)
+	}
+}
