@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -55,14 +56,16 @@ func runCellsOnPage(p page, l *lessons.Lesson) {
 }
 
 // newCellsServer is a server of the lessons whose sessions run the cell
-// kernel; it skips the test where programs cannot run (never under CI).
-func newCellsServer(t *testing.T, ls []*lessons.Lesson) *testServer {
+// kernel, on base's network (a profile of forProfiles); it skips the test
+// where programs cannot run (never under CI).
+func newCellsServer(t *testing.T, ls []*lessons.Lesson, base sessions.Config) *testServer {
 	t.Helper()
 	cfg, wire := kernelConfig(t)
 	if err := cfg.Programs.Available(); err != nil {
 		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
 	}
-	srv := newServer(t, cfg, web.WithLessons(ls))
+	base.Programs, base.Channel = cfg.Programs, cfg.Channel
+	srv := newServer(t, base, web.WithLessons(ls))
 	wire(srv)
 	return srv
 }
@@ -78,31 +81,37 @@ func TestLessonCellsInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newCellsServer(t, ls) // skips here where programs cannot run
+	newCellsServer(t, ls, sessions.Config{}) // skips here where programs cannot run
 	ctx := newBrowser(t)
 	for _, l := range ls {
 		if len(l.Cells) == 0 {
 			continue
 		}
 		t.Run(l.Slug, func(t *testing.T) {
-			srv := newCellsServer(t, ls) // a session of its own: peers are limited per session
-			p := page{t: t, ctx: ctx}
-			p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
-				chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
-			if len(l.Peers) > 0 {
-				p.do("peers", chromedp.Click(chromedp.CSS("#start-peers")),
-					chromedp.WaitVisible(chromedp.CSS(`.lesson-peers[data-state="ok"]`)))
-			}
-			if text := eval[string](p, `document.getElementById('lesson').innerText`); strings.Contains(text, `"op":`) {
-				t.Errorf("the page of a converted lesson shows JSON requests")
-			}
-			if l.Slug == "tcp-connect-listen-accept" {
-				waitingCell(p, l)
-				return
-			}
-			runCellsOnPage(p, l)
+			forProfiles(t, l, func(t *testing.T, cfg sessions.Config) { cellsOnPage(t, ctx, ls, l, cfg) })
 		})
 	}
+}
+
+// cellsOnPage opens a lesson on a server of its own (a session of its own:
+// peers are limited per session) and runs its cells as a learner would.
+func cellsOnPage(t *testing.T, ctx context.Context, ls []*lessons.Lesson, l *lessons.Lesson, cfg sessions.Config) {
+	srv := newCellsServer(t, ls, cfg)
+	p := page{t: t, ctx: ctx}
+	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+	if len(l.Peers) > 0 {
+		p.do("peers", chromedp.Click(chromedp.CSS("#start-peers")),
+			chromedp.WaitVisible(chromedp.CSS(`.lesson-peers[data-state="ok"]`)))
+	}
+	if text := eval[string](p, `document.getElementById('lesson').innerText`); strings.Contains(text, `"op":`) {
+		t.Errorf("the page of a converted lesson shows JSON requests")
+	}
+	if l.Slug == "tcp-connect-listen-accept" {
+		waitingCell(p, l)
+		return
+	}
+	runCellsOnPage(p, l)
 }
 
 // waitingCell drives lesson 7 by hand up to "accept waits; now connect",
@@ -197,7 +206,7 @@ func TestRunCellsAbove(t *testing.T) {
 	if l == nil {
 		t.Fatal("no lesson udp-echo-server")
 	}
-	srv := newCellsServer(t, ls)
+	srv := newCellsServer(t, ls, sessions.Config{})
 	p := page{t: t, ctx: newBrowser(t)}
 	last := l.Cells[len(l.Cells)-1]
 	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"sockplay/sessions"
 )
 
 // consoleType adds code at the end of the console's input and presses
@@ -51,7 +53,7 @@ func consoleOut(p page, n string) string {
 // made in the console appears as a card, a block spans lines, Up brings
 // back the last entry, an exception shows its traceback.
 func TestWorkbenchConsole(t *testing.T) {
-	srv := newCellsServer(t, nil)
+	srv := newCellsServer(t, nil, sessions.Config{})
 	p := page{t: t, ctx: newBrowser(t)}
 	p.do("open", chromedp.Navigate(srv.URL+"/workbench"), chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
 	p.do("a socket with the buttons", chromedp.Click(chromedp.CSS("#new-udp4")),

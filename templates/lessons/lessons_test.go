@@ -398,6 +398,9 @@ func TestNetworkLab(t *testing.T) {
 				builds = builds || line.Op() == "lab"
 			}
 		}
+		for _, c := range l.Cells {
+			builds = builds || strings.Contains(c.Code, "sockplay.lab(")
+		}
 		if builds != (l.Network == lessons.NetworkLab) {
 			t.Errorf("%s: builds a lab %v, network %q", l.Slug, builds, l.Network)
 		}

@@ -10,6 +10,11 @@ sockplay):
     sockplay.kill(peer_id)  stop it
     sockplay.handle(s)      the socket's handle on the workbench ('s3')
     sockplay.socket_of(h)   the socket.socket for a handle made elsewhere (a button, a console)
+    sockplay.lab(3)         build the session's lab LAN: {'h1': '10.77.0.1', …}
+    sockplay.socket_on(host, family, type)   a socket.socket made on a lab host ('h2')
+    sockplay.segments(s, count=3, data_only=False, flags=None, bytes=None)
+                            the TCP segments of s's connection, as the capture saw them
+    sockplay.encoding(name) how the workbench shows data as text: 'utf-8' or 'gbk'
 """
 
 import socket as _socket_module
@@ -18,7 +23,7 @@ import _sockplay_channel as _channel
 from _sockplay_channel import PolicyError, LimitError
 
 __all__ = ["queued", "tcp_info", "packets", "spawn", "kill", "handle", "socket_of",
-           "PolicyError", "LimitError"]
+           "lab", "socket_on", "segments", "Segments", "encoding", "PolicyError", "LimitError"]
 
 
 def handle(sock):
@@ -69,3 +74,66 @@ def spawn(peer, addr=None, **options):
 def kill(peer_id):
     """Stop a peer that spawn() started; return once its sockets are closed."""
     _channel.call("kill", peer=peer_id)
+
+
+def lab(hosts=3):
+    """Build the session's lab LAN of hosts hosts (op lab): {'h1': '10.77.0.1', …}.
+
+    Asking again for the lab the session has keeps it; hosts=0 tears it down.
+    """
+    result = _channel.call("lab", hosts=hosts)
+    return {h["name"]: h["addr"] for h in result.get("hosts") or []}
+
+
+def socket_on(host, family=_socket_module.AF_INET, type=_socket_module.SOCK_STREAM):
+    """A socket.socket made on the lab host host ('h1', 'h2', …): op socket with host."""
+    family_name = {_socket_module.AF_INET: "AF_INET", _socket_module.AF_INET6: "AF_INET6"}.get(family)
+    type_name = {_socket_module.SOCK_STREAM: "SOCK_STREAM", _socket_module.SOCK_DGRAM: "SOCK_DGRAM"}.get(type)
+    if family_name is None:
+        raise OSError(97, "Address family not supported by protocol")
+    if type_name is None:
+        raise OSError(94, "Socket type not supported")
+    result = _channel.call("socket", family=family_name, type=type_name, host=host)
+    sock = _socket_module.socket._wrap(result["sock"], family, type)
+    if _socket_module.getdefaulttimeout() is not None:
+        sock.settimeout(_socket_module.getdefaulttimeout())
+    return sock
+
+
+class Segments(list):
+    """The segments op's lines ('→ SYN seq=0 len=0', numbers relative to each
+    side's first one), with .absolute (the same lines with the numbers on the
+    wire), .lens (each segment's payload size) and .isn ({'local': J, 'peer': K})."""
+
+    def __init__(self, result):
+        super().__init__(result.get("segments") or [])
+        self.absolute = result.get("absolute") or []
+        self.lens = result.get("lens") or []
+        self.isn = result.get("isn") or {}
+
+
+def segments(sock, count=None, data_only=False, flags=None, bytes=None):
+    """The TCP segments of sock's connection as its lab host's capture saw them (op segments).
+
+    It waits (up to 3 s) for count segments that pass the filters (data_only:
+    only those with data; flags: only those with all these flags, ['FIN']) and
+    carry bytes payload bytes; TimeoutError when they do not come.
+    """
+    args = {"sock": handle(sock)}
+    if count is not None:
+        args["count"] = count
+    if data_only:
+        args["data_only"] = True
+    if flags:
+        args["flags"] = list(flags)
+    if bytes is not None:
+        args["bytes"] = bytes
+    return Segments(_channel.call("segments", **args))
+
+
+def encoding(name):
+    """Show data as text in this encoding on the workbench from now on ('utf-8' or 'gbk', op encoding).
+
+    Only the workbench changes: bytes stay bytes, as in any Python program.
+    """
+    return _channel.call("encoding", encoding=name)["encoding"]
