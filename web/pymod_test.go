@@ -751,3 +751,50 @@ func TestModulePrivateNetwork(t *testing.T) {
 		t.Errorf("hello network %q, want private", page.hello.str("network"))
 	}
 }
+
+// TestModuleLabHelpers: sockplay's lab helpers on a private session: a
+// socket on a host before the lab is an error that loses nothing,
+// sockplay.lab builds and keeps the lab, socket_on makes sockets on its
+// hosts, segments reads a connection's handshake and refuses a datagram
+// socket, encoding takes the session's encodings only.
+func TestModuleLabHelpers(t *testing.T) {
+	cfg, _ := privateConfig(t)
+	ts := newServer(t, cfg)
+	page := ts.dial(t)
+	page.must("encoding", map[string]any{"encoding": "utf-8"})
+	onSockplay(t, ts, page, dedent(`
+	import socket, sockplay
+	def attempt(f, *args, **kw):
+	    try:
+	        return f(*args, **kw)
+	    except Exception as e:
+	        print(type(e).__name__, e)
+	attempt(sockplay.socket_on, "h2", socket.AF_INET, socket.SOCK_DGRAM)
+	attempt(sockplay.socket_on, "h1", socket.AF_UNIX, socket.SOCK_DGRAM)
+	print(sockplay.lab(3))
+	print(sockplay.lab(3) == sockplay.lab())
+	attempt(sockplay.lab, 4)
+	server = sockplay.socket_on("h2", socket.AF_INET, socket.SOCK_STREAM)
+	server.bind(("", 0))
+	server.listen()
+	client = sockplay.socket_on("h1", type=socket.SOCK_STREAM)
+	client.connect(("10.77.0.2", server.getsockname()[1]))
+	conn, addr = server.accept()
+	print(addr[0], conn.getsockname()[0])
+	seen = sockplay.segments(client, count=3)
+	print(list(seen), seen.lens, sorted(seen.isn))
+	attempt(sockplay.segments, sockplay.socket_on("h3", socket.AF_INET, socket.SOCK_DGRAM))
+	print(sockplay.encoding("gbk"), sockplay.encoding("utf-8"))
+	attempt(sockplay.encoding, "latin-1")
+	`), `OSError no host "h2": this session has no lab; build one with {"op":"lab","hosts":3}
+OSError [Errno 97] Address family not supported by protocol
+{'h1': '10.77.0.1', 'h2': '10.77.0.2', 'h3': '10.77.0.3'}
+True
+OSError this session already has a lab of 3 hosts; tear it down first with {"op":"lab","hosts":0}
+10.77.0.1 10.77.0.2
+['→ SYN seq=0 len=0', '← SYN,ACK seq=0 ack=1 len=0', '→ ACK seq=1 ack=1 len=0'] [0, 0, 0] ['local', 'peer']
+OSError segments shows a TCP connection's segments; s4 is a datagram socket
+gbk utf-8
+LookupError unknown encoding: "latin-1" (utf-8 or gbk)
+`)
+}
