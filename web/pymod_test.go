@@ -118,7 +118,21 @@ func execPython(t *testing.T, code string, env []string, fd3 *os.File, started f
 // newModuleServer is a server with a page attached and live.
 func newModuleServer(t *testing.T) (*testServer, *client) {
 	t.Helper()
-	ts := newServer(t, sessions.Config{})
+	return newModuleServerWith(t, sessions.Config{})
+}
+
+// newPrivateModuleServer is newModuleServer for a private session (it
+// skips where private networks cannot be made).
+func newPrivateModuleServer(t *testing.T) (*testServer, *client) {
+	t.Helper()
+	cfg, _ := privateConfig(t)
+	return newModuleServerWith(t, cfg)
+}
+
+// newModuleServerWith is a server of cfg with a page attached and live.
+func newModuleServerWith(t *testing.T, cfg sessions.Config) (*testServer, *client) {
+	t.Helper()
+	ts := newServer(t, cfg)
 	page := ts.dial(t)
 	page.must("encoding", map[string]any{"encoding": "utf-8"})
 	return ts, page
@@ -724,10 +738,7 @@ func TestModuleCtrlC(t *testing.T) {
 // in the session's namespace: its loopback broadcast reaches its own
 // receiver, and sockplay.packets() shows the datagram the capture saw.
 func TestModulePrivateNetwork(t *testing.T) {
-	cfg, _ := privateConfig(t)
-	ts := newServer(t, cfg)
-	page := ts.dial(t)
-	page.must("encoding", map[string]any{"encoding": "utf-8"})
+	ts, page := newPrivateModuleServer(t)
 	onSockplay(t, ts, page, dedent(`
 	import socket, sockplay, time
 	receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -758,10 +769,7 @@ func TestModulePrivateNetwork(t *testing.T) {
 // hosts, segments reads a connection's handshake and refuses a datagram
 // socket, encoding takes the session's encodings only.
 func TestModuleLabHelpers(t *testing.T) {
-	cfg, _ := privateConfig(t)
-	ts := newServer(t, cfg)
-	page := ts.dial(t)
-	page.must("encoding", map[string]any{"encoding": "utf-8"})
+	ts, page := newPrivateModuleServer(t)
 	onSockplay(t, ts, page, dedent(`
 	import socket, sockplay
 	def attempt(f, *args, **kw):
