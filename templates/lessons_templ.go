@@ -375,7 +375,7 @@ func LessonPage(p Page, l *lessons.Lesson, prev, next *lessons.Lesson, wsPath st
 				return templ_7745c5c3_Err
 			}
 			if l.Network == lessons.NetworkLab {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<p class=\"lesson-network\" data-network=\"lab\">This lesson builds a lab LAN of network namespaces (op <code>lab</code>): it needs a server that can make them, with <code>--network private</code> or <code>--network host</code>.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<p class=\"lesson-network\" data-network=\"lab\">This lesson builds a lab LAN of network namespaces (<code>sockplay.lab(3)</code>, op <code>lab</code>): it needs a server that can make them, with <code>--network private</code> or <code>--network host</code>. Its cells use sockplay's helpers for the lab, so they run here, not in a Python of your own.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
