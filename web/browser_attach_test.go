@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -122,6 +123,10 @@ func TestWorkbenchTranscriptRun(t *testing.T) {
 	if eval[bool](p, `document.querySelector('.sock-card[data-sock="s1"]').hasAttribute('data-program')`) {
 		t.Error("the page's own s1 is marked as a program's")
 	}
+	checkProgramLog(t, p, []*regexp.Regexp{
+		regexp.MustCompile(`^run transcript\.py → p1$`),
+		regexp.MustCompile(`^p1 exited with code 0$`),
+	})
 	// Its own calls are not written into the transcript.
 	if again := eval[string](p, `document.getElementById('transcript-code').textContent`); again != transcript {
 		t.Errorf("the run's calls changed the transcript:\n%s\nwas:\n%s", again, transcript)

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,5 +83,30 @@ func TestWorkbenchConsole(t *testing.T) {
 		consoleType("s1.recvfrom(10, 1, 2, 3)"), consoleEntry("4"))
 	if got := consoleOut(p, "4"); !strings.HasPrefix(got, "Traceback (most recent call last):") || !strings.Contains(got, "TypeError") {
 		t.Errorf("a bad call printed %q", got)
+	}
+	checkProgramLog(t, p, []*regexp.Regexp{
+		regexp.MustCompile(`^p\d+ · cell \S+ printed\s*n is 1\n$`),
+		regexp.MustCompile(`^p\d+ · cell \S+ done \(sockets s2\)$`),
+		regexp.MustCompile(`^p\d+ · cell \S+ failed\s*TypeError: `),
+	})
+}
+
+// checkProgramLog checks the event log's entries for programs and cells
+// (output, exit, cell_*): none shows the raw message, and for each of want
+// some entry's text matches.
+func checkProgramLog(t *testing.T, p page, want []*regexp.Regexp) {
+	t.Helper()
+	p.do("the log has program entries", chromedp.Poll[chromedp.Void](`document.querySelector('#log .log-entry:is([data-kind="output"], [data-kind="exit"])') !== null`))
+	texts := eval[[]string](p, `[...document.querySelectorAll('#log .log-entry:is([data-kind="output"], [data-kind="exit"], [data-kind^="cell_"], [data-op="run"], [data-op="cell"])')]
+		.map(e => e.querySelector('.entry-body').textContent)`)
+	for _, text := range texts {
+		if strings.Contains(text, `"program"`) || strings.Contains(text, `{"`) || strings.Contains(text, "…)") {
+			t.Errorf("a log entry shows the raw message: %q", text)
+		}
+	}
+	for _, re := range want {
+		if !slices.ContainsFunc(texts, re.MatchString) {
+			t.Errorf("no log entry matches %s; the program entries:\n%s", re, strings.Join(texts, "\n"))
+		}
 	}
 }

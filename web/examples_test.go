@@ -21,8 +21,8 @@ const exampleWait = 60 * time.Second
 
 // runningProgram is one example program as the test sees it: its output
 // so far, its exit, and a way to type into it and to stop it — what the
-// run op offers (output and exit messages, input and stop), so that only
-// startProgram needs to change to run the examples through it.
+// run op offers (output and exit messages, input and stop), whether it
+// runs through op run or as a child process.
 type runningProgram struct {
 	t    testing.TB
 	name string
@@ -31,18 +31,19 @@ type runningProgram struct {
 	stdout  strings.Builder
 	stderr  strings.Builder
 	exited  bool
-	code    int
+	code    int           // its exit status; -1 when a signal or the server ended it
+	reason  string        // the exit message's reason (run only): "stopped", "timeout", …
 	changed chan struct{} // closed and replaced whenever something above changes
 
 	write func(text string) error // feeds stdin (the input op)
 	kill  func()                  // the stop op
 }
 
-// startProgram runs one example program with args, the way the learner's
-// Run button does. For now it is real CPython as a child process, in the
-// test's network namespace (run the tests under `unshare -rn`); after the
-// run op lands it sends {"op":"run","code":…,"name":…,"args":…} instead.
-func startProgram(t testing.TB, p examples.Program, args ...string) *runningProgram {
+// startCPython runs one example program with args in real CPython as a
+// child process, with CPython's own socket module, in the test's network
+// namespace (run the tests under `unshare -n`): the reference the run op's
+// programs must agree with.
+func startCPython(t testing.TB, p examples.Program, args ...string) *runningProgram {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -70,7 +71,8 @@ func startProgram(t testing.TB, p examples.Program, args ...string) *runningProg
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp := &runningProgram{t: t, name: p.Name, changed: make(chan struct{})}
+	rp := newRunningProgram()
+	rp.t, rp.name = t, p.Name
 	rp.write = func(text string) error { _, err := io.WriteString(stdin, text); return err }
 	rp.kill = func() { cmd.Process.Kill() }
 	if err := cmd.Start(); err != nil {
@@ -89,6 +91,158 @@ func startProgram(t testing.TB, p examples.Program, args ...string) *runningProg
 	}()
 	t.Cleanup(func() { rp.kill(); <-done })
 	return rp
+}
+
+// programSession runs example programs the way the learner's Run button
+// does: op run on a real server's session, so each program runs in its
+// sandbox with sockplay's socket module and its sockets are the session's.
+// One goroutine reads the connection: it hands each program's output and
+// exit messages to its runningProgram and each awaited result to its
+// request; requests are sent from the test's goroutine.
+type programSession struct {
+	t    testing.TB
+	c    *client
+	done chan struct{} // closed when the reader has ended
+
+	mu       sync.Mutex
+	programs map[string]*runningProgram // by program id, made by whichever side sees it first
+	waiting  map[int]chan msg           // results awaited, by request id
+}
+
+// newProgramSession starts a server whose sessions run programs (skipping
+// the test where this machine cannot make sandboxes, never under CI) and
+// opens a session on it.
+func newProgramSession(t *testing.T) *programSession {
+	t.Helper()
+	cfg, wire := kernelConfig(t)
+	if err := cfg.Programs.Available(); err != nil {
+		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
+	}
+	srv := newServer(t, cfg)
+	wire(srv)
+	ps := &programSession{t: t, c: srv.dial(t), done: make(chan struct{}),
+		programs: map[string]*runningProgram{}, waiting: map[int]chan msg{}}
+	if ps.c.hello["programs"] != true {
+		t.Fatalf("hello says programs cannot run: %v", ps.c.hello)
+	}
+	go ps.read()
+	t.Cleanup(func() { ps.c.conn.Close(); <-ps.done })
+	return ps
+}
+
+// read dispatches every message until the connection ends.
+func (ps *programSession) read() {
+	defer close(ps.done)
+	for m := range ps.c.msgs {
+		ps.c.check(m)
+		switch m.str("kind") {
+		case "result":
+			ps.mu.Lock()
+			ch := ps.waiting[m.num("id")]
+			delete(ps.waiting, m.num("id"))
+			ps.mu.Unlock()
+			if ch != nil && m["id"] != nil {
+				ch <- m
+			}
+		case "output":
+			rp := ps.program(m.str("program"))
+			b := &rp.stdout
+			if m.str("stream") == "stderr" {
+				b = &rp.stderr
+			}
+			rp.update(func() { b.WriteString(m.str("text")) })
+		case "exit":
+			rp := ps.program(m.str("program"))
+			code := -1 // stopped by the server: like a process a signal ended
+			if _, ok := m["code"]; ok {
+				code = m.num("code")
+			}
+			rp.update(func() { rp.exited, rp.code, rp.reason = true, code, m.str("reason") })
+		}
+	}
+}
+
+// program returns the record of program id, making it if it is new.
+func (ps *programSession) program(id string) *runningProgram {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	rp := ps.programs[id]
+	if rp == nil {
+		rp = newRunningProgram()
+		ps.programs[id] = rp
+	}
+	return rp
+}
+
+// request sends op and returns a channel that receives its result.
+func (ps *programSession) request(op string, args map[string]any) <-chan msg {
+	ps.t.Helper()
+	ch := make(chan msg, 1)
+	ps.mu.Lock()
+	ps.c.nextID++
+	id := ps.c.nextID
+	ps.waiting[id] = ch
+	ps.mu.Unlock()
+	ps.c.sendID(id, op, args)
+	return ch
+}
+
+// do sends op and waits for its result.
+func (ps *programSession) do(op string, args map[string]any) (msg, error) {
+	ps.t.Helper()
+	select {
+	case r := <-ps.request(op, args):
+		if !r.ok() {
+			return r, fmt.Errorf("%s: %v", op, r["error"])
+		}
+		return r, nil
+	case <-ps.done:
+		return nil, fmt.Errorf("%s: the connection ended", op)
+	case <-time.After(exampleWait):
+		return nil, fmt.Errorf("%s: no result within %v", op, exampleWait)
+	}
+}
+
+// start runs p through op run; its output and exit arrive as messages.
+func (ps *programSession) start(t testing.TB, p examples.Program, args ...string) *runningProgram {
+	t.Helper()
+	if args == nil {
+		args = []string{}
+	}
+	r, err := ps.do("run", map[string]any{"code": p.Code, "name": p.Name, "args": args})
+	if err != nil {
+		t.Fatalf("run %s: %v", p.Name, err)
+	}
+	id := r.str("program")
+	rp := ps.program(id)
+	rp.mu.Lock()
+	rp.t, rp.name = t, p.Name+" ("+id+")"
+	rp.mu.Unlock()
+	rp.write = func(text string) error {
+		_, err := ps.do("input", map[string]any{"program": id, "text": text})
+		return err
+	}
+	rp.kill = func() { ps.request("stop", map[string]any{"program": id}) } // refused once it has ended: that is fine
+	return rp
+}
+
+// checkSockets checks that every program the session ran made its sockets
+// as the session's: socket messages on the page carrying its id.
+func (ps *programSession) checkSockets(t *testing.T) {
+	t.Helper()
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for id, rp := range ps.programs {
+		marked := ps.c.find(func(m msg) bool { return m.str("kind") == "socket" && m.str("program") == id })
+		if len(marked) == 0 {
+			t.Errorf("%s made no socket the page saw as its (\"program\":%q)", rp.name, id)
+		}
+	}
+}
+
+// newRunningProgram returns a program that has printed nothing yet.
+func newRunningProgram() *runningProgram {
+	return &runningProgram{changed: make(chan struct{})}
 }
 
 // copy appends what r yields to b until r ends.
@@ -160,8 +314,8 @@ func (rp *runningProgram) exit(code int) string {
 	for {
 		out, errs, exited, changed := rp.snapshot()
 		if exited {
-			if rp.code != code {
-				rp.t.Fatalf("%s exited with %d, want %d; stdout:\n%s\nstderr:\n%s", rp.name, rp.code, code, out, errs)
+			if rp.code != code || rp.reason != "" {
+				rp.t.Fatalf("%s exited with %d %s, want %d; stdout:\n%s\nstderr:\n%s", rp.name, rp.code, rp.reason, code, out, errs)
 			}
 			return out
 		}
@@ -187,6 +341,9 @@ func (rp *runningProgram) stop() string {
 	for {
 		_, _, exited, changed := rp.snapshot()
 		if exited {
+			if rp.reason != "" && rp.reason != "stopped" {
+				rp.t.Fatalf("%s ended with reason %s, not by the stop", rp.name, rp.reason)
+			}
 			return out
 		}
 		select {
@@ -396,8 +553,11 @@ var exampleScenarios = map[string]func(t *testing.T, run func(name string, args 
 }
 
 // TestExamples runs every example's programs together as its header says
-// and checks that each behaves as its seed describes. Every example must
-// have a scenario.
+// and checks that each behaves as its seed describes: through op run on a
+// real server (subtest "run": sandboxed, with sockplay's socket module, so
+// every call is an op of the session) and, so that both agree, in plain
+// CPython with its own socket module (subtest "cpython"). Every example
+// must have a scenario.
 func TestExamples(t *testing.T) {
 	xs, err := examples.All()
 	if err != nil {
@@ -409,13 +569,27 @@ func TestExamples(t *testing.T) {
 			if scenario == nil {
 				t.Fatalf("example %s has no scenario in exampleScenarios", x.Slug)
 			}
-			scenario(t, func(name string, args ...string) *runningProgram {
+			program := func(t *testing.T, name string) examples.Program {
 				t.Helper()
 				p := x.Program(name)
 				if p == nil {
 					t.Fatalf("example %s has no program %s", x.Slug, name)
 				}
-				return startProgram(t, *p, args...)
+				return *p
+			}
+			t.Run("run", func(t *testing.T) {
+				ps := newProgramSession(t)
+				scenario(t, func(name string, args ...string) *runningProgram {
+					t.Helper()
+					return ps.start(t, program(t, name), args...)
+				})
+				ps.checkSockets(t)
+			})
+			t.Run("cpython", func(t *testing.T) {
+				scenario(t, func(name string, args ...string) *runningProgram {
+					t.Helper()
+					return startCPython(t, program(t, name), args...)
+				})
 			})
 		})
 	}

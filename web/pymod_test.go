@@ -670,6 +670,30 @@ func TestModuleWithoutChannel(t *testing.T) {
 // TestModuleExitClosesSockets: when a program ends, the sockets it made
 // close, as a process's do; so a second run can bind the same port. A
 // page's socket it used stays open.
+// TestModuleMakefileLeftOpen: a program that ends with a makefile() file
+// still open (the socket closed by its with, the file not: CPython closes
+// it as the interpreter ends) exits at once with nothing on stderr, as on
+// CPython, and its socket is closed all the same.
+func TestModuleMakefileLeftOpen(t *testing.T) {
+	code := dedent(`
+	import socket
+	listener = socket.create_server(("127.0.0.1", 0))
+	with socket.create_connection(listener.getsockname()) as client:
+	    replies = client.makefile("r", encoding="utf-8")
+	    conn, _ = listener.accept()
+	    conn.sendall(b"one line\n")
+	    print(replies.readline(), end="")
+	print("done")
+	`)
+	ts, page := newModuleServer(t)
+	for _, got := range []ran{runOnSockplay(t, ts, page, "p1", code), runOnCPython(t, code)} {
+		if got.err != nil || got.stdout != "one line\ndone\n" || got.stderr != "" {
+			t.Errorf("%v\nstdout:\n%s\nstderr:\n%s", got.err, got.stdout, got.stderr)
+		}
+	}
+	page.socketMsg("s2", func(m msg) bool { return m.str("state") == "CLOSED" }) // the client's socket
+}
+
 func TestModuleExitClosesSockets(t *testing.T) {
 	ts, page := newModuleServer(t)
 	pages := page.socket("SOCK_DGRAM")

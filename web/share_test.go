@@ -40,13 +40,19 @@ func (c *shareClock) add(d time.Duration) {
 // moves it. With trustProxy it takes the client from X-Forwarded-For.
 func shareServer(t *testing.T, burst int, trustProxy bool) (*testServer, *shareClock) {
 	t.Helper()
+	return shareServerWith(t, sessions.Config{}, burst, trustProxy)
+}
+
+// shareServerWith is shareServer whose sessions have cfg.
+func shareServerWith(t *testing.T, cfg sessions.Config, burst int, trustProxy bool) (*testServer, *shareClock) {
+	t.Helper()
 	store, err := progress.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
 	clock := &shareClock{now: progressT0}
-	srv := newServer(t, sessions.Config{}, web.WithProgress(store),
+	srv := newServer(t, cfg, web.WithProgress(store),
 		web.WithGuard(web.Guard{TrustProxy: trustProxy}),
 		web.WithShareLimit(web.ShareLimit{Every: 6 * time.Second, Burst: burst, Now: clock.Now}))
 	return srv, clock

@@ -37,6 +37,14 @@ func checkProgramFlags(cfg Config) error {
 	return nil
 }
 
+// The startup line that says whether Python runs here: lessons' cells,
+// the workbench's console, the transcript's Run and the program editor all
+// run through op run.
+const (
+	pythonOn  = "Python runs here, in sandboxes: lesson cells, the console and programs (op run)"
+	pythonOff = "Python cannot run here: lesson cells, the console and programs are disabled (op run is refused)"
+)
+
 // newRunner returns the runner of learners' programs and logs whether
 // they can run here. A runner that cannot is still returned: every run is
 // then refused with its reason, and pages disable Run (hello's programs).
@@ -49,11 +57,11 @@ func newRunner(cfg Config, log *slog.Logger) *programs.Runner {
 	}
 	r := programs.New(programs.Config{Lib: lib, Limits: programs.Limits{Wall: cfg.ProgramTimeout}})
 	if err := r.Available(); err != nil {
-		log.Warn("learners' programs cannot run (op run is refused)", "why", err.Error())
+		log.Warn(pythonOff, "why", err.Error())
 		return r
 	}
 	l := r.Limits()
-	log.Info("learners' programs run in sandboxes", "timeout", l.Wall, "cpu", l.CPU, "memory", l.Memory,
+	log.Info(pythonOn, "timeout", l.Wall, "cpu", l.CPU, "memory", l.Memory,
 		"processes", l.Procs, "file_size", l.FileSize, "tmp", l.Tmp, "open_files", l.OpenFiles, "output", l.Output)
 	return r
 }

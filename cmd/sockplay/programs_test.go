@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +51,8 @@ func TestProgramTimeoutServed(t *testing.T) {
 		errc <- run(ctx, Config{Addr: "127.0.0.1:0", Grace: time.Minute, MaxSockets: 64, ProgramTimeout: time.Second}, &out, ready)
 	}()
 	addr := <-ready
-	defer func() { cancel(); <-errc }()
+	stop := sync.OnceFunc(func() { cancel(); <-errc })
+	defer stop()
 	conn, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +64,10 @@ func TestProgramTimeoutServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	if hello["programs"] != true {
+		stop() // the output is whole once run has returned
+		if want := "msg=\"" + pythonOff + "\" why=\""; !strings.Contains(out.String(), want) {
+			t.Errorf("the output does not say %s:\n%s", want, out.String())
+		}
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("programs cannot run under CI: %v", hello["programs_note"])
 		}
@@ -88,5 +94,9 @@ func TestProgramTimeoutServed(t *testing.T) {
 	}
 	if m := exitOf("print('next')"); m["code"] != 0.0 {
 		t.Errorf("the next program: %v", m)
+	}
+	stop()
+	if want := "msg=\"" + pythonOn + "\" timeout=1s "; !strings.Contains(out.String(), want) {
+		t.Errorf("the output does not say %s:\n%s", want, out.String())
 	}
 }

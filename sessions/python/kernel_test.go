@@ -5,6 +5,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,7 +16,8 @@ type kernel struct {
 	t      *testing.T
 	stdin  io.WriteCloser
 	events chan KernelEvent
-	stderr *strings.Builder
+	stderr *strings.Builder // read it only after wait: the process writes it
+	wait   func() error     // waits for the process (once; later calls return its result)
 	seen   []KernelEvent
 }
 
@@ -38,6 +40,7 @@ func startKernel(t *testing.T) *kernel {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	k.wait = sync.OnceValue(cmd.Wait)
 	go func() {
 		defer close(k.events)
 		sc := bufio.NewScanner(out)
@@ -52,7 +55,7 @@ func startKernel(t *testing.T) *kernel {
 	t.Cleanup(func() {
 		k.stdin.Close()
 		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		go func() { done <- k.wait() }()
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
@@ -79,6 +82,7 @@ func (k *kernel) until(f func(KernelEvent) bool, what string) KernelEvent {
 		select {
 		case ev, ok := <-k.events:
 			if !ok {
+				k.wait()
 				k.t.Fatalf("kernel ended before %s; events %+v; stderr %q", what, k.seen, k.stderr.String())
 			}
 			k.seen = append(k.seen, ev)
@@ -209,6 +213,7 @@ func TestKernelCells(t *testing.T) {
 	k.stdin.Close()
 	for range k.events { // the kernel ends at the end of stdin
 	}
+	k.wait()
 	if !strings.Contains(k.stderr.String(), "raw bytes") {
 		t.Errorf("os.write(1, …) went to %q, want stderr", k.stderr.String())
 	}

@@ -45,7 +45,27 @@ export function callExpr(op, sock, req, name) {
   if (op === 'spawn') return req?.peer ? `spawn ${req.peer} at ${pyAddr(req.addr ?? ['127.0.0.1', 0])}` : 'spawn';
   if (op === 'lab') return req?.hosts === 0 ? 'lab teardown' : `lab of ${req?.hosts ?? '…'} hosts`;
   if (op === 'kill') return req?.peer ? `kill ${req.peer}` : 'kill';
+  if (op === 'run' || op === 'stop' || op === 'input' || op === 'cell') return programCall(op, req);
   return `${self}${op}(${args ?? (NO_ARGS.has(op) ? '' : '…')})`;
+}
+
+/**
+ * A program's op, for the log (PROTOCOL.md, Programs and Cells): `run
+ * server.py 9000`, `run the cell kernel`, `stop p1`, `input to p1`,
+ * `cell accept.1 in p1`.
+ */
+function programCall(op, req) {
+  switch (op) {
+    case 'run':
+      if (req?.kernel) return 'run the cell kernel';
+      return ['run', req?.name ?? 'program.py', ...(req?.args ?? [])].join(' ');
+    case 'stop':
+      return `stop ${req?.program ?? 'program'}`;
+    case 'input':
+      return `input to ${req?.program ?? 'program'}${req?.eof ? ' (then end of file)' : ''}`;
+    default:
+      return req?.cell ? `cell ${req.cell} in ${req.program}` : 'cell';
+  }
 }
 
 /**

@@ -10,6 +10,12 @@
 // Received bytes: each UDP datagram is its own .datagram box (a truncated
 // one shows what was kept and .discarded bytes; an empty one is a 0-byte
 // datagram, not an end of file); a TCP recv of b'' is .eof, the peer closed.
+//
+// Programs (op run): an `output` entry names the program (and its cell) and
+// the stream, and shows the text as printed (pre.program-text, long text
+// cut); an `exit` entry says how it ended (its code, or that it was stopped
+// and which limit it hit); cell_start / cell_waiting / cell_done say what a
+// cell of the cell kernel does.
 
 import { h } from './dom.js';
 import { dataView } from './dataview.js';
@@ -63,6 +69,14 @@ export function renderEntry(msg, ctx = {}) {
       ));
     case 'check':
       return checkEntry(msg);
+    case 'output':
+      return outputEntry(msg);
+    case 'exit':
+      return exitEntry(msg);
+    case 'cell_start':
+    case 'cell_waiting':
+    case 'cell_done':
+      return cellEntry(msg);
     default:
       return other(msg);
   }
@@ -99,6 +113,70 @@ function checkEntry(msg) {
     line(h('span', { class: 'lane' }, `check ${msg.exercise}`), ' ', h('span', { class: 'outcome' }, checkEventText(msg))));
   el.dataset.event = msg.event;
   if (msg.event === 'step_done') el.dataset.pass = String(!!msg.step?.pass);
+  return el;
+}
+
+/** The most characters of a program's output one entry shows. */
+const OUTPUT_SHOWN = 2000;
+
+/** Whose output or event it is: "p1", "p1 · cell accept.1". */
+function programLane(msg) {
+  return h('span', { class: 'lane' }, msg.cell ? `${msg.program} · cell ${msg.cell}` : msg.program ?? 'program');
+}
+
+/** What a program printed, on its stream. */
+function outputEntry(msg) {
+  let text = msg.text ?? '';
+  const cut = text.length > OUTPUT_SHOWN ? text.length - OUTPUT_SHOWN : 0;
+  if (cut) text = text.slice(0, OUTPUT_SHOWN);
+  const el = entry(msg, { className: `quiet output-entry${msg.stream === 'stderr' ? ' stderr' : ''}` },
+    line(programLane(msg), ' ', h('span', { class: 'stream' }, msg.stream === 'stderr' ? 'printed on stderr' : 'printed')),
+    h('pre', { class: 'program-text', dataset: { stream: msg.stream } }, text),
+    cut ? h('p', { class: 'detail' }, `… and ${cut} more characters`) : null);
+  el.dataset.program = msg.program ?? '';
+  el.dataset.stream = msg.stream ?? '';
+  return el;
+}
+
+/** How a program ended (PROTOCOL.md, Programs). */
+export function exitText(msg) {
+  const code = typeof msg.code === 'number' ? msg.code : null;
+  if (!msg.reason) {
+    if (code != null && code < 0) return `was killed by signal ${-code}`;
+    return `exited with code ${code ?? '?'}`;
+  }
+  if (msg.reason === 'stopped') return 'was stopped';
+  const why = {
+    timeout: 'ran out of time', output: 'printed too much', cpu: 'used too much CPU time',
+    memory: 'used too much memory', processes: 'started too many processes or threads', files: 'hit a file limit',
+  }[msg.reason] ?? msg.reason;
+  return `was stopped: it ${why}${code != null ? ` (exit code ${code})` : ''}`;
+}
+
+/** A program's end. */
+function exitEntry(msg) {
+  const failed = msg.reason ? msg.reason !== 'stopped' : msg.code !== 0;
+  const el = entry(msg, { className: `exit-entry${failed ? ' failed' : ''}` },
+    line(programLane(msg), ' ', h('span', { class: 'outcome' }, exitText(msg))),
+    msg.limit ? h('p', { class: 'error', dataset: { type: 'limit' } }, `Limit: ${msg.limit}`) : null);
+  el.dataset.program = msg.program ?? '';
+  if (msg.reason) el.dataset.reason = msg.reason;
+  if (typeof msg.code === 'number') el.dataset.code = String(msg.code);
+  return el;
+}
+
+/** A cell of the cell kernel starts, waits or ends (PROTOCOL.md, Cells). */
+function cellEntry(msg) {
+  const socks = msg.sockets?.length ? ` (sockets ${msg.sockets.join(', ')})` : '';
+  let what;
+  if (msg.kind === 'cell_start') what = `runs${socks}`;
+  else if (msg.kind === 'cell_waiting') what = 'is waiting…';
+  else what = msg.ok ? `done${socks}` : 'failed';
+  const el = entry(msg, { className: `quiet cell-entry${msg.kind === 'cell_done' && !msg.ok ? ' failed' : ''}` },
+    line(programLane(msg), ' ', h('span', { class: 'outcome' }, what)),
+    msg.kind === 'cell_done' && !msg.ok && msg.error ? h('p', { class: 'error' }, msg.error) : null);
+  el.dataset.program = msg.program ?? '';
+  el.dataset.cell = msg.cell ?? '';
   return el;
 }
 
@@ -293,6 +371,14 @@ function outcome(msg, ctx) {
       const n = msg.segments?.length ?? 0;
       return `→ ${n} segment${n === 1 ? '' : 's'} on the wire`;
     }
+    case 'run':
+      return msg.name === 'kernel' ? `→ ${msg.program}, the cell kernel` : `→ ${msg.program}`;
+    case 'stop':
+      return '→ stopping';
+    case 'input':
+      return `→ ${bytes(msg.bytes ?? 0)} to its stdin`;
+    case 'cell':
+      return '→ queued';
     default:
       return '→ done';
   }

@@ -45,6 +45,8 @@ class Channel:
 
     def call(self, op, **args):
         """Make request op with args; return its result, or raise its error."""
+        if sys.is_finalizing():  # the reader thread no longer runs: never wait for it
+            raise ConnectionError("sockplay: the program is ending; no more socket calls")
         call = _Call(next(self._ids))
         call.thread = threading.current_thread()
         with self._lock:

@@ -20,6 +20,7 @@ What differs from CPython's module:
 
 import _socket
 import io
+import sys
 from enum import IntEnum, IntFlag
 
 import _sockplay_channel as _channel
@@ -231,6 +232,11 @@ class socket:
 
     def _real_close(self):
         _channel.unregister(self._fileno)
+        if sys.is_finalizing():
+            # A makefile() file left open is closed as the interpreter ends,
+            # when the channel's reader thread no longer runs: no answer
+            # could come. The server closes the sockets when the channel ends.
+            return
         _channel.call("close", sock=self._handle)
 
     def _decref_socketios(self):
