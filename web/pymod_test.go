@@ -809,9 +809,10 @@ LookupError unknown encoding: "latin-1" (utf-8 or gbk)
 
 // TestModuleThreadingServerClients: clients with a timeout, each reading
 // its replies through makefile() while the others wait on a barrier, then
-// shutdown() of the server whose handlers still wait on their lines.
+// shutdown() of the server whose handlers still wait on their lines; on
+// CPython, on sockplay, and on sockplay in op run's sandbox.
 func TestModuleThreadingServerClients(t *testing.T) {
-	checkBoth(t, dedent(`
+	code := dedent(`
 	import socket, socketserver, threading
 	class Shout(socketserver.StreamRequestHandler):
 	    def handle(self):
@@ -840,7 +841,29 @@ func TestModuleThreadingServerClients(t *testing.T) {
 	    print(sorted(replies))
 	    server.shutdown()
 	print("done")
-	`), "['ANN LINE 1', 'ANN LINE 2', 'BEN LINE 1', 'BEN LINE 2', 'CAT LINE 1', 'CAT LINE 2']\ndone\n")
+	`)
+	want := "['ANN LINE 1', 'ANN LINE 2', 'BEN LINE 1', 'BEN LINE 2', 'CAT LINE 1', 'CAT LINE 2']\ndone\n"
+	checkBoth(t, code, want)
+
+	// In the sandbox of op run, whose python3 may have select built in
+	// (Debian's): serve_forever must still wait in sockplay's select (a
+	// PollSelector on the module's made-up descriptors would call accept
+	// at once, and shutdown() would never return).
+	base, _ := privateConfig(t)
+	cfg, wire := kernelConfig(t)
+	base.Programs, base.Channel = cfg.Programs, cfg.Channel
+	srv := newServer(t, base)
+	wire(srv)
+	c := srv.dial(t)
+	defer c.use(t)()
+	stdout, stderr, exit := c.programOutput(c.run(dedent(`
+	import faulthandler, selectors, socketserver
+	faulthandler.dump_traceback_later(8, exit=True)  # a hang shows where
+	print(selectors.DefaultSelector.__name__, socketserver._ServerSelector.__name__)
+	`) + code))
+	if want := "SelectSelector SelectSelector\n" + want; exit.num("code") != 0 || stdout != want {
+		t.Errorf("in op run's sandbox: %v\nstdout:\n%s\nstderr:\n%s\nwant stdout:\n%s", exit, stdout, stderr, want)
+	}
 }
 
 // TestModuleRecvmsg: recvmsg's (data, ancdata, msg_flags, address), with
