@@ -24,6 +24,7 @@ type Request struct {
 	Bufsize     *int            `json:"bufsize"`
 	Level       string          `json:"level"`
 	Option      string          `json:"option"`
+	Buflen      *int            `json:"buflen"` // getsockopt: read the option's bytes, at most buflen
 	Value       json.RawMessage `json:"value"`
 	Timeout     json.RawMessage `json:"timeout"`
 	Flag        *bool           `json:"flag"`

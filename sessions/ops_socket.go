@@ -162,6 +162,15 @@ func (s *Session) opSetsockopt(req *Request, e *entry) (any, *sockets.Error) {
 }
 
 func (s *Session) opGetsockopt(req *Request, e *entry) (any, *sockets.Error) {
+	if req.Buflen != nil {
+		b, err := e.sock.GetOptionBytes(req.Level, req.Option, *req.Buflen)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			Data *Data `json:"data"`
+		}{NewData(b, s.encoding, len(b))}, nil
+	}
 	v, err := e.sock.GetOption(req.Level, req.Option)
 	return valueField{v}, err
 }

@@ -1,6 +1,10 @@
 package sockets
 
-import "golang.org/x/sys/unix"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 type option struct {
 	level, name int
@@ -23,6 +27,7 @@ var options = map[string]option{
 	"TCP_CORK":     {unix.IPPROTO_TCP, unix.TCP_CORK, "IPPROTO_TCP", false, false},
 	"TCP_QUICKACK": {unix.IPPROTO_TCP, unix.TCP_QUICKACK, "IPPROTO_TCP", false, false},
 	"TCP_MAXSEG":   {unix.IPPROTO_TCP, unix.TCP_MAXSEG, "IPPROTO_TCP", false, false},
+	"TCP_INFO":     {unix.IPPROTO_TCP, unix.TCP_INFO, "IPPROTO_TCP", true, false}, // struct tcp_info: read it with a buflen
 	"IPV6_V6ONLY":  {unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, "IPPROTO_IPV6", false, false},
 
 	// Multicast (IPv4), as Python sets them: the memberships take struct
@@ -128,4 +133,42 @@ func (s *Socket) GetOption(level, name string) (int, *Error) {
 	var v int
 	e = s.control("getsockopt", func(fd int) (err error) { v, err = unix.GetsockoptInt(fd, o.level, o.name); return })
 	return v, e
+}
+
+// MaxOptionBuflen is the largest buflen GetOptionBytes takes, as Python's
+// getsockopt(level, option, buflen).
+const MaxOptionBuflen = 1024
+
+// GetOptionBytes is getsockopt(level, option, buflen): the option's bytes
+// as the kernel writes them into a buffer of buflen bytes (1 to
+// MaxOptionBuflen), so at most buflen of them: the 4 bytes of an int, or a
+// struct such as TCP_INFO's struct tcp_info.
+func (s *Socket) GetOptionBytes(level, name string, buflen int) ([]byte, *Error) {
+	o, e := lookupOption(level, name)
+	if e != nil {
+		return nil, e
+	}
+	if buflen <= 0 || buflen > MaxOptionBuflen {
+		return nil, BadRequest("OSError", "getsockopt buflen out of range")
+	}
+	if o.bytesOnly {
+		return nil, osError("getsockopt", unix.ENOPROTOOPT) // Linux cannot read a membership back
+	}
+	if e := s.checkOpen(); e != nil {
+		return nil, e
+	}
+	buf := make([]byte, buflen)
+	n := uint32(buflen)
+	e = s.control("getsockopt", func(fd int) error {
+		_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), uintptr(o.level), uintptr(o.name),
+			uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0)
+		if errno != 0 {
+			return errno
+		}
+		return nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return buf[:min(int(n), buflen)], nil
 }

@@ -148,3 +148,45 @@ func TestSetOptionBytes(t *testing.T) {
 		t.Errorf("a 65-byte value: got %v, want bad_request", e)
 	}
 }
+
+// TestGetOptionBytes: getsockopt with a buflen gives the kernel's bytes:
+// an int option's 4 (cut to buflen), TCP_INFO's struct tcp_info whose
+// first byte is the connection's state; a buflen out of 1–1024, a
+// membership and TCP_INFO on UDP are errors.
+func TestGetOptionBytes(t *testing.T) {
+	client, server := tcpPair(t, sockets.AFInet)
+	mustOK(t, "setsockopt", func() *sockets.Error { _, e := client.SetOption("IPPROTO_TCP", "TCP_NODELAY", 1); return e }())
+	for _, tt := range []struct {
+		s         *sockets.Socket
+		name      string
+		buflen    int
+		wantLen   int
+		wantFirst byte
+	}{
+		{client, "TCP_NODELAY", 8, 4, 1},
+		{client, "TCP_NODELAY", 2, 2, 1},
+		{server, "TCP_NODELAY", 4, 4, 0},
+		{server, "TCP_INFO", 1, 1, 1}, // TCP_ESTABLISHED
+	} {
+		b, e := tt.s.GetOptionBytes("IPPROTO_TCP", tt.name, tt.buflen)
+		mustOK(t, "getsockopt", e)
+		if len(b) != tt.wantLen || b[0] != tt.wantFirst {
+			t.Errorf("getsockopt(IPPROTO_TCP, %s, %d) = %x, want %d bytes starting %d", tt.name, tt.buflen, b, tt.wantLen, tt.wantFirst)
+		}
+	}
+	if b, e := server.GetOptionBytes("IPPROTO_TCP", "TCP_INFO", 1024); e != nil || len(b) < 100 || len(b) > 1024 {
+		t.Errorf("TCP_INFO with buflen 1024: %d bytes, %v; want all of struct tcp_info", len(b), e)
+	}
+	for _, n := range []int{0, -1, 1025} {
+		if _, e := server.GetOptionBytes("IPPROTO_TCP", "TCP_INFO", n); e == nil || e.Message != "getsockopt buflen out of range" {
+			t.Errorf("buflen %d: %v, want getsockopt buflen out of range", n, e)
+		}
+	}
+	u := newSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	if _, e := u.GetOptionBytes("IPPROTO_TCP", "TCP_INFO", 8); e == nil || e.Message != "[Errno 95] Operation not supported" {
+		t.Errorf("TCP_INFO on UDP: %v, want EOPNOTSUPP", e)
+	}
+	if _, e := u.GetOptionBytes("IPPROTO_IP", "IP_ADD_MEMBERSHIP", 8); e == nil || e.Errno != "ENOPROTOOPT" {
+		t.Errorf("IP_ADD_MEMBERSHIP: %v, want ENOPROTOOPT", e)
+	}
+}

@@ -601,7 +601,7 @@ func runLesson(t *testing.T, l *lessons.Lesson, base sessions.Config) {
 			if !peersRunning {
 				t.Skip("the lesson's peers did not start (see the peers test)")
 			}
-			runLessonCells(t, srv, c, l)
+			runLessonCells(t, srv, c, l, base.Private != nil)
 		})
 	}
 
@@ -617,7 +617,15 @@ func runLesson(t *testing.T, l *lessons.Lesson, base sessions.Config) {
 				case !peersRunning:
 					t.Skip("the lesson's peers did not start (see the peers test)")
 				}
-				runPython(t, fmt.Sprintf("%s:%d", l.File, b.Line), b.Code)
+				where := fmt.Sprintf("%s:%d", l.File, b.Line)
+				if base.Private != nil {
+					// The lesson's peers live in the session's own network:
+					// its closing program runs there too, through op run.
+					defer c.use(t)()
+					runSessionPython(t, c, where, b.Code)
+					return
+				}
+				runPython(t, where, b.Code)
 			})
 		}
 	})
@@ -656,6 +664,19 @@ func runPython(t *testing.T, where, code string) {
 	}
 }
 
+// runSessionPython runs a lesson's closing program in c's session (op run,
+// sandboxed, with sockplay's socket module): it must exit 0 and print
+// something, as runPython's.
+func runSessionPython(t *testing.T, c *client, where, code string) {
+	stdout, stderr, exit := c.programOutput(c.run(code))
+	if _, ok := exit["code"]; !ok || exit.num("code") != 0 {
+		t.Fatalf("%s: the program ended %v; stdout:\n%s\nstderr:\n%s", where, exit, stdout, stderr)
+	}
+	if strings.TrimSpace(stdout) == "" {
+		t.Errorf("%s: the program printed nothing; a closing program shows that it worked", where)
+	}
+}
+
 // TestLessonContent is THE content test: every built-in lesson's peers,
 // steps and python run blocks, each against a fresh real server.
 func TestLessonContent(t *testing.T) {
@@ -668,9 +689,25 @@ func TestLessonContent(t *testing.T) {
 	}
 	for _, l := range ls {
 		t.Run(l.Slug, func(t *testing.T) {
-			forProfiles(t, l, func(t *testing.T, cfg sessions.Config) { runLesson(t, l, cfg) })
+			bothProfiles(t, l, func(t *testing.T, cfg sessions.Config) { runLesson(t, l, cfg) })
 		})
 	}
+}
+
+// bothProfiles runs a lesson's test on both network profiles: a lab
+// lesson as forProfiles does, any other on this machine's network (host)
+// and in a private network of its own (private), where the kernel allows
+// namespaces (skipped otherwise, except under CI=true).
+func bothProfiles(t *testing.T, l *lessons.Lesson, run func(t *testing.T, cfg sessions.Config)) {
+	if l.Network == lessons.NetworkLab {
+		forProfiles(t, l, run)
+		return
+	}
+	t.Run("host", func(t *testing.T) { run(t, sessions.Config{}) })
+	t.Run("private", func(t *testing.T) {
+		cfg, _ := privateConfig(t)
+		run(t, cfg)
+	})
 }
 
 // forProfiles runs a lesson's test with the servers it needs: a lesson

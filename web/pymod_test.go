@@ -830,3 +830,120 @@ gbk utf-8
 LookupError unknown encoding: "latin-1" (utf-8 or gbk)
 `)
 }
+
+// TestModuleThreadingServerClients: clients with a timeout, each reading
+// its replies through makefile() while the others wait on a barrier, then
+// shutdown() of the server whose handlers still wait on their lines; on
+// CPython, on sockplay, and on sockplay in op run's sandbox.
+func TestModuleThreadingServerClients(t *testing.T) {
+	code := dedent(`
+	import socket, socketserver, threading
+	class Shout(socketserver.StreamRequestHandler):
+	    def handle(self):
+	        for line in self.rfile:
+	            self.wfile.write(line.upper())
+	class Server(socketserver.ThreadingTCPServer):
+	    allow_reuse_address = True
+	    daemon_threads = True
+	def client(name, address, ready, replies):
+	    with socket.create_connection(address, timeout=5) as sock:
+	        ready.wait()
+	        reader = sock.makefile("rb")
+	        for n in (1, 2):
+	            sock.sendall(f"{name} line {n}\n".encode())
+	            replies.append(reader.readline().decode().strip())
+	with Server(("127.0.0.1", 0), Shout) as server:
+	    threading.Thread(target=server.serve_forever, daemon=True).start()
+	    names = ["ann", "ben", "cat"]
+	    ready = threading.Barrier(len(names))
+	    replies = []
+	    threads = [threading.Thread(target=client, args=(n, server.server_address, ready, replies)) for n in names]
+	    for t in threads:
+	        t.start()
+	    for t in threads:
+	        t.join(timeout=30)
+	    print(sorted(replies))
+	    server.shutdown()
+	print("done")
+	`)
+	want := "['ANN LINE 1', 'ANN LINE 2', 'BEN LINE 1', 'BEN LINE 2', 'CAT LINE 1', 'CAT LINE 2']\ndone\n"
+	checkBoth(t, code, want)
+
+	// In the sandbox of op run, whose python3 may have select built in
+	// (Debian's): serve_forever must still wait in sockplay's select (a
+	// PollSelector on the module's made-up descriptors would call accept
+	// at once, and shutdown() would never return).
+	base, _ := privateConfig(t)
+	cfg, wire := kernelConfig(t)
+	base.Programs, base.Channel = cfg.Programs, cfg.Channel
+	srv := newServer(t, base)
+	wire(srv)
+	c := srv.dial(t)
+	defer c.use(t)()
+	stdout, stderr, exit := c.programOutput(c.run(dedent(`
+	import faulthandler, selectors, socketserver
+	faulthandler.dump_traceback_later(8, exit=True)  # a hang shows where
+	print(selectors.DefaultSelector.__name__, socketserver._ServerSelector.__name__)
+	`) + code))
+	if want := "SelectSelector SelectSelector\n" + want; exit.num("code") != 0 || stdout != want {
+		t.Errorf("in op run's sandbox: %v\nstdout:\n%s\nstderr:\n%s\nwant stdout:\n%s", exit, stdout, stderr, want)
+	}
+}
+
+// TestModuleRecvmsg: recvmsg's (data, ancdata, msg_flags, address), with
+// MSG_TRUNC for a datagram cut short and none for one that fit;
+// recvmsg_into scatters into its buffers; bad sizes raise as CPython does.
+func TestModuleRecvmsg(t *testing.T) {
+	checkBoth(t, dedent(`
+	import socket
+	r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	r.bind(("127.0.0.1", 0))
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind(("127.0.0.1", 0))
+	for word in (b"0123456789", b"fits", b"scattered"):
+	    s.sendto(word, r.getsockname())
+	data, anc, flags, addr = r.recvmsg(4)
+	print(data, anc, bool(flags & socket.MSG_TRUNC), addr == s.getsockname())
+	data, anc, flags, addr = r.recvmsg(100, 0)
+	print(data, anc, flags)
+	a, b = bytearray(3), bytearray(10)
+	n, anc, flags, addr = r.recvmsg_into([a, b])
+	print(n, bytes(a), bytes(b[:n - 3]), flags, addr == s.getsockname())
+	for args in ((-1,), (10, -1)):
+	    try:
+	        r.recvmsg(*args)
+	    except ValueError as e:
+	        print(e)
+	`), "b'0123' [] True True\nb'fits' [] 0\n9 b'sca' b'ttered' 0 True\nnegative buffer size in recvmsg()\ninvalid ancillary data buffer length\n")
+}
+
+// TestModuleGetsockoptBuflen: getsockopt(level, option, buflen) gives the
+// kernel's bytes: an int option's 4 (or fewer), TCP_INFO's struct tcp_info
+// whose first byte is the TCP state; buflen out of range is OSError.
+func TestModuleGetsockoptBuflen(t *testing.T) {
+	checkBoth(t, dedent(`
+	import socket
+	listener = socket.socket()
+	listener.bind(("127.0.0.1", 0))
+	listener.listen()
+	client = socket.create_connection(listener.getsockname())
+	conn, _ = listener.accept()
+	client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+	print(client.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 8), client.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 2))
+	info = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
+	print(len(info), info[0], listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0])
+	client.close()
+	print(conn.recv(10), conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0])
+	print(conn.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE, 0))
+	for n in (-1, 1025):
+	    try:
+	        conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, n)
+	    except OSError as e:
+	        print(e.errno, e)
+	u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	try:
+	    u.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+	except OSError as e:
+	    print(e)
+	`), "b'\\x01\\x00\\x00\\x00' b'\\x01\\x00'\n160 1 10\nb'' 8\n1\nNone getsockopt buflen out of range\nNone getsockopt buflen out of range\n[Errno 95] Operation not supported\n")
+}

@@ -98,3 +98,24 @@ def _thread_excepthook(args):
 
 
 threading.excepthook = _thread_excepthook
+
+
+class _PathBeforeBuiltins:
+    """Lets a module on PYTHONPATH stand in for a built-in one of the same
+    name, as it does for an extension module: where Python is built with
+    select compiled in (Debian's), sockplay's select.py would never be
+    found, since built-ins are looked for before the path."""
+
+    def __init__(self, dirs):
+        self._dirs = dirs
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in sys.builtin_module_names:
+            return None
+        from importlib.machinery import PathFinder
+        return PathFinder.find_spec(name, self._dirs)
+
+
+_dirs = [d for d in os.environ.get("PYTHONPATH", "").split(os.pathsep) if d]
+if _dirs:
+    sys.meta_path.insert(0, _PathBeforeBuiltins(_dirs))

@@ -18,10 +18,14 @@ import _sockplay_channel as _channel
 
 
 def _real_select_module():
-    """CPython's own select module, which this one hides."""
+    """CPython's own select module, which this one hides: built into the
+    interpreter (as in Debian's python3) or an extension module on the path."""
     here = os.path.dirname(os.path.abspath(__file__))
     path = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    spec = importlib.machinery.PathFinder.find_spec("select", path)
+    if "select" in sys.builtin_module_names:
+        spec = importlib.machinery.BuiltinImporter.find_spec("select")
+    else:
+        spec = importlib.machinery.PathFinder.find_spec("select", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

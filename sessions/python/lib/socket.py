@@ -16,6 +16,9 @@ What differs from CPython's module:
   'localhost', '' and '<broadcast>' (and this machine's own name, as
   127.0.0.1). Any other name is socket.gaierror, as without a network.
 - AF_INET and AF_INET6 with SOCK_STREAM and SOCK_DGRAM only.
+- recvmsg() and recvmsg_into() never bring ancillary data (ancdata is
+  []): no option that would send it (IP_PKTINFO, SO_TIMESTAMP, ...) is
+  offered, and sendmsg() is not there.
 """
 
 import _socket
@@ -296,11 +299,36 @@ class socket:
         memoryview(buffer).cast("B")[:len(data)] = data
         return len(data), address
 
-    def _receive(self, op, bufsize, flags):
+    def recvmsg(self, bufsize, ancbufsize=0, flags=0):
+        """recvfrom() as (data, ancdata, msg_flags, address): msg_flags has
+        MSG_TRUNC when a datagram was longer than bufsize. ancdata is always
+        []: sockplay offers no option that brings ancillary data."""
+        if not isinstance(ancbufsize, int):
+            raise TypeError(f"'{type(ancbufsize).__name__}' object cannot be interpreted as an integer")
+        if ancbufsize < 0:
+            raise ValueError("invalid ancillary data buffer length")
+        result = self._receive("recvfrom", bufsize, flags, "recvmsg()")
+        msg_flags = MSG_TRUNC if result.get("truncated") else 0
+        return _channel.data_bytes(result["data"]), [], int(msg_flags), _addr_out(result.get("addr"))
+
+    def recvmsg_into(self, buffers, ancbufsize=0, flags=0):
+        """recvmsg() into the writable buffers, in turn: (nbytes, ancdata, msg_flags, address)."""
+        views = [memoryview(b).cast("B") for b in buffers]
+        if any(v.readonly for v in views):
+            raise TypeError("recvmsg_into() argument 1 must be an iterable of single-segment read-write buffers")
+        data, ancdata, msg_flags, address = self.recvmsg(sum(len(v) for v in views), ancbufsize, flags)
+        at = 0
+        for v in views:
+            part = data[at:at + len(v)]
+            v[:len(part)] = part
+            at += len(part)
+        return len(data), ancdata, msg_flags, address
+
+    def _receive(self, op, bufsize, flags, name=None):
         if not isinstance(bufsize, int):
             raise TypeError(f"'{type(bufsize).__name__}' object cannot be interpreted as an integer")
         if bufsize < 0:
-            raise ValueError(f"negative buffersize in {op}")
+            raise ValueError(f"negative buffer size in {name}" if name else f"negative buffersize in {op}")
         if bufsize == 0 and self._type == SOCK_STREAM:
             self._check_open()
             return {"data": None, "addr": None}  # the kernel returns at once, with nothing
@@ -322,12 +350,17 @@ class socket:
             raise TypeError(f"a bytes-like object is required, not '{type(value).__name__}'")
         self._call("setsockopt", level=level_name, option=option, value=value)
 
-    def getsockopt(self, level, optname, buflen=None):
+    def getsockopt(self, level, optname, buflen=0):
+        """The option's int, or with buflen its bytes as the kernel writes them
+        (at most buflen: a struct such as TCP_INFO's struct tcp_info)."""
         level_name, option = _option_names(level, optname)
-        value = self._call("getsockopt", level=level_name, option=option)["value"]
-        if buflen is not None:
-            return int(value).to_bytes(4, "little", signed=True)[:buflen]
-        return value
+        if not isinstance(buflen, int):
+            raise TypeError(f"'{type(buflen).__name__}' object cannot be interpreted as an integer")
+        if buflen == 0:
+            return self._call("getsockopt", level=level_name, option=option)["value"]
+        if buflen <= 0 or buflen > 1024:
+            raise OSError("getsockopt buflen out of range")
+        return _channel.data_bytes(self._call("getsockopt", level=level_name, option=option, buflen=buflen)["data"])
 
     def settimeout(self, value):
         """None: calls wait as long as it takes; 0: they never wait; t: they wait t seconds."""
@@ -447,7 +480,7 @@ def _into_size(buffer, nbytes):
 _OPTIONS = {
     "SOL_SOCKET": ("SO_REUSEADDR", "SO_REUSEPORT", "SO_BROADCAST", "SO_KEEPALIVE", "SO_RCVBUF",
                    "SO_SNDBUF", "SO_TYPE", "SO_ERROR"),
-    "IPPROTO_TCP": ("TCP_NODELAY", "TCP_CORK", "TCP_QUICKACK", "TCP_MAXSEG"),
+    "IPPROTO_TCP": ("TCP_NODELAY", "TCP_CORK", "TCP_QUICKACK", "TCP_MAXSEG", "TCP_INFO"),
     "IPPROTO_IPV6": ("IPV6_V6ONLY",),
     "IPPROTO_IP": ("IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP", "IP_MULTICAST_TTL", "IP_MULTICAST_LOOP", "IP_TTL"),
 }
