@@ -160,7 +160,10 @@ func swapped(msgs []msg, a, b int) []msg {
 // to the end and every socket receives what it received in the session. The ports the kernel chose appear only in
 // comments. The same holds with the results of calls that finished at
 // once in the other order (an accept's before its connect's, a recv's
-// before its send's, a recv_frame's before its send_frame's).
+// before its send's, a recv_frame's before its send_frame's). A session
+// that spawns built-in peers (peerSession) gets sockplay.spawn and
+// sockplay.kill lines and runs through op run the same way (not on plain
+// CPython: it needs sockplay's module).
 func TestTranscriptRuns(t *testing.T) {
 	ts := newServer(t, sessions.Config{})
 	page := ts.dial(t)
@@ -269,6 +272,70 @@ func TestTranscriptRuns(t *testing.T) {
 			}
 		})
 	}
+	t.Run("with built-in peers", func(t *testing.T) {
+		peerMsgs, peerPorts := peerSession(t, ts.dial(t))
+		want := received(peerMsgs)
+		if len(want) != 2 {
+			t.Fatalf("the session received %v, want 2 sockets", want)
+		}
+		src := transcriptOf(t, peerMsgs)
+		code := codeOf(src)
+		for _, p := range peerPorts {
+			if strings.Contains(code, strconv.Itoa(p)) {
+				t.Errorf("the transcript's code hard-codes port %d, which the kernel chose:\n%s", p, src)
+			}
+		}
+		for _, line := range []string{
+			"import sockplay\n",
+			"p1, p1_addr = sockplay.spawn('udp-echo', ('127.0.0.1', 0))",
+			"p2, p2_addr = sockplay.spawn('tcp-echo', ('127.0.0.1', 0))",
+			", p1_addr)", ".connect(p2_addr)", "sockplay.kill(p2)", "sockplay.kill(p1)",
+		} {
+			if !strings.Contains(code, line) {
+				t.Errorf("the transcript's code has no %q:\n%s", line, src)
+			}
+		}
+		if !strings.Contains(src, "# sockplay.spawn and sockplay.kill come from sockplay's own module") {
+			t.Errorf("the transcript does not say it needs sockplay's module:\n%s", src)
+		}
+		if runs == nil {
+			t.Skip("no sandboxes here: a transcript with peers runs only through op run (see above)")
+		}
+		if got := runTranscriptOp(t, runs, src); !equalRecvs(got, want) {
+			t.Errorf("run through op run it received %v, the session %v\n%s", got, want, src)
+		}
+		t.Log("not run with plain CPython: sockplay.spawn needs sockplay's module")
+		// The run's own spawns and kills are the program's, not the page's:
+		// the page running it writes none of them.
+		if own := transcriptOf(t, runs.find(func(msg) bool { return true })); strings.Contains(own, "sockplay") {
+			t.Errorf("the page that ran the transcript wrote the run's own peers into its transcript:\n%s", own)
+		}
+	})
+}
+
+// peerSession drives a session with built-in peers on page: a udp-echo at
+// a port the kernel chose answers a sendto, a tcp-echo answers a
+// connection's sendall; both are killed. It returns the session's
+// messages and the ports the kernel chose.
+func peerSession(t *testing.T, page *client) ([]msg, []int) {
+	t.Helper()
+	echo := page.must("spawn", obj{"peer": "udp-echo", "addr": []any{"127.0.0.1", 0}})
+	udp := echo.addr("addr")
+	u := page.socket("SOCK_DGRAM")
+	page.must("sendto", obj{"sock": u, "data": text("ping"), "addr": udp})
+	page.must("recvfrom", obj{"sock": u, "bufsize": 1024})
+	tcpEcho := page.must("spawn", obj{"peer": "tcp-echo", "addr": []any{"127.0.0.1", 0}})
+	tcp := tcpEcho.addr("addr")
+	c := page.socket("SOCK_STREAM")
+	page.must("connect", obj{"sock": c, "addr": tcp})
+	page.must("sendall", obj{"sock": c, "data": text("hello, peer")})
+	page.must("recv", obj{"sock": c, "bufsize": 100})
+	page.must("close", obj{"sock": c})
+	page.must("close", obj{"sock": u})
+	page.must("kill", obj{"peer": tcpEcho.str("peer")})
+	page.must("kill", obj{"peer": echo.str("peer")})
+	ports := []int{int(udp[1].(float64)), int(tcp[1].(float64))}
+	return page.find(func(msg) bool { return true }), ports
 }
 
 // moduleServer is a server whose sessions run programs (op run) in

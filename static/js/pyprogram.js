@@ -8,6 +8,8 @@
 //   implicitly, on connect or a first sendto) gets a port that another run
 //   will not get: the lines that use that port name it through the socket,
 //   `s2.connect(('127.0.0.1', s1.getsockname()[1]))`, never as a number.
+//   A built-in peer spawned at port 0 is named through the address
+//   sockplay.spawn returned: `s2.sendto(b'hi', p1_addr)`.
 // - Calls that waited. An `accept` that waited until a later `connect`, or a
 //   `recv` until a later `send`, cannot come first in a script that runs one
 //   line at a time: it would wait forever. Its line is held back; the
@@ -40,7 +42,7 @@ const WAITS_FOR_PEER = new Set(['accept', 'recv', 'recvfrom', 'recv_frame']);
 const ADDR_OPS = new Set(['bind', 'connect', 'sendto']);
 
 export class Program {
-  /** @type {Map<number, string>} port → the socket whose port it is, for ports the kernel chose */
+  /** @type {Map<number, {owner: string, addr?: any[]}>} port → the socket (or the peer, with its address) whose port it is, for ports the kernel chose */
   #named = new Map();
   /** @type {Set<string>} sockets bound to a port the learner chose */
   #chosen = new Set();
@@ -108,18 +110,34 @@ export class Program {
     const sock = msg.sock;
     if (msg.program) this.#programs.add(sock);
     if (msg.state === 'CLOSED') {
-      for (const [port, s] of this.#named) if (s === sock) this.#named.delete(port);
+      this.#forget(sock);
       return;
     }
     const port = Array.isArray(msg.laddr) ? msg.laddr[1] : 0;
     if (!port || this.#chosen.has(sock) || this.#accepted.has(sock) || this.#chosenPorts.has(port) || this.#named.has(port)) return;
-    this.#named.set(port, sock);
+    this.#named.set(port, { owner: sock });
+  }
+
+  /** Forgets the ports the kernel chose for a closed socket or a stopped peer. */
+  #forget(owner) {
+    for (const [port, v] of this.#named) if (v.owner === owner) this.#named.delete(port);
+  }
+
+  /** Notes a peer's port when the kernel chose it (a spawn at port 0), and the learner's port otherwise. */
+  #notePeer(res) {
+    const asked = res.request?.addr ?? ['127.0.0.1', 0];
+    const port = Array.isArray(res.addr) ? res.addr[1] : 0;
+    if (!port) return;
+    if (asked[1]) this.#chosenPorts.add(port);
+    else if (!this.#named.has(port)) this.#named.set(port, { owner: res.peer, addr: res.addr });
   }
 
   /** @returns {Line[]} */
   #noteResult(res) {
     const req = res.request;
-    if (res.program || this.#programs.has(res.sock)) {
+    // A program's request (a negative id: PROTOCOL.md, Programs) is its own
+    // code, even one with no socket (spawn, kill).
+    if (res.program || this.#programs.has(res.sock) || Number(res.id) < 0) {
       for (const sock of [res.sock, res.conn]) if (sock) this.#programs.add(sock);
       return []; // a program's own call: its code is the program's, not the workbench's
     }
@@ -128,8 +146,10 @@ export class Program {
         this.#chosen.add(res.sock);
         this.#chosenPorts.add(req.addr[1]);
       }
-      else if (Array.isArray(res.addr) && res.addr[1] && !this.#named.has(res.addr[1])) this.#named.set(res.addr[1], res.sock);
+      else if (Array.isArray(res.addr) && res.addr[1] && !this.#named.has(res.addr[1])) this.#named.set(res.addr[1], { owner: res.sock });
     }
+    if (res.ok && res.op === 'spawn' && res.peer) this.#notePeer(res);
+    if (res.ok && res.op === 'kill' && req?.peer) this.#forget(req.peer);
     if (res.ok && res.op === 'accept' && res.conn) this.#accepted.add(res.conn);
     const text = pythonLine(res, req, ADDR_OPS.has(res.op) ? (addr) => this.#name(addr, res.sock) : undefined);
     if (text == null) return [];
@@ -158,13 +178,15 @@ export class Program {
 
   /**
    * The expression for addr when its port is one the kernel chose for
-   * another socket than self: `('127.0.0.1', s1.getsockname()[1])`.
+   * another socket than self, `('127.0.0.1', s1.getsockname()[1])`, or for
+   * a peer: `p1_addr` (`('localhost', p1_addr[1])` at another host name).
    */
   #name(addr, self) {
-    const sock = this.#named.get(addr[1]);
-    if (!sock || sock === self) return null;
+    const named = this.#named.get(addr[1]);
+    if (!named || named.owner === self) return null;
+    if (named.addr && addr.length === 2 && addr[0] === named.addr[0]) return `${named.owner}_addr`;
     const parts = addr.map((v) => (typeof v === 'string' ? pyStr(v) : String(v)));
-    parts[1] = `${sock}.getsockname()[1]`;
+    parts[1] = named.addr ? `${named.owner}_addr[1]` : `${named.owner}.getsockname()[1]`;
     return `(${parts.join(', ')})`;
   }
 }

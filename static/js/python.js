@@ -6,6 +6,10 @@
 // callExpr(op, sock, request) gives the call alone, for the event log.
 // Sockets are named by their handle (s1, s2, …) everywhere: the variable that
 // `accept` assigns is the new socket's handle too (`s3, addr = s1.accept()`).
+// Built-in peers are sockplay's own Python: `p1, p1_addr =
+// sockplay.spawn('udp-echo', ('127.0.0.1', 0))`, `sockplay.kill(p1)`; a
+// transcript with them imports sockplay (importLines), so it runs on
+// sockplay's module (Run, `sockplay run`) where one without runs on CPython.
 //
 // The request (the `request` the server echoes in results and waiting
 // messages) supplies the arguments; the result supplies what came back. When
@@ -13,7 +17,7 @@
 // large to echo, the line becomes a comment: this module never guesses.
 
 import { frameCall, frameLines, frameNeeds } from './pyframing.js';
-import { pyAddr, pyData, pyPayload, pyTimeout } from './pyrepr.js';
+import { pyAddr, pyData, pyPayload, pyStr, pyTimeout, pyValue } from './pyrepr.js';
 
 export { pyAddr, pyBytes, pyData, pyPayload, pyStr, pyTimeout } from './pyrepr.js';
 
@@ -144,8 +148,54 @@ const NOT_PYTHON = new Set(['cancel', 'resume', 'encoding', 'stat', 'check', 'se
  * @returns {{imports: string[], helpers: string[]}}
  */
 export function pythonNeeds(res, req) {
+  if (res.ok && peerCode(res, req)) return { imports: ['sockplay'], helpers: [] };
   if (!res.ok || !req || (res.op !== 'send_frame' && res.op !== 'recv_frame')) return { imports: [], helpers: [] };
   return frameNeeds(res.op, req.framing);
+}
+
+/**
+ * The comment above `import sockplay`: a transcript that starts built-in
+ * peers runs only on sockplay's module (plain CPython has no sockplay);
+ * one without peers runs on plain CPython.
+ */
+export const SOCKPLAY_NOTE = "# sockplay.spawn and sockplay.kill come from sockplay's own module: run this program with the Run button or `sockplay run`";
+
+/** The line(s) that import module name, with the note for sockplay's module. */
+export function importLines(name) {
+  return name === 'sockplay' ? `${SOCKPLAY_NOTE}\nimport sockplay` : `import ${name}`;
+}
+
+/**
+ * Whether a spawn or kill is written as sockplay's Python (sockplay.spawn,
+ * sockplay.kill): its request is known, and a spawn is not on a lab host
+ * (sockplay.spawn has no host).
+ */
+function peerCode(res, req) {
+  if (res.op === 'spawn') return Boolean(req?.peer) && !req.host;
+  return res.op === 'kill' && Boolean(req?.peer);
+}
+
+/**
+ * A spawn as Python: `p1, p1_addr = sockplay.spawn('udp-echo', ('127.0.0.1', 0))`,
+ * options as keyword arguments, the address it got in a comment.
+ */
+function spawnLine(res, req) {
+  if (!peerCode(res, req)) {
+    return `# built-in peer ${res.peer} (${res.name}) running at ${pyAddr(res.addr)}: a program of its own, not Python you run`;
+  }
+  const args = [pyStr(req.peer), pyAddr(req.addr ?? ['127.0.0.1', 0]), ...pyKeywords(req.options)];
+  return `${res.peer}, ${res.peer}_addr = sockplay.spawn(${args.join(', ')})  # running at ${pyAddr(res.addr)}`;
+}
+
+/** Options as Python keyword arguments (`count=3`); a key that is no identifier goes in `**{…}`. */
+function pyKeywords(options) {
+  const words = [];
+  const others = [];
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) words.push(`${key}=${pyValue(value)}`);
+    else others.push(`${pyStr(key)}: ${pyValue(value)}`);
+  }
+  return others.length ? [...words, `**{${others.join(', ')}}`] : words;
 }
 
 /**
@@ -160,15 +210,13 @@ export function pythonLine(res, req, name) {
   if (!res.ok) return null;
   const { op, sock } = res;
   if (NOT_PYTHON.has(op) || !op) return null;
-  if (op === 'spawn') {
-    return `# built-in peer ${res.peer} (${res.name}) running at ${pyAddr(res.addr)}: a program of its own, not Python you run`;
-  }
+  if (op === 'spawn') return spawnLine(res, req);
   if (op === 'lab') {
     return res.hosts?.length
       ? `# a lab LAN ${res.subnet ?? ''}: ${res.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')} (each host a machine of its own)`
       : '# the lab LAN is torn down';
   }
-  if (op === 'kill') return `# built-in peer ${req?.peer ?? ''} stopped`;
+  if (op === 'kill') return peerCode(res, req) ? `sockplay.kill(${req.peer})` : '# a built-in peer stopped';
   if (!req && NEEDS_REQUEST.has(op)) {
     return `# ${callExpr(op, sock)}: the server did not repeat this request's arguments`;
   }

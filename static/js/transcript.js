@@ -13,6 +13,7 @@
 
 import { copyText } from './copy.js';
 import { h } from './dom.js';
+import { importLines } from './python.js';
 
 const HEADER = 'import socket';
 /** Lines shown on the page. */
@@ -65,7 +66,10 @@ export class Transcript {
    */
   add(text, seq, needs = {}) {
     for (const name of needs.imports ?? []) {
-      if (this.#define(`import ${name}`)) this.#imports.append(h('span', { class: 'py-line' }, `import ${name}\n`));
+      if (!this.#define(`import ${name}`)) continue;
+      for (const line of importLines(name).split('\n')) {
+        this.#imports.append(h('span', { class: line.startsWith('#') ? 'py-line py-comment' : 'py-line' }, line + '\n'));
+      }
     }
     for (const [name, source] of Object.entries(needs.helpers ?? {})) {
       if (this.#define(`def ${name}`)) {

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Program } from '../../static/js/pyprogram.js';
 import { HELPERS } from '../../static/js/pyframing.js';
+import { importLines } from '../../static/js/python.js';
 
 const msgs = JSON.parse(readFileSync(0, 'utf8'));
 const program = new Program();
@@ -16,10 +17,10 @@ const lines = [];
 for (const msg of msgs) lines.push(...program.note(msg));
 lines.push(...program.release());
 
-const imports = ['import socket'];
+const imports = [importLines('socket')];
 const helpers = [];
 for (const { needs } of lines) {
-  for (const name of needs.imports) if (!imports.includes(`import ${name}`)) imports.push(`import ${name}`);
+  for (const name of needs.imports) if (!imports.includes(importLines(name))) imports.push(importLines(name));
   for (const name of needs.helpers) if (!helpers.includes(name)) helpers.push(name);
 }
 let out = imports.join('\n') + '\n';
