@@ -392,10 +392,12 @@ func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, woul
 	switch {
 	case err == nil:
 		return nil
+	case ctx.Err() != nil:
+		// Cancelled: a close that came with the cancel (a program's end
+		// cancels its calls, then closes its sockets) does not change that.
+		return cancelledError()
 	case !isDeadline(err):
 		return s.waitErr(err)
-	case ctx.Err() != nil:
-		return cancelledError()
 	default:
 		return timeoutError()
 	}
