@@ -629,9 +629,9 @@ func stepIDs(l *lessons.Lesson) string {
 
 func stepCount(l *lessons.Lesson) string {
 	if len(l.Parts()) == 1 {
-		return "1 " + l.PartWord()
+		return "1 cell"
 	}
-	return fmt.Sprintf("%d %ss", len(l.Parts()), l.PartWord())
+	return fmt.Sprintf("%d cells", len(l.Parts()))
 }
 
 // peerRequests are the spawn requests of a lesson's peers (an empty list

@@ -816,14 +816,14 @@ func lessonDone(l *lessons.Lesson, prog *progress.Progress) bool {
 	return len(l.Parts()) > 0 && passedOf(l, lessonOf(prog, l)) == len(l.Parts())
 }
 
-// lessonProgressText is the index's progress mark: "5 steps", "2 of 5 steps
+// lessonProgressText is the index's progress mark: "5 cells", "2 of 5 cells
 // passed" or "done ✓".
 func lessonProgressText(l *lessons.Lesson, prog *progress.Progress) string {
 	switch n := passedOf(l, lessonOf(prog, l)); {
 	case lessonDone(l, prog):
 		return "done ✓"
 	case n > 0:
-		return fmt.Sprintf("%d of %d %ss passed", n, len(l.Parts()), l.PartWord())
+		return fmt.Sprintf("%d of %d cells passed", n, len(l.Parts()))
 	}
 	return stepCount(l)
 }
