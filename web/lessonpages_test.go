@@ -102,9 +102,6 @@ func TestLessonPagesShowNoJSON(t *testing.T) {
 	})
 	for _, l := range ls {
 		t.Run(l.Slug, func(t *testing.T) {
-			if len(l.Steps) > 0 {
-				skipOrFail(t, l.File+" is still written as JSON steps, not Python cells")
-			}
 			text, cells := seenText(t, get(t, "/lessons/"+l.Slug))
 			noJSON(t, text)
 			if len(l.Cells) == 0 {
