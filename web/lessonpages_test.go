@@ -65,8 +65,7 @@ func seenText(t *testing.T, page string) (text []string, cells []string) {
 // never protocol JSON — nothing they can see (text, editors, controls'
 // values and titles) holds `"op":` — and each of the lesson's cells is
 // there as its code, in order, in an editor. The index page too holds no
-// JSON. A lesson still written as JSON steps is a failure under CI and
-// skipped elsewhere (while its conversion to cells is under way).
+// JSON.
 func TestLessonPagesShowNoJSON(t *testing.T) {
 	ls, err := lessons.Builtin()
 	if err != nil {
