@@ -18,8 +18,8 @@ import (
 
 // LessonIndex lists the lessons in order: title, summary and what each
 // covers, and the learner's progress in each from prog (nil when the server
-// saves no progress): whether it was read and how many of its steps passed.
-// Each item carries its slug, step ids and the ids of the steps that passed,
+// saves no progress): whether it was read and how many of its cells passed.
+// Each item carries its slug, cell ids (data-steps) and the ids of the cells that passed,
 // so the page's script can add passes kept only in this browser.
 func LessonIndex(p Page, ls []*lessons.Lesson, prog *progress.Progress) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -54,7 +54,7 @@ func LessonIndex(p Page, ls []*lessons.Lesson, prog *progress.Progress) templ.Co
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"prose lessons-index\" id=\"lessons-index\"><h1>Lessons</h1><p class=\"lead\">Each lesson explains one idea and lets you try it on real sockets: run its steps, watch the workbench beside the text, then run the Python program at the end on your own machine.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"prose lessons-index\" id=\"lessons-index\"><h1>Lessons</h1><p class=\"lead\">Each lesson explains one idea and lets you try it on real sockets: run its Python cells, watch the workbench beside the text, then run the Python program at the end on your own machine.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -292,11 +292,11 @@ func LessonIndex(p Page, ls []*lessons.Lesson, prog *progress.Progress) templ.Co
 	})
 }
 
-// LessonPage is one lesson: its text with runnable steps on one side and the
+// LessonPage is one lesson: its text with Python cells on one side and the
 // workbench on the other, links to the lessons before and after it (nil at
 // either end), and for a lesson with peers the button that starts them.
 // wsPath is the WebSocket endpoint, as for the workbench. sp says where
-// the runner saves each finished step and which steps have passed.
+// the page saves each finished cell run and which cells have passed.
 // lesson.js documents the DOM it relies on.
 func LessonPage(p Page, l *lessons.Lesson, prev, next *lessons.Lesson, wsPath string, sp StepProgress) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -417,7 +417,7 @@ func LessonPage(p Page, l *lessons.Lesson, prev, next *lessons.Lesson, wsPath st
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</ul><p><button type=\"button\" id=\"start-peers\" data-start-peers>Start the peers</button></p><ol class=\"step-results\" id=\"peer-results\" data-peer-results></ol></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</ul><p><button type=\"button\" id=\"start-peers\" data-start-peers>Start the peers</button></p><ol class=\"peer-results\" id=\"peer-results\" data-peer-results></ol></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -618,7 +618,7 @@ func lessonURL(l *lessons.Lesson) templ.SafeURL {
 	return templ.URL("/lessons/" + l.Slug)
 }
 
-// stepIDs is the space-separated ids of a lesson's steps.
+// stepIDs is the space-separated ids of a lesson's cells.
 func stepIDs(l *lessons.Lesson) string {
 	ids := make([]string, len(l.Parts()))
 	for i, s := range l.Parts() {
@@ -629,9 +629,9 @@ func stepIDs(l *lessons.Lesson) string {
 
 func stepCount(l *lessons.Lesson) string {
 	if len(l.Parts()) == 1 {
-		return "1 " + l.PartWord()
+		return "1 cell"
 	}
-	return fmt.Sprintf("%d %ss", len(l.Parts()), l.PartWord())
+	return fmt.Sprintf("%d cells", len(l.Parts()))
 }
 
 // peerRequests are the spawn requests of a lesson's peers (an empty list

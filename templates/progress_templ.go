@@ -102,7 +102,7 @@ func ProgressPage(p Page, v ProgressView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if !v.Saved {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p class=\"notice\" data-not-saved>This server does not save progress: it runs without a data directory. Lesson steps you pass are remembered in this browser only; exercise checks are not kept.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p class=\"notice\" data-not-saved>This server does not save progress: it runs without a data directory. Lesson cells you pass are remembered in this browser only; exercise checks are not kept.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -151,7 +151,7 @@ func ProgressPage(p Page, v ProgressView) templ.Component {
 				}
 			}
 			if v.Saved {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<section aria-labelledby=\"progress-lessons\"><h2 id=\"progress-lessons\">Lessons</h2><table class=\"progress-table\"><thead><tr><th scope=\"col\">Lesson</th><th scope=\"col\">Read</th><th scope=\"col\">Steps passed</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<section aria-labelledby=\"progress-lessons\"><h2 id=\"progress-lessons\">Lessons</h2><table class=\"progress-table\"><thead><tr><th scope=\"col\">Lesson</th><th scope=\"col\">Read</th><th scope=\"col\">Cells passed</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -816,14 +816,14 @@ func lessonDone(l *lessons.Lesson, prog *progress.Progress) bool {
 	return len(l.Parts()) > 0 && passedOf(l, lessonOf(prog, l)) == len(l.Parts())
 }
 
-// lessonProgressText is the index's progress mark: "5 steps", "2 of 5 steps
+// lessonProgressText is the index's progress mark: "5 cells", "2 of 5 cells
 // passed" or "done ✓".
 func lessonProgressText(l *lessons.Lesson, prog *progress.Progress) string {
 	switch n := passedOf(l, lessonOf(prog, l)); {
 	case lessonDone(l, prog):
 		return "done ✓"
 	case n > 0:
-		return fmt.Sprintf("%d of %d %ss passed", n, len(l.Parts()), l.PartWord())
+		return fmt.Sprintf("%d of %d cells passed", n, len(l.Parts()))
 	}
 	return stepCount(l)
 }

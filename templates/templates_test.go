@@ -129,7 +129,7 @@ func lessonPageTests(t *testing.T) []struct {
 		{"lesson index", func(p templates.Page) templ.Component { return templates.LessonIndex(p, ls, nil) }, []string{
 			`<li class="lesson-item" data-lesson="good-lesson" data-steps="first second" data-passed="" data-read="false" data-done="false">`,
 			`<a href="/lessons/good-lesson">A good lesson</a>`,
-			`<span class="lesson-progress" data-progress>2 steps</span>`,
+			`<span class="lesson-progress" data-progress>2 cells</span>`,
 			`<p class="lesson-summary">Everything the format allows, once.</p>`,
 			`<li>recvfrom</li><li>sendto</li><li>EADDRINUSE</li>`,
 			`<script type="module" src="/static/v1/js/lessons-index.js"></script>`,
@@ -138,7 +138,7 @@ func lessonPageTests(t *testing.T) []struct {
 		{"lesson index with progress", func(p templates.Page) templ.Component { return templates.LessonIndex(p, ls, &prog) }, []string{
 			`<li class="lesson-item" data-lesson="good-lesson" data-steps="first second" data-passed="second" data-read="true" data-done="false">`,
 			`<span class="lesson-read" data-read-mark title="read 2026-11-22 09:05 UTC">read</span>`,
-			`<span class="lesson-progress" data-progress>1 of 2 steps passed</span>`,
+			`<span class="lesson-progress" data-progress>1 of 2 cells passed</span>`,
 		}},
 		{"lesson", func(p templates.Page) templ.Component {
 			return templates.LessonPage(p, l, nil, other, "/ws", templates.StepProgress{URL: "/progress/steps", Passed: []string{"second"}})
@@ -148,7 +148,7 @@ func lessonPageTests(t *testing.T) []struct {
 			`<h1 id="lesson-title">A good lesson</h1>`,
 			`<li><code>udp-echo</code> at <code>(&#39;127.0.0.1&#39;, 47950)</code></li>`,
 			`<button type="button" id="start-peers" data-start-peers>Start the peers</button>`,
-			`<section class="step" id="step-first" data-step="first"`,
+			`<section class="cell" id="cell-first" data-cell="first"`,
 			`<a class="next" rel="next" href="/lessons/other">Other &lt;lesson&gt; →</a>`,
 			`<div id="workbench" class="workbench embedded" data-ws="/ws" data-embedded>`,
 			`<h2 class="visually-hidden">Workbench</h2>`,
@@ -161,7 +161,7 @@ func lessonPageTests(t *testing.T) []struct {
 			`<p class="notice" role="status" data-notice>Imported &lt;ok&gt;.</p>`,
 			`<tr class="lesson-row" data-lesson="good-lesson" data-read="true" data-passed="1" data-total="2">`,
 			`<td data-read-at><time datetime="2026-11-22T09:05:00Z">2026-11-22 09:05 UTC</time></td>`,
-			`<li data-step="second" data-passed="true"><a href="/lessons/good-lesson#step-second"><span aria-hidden="true">✓ </span>`,
+			`<li data-step="second" data-passed="true"><a href="/lessons/good-lesson#cell-second"><span aria-hidden="true">✓ </span>`,
 			`<section class="exercise-progress" data-exercise="udp-upper" data-status="passed">`,
 			`Passed on <time datetime="2026-11-22T09:01:00Z">2026-11-22 09:01 UTC</time> (attempt 2 of 2).`,
 			`<li class="attempt" data-pass="false"><time datetime="2026-11-22T09:00:00Z">2026-11-22 09:00 UTC</time><span class="verdict fail">FAIL</span> <span class="failed-step">at step 2 (lower &lt;case&gt;)</span> <span class="attempt-summary">sendto(b&#39;abc&#39;) → b&#39;abc&#39;</span></li>`,

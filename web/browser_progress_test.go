@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"sockplay/sessions"
 )
 
 // fetchText fetches path from the page (with its cookies) and returns the
@@ -36,11 +38,12 @@ func waitProgress(p page, want string) {
 	}
 }
 
-// TestProgressBrowser: on a server that saves progress, a step that passes
+// TestProgressBrowser: on a server that saves progress, a cell that passes
 // in Chromium is saved on the server (not in localStorage), and shows as
 // done after a reload with an empty localStorage; a pass kept in
 // localStorage while the server was away is sent on the next page load.
 func TestProgressBrowser(t *testing.T) {
+	newCellsServer(t, fixtureLessons(t), sessions.Config{}) // skips here where programs cannot run
 	srv, _ := progressServer(t)
 	p := page{t: t, ctx: newBrowser(t)}
 	live := chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`))
@@ -50,8 +53,10 @@ func TestProgressBrowser(t *testing.T) {
 	p.do("start the peers",
 		chromedp.Click(chromedp.CSS("#start-peers")),
 		chromedp.WaitVisible(chromedp.CSS(`.lesson-peers:is([data-state="ok"], [data-state="fail"])`)))
-	p.do("run the UDP step", chromedp.Click(chromedp.CSS(`#step-udp [data-run-step]`)), stepDone("udp"))
-	checkStepPassed(p, "udp", 5)
+	p.do("run the UDP cell", chromedp.Click(chromedp.CSS(`#cell-udp [data-run-cell]`)), cellEnded("udp"))
+	if state := eval[string](p, `document.getElementById('cell-udp').dataset.state`); state != "ok" {
+		t.Fatalf("the UDP cell: %s, want ok", state)
+	}
 	waitProgress(p, `data-lesson="runner-fixture" data-read="true" data-passed="1"`)
 	if n := eval[int](p, `Object.keys(localStorage).filter(k => k.startsWith('sockplay.step.')).length`); n != 0 {
 		t.Errorf("%d passes in localStorage, want none: the server took the pass", n)
@@ -59,8 +64,8 @@ func TestProgressBrowser(t *testing.T) {
 
 	p.do("reload with an empty localStorage",
 		chromedp.Evaluate[chromedp.Void](`localStorage.clear()`), chromedp.Reload(), live)
-	if got := eval[[]string](p, `[...document.querySelectorAll('#lesson section.step')].map(s => s.dataset.done ?? '')`); strings.Join(got, " ") != "true   " {
-		t.Errorf("steps marked done after a reload: %q, want the udp step only", got)
+	if got := eval[[]string](p, `[...document.querySelectorAll('#lesson section.cell')].map(s => s.dataset.done ?? '')`); strings.Join(got, " ") != "true    " {
+		t.Errorf("cells marked done after a reload: %q, want the udp cell only", got)
 	}
 
 	// A pass kept in this browser (the server was away) goes to the server
@@ -73,8 +78,8 @@ func TestProgressBrowser(t *testing.T) {
 
 	p.do("the index", chromedp.Navigate(srv.URL+"/lessons"),
 		chromedp.WaitVisible(chromedp.CSS(`.lesson-item[data-lesson="runner-fixture"] .lesson-read`)))
-	if got := eval[string](p, `document.querySelector('.lesson-item[data-lesson="runner-fixture"] [data-progress]').textContent`); got != "2 of 4 steps passed" {
-		t.Errorf("index progress %q, want 2 of 4 steps passed", got)
+	if got := eval[string](p, `document.querySelector('.lesson-item[data-lesson="runner-fixture"] [data-progress]').textContent`); got != "2 of 5 cells passed" {
+		t.Errorf("index progress %q, want 2 of 5 cells passed", got)
 	}
 	p.do("the progress page", chromedp.Click(chromedp.CSS(`nav a[href="/progress"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#progress[data-saved="true"]`)))

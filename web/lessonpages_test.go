@@ -65,8 +65,7 @@ func seenText(t *testing.T, page string) (text []string, cells []string) {
 // never protocol JSON — nothing they can see (text, editors, controls'
 // values and titles) holds `"op":` — and each of the lesson's cells is
 // there as its code, in order, in an editor. The index page too holds no
-// JSON. A lesson still written as JSON steps is a failure under CI and
-// skipped elsewhere (while its conversion to cells is under way).
+// JSON.
 func TestLessonPagesShowNoJSON(t *testing.T) {
 	ls, err := lessons.Builtin()
 	if err != nil {
@@ -102,9 +101,6 @@ func TestLessonPagesShowNoJSON(t *testing.T) {
 	})
 	for _, l := range ls {
 		t.Run(l.Slug, func(t *testing.T) {
-			if len(l.Steps) > 0 {
-				skipOrFail(t, l.File+" is still written as JSON steps, not Python cells")
-			}
 			text, cells := seenText(t, get(t, "/lessons/"+l.Slug))
 			noJSON(t, text)
 			if len(l.Cells) == 0 {

@@ -22,7 +22,8 @@ import (
 // progressT0 is the progress store's clock in these tests.
 var progressT0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
-// progressServer is a server with the runner-fixture lesson and a real
+// progressServer is a server with the runner-fixture lesson (its cells run
+// in the session's kernel) and a real
 // progress store in a temporary directory, whose clock stands still at
 // progressT0; exercise checks are recorded in it.
 func progressServer(t *testing.T) (*testServer, *progress.Store) {
@@ -34,11 +35,13 @@ func progressServer(t *testing.T) (*testServer, *progress.Store) {
 	store.Now = func() time.Time { return progressT0 }
 	t.Cleanup(func() { store.Close() }) // after the server's cleanup, which runs first
 	var mu sync.Mutex
+	kernel, wire := kernelConfig(t) // for the fixture's cells on a page
 	srv := newServer(t, sessions.Config{OnCheck: store.CheckHook(func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		t.Errorf("OnCheck: %v", err)
-	})}, web.WithLessons(fixtureLessons(t)), web.WithProgress(store))
+	}), Programs: kernel.Programs, Channel: kernel.Channel}, web.WithLessons(fixtureLessons(t)), web.WithProgress(store))
+	wire(srv)
 	return srv, store
 }
 
@@ -277,7 +280,7 @@ func TestProgressLessonRead(t *testing.T) {
 	srv, store := progressServer(t)
 	v := newVisitor(t, srv)
 	_, body := v.get("/lessons")
-	if strings.Contains(body, "data-read-mark") || !strings.Contains(body, `data-progress>4 steps</span>`) {
+	if strings.Contains(body, "data-read-mark") || !strings.Contains(body, `data-progress>5 cells</span>`) {
 		t.Errorf("the index before anything was read shows progress")
 	}
 	if len(v.progress(store).Lessons) != 0 {
@@ -299,9 +302,9 @@ func TestProgressLessonRead(t *testing.T) {
 	v.postStep(`{"lesson":"runner-fixture","step":"udp","ok":true}`)
 	_, body = v.get("/lessons")
 	for _, want := range []string{
-		`data-lesson="runner-fixture" data-steps="udp in-use listen connect" data-passed="udp" data-read="true" data-done="false"`,
+		`data-lesson="runner-fixture" data-steps="udp in-use listen connect talk" data-passed="udp" data-read="true" data-done="false"`,
 		`data-read-mark`,
-		`data-progress>1 of 4 steps passed</span>`,
+		`data-progress>1 of 5 cells passed</span>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the index lacks %q", want)
@@ -311,7 +314,7 @@ func TestProgressLessonRead(t *testing.T) {
 	if want := `<script id="lesson-progress" type="application/json">{"url":"/progress/steps","passed":["udp"]}`; !strings.Contains(body, want) {
 		t.Errorf("the lesson page lacks %s", want)
 	}
-	for _, step := range []string{"in-use", "listen", "connect"} {
+	for _, step := range []string{"in-use", "listen", "connect", "talk"} {
 		v.postStep(`{"lesson":"runner-fixture","step":"` + step + `","ok":true}`)
 	}
 	if _, body = v.get("/lessons"); !strings.Contains(body, `data-done="true"`) || !strings.Contains(body, `data-progress>done ✓</span>`) {
@@ -319,7 +322,7 @@ func TestProgressLessonRead(t *testing.T) {
 	}
 	// Another browser sees none of it.
 	other := newVisitor(t, newServerLike(t, srv))
-	if _, body := other.get("/lessons"); strings.Contains(body, "data-read-mark") || strings.Contains(body, "steps passed") {
+	if _, body := other.get("/lessons"); strings.Contains(body, "data-read-mark") || strings.Contains(body, "cells passed") {
 		t.Error("another browser sees the first one's progress")
 	}
 }
@@ -390,7 +393,7 @@ func TestProgressPage(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<div class="prose progress-page" id="progress" data-saved="true">`,
-		`<tr class="lesson-row" data-lesson="runner-fixture" data-read="true" data-passed="1" data-total="4">`,
+		`<tr class="lesson-row" data-lesson="runner-fixture" data-read="true" data-passed="1" data-total="5">`,
 		`<td data-read-at><time datetime="2026-11-22T09:00:00Z">2026-11-22 09:00 UTC</time></td>`,
 		`<li data-step="listen" data-passed="true">`,
 		`<li data-step="udp" data-passed="false">`,

@@ -35,8 +35,19 @@ order: 100
 covers: bind
 ---
 
-` + "```step id=bind title=\"Bind\"\n" + `{"op":"socket","type":"SOCK_DGRAM","as":"s"}
-{"op":"bind","sock":"$s","addr":["127.0.0.1",0]}
+` + "```cell id=bind title=\"Bind\"\n" + `import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+` + "```\n```check\nok\n```\n"
+
+// oldStepLesson is a lesson in the old JSON step format, which is gone.
+const oldStepLesson = `---
+title: An old lesson
+summary: Written as JSON steps.
+order: 101
+---
+
+` + "```step id=bind\n" + `{"op":"socket","type":"SOCK_DGRAM","as":"s"}
 ` + "```\n"
 
 // TestRunExtraLessons starts the command with --lessons: the folder's
@@ -85,19 +96,33 @@ func TestRunExtraLessons(t *testing.T) {
 // it serves, with the file and line of the problem.
 func TestRunBrokenLesson(t *testing.T) {
 	dir := t.TempDir()
-	broken := strings.Replace(extraLesson, `"sock":"$s"`, `"sock":"$t"`, 1)
+	broken := strings.Replace(extraLesson, "\nok\n", "\nokay\n", 1)
 	if err := os.WriteFile(filepath.Join(dir, "99-my-lesson.md"), []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
 	err := run(context.Background(), Config{Addr: "127.0.0.1:0", Grace: time.Minute, MaxSockets: 64, Lessons: dir}, &out, nil)
-	want := filepath.Join(dir, "99-my-lesson.md") + `:10: $t: $t is not defined by an earlier line's "as"`
+	want := filepath.Join(dir, "99-my-lesson.md") +
+		`:14: a check line is ok, raises NAME, waits, still-waiting, ends CELL, prints TEXT or matches REGEXP, got "okay"`
 	if err == nil || err.Error() != want {
 		t.Errorf("run: %v, want %q", err, want)
 	}
 	if out.Len() > 0 {
 		t.Errorf("run printed %q: it should stop before serving", out.String())
 	}
+
+	// A lesson still in the old JSON step format is refused, saying so.
+	os.Remove(filepath.Join(dir, "99-my-lesson.md"))
+	old := filepath.Join(dir, "98-old-lesson.md")
+	if err := os.WriteFile(old, []byte(oldStepLesson), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), Config{Addr: "127.0.0.1:0", Lessons: dir}, io.Discard, nil)
+	want = old + ":7: a step block is the old JSON step format, which is gone: steps are Python cells now"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("run: %v, want %q", err, want)
+	}
+	os.Remove(old)
 
 	err = run(context.Background(), Config{Addr: "127.0.0.1:0", Lessons: "/no/such/folder"}, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "/no/such/folder") {
@@ -109,7 +134,6 @@ func TestRunBrokenLesson(t *testing.T) {
 	if err != nil || len(builtin) == 0 {
 		t.Skipf("no built-in lesson to collide with (%v)", err)
 	}
-	os.Remove(filepath.Join(dir, "99-my-lesson.md"))
 	name := filepath.Join(dir, "99-"+builtin[0].Slug+".md")
 	if err := os.WriteFile(name, []byte(extraLesson), 0o644); err != nil {
 		t.Fatal(err)

@@ -6,10 +6,8 @@
 // waiting and the next one runs. Output, cell_start, cell_waiting and
 // cell_done messages (web/PROTOCOL.md, "Cells") update the cell's run.
 //
-// Like runner.js, this knows nothing of the page: it reports each run's
-// changes to an onChange callback, and the page draws them.
-
-import { deferred } from './runner.js';
+// This knows nothing of the page: it reports each run's changes to an
+// onChange callback, and the page draws them.
 
 /**
  * One run of one cell.
@@ -172,4 +170,11 @@ export class CellKernel {
     }
     this.#runs.clear();
   }
+}
+
+/** A promise with its resolve function. */
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => { resolve = r; });
+  return { promise, resolve };
 }

@@ -1,11 +1,12 @@
 // lessons-index.js — the server renders each lesson's progress on /lessons
-// (read mark, "2 of 5 steps passed", data-done); this adds the passes kept
+// (read mark, "2 of 5 cells passed", data-done); this adds the passes kept
 // only in this browser, while the server could not take them (progress.js).
 // Each item is
 //   li.lesson-item[data-lesson="<slug>"][data-steps="<id> <id> …"]
-//     [data-passed="<id> …"]   the steps the server says passed
-//     [data-progress]          "N steps" → "2 of 5 steps passed" | "done ✓"
-// and has data-done="true" when every step passed.
+//                              (the ids of its cells; progress calls them steps)
+//     [data-passed="<id> …"]   the cells the server says passed
+//     [data-progress]          "N cells" → "2 of 5 cells passed" | "done ✓"
+// and has data-done="true" when every cell passed.
 
 import { lessonProgress } from './progress.js';
 
@@ -17,6 +18,6 @@ for (const item of document.querySelectorAll('.lesson-item[data-lesson]')) {
   const mark = item.querySelector('[data-progress]');
   if (!mark || passed <= server.length) continue; // the server's view is complete
   item.dataset.done = String(done);
-  mark.textContent = done ? 'done ✓' : `${passed} of ${total} steps passed`;
+  mark.textContent = done ? 'done ✓' : `${passed} of ${total} cells passed`;
   mark.classList.toggle('done', done);
 }

@@ -1,8 +1,9 @@
-// progress.js — which lesson steps have passed. The server keeps them: a
-// lesson page posts every finished run of a step to the URL the page names
+// progress.js — which lesson cells have passed (the progress store and its
+// URL call them steps). The server keeps them: a
+// lesson page posts every finished run of a cell to the URL the page names
 // (<script id="lesson-progress">{"url": "/progress/steps", "passed": [ids]}),
 // as JSON {lesson, step, ok}, under the browser's learner cookie, and renders
-// the steps that passed into its pages.
+// the cells that passed into its pages.
 //
 // localStorage is only the fallback, for passes the server did not take (it
 // could not be reached, or it saves no progress: url is ""): under

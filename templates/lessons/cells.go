@@ -172,34 +172,18 @@ func anyLine(lines []string, f func(string) bool) bool {
 	return false
 }
 
-// Part is one runnable part of a lesson, a cell or (old format) a step:
-// what progress counts.
+// Part is one runnable part of a lesson, a cell: what progress counts.
 type Part struct {
 	ID     string
 	Title  string
-	Anchor string // the fragment that shows it: "cell-<id>" or "step-<id>"
+	Anchor string // the fragment that shows it: "cell-<id>"
 }
 
-// Parts are the lesson's cells, or its steps when it has no cells.
+// Parts are the lesson's cells.
 func (l *Lesson) Parts() []Part {
-	if len(l.Cells) > 0 {
-		out := make([]Part, len(l.Cells))
-		for i, c := range l.Cells {
-			out[i] = Part{ID: c.ID, Title: c.Title, Anchor: "cell-" + c.ID}
-		}
-		return out
-	}
-	out := make([]Part, len(l.Steps))
-	for i, s := range l.Steps {
-		out[i] = Part{ID: s.ID, Title: s.Title, Anchor: "step-" + s.ID}
+	out := make([]Part, len(l.Cells))
+	for i, c := range l.Cells {
+		out[i] = Part{ID: c.ID, Title: c.Title, Anchor: "cell-" + c.ID}
 	}
 	return out
-}
-
-// PartWord is what the lesson's parts are called: "cell" or "step".
-func (l *Lesson) PartWord() string {
-	if len(l.Cells) > 0 {
-		return "cell"
-	}
-	return "step"
 }

@@ -1,10 +1,10 @@
 // Package lessons reads sockplay's lessons: Markdown files with a front
-// matter, runnable steps (one protocol request per line) and Python blocks,
-// as FORMAT.md in this folder describes. The built-in lessons are embedded
+// matter, Python cells (each with an optional hidden check) and Python
+// blocks, as FORMAT.md in this folder describes. The built-in lessons are embedded
 // here; instructors add their own from a folder (sockplay --lessons DIR).
 //
 // Loading checks everything that can be checked without a server (front
-// matter, step ids, each request's JSON, the $variables it names, the peers)
+// matter, cell ids, each check line and its place, the peers)
 // and reports each problem as FILE:LINE: message, so a broken lesson stops
 // the server at startup instead of failing in front of a class.
 package lessons
@@ -37,11 +37,10 @@ type Lesson struct {
 	Covers  []string   // front matter: covers, the topics it demonstrates
 	Peers   []PeerSpec // front matter: peers the lesson's Python talks to
 	Network string     // front matter: network, NetworkLab or "" (any server)
-	// HTML is the lesson's Markdown rendered to HTML, each step as a
-	// <section class="step" data-step="…"> and each Python block with a copy
+	// HTML is the lesson's Markdown rendered to HTML, each cell as a
+	// <section class="cell" data-cell="…"> and each Python block with a copy
 	// button (FORMAT.md and the lesson page's script describe the markup).
 	HTML   string
-	Steps  []Step // the old JSON steps (lessons not yet written as cells)
 	Cells  []Cell // the Python cells, in order; they share one kernel
 	Python []PythonBlock
 }
@@ -67,33 +66,6 @@ func (p PeerSpec) Request() map[string]any {
 	}
 	return r
 }
-
-// Step is one runnable step: a fenced block whose info string starts with
-// "step".
-type Step struct {
-	ID    string // letters, digits and '-'; the anchor is #step-<ID>
-	Title string // shown above the step (the ID when not given)
-	Line  int    // line of the opening fence
-	Lines []StepLine
-}
-
-// StepLine is one request of a step.
-type StepLine struct {
-	// Request is the protocol request as written, without the runner's keys
-	// (as, expect) and without an id; $variables are not yet resolved.
-	Request map[string]any
-	As      string         // runner key "as": the variable the result defines
-	Expect  map[string]any // runner key "expect"; nil means {"ok": true}
-	Raw     string         // the line as written in the file
-	Line    int            // its line in the file
-}
-
-// Op returns the request's op.
-func (l StepLine) Op() string { s, _ := l.Request["op"].(string); return s }
-
-// ExpectsWaiting reports whether the line's expect is {"waiting": true}: the
-// request must still be waiting when the step ends.
-func (l StepLine) ExpectsWaiting() bool { return l.Expect["waiting"] == true }
 
 // PythonBlock is one fenced python block.
 type PythonBlock struct {

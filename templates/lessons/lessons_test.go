@@ -38,28 +38,15 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("spawn request %v, want %v", got, want)
 	}
 
-	wantSteps := []lessons.Step{
-		{ID: "first", Title: "The first step", Line: 17, Lines: []lessons.StepLine{
-			{Request: map[string]any{"op": "socket", "type": "SOCK_DGRAM"}, As: "rx", Line: 18,
-				Raw: `{"op":"socket","type":"SOCK_DGRAM","as":"rx"}`},
-			{Request: map[string]any{"op": "bind", "sock": "$rx", "addr": []any{"127.0.0.1", 0.0}}, As: "rx", Line: 20,
-				Raw: `{"op":"bind","sock":"$rx","addr":["127.0.0.1",0],"as":"rx"}`},
-		}},
-		{ID: "second", Title: "second", Line: 23, Lines: []lessons.StepLine{
-			{Request: map[string]any{"op": "sendto", "sock": "$rx", "data": map[string]any{"text": "<script>"}, "addr": []any{"127.0.0.1", "$rx.port"}},
-				Expect: map[string]any{"n": 8.0}, Line: 24,
-				Raw: `{"op":"sendto","sock":"$rx","data":{"text":"<script>"},"addr":["127.0.0.1","$rx.port"],"expect":{"n":8}}`},
-			{Request: map[string]any{"op": "recvfrom", "sock": "$rx", "bufsize": 1024.0}, Expect: map[string]any{"waiting": true}, Line: 25,
-				Raw: `{"op":"recvfrom","sock":"$rx","bufsize":1024,"expect":{"waiting":true}}`},
-		}},
+	wantCells := []lessons.Cell{
+		{ID: "first", Title: "The first cell", Line: 17, Code: "import socket\nrx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nrx.bind((\"127.0.0.1\", 0))\n",
+			Check: lessons.Check{Line: 22}},
+		{ID: "second", Title: "second", Line: 26, Code: "print(\"<script>\")\n", Check: lessons.Check{Prints: []string{"<script>"}, Line: 29}},
 	}
-	if !reflect.DeepEqual(l.Steps, wantSteps) {
-		t.Errorf("steps\n got %#v\nwant %#v", l.Steps, wantSteps)
+	if !reflect.DeepEqual(l.Cells, wantCells) {
+		t.Errorf("cells\n got %#v\nwant %#v", l.Cells, wantCells)
 	}
-	if l.Steps[1].Lines[0].ExpectsWaiting() || !l.Steps[1].Lines[1].ExpectsWaiting() {
-		t.Errorf("ExpectsWaiting: want false, true")
-	}
-	wantPython := []lessons.PythonBlock{{Code: "print(\"shown\")\n", Line: 28}, {Code: "print(\"run\")\n", Run: true, Line: 32}}
+	wantPython := []lessons.PythonBlock{{Code: "print(\"shown\")\n", Line: 33}, {Code: "print(\"run\")\n", Run: true, Line: 37}}
 	if !reflect.DeepEqual(l.Python, wantPython) {
 		t.Errorf("python %#v, want %#v", l.Python, wantPython)
 	}
@@ -68,11 +55,10 @@ func TestLoadGood(t *testing.T) {
 		`<h2 id="sec-a-heading-that-becomes-h2">A heading that becomes h2</h2>`,
 		`<!-- raw HTML omitted -->raw HTML<!-- raw HTML omitted -->`,
 		`<table>`,
-		`<section class="step" id="step-first" data-step="first" data-state="idle"`,
-		`<a class="step-anchor" href="#step-first">The first step</a>`,
-		`data-step-lines rows="2"`,
-		`&#34;data&#34;:{&#34;text&#34;:&#34;&lt;script&gt;&#34;}`,
-		`<button type="button" class="secondary" data-run-above>Run all steps above</button>`,
+		`<section class="cell" id="cell-first" data-cell="first"`,
+		`<a class="cell-anchor" href="#cell-first">The first cell</a>`,
+		`print(&#34;&lt;script&gt;&#34;)</textarea>`,
+		`<button type="button" class="secondary" data-run-cells-above>Run all cells above</button>`,
 		`<div class="py-block" data-python="0">`,
 		`<div class="py-block" data-python="1" data-run>`,
 		`<code class="language-python">print(&#34;run&#34;)`,
@@ -87,16 +73,13 @@ func TestLoadGood(t *testing.T) {
 			t.Errorf("HTML has %s", bad)
 		}
 	}
-	if n := strings.Count(l.HTML, "data-run-above"); n != 1 {
-		t.Errorf("%d Run all steps above buttons, want 1 (not on the first step)", n)
+	if n := strings.Count(l.HTML, "data-run-cells-above"); n != 1 {
+		t.Errorf("%d Run all cells above buttons, want 1 (not on the first cell)", n)
 	}
 }
 
 func TestLoadErrors(t *testing.T) {
 	const fm = "---\ntitle: T\nsummary: S.\norder: 1\n---\n" // the body starts on line 6
-	step := func(lines ...string) string {
-		return fm + "\n```step id=s title=\"S\"\n" + strings.Join(lines, "\n") + "\n```\n" // lines from 8
-	}
 	tests := []struct {
 		name, file, src string
 		want            []string
@@ -122,29 +105,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"01-x.md:5: peers[0]: peer (the peer's name) is required"}},
 		{"network", "01-x.md", "---\ntitle: T\nsummary: S.\norder: 1\nnetwork: private\n---\n", []string{`01-x.md:5: network must be "lab" (the lesson builds a lab LAN), got "private"`}},
 		{"bad file name", "01-Big-Slug.md", fm, []string{"01-Big-Slug.md: a lesson file is named NN-slug.md"}},
-		{"step without id", "01-x.md", fm + "\n```step title=\"S\"\n{\"op\":\"socket\"}\n```\n", []string{"01-x.md:7: a step needs an id"}},
-		{"step id", "01-x.md", fm + "\n```step id=a.b\n{\"op\":\"socket\"}\n```\n", []string{`01-x.md:7: step id "a.b": use letters, digits and -`}},
-		{"step attribute", "01-x.md", fm + "\n```step id=a name=b\n{\"op\":\"socket\"}\n```\n", []string{`01-x.md:7: step: unknown attribute "name" (id, title)`}},
-		{"step title quote", "01-x.md", fm + "\n```step id=a title=\"b\n{\"op\":\"socket\"}\n```\n", []string{"01-x.md:7: step: the value of title has no closing quote"}},
-		{"step id twice", "01-x.md", fm + "\n```step id=a\n{\"op\":\"socket\"}\n```\n\n```step id=a\n{\"op\":\"socket\"}\n```\n",
-			[]string{`01-x.md:11: step id "a" is already used on line 7`}},
-		{"empty step", "01-x.md", fm + "\n```step id=a\n\n```\n", []string{`01-x.md:7: step "a" has no requests`}},
-		{"not JSON", "01-x.md", step(`{"op":"socket",}`), []string{"01-x.md:8: a step line is one JSON object (a protocol request): invalid character '}'"}},
-		{"not an object", "01-x.md", step(`["socket"]`), []string{"01-x.md:8: a step line is one JSON object"}},
-		{"two objects", "01-x.md", step(`{"op":"socket"} {"op":"socket"}`), []string{"01-x.md:8: a step line holds one JSON object"}},
-		{"no op", "01-x.md", step(`{"sock":"s1"}`), []string{`01-x.md:8: the request has no "op"`}},
-		{"id", "01-x.md", step(`{"id":1,"op":"socket"}`), []string{`01-x.md:8: leave out "id"`}},
-		{"as name", "01-x.md", step(`{"op":"socket","as":"1x"}`), []string{`01-x.md:8: "as" must be a name of letters, digits and _ (not starting with a digit), got "1x"`}},
-		{"expect", "01-x.md", step(`{"op":"socket","expect":true}`), []string{`01-x.md:8: "expect" must be a JSON object, got true`}},
-		{"waiting and more", "01-x.md", step(`{"op":"socket","expect":{"waiting":true,"ok":true}}`), []string{`01-x.md:8: "expect": {"waiting": true} stands alone`}},
-		{"undefined variable", "01-x.md", step(`{"op":"socket","as":"a"}`, `{"op":"close","sock":"$b"}`),
-			[]string{`01-x.md:9: $b: $b is not defined by an earlier line's "as"`}},
-		{"defined later", "01-x.md", step(`{"op":"close","sock":"$a","expect":{"addr":"$a.addr"}}`, `{"op":"socket","as":"a"}`),
-			[]string{`01-x.md:8: $a: $a is not defined by an earlier line's "as"`, `01-x.md:8: $a.addr: $a is not defined by an earlier line's "as"`}},
-		{"defined on its own line", "01-x.md", step(`{"op":"bind","sock":"$a","addr":["127.0.0.1",0],"as":"a"}`),
-			[]string{`01-x.md:8: $a: $a is not defined by an earlier line's "as"`}},
-		{"variable field", "01-x.md", step(`{"op":"socket","as":"a"}`, `{"op":"bind","sock":"$a","addr":["127.0.0.1","$a.prot"]}`),
-			[]string{"01-x.md:9: $a.prot: a variable has .addr, .port and .peer, not .prot"}},
+		{"old JSON step", "01-x.md", fm + "\n```step id=s title=\"S\"\n{\"op\":\"socket\"}\n```\n",
+			[]string{"01-x.md:7: a step block is the old JSON step format, which is gone: steps are Python cells now"}},
+		{"old JSON step among cells", "01-x.md", fm + "\n```cell id=c\nx = 1\n```\n\n```step id=s\n{\"op\":\"socket\"}\n```\n",
+			[]string{"01-x.md:11: a step block is the old JSON step format"}},
 		{"python info", "01-x.md", fm + "\n```python3 run\nprint()\n```\n\n```python runme\nprint()\n```\n",
 			[]string{`01-x.md:11: a python block's info string is "python" or "python run", got "python runme"`}},
 		{"cell without id", "01-x.md", fm + "\n```cell title=\"C\"\nx = 1\n```\n", []string{"01-x.md:7: a cell needs an id"}},
@@ -167,10 +131,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`01-x.md:10: ends b: no earlier cell has the id "b"`}},
 		{"ends no wait", "01-x.md", fm + "\n```cell id=a\nx = 1\n```\n\n```cell id=b\nx = 2\n```\n```check\nends a\n```\n",
 			[]string{"01-x.md:14: ends a: that cell's check does not say it waits"}},
-		{"steps and cells", "01-x.md", step(`{"op":"socket"}`) + "\n```cell id=c\nx = 1\n```\n",
-			[]string{"01-x.md:11: a lesson has JSON steps or Python cells, not both"}},
-		{"several problems", "01-x.md", "---\ntitle: T\nsummary: S.\norder: x\n---\n\n```step id=s\n{\"op\":\"close\",\"sock\":\"$nope\"}\n```\n",
-			[]string{`01-x.md:4: order must be an integer`, `01-x.md:8: $nope: $nope is not defined`}},
+		{"several problems", "01-x.md", "---\ntitle: T\nsummary: S.\norder: x\n---\n\n```cell id=s\nx = 1\n```\n```check\nraises\n```\n",
+			[]string{`01-x.md:4: order must be an integer`, `01-x.md:11: a check line is`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,7 +300,7 @@ func TestLoadDirMissing(t *testing.T) {
 }
 
 // TestCurriculum: the built-in lessons teach the whole seed curriculum: at
-// least 14 lessons, each with runnable steps and a closing Python program,
+// least 14 lessons, each with Python cells and a closing Python program,
 // and together they cover the topics the curriculum promises.
 func TestCurriculum(t *testing.T) {
 	ls, err := lessons.Builtin()
@@ -356,8 +318,8 @@ func TestCurriculum(t *testing.T) {
 				runs++
 			}
 		}
-		if len(l.Steps) > 0 || len(l.Cells) == 0 || runs != 1 {
-			t.Errorf("%s: %d JSON steps, %d cells and %d `python run` blocks, want Python cells only and one closing program", l.Slug, len(l.Steps), len(l.Cells), runs)
+		if len(l.Cells) == 0 || runs != 1 {
+			t.Errorf("%s: %d cells and %d `python run` blocks, want Python cells and one closing program", l.Slug, len(l.Cells), runs)
 		}
 		for _, c := range l.Covers {
 			covered[strings.ToLower(c)] = true
@@ -393,11 +355,6 @@ func TestNetworkLab(t *testing.T) {
 	}
 	for _, l := range builtin {
 		builds := false
-		for _, s := range l.Steps {
-			for _, line := range s.Lines {
-				builds = builds || line.Op() == "lab"
-			}
-		}
 		for _, c := range l.Cells {
 			builds = builds || strings.Contains(c.Code, "sockplay.lab(")
 		}

@@ -55,7 +55,7 @@ func parseMarkdown(body []byte) (ast.Node, lineIndex) {
 // sectionIDs are the ids of a lesson's headings: goldmark's, prefixed with
 // "sec-", so that a heading can never take the id of an element of the page
 // around the lesson (a "## Status" section and the workbench's #status) or
-// of a step (#step-…).
+// of a cell (#cell-…).
 type sectionIDs struct{ parser.IDs }
 
 // Generate implements parser.IDs.
@@ -64,7 +64,7 @@ func (s sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
 }
 
 // render renders a parsed lesson body. The page's only <h1> is the lesson's
-// title, so a "#" heading in the body becomes an <h2>. Steps and Python
+// title, so a "#" heading in the body becomes an <h2>. Cells and Python
 // blocks are rendered by blockRenderer, in the order parse found them.
 func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -83,11 +83,10 @@ func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 	return b.String(), nil
 }
 
-// blockRenderer renders fenced code blocks: steps as step sections, Python
+// blockRenderer renders fenced code blocks: cells as cell sections, Python
 // blocks with a copy button, anything else as plain code.
 type blockRenderer struct {
 	lesson *Lesson
-	steps  int // steps rendered so far
 	cells  int // cells rendered so far
 	python int // Python blocks rendered so far
 }
@@ -109,10 +108,6 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 		}
 	}
 	switch {
-	case word == "step" && r.steps < len(r.lesson.Steps):
-		s := r.lesson.Steps[r.steps]
-		r.steps++
-		return ast.WalkSkipChildren, stepBlock(s, r.steps == 1).Render(context.Background(), w)
 	case word == "cell" && r.cells < len(r.lesson.Cells):
 		c := r.lesson.Cells[r.cells]
 		r.cells++

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,11 +29,7 @@ func parse(file, slug string, src []byte) (*Lesson, []*Error) {
 	if body != nil {
 		doc, lines := parseMarkdown(body)
 		p.blocks(l, doc, body, func(offset int) int { return bodyLine + lines.at(offset) })
-		p.variables(l)
 		p.cellOrder(l)
-		if len(l.Steps) > 0 && len(l.Cells) > 0 {
-			p.errorf(l.Cells[0].Line, "a lesson has JSON steps or Python cells, not both (the steps are the old format: write them as cells)")
-		}
 		if len(p.errs) == 0 {
 			html, err := render(l, doc, body)
 			if err != nil {
@@ -176,17 +171,7 @@ func checkAddr(a []any) string {
 	return ""
 }
 
-var (
-	stepID  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
-	varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	// varRef is a string that names a variable: "$name" or "$name.field".
-	varRef = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_]+))?$`)
-)
-
-// varFields are the fields of a variable a lesson may name.
-var varFields = map[string]bool{"": true, "addr": true, "port": true, "peer": true}
-
-// blocks finds the lesson's steps and Python blocks in the Markdown tree.
+// blocks finds the lesson's cells, their checks and Python blocks in the Markdown tree.
 // lineOf turns a byte offset in body into a line of the file.
 func (p *reader) blocks(l *Lesson, doc ast.Node, body []byte, lineOf func(int) int) {
 	ids := map[string]int{}
@@ -201,30 +186,7 @@ func (p *reader) blocks(l *Lesson, doc ast.Node, body []byte, lineOf func(int) i
 		word, rest, _ := strings.Cut(info, " ")
 		switch word {
 		case "step":
-			s, ok := p.stepHeader(fenceLine, rest)
-			if !ok {
-				return ast.WalkContinue, nil
-			}
-			if prev, dup := ids[s.ID]; dup {
-				p.errorf(fenceLine, "step id %q is already used on line %d", s.ID, prev)
-			}
-			ids[s.ID] = fenceLine
-			requests := 0
-			for i := 0; i < fc.Lines().Len(); i++ {
-				seg := fc.Lines().At(i)
-				raw := strings.TrimSpace(string(seg.Value(body)))
-				if raw == "" {
-					continue
-				}
-				requests++
-				if sl, ok := p.stepLine(lineOf(seg.Start), raw); ok {
-					s.Lines = append(s.Lines, sl)
-				}
-			}
-			if requests == 0 {
-				p.errorf(fenceLine, "step %q has no requests: write one JSON request per line", s.ID)
-			}
-			l.Steps = append(l.Steps, s)
+			p.errorf(fenceLine, "a step block is the old JSON step format, which is gone: steps are Python cells now (write it as a cell block, with a check block after it; FORMAT.md, Cells)")
 		case "cell":
 			c, ok := p.cell(fenceLine, rest, blockText(fc, body))
 			if !ok {
@@ -273,20 +235,10 @@ func blockText(fc *ast.FencedCodeBlock, body []byte) string {
 	return code.String()
 }
 
-// stepHeader reads a step's info string after "step": id=… title="…".
-func (p *reader) stepHeader(line int, attrs string) (Step, bool) {
-	h, ok := p.header("step", line, attrs)
-	if ok && !stepID.MatchString(h.ID) {
-		p.errorf(line, "step id %q: use letters, digits and -", h.ID)
-		ok = false
-	}
-	return Step{ID: h.ID, Title: h.Title, Line: line}, ok
-}
-
-// blockHeader is what a step's or a cell's info string says.
+// blockHeader is what a cell's info string says.
 type blockHeader struct{ ID, Title string }
 
-// header reads the attributes of a step's or cell's info string after its
+// header reads the attributes of a cell's info string after its
 // first word (kind): id=… title="…". The title is the id when not given.
 func (p *reader) header(kind string, line int, attrs string) (blockHeader, bool) {
 	var h blockHeader
@@ -328,113 +280,4 @@ func (p *reader) header(kind string, line int, attrs string) (blockHeader, bool)
 		h.Title = h.ID
 	}
 	return h, true
-}
-
-// stepLine reads one request line of a step.
-func (p *reader) stepLine(line int, raw string) (StepLine, bool) {
-	sl := StepLine{Raw: raw, Line: line}
-	dec := json.NewDecoder(strings.NewReader(raw))
-	var req map[string]any
-	if err := dec.Decode(&req); err != nil || req == nil {
-		if err == nil {
-			err = fmt.Errorf("null")
-		}
-		p.errorf(line, "a step line is one JSON object (a protocol request): %v", jsonError(err))
-		return sl, false
-	}
-	if dec.More() {
-		p.errorf(line, "a step line holds one JSON object; put each request on its own line")
-		return sl, false
-	}
-	ok := true
-	if op, isString := req["op"].(string); !isString || op == "" {
-		p.errorf(line, "the request has no \"op\"")
-		ok = false
-	}
-	if _, has := req["id"]; has {
-		p.errorf(line, "leave out \"id\": the runner numbers the requests")
-		ok = false
-	}
-	if v, has := req["as"]; has {
-		name, isString := v.(string)
-		if !isString || !varName.MatchString(name) {
-			p.errorf(line, "\"as\" must be a name of letters, digits and _ (not starting with a digit), got %v", jsonText(v))
-			ok = false
-		}
-		sl.As = name
-		delete(req, "as")
-	}
-	if v, has := req["expect"]; has {
-		exp, isObject := v.(map[string]any)
-		if !isObject {
-			p.errorf(line, "\"expect\" must be a JSON object, got %v", jsonText(v))
-			ok = false
-		}
-		if w, has := exp["waiting"]; has && (w != true || len(exp) != 1) {
-			p.errorf(line, "\"expect\": {\"waiting\": true} stands alone (the request must still be waiting at the end of the step)")
-			ok = false
-		}
-		sl.Expect = exp
-		delete(req, "expect")
-	}
-	sl.Request = req
-	return sl, ok
-}
-
-// variables checks that every $name a step line uses was defined by the "as"
-// of an earlier line of the lesson, and that the field it names exists.
-func (p *reader) variables(l *Lesson) {
-	defined := map[string]bool{}
-	for _, s := range l.Steps {
-		for _, sl := range s.Lines {
-			for _, v := range []any{sl.Request, sl.Expect} {
-				walkStrings(v, func(str string) {
-					m := varRef.FindStringSubmatch(str)
-					if m == nil {
-						return
-					}
-					switch {
-					case !defined[m[1]]:
-						p.errorf(sl.Line, "%s: $%s is not defined by an earlier line's \"as\"", str, m[1])
-					case !varFields[m[2]]:
-						p.errorf(sl.Line, "%s: a variable has .addr, .port and .peer, not .%s", str, m[2])
-					}
-				})
-			}
-			if sl.As != "" {
-				defined[sl.As] = true
-			}
-		}
-	}
-}
-
-// walkStrings calls f with every string in a decoded JSON value.
-func walkStrings(v any, f func(string)) {
-	switch v := v.(type) {
-	case string:
-		f(v)
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			walkStrings(v[k], f)
-		}
-	case []any:
-		for _, x := range v {
-			walkStrings(x, f)
-		}
-	}
-}
-
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// jsonError shortens encoding/json's messages for a learner-facing line.
-func jsonError(err error) string {
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
