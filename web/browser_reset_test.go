@@ -44,10 +44,14 @@ func TestWorkbenchConnectNotStale(t *testing.T) {
 	if got := consoleOut(p, "1"); got != port+"\n" {
 		t.Errorf("the console's connect printed %q, want %s", got, port)
 	}
-	p.do("the log shows the console's connect",
-		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-kind="result"][data-op="connect"][data-ok="true"]:nth-last-of-type(n)`)))
 	if got := eval[[]string](p, staleWaiting); len(got) != 0 {
 		t.Errorf("after the console's connect, still waiting: %q", got)
+	}
+	p.do("reload: the log is rebuilt from the session",
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-kind="result"][data-op="connect"][data-ok="true"]`)))
+	if got := eval[[]string](p, staleWaiting); len(got) != 0 {
+		t.Errorf("after a reload, still waiting: %q", got)
 	}
 }
 
