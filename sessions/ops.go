@@ -208,6 +208,7 @@ func init() {
 		"socket":   {run: (*Session).opSocket, limit: "sockets"}, // ops_socket.go
 		"spawn":    {run: (*Session).opSpawn, limit: "peers"},    // peers.go
 		"kill":     {run: (*Session).opKill},                     // peers.go
+		"reset":    {run: (*Session).opReset},                    // reset.go
 		"check":    {run: (*Session).opCheck, limit: "checks"},   // check.go
 		"watch":    {run: (*Session).opWatch},                    // stat.go
 		"lab":      {run: (*Session).opLab},                      // lab.go

@@ -224,20 +224,11 @@ func (s *Session) opKill(req *Request) {
 		return
 	}
 	pe.stopping = true
-	s.ops.Add(1)
-	go func() {
-		defer s.ops.Done()
-		pe.stop()
-		s.withLock(func() {
-			delete(s.peers, pe.id)
-			if s.ending {
-				return
-			}
-			s.result(req, "", struct {
-				Peer string `json:"peer"`
-			}{pe.id}, nil)
-		})
-	}()
+	s.stopPeersThen([]*peerEntry{pe}, func() {
+		s.result(req, "", struct {
+			Peer string `json:"peer"`
+		}{pe.id}, nil)
+	})
 }
 
 // stopPeers stops every peer of a closing session, outside the session

@@ -158,7 +158,7 @@ func workbenchPanel(wsPath string, embedded bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<noscript><p class=\"notice\">The workbench needs JavaScript to talk to the server.</p></noscript><div class=\"toolbar\"><form id=\"new-socket\" class=\"new-socket\" data-op=\"socket\" aria-label=\"Create a socket\"><span class=\"toolbar-label\">New socket</span> <button id=\"new-tcp4\" data-family=\"AF_INET\" data-type=\"SOCK_STREAM\">TCP IPv4</button> <button id=\"new-udp4\" data-family=\"AF_INET\" data-type=\"SOCK_DGRAM\">UDP IPv4</button> <button id=\"new-tcp6\" data-family=\"AF_INET6\" data-type=\"SOCK_STREAM\">TCP IPv6</button> <button id=\"new-udp6\" data-family=\"AF_INET6\" data-type=\"SOCK_DGRAM\">UDP IPv6</button> <label id=\"socket-host-label\" hidden>on <select id=\"socket-host\" name=\"host\"></select></label></form><form id=\"session-encoding\" class=\"session-encoding\" data-op=\"encoding\"><label>Session encoding <select id=\"encoding\" name=\"encoding\"><option value=\"utf-8\">utf-8</option> <option value=\"gbk\">gbk</option></select></label></form><p id=\"status\" class=\"status\" data-state=\"connecting\" role=\"status\">Connecting…</p></div><div class=\"panes\"><section class=\"pane sockets-pane\" aria-labelledby=\"sockets-heading\"><h2 id=\"sockets-heading\">Sockets</h2><p id=\"no-sockets\" class=\"empty\">No sockets yet. Create one with the buttons above.</p><div id=\"cards\" class=\"cards\"></div></section><div class=\"side\"><section class=\"pane log-pane\" aria-labelledby=\"log-heading\"><h2 id=\"log-heading\">Event log</h2><div id=\"log-scroll\" class=\"log-scroll\" role=\"log\" tabindex=\"0\" aria-labelledby=\"log-heading\"><p id=\"log-trimmed\" class=\"log-trimmed\" hidden></p><ol id=\"log\" class=\"log\"></ol></div></section><section class=\"pane python-pane\" aria-labelledby=\"python-heading\"><div class=\"pane-head\"><h2 id=\"python-heading\">Python</h2><button id=\"copy-python\" type=\"button\">Copy</button> <button id=\"run-python\" type=\"button\" title=\"run this transcript as a program on the server (op run): its sockets appear here as cards\">Run</button> <span id=\"copy-status\" class=\"copy-status\" role=\"status\"></span></div><pre id=\"transcript\" class=\"transcript\" tabindex=\"0\" aria-labelledby=\"python-heading\"><code id=\"transcript-code\"></code></pre><pre id=\"transcript-run\" class=\"transcript-run\" aria-label=\"the transcript's run: its output and exit\" hidden></pre></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<noscript><p class=\"notice\">The workbench needs JavaScript to talk to the server.</p></noscript><div class=\"toolbar\"><form id=\"new-socket\" class=\"new-socket\" data-op=\"socket\" aria-label=\"Create a socket\"><span class=\"toolbar-label\">New socket</span> <button id=\"new-tcp4\" data-family=\"AF_INET\" data-type=\"SOCK_STREAM\">TCP IPv4</button> <button id=\"new-udp4\" data-family=\"AF_INET\" data-type=\"SOCK_DGRAM\">UDP IPv4</button> <button id=\"new-tcp6\" data-family=\"AF_INET6\" data-type=\"SOCK_STREAM\">TCP IPv6</button> <button id=\"new-udp6\" data-family=\"AF_INET6\" data-type=\"SOCK_DGRAM\">UDP IPv6</button> <label id=\"socket-host-label\" hidden>on <select id=\"socket-host\" name=\"host\"></select></label></form><form id=\"session-encoding\" class=\"session-encoding\" data-op=\"encoding\"><label>Session encoding <select id=\"encoding\" name=\"encoding\"><option value=\"utf-8\">utf-8</option> <option value=\"gbk\">gbk</option></select></label></form><form id=\"session-reset\" class=\"session-reset\" data-op=\"reset\" aria-label=\"Reset the workbench\"><button id=\"reset\" type=\"submit\" class=\"danger\" title=\"close all my sockets and stop the built-in peers (op reset); the event log stays\">Reset</button></form><p id=\"status\" class=\"status\" data-state=\"connecting\" role=\"status\">Connecting…</p></div><div class=\"panes\"><section class=\"pane sockets-pane\" aria-labelledby=\"sockets-heading\"><h2 id=\"sockets-heading\">Sockets</h2><p id=\"no-sockets\" class=\"empty\">No sockets yet. Create one with the buttons above.</p><div id=\"cards\" class=\"cards\"></div></section><div class=\"side\"><section class=\"pane log-pane\" aria-labelledby=\"log-heading\"><h2 id=\"log-heading\">Event log</h2><div id=\"log-scroll\" class=\"log-scroll\" role=\"log\" tabindex=\"0\" aria-labelledby=\"log-heading\"><p id=\"log-trimmed\" class=\"log-trimmed\" hidden></p><ol id=\"log\" class=\"log\"></ol></div></section><section class=\"pane python-pane\" aria-labelledby=\"python-heading\"><div class=\"pane-head\"><h2 id=\"python-heading\">Python</h2><button id=\"copy-python\" type=\"button\">Copy</button> <button id=\"run-python\" type=\"button\" title=\"run this transcript as a program on the server (op run): its sockets appear here as cards\">Run</button> <span id=\"copy-status\" class=\"copy-status\" role=\"status\"></span></div><pre id=\"transcript\" class=\"transcript\" tabindex=\"0\" aria-labelledby=\"python-heading\"><code id=\"transcript-code\"></code></pre><pre id=\"transcript-run\" class=\"transcript-run\" aria-label=\"the transcript's run: its output and exit\" hidden></pre></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -536,7 +536,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var17 string
 		templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 363, Col: 70}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 366, Col: 70}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 		if templ_7745c5c3_Err != nil {
@@ -549,7 +549,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var18 string
 		templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 363, Col: 102}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 366, Col: 102}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 		if templ_7745c5c3_Err != nil {
@@ -562,7 +562,7 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var19 string
 		templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(what)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 364, Col: 31}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 367, Col: 31}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 		if templ_7745c5c3_Err != nil {

@@ -235,3 +235,51 @@ func TestSpawnSessionClose(t *testing.T) {
 		t.Errorf("bind the udp-echo's port after the session closed: %v, want it free", e)
 	}
 }
+
+const pythonSeedClient = `
+import socket, sys
+c = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=20)
+print(c.getsockname()[1], flush=True)
+c.send(b'client0')                 # the seeds' client: no newline
+data = c.recv(1024)
+if data != b'1: CLIENT0':
+    sys.exit('got %r, want the answer to the chunk' % data)
+`
+
+const pythonFeiq = `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 0))
+print(s.getsockname()[1], flush=True)
+s.sendto('1:5:张三:张三的电脑:32:你好，飞秋'.encode('gbk'), ('127.0.0.1', int(sys.argv[1])))
+`
+
+// TestSpawnSeedServers: spawned as the seeds' servers, threaded-tcp-server
+// answers a Python client's chunk that has no newline, and ipmsg-listener
+// decodes a Feiq (GBK) message as GBK and says so, in a gbk session too.
+func TestSpawnSeedServers(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	c := srv.dial(t)
+	pa := c.must("spawn", obj{"peer": "threaded-tcp-server", "addr": []any{"127.0.0.1", 0}}).addr("addr")
+	py := startPython(t, pythonSeedClient, strconv.Itoa(port(pa)))
+	from := wantAddr("127.0.0.1", py.port())
+	py.wait()
+	sent := c.peerMsg(func(m msg) bool { return m.str("event") == "sent" })
+	if !reflect.DeepEqual(sent.addr("addr"), from) || sent.obj("data").str("text") != "1: CLIENT0" {
+		t.Errorf("peer sent message %v, want 1: CLIENT0 to %v", sent, from)
+	}
+
+	c.must("encoding", obj{"encoding": "gbk"})
+	la := c.must("spawn", obj{"peer": "ipmsg-listener", "addr": []any{"127.0.0.1", 0}}).addr("addr")
+	py = startPython(t, pythonFeiq, strconv.Itoa(port(la)))
+	py.port()
+	py.wait()
+	m := c.peerMsg(func(m msg) bool { return m.str("event") == "decoded" })
+	f := m.obj("fields")
+	if f.str("text") != "你好，飞秋" || f.str("user") != "张三" || f.str("host") != "张三的电脑" || f.str("encoding") != "gbk" {
+		t.Errorf("decoded fields %v, want the GBK text decoded", f)
+	}
+	if d := m.obj("data"); d.str("encoding") != "gbk" || d.str("text") != "1:5:张三:张三的电脑:32:你好，飞秋" {
+		t.Errorf("decoded data %v, want it shown as GBK text", d)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"sockplay/sockets"
 )
 
@@ -58,31 +60,61 @@ func startIPMsgListener(p *Peer, _ *options) *sockets.Error {
 					Note: fmt.Sprintf("received %s from %v that is not an IPMsg datagram: %s.", plural(r.Size, "byte"), r.From, problem)})
 				continue
 			}
-			note := fmt.Sprintf("%s from %s@%s: %q.", fields["command_name"], fields["user"], fields["host"], fields["text"])
-			if !utf8.Valid(r.Data) {
-				note += " The bytes are not UTF-8 (Feiq sends GBK): with the session's encoding set to gbk the data shows as text."
-			}
+			note := fmt.Sprintf("%s from %s@%s: %q. %s", fields["command_name"], fields["user"], fields["host"], fields["text"], encodingNotes[fields["encoding"]])
 			p.emit(Event{What: "decoded", Addr: r.From, Data: r.Data, Fields: fields, Note: note})
 		}
 	})
 	return nil
 }
 
+// encodingNotes says, for each value of fields["encoding"], how the text
+// fields were decoded.
+var encodingNotes = map[string]string{
+	"utf-8": "Decoded as UTF-8.",
+	"gbk":   "Decoded as GBK: the bytes are not UTF-8, and they are GBK, as Feiq sends.",
+	"bytes": "The bytes are neither UTF-8 nor GBK: the others are shown as \\xNN.",
+}
+
+// ipmsgEncoding says how an IPMsg datagram's text is encoded: "utf-8" when
+// it is valid UTF-8 (so plain ASCII too), else "gbk" when it is valid GBK
+// (Feiq's encoding), else "bytes".
+func ipmsgEncoding(b []byte) string {
+	switch {
+	case utf8.Valid(b):
+		return "utf-8"
+	case validGBK(b):
+		return "gbk"
+	}
+	return "bytes"
+}
+
+// validGBK reports whether b is GBK text throughout: the decoder puts
+// U+FFFD for every byte that is not part of a GBK character.
+func validGBK(b []byte) bool {
+	r, err := simplifiedchinese.GBK.NewDecoder().Bytes(b)
+	return err == nil && !bytes.ContainsRune(r, utf8.RuneError)
+}
+
 // decodeIPMsg splits an IPMsg datagram into its fields, or says why it is
 // not one. The text may itself hold colons; it ends at the first NUL byte
-// (what follows, such as a file list, is in "extra").
+// (what follows, such as a file list, is in "extra"). The fields are
+// decoded as fields["encoding"] says (GBK's trail bytes are never a colon
+// or a NUL, so the split is the same in either encoding).
 func decodeIPMsg(b []byte) (map[string]string, string) {
 	parts := bytes.SplitN(b, []byte(":"), 6)
 	if len(parts) < 5 {
 		return nil, fmt.Sprintf("it has %d colon-separated fields, and IPMsg has 6 (version:packet_no:user:host:command:text)", len(parts))
 	}
+	enc := ipmsgEncoding(b)
+	dec := func(b []byte) string { return decodeField(b, enc) }
 	f := map[string]string{
-		"version":   text(parts[0]),
-		"packet_no": text(parts[1]),
-		"user":      text(parts[2]),
-		"host":      text(parts[3]),
-		"command":   text(parts[4]),
+		"version":   dec(parts[0]),
+		"packet_no": dec(parts[1]),
+		"user":      dec(parts[2]),
+		"host":      dec(parts[3]),
+		"command":   dec(parts[4]),
 		"text":      "",
+		"encoding":  enc,
 	}
 	cmd, err := strconv.ParseInt(string(parts[4]), 10, 64)
 	if err != nil || cmd < 0 {
@@ -90,9 +122,9 @@ func decodeIPMsg(b []byte) (map[string]string, string) {
 	}
 	if len(parts) == 6 {
 		body, extra, _ := bytes.Cut(parts[5], []byte{0})
-		f["text"] = text(body)
+		f["text"] = dec(body)
 		if extra = bytes.TrimRight(extra, "\x00"); len(extra) > 0 {
-			f["extra"] = text(extra)
+			f["extra"] = dec(extra)
 		}
 	}
 	name, ok := ipmsgModes[cmd&0xff]
@@ -110,6 +142,16 @@ func decodeIPMsg(b []byte) (map[string]string, string) {
 		f["options"] = strings.Join(opts, "|")
 	}
 	return f, ""
+}
+
+// decodeField decodes b as GBK when enc is "gbk", else as text does.
+func decodeField(b []byte, enc string) string {
+	if enc == "gbk" {
+		if s, err := simplifiedchinese.GBK.NewDecoder().String(string(b)); err == nil {
+			return s
+		}
+	}
+	return text(b)
 }
 
 // text writes b as a string: UTF-8 as it is, other bytes as Python's

@@ -1,6 +1,12 @@
 package peers
 
-import "sockplay/sockets"
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"sockplay/sockets"
+)
 
 // options reads a peer's options as decoded from JSON. The first bad one
 // is kept in err; the readers return their default after that.
@@ -47,6 +53,31 @@ func (o *options) text(name, def string, max int) string {
 		return def
 	}
 	return s
+}
+
+// choice reads one of choices, or def when the option is absent.
+func (o *options) choice(name, def string, choices ...string) string {
+	v, ok := o.m[name]
+	if !ok {
+		return def
+	}
+	if s, ok := v.(string); ok && slices.Contains(choices, s) {
+		return s
+	}
+	o.bad("option %s must be %s, not %s", name, quotedOr(choices), sockets.JSONText(v))
+	return def
+}
+
+// quotedOr writes choices as "a", "b" or "c".
+func quotedOr(choices []string) string {
+	q := make([]string, len(choices))
+	for i, c := range choices {
+		q[i] = strconv.Quote(c)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
 // addr reads an address [host, port], or nil when the option is absent.

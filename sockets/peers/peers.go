@@ -85,7 +85,7 @@ var registry = map[string]spec{
 	"ipmsg-listener":      {nil, startIPMsgListener},
 	"burst-sender":        {[]string{"count", "size", "message"}, startBurstSender},
 	"slow-reader":         {[]string{"chunk", "delay_ms", "rcvbuf"}, startSlowReader},
-	"threaded-tcp-server": {nil, startThreadedServer},
+	"threaded-tcp-server": {[]string{"mode"}, startThreadedServer},
 	"framed-server":       {nil, startFramedServer},
 	"file-server":         {[]string{"drop_after"}, startFileServer},
 }

@@ -58,6 +58,8 @@ func TestPeerStartErrors(t *testing.T) {
 			`udp-chat: option interval_ms must be a whole number from 100 to 60000, not 10`},
 		{"negative drop_after", "file-server", loopback, map[string]any{"drop_after": -1}, sockets.KindBadRequest,
 			`file-server: option drop_after must be a whole number from 0 to 8388608, not -1`},
+		{"threaded mode unknown", "threaded-tcp-server", loopback, map[string]any{"mode": "lines"}, sockets.KindBadRequest,
+			`threaded-tcp-server: option mode must be "chunk" or "line", not "lines"`},
 		{"bind elsewhere", "udp-echo", sockets.Addr{Host: "10.0.0.1", Port: 9000}, nil, sockets.KindPolicy, ""},
 		{"listen elsewhere", "tcp-echo", sockets.Addr{Host: "10.0.0.1", Port: 9000}, nil, sockets.KindPolicy, ""},
 		{"chat to elsewhere", "udp-chat", loopback, map[string]any{"to": []any{"10.0.0.1", 9000}}, sockets.KindPolicy, ""},

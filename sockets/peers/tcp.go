@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"sockplay/sockets"
 )
@@ -109,42 +111,103 @@ func startSlowReader(p *Peer, o *options) *sockets.Error {
 	return nil
 }
 
-// maxLine is the longest line threaded-tcp-server waits for (64 KiB).
+// maxLine is the longest line threaded-tcp-server waits for in line mode (64 KiB).
 const maxLine = 64 << 10
 
+// chunkSize is what threaded-tcp-server asks recv() for in chunk mode, as
+// the seeds' servers do with recv(1024).
+const chunkSize = 1024
+
 // threaded-tcp-server: each client is served on its own goroutine, as
-// socketserver.ThreadingTCPServer does with threads; every line
-// "<text>\n" is answered "<client-number>: <TEXT>\n".
-func startThreadedServer(p *Peer, _ *options) *sockets.Error {
+// socketserver.ThreadingTCPServer does with threads. In chunk mode (the
+// default, as the seeds' servers) every recv() chunk is answered
+// "<client-number>: <CHUNK>"; in line mode every line "<text>\n" is
+// answered "<client-number>: <TEXT>\n".
+func startThreadedServer(p *Peer, o *options) *sockets.Error {
+	mode := o.choice("mode", "chunk", "chunk", "line")
+	if o.err != nil {
+		return o.err
+	}
 	l, e := p.listen()
 	if e != nil {
 		return e
 	}
-	p.serve(l, "", func(c *sockets.Socket, from sockets.Addr, n int) string {
-		var pending []byte
-		for {
-			data, why := p.recv(c, from, 4096)
-			if data == nil {
-				return why
-			}
-			pending = append(pending, data...)
-			for {
-				line, rest, ok := bytes.Cut(pending, []byte("\n"))
-				if !ok {
-					break
-				}
-				pending = rest
-				reply := fmt.Appendf(nil, "%d: %s\n", n, bytes.ToUpper(line))
-				ev := Event{Fields: map[string]string{"client": strconv.Itoa(n)},
-					Note: fmt.Sprintf("answered client %d's line of %s.", n, plural(len(line), "byte"))}
-				if p.sendAll(c, from, reply, ev) != nil {
-					return "sendall failed"
-				}
-			}
-			if len(pending) > maxLine {
-				return fmt.Sprintf("client %d sent more than %d bytes without a newline", n, maxLine)
-			}
-		}
+	handle := serveChunks
+	if mode == "line" {
+		handle = serveLines
+	}
+	about := fmt.Sprintf(" in %s mode", mode)
+	p.serve(l, about, func(c *sockets.Socket, from sockets.Addr, n int) string {
+		return handle(p, c, from, n)
 	})
 	return nil
+}
+
+// serveChunks answers each recv() chunk at once, newline or not.
+func serveChunks(p *Peer, c *sockets.Socket, from sockets.Addr, n int) string {
+	for {
+		data, why := p.recv(c, from, chunkSize)
+		if data == nil {
+			return why
+		}
+		if why := answer(p, c, from, n, data, "chunk"); why != "" {
+			return why
+		}
+	}
+}
+
+// serveLines answers each complete line; lines may be split over sends or
+// share one.
+func serveLines(p *Peer, c *sockets.Socket, from sockets.Addr, n int) string {
+	var pending []byte
+	for {
+		data, why := p.recv(c, from, 4096)
+		if data == nil {
+			return why
+		}
+		pending = append(pending, data...)
+		for {
+			line, rest, ok := bytes.Cut(pending, []byte("\n"))
+			if !ok {
+				break
+			}
+			pending = rest
+			if why := answer(p, c, from, n, append(line, '\n'), "line"); why != "" {
+				return why
+			}
+		}
+		if len(pending) > maxLine {
+			return fmt.Sprintf("client %d sent more than %d bytes without a newline", n, maxLine)
+		}
+	}
+}
+
+// answer sends client n "<n>: " and text uppercased; unit names what text
+// is (a chunk, a line) in the note. It returns why the connection must end,
+// or "".
+func answer(p *Peer, c *sockets.Socket, from sockets.Addr, n int, text []byte, unit string) string {
+	reply := append(fmt.Appendf(nil, "%d: ", n), upper(text)...)
+	ev := Event{Fields: map[string]string{"client": strconv.Itoa(n)},
+		Note: fmt.Sprintf("answered client %d's %s of %s.", n, unit, plural(len(text), "byte"))}
+	if p.sendAll(c, from, reply, ev) != nil {
+		return "sendall failed"
+	}
+	return ""
+}
+
+// upper uppercases the whole UTF-8 characters in b and keeps every other
+// byte as it is (such as half a character at a chunk's end), so that no
+// byte is lost or replaced.
+func upper(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = append(out, b[0])
+		} else {
+			out = utf8.AppendRune(out, unicode.ToUpper(r))
+		}
+		b = b[size:]
+	}
+	return out
 }

@@ -55,26 +55,78 @@ print(a.recv(1024).decode(), end='')
 // TestPeerThreadedServer: two clients at once; the first stays silent, and the
 // second still gets its answer, so each client has its own goroutine.
 func TestPeerThreadedServer(t *testing.T) {
+	for _, mode := range []string{"chunk", "line"} {
+		t.Run(mode, func(t *testing.T) {
+			p, _ := start(t, "threaded-tcp-server", loopback, map[string]any{"mode": mode}, nil)
+			py := startPython(t, pyThreaded, p.Addr().Port)
+			if got, want := py.line(), "2: HELLO FROM B"; got != want {
+				t.Errorf("client b: got %q, want %q", got, want)
+			}
+			if got, want := py.line(), "1: Ä"; got != want {
+				t.Errorf("client a: got %q, want %q", got, want)
+			}
+			py.wait()
+		})
+	}
+}
+
+// pyChunk is the seeds' client: it sends b'client0' with no newline and
+// waits for one recv(1024).
+const pyChunk = `
+import socket, sys
+c = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+c.send(b'client0')
+print(c.recv(1024))
+c.send('ä\n'.encode())
+print(c.recv(1024).decode(), end='')
+`
+
+// TestPeerThreadedServerChunks: by default (chunk mode, as the seeds'
+// servers) every recv() chunk gets its answer, newline or not; a chunk that
+// ends inside a character keeps its bytes.
+func TestPeerThreadedServerChunks(t *testing.T) {
 	ctx := timeout(t)
-	p, _ := start(t, "threaded-tcp-server", loopback, nil, nil)
-	py := startPython(t, pyThreaded, p.Addr().Port)
-	if got, want := py.line(), "2: HELLO FROM B"; got != want {
-		t.Errorf("client b: got %q, want %q", got, want)
+	p, rec := start(t, "threaded-tcp-server", loopback, nil, nil)
+	if ev := rec.wait(1, what("listening"))[0]; !strings.Contains(ev.Note, "in chunk mode") {
+		t.Errorf("listening note %q does not name chunk mode", ev.Note)
+	}
+	py := startPython(t, pyChunk, p.Addr().Port)
+	if got, want := py.line(), `b'1: CLIENT0'`; got != want {
+		t.Errorf("python client: got %s, want %s", got, want)
 	}
 	if got, want := py.line(), "1: Ä"; got != want {
-		t.Errorf("client a: got %q, want %q", got, want)
+		t.Errorf("python client: got %q, want %q", got, want)
 	}
 	py.wait()
 
-	// Lines split over sends and glued together are cut at the newlines.
+	// "é" (c3 a9) cut in two by the sends: each half is a chunk of its own,
+	// since the next is sent only once the answer is back; the halves come
+	// back unchanged, the letters in capitals.
 	c := dial(t, ctx, p.Addr())
-	for _, part := range []string{"one\ntw", "o\n"} {
-		_, e := c.SendAll(ctx, []byte(part), sockets.CallOptions{})
+	for _, tc := range []struct{ send, want string }{{"a\xc3", "2: A\xc3"}, {"\xa9b", "2: \xa9B"}} {
+		_, e := c.SendAll(ctx, []byte(tc.send), sockets.CallOptions{})
 		mustOK(t, "sendall", e)
+		if got := recvN(t, ctx, c, len(tc.want)); string(got) != tc.want {
+			t.Errorf("chunk %q: got %q, want %q", tc.send, got, tc.want)
+		}
 	}
-	want := "3: ONE\n3: TWO\n"
-	if got := recvN(t, ctx, c, len(want)); string(got) != want {
-		t.Errorf("engine client: got %q, want %q", got, want)
+}
+
+// TestPeerThreadedServerLines: in line mode a line's answer waits for its
+// newline, so a line split over sends gets one answer, after its end.
+func TestPeerThreadedServerLines(t *testing.T) {
+	ctx := timeout(t)
+	p, rec := start(t, "threaded-tcp-server", loopback, map[string]any{"mode": "line"}, nil)
+	if ev := rec.wait(1, what("listening"))[0]; !strings.Contains(ev.Note, "in line mode") {
+		t.Errorf("listening note %q does not name line mode", ev.Note)
+	}
+	c := dial(t, ctx, p.Addr())
+	for _, tc := range []struct{ send, want string }{{"one\ntw", "1: ONE\n"}, {"o\nthree\n", "1: TWO\n1: THREE\n"}} {
+		_, e := c.SendAll(ctx, []byte(tc.send), sockets.CallOptions{})
+		mustOK(t, "sendall", e)
+		if got := recvN(t, ctx, c, len(tc.want)); string(got) != tc.want {
+			t.Errorf("after %q: got %q, want %q", tc.send, got, tc.want)
+		}
 	}
 }
 

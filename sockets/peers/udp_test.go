@@ -1,6 +1,8 @@
 package peers_test
 
 import (
+	"bytes"
+	"encoding/hex"
 	"os"
 	"reflect"
 	"strings"
@@ -154,7 +156,7 @@ func TestPeerIPMsgListener(t *testing.T) {
 	got := rec.wait(1, what("decoded"))[0]
 	want := map[string]string{
 		"version": "1", "packet_no": "100", "user": "alice", "host": "host",
-		"command": "32", "command_name": "IPMSG_SENDMSG", "text": "hello",
+		"command": "32", "command_name": "IPMSG_SENDMSG", "text": "hello", "encoding": "utf-8",
 	}
 	if !reflect.DeepEqual(got.Fields, want) {
 		t.Errorf("fields:\n got %v\nwant %v", got.Fields, want)
@@ -170,13 +172,54 @@ func TestPeerIPMsgListener(t *testing.T) {
 	if string(other.Data) != "just text" || !strings.Contains(other.Note, "not an IPMsg datagram") {
 		t.Errorf("non-IPMsg datagram: got %q, %q", other.Data, other.Note)
 	}
-	// A GBK text (as Feiq sends) and options in the command's high bits.
-	gbk := []byte("1:7:bob:pc:288:\xc4\xe3\xba\xc3\x00")
-	_, _, e = s.SendTo(ctx, gbk, sockets.Addr{Host: "127.0.0.1", Port: p.Addr().Port}, sockets.CallOptions{})
+	// Bytes that are neither UTF-8 nor GBK keep their \xNN form, and
+	// options in the command's high bits are named.
+	_, _, e = s.SendTo(ctx, []byte("1:7:bob:pc:288:\xff\xfe\x00"), sockets.Addr{Host: "127.0.0.1", Port: p.Addr().Port}, sockets.CallOptions{})
 	mustOK(t, "sendto", e)
-	f := rec.wait(2, what("decoded"))[1].Fields
-	if f["text"] != `\xc4\xe3\xba\xc3` || f["command_name"] != "IPMSG_SENDMSG" || f["options"] != "IPMSG_SENDCHECKOPT" {
-		t.Errorf("GBK datagram fields: %v", f)
+	bad := rec.wait(2, what("decoded"))[1]
+	if f := bad.Fields; f["text"] != `\xff\xfe` || f["encoding"] != "bytes" || f["command_name"] != "IPMSG_SENDMSG" || f["options"] != "IPMSG_SENDCHECKOPT" {
+		t.Errorf("neither UTF-8 nor GBK: fields %v", f)
+	}
+	if !strings.Contains(bad.Note, "neither UTF-8 nor GBK") {
+		t.Errorf("note %q does not say the bytes are neither UTF-8 nor GBK", bad.Note)
+	}
+}
+
+// pyFeiq sends what Feiq sends: an IPMsg message in GBK, here from Python.
+const pyFeiq = `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+msg = '1:8:张三:张三的电脑:288:你好，飞秋:带冒号\0'.encode('gbk')
+s.sendto(msg, ('127.0.0.1', int(sys.argv[1])))
+print(msg.hex())
+`
+
+// TestPeerIPMsgListenerGBK: a GBK message, as Feiq sends it, is decoded as
+// GBK, and the event says so; the same words in UTF-8 are decoded as UTF-8.
+func TestPeerIPMsgListenerGBK(t *testing.T) {
+	ctx := timeout(t)
+	p, rec := start(t, "ipmsg-listener", loopback, nil, nil)
+	sent, err := hex.DecodeString(strings.TrimSpace(startPython(t, pyFeiq, p.Addr().Port).wait()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rec.wait(1, what("decoded"))[0]
+	want := map[string]string{"version": "1", "packet_no": "8", "user": "张三", "host": "张三的电脑",
+		"command": "288", "command_name": "IPMSG_SENDMSG", "options": "IPMSG_SENDCHECKOPT",
+		"text": "你好，飞秋:带冒号", "encoding": "gbk"}
+	if !reflect.DeepEqual(got.Fields, want) {
+		t.Errorf("fields:\n got %v\nwant %v", got.Fields, want)
+	}
+	if !bytes.Equal(got.Data, sent) || !strings.Contains(got.Note, "Decoded as GBK") || !strings.Contains(got.Note, `"你好，飞秋:带冒号"`) {
+		t.Errorf("decoded event: data %x (sent %x), note %q", got.Data, sent, got.Note)
+	}
+
+	s, _ := udpSocket(t)
+	_, _, e := s.SendTo(ctx, []byte("1:9:张三:pc:32:你好"), p.Addr(), sockets.CallOptions{})
+	mustOK(t, "sendto", e)
+	utf := rec.wait(2, what("decoded"))[1]
+	if f := utf.Fields; f["text"] != "你好" || f["user"] != "张三" || f["encoding"] != "utf-8" || !strings.Contains(utf.Note, "Decoded as UTF-8") {
+		t.Errorf("UTF-8 message: fields %v, note %q", f, utf.Note)
 	}
 }
 

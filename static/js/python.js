@@ -49,6 +49,7 @@ export function callExpr(op, sock, req, name) {
   if (op === 'spawn') return req?.peer ? `spawn ${req.peer} at ${pyAddr(req.addr ?? ['127.0.0.1', 0])}` : 'spawn';
   if (op === 'lab') return req?.hosts === 0 ? 'lab teardown' : `lab of ${req?.hosts ?? '…'} hosts`;
   if (op === 'kill') return req?.peer ? `kill ${req.peer}` : 'kill';
+  if (op === 'reset') return 'reset';
   if (op === 'run' || op === 'stop' || op === 'input' || op === 'cell') return programCall(op, req);
   return `${self}${op}(${args ?? (NO_ARGS.has(op) ? '' : '…')})`;
 }
@@ -217,6 +218,7 @@ export function pythonLine(res, req, name) {
       : '# the lab LAN is torn down';
   }
   if (op === 'kill') return peerCode(res, req) ? `sockplay.kill(${req.peer})` : '# a built-in peer stopped';
+  if (op === 'reset') return `# reset: ${resetSummary(res)}`;
   if (!req && NEEDS_REQUEST.has(op)) {
     return `# ${callExpr(op, sock)}: the server did not repeat this request's arguments`;
   }
@@ -272,4 +274,11 @@ export function pythonLine(res, req, name) {
     default:
       return call;
   }
+}
+
+/** What a reset did, in words: "closed s1, s2; stopped p1". */
+export function resetSummary(res) {
+  const closed = res.sockets?.length ? `closed ${res.sockets.join(', ')}` : 'no socket to close';
+  const stopped = res.peers?.length ? `stopped ${res.peers.join(', ')}` : 'no peer to stop';
+  return `${closed}; ${stopped}`;
 }

@@ -20,7 +20,7 @@
 import { h } from './dom.js';
 import { dataView } from './dataview.js';
 import { progressText, recvFrameView, sentFrameView } from './frameview.js';
-import { callExpr, pyAddr, pyTimeout } from './python.js';
+import { callExpr, pyAddr, pyTimeout, resetSummary } from './python.js';
 import { checkEventText, verdictLine } from './checkview.js';
 
 /** How errors without a Python exception are introduced. */
@@ -379,6 +379,8 @@ function outcome(msg, ctx) {
       return `→ ${bytes(msg.bytes ?? 0)} to its stdin`;
     case 'cell':
       return '→ queued';
+    case 'reset':
+      return `→ ${resetSummary(msg)} (the log stays)`;
     default:
       return '→ done';
   }

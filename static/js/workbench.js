@@ -18,6 +18,9 @@
 //   #new-tcp4 #new-udp4           buttons that create sockets (inside
 //   #new-tcp6 #new-udp6           form#new-socket[data-op="socket"])
 //   #encoding                     session encoding select: utf-8 | gbk
+//   #reset                        button of form#session-reset[data-op="reset"]:
+//                                 closes the page's sockets and stops the
+//                                 peers (op reset); the log stays
 //   #cards[data-watch]            the cards whose kernel state the server
 //                                 polls for this page (watch.js)
 //   #cards .sock-card[data-sock="s1"]
