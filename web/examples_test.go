@@ -45,13 +45,7 @@ type runningProgram struct {
 // programs must agree with.
 func startCPython(t testing.TB, p examples.Program, args ...string) *runningProgram {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 is needed for this test: %v", err)
-		}
-		t.Skipf("no python3: %v", err)
-	}
+	py := pythonPath(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, p.Name), []byte(p.Code), 0o644); err != nil {
 		t.Fatal(err)

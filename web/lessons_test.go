@@ -99,13 +99,7 @@ func runLesson(t *testing.T, l *lessons.Lesson, base sessions.Config) {
 // runPython runs a lesson's closing program with python3: it must exit 0
 // within pythonTimeout and print something.
 func runPython(t *testing.T, where, code string) {
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 is needed for this test: %v", err)
-		}
-		t.Skipf("no python3: %v", err)
-	}
+	path := pythonPath(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "lesson.py")
 	if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
@@ -117,7 +111,7 @@ func runPython(t *testing.T, where, code string) {
 	cmd.Dir = dir
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	if ctx.Err() != nil {
 		t.Fatalf("%s: the program did not finish within %v; stdout:\n%s\nstderr:\n%s", where, pythonTimeout, stdout.String(), stderr.String())
 	}

@@ -25,7 +25,7 @@ const moduleTimeout = 60 * time.Second
 
 // pythonPath returns python3's path, skipping the test without it (except
 // on CI, where that fails it).
-func pythonPath(t *testing.T) string {
+func pythonPath(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("python3")
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/hex"
 	"io"
-	"os"
 	"os/exec"
 	"reflect"
 	"strconv"
@@ -33,13 +32,7 @@ type python struct {
 // except on CI (CI=true), where that is a failure.
 func startPython(t *testing.T, script string, args ...string) *python {
 	t.Helper()
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 is needed for this test: %v", err)
-		}
-		t.Skipf("no python3: %v", err)
-	}
+	path := pythonPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
 	t.Cleanup(cancel)
 	p := &python{t: t, cmd: exec.CommandContext(ctx, path, append([]string{"-c", script}, args...)...)}
