@@ -167,7 +167,7 @@ func TestHead(t *testing.T) {
 		t.Fatal("no base.css link on /")
 	}
 	paths := []string{"/", "/workbench", "/lessons", "/lessons/" + ls[0].Slug, "/exercises", "/protocol",
-		"/healthz", "/favicon.ico", string(css[1]), "/lessons/no-such-lesson"}
+		"/healthz", "/favicon.ico", string(css[1]), "/lessons/no-such-lesson", "/no/such/page", "/protocol.md"}
 	for _, path := range paths {
 		for _, enc := range []string{"", "gzip"} {
 			t.Run(path+" "+enc, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"sockplay/static"
 	"sockplay/templates"
+	"sockplay/templates/lessons"
 )
 
 func (s *Server) page(title string) templates.Page {
@@ -29,7 +30,17 @@ func (s *Server) workbench(c echo.Context) error {
 	return render(c, templates.Workbench(s.page("Workbench"), "/ws"))
 }
 
+// protocol serves PROTOCOL.md as an HTML page, rendered once.
 func (s *Server) protocol(c echo.Context) error {
+	s.protocolOnce.Do(func() { s.protocolHTML, s.protocolErr = lessons.Markdown(protocolDoc) })
+	if s.protocolErr != nil {
+		return s.protocolErr
+	}
+	return render(c, templates.Protocol(s.page("Protocol"), s.protocolHTML))
+}
+
+// protocolMarkdown serves PROTOCOL.md as it is.
+func (s *Server) protocolMarkdown(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", protocolDoc)
 }
 

@@ -26,6 +26,7 @@ func (s *Server) routes(e *echo.Echo) {
 	get(e, "/ws", s.serveWS)
 	get(e, "/capture.pcap", s.capturePcap) // capture.go
 	get(e, "/protocol", s.protocol)
+	get(e, "/protocol.md", s.protocolMarkdown)
 	get(e, "/healthz", s.healthz)
 	get(e, "/metrics", echo.WrapHandler(s.metrics.handler()))
 	get(e, "/favicon.ico", s.favicon)

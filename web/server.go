@@ -7,10 +7,10 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
-
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +18,7 @@ import (
 	"sockplay/sessions"
 	"sockplay/sessions/progress"
 	"sockplay/static"
+	"sockplay/templates"
 	"sockplay/templates/lessons"
 )
 
@@ -41,6 +42,10 @@ type Server struct {
 	shareLimit ShareLimit    // POST /share per client (share.go)
 	shares     *shareLimiter // made from shareLimit by New
 	badCodes   badCodes      // wrong attach codes per client (attach.go)
+
+	protocolOnce sync.Once // renders PROTOCOL.md for /protocol, on its first request
+	protocolHTML string
+	protocolErr  error
 }
 
 // An Option changes a Server made by New.
@@ -79,7 +84,18 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 	e.Pre(s.checkHost)
 	e.Use(s.assignLearner)
 	s.routes(e)
+	e.HTTPErrorHandler = s.errorPage
 	return s
+}
+
+// errorPage answers an address no route has (and a static file that does
+// not exist) with an HTML page of links; every other error as Echo does.
+func (s *Server) errorPage(err error, c echo.Context) {
+	if !errors.Is(err, echo.ErrNotFound) || c.Response().Committed {
+		s.echo.DefaultHTTPErrorHandler(err, c)
+		return
+	}
+	renderStatus(c, http.StatusNotFound, templates.NotFoundPage(s.page("Not found"), c.Request().URL.Path))
 }
 
 // ServeHTTP implements http.Handler.
