@@ -20,7 +20,7 @@ func TestProtocolPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("/protocol: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{"<h1", "sockplay WebSocket protocol v1", "<h2", "Messages from the server",  `href="/protocol.md"`, "<table"} {
+	for _, want := range []string{"<h1", "sockplay WebSocket protocol v1", "<h2", "Messages from the server", `href="/protocol.md"`, "<table"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/protocol has no %q", want)
 		}
