@@ -101,3 +101,37 @@ func TestStaticNamedImportsExist(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleListsEveryStylesheet: the bundle pages link holds every file of
+// css/, each once and whole, in the listed order.
+func TestBundleListsEveryStylesheet(t *testing.T) {
+	files, err := fs.Glob(static.FS, "css/*.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]int{}
+	for _, name := range static.Stylesheets {
+		listed[name]++
+	}
+	for _, name := range files {
+		if listed[name] != 1 {
+			t.Errorf("%s is listed %d times in static.Stylesheets", name, listed[name])
+		}
+	}
+	if len(static.Stylesheets) != len(files) {
+		t.Errorf("static.Stylesheets has %d names, css/ %d files", len(static.Stylesheets), len(files))
+	}
+	b, err := static.ReadFile(static.Bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := string(b)
+	for _, name := range static.Stylesheets {
+		css, _ := fs.ReadFile(static.FS, name)
+		i := strings.Index(rest, string(css))
+		if len(css) == 0 || i < 0 {
+			t.Fatalf("%s is not in the bundle after the files before it", name)
+		}
+		rest = rest[i+len(css):]
+	}
+}

@@ -3,7 +3,6 @@ package templates_test
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +38,7 @@ func TestTemplPages(t *testing.T) {
 	}{
 		{"index", templates.Index, []string{
 			`<title>T · sockplay</title>`,
-			`href="/static/v1/css/base.css"`,
+			`href="/static/v1/css/site.css"`,
 			`<a href="/workbench">Workbench</a>`,
 			`<a href="/lessons">Lessons</a>`,
 			`<a class="cta" href="/lessons">`,
@@ -57,8 +56,7 @@ func TestTemplPages(t *testing.T) {
 			`<form class="op op-payload" data-op="sendto" data-types="SOCK_DGRAM">`,
 			`<ol id="log" class="log">`,
 			`<code id="transcript-code">`,
-			`href="/static/v1/css/kernel.css"`,
-			`href="/static/v1/css/streammap.css"`,
+			`href="/static/v1/css/site.css"`,
 			`<section class="kernel" data-field="kernel"`,
 			`<form class="op" data-op="stat">`,
 			`data-stat="inq"`, `data-stat="peek"`, `data-stat="counters"`, `data-reset-counters`,
@@ -84,7 +82,7 @@ func TestTemplPages(t *testing.T) {
 				}
 			}
 			for _, name := range assets {
-				if _, err := fs.Stat(static.FS, name); err != nil {
+				if _, err := static.ReadFile(name); err != nil {
 					t.Errorf("Asset(%q): no such embedded file: %v", name, err)
 				}
 			}
@@ -133,7 +131,7 @@ func lessonPageTests(t *testing.T) []struct {
 			`<p class="lesson-summary">Everything the format allows, once.</p>`,
 			`<li>recvfrom</li><li>sendto</li><li>EADDRINUSE</li>`,
 			`<script type="module" src="/static/v1/js/lessons-index.js"></script>`,
-			`href="/static/v1/css/lessons.css"`,
+			`href="/static/v1/css/site.css"`,
 		}},
 		{"lesson index with progress", func(p templates.Page) templ.Component { return templates.LessonIndex(p, ls, &prog) }, []string{
 			`<li class="lesson-item" data-lesson="good-lesson" data-steps="first second" data-passed="second" data-read="true" data-done="false">`,

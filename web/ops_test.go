@@ -56,7 +56,7 @@ func gunzip(t *testing.T, b []byte) []byte {
 }
 
 // assetRE finds a stylesheet's versioned URL in a page.
-var assetRE = regexp.MustCompile(`href="(/static/[0-9a-f]+/css/base\.css)"`)
+var assetRE = regexp.MustCompile(`href="(/static/[0-9a-f]+/css/site\.css)"`)
 
 // TestGzip: pages and static files are gzipped for a client that accepts
 // it and un-gzip to what an identity request gets; static files keep their
@@ -83,15 +83,15 @@ func TestGzip(t *testing.T) {
 
 	m := assetRE.FindSubmatch(identity)
 	if m == nil {
-		t.Fatal("no base.css link in the workbench page")
+		t.Fatal("no site.css link in the workbench page")
 	}
 	resp, css := fetch(t, "GET", srv.URL+string(m[1]), "gzip")
 	if resp.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") ||
 		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
-		t.Errorf("base.css: %d, headers %v; want gzip, text/css and immutable caching", resp.StatusCode, resp.Header)
+		t.Errorf("site.css: %d, headers %v; want gzip, text/css and immutable caching", resp.StatusCode, resp.Header)
 	}
 	if !strings.Contains(string(gunzip(t, css)), ":root") {
-		t.Error("base.css does not un-gzip to the stylesheet")
+		t.Error("site.css does not un-gzip to the stylesheet")
 	}
 
 	resp, health := fetch(t, "GET", srv.URL+"/healthz", "gzip")
@@ -164,7 +164,7 @@ func TestHead(t *testing.T) {
 	_, page := fetch(t, "GET", srv.URL+"/", "")
 	css := assetRE.FindSubmatch(page)
 	if css == nil {
-		t.Fatal("no base.css link on /")
+		t.Fatal("no site.css link on /")
 	}
 	paths := []string{"/", "/workbench", "/lessons", "/lessons/" + ls[0].Slug, "/exercises", "/protocol",
 		"/healthz", "/favicon.ico", string(css[1]), "/lessons/no-such-lesson", "/no/such/page", "/protocol.md"}

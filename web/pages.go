@@ -66,7 +66,7 @@ func (s *Server) static(c echo.Context) error {
 	if name == "" || strings.Contains(name, "..") {
 		return echo.ErrNotFound
 	}
-	b, err := static.FS.ReadFile(name)
+	b, err := static.ReadFile(name)
 	if err != nil {
 		return echo.ErrNotFound
 	}
