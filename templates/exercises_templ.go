@@ -454,7 +454,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<label class=\"by-hand\"><input type=\"checkbox\" id=\"check-by-hand\" name=\"by_hand\"> I answer by hand</label> <button type=\"submit\" id=\"check-run\">Check</button> <button type=\"button\" id=\"check-cancel\" class=\"danger\" hidden>Cancel</button></form><p id=\"check-status\" class=\"check-status\" role=\"status\" data-state=\"idle\">Not checked yet.</p><div id=\"check-listening\" class=\"check-listening\" hidden><p>The checker listens on <code data-listen-addr></code>: start your client now.</p><pre class=\"code\"><code data-listen-python></code></pre></div><div id=\"check-verdict\" class=\"check-verdict\" hidden></div><h3 class=\"check-events-heading\">What the checker did</h3><ol id=\"check-events\" class=\"check-events\"></ol><h3>From a terminal</h3><p>The same check, with your program running:</p><pre class=\"code check-cli\"><code id=\"check-cli\" data-cli=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<label class=\"by-hand\"><input type=\"checkbox\" id=\"check-by-hand\" name=\"by_hand\"> I answer by hand</label> <button type=\"submit\" id=\"check-run\">Check</button> <button type=\"button\" id=\"check-cancel\" class=\"danger\" hidden>Cancel</button></form><p id=\"check-status\" class=\"check-status\" role=\"status\" data-state=\"idle\">Not checked yet.</p><div id=\"check-listening\" class=\"check-listening\" hidden><p>The checker listens on <code data-listen-addr></code>: start your client now.</p><pre class=\"code\"><code data-listen-python></code></pre></div><div id=\"check-verdict\" class=\"check-verdict\" hidden></div><h3 class=\"check-events-heading\">What the checker did</h3><ol id=\"check-events\" class=\"check-events\"></ol><h3>From a terminal</h3><p>The same check, with your program running, in the sockplay folder (where <code>go run ./cmd/sockplay</code> starts the server, as the README says):</p><pre class=\"code check-cli\"><code id=\"check-cli\" data-cli=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -489,7 +489,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</code></pre></section><nav class=\"lesson-nav\" aria-label=\"Previous and next exercise\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</code></pre><p class=\"check-cli-note\">Elsewhere, install the command once with <code>go install ./cmd/sockplay</code> (from that folder) and run <code>sockplay check …</code> from anywhere.</p></section><nav class=\"lesson-nav\" aria-label=\"Previous and next exercise\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -501,7 +501,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var25 templ.SafeURL
 				templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinURLErrs(exerciseURL(prev.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 137, Col: 60}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 138, Col: 60}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
 				if templ_7745c5c3_Err != nil {
@@ -514,7 +514,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var26 string
 				templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(prev.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 137, Col: 79}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 138, Col: 79}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 				if templ_7745c5c3_Err != nil {
@@ -537,7 +537,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var27 templ.SafeURL
 				templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinURLErrs(exerciseURL(next.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 141, Col: 60}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 142, Col: 60}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 				if templ_7745c5c3_Err != nil {
@@ -550,7 +550,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 				var templ_7745c5c3_Var28 string
 				templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(next.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 141, Col: 75}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 142, Col: 75}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 				if templ_7745c5c3_Err != nil {
@@ -576,7 +576,7 @@ func ExercisePage(p Page, x ExerciseView, prev, next *ExerciseView, wsPath strin
 			var templ_7745c5c3_Var29 string
 			templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(p.Asset("js/exercise.js"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 149, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/exercises.templ`, Line: 150, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 			if templ_7745c5c3_Err != nil {

@@ -270,7 +270,7 @@ func TestRegistry(t *testing.T) {
 		if x.ID != want[i] {
 			t.Errorf("All()[%d]: got %q, want %q", i, x.ID, want[i])
 		}
-		if x.Title == "" || len(x.Hints) == 0 || !strings.Contains(x.Statement, "## The check") || !strings.Contains(x.Statement, "sockplay check "+x.ID+" ") {
+		if x.Title == "" || len(x.Hints) == 0 || !strings.Contains(x.Statement, "## The check") || !strings.Contains(x.Statement, "go run ./cmd/sockplay check "+x.ID+" ") {
 			t.Errorf("%s: needs a title, hints, and a statement with a check section and its command", x.ID)
 		}
 		flag := "--target"

@@ -60,7 +60,7 @@ var fileTransfer = &Exercise{
 		"65,536 bytes. The checker waits up to 2 s for each request and for each piece of a " +
 		"put's body, and up to 10 s for your client to reconnect. Start the checker first " +
 		"(it waits 30 s for your client; `--timeout` changes it):\n\n" +
-		"```sh\nsockplay check file-transfer --listen 127.0.0.1:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check file-transfer --listen 127.0.0.1:9000\n```\n",
 	Hints: []string{
 		"Write send_msg(sock, header, body=b'') and recv_msg(sock) → (header, body) first; every request and reply goes through them.",
 		"recv_msg must read exactly 4 bytes, then exactly the header's length, then exactly data_size bytes: recv() may return less than you ask.",

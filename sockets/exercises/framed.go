@@ -39,7 +39,7 @@ var framedSum = &Exercise{
 		"arrive in a single `recv()`. A server that takes each `recv()` for one message fails. " +
 		"It waits up to 2 s for the reply frame.\n\n" +
 		"Start your server, then run:\n\n" +
-		"```sh\nsockplay check framed-sum --target 127.0.0.1:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check framed-sum --target 127.0.0.1:9000\n```\n",
 	Hints: []string{
 		"Write recv_exact(conn, n): call recv(n - len(buf)) until you have exactly n bytes (and fail if recv returns b'').",
 		"For each of the three frames: n, = struct.unpack('!I', recv_exact(conn, 4)); then body = recv_exact(conn, n).",
@@ -126,7 +126,7 @@ var jsonHeader = &Exercise{
 		"after the reply to the first. The second body is 5,000 bytes, more than one `recv(1024)` " +
 		"returns. It waits up to 2 s for each reply.\n\n" +
 		"Start your server, then run:\n\n" +
-		"```sh\nsockplay check json-header --target 127.0.0.1:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check json-header --target 127.0.0.1:9000\n```\n",
 	Hints: []string{
 		"Reading a message is three exact reads: 4 bytes, then the header's length, then data_size bytes. Write recv_exact(conn, n) once and use it three times.",
 		"header = json.loads(recv_exact(conn, hlen).decode('utf-8')); body = recv_exact(conn, header['data_size']).",

@@ -35,7 +35,7 @@ var tcpEcho = &Exercise{
 		"2. It closes the connection, connects **again**, and sends one more message, which " +
 		"must come back the same way. A server that stops after its first client fails here.\n\n" +
 		"Start your server, then run:\n\n" +
-		"```sh\nsockplay check tcp-echo --target 127.0.0.1:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check tcp-echo --target 127.0.0.1:9000\n```\n",
 	Hints: []string{
 		"You need two loops: an outer one around accept(), an inner one around recv() on the accepted socket.",
 		"recv() returns b'' when the client has closed: that is when the inner loop ends and the connection is closed.",
@@ -174,7 +174,7 @@ var tcpMulti = &Exercise{
 		"starts with B). Each echo must come within 2 s. With a one-client-at-a-time server, " +
 		"B's echo never comes while A is connected.\n\n" +
 		"Start your server, then run:\n\n" +
-		"```sh\nsockplay check tcp-multi --target 127.0.0.1:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check tcp-multi --target 127.0.0.1:9000\n```\n",
 	Hints: []string{
 		"B's connect() succeeds even if your server is busy with A: the kernel completes the handshake and queues the connection until your accept(). The echo is what B waits for.",
 		"After accept(), hand the connection to a new thread and go straight back to accept().",
@@ -267,7 +267,7 @@ var tcpClient = &Exercise{
 		"Start the checker first; it listens and waits for your client (30 s by default; " +
 		"`--timeout` changes it). It waits up to 2 s for your greeting, up to 2 s for your " +
 		"answer, and up to 2 s for your client to close after it.\n\n" +
-		"```sh\nsockplay check tcp-client --listen 127.0.0.1:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check tcp-client --listen 127.0.0.1:9000\n```\n",
 	Hints: []string{
 		"socket.create_connection(('127.0.0.1', 9000)) makes and connects the socket in one call.",
 		"Read the number with a loop: data += s.recv(1024) until b'\\n' in data.",

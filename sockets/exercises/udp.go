@@ -28,7 +28,7 @@ var udpUpper = &Exercise{
 		"punctuation and spaces — and waits up to 2 s for the reply to each before it sends the " +
 		"next. Each reply must be exactly the expected bytes.\n\n" +
 		"Start your server, then run:\n\n" +
-		"```sh\nsockplay check udp-upper --target 127.0.0.1:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check udp-upper --target 127.0.0.1:9000\n```\n",
 	Hints: []string{
 		"A UDP server needs no listen() or accept(): socket(AF_INET, SOCK_DGRAM), bind(), then recvfrom() in a loop.",
 		"recvfrom(1024) returns two things: the bytes and the sender's address. Reply to that address.",
@@ -111,7 +111,7 @@ var udpBroadcast = &Exercise{
 		"not receive datagrams sent to the broadcast address; one bound to `('', P)` does.\n\n" +
 		"Give the checker your port with either address (it broadcasts to " +
 		"127.255.255.255 on your port):\n\n" +
-		"```sh\nsockplay check udp-broadcast --target 127.255.255.255:9000\n```\n",
+		"```sh\ngo run ./cmd/sockplay check udp-broadcast --target 127.255.255.255:9000\n```\n",
 	Hints: []string{
 		"Only the receiving side's bind() matters here; the sender is the one that needs SO_BROADCAST.",
 		"A socket receives a broadcast only if it is bound to the wildcard address ('') or to the broadcast address itself.",
