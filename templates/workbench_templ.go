@@ -346,7 +346,7 @@ func sockCardTemplate() templ.Component {
 			templ_7745c5c3_Var12 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<template id=\"sock-card-template\"><article class=\"sock-card\" data-sock=\"\" data-state=\"CREATED\"><header class=\"card-head\"><h3 class=\"card-title\" data-field=\"sock\"></h3><span class=\"card-kind\" data-field=\"kind\"></span> <span class=\"card-fd\">fd <span data-field=\"fd\"></span></span> <span class=\"card-state\" data-field=\"state\"></span> <span class=\"card-program\" data-field=\"program\" title=\"made by a program (Run, or sockplay run on your machine)\" hidden></span></header><dl class=\"facts\"><div><dt>local</dt><dd class=\"addr\" data-field=\"laddr\"></dd></div><div><dt>peer</dt><dd class=\"addr\" data-field=\"raddr\"></dd></div><div><dt>timeout</dt><dd data-field=\"timeout\"></dd></div><div data-row=\"options\" hidden><dt>options</dt><dd data-field=\"options\"></dd></div><div data-row=\"shutdown\" hidden><dt>shutdown</dt><dd data-field=\"shutdown\"></dd></div><div data-row=\"listener\" hidden><dt>accepted from</dt><dd data-field=\"listener\"></dd></div></dl><ul class=\"waiting-list\" data-field=\"waiting\"></ul>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<template id=\"sock-card-template\"><article class=\"sock-card\" data-sock=\"\" data-state=\"CREATED\"><header class=\"card-head\"><h3 class=\"card-title\" data-field=\"sock\"></h3><span class=\"card-kind\" data-field=\"kind\"></span> <span class=\"card-fd\">fd <span data-field=\"fd\"></span></span> <span class=\"card-state\" data-field=\"state\"></span> <span class=\"card-program\" data-field=\"program\" title=\"made by a program (Run, or sockplay run on your machine)\" hidden></span><form class=\"op op-close\" data-op=\"close\"><button class=\"danger\">close</button></form></header><dl class=\"facts\"><div><dt>local</dt><dd class=\"addr\" data-field=\"laddr\"></dd></div><div><dt>peer</dt><dd class=\"addr\" data-field=\"raddr\"></dd></div><div><dt>timeout</dt><dd data-field=\"timeout\"></dd></div><div data-row=\"options\" hidden><dt>options</dt><dd data-field=\"options\"></dd></div><div data-row=\"shutdown\" hidden><dt>shutdown</dt><dd data-field=\"shutdown\"></dd></div><div data-row=\"listener\" hidden><dt>accepted from</dt><dd data-field=\"listener\"></dd></div></dl><ul class=\"waiting-list\" data-field=\"waiting\"></ul>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -354,7 +354,7 @@ func sockCardTemplate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"stream-slot\" data-field=\"stream\"></div><fieldset class=\"actions\"><legend class=\"visually-hidden\">Actions</legend><form class=\"op\" data-op=\"bind\"><button>bind</button> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op\" data-op=\"listen\" data-types=\"SOCK_STREAM\"><button>listen</button> <label>backlog <input name=\"backlog\" type=\"number\" min=\"0\" placeholder=\"default\"></label></form><form class=\"op\" data-op=\"accept\" data-types=\"SOCK_STREAM\"><button>accept</button></form><form class=\"op\" data-op=\"connect\"><button>connect</button> <label>host <input name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label>port <input name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op op-payload\" data-op=\"send\" data-types=\"SOCK_STREAM\"><label class=\"payload\">data <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"stream-slot\" data-field=\"stream\"></div><fieldset class=\"actions\"><legend class=\"visually-hidden\">Actions</legend><form class=\"op\" data-op=\"bind\"><button>bind</button> <label><span class=\"field-name\">host</span> <input placeholder=\"host\" name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label><span class=\"field-name\">port</span> <input placeholder=\"port\" name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op\" data-op=\"listen\" data-types=\"SOCK_STREAM\"><button>listen</button> <label><span class=\"field-name\">backlog</span> <input name=\"backlog\" type=\"number\" min=\"0\" placeholder=\"backlog\" title=\"backlog (empty: the default)\"></label></form><form class=\"op\" data-op=\"accept\" data-types=\"SOCK_STREAM\"><button>accept</button></form><form class=\"op\" data-op=\"connect\"><button>connect</button> <label><span class=\"field-name\">host</span> <input placeholder=\"host\" name=\"host\" value=\"127.0.0.1\" data-host size=\"11\" autocomplete=\"off\"></label> <label><span class=\"field-name\">port</span> <input placeholder=\"port\" name=\"port\" type=\"number\" min=\"0\" max=\"65535\" value=\"9000\" required></label></form><form class=\"op op-payload\" data-op=\"send\" data-types=\"SOCK_STREAM\"><label class=\"payload\">data <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -386,7 +386,7 @@ func sockCardTemplate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<label>value <input name=\"value\" value=\"1\" size=\"6\" autocomplete=\"off\" required pattern=\"-?[0-9]+|[Tt]rue|[Ff]alse\" title=\"an integer, or True / False\"></label> <span class=\"buttons\"><button data-op=\"setsockopt\">setsockopt</button> <button data-op=\"getsockopt\" formnovalidate>getsockopt</button></span></form><form class=\"op\" data-op=\"shutdown\" data-types=\"SOCK_STREAM\"><button>shutdown</button> <label>how <select name=\"how\"><option value=\"SHUT_WR\">SHUT_WR</option> <option value=\"SHUT_RD\">SHUT_RD</option> <option value=\"SHUT_RDWR\">SHUT_RDWR</option></select></label></form><form class=\"op\" data-op=\"getsockname\"><span class=\"buttons\"><button data-op=\"getsockname\">getsockname</button> <button data-op=\"getpeername\">getpeername</button></span></form></details><form class=\"op op-close\" data-op=\"close\"><button class=\"danger\">close</button></form></fieldset></article></template>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<label>value <input name=\"value\" value=\"1\" size=\"6\" autocomplete=\"off\" required pattern=\"-?[0-9]+|[Tt]rue|[Ff]alse\" title=\"an integer, or True / False\"></label> <span class=\"buttons\"><button data-op=\"setsockopt\">setsockopt</button> <button data-op=\"getsockopt\" formnovalidate>getsockopt</button></span></form><form class=\"op\" data-op=\"shutdown\" data-types=\"SOCK_STREAM\"><button>shutdown</button> <label>how <select name=\"how\"><option value=\"SHUT_WR\">SHUT_WR</option> <option value=\"SHUT_RD\">SHUT_RD</option> <option value=\"SHUT_RDWR\">SHUT_RDWR</option></select></label></form><form class=\"op\" data-op=\"getsockname\"><span class=\"buttons\"><button data-op=\"getsockname\">getsockname</button> <button data-op=\"getpeername\">getpeername</button></span></form></details></fieldset></article></template>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -481,23 +481,23 @@ func kernelPart() templ.Component {
 			templ_7745c5c3_Var15 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<section class=\"kernel\" data-field=\"kernel\" aria-label=\"kernel state\"><div class=\"kernel-head\"><h4>Kernel</h4><span class=\"k-state\" data-stat=\"state\" title=\"the kernel's state for this socket (TCP_INFO)\">not read yet</span> <span class=\"k-buttons\"><button type=\"button\" class=\"secondary\" data-types=\"SOCK_STREAM\" data-reset-counters title=\"count the changes of the TCP counters from now on\">reset Δ</button><form class=\"op\" data-op=\"stat\"><button title=\"read the queues and TCP_INFO now\">stat</button></form></span></div><div class=\"k-queues\"><div class=\"k-queue\"><span class=\"k-name\">receive queue</span> <span class=\"k-bar\" data-stat=\"inq-bar\"><span></span></span> <span class=\"k-num\" data-stat=\"inq\">–</span></div><div class=\"k-queue\"><span class=\"k-name\" title=\"sent but not yet acknowledged by the peer, or not yet sent\">send queue</span> <span class=\"k-num\" data-stat=\"outq\">–</span></div></div><div class=\"k-peek\" data-stat=\"peek\" hidden></div><div class=\"k-tcp\" data-types=\"SOCK_STREAM\"><div class=\"k-counters\" data-stat=\"counters\"></div><p class=\"k-since\" data-stat=\"since\"></p></div><div class=\"tcp-options\" data-types=\"SOCK_STREAM\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<section class=\"kernel\" data-field=\"kernel\" aria-label=\"kernel state\"><div class=\"kernel-head\"><h4>Kernel</h4><span class=\"k-state\" data-stat=\"state\" title=\"the kernel's state for this socket (TCP_INFO); not read yet: press stat\">–</span><div class=\"k-queues\"><div class=\"k-queue\"><span class=\"k-name\" title=\"receive queue: bytes that arrived and wait for recv (ss calls it Recv-Q)\">Recv-Q</span> <span class=\"k-bar\" data-stat=\"inq-bar\"><span></span></span> <span class=\"k-num\" data-stat=\"inq\">–</span></div><div class=\"k-queue\"><span class=\"k-name\" title=\"send queue: sent but not yet acknowledged by the peer, or not yet sent (ss calls it Send-Q)\">Send-Q</span> <span class=\"k-num\" data-stat=\"outq\">–</span></div></div><span class=\"k-buttons\"><form class=\"op\" data-op=\"stat\"><button title=\"read the queues and TCP_INFO now\">stat</button></form></span></div><div class=\"k-peek\" data-stat=\"peek\" hidden></div><details class=\"k-more\" data-types=\"SOCK_STREAM\"><summary>TCP options and TCP_INFO counters</summary><div class=\"tcp-options\" data-types=\"SOCK_STREAM\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = optionToggle("TCP_NODELAY", "Off (default): Nagle's algorithm holds a small send while earlier data is unacknowledged, so small sends coalesce. On: each send goes out at once.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = optionToggle("TCP_NODELAY").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = optionToggle("TCP_CORK", "On: partial segments are held until you uncork or a full segment (MSS) builds up.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = optionToggle("TCP_CORK").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = optionToggle("TCP_QUICKACK", "0 on the receiver delays its ACKs (up to ~40 ms); 1 ACKs at once. Linux may reset it.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = optionToggle("TCP_QUICKACK").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<p class=\"detail\">On loopback ACKs return in microseconds, so Nagle only shows with delayed ACKs on the receiver (TCP_QUICKACK 0) or with TCP_CORK.</p></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</div><div class=\"k-tcp\"><button type=\"button\" class=\"secondary\" data-reset-counters title=\"count the changes of the TCP counters from now on\">reset Δ</button><div class=\"k-counters\" data-stat=\"counters\"></div><p class=\"k-since\" data-stat=\"since\"></p></div><dl class=\"opt-what\"><dt>TCP_NODELAY</dt><dd>Off (default): Nagle's algorithm holds a small send while earlier data is unacknowledged, so small sends coalesce. On: each send goes out at once.</dd><dt>TCP_CORK</dt><dd>On: partial segments are held until you uncork or a full segment (MSS) builds up.</dd><dt>TCP_QUICKACK</dt><dd>0 on the receiver delays its ACKs (up to ~40 ms); 1 ACKs at once. Linux may reset it.</dd></dl><p class=\"detail\">On loopback ACKs return in microseconds, so Nagle only shows with delayed ACKs on the receiver (TCP_QUICKACK 0) or with TCP_CORK.</p></details></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -505,10 +505,10 @@ func kernelPart() templ.Component {
 	})
 }
 
-// optionToggle is a one-click setsockopt(IPPROTO_TCP, option, 0|1) with one
-// sentence on what the option does. Its aria-pressed state comes from the
-// socket's options.
-func optionToggle(option, what string) templ.Component {
+// optionToggle is a one-click setsockopt(IPPROTO_TCP, option, 0|1). Its
+// aria-pressed state comes from the socket's options; what the option does
+// is said in the kernel part's folded explanations.
+func optionToggle(option string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -529,14 +529,14 @@ func optionToggle(option, what string) templ.Component {
 			templ_7745c5c3_Var16 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<div class=\"opt-cell\"><button type=\"button\" class=\"opt-toggle\" data-toggle-option=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<button type=\"button\" class=\"opt-toggle\" data-toggle-option=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var17 string
 		templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 366, Col: 70}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 376, Col: 69}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 		if templ_7745c5c3_Err != nil {
@@ -549,26 +549,13 @@ func optionToggle(option, what string) templ.Component {
 		var templ_7745c5c3_Var18 string
 		templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(option)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 366, Col: 102}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 376, Col: 101}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " <span class=\"opt-state\" data-option-state>not set</span></button> <span class=\"opt-what\">")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		var templ_7745c5c3_Var19 string
-		templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(what)
-		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/workbench.templ`, Line: 367, Col: 31}
-		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</span></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " <span class=\"opt-state\" data-option-state>not set</span></button>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -595,12 +582,12 @@ func framingForm() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var20 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var20 == nil {
-			templ_7745c5c3_Var20 = templ.NopComponent
+		templ_7745c5c3_Var19 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var19 == nil {
+			templ_7745c5c3_Var19 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<details class=\"framing\" data-types=\"SOCK_STREAM\"><summary>Framing: send_frame / recv_frame</summary><form class=\"op op-payload framing-form\" data-op=\"send_frame\"><label>framing <select name=\"framing\" data-framing-picker><option value=\"length\">length prefix</option> <option value=\"delimiter\">delimiter</option> <option value=\"fixed\">fixed size</option> <option value=\"json_header\">JSON header (seed 004)</option></select></label><fieldset class=\"framing-fields\" data-framing=\"length\"><legend class=\"visually-hidden\">length prefix</legend> <label>struct format <select name=\"format\"><option value=\"!I\">!I — 4 bytes, network order (big-endian)</option> <option value=\">I\">&gt;I — 4 bytes, big-endian</option> <option value=\"<I\">&lt;I — 4 bytes, little-endian</option> <option value=\"I\">I — 4 bytes, native (little-endian here)</option> <option value=\"i\">i — 4 bytes signed, native (little-endian here)</option> <option value=\"!H\">!H — 2 bytes, network order</option> <option value=\"!Q\">!Q — 8 bytes, network order</option></select></label><p class=\"detail\">Both ends must use the same format. Native <code>I</code> is little-endian on this machine, so a body of 5 bytes packed with <code>'!I'</code> (<code>00 00 00 05</code>) and unpacked with <code>'I'</code> declares 83886080 bytes.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"delimiter\" hidden disabled><legend class=\"visually-hidden\">delimiter</legend> <label>delimiter <input name=\"delimiter\" value=\"\\n\" size=\"6\" autocomplete=\"off\" spellcheck=\"false\" title=\"bytes as in b'…': \\n, \\r\\n, \\x00\"></label><p class=\"detail\">Written as in <code>b'…'</code>: <code>\\n</code>, <code>\\r\\n</code>, <code>\\x00</code>. The body must not contain it.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"fixed\" hidden disabled><legend class=\"visually-hidden\">fixed size</legend> <label>size <input name=\"size\" type=\"number\" min=\"1\" value=\"16\" required> bytes</label><p class=\"detail\">Every message is exactly this long; send_frame refuses a body of another size.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"json_header\" hidden disabled><legend class=\"visually-hidden\">JSON header</legend> <label>header length <select name=\"header_format\"><option value=\"i\">i — 4 bytes, native (as in seed 004)</option> <option value=\"!I\">!I — 4 bytes, network order</option></select></label> <label class=\"payload\">header fields (JSON, optional) <textarea name=\"header\" rows=\"2\" spellcheck=\"false\" placeholder='{\"cmd\": \"put\", \"filename\": \"a.txt\"}'></textarea></label><p class=\"detail\"><code>data_size</code> is added for you: the body's length.</p></fieldset><label class=\"payload\">body <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<details class=\"framing\" data-types=\"SOCK_STREAM\"><summary>Framing: send_frame / recv_frame</summary><form class=\"op op-payload framing-form\" data-op=\"send_frame\"><label>framing <select name=\"framing\" data-framing-picker><option value=\"length\">length prefix</option> <option value=\"delimiter\">delimiter</option> <option value=\"fixed\">fixed size</option> <option value=\"json_header\">JSON header (seed 004)</option></select></label><fieldset class=\"framing-fields\" data-framing=\"length\"><legend class=\"visually-hidden\">length prefix</legend> <label>struct format <select name=\"format\"><option value=\"!I\">!I — 4 bytes, network order (big-endian)</option> <option value=\">I\">&gt;I — 4 bytes, big-endian</option> <option value=\"<I\">&lt;I — 4 bytes, little-endian</option> <option value=\"I\">I — 4 bytes, native (little-endian here)</option> <option value=\"i\">i — 4 bytes signed, native (little-endian here)</option> <option value=\"!H\">!H — 2 bytes, network order</option> <option value=\"!Q\">!Q — 8 bytes, network order</option></select></label><p class=\"detail\">Both ends must use the same format. Native <code>I</code> is little-endian on this machine, so a body of 5 bytes packed with <code>'!I'</code> (<code>00 00 00 05</code>) and unpacked with <code>'I'</code> declares 83886080 bytes.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"delimiter\" hidden disabled><legend class=\"visually-hidden\">delimiter</legend> <label>delimiter <input name=\"delimiter\" value=\"\\n\" size=\"6\" autocomplete=\"off\" spellcheck=\"false\" title=\"bytes as in b'…': \\n, \\r\\n, \\x00\"></label><p class=\"detail\">Written as in <code>b'…'</code>: <code>\\n</code>, <code>\\r\\n</code>, <code>\\x00</code>. The body must not contain it.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"fixed\" hidden disabled><legend class=\"visually-hidden\">fixed size</legend> <label>size <input name=\"size\" type=\"number\" min=\"1\" value=\"16\" required> bytes</label><p class=\"detail\">Every message is exactly this long; send_frame refuses a body of another size.</p></fieldset><fieldset class=\"framing-fields\" data-framing=\"json_header\" hidden disabled><legend class=\"visually-hidden\">JSON header</legend> <label>header length <select name=\"header_format\"><option value=\"i\">i — 4 bytes, native (as in seed 004)</option> <option value=\"!I\">!I — 4 bytes, network order</option></select></label> <label class=\"payload\">header fields (JSON, optional) <textarea name=\"header\" rows=\"2\" spellcheck=\"false\" placeholder='{\"cmd\": \"put\", \"filename\": \"a.txt\"}'></textarea></label><p class=\"detail\"><code>data_size</code> is added for you: the body's length.</p></fieldset><label class=\"payload\">body <textarea name=\"text\" rows=\"2\" spellcheck=\"false\">hello</textarea></label> <label>as")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -608,7 +595,7 @@ func framingForm() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</label> <span class=\"buttons\"><button data-op=\"send_frame\" title=\"send one framed message (sendall)\">send_frame</button> <button data-op=\"recv_frame\" formnovalidate title=\"read exactly one message, however the stream was cut\">recv_frame</button></span></form></details>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</label> <span class=\"buttons\"><button data-op=\"send_frame\" title=\"send one framed message (sendall)\">send_frame</button> <button data-op=\"recv_frame\" formnovalidate title=\"read exactly one message, however the stream was cut\">recv_frame</button></span></form></details>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

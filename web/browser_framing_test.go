@@ -201,6 +201,7 @@ func TestBrowserKernel(t *testing.T) {
 	p := workbenchTCPPair(t)
 	s2 := card("s2")
 
+	p.do("unfold the TCP options", chromedp.Click(chromedp.CSS(s2+` details.k-more > summary`)))
 	p.do("TCP_NODELAY on",
 		chromedp.Click(chromedp.CSS(s2+` button[data-toggle-option="TCP_NODELAY"]`)),
 		chromedp.WaitVisible(chromedp.CSS(s2+` button[data-toggle-option="TCP_NODELAY"][aria-pressed="true"]`)),

@@ -20,7 +20,7 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // browserStep bounds each step of a browser test.
-const browserStep = 20 * time.Second
+const browserStep = 60 * time.Second
 
 // newBrowser starts headless Chromium for one test. Without Chromium the test
 // is skipped, except on CI (CI=true), where that is a failure.
