@@ -285,19 +285,32 @@ function datagramView(msg) {
   const from = Array.isArray(msg.addr) ? ` from ${pyAddr(msg.addr)}` : '';
   if (size === 0) {
     return h('div', { class: 'datagram empty', dataset: { size: 0, kept: 0 } },
-      h('p', { class: 'dg-head' }, `0-byte datagram${from}`),
+      h('p', { class: 'dg-head' }, `0-byte datagram${from}`, replyButton(msg)),
       h('p', { class: 'detail' }, "An empty datagram is a real message: UDP has no end-of-file, so b'' here does not mean "
         + 'the peer closed anything.'));
   }
   const lost = size - kept;
   return h('div', { class: `datagram${msg.truncated ? ' truncated' : ''}`, dataset: { size, kept } },
     h('p', { class: 'dg-head' }, `datagram · ${size} byte${size === 1 ? '' : 's'}${from}`,
-      msg.truncated ? h('span', { class: 'badge truncated' }, 'truncated') : null),
+      msg.truncated ? h('span', { class: 'badge truncated' }, 'truncated') : null, replyButton(msg)),
     msg.data ? dataView(msg.data, { label: msg.truncated ? 'kept' : undefined }) : null,
     msg.truncated ? h('p', { class: 'discarded', dataset: { discarded: lost } },
       `${lost} byte${lost === 1 ? '' : 's'} discarded`,
       h('span', { class: 'detail' }, ` — the buffer took ${kept} of the datagram's ${size} bytes and the kernel dropped the rest; `
         + 'the next recvfrom() gets the next datagram, not the rest of this one.')) : null);
+}
+
+/**
+ * "reply to sender" on a datagram recvfrom returned: it fills the socket's
+ * sendto form with the sender's address (workbench.js handles the click).
+ */
+function replyButton(msg) {
+  if (msg.op !== 'recvfrom' || !Array.isArray(msg.addr) || !msg.sock) return null;
+  return h('button', {
+    type: 'button', class: 'reply-to secondary',
+    dataset: { replySock: msg.sock, replyHost: String(msg.addr[0]), replyPort: String(msg.addr[1]) },
+    title: `fill ${msg.sock}'s sendto with ${pyAddr(msg.addr)}`,
+  }, 'reply to sender');
 }
 
 /** The text of an error that has no Python exception (policy, limit, …). */

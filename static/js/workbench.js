@@ -385,6 +385,18 @@ export function start(root, hooks = {}) {
     }
   }
 
+  /** Fills sock's sendto form with a sender's address and puts the cursor in its data (reply to sender). */
+  function replyTo(sock, host, port) {
+    const form = root.querySelector(`.sock-card[data-sock="${CSS.escape(sock)}"] form[data-op="sendto"]`);
+    if (!(form instanceof HTMLFormElement)) return;
+    /** @type {HTMLInputElement} */ (form.elements.namedItem('host')).value = host;
+    /** @type {HTMLInputElement} */ (form.elements.namedItem('port')).value = port;
+    const text = /** @type {HTMLTextAreaElement} */ (form.elements.namedItem('text'));
+    form.scrollIntoView({ block: 'nearest' });
+    text.focus();
+    text.select();
+  }
+
   root.addEventListener('submit', (ev) => {
     const form = ev.target;
     if (!(form instanceof HTMLFormElement) || !form.dataset.op) return;
@@ -397,7 +409,9 @@ export function start(root, hooks = {}) {
     const target = /** @type {Element} */ (ev.target);
     const sock = target.closest('[data-sock]')?.getAttribute('data-sock');
     const button = target.closest('button');
-    if (button?.dataset.cancel) {
+    if (button?.dataset.replySock) {
+      replyTo(button.dataset.replySock, button.dataset.replyHost ?? '', button.dataset.replyPort ?? '');
+    } else if (button?.dataset.cancel) {
       conn.request('cancel', { target: Number(button.dataset.cancel) });
       button.disabled = true;
     } else if (button?.dataset.streamView && sock) {
