@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -66,5 +68,41 @@ func TestReplyToSender(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(second+` .data-text`)))
 	if text := eval[string](p, `document.querySelector('`+second+` .data-text').textContent`); text != "pong" {
 		t.Errorf("s2 received %q, want pong", text)
+	}
+}
+
+// TestNewSessionButton: "New session" (once confirmed) reloads the workbench
+// into a fresh session: no cards, and the next socket is s1 again.
+func TestNewSessionButton(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	p := page{t: t, ctx: newBrowser(t)}
+	live := chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`))
+	p.do("open", chromedp.Navigate(srv.URL+"/workbench"), live)
+	p.do("two sockets",
+		chromedp.Click(chromedp.CSS("#new-udp4")), chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"]`)),
+		chromedp.Click(chromedp.CSS("#new-tcp4")), chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s2"]`)))
+	eval[bool](p, `(window.confirm = () => true, window.__old = true)`)
+	p.do("new session", chromedp.Click(chromedp.CSS("#new-session")))
+	// The reload is done once the old page's marker is gone and the new one is live.
+	// A poll that the reload interrupts is asked again (a few times at most).
+	reloaded := chromedp.Poll[chromedp.Void](`window.__old !== true && document.querySelector('#status[data-state="live"]') !== null`)
+	for try := 0; ; try++ {
+		ctx, cancel := context.WithTimeout(p.ctx, browserStep)
+		err := chromedp.Do(ctx, reloaded)
+		cancel()
+		if err == nil {
+			break
+		}
+		if try == 5 || !strings.Contains(err.Error(), "navigated") && !strings.Contains(err.Error(), "context with specified id") {
+			t.Fatalf("the page did not reload into a live session: %v", err)
+		}
+	}
+	if n := eval[int](p, `document.querySelectorAll('.sock-card').length`); n != 0 {
+		t.Errorf("%d cards after New session, want none", n)
+	}
+	p.do("a socket in the new session",
+		chromedp.Click(chromedp.CSS("#new-udp4")), chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"]`)))
+	if n := eval[int](p, `document.querySelectorAll('.sock-card').length`); n != 1 {
+		t.Errorf("%d cards, want the new session's one", n)
 	}
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -54,4 +55,48 @@ func TestNotFoundIsHTML(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Errorf("/p/nosuchprogram: %d %s", resp.StatusCode, body)
 	}
+}
+
+// TestNewSession: POST /session/new ends the cookie's session (its page gets
+// the bye, its sockets close) and the next connection starts a fresh one.
+func TestNewSession(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	c := srv.dial(t)
+	if r := c.must("socket", map[string]any{"family": "AF_INET", "type": "SOCK_DGRAM"}); r.str("sock") != "s1" {
+		t.Fatalf("first socket %q, want s1", r.str("sock"))
+	}
+	c.must("socket", map[string]any{"family": "AF_INET", "type": "SOCK_DGRAM"})
+	hc := &http.Client{Jar: srv.jar}
+	resp, err := hc.Post(srv.URL+"/session/new", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /session/new: %d", resp.StatusCode)
+	}
+	_, ms := c.closed()
+	bye := false
+	for _, m := range ms {
+		bye = bye || m.str("kind") == "bye" && strings.Contains(m.str("reason"), "new session")
+	}
+	if !bye {
+		t.Errorf("the old page got no bye naming the new session: %v", ms)
+	}
+	fresh := srv.dial(t)
+	if r := fresh.must("socket", map[string]any{"family": "AF_INET", "type": "SOCK_DGRAM"}); r.str("sock") != "s1" {
+		t.Errorf("the new connection's first socket is %q: it joined the old session, want a fresh one (s1)", r.str("sock"))
+	}
+	// Cross-origin posts are refused and end nothing.
+	req, _ := http.NewRequest("POST", srv.URL+"/session/new", nil)
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err = hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-origin POST /session/new: %d, want 403", resp.StatusCode)
+	}
+	fresh.must("getsockname", map[string]any{"sock": "s1"})
 }

@@ -385,6 +385,20 @@ export function start(root, hooks = {}) {
     }
   }
 
+  /** Ends this session and reloads the page into a fresh one, once the learner confirms. */
+  async function newSession(button) {
+    if (!window.confirm('Start a new session? This one ends: its sockets, peers, programs and log go, in every tab.')) return;
+    button.disabled = true;
+    try {
+      const res = await fetch('/session/new', { method: 'POST' });
+      if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+      window.location.reload();
+    } catch (err) {
+      button.disabled = false;
+      window.alert(`The session could not be ended: ${err.message}`);
+    }
+  }
+
   /** Fills sock's sendto form with a sender's address and puts the cursor in its data (reply to sender). */
   function replyTo(sock, host, port) {
     const form = root.querySelector(`.sock-card[data-sock="${CSS.escape(sock)}"] form[data-op="sendto"]`);
@@ -409,7 +423,9 @@ export function start(root, hooks = {}) {
     const target = /** @type {Element} */ (ev.target);
     const sock = target.closest('[data-sock]')?.getAttribute('data-sock');
     const button = target.closest('button');
-    if (button?.dataset.replySock) {
+    if (button?.id === 'new-session') {
+      newSession(button);
+    } else if (button?.dataset.replySock) {
       replyTo(button.dataset.replySock, button.dataset.replyHost ?? '', button.dataset.replyPort ?? '');
     } else if (button?.dataset.cancel) {
       conn.request('cancel', { target: Number(button.dataset.cancel) });
