@@ -12,8 +12,11 @@ import (
 	"sockplay/templates/lessons"
 )
 
-func (s *Server) page(title string) templates.Page {
-	return templates.Page{Title: title, Asset: func(name string) string { return "/static/" + s.version + "/" + name }}
+// page is what every page of c's request needs: its title, asset URLs
+// and language.
+func (s *Server) page(c echo.Context, title string) templates.Page {
+	return templates.Page{Title: title, Asset: func(name string) string { return "/static/" + s.version + "/" + name },
+		Lang: s.lang(c), Path: c.Request().URL.Path}
 }
 
 func render(c echo.Context, comp templ.Component) error {
@@ -23,11 +26,11 @@ func render(c echo.Context, comp templ.Component) error {
 }
 
 func (s *Server) index(c echo.Context) error {
-	return render(c, templates.Index(s.page("Learn sockets on real sockets")))
+	return render(c, templates.Index(s.page(c, "Learn sockets on real sockets")))
 }
 
 func (s *Server) workbench(c echo.Context) error {
-	return render(c, templates.Workbench(s.page("Workbench"), "/ws"))
+	return render(c, templates.Workbench(s.page(c, "Workbench"), "/ws"))
 }
 
 // protocol serves PROTOCOL.md as an HTML page, rendered once.
