@@ -39,7 +39,7 @@ func (s *Server) protocol(c echo.Context) error {
 	if s.protocolErr != nil {
 		return s.protocolErr
 	}
-	return render(c, templates.Protocol(s.page("Protocol"), s.protocolHTML))
+	return render(c, templates.Protocol(s.page(c, "Protocol"), s.protocolHTML))
 }
 
 // protocolMarkdown serves PROTOCOL.md as it is.
