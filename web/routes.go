@@ -24,7 +24,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/progress/import", s.importProgress)
 	e.POST("/progress/steps", s.postStep)
 	get(e, "/ws", s.serveWS)
-	e.POST("/session/new", s.newSession) // session.go
+	e.POST("/session/new", s.newSession)   // session.go
 	get(e, "/capture.pcap", s.capturePcap) // capture.go
 	get(e, "/protocol", s.protocol)
 	get(e, "/protocol.md", s.protocolMarkdown)
