@@ -7,6 +7,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	pylib "sockplay/sessions/python"
+	"sockplay/templates/lessons"
 )
 
 // openSockets returns the handles of the session's sockets that are open
@@ -165,4 +169,74 @@ func findHandles(c *client, cells ...string) []string {
 // pyList is the strings as a Python list literal.
 func pyList(ss ...string) string {
 	return "['" + strings.Join(ss, "', '") + "']"
+}
+
+// rerunKernel is the session's kernel as the lesson page uses it: each
+// cell is sent as run pass of its id (`<id>.<pass>`) with the id as its
+// rerun key; events of other passes are dropped.
+type rerunKernel struct {
+	*sessionKernel
+	pass string
+}
+
+func (k *rerunKernel) send(cell, code string) {
+	k.c.send("cell", map[string]any{"program": k.program, "cell": cell + "." + k.pass, "rerun_key": cell, "code": code})
+}
+
+func (k *rerunKernel) next(deadline time.Time) (pylib.KernelEvent, bool) {
+	for {
+		ev, ok := k.sessionKernel.next(deadline)
+		if !ok {
+			return ev, false
+		}
+		if id, found := strings.CutSuffix(ev.Cell, "."+k.pass); found {
+			ev.Cell = id
+			return ev, true
+		}
+	}
+}
+
+// TestLessonCellsRunTwice: every lesson's cells, run down the page twice
+// as the page runs them (each run with its cell's id as rerun key), pass
+// their checks the second time too, and no socket left open by the first
+// pass is open after the second: running the cells again piles up nothing.
+// (Lab lessons are left out: their lab needs network namespaces.)
+func TestLessonCellsRunTwice(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if len(l.Cells) == 0 || l.Network == lessons.NetworkLab {
+			continue
+		}
+		t.Run(l.Slug, func(t *testing.T) {
+			cfg, wire := kernelConfig(t)
+			if err := cfg.Programs.Available(); err != nil {
+				skipOrFail(t, "programs cannot run on this machine: "+err.Error())
+			}
+			srv := newServer(t, cfg)
+			wire(srv)
+			c := srv.dial(t)
+			for _, p := range l.Peers {
+				c.must("spawn", p.Request())
+			}
+			k, why := startSessionKernel(c)
+			if k == nil {
+				t.Fatal(why)
+			}
+			var open [][]string
+			for _, pass := range []string{"1", "2"} {
+				for _, f := range runCells(&rerunKernel{k, pass}, l.File, l.Cells) {
+					t.Errorf("pass %s: %s", pass, f)
+				}
+				open = append(open, c.openSockets())
+			}
+			for _, h := range open[0] {
+				if slices.Contains(open[1], h) {
+					t.Errorf("socket %s, open after the first pass, is still open after the second (open then: %v, now: %v)", h, open[0], open[1])
+				}
+			}
+		})
+	}
 }
