@@ -106,6 +106,9 @@ print("made", udp.handle, tcp.handle, gone.handle, peer)`
 	if want := []any{udp, tcp}; !reflect.DeepEqual(start["closed"], want) {
 		t.Errorf("the re-run's cell_start closed %v, want %v", start["closed"], want)
 	}
+	if slices.Contains(start.addr("sockets"), any(udp)) {
+		t.Errorf("the re-run's cell_start names %v, a socket it closed, among its sockets", start["sockets"])
+	}
 	if want := []any{peer}; !reflect.DeepEqual(start["stopped"], want) {
 		t.Errorf("the re-run's cell_start stopped %v, want %v", start["stopped"], want)
 	}

@@ -363,7 +363,9 @@ def begin(cell, names, key):
     """Starts a cell: the re-run cleanup of its key, its start event, and
     the re-run's note as the first line of its output."""
     closed, stopped = RERUN.clean(key) if key is not None else ([], [])
-    start = {"event": "start", "cell": cell, "sockets": socket_handles(names)}
+    # The names may still hold what the cleanup closed: not the cell's now.
+    sockets = [h for h in socket_handles(names) if h not in closed]
+    start = {"event": "start", "cell": cell, "sockets": sockets}
     if closed:
         start["closed"] = closed
     if stopped:
