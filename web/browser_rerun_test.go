@@ -19,8 +19,8 @@ const openCards = `[...document.querySelectorAll('.sock-card:not([data-state="CL
 // socket-making cell again with the Run button closes the three sockets
 // the first run made (their cards turn CLOSED) before making three new
 // ones, so the open cards do not grow, and the cell's output starts with
-// the note naming them; a later cell uses the new sockets; a cell that
-// makes no socket, run again, gets no note.
+// the note naming them (and the log says so); a later cell uses the new
+// sockets; a cell that makes no socket, run again, gets no note.
 func TestCellRerunInBrowser(t *testing.T) {
 	ls, err := lessons.Builtin()
 	if err != nil {
@@ -58,6 +58,8 @@ func TestCellRerunInBrowser(t *testing.T) {
 	if !strings.HasPrefix(out, note) || !strings.Contains(out, "UDP:  ('0.0.0.0', 0)") {
 		t.Errorf("the re-run printed %q, want the note %q and then the cell's output", out, note)
 	}
+	p.do("the log says what the re-run closed", chromedp.Poll[chromedp.Void](
+		`[...document.querySelectorAll('.log-entry.cell-entry')].some(e => e.textContent.includes(`+jsString("a re-run: first closed "+strings.Join(first, ", "))+`))`))
 	if state := eval[string](p, `document.querySelector('`+create+`').dataset.state`); state != "ok" {
 		t.Errorf("the re-run's state %q, want ok", state)
 	}
