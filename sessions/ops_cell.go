@@ -32,6 +32,10 @@ var KernelModule = strings.TrimSuffix(python.KernelFile, ".py")
 type CellArgs struct {
 	Kernel bool   `json:"kernel"` // run: start the cell kernel instead of code
 	Cell   string `json:"cell"`   // cell: the cell's name, chosen by the client
+	// RerunKey (cell, optional): the runs with one key are runs of one
+	// cell; each closes first what the earlier ones made and left open
+	// (the kernel's re-run cleanup). The lesson page sends its cell's id.
+	RerunKey string `json:"rerun_key"`
 }
 
 // cellName is a cell's name.
@@ -57,6 +61,11 @@ type CellBody struct {
 	// Sockets (cell_start, cell_done): the handles of the sockets the
 	// cell's code names.
 	Sockets []string `json:"sockets,omitempty"`
+	// Closed and Stopped (cell_start of a re-run): the sockets closed and
+	// the peers stopped because an earlier run with the cell's rerun_key
+	// made them and left them open.
+	Closed  []string `json:"closed,omitempty"`
+	Stopped []string `json:"stopped,omitempty"`
 }
 
 // kernelLines turns a kernel's stdout into cell messages. Only the
@@ -109,7 +118,7 @@ func (s *Session) kernelEvent(id string, line []byte) {
 			kind, body = KindOutput, OutputBody{Program: id, Stream: ev.Stream, Text: ev.Text}
 		}
 	case "start":
-		kind, body = KindCellStart, CellBody{Program: id, Cell: ev.Cell, Sockets: ev.Sockets}
+		kind, body = KindCellStart, CellBody{Program: id, Cell: ev.Cell, Sockets: ev.Sockets, Closed: ev.Closed, Stopped: ev.Stopped}
 	case "waiting":
 		kind, body = KindCellWaiting, CellBody{Program: id, Cell: ev.Cell}
 	case "done":
@@ -163,6 +172,9 @@ func (s *Session) opCell(req *Request) {
 	case !cellName.MatchString(req.Cell):
 		s.result(req, "", nil, sockets.BadRequest("", "cell needs cell, the cell's name: 1 to 80 letters, digits, '.', '_' or '-' (such as \"c1\"), not %q", req.Cell))
 		return
+	case req.RerunKey != "" && !cellName.MatchString(req.RerunKey):
+		s.result(req, "", nil, sockets.BadRequest("", "cell's rerun_key, if given, is 1 to 80 letters, digits, '.', '_' or '-' (such as the lesson's cell id \"create\"), not %q", req.RerunKey))
+		return
 	}
 	pe := s.program(req)
 	if pe == nil {
@@ -172,7 +184,7 @@ func (s *Session) opCell(req *Request) {
 		s.result(req, "", nil, sockets.BadRequest("", "program %s is not a cell kernel: start one with {\"op\":\"run\",\"kernel\":true}", pe.id))
 		return
 	}
-	if err := pe.p.Input(python.KernelCell{Cell: req.Cell, Code: *req.Code}.Line()); err != nil {
+	if err := pe.p.Input(python.KernelCell{Cell: req.Cell, Code: *req.Code, RerunKey: req.RerunKey}.Line()); err != nil {
 		if err == programs.ErrInputFull {
 			s.result(req, "", nil, programLimit("%v", err))
 		} else {

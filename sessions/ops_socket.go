@@ -206,7 +206,17 @@ func (s *Session) opShutdown(req *Request, e *entry) (any, *sockets.Error) {
 	return nil, e.sock.Shutdown(req.How)
 }
 
+// closeFields is close's result: AlreadyClosed when the socket was closed
+// before (closing it again does nothing, as in Python), so that the cell
+// kernel's re-run cleanup names only the sockets it really closed.
+type closeFields struct {
+	AlreadyClosed bool `json:"already_closed,omitempty"`
+}
+
 func (s *Session) opClose(_ *Request, e *entry) (any, *sockets.Error) {
+	if e.closed {
+		return closeFields{AlreadyClosed: true}, nil
+	}
 	e.sock.Close()
 	e.closed = true
 	return nil, nil

@@ -14,6 +14,9 @@ const KernelFile = "_sockplay_kernel.py"
 type KernelCell struct {
 	Cell string `json:"cell"`
 	Code string `json:"code"`
+	// RerunKey, if not empty, makes the cell a run of the cell with that
+	// key: it closes first what earlier runs with the key left open.
+	RerunKey string `json:"rerun_key,omitempty"`
 }
 
 // KernelEvent is one line of the kernel's stdout.
@@ -30,6 +33,11 @@ type KernelEvent struct {
 	// Sockets are the sockplay handles of the sockets the cell's code
 	// names (start, done).
 	Sockets []string `json:"sockets,omitempty"`
+	// Closed and Stopped (start of a re-run) are the socket handles
+	// closed and the peer ids stopped by the re-run cleanup: earlier runs
+	// with the cell's rerun key made them and left them open.
+	Closed  []string `json:"closed,omitempty"`
+	Stopped []string `json:"stopped,omitempty"`
 }
 
 // ParseKernelEvent reads one line of the kernel's stdout.

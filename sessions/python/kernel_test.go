@@ -218,3 +218,76 @@ func TestKernelCells(t *testing.T) {
 		t.Errorf("os.write(1, …) went to %q, want stderr", k.stderr.String())
 	}
 }
+
+// sendRun sends a run of the cell with rerun key key.
+func (k *kernel) sendRun(cell, key, code string) {
+	k.t.Helper()
+	if _, err := k.stdin.Write(KernelCell{Cell: cell, Code: code, RerunKey: key}.Line()); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// start is the cell's start event (among those seen).
+func (k *kernel) start(cell string) KernelEvent {
+	for _, ev := range k.seen {
+		if ev.Event == "start" && ev.Cell == cell {
+			return ev
+		}
+	}
+	k.t.Fatalf("no start event of %s: %+v", cell, k.seen)
+	return KernelEvent{}
+}
+
+// TestKernelRerunCleanup: a run of a cell with a rerun key closes first
+// what the earlier run with that key made and left open, through the
+// sockplay_made hook (here called by the cells themselves, as sockplay's
+// modules do), names it in its start event and says so in its first line;
+// what was closed already, what other keys and keyless cells made, and a
+// run that is not valid Python, close nothing.
+func TestKernelRerunCleanup(t *testing.T) {
+	k := startKernel(t)
+	k.send("helpers", `import threading
+opened = {}
+def make(kind, name):
+    opened[name] = True
+    def close():
+        was, opened[name] = opened[name], False
+        return was
+    threading.current_thread().sockplay_made(kind, name, close)`)
+	setup := func(run string) string {
+		return "make('socket', 'x1" + run + "')\nmake('socket', 'x2" + run + "')\n" +
+			"t = threading.Thread(target=make, args=('peer', 'x3" + run + "'))\nt.start(); t.join()\n" +
+			"opened['x2" + run + "'] = False  # closed by the learner\nprint('made')"
+	}
+	k.sendRun("setup.1", "setup", setup("a"))
+	k.sendRun("other.1", "other", "make('socket', 'y1')")
+	k.send("nokey", "print(threading.current_thread().sockplay_made)")
+	k.sendRun("setup.2", "setup", setup("b"))
+	k.sendRun("setup.3", "setup", "def f(:\n")
+	k.sendRun("setup.4", "setup", "print(sorted(n for n, o in opened.items() if o))")
+	k.sendRun("plain.1", "plain", "1")
+	k.sendRun("plain.2", "plain", "1")
+	for _, c := range []string{"helpers", "setup.1", "other.1", "nokey", "setup.2", "setup.3", "setup.4", "plain.1", "plain.2"} {
+		if ev := k.done(c); !ev.OK && c != "setup.3" {
+			t.Fatalf("%s: %+v; stderr %q", c, ev, k.output(c, "stderr"))
+		}
+	}
+	for _, tt := range []struct {
+		cell, out     string
+		closed, peers []string
+	}{
+		{"setup.1", "made\n", nil, nil},
+		{"nokey", "None\n", nil, nil},
+		{"setup.2", "# re-run: closed x1a and stopped peer x3a made by the previous run of this cell\nmade\n", []string{"x1a"}, []string{"x3a"}},
+		{"setup.4", "# re-run: closed x1b and stopped peer x3b made by the previous run of this cell\n['y1']\n", []string{"x1b"}, []string{"x3b"}},
+		{"plain.2", "1\n", nil, nil},
+	} {
+		if got := k.output(tt.cell, "stdout"); got != tt.out {
+			t.Errorf("%s printed %q, want %q", tt.cell, got, tt.out)
+		}
+		ev := k.start(tt.cell)
+		if strings.Join(ev.Closed, " ") != strings.Join(tt.closed, " ") || strings.Join(ev.Stopped, " ") != strings.Join(tt.peers, " ") {
+			t.Errorf("%s's start: closed %v, stopped %v; want %v, %v", tt.cell, ev.Closed, ev.Stopped, tt.closed, tt.peers)
+		}
+	}
+}

@@ -109,15 +109,21 @@ export class CellKernel {
 
   /**
    * Runs a cell's code. The run reports its changes to onChange; its
-   * `finished` resolves when the cell ends.
+   * `finished` resolves when the cell ends. With rerun true (a lesson's
+   * cell), the runs of one cell id replace each other: the kernel closes
+   * what the cell's earlier runs made and left open before the code runs,
+   * and says so in the first line of its output (PROTOCOL.md, Cells).
+   * @param {string} cell
+   * @param {string} code
+   * @param {{rerun?: boolean}} [opts]
    * @returns {CellRun}
    */
-  run(cell, code) {
+  run(cell, code, { rerun = false } = {}) {
     const run = new CellRun(cell, `${cell}.${++this.#count}`);
     this.#runs.set(run.wire, run);
     this.#onChange(run);
     this.#start().then(async (program) => {
-      const result = await this.#request('cell', { program, cell: run.wire, code });
+      const result = await this.#request('cell', { program, cell: run.wire, code, ...(rerun ? { rerun_key: cell } : {}) });
       if (run.done) return;
       if (result.ok) {
         if (run.state === 'starting') run.state = 'queued';

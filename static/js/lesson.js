@@ -29,7 +29,11 @@
 //                                     data-ends names ended; stops at a failure)
 //     button[data-reset-cell]         back to the lesson's code
 //     pre[data-cell-output]           what the cell printed, span.out-stdout /
-//                                     span.out-stderr pieces, in order
+//                                     span.out-stderr pieces, in order; a run
+//                                     again of the cell first closes what its
+//                                     earlier run left open, and its output
+//                                     starts with the kernel's line saying so
+//                                     ("# re-run: closed s1, s2 made by …")
 //   the workbench's cards of the sockets a running cell's code names have
 //   class .highlighted
 //   button#start-peers[data-start-peers], ol#peer-results
@@ -165,7 +169,7 @@ function main(page) {
   /** Runs one cell's code; resolves to its run once it ended or waits. */
   const runCell = (section) => {
     const area = /** @type {HTMLTextAreaElement} */ (section.querySelector('[data-cell-code]'));
-    const run = bench.kernel.run(section.dataset.cell, area.value);
+    const run = bench.kernel.run(section.dataset.cell, area.value, { rerun: true });
     latest.set(run.cell, run);
     drawCell(run);
     run.finished.promise.then((r) => progress.record(r.cell, passed(section, r))); // in the background

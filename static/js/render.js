@@ -165,11 +165,19 @@ function exitEntry(msg) {
   return el;
 }
 
+/** What a re-run's cleanup closed before the cell ran (PROTOCOL.md, Re-runs), or ''. */
+function rerunText(msg) {
+  const parts = [];
+  if (msg.closed?.length) parts.push(`closed ${msg.closed.join(', ')}`);
+  if (msg.stopped?.length) parts.push(`stopped ${msg.stopped.join(', ')}`);
+  return parts.length ? `, a re-run: first ${parts.join(' and ')}` : '';
+}
+
 /** A cell of the cell kernel starts, waits or ends (PROTOCOL.md, Cells). */
 function cellEntry(msg) {
   const socks = msg.sockets?.length ? ` (sockets ${msg.sockets.join(', ')})` : '';
   let what;
-  if (msg.kind === 'cell_start') what = `runs${socks}`;
+  if (msg.kind === 'cell_start') what = `runs${socks}${rerunText(msg)}`;
   else if (msg.kind === 'cell_waiting') what = 'is waiting…';
   else what = msg.ok ? `done${socks}` : 'failed';
   const el = entry(msg, { className: `quiet cell-entry${msg.kind === 'cell_done' && !msg.ok ? ' failed' : ''}` },

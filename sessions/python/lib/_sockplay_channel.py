@@ -148,6 +148,18 @@ def call(op, **args):
     return channel().call(op, **args)
 
 
+def made(kind, name, close):
+    """Tells the cell kernel that the session made name for the calling
+    thread: a socket's handle (kind "socket") or a peer's id ("peer").
+    close() closes it and returns whether it was still open: the kernel's
+    re-run cleanup calls it when the cell that made it runs again. Outside
+    the kernel's cells (no sockplay_made hook on the thread) nothing happens.
+    """
+    hook = getattr(threading.current_thread(), "sockplay_made", None)
+    if hook is not None:
+        hook(kind, name, close)
+
+
 def error_of(err):
     """The Python exception for an error of the protocol (PROTOCOL.md, Errors)."""
     kind, message = err.get("type"), err.get("message", "")

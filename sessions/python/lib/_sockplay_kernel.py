@@ -4,10 +4,12 @@ shared namespace, each cell in its own thread, so a cell that blocks
 
 Protocol (newline-delimited JSON, one object a line):
 
-  stdin  (fd 0), one cell a line:   {"cell": "c1", "code": "..."}
+  stdin  (fd 0), one cell a line:   {"cell": "c1", "code": "...", "rerun_key": "k"}
+                                    (rerun_key optional: see Re-runs)
   stdout (fd 1), the kernel's events:
     {"event": "ready"}                                  once, at start
-    {"event": "start", "cell": "c1", "sockets": [...]}  the cell's thread runs
+    {"event": "start", "cell": "c1", "sockets": [...],  the cell's thread runs
+     "closed": ["s1"], "stopped": ["p1"]}               (closed, stopped: see Re-runs)
     {"event": "output", "cell": "c1", "stream": "stdout"|"stderr", "text": "..."}
     {"event": "done", "cell": "c1", "ok": true|false, "sockets": [...],
      "error": "ValueError: ..."}                         error only when ok is false
@@ -36,6 +38,22 @@ events; stderr (fd 2) is plain text.
 "sockets" lists the sockplay handles ("s3") of the socket objects the
 cell's code names (globals it reads or assigns): sockplay's sockets have a
 handle attribute; with CPython's own socket module the list is empty. The kernel uses sockets only through `import socket`.
+
+Re-runs (the re-run cleanup): the cells sent with the same "rerun_key" are
+runs of one cell (the lesson page sends its cell's id). Before such a cell's
+code runs, the kernel closes what the earlier runs with its key made and
+that is still open: the sockets the session made for them (socket(),
+accept(), sockplay.socket_on) and the peers they started (sockplay.spawn),
+also from threads they started. Its "start" event lists them ("closed":
+socket handles, "stopped": peer ids, each only when not empty) and its
+output starts with one line saying so:
+"# re-run: closed s1, s2 made by the previous run of this cell". What the
+learner closed already, what other keys, keyless cells, the page's buttons
+or other programs made, is left alone. sockplay's modules report what they
+make through the hook sockplay_made(kind, name, close) that the kernel puts
+on a keyed cell's threads (kind "socket" or "peer"; close() closes it and
+says whether it was still open); with CPython's own modules nothing is
+reported and nothing is closed.
 
 A line that is not a cell object gets an output event with cell null on
 stderr saying why; the kernel goes on. The kernel ends at the end of stdin.
@@ -80,6 +98,7 @@ _thread_init = threading.Thread.__init__
 def _init_with_cell(self, *args, **kwargs):
     _thread_init(self, *args, **kwargs)
     self.sockplay_cell = current_cell()
+    self.sockplay_made = getattr(threading.current_thread(), "sockplay_made", None)
 
 
 threading.Thread.__init__ = _init_with_cell
@@ -155,6 +174,54 @@ sys.stdout, sys.stderr, sys.stdin = STDOUT, STDERR, NoInput()
 
 # The one namespace every cell shares, like the interactive prompt's.
 NAMESPACE = {"__name__": "__main__", "__builtins__": builtins}
+
+
+class RerunCleanup:
+    """The re-run cleanup (see the module's doc): what each rerun key's
+    runs made, to close when the key's cell runs again."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._made = {}  # rerun key -> [(kind, name, close)], in the order made
+
+    def hook(self, key):
+        """The sockplay_made hook for the threads of a run with key."""
+        def made(kind, name, close):
+            with self._lock:
+                self._made.setdefault(key, []).append((kind, name, close))
+        return made
+
+    def clean(self, key):
+        """Closes what earlier runs of key made and is still open.
+
+        Returns (closed socket handles, stopped peer ids).
+        """
+        with self._lock:
+            made = self._made.pop(key, [])
+        closed, stopped = [], []
+        for kind, name, close in made:
+            try:
+                was_open = close()
+            except Exception as exc:  # never the cell's fault: say so and go on
+                sys.stderr.write("# re-run: could not close %s: %s\n" % (name, exc))
+                continue
+            names = stopped if kind == "peer" else closed
+            if was_open and name not in names:
+                names.append(name)
+        return closed, stopped
+
+
+RERUN = RerunCleanup()
+
+
+def rerun_note(closed, stopped):
+    """The line a re-run's output starts with."""
+    parts = []
+    if closed:
+        parts.append("closed " + ", ".join(closed))
+    if stopped:
+        parts.append(("stopped peer " if len(stopped) == 1 else "stopped peers ") + ", ".join(stopped))
+    return "# re-run: %s made by the previous run of this cell" % " and ".join(parts)
 
 
 def socket_handles(names):
@@ -245,8 +312,9 @@ def in_channel(frame, depth=6):
 class CellRun:
     """One cell's run: what the scheduler watches."""
 
-    def __init__(self, cell, code):
+    def __init__(self, cell, code, key=None):
         self.cell, self.code = cell, code
+        self.key = key                     # the rerun key, or None
         self.released = threading.Event()  # done or waiting: the next may start
         self.blocked_since = None          # monotonic time a blocking call began
         self.said_waiting = False
@@ -282,16 +350,33 @@ def run_cell(run):
     me = threading.current_thread()
     me.sockplay_cell = run.cell
     me.sockplay_waiting = run.waiting_hook
+    me.sockplay_made = RERUN.hook(run.key) if run.key is not None else None
     sys.setprofile(run.profile)
     try:
-        execute(run.cell, run.code)
+        execute(run.cell, run.code, run.key)
     finally:
         sys.setprofile(None)
         run.released.set()
 
 
-def execute(cell, code):
-    """Runs one cell's code and reports it."""
+def begin(cell, names, key):
+    """Starts a cell: the re-run cleanup of its key, its start event, and
+    the re-run's note as the first line of its output."""
+    closed, stopped = RERUN.clean(key) if key is not None else ([], [])
+    # The names may still hold what the cleanup closed: not the cell's now.
+    sockets = [h for h in socket_handles(names) if h not in closed]
+    start = {"event": "start", "cell": cell, "sockets": sockets}
+    if closed:
+        start["closed"] = closed
+    if stopped:
+        start["stopped"] = stopped
+    emit(start)
+    if closed or stopped:
+        print(rerun_note(closed, stopped))
+
+
+def execute(cell, code, key=None):
+    """Runs one cell's code (a run of key's cell: the re-run cleanup first) and reports it."""
     done = {"event": "done", "cell": cell, "ok": True}
     tree = None
     try:
@@ -301,8 +386,7 @@ def execute(cell, code):
             sys.stderr.write("".join(traceback.format_exception_only(type(exc), exc)))
             done.update(ok=False, error=error_line(exc))
             return
-        names = names_in(tree)
-        emit({"event": "start", "cell": cell, "sockets": socket_handles(names)})
+        begin(cell, names_in(tree), key)
         try:
             exec(body, NAMESPACE)
             if last is not None:
@@ -334,11 +418,13 @@ def start_cell(line):
               "text": "kernel: a line is one JSON object {\"cell\":…,\"code\":…}: %s\n" % exc})
         return
     if not isinstance(req, dict) or not isinstance(req.get("cell"), str) \
-            or not isinstance(req.get("code"), str):
+            or not isinstance(req.get("code"), str) \
+            or not isinstance(req.get("rerun_key", ""), str):
         emit({"event": "output", "cell": None, "stream": "stderr",
-              "text": "kernel: a cell line needs \"cell\" (a string) and \"code\" (a string)\n"})
+              "text": "kernel: a cell line needs \"cell\" (a string) and \"code\" (a string);"
+                      " \"rerun_key\", if there, is a string\n"})
         return
-    QUEUE.put(CellRun(req["cell"], req["code"]))
+    QUEUE.put(CellRun(req["cell"], req["code"], req.get("rerun_key") or None))
 
 
 QUEUE = queue.Queue()

@@ -112,6 +112,7 @@ class socket:
             raise OSError(94, "Socket type not supported")
         result = _channel.call("socket", family=_FAMILIES[family], type=_TYPES[type])
         self._setup(result["sock"], family, type, proto=max(proto, 0))
+        self._made()
         if not blocking:
             self.setblocking(False)
         elif _default_timeout is not None:
@@ -195,6 +196,7 @@ class socket:
         """Wait for a connection: return (conn, address)."""
         result = self._call("accept")
         conn = socket._wrap(result["conn"], self._family, self._type)
+        conn._made()
         if _default_timeout is not None:
             conn.settimeout(_default_timeout)
         return conn, _addr_out(result["addr"])
@@ -232,6 +234,24 @@ class socket:
         self._closed = True
         if self._io_refs <= 0:
             self._real_close()
+
+    def _made(self):
+        """Tell the cell kernel the session made this socket now (not one made
+        elsewhere, as from_handle's): see _sockplay_channel.made."""
+        _channel.made("socket", self._handle, self._close_leftover)
+
+    def _close_leftover(self):
+        """Close the socket at once, makefile() files or not, for the cell
+        kernel's re-run cleanup; return whether the session still had it open."""
+        if self._closed and self._io_refs <= 0:
+            return False  # closed already
+        self._closed, self._io_refs = True, 0
+        _channel.unregister(self._fileno)
+        try:
+            result = _channel.call("close", sock=self._handle)
+        except OSError:  # the session is gone
+            return False
+        return not result.get("already_closed")
 
     def _real_close(self):
         _channel.unregister(self._fileno)

@@ -68,7 +68,17 @@ def spawn(peer, addr=None, **options):
     if addr is not None:
         args["addr"] = list(addr)
     result = _channel.call("spawn", **args)
+    _channel.made("peer", result["peer"], lambda: _kill_leftover(result["peer"]))
     return result["peer"], tuple(result["addr"])
+
+
+def _kill_leftover(peer_id):
+    """Stop a peer for the cell kernel's re-run cleanup: whether it still ran."""
+    try:
+        _channel.call("kill", peer=peer_id)
+    except OSError:  # stopped already (kill(), the page), or the session is gone
+        return False
+    return True
 
 
 def kill(peer_id):
@@ -95,6 +105,7 @@ def socket_on(host, family=_socket_module.AF_INET, type=_socket_module.SOCK_STRE
         raise OSError(94, "Socket type not supported")
     result = _channel.call("socket", family=family_name, type=type_name, host=host)
     sock = _socket_module.socket._wrap(result["sock"], family, type)
+    sock._made()
     if _socket_module.getdefaulttimeout() is not None:
         sock.settimeout(_socket_module.getdefaulttimeout())
     return sock
