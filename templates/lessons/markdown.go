@@ -14,6 +14,8 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+
+	"sockplay/templates/i18n"
 )
 
 // lineIndex maps byte offsets of a text to 0-based line numbers.
@@ -73,7 +75,7 @@ func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 		}
 		return ast.WalkContinue, nil
 	})
-	br := &blockRenderer{lesson: l}
+	br := &blockRenderer{lesson: l, ctx: i18n.WithLang(context.Background(), l.Lang)}
 	md := goldmark.New(append(markdownOptions(),
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(br, 100))))...)
 	var b bytes.Buffer
@@ -87,6 +89,7 @@ func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 // blocks with a copy button, anything else as plain code.
 type blockRenderer struct {
 	lesson *Lesson
+	ctx    context.Context // the lesson's language (i18n.WithLang), for the blocks' buttons
 	cells  int // cells rendered so far
 	python int // Python blocks rendered so far
 }
@@ -111,13 +114,13 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 	case word == "cell" && r.cells < len(r.lesson.Cells):
 		c := r.lesson.Cells[r.cells]
 		r.cells++
-		return ast.WalkSkipChildren, cellBlock(c, r.cells == 1).Render(context.Background(), w)
+		return ast.WalkSkipChildren, cellBlock(c, r.cells == 1).Render(r.ctx, w)
 	case word == "check" && r.cells > 0:
 		return ast.WalkSkipChildren, nil // checks are the lesson test's, not shown
 	case word == "python" && r.python < len(r.lesson.Python):
 		b := r.lesson.Python[r.python]
 		r.python++
-		return ast.WalkSkipChildren, pythonBlock(b, r.python-1).Render(context.Background(), w)
+		return ast.WalkSkipChildren, pythonBlock(b, r.python-1).Render(r.ctx, w)
 	}
 	w.WriteString("<pre class=\"code\"><code")
 	if lang := n.Language(src); lang != nil {
