@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,9 +35,54 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 }
 
+// TestServerSentences: every server sentence has its Chinese, with the
+// same placeholders, and its English is still what the server writes:
+// each literal part of it is in the source of package sessions or sockets
+// (a sentence changed there and not here would silently stay English).
+func TestServerSentences(t *testing.T) {
+	jsArg := regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
+	var src strings.Builder
+	for _, g := range []string{"../../sessions/*.go", "../../sockets/*.go"} {
+		files, _ := filepath.Glob(g)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Write(b)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range serverSentences {
+		if seen[m.EN] {
+			t.Errorf("%q is listed twice", m.EN)
+		}
+		seen[m.EN] = true
+		if !hasHan(m.ZH) {
+			t.Errorf("%q: the Chinese %q has no Chinese in it", m.EN, m.ZH)
+		}
+		if en, zh := strings.Join(sorted(jsArg.FindAllString(m.EN, -1)), " "), strings.Join(sorted(jsArg.FindAllString(m.ZH, -1)), " "); en != zh {
+			t.Errorf("%q: placeholders %q in English, %q in Chinese", m.EN, en, zh)
+		}
+		for _, part := range jsArg.Split(m.EN, -1) {
+			part = strings.TrimSpace(part)
+			if len(part) < 6 {
+				continue
+			}
+			quoted := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%q", part), `"`), `"`)
+			if !strings.Contains(src.String(), part) && !strings.Contains(src.String(), quoted) {
+				t.Errorf("%q: %q is not in the server's source any more", m.EN, part)
+			}
+		}
+	}
+}
+
 // untranslated are the messages whose Chinese is rightly the same as the
 // English (numbers, API names).
-var untranslated = map[string]bool{"prog.nofm": true}
+var untranslated = map[string]bool{"prog.nofm": true, "sm.summary": true, "kernel.since.sep": true, "kernel.since": true, "py.reset.summary": true}
 
 func hasHan(s string) bool {
 	for _, r := range s {
@@ -104,23 +150,36 @@ func TestPageKeys(t *testing.T) {
 	}
 }
 
-// TestJSKeys: every t('key') of the page scripts is in the scripts'
-// catalog, and every key of it is used.
+// TestJSKeys: every key the page scripts look up (t('key'), tn('key', n),
+// t(cond ? 'a' : 'b')) is in the scripts' catalog, and every key of it is
+// written somewhere in the scripts.
 func TestJSKeys(t *testing.T) {
-	re := regexp.MustCompile(`\bt\(\s*'([^']+)'`)
-	used := usedKeys(t, re, "../../static/js/*.js")
-	for k, f := range used {
-		if _, ok := jsMessages[k]; !ok {
-			t.Errorf("%s uses t(%q), which the catalog (js.go) does not have", f, k)
+	const js = "../../static/js/*.js"
+	looked := usedKeys(t, regexp.MustCompile(`\bt\(\s*'([^']+)'`), js)
+	for _, re := range []string{`\bt\(\s*[^,()']*\?\s*'([^']+)'`, `\bt\(\s*[^,()']*\?\s*'[^']+'\s*:\s*'([^']+)'`} {
+		for k, f := range usedKeys(t, regexp.MustCompile(re), js) {
+			looked[k] = f
 		}
 	}
+	// tn('key', n) looks up key and key.one.
+	for k, f := range usedKeys(t, regexp.MustCompile(`\btn\(\s*'([^']+)'`), js) {
+		looked[k], looked[k+".one"] = f, f
+	}
+	for k, f := range looked {
+		if _, ok := jsMessages[k]; !ok {
+			t.Errorf("%s looks up %q, which the catalog (js.go) does not have", f, k)
+		}
+	}
+	written := usedKeys(t, regexp.MustCompile(`'([a-z]+\.[a-zA-Z0-9._]+)'`), js)
 	for k := range jsMessages {
-		if _, ok := used[k]; !ok && !dynamicJS(k) {
+		_, ok := written[k]
+		_, one := written[strings.TrimSuffix(k, ".one")]
+		if !ok && !one && !dynamicJS(k) {
 			t.Errorf("jsMessages[%q] is used nowhere", k)
 		}
 	}
-	if zh := JSCatalog(ZH); len(zh) != len(jsMessages) {
-		t.Errorf("JSCatalog(zh) has %d messages, the catalog %d", len(zh), len(jsMessages))
+	if zh := JSCatalog(ZH); len(zh.Messages) != len(jsMessages) || len(zh.Server) != len(serverSentences) || len(JSCatalog(EN).Server) != 0 {
+		t.Errorf("JSCatalog(zh) has %d messages and %d sentences, the catalog %d and %d (English: none)", len(zh.Messages), len(zh.Server), len(jsMessages), len(serverSentences))
 	}
 }
 

@@ -90,8 +90,8 @@ func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 type blockRenderer struct {
 	lesson *Lesson
 	ctx    context.Context // the lesson's language (i18n.WithLang), for the blocks' buttons
-	cells  int // cells rendered so far
-	python int // Python blocks rendered so far
+	cells  int             // cells rendered so far
+	python int             // Python blocks rendered so far
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
