@@ -301,7 +301,7 @@ function datagramView(msg) {
 function errorText(err) {
   const label = ERROR_LABELS[err.type] ?? err.type ?? t('render.err.error');
   const message = server(err.message ?? '');
-  return message === '' || message.toLowerCase() === label.toLowerCase() ? label : `${label}: ${message}`;
+  return message === '' || message.toLowerCase() === label.toLowerCase() ? label : t('render.err.text', { label, message });
 }
 
 /** "1 byte", "5 bytes". */

@@ -116,3 +116,13 @@ func LangOf(ctx context.Context) string {
 
 // Tc is T in the language of ctx.
 func Tc(ctx context.Context, key string, args ...any) string { return T(LangOf(ctx), key, args...) }
+
+// PageCatalog is a copy of the templ pages' catalog, key → both languages
+// (for tests that look for untranslated text on a page).
+func PageCatalog() map[string]M {
+	out := make(map[string]M, len(messages))
+	for k, m := range messages {
+		out[k] = m
+	}
+	return out
+}

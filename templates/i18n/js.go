@@ -270,6 +270,7 @@ var jsMessages = map[string]M{
 	"render.err.error":           {"Error", "错误"},
 	"render.err.limit":           {"Limit", "超出限制"},
 	"render.err.policy":          {"Refused by the address policy", "被地址策略拒绝"},
+	"render.err.text":            {"{label}: {message}", "{label}：{message}"},
 	"render.exit.code":           {"exited with code {code}", "已退出，退出码 {code}"},
 	"render.exit.cpu":            {"used too much CPU time", "占用的 CPU 时间太多"},
 	"render.exit.files":          {"hit a file limit", "触到了文件数量限制"},
@@ -361,3 +362,13 @@ var jsMessages = map[string]M{
 // dynamicPrefixes are the prefixes of the scripts' keys that are looked up
 // by a computed name, such as err.<type> for an error's type.
 var dynamicPrefixes = []string{"err.", "lesson.state.", "kernel.n."}
+
+// ScriptCatalog is a copy of the page scripts' catalog, key → both
+// languages (for tests that look for untranslated text on a page).
+func ScriptCatalog() map[string]M {
+	out := make(map[string]M, len(jsMessages))
+	for k, m := range jsMessages {
+		out[k] = m
+	}
+	return out
+}

@@ -65,17 +65,18 @@ func (s sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
 	return append([]byte("sec-"), s.IDs.Generate(value, kind)...)
 }
 
-// render renders a parsed lesson body. The page's only <h1> is the lesson's
+// render renders a parsed lesson body, the controls of its cells and
+// blocks (Run, Copy, …) in lang. The page's only <h1> is the lesson's
 // title, so a "#" heading in the body becomes an <h2>. Cells and Python
 // blocks are rendered by blockRenderer, in the order parse found them.
-func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
+func render(l *Lesson, doc ast.Node, body []byte, lang string) (string, error) {
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 {
 			h.Level = 2
 		}
 		return ast.WalkContinue, nil
 	})
-	br := &blockRenderer{lesson: l, ctx: i18n.WithLang(context.Background(), l.Lang)}
+	br := &blockRenderer{lesson: l, ctx: i18n.WithLang(context.Background(), lang)}
 	md := goldmark.New(append(markdownOptions(),
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(br, 100))))...)
 	var b bytes.Buffer
@@ -141,7 +142,7 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 // not rendered.
 func Markdown(src []byte) (string, error) {
 	doc, _ := parseMarkdown(src)
-	return render(&Lesson{}, doc, src)
+	return render(&Lesson{}, doc, src, LangEN)
 }
 
 // FirstParagraph is the text of a Markdown document's first paragraph,
