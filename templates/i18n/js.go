@@ -239,6 +239,9 @@ var jsMessages = map[string]M{
 	"py.toolarge":       {"# {call}: a payload too large to repeat in the log", "# {call}：数据太大，日志里不再重复"},
 	"py.toolarge.sent":  {"# {call}: a payload too large to repeat in the log ({n} bytes sent)", "# {call}：数据太大，日志里不再重复（已发送 {n} 字节）"},
 	"py.trunc":          {"; truncated, the datagram had {n} bytes", "；已截断，这个数据报原有 {n} 字节"},
+	// pyf.*
+	"pyf.fixed":   {"one fixed-size message: exactly {n} bytes", "一条固定长度的消息：正好 {n} 字节"},
+	"pyf.unknown": {"unknown framing", "未知的分帧方式"},
 	// render.*
 	"render.absolute":            {"absolute numbers (J = {j}, K = {k})", "绝对序号（J = {j}，K = {k}）"},
 	"render.accepted":            {"→ {conn} from {addr}", "→ {conn}，来自 {addr}"},
