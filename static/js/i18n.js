@@ -50,11 +50,6 @@ export function tn(key, n, args) {
   return t(n === 1 ? `${key}.one` : key, { n, ...args });
 }
 
-/** Whether the catalog has a message for key (for messages by error type). */
-export function has(key) {
-  return Object.hasOwn(messages(), key);
-}
-
 /** The page's language: 'zh' or 'en' (from <html lang>). */
 export const lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
 
