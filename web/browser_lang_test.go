@@ -78,6 +78,11 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#next-hint")))
 	zhPage(t, "exercise", text(), []string{"检查你的程序", "提示", "再显示一条提示（第 2 条", "我手动回答", "检查", "尚未检查。",
 		"检查程序做了什么", "在终端里检查", "全部练习", "新建套接字"})
+	// A check with nothing at the target fails at its first step.
+	p.do("check nothing", chromedp.SetValue(chromedp.CSS("#check-port"), "47999"),
+		chromedp.Click(chromedp.CSS("#check-run")),
+		chromedp.WaitVisible(chromedp.CSS(`#check-verdict[data-state="fail"]`)))
+	zhPage(t, "exercise verdict", text(), []string{"✗ 未通过", "✗ 在第 1 步", "检查程序做了", "期望", "实际收到", "终端里显示的样子", "第 1 步："})
 
 	p.do("switch back to English", chromedp.Click(chromedp.CSS("#lang-switch")),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #lang-switch`)))

@@ -13,9 +13,11 @@ export function checkEventText(msg) {
       return t('check.step', { n: msg.n, text: msg.text });
     case 'step_done': {
       const st = msg.step ?? {};
-      return `${st.pass ? '✓' : '✗'} ${t('check.stepdone', { n: msg.n, name: st.name ?? msg.text, received: st.received ?? '' })}`;
+      return `${st.pass ? '✓' : '✗'} ${t('check.stepdone', { n: msg.n, name: st.name ?? msg.text, received: server(st.received ?? '') })}`;
     }
-    default: // listening, call
+    case 'listening':
+      return server(msg.text ?? '');
+    default: // call
       return msg.text ?? '';
   }
 }
@@ -60,14 +62,14 @@ export function verdictView(res) {
   if (f && state !== 'pass') {
     children.push(h('dl', { class: 'failed-step', dataset: { n: f.n } },
       h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
-      h('dt', {}, t('check.expected')), h('dd', { dataset: { field: 'expected' } }, f.expected),
-      h('dt', {}, t('check.received')), h('dd', { dataset: { field: 'received' } }, f.received),
+      h('dt', {}, t('check.expected')), h('dd', { dataset: { field: 'expected' } }, server(f.expected)),
+      h('dt', {}, t('check.received')), h('dd', { dataset: { field: 'received' } }, server(f.received)),
       f.advice ? [h('dt', {}, t('check.advice')), h('dd', { dataset: { field: 'advice' } }, f.advice)] : null));
   }
   if (res.steps?.length) {
     children.push(h('ol', { class: 'verdict-steps' }, res.steps.map((st) => h('li', {
       dataset: { n: st.n, pass: String(!!st.pass) },
-    }, `${st.pass ? '✓' : '✗'} ${st.name}: `, h('span', { class: 'received' }, st.received)))));
+    }, `${st.pass ? '✓' : '✗'} ${st.name}: `, h('span', { class: 'received' }, server(st.received))))));
   }
   if (res.verdict) {
     children.push(h('details', { class: 'verdict-text' },

@@ -123,4 +123,20 @@ var serverSentences = []M{
 	{"{hint} The {n} bytes of this frame read so far are kept, and the next frame receive on this socket continues from them.", "{hint} 这一帧已经读到的 {n} 字节会保留下来，这个套接字上的下一次收帧会接着它们继续。"},
 	{"the body is {n} bytes; a frame carries at most {max} bytes here", "消息体有 {n} 字节；这里一帧最多携带 {max} 字节"},
 	{"the JSON header is {n} bytes; at most {max} are allowed here", "JSON 报头有 {n} 字节；这里最多允许 {max} 字节"},
+
+	// The exercises' checker (sockets/exercises): what came, or did not.
+	{"nothing came within {s}", "{s} 内什么也没收到"},
+	{"nothing came before {why}", "在{why}之前什么也没收到"},
+	{"{data}, then nothing more within {s}", "{data}，之后 {s} 内再没有收到别的"},
+	{"the connection was closed (recv returned b'')", "连接已关闭（recv 返回了 b''）"},
+	{"the check's time limit ran out", "检查的时间用完了"},
+	{"the check was cancelled", "检查被取消了"},
+	{"the connection accepted and the same {n} bytes back within {s}", "连接被接受，并在 {s} 内收到同样的 {n} 字节"},
+	{"the same {n} bytes back within {s}", "在 {s} 内收到同样的 {n} 字节"},
+	{"{data} back within {s}", "在 {s} 内收到 {data}"},
+	{"the connection accepted", "连接被接受"},
+	{"listening on {addr}", "正在监听 {addr}"},
+	{"the checker could not create its socket", "检查程序没能创建它的套接字"},
+	{"the checker could not bind its own socket", "检查程序没能绑定它自己的套接字"},
+	{"timed out (your program is not reading)", "超时（你的程序没有在读数据）"},
 }
