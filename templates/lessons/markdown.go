@@ -3,9 +3,12 @@ package lessons
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -46,9 +49,32 @@ func markdownOptions() []goldmark.Option {
 	}
 }
 
+// unicodeWords is a heading's text as the words of an id when it has
+// letters beyond ASCII (else ""): its letters and digits, lowercased, each
+// run of anything else one dash.
+func unicodeWords(value []byte) string {
+	if !slices.ContainsFunc([]rune(string(value)), func(r rune) bool { return r > unicode.MaxASCII && unicode.IsLetter(r) }) {
+		return ""
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(string(value)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
 // parseMarkdown parses a lesson's body.
 func parseMarkdown(body []byte) (ast.Node, lineIndex) {
-	ids := sectionIDs{parser.NewContext().IDs()}
+	ids := &sectionIDs{IDs: parser.NewContext().IDs(), unicode: map[string]bool{}}
 	doc := goldmark.New(markdownOptions()...).Parser().Parse(text.NewReader(body),
 		parser.WithContext(parser.NewContext(parser.WithIDs(ids))))
 	return doc, newLineIndex(body)
@@ -58,10 +84,24 @@ func parseMarkdown(body []byte) (ast.Node, lineIndex) {
 // "sec-", so that a heading can never take the id of an element of the page
 // around the lesson (a "## Status" section and the workbench's #status) or
 // of a cell (#cell-…).
-type sectionIDs struct{ parser.IDs }
+type sectionIDs struct {
+	parser.IDs
+	unicode map[string]bool // the ids made from unicodeWords so far
+}
 
-// Generate implements parser.IDs.
-func (s sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
+// Generate implements parser.IDs. goldmark's ids keep ASCII letters and
+// digits only, so a Chinese heading would be "heading-1": one with Chinese
+// in it keeps its words, lowercased, joined by dashes ("## UDP 数据报" →
+// #sec-udp-数据报), made unique as goldmark does.
+func (s *sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
+	if words := unicodeWords(value); words != "" {
+		id := "sec-" + words
+		for i := 1; s.unicode[id]; i++ {
+			id = fmt.Sprintf("sec-%s-%d", words, i)
+		}
+		s.unicode[id] = true
+		return []byte(id)
+	}
 	return append([]byte("sec-"), s.IDs.Generate(value, kind)...)
 }
 

@@ -120,3 +120,20 @@ func TestEveryLessonHasChineseTwin(t *testing.T) {
 		}
 	}
 }
+
+// TestChineseHeadingIDs: a Chinese heading's id keeps its words (goldmark's
+// would be "heading", "heading-1", …), unique like the others; an English
+// one is goldmark's as before.
+func TestChineseHeadingIDs(t *testing.T) {
+	html, err := lessons.Markdown([]byte("## 套接字与端口\n\n## UDP 数据报（datagram）\n\n## 套接字与端口\n\n## Plain English\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<h2 id="sec-套接字与端口">`, `<h2 id="sec-udp-数据报-datagram">`, `<h2 id="sec-套接字与端口-1">`, `<h2 id="sec-plain-english">`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("no %s in\n%s", want, html)
+		}
+	}
+}
