@@ -22,15 +22,14 @@ type Page struct {
 	Asset func(name string) string
 	// Lang is the page's language, i18n.EN or i18n.ZH ("" is English).
 	Lang string
-	// Path is the page's URL path, for the header's language switch.
-	Path string
 }
 
 // HTMLLang is the page's <html lang>: "zh-CN" or "en".
 func (p Page) HTMLLang() string { return i18n.HTMLLang(p.Lang) }
 
-// SwitchURL is the header's link to this page in the other language.
-func (p Page) SwitchURL() string { return p.Path + "?lang=" + i18n.Other(p.Lang) }
+// SwitchURL is the header's link to this page in the other language: a
+// query alone, so the browser keeps the page's own path.
+func (p Page) SwitchURL() string { return "?lang=" + i18n.Other(p.Lang) }
 
 // udpExample is the Python the home page shows: what the workbench writes
 // down for a learner's first UDP receiver.

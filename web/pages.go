@@ -16,7 +16,7 @@ import (
 // and language.
 func (s *Server) page(c echo.Context, title string) templates.Page {
 	return templates.Page{Title: title, Asset: func(name string) string { return "/static/" + s.version + "/" + name },
-		Lang: langOf(c), Path: c.Request().URL.Path}
+		Lang: langOf(c)}
 }
 
 // pageT is page with the catalog message key as its title.
