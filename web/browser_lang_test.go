@@ -53,6 +53,7 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(card+` form[data-op="sendto"] input[name="host"]`), "10.1.2.3"),
 		chromedp.Click(chromedp.CSS(card+` form[data-op="sendto"] button[data-op="sendto"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#log .log-entry[data-op="sendto"][data-ok="false"] .error[data-type="policy"]`)))
+	p.shot("workbench-zh")
 	zhPage(t, "workbench", text(), []string{
 		"新建套接字", "会话编码", "重置", "已连接", "套接字", "事件日志", "Python 控制台", "数据包",
 		"本端", "对端", "超时", "None（阻塞）", "接收队列", "发送队列", "更多操作",
@@ -68,6 +69,7 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 	if got := eval[string](p, `document.querySelector('#cell-hello [data-cell-status]').textContent`); got != "✓ 完成" {
 		t.Errorf("the cell's status is %q, want ✓ 完成", got)
 	}
+	p.shot("lesson-zh")
 	zhPage(t, "lesson", text(), []string{"你好，UDP", "发给同一台机器上套接字的数据报会完整地到达。", "发送一个数据报",
 		"Python（可以修改；Shift+Enter 运行）", "运行", "还原", "收到 b'hello'", "全部课程", "新建套接字"})
 
