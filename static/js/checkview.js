@@ -10,10 +10,10 @@ import { server, t } from './i18n.js';
 export function checkEventText(msg) {
   switch (msg.event) {
     case 'step':
-      return t('check.step', { n: msg.n, text: msg.text });
+      return t('check.step', { n: msg.n, text: server(msg.text) });
     case 'step_done': {
       const st = msg.step ?? {};
-      return `${st.pass ? '✓' : '✗'} ${t('check.stepdone', { n: msg.n, name: st.name ?? msg.text, received: server(st.received ?? '') })}`;
+      return `${st.pass ? '✓' : '✗'} ${t('check.stepdone', { n: msg.n, name: server(st.name ?? msg.text), received: server(st.received ?? '') })}`;
     }
     case 'listening':
       return server(msg.text ?? '');
@@ -41,7 +41,7 @@ export function checkEventItem(msg) {
  */
 export function verdictLine(res) {
   if (res.ok && res.pass) return t('check.passed', { summary: res.summary });
-  if (res.ok) return res.failed ? t('check.failedat', { n: res.failed.n, name: res.failed.name }) : t('check.failed');
+  if (res.ok) return res.failed ? t('check.failedat', { n: res.failed.n, name: server(res.failed.name) }) : t('check.failed');
   const err = res.error ?? {};
   if (err.type === 'cancelled') return t('check.cancelled');
   return t('check.notrun', { why: server(err.message ?? err.type ?? 'error') });
@@ -69,7 +69,7 @@ export function verdictView(res) {
   if (res.steps?.length) {
     children.push(h('ol', { class: 'verdict-steps' }, res.steps.map((st) => h('li', {
       dataset: { n: st.n, pass: String(!!st.pass) },
-    }, `${st.pass ? '✓' : '✗'} ${st.name}: `, h('span', { class: 'received' }, server(st.received))))));
+    }, `${st.pass ? '✓' : '✗'} ${server(st.name)}${t('check.colon')}`, h('span', { class: 'received' }, server(st.received))))));
   }
   if (res.verdict) {
     children.push(h('details', { class: 'verdict-text' },

@@ -50,7 +50,7 @@ import { h } from './dom.js';
 import { pyAddr } from './python.js';
 import { checkEventItem, verdictView } from './checkview.js';
 import { setupHints } from './hints.js';
-import { t } from './i18n.js';
+import { server, t } from './i18n.js';
 
 const TYPE_NAMES = { SOCK_STREAM: 'TCP', SOCK_DGRAM: 'UDP' };
 /** Where to reach a socket bound to the wildcard address, by family. */
@@ -120,7 +120,7 @@ function main(page) {
   const onCheck = (msg) => {
     if (msg.id !== current) begin(msg.id);
     events.append(checkEventItem(msg));
-    if (msg.event === 'step') status.textContent = t('ex.checking.step', { n: msg.n, text: msg.text });
+    if (msg.event === 'step') status.textContent = t('ex.checking.step', { n: msg.n, text: server(msg.text) });
     if (msg.event === 'listening' && Array.isArray(msg.addr)) showListening(msg.addr);
     if (msg.event === 'step_done' && msg.n === 1) listening.hidden = true;
   };

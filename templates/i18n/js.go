@@ -50,6 +50,7 @@ var jsMessages = map[string]M{
 	// check.*
 	"check.advice":    {"What to do", "该怎么做"},
 	"check.cancelled": {"Cancelled", "已取消"},
+	"check.colon":     {": ", "："},
 	"check.did":       {"The checker did", "检查程序做了"},
 	"check.expected":  {"Expected", "期望"},
 	"check.failed":    {"✗ Failed", "✗ 未通过"},
