@@ -106,6 +106,16 @@ var serverSentences = []M{
 	{"The segments listed are those captured so far; the connection may not have sent the others (yet).", "这里列出的是目前捕获到的报文段；其余的报文段连接可能还没有发送。"},
 	{"You cancelled the check; its steps so far are listed. Run it again when your program is ready.", "你取消了检查；下面列出了到目前为止的步骤。程序准备好后请再检查一次。"},
 
+	// Programs' limits (sessions/programs): the limit an exit names.
+	{"a program may run for at most {t} (wall time)", "一个程序最多只能运行 {t}（实际时间）"},
+	{"a program may write at most {size} to stdout and stderr together", "一个程序写到 stdout 和 stderr 的内容加起来最多 {size}"},
+	{"a program's process may use at most {t} of CPU time", "一个程序的进程最多只能占用 {t} 的 CPU 时间"},
+	{"a program's process may use at most {size} of memory (address space)", "一个程序的进程最多只能使用 {size} 内存（地址空间）"},
+	{"a program may run at most {n} processes and threads at once", "一个程序同时最多只能运行 {n} 个进程和线程"},
+	{"a file may grow to at most {size}", "一个文件最大只能到 {size}"},
+	{"a program's process may have at most {n} files open at once", "一个程序的进程同时最多只能打开 {n} 个文件"},
+	{"a program's /tmp holds at most {size}", "一个程序的 /tmp 最多能放 {size}"},
+
 	// Framing (sockets/framing.go, message_io.go, structfmt.go).
 	{"Send large data as several frames.", "大量数据请分成几帧发送。"},
 	{"Pick a delimiter that never occurs in the data, escape it in the data, or use length framing, which can carry any bytes.", "请选一个数据里永远不会出现的分隔符，或者在数据里转义它，或者改用长度前缀分帧，它能携带任何字节。"},
