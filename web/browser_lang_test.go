@@ -84,7 +84,7 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 	p.do("check nothing", chromedp.SetValue(chromedp.CSS("#check-port"), "47999"),
 		chromedp.Click(chromedp.CSS("#check-run")),
 		chromedp.WaitVisible(chromedp.CSS(`#check-verdict[data-state="fail"]`)))
-	zhPage(t, "exercise verdict", text(), []string{"✗ 未通过", "✗ 在第 1 步（数据报 1）失败", "在 2 s 内收到 b'HELLO, UDP! ", "2 s 内什么也没收到", "检查程序做了", "期望", "实际收到", "终端里显示的样子", "第 1 步："})
+	zhPage(t, "exercise verdict", text(), []string{"✗ 未通过", "✗ 在第 1 步（数据报 1）失败", "在 2 s 内收到 b'HELLO, UDP! ", "2 s 内什么也没收到", "你的服务器在运行吗？它绑定到 ('127.0.0.1', 47999) 了吗？", "检查程序做了", "期望", "实际收到", "终端里显示的样子", "第 1 步："})
 
 	p.do("switch back to English", chromedp.Click(chromedp.CSS("#lang-switch")),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #lang-switch`)))

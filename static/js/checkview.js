@@ -64,7 +64,7 @@ export function verdictView(res) {
       h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
       h('dt', {}, t('check.expected')), h('dd', { dataset: { field: 'expected' } }, server(f.expected)),
       h('dt', {}, t('check.received')), h('dd', { dataset: { field: 'received' } }, server(f.received)),
-      f.advice ? [h('dt', {}, t('check.advice')), h('dd', { dataset: { field: 'advice' } }, f.advice)] : null));
+      f.advice ? [h('dt', {}, t('check.advice')), h('dd', { dataset: { field: 'advice' } }, server(f.advice))] : null));
   }
   if (res.steps?.length) {
     children.push(h('ol', { class: 'verdict-steps' }, res.steps.map((st) => h('li', {

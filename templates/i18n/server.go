@@ -150,6 +150,24 @@ var serverSentences = []M{
 	{"the checker could not bind its own socket", "检查程序没能绑定它自己的套接字"},
 	{"timed out (your program is not reading)", "超时（你的程序没有在读数据）"},
 
+	// The checker's advice on a failed step (the first exercises' and the
+	// common ones).
+	{"is your server running and bound to {addr}? It must answer each datagram with sendto(reply, addr), to the addr that recvfrom() returned", "你的服务器在运行吗？它绑定到 {addr} 了吗？它必须用 sendto(reply, addr) 回复每个数据报，发到 recvfrom() 返回的那个 addr"},
+	{"your server answered {n} datagram(s), then stopped: call recvfrom() and sendto() in a loop", "你的服务器回复了 {n} 个数据报之后就停了：请在循环里调用 recvfrom() 和 sendto()"},
+	{"your server sent the datagram back unchanged: reply with data.upper()", "你的服务器把数据报原样发了回来：请回复 data.upper()"},
+	{"that is the datagram in lower case: reply with data.upper()", "这是数据报的小写形式：请回复 data.upper()"},
+	{"the reply has a line ending added: send data.upper() and nothing more", "回复多了一个换行：只发送 data.upper()，别的什么都不要加"},
+	{"some letters are not upper case: reply with data.upper()", "有些字母不是大写：请回复 data.upper()"},
+	{"the reply must be the datagram just received, with its ASCII letters upper-cased (data.upper())", "回复必须是刚收到的那个数据报，其中的 ASCII 字母都转成大写（data.upper()）"},
+	{"the checker could not send to that address", "检查程序没能发送到那个地址"},
+	{"the checker could not enable broadcasting", "检查程序没能开启广播"},
+	{"the reply must be exactly b'here'", "回复必须正好是 b'here'"},
+	{"your program answered the first broadcast, then stopped: call recvfrom() and sendto() in a loop", "你的程序回复了第一个广播之后就停了：请在循环里调用 recvfrom() 和 sendto()"},
+	{"nothing is listening at {addr}: start your server first (socket, bind, listen, then accept)", "{addr} 上没有程序在监听：请先启动你的服务器（socket、bind、listen，然后 accept）"},
+	{"the checker may only connect where the address policy allows", "检查程序只能连接地址策略允许的地方"},
+	{"the connection was not accepted in time: is your server's listen() backlog full?", "连接没有及时被接受：你的服务器的 listen() backlog 满了吗？"},
+	{"the checker could not connect to your server", "检查程序没能连接到你的服务器"},
+
 	// The checker's steps: their names, and what each expects (the
 	// general "b'{data}' within {s}" last; bytes are written b'…', so a
 	// sentence of other words never matches).
