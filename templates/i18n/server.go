@@ -168,6 +168,33 @@ var serverSentences = []M{
 	{"the connection was not accepted in time: is your server's listen() backlog full?", "连接没有及时被接受：你的服务器的 listen() backlog 满了吗？"},
 	{"the checker could not connect to your server", "检查程序没能连接到你的服务器"},
 
+	{"{again}: close each connection when recv() returns b'', then accept() the next", "{again}：recv() 返回 b'' 时关闭那个连接，然后 accept() 下一个"},
+	{"your server must keep accepting after its first client", "你的服务器在第一个客户端之后必须继续接受连接"},
+	{"the echo must be exactly the bytes sent, in order, with nothing added", "回显必须正好是发送的那些字节，顺序不变，不能多加任何东西"},
+	{"the echo must be exactly the bytes sent, in order", "回显必须正好是发送的那些字节，顺序不变"},
+	{"your server closed the connection: keep echoing until recv() returns b''", "你的服务器关闭了连接：请一直回显，直到 recv() 返回 b''"},
+	{"your server must send back every byte it receives, as it receives it: conn.sendall(data) after each recv()", "你的服务器必须把收到的每个字节一收到就发回去：每次 recv() 之后调用 conn.sendall(data)"},
+	{"your server closed the connection after the first message: keep calling recv() until it returns b''", "你的服务器在第一条消息之后就关闭了连接：请一直调用 recv()，直到它返回 b''"},
+	{"your server closed the connection instead of echoing: keep calling recv() until it returns b''", "你的服务器没有回显就关闭了连接：请一直调用 recv()，直到它返回 b''"},
+	{"part of the message came back: send back everything each recv() returns, with sendall()", "只回来了消息的一部分：每次 recv() 返回的全部内容都要用 sendall() 发回去"},
+	{"your server closed {who}'s connection: keep echoing until the client closes", "你的服务器关闭了 {who} 的连接：请一直回显，直到客户端关闭"},
+	{"{got} (client {who} is still connected)", "{got}（客户端 {who} 仍然连着）"},
+	{"while one client is connected your server must serve the other too: run each connection in its own thread (or use selectors)", "一个客户端连着的时候，你的服务器也必须服务另一个：让每个连接在自己的线程里运行（或者使用 selectors）"},
+	{"your server must echo every byte on every connection until that client closes", "你的服务器必须在每个连接上回显每个字节，直到那个客户端关闭"},
+	{"each client must get back exactly its own bytes", "每个客户端必须正好收回它自己的字节"},
+	{"your client must send b'HELLO <name>\\n' as soon as it is connected, newline included", "你的客户端一连上就必须发送 b'HELLO <name>\\n'，包括换行"},
+	{"the greeting is HELLO in capitals, one space, a name of 1 to 64 bytes without control characters, and b'\\n' alone at the end", "问候语是大写的 HELLO、一个空格、一个 1 到 64 字节且不含控制字符的名字，最后单独一个 b'\\n'"},
+	{"your client closed the connection before it got the number: wait for it with recv()", "你的客户端在收到数字之前就关闭了连接：请用 recv() 等它"},
+	{"read the number up to its b'\\n', then send twice the number followed by b'\\n'", "读出数字（直到它的 b'\\n'），然后发送这个数字的两倍，后面跟 b'\\n'"},
+	{"send twice the number, {n}, in decimal, followed by b'\\n' (str(2 * n).encode() + b'\\n')", "发送这个数字的两倍 {n}，用十进制，后面跟 b'\\n'（str(2 * n).encode() + b'\\n'）"},
+	{"that is the number itself: send twice it, {data}", "这是数字本身：请发送它的两倍，{data}"},
+	{"after the answer your client must close its socket, and send nothing more", "回答之后，你的客户端必须关闭它的套接字，不再发送任何东西"},
+	{"b'' — your client closed the connection", "b'' —— 你的客户端关闭了连接"},
+	{"the checker could not listen there", "检查程序没能在那里监听"},
+	{"another program holds that port: stop it, or pick another port for the checker and your client", "另一个程序占用了那个端口：停掉它，或者给检查程序和你的客户端换一个端口"},
+	{"no connection came within {s}", "{s} 内没有连接到来"},
+	{"start your client after the checker, connecting to {addr}", "在检查程序之后启动你的客户端，连接到 {addr}"},
+
 	// The checker's steps: their names, and what each expects (the
 	// general "b'{data}' within {s}" last; bytes are written b'…', so a
 	// sentence of other words never matches).
