@@ -195,6 +195,22 @@ var serverSentences = []M{
 	{"no connection came within {s}", "{s} 内没有连接到来"},
 	{"start your client after the checker, connecting to {addr}", "在检查程序之后启动你的客户端，连接到 {addr}"},
 
+	{"your server closed the connection before it read the frames", "你的服务器在读完这些帧之前就关闭了连接"},
+	{"no reply came: the three frames arrived together, probably in one recv(). Read 4 bytes for each length, then exactly that many bytes, looping on recv(), instead of taking each recv() for one message", "没有收到回复：三帧是一起到达的，很可能在同一次 recv() 里（粘包）。请先为每个长度读 4 字节，再循环 recv() 正好读那么多字节，而不是把每次 recv() 当成一条消息"},
+	{"the reply frame is incomplete: send struct.pack('!I', len(body)) + body with one sendall()", "回复的帧不完整：请用一次 sendall() 发送 struct.pack('!I', len(body)) + body"},
+	{"your server closed the connection without replying. The three frames arrived together, probably in one recv(): read them one by one by their lengths", "你的服务器没有回复就关闭了连接。三帧是一起到达的，很可能在同一次 recv() 里：请按各自的长度一帧一帧地读"},
+	{"the body must be the sum of the three numbers in decimal ASCII, {data}", "消息体必须是三个数之和，用十进制 ASCII 表示，{data}"},
+	{"that is only the first number: all three frames came in one send, so one recv() may hold them all; read the frames one by one by their lengths", "这只是第一个数：三帧是在一次 send 里发出的，所以一次 recv() 可能把它们全收到了；请按长度一帧一帧地读"},
+	{"the sum is right, but the body must be exactly {data}, without spaces or a newline", "和是对的，但消息体必须正好是 {data}，不能有空格或换行"},
+	{"your server closed the connection: it must serve requests until the client closes", "你的服务器关闭了连接：它必须一直处理请求，直到客户端关闭"},
+	{"no reply came: read the 4-byte length, the header, then exactly data_size bytes of body (looping on recv()), and reply", "没有收到回复：请读 4 字节的长度、报头，再（循环 recv()）正好读 data_size 字节的消息体，然后回复"},
+	{"your server closed the connection after the first request: keep reading requests until recv() returns b''", "你的服务器在第一个请求之后就关闭了连接：请一直读请求，直到 recv() 返回 b''"},
+	{"your server closed the connection without replying", "你的服务器没有回复就关闭了连接"},
+	{"the reply is incomplete: its header's data_size must be the number of body bytes you send", "回复不完整：报头里的 data_size 必须等于你发送的消息体字节数"},
+	{"no reply to the {n}-byte request: read its body until you have data_size bytes, not with one recv()", "{n} 字节的请求没有得到回复：请一直读消息体，直到读够 data_size 字节，而不是只用一次 recv()"},
+	{"the body must be the request's body upper-cased, body.upper()", "消息体必须是请求消息体的大写形式，body.upper()"},
+	{"that is the request's body unchanged: reply with body.upper()", "这是原样的请求消息体：请回复 body.upper()"},
+
 	// The checker's steps: their names, and what each expects (the
 	// general "b'{data}' within {s}" last; bytes are written b'…', so a
 	// sentence of other words never matches).
