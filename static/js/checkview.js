@@ -4,17 +4,20 @@
 // check's `result`. Every piece of server text goes in as text (dom.js).
 
 import { h } from './dom.js';
+import { server, t } from './i18n.js';
 
 /** The words of one `check` message, on one line. */
 export function checkEventText(msg) {
   switch (msg.event) {
     case 'step':
-      return `step ${msg.n}: ${msg.text}`;
+      return t('check.step', { n: msg.n, text: server(msg.text) });
     case 'step_done': {
       const st = msg.step ?? {};
-      return `${st.pass ? '✓' : '✗'} step ${msg.n} (${st.name ?? msg.text}): ${st.received ?? ''}`;
+      return `${st.pass ? '✓' : '✗'} ${t('check.stepdone', { n: msg.n, name: server(st.name ?? msg.text), received: server(st.received ?? '') })}`;
     }
-    default: // listening, call
+    case 'listening':
+      return server(msg.text ?? '');
+    default: // call
       return msg.text ?? '';
   }
 }
@@ -37,11 +40,11 @@ export function checkEventItem(msg) {
  * check did not run.
  */
 export function verdictLine(res) {
-  if (res.ok && res.pass) return `✓ Passed: ${res.summary}`;
-  if (res.ok) return res.failed ? `✗ Failed at step ${res.failed.n} (${res.failed.name})` : '✗ Failed';
+  if (res.ok && res.pass) return t('check.passed', { summary: res.summary });
+  if (res.ok) return res.failed ? t('check.failedat', { n: res.failed.n, name: server(res.failed.name) }) : t('check.failed');
   const err = res.error ?? {};
-  if (err.type === 'cancelled') return 'Cancelled';
-  return `The check did not run: ${err.message ?? err.type ?? 'error'}`;
+  if (err.type === 'cancelled') return t('check.cancelled');
+  return t('check.notrun', { why: server(err.message ?? err.type ?? 'error') });
 }
 
 /**
@@ -54,23 +57,23 @@ export function verdictLine(res) {
 export function verdictView(res) {
   const state = res.ok ? (res.pass ? 'pass' : 'fail') : res.error?.type === 'cancelled' ? 'cancelled' : 'error';
   const children = [h('p', { class: 'verdict-head' }, verdictLine(res))];
-  if (!res.ok && state === 'error' && res.error?.hint) children.push(h('p', { class: 'hint' }, res.error.hint));
+  if (!res.ok && state === 'error' && res.error?.hint) children.push(h('p', { class: 'hint' }, server(res.error.hint)));
   const f = res.failed;
   if (f && state !== 'pass') {
     children.push(h('dl', { class: 'failed-step', dataset: { n: f.n } },
-      h('dt', {}, 'The checker did'), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
-      h('dt', {}, 'Expected'), h('dd', { dataset: { field: 'expected' } }, f.expected),
-      h('dt', {}, 'Received'), h('dd', { dataset: { field: 'received' } }, f.received),
-      f.advice ? [h('dt', {}, 'What to do'), h('dd', { dataset: { field: 'advice' } }, f.advice)] : null));
+      h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
+      h('dt', {}, t('check.expected')), h('dd', { dataset: { field: 'expected' } }, server(f.expected)),
+      h('dt', {}, t('check.received')), h('dd', { dataset: { field: 'received' } }, server(f.received)),
+      f.advice ? [h('dt', {}, t('check.advice')), h('dd', { dataset: { field: 'advice' } }, server(f.advice))] : null));
   }
   if (res.steps?.length) {
     children.push(h('ol', { class: 'verdict-steps' }, res.steps.map((st) => h('li', {
       dataset: { n: st.n, pass: String(!!st.pass) },
-    }, `${st.pass ? '✓' : '✗'} ${st.name}: `, h('span', { class: 'received' }, st.received)))));
+    }, `${st.pass ? '✓' : '✗'} ${server(st.name)}${t('check.colon')}`, h('span', { class: 'received' }, server(st.received))))));
   }
   if (res.verdict) {
     children.push(h('details', { class: 'verdict-text' },
-      h('summary', {}, 'As the terminal prints it'),
+      h('summary', {}, t('check.terminal')),
       h('pre', { class: 'code' }, h('code', {}, res.verdict))));
   }
   return { state, children };

@@ -3,9 +3,12 @@ package lessons
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -14,6 +17,8 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+
+	"sockplay/templates/i18n"
 )
 
 // lineIndex maps byte offsets of a text to 0-based line numbers.
@@ -44,9 +49,32 @@ func markdownOptions() []goldmark.Option {
 	}
 }
 
+// unicodeWords is a heading's text as the words of an id when it has
+// letters beyond ASCII (else ""): its letters and digits, lowercased, each
+// run of anything else one dash.
+func unicodeWords(value []byte) string {
+	if !slices.ContainsFunc([]rune(string(value)), func(r rune) bool { return r > unicode.MaxASCII && unicode.IsLetter(r) }) {
+		return ""
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(string(value)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
 // parseMarkdown parses a lesson's body.
 func parseMarkdown(body []byte) (ast.Node, lineIndex) {
-	ids := sectionIDs{parser.NewContext().IDs()}
+	ids := &sectionIDs{IDs: parser.NewContext().IDs(), unicode: map[string]bool{}}
 	doc := goldmark.New(markdownOptions()...).Parser().Parse(text.NewReader(body),
 		parser.WithContext(parser.NewContext(parser.WithIDs(ids))))
 	return doc, newLineIndex(body)
@@ -56,24 +84,39 @@ func parseMarkdown(body []byte) (ast.Node, lineIndex) {
 // "sec-", so that a heading can never take the id of an element of the page
 // around the lesson (a "## Status" section and the workbench's #status) or
 // of a cell (#cell-…).
-type sectionIDs struct{ parser.IDs }
+type sectionIDs struct {
+	parser.IDs
+	unicode map[string]bool // the ids made from unicodeWords so far
+}
 
-// Generate implements parser.IDs.
-func (s sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
+// Generate implements parser.IDs. goldmark's ids keep ASCII letters and
+// digits only, so a Chinese heading would be "heading-1": one with Chinese
+// in it keeps its words, lowercased, joined by dashes ("## UDP 数据报" →
+// #sec-udp-数据报), made unique as goldmark does.
+func (s *sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
+	if words := unicodeWords(value); words != "" {
+		id := "sec-" + words
+		for i := 1; s.unicode[id]; i++ {
+			id = fmt.Sprintf("sec-%s-%d", words, i)
+		}
+		s.unicode[id] = true
+		return []byte(id)
+	}
 	return append([]byte("sec-"), s.IDs.Generate(value, kind)...)
 }
 
-// render renders a parsed lesson body. The page's only <h1> is the lesson's
+// render renders a parsed lesson body, the controls of its cells and
+// blocks (Run, Copy, …) in lang. The page's only <h1> is the lesson's
 // title, so a "#" heading in the body becomes an <h2>. Cells and Python
 // blocks are rendered by blockRenderer, in the order parse found them.
-func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
+func render(l *Lesson, doc ast.Node, body []byte, lang string) (string, error) {
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 {
 			h.Level = 2
 		}
 		return ast.WalkContinue, nil
 	})
-	br := &blockRenderer{lesson: l}
+	br := &blockRenderer{lesson: l, ctx: i18n.WithLang(context.Background(), lang)}
 	md := goldmark.New(append(markdownOptions(),
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(br, 100))))...)
 	var b bytes.Buffer
@@ -87,8 +130,9 @@ func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 // blocks with a copy button, anything else as plain code.
 type blockRenderer struct {
 	lesson *Lesson
-	cells  int // cells rendered so far
-	python int // Python blocks rendered so far
+	ctx    context.Context // the lesson's language (i18n.WithLang), for the blocks' buttons
+	cells  int             // cells rendered so far
+	python int             // Python blocks rendered so far
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
@@ -111,13 +155,13 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 	case word == "cell" && r.cells < len(r.lesson.Cells):
 		c := r.lesson.Cells[r.cells]
 		r.cells++
-		return ast.WalkSkipChildren, cellBlock(c, r.cells == 1).Render(context.Background(), w)
+		return ast.WalkSkipChildren, cellBlock(c, r.cells == 1).Render(r.ctx, w)
 	case word == "check" && r.cells > 0:
 		return ast.WalkSkipChildren, nil // checks are the lesson test's, not shown
 	case word == "python" && r.python < len(r.lesson.Python):
 		b := r.lesson.Python[r.python]
 		r.python++
-		return ast.WalkSkipChildren, pythonBlock(b, r.python-1).Render(context.Background(), w)
+		return ast.WalkSkipChildren, pythonBlock(b, r.python-1).Render(r.ctx, w)
 	}
 	w.WriteString("<pre class=\"code\"><code")
 	if lang := n.Language(src); lang != nil {
@@ -138,7 +182,7 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 // not rendered.
 func Markdown(src []byte) (string, error) {
 	doc, _ := parseMarkdown(src)
-	return render(&Lesson{}, doc, src)
+	return render(&Lesson{}, doc, src, LangEN)
 }
 
 // FirstParagraph is the text of a Markdown document's first paragraph,

@@ -120,3 +120,119 @@ func TestEveryLessonHasChineseTwin(t *testing.T) {
 		}
 	}
 }
+
+// TestChineseHeadingIDs: a Chinese heading's id keeps its words (goldmark's
+// would be "heading", "heading-1", …), unique like the others; an English
+// one is goldmark's as before.
+func TestChineseHeadingIDs(t *testing.T) {
+	html, err := lessons.Markdown([]byte("## 套接字与端口\n\n## UDP 数据报（datagram）\n\n## 套接字与端口\n\n## Plain English\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<h2 id="sec-套接字与端口">`, `<h2 id="sec-udp-数据报-datagram">`, `<h2 id="sec-套接字与端口-1">`, `<h2 id="sec-plain-english">`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("no %s in\n%s", want, html)
+		}
+	}
+}
+
+// TestTwinsKeepTheCode: a Chinese twin's cells and Python blocks are its
+// English lesson's code: they may differ only in comments and in string
+// literals (what the code prints), as FORMAT.md says. (Built-in lessons;
+// it checks nothing until they have twins.)
+func TestTwinsKeepTheCode(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		z := l.ZH
+		if z == nil {
+			continue
+		}
+		for i, c := range l.Cells {
+			if a, b := codeShape(c.Code), codeShape(z.Cells[i].Code); a != b {
+				t.Errorf("%s:%d: cell %q is not the code of %s:%d but for comments and strings:\n%s\n---\n%s", z.File, z.Cells[i].Line, c.ID, l.File, c.Line, b, a)
+			}
+		}
+		if len(z.Python) != len(l.Python) {
+			t.Errorf("%s has %d python blocks, %s %d", z.File, len(z.Python), l.File, len(l.Python))
+			continue
+		}
+		for i, b := range l.Python {
+			if x, y := codeShape(b.Code), codeShape(z.Python[i].Code); x != y {
+				t.Errorf("%s:%d: this python block is not the code of %s:%d but for comments and strings", z.File, z.Python[i].Line, l.File, b.Line)
+			}
+		}
+	}
+}
+
+func TestCodeShape(t *testing.T) {
+	same := [][2]string{
+		{"print('hello')  # greet\n", "print('你好')  # 打招呼\n"},
+		{"s.send(b\"ping\")\n", "s.send(b\"ping!\")\n"},
+		{"x = f'{n} bytes'\n", "x = f'{n} 字节'\n"},
+		{"'''doc\nstring'''\ny = 1\n", "'''说明\n文字\n多一行'''\ny = 1\n"},
+		{"a = 1\n\n# only a comment\nb = 2\n", "a = 1\nb = 2   # 注释\n"},
+		{"print(\"it's # not a comment\")\n", "print(\"不是注释\")\n"},
+	}
+	for _, p := range same {
+		if a, b := codeShape(p[0]), codeShape(p[1]); a != b {
+			t.Errorf("%q and %q differ: %q, %q", p[0], p[1], a, b)
+		}
+	}
+	differ := [][2]string{
+		{"print('a')\n", "print('a', end='')\n"},
+		{"s.bind(('127.0.0.1', 9000))\n", "s.bind(('127.0.0.1', 9001))\n"},
+		{"x = 1\n", "x = 2\n"},
+		{"if a:\n    b()\n", "if a:\nb()\n"},
+	}
+	for _, p := range differ {
+		if codeShape(p[0]) == codeShape(p[1]) {
+			t.Errorf("%q and %q have the same shape %q", p[0], p[1], codeShape(p[0]))
+		}
+	}
+}
+
+// codeShape is Python code without its comments and blank lines, each
+// string literal written S (its prefix kept: b'…' → bS), trailing spaces
+// dropped: what a translation may not change.
+func codeShape(code string) string {
+	var out strings.Builder
+	rs := []rune(code)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == '#':
+			for i < len(rs) && rs[i] != '\n' {
+				i++
+			}
+			i--
+		case r == '\'' || r == '"':
+			quote := string(rs[i : i+1])
+			if i+2 < len(rs) && rs[i+1] == r && rs[i+2] == r {
+				quote = string(rs[i : i+3])
+			}
+			j := i + len(quote)
+			for j < len(rs) && !strings.HasPrefix(string(rs[j:min(j+len(quote), len(rs))]), quote) {
+				if rs[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			i = j + len(quote) - 1
+			out.WriteString("S")
+		default:
+			out.WriteRune(r)
+		}
+	}
+	var lines []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if line = strings.TrimRight(line, " \t"); strings.TrimSpace(line) != "" {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
