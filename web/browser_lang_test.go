@@ -56,7 +56,7 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 	p.shot("workbench-zh")
 	zhPage(t, "workbench", text(), []string{
 		"新建套接字", "会话编码", "重置", "已连接", "套接字", "事件日志", "Python 控制台", "数据包",
-		"本端", "对端", "超时", "None（阻塞）", "接收队列", "发送队列", "更多操作",
+		"本端", "对端", "超时", "None（阻塞）", "内核", "更多操作", "新会话",
 		"会话已开始", "→ 已绑定到 ('127.0.0.1', ",
 		"OSError: [Errno 22] Invalid argument", // Python's own words stay
 		"这个套接字已经绑定过了；一个套接字只能绑定一次。",

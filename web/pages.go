@@ -52,7 +52,7 @@ func (s *Server) protocol(c echo.Context) error {
 	if s.protocolErr != nil {
 		return s.protocolErr
 	}
-	return render(c, templates.Protocol(s.page(c, "Protocol"), s.protocolHTML))
+	return render(c, templates.Protocol(s.pageT(c, "protocol.h1"), s.protocolHTML))
 }
 
 // protocolMarkdown serves PROTOCOL.md as it is.

@@ -51,7 +51,11 @@ func TestNotFoundIsHTML(t *testing.T) {
 			}
 		}
 	}
-	resp, body := fetch(t, "GET", srv.URL+"/p/nosuchprogram", "")
+	resp, body := fetch(t, "GET", srv.URL+"/no/such/page?lang=zh", "")
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "页面不存在") || !strings.Contains(string(body), `lang="zh-CN"`) {
+		t.Errorf("/no/such/page?lang=zh: %d, want the Chinese 404 page", resp.StatusCode)
+	}
+	resp, body = fetch(t, "GET", srv.URL+"/p/nosuchprogram", "")
 	if resp.StatusCode != 404 {
 		t.Errorf("/p/nosuchprogram: %d %s", resp.StatusCode, body)
 	}

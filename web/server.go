@@ -95,7 +95,7 @@ func (s *Server) errorPage(err error, c echo.Context) {
 		s.echo.DefaultHTTPErrorHandler(err, c)
 		return
 	}
-	renderStatus(c, http.StatusNotFound, templates.NotFoundPage(s.page(c, "Not found"), c.Request().URL.Path))
+	renderStatus(c, http.StatusNotFound, templates.NotFoundPage(s.pageT(c, "error.notfound.title"), c.Request().URL.Path))
 }
 
 // ServeHTTP implements http.Handler.

@@ -266,6 +266,10 @@ var messages = map[string]M{
 
 	// Errors.
 	"error.notfound.title":    {"Not found", "页面不存在"},
+	"error.notfound.path":     {"Nothing lives at", "这个地址上什么也没有："},
+	"error.notfound.try":      {"Try one of these:", "可以去这些地方看看："},
+	"protocol.h1":             {"The WebSocket protocol", "WebSocket 协议"},
+	"protocol.source.html":    {"This page is <code>web/PROTOCOL.md</code>; <a href=\"/protocol.md\">the Markdown itself</a>.", "本页就是 <code>web/PROTOCOL.md</code>（协议文档只有英文版）；也可以看<a href=\"/protocol.md\">它的 Markdown 原文</a>。"},
 	"error.notfound.lesson":   {"There is no lesson at this address.", "这个地址上没有课程。"},
 	"error.notfound.exercise": {"There is no exercise at this address.", "这个地址上没有练习。"},
 	"error.notfound.shared":   {"There is no shared program at this address.", "这个地址上没有分享的程序。"},
