@@ -83,14 +83,12 @@ func TestLessonCellsInBrowser(t *testing.T) {
 	}
 	newCellsServer(t, ls, sessions.Config{}) // skips here where programs cannot run
 	ctx := newBrowser(t)
-	for _, l := range ls {
+	eachLanguage(t, ls, func(t *testing.T, l *lessons.Lesson) {
 		if len(l.Cells) == 0 {
-			continue
+			return
 		}
-		t.Run(l.Slug, func(t *testing.T) {
-			forProfiles(t, l, func(t *testing.T, cfg sessions.Config) { cellsOnPage(t, ctx, ls, l, cfg) })
-		})
-	}
+		forProfiles(t, l, func(t *testing.T, cfg sessions.Config) { cellsOnPage(t, ctx, ls, l, cfg) })
+	})
 }
 
 // cellsOnPage opens a lesson on a server of its own (a session of its own:
@@ -98,11 +96,14 @@ func TestLessonCellsInBrowser(t *testing.T) {
 func cellsOnPage(t *testing.T, ctx context.Context, ls []*lessons.Lesson, l *lessons.Lesson, cfg sessions.Config) {
 	srv := newCellsServer(t, ls, cfg)
 	p := page{t: t, ctx: ctx}
-	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
+	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug+"?lang="+l.Lang),
 		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
 	if len(l.Peers) > 0 {
 		p.do("peers", chromedp.Click(chromedp.CSS("#start-peers")),
 			chromedp.WaitVisible(chromedp.CSS(`.lesson-peers[data-state="ok"]`)))
+	}
+	if got := eval[string](p, `document.getElementById('lesson-title').textContent`); got != l.Title {
+		t.Errorf("the page's title is %q, want %s's %q", got, l.File, l.Title)
 	}
 	if text := eval[string](p, `document.getElementById('lesson').innerText`); strings.Contains(text, `"op":`) {
 		t.Errorf("the page of a converted lesson shows JSON requests")
@@ -209,7 +210,7 @@ func TestRunCellsAbove(t *testing.T) {
 	srv := newCellsServer(t, ls, sessions.Config{})
 	p := page{t: t, ctx: newBrowser(t)}
 	last := l.Cells[len(l.Cells)-1]
-	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug),
+	p.do("open", chromedp.Navigate(srv.URL+"/lessons/"+l.Slug+"?lang="+l.Lang),
 		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
 		chromedp.Click(chromedp.CSS("#start-peers")),
 		chromedp.WaitVisible(chromedp.CSS(`.lesson-peers[data-state="ok"]`)),

@@ -38,7 +38,7 @@ func (s *Server) exerciseIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, templates.ExerciseIndex(s.page("Exercises"), xs))
+	return render(c, templates.ExerciseIndex(s.page(c, "Exercises"), xs))
 }
 
 // exercise serves one exercise's page with its check form and embedded
@@ -59,7 +59,7 @@ func (s *Server) exercise(c echo.Context) error {
 		if i+1 < len(xs) {
 			next = &xs[i+1]
 		}
-		return render(c, templates.ExercisePage(s.page(x.Title), x, prev, next, "/ws"))
+		return render(c, templates.ExercisePage(s.page(c, x.Title), x, prev, next, "/ws"))
 	}
-	return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page("Not found"), "There is no exercise at this address."))
+	return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no exercise at this address."))
 }

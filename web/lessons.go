@@ -12,7 +12,7 @@ import (
 
 // lessonIndex lists the lessons, with the learner's progress in each.
 func (s *Server) lessonIndex(c echo.Context) error {
-	return render(c, templates.LessonIndex(s.page("Lessons"), s.lessons, s.progressOf(c)))
+	return render(c, templates.LessonIndex(s.page(c, "Lessons"), s.lessons, s.progressOf(c)))
 }
 
 // lesson serves one lesson page with its embedded workbench; an unknown
@@ -20,7 +20,7 @@ func (s *Server) lessonIndex(c echo.Context) error {
 func (s *Server) lesson(c echo.Context) error {
 	i, ok := s.bySlug[c.Param("slug")]
 	if !ok {
-		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page("Not found"), "There is no lesson at this address."))
+		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no lesson at this address."))
 	}
 	var prev, next *lessons.Lesson
 	if i > 0 {
@@ -29,10 +29,10 @@ func (s *Server) lesson(c echo.Context) error {
 	if i+1 < len(s.lessons) {
 		next = s.lessons[i+1]
 	}
-	l := s.lessons[i]
+	l := s.lessons[i].In(s.lang(c))
 	s.recordRead(c, l.Slug)
 	sp := s.stepProgress(s.progressOf(c), l.Slug)
-	return render(c, templates.LessonPage(s.page(l.Title), l, prev, next, "/ws", sp))
+	return render(c, templates.LessonPage(s.page(c, l.Title), l, prev, next, "/ws", sp))
 }
 
 // renderStatus is render with another status than 200.

@@ -146,9 +146,25 @@ func TestLessonContent(t *testing.T) {
 	if len(ls) == 0 {
 		t.Skip("no built-in lessons yet")
 	}
-	for _, l := range ls {
-		t.Run(l.Slug, func(t *testing.T) {
-			bothProfiles(t, l, func(t *testing.T, cfg sessions.Config) { runLesson(t, l, cfg) })
+	eachLanguage(t, ls, func(t *testing.T, l *lessons.Lesson) {
+		bothProfiles(t, l, func(t *testing.T, cfg sessions.Config) { runLesson(t, l, cfg) })
+	})
+}
+
+// eachLanguage runs test on every lesson of ls in each language, as
+// subtests en/<slug> (the English lessons) and zh/<slug> (their Chinese
+// twins, NN-slug.zh.md; a lesson without one has no zh subtest). So
+// -run 'TestLessonContent/zh' runs the Chinese lessons only, and
+// -run 'TestLessonContent/zh/sticky-packets' one of them.
+func eachLanguage(t *testing.T, ls []*lessons.Lesson, test func(t *testing.T, l *lessons.Lesson)) {
+	for _, lang := range []string{lessons.LangEN, lessons.LangZH} {
+		t.Run(lang, func(t *testing.T) {
+			for _, l := range ls {
+				if l.In(lang).Lang != lang {
+					continue
+				}
+				t.Run(l.Slug, func(t *testing.T) { test(t, l.In(lang)) })
+			}
 		})
 	}
 }

@@ -11,8 +11,11 @@ import (
 	"sockplay/templates"
 )
 
-func (s *Server) page(title string) templates.Page {
-	return templates.Page{Title: title, Asset: func(name string) string { return "/static/" + s.version + "/" + name }}
+// page is what every page of c's request needs: its title, asset URLs
+// and language.
+func (s *Server) page(c echo.Context, title string) templates.Page {
+	return templates.Page{Title: title, Asset: func(name string) string { return "/static/" + s.version + "/" + name },
+		Lang: s.lang(c), Path: c.Request().URL.Path}
 }
 
 func render(c echo.Context, comp templ.Component) error {
@@ -22,11 +25,11 @@ func render(c echo.Context, comp templ.Component) error {
 }
 
 func (s *Server) index(c echo.Context) error {
-	return render(c, templates.Index(s.page("Learn sockets on real sockets")))
+	return render(c, templates.Index(s.page(c, "Learn sockets on real sockets")))
 }
 
 func (s *Server) workbench(c echo.Context) error {
-	return render(c, templates.Workbench(s.page("Workbench"), "/ws"))
+	return render(c, templates.Workbench(s.page(c, "Workbench"), "/ws"))
 }
 
 func (s *Server) protocol(c echo.Context) error {

@@ -214,7 +214,7 @@ func (s *Server) progressPage(c echo.Context) error {
 	if c.QueryParam("imported") != "" {
 		v.Notice = "Progress imported and merged with what was here."
 	}
-	return render(c, templates.ProgressPage(s.page("Progress"), v))
+	return render(c, templates.ProgressPage(s.page(c, "Progress"), v))
 }
 
 func (s *Server) progressView(c echo.Context) templates.ProgressView {
@@ -256,7 +256,7 @@ func (s *Server) importProgress(c echo.Context) error {
 		}
 		v := s.progressView(c)
 		v.Error = "Nothing was imported: " + msg
-		return renderStatus(c, code, templates.ProgressPage(s.page("Progress"), v))
+		return renderStatus(c, code, templates.ProgressPage(s.page(c, "Progress"), v))
 	}
 	if s.crossOrigin(c) {
 		return jsonError(c, http.StatusForbidden, "cross-origin request refused")

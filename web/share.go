@@ -155,7 +155,7 @@ func (s *Server) postShare(c echo.Context) error {
 // sharedProgram opens a shared program in the editor.
 func (s *Server) sharedProgram(c echo.Context) error {
 	notFound := func() error {
-		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page("Not found"), "There is no shared program at this address."))
+		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no shared program at this address."))
 	}
 	if s.store == nil {
 		return notFound()
@@ -169,7 +169,7 @@ func (s *Server) sharedProgram(c echo.Context) error {
 		return jsonError(c, http.StatusInternalServerError, "the program could not be read")
 	}
 	v := templates.ProgramView{Name: p.Name, Code: p.Code, SharedID: p.ID, CanShare: true}
-	return render(c, templates.ProgramPage(s.page(p.Name), v, "/ws"))
+	return render(c, templates.ProgramPage(s.page(c, p.Name), v, "/ws"))
 }
 
 // exampleIndex lists the seed examples.
@@ -185,7 +185,7 @@ func (s *Server) exampleIndex(c echo.Context) error {
 			views[i].Programs = append(views[i].Programs, exampleProgram(x, p))
 		}
 	}
-	return render(c, templates.ExamplesIndex(s.page("Examples"), views))
+	return render(c, templates.ExamplesIndex(s.page(c, "Examples"), views))
 }
 
 // exampleProgramPage opens one program of an example in the editor.
@@ -196,11 +196,11 @@ func (s *Server) exampleProgramPage(c echo.Context) error {
 		p = x.Program(c.Param("name"))
 	}
 	if p == nil {
-		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page("Not found"), "There is no example program at this address."))
+		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no example program at this address."))
 	}
 	meta := exampleProgram(x, *p)
 	v := templates.ProgramView{Name: p.Name, Code: p.Code, Example: &meta, CanShare: s.store != nil}
-	return render(c, templates.ProgramPage(s.page(p.Name+" · "+x.Title), v, "/ws"))
+	return render(c, templates.ProgramPage(s.page(c, p.Name+" · "+x.Title), v, "/ws"))
 }
 
 // exampleProgram is what the pages show of program p of x.

@@ -58,7 +58,36 @@ type Exercise struct {
 	Hints     []string // shown one at a time, from gentle to explicit
 	Role      Role
 
+	// The Chinese text, shown on a page in Chinese (Text("zh")); where it is
+	// empty the page shows the English. HintsZH, when given, has one hint
+	// for each of Hints, in the same order.
+	TitleZH     string   // Title in Chinese
+	StatementZH string   // Statement in Chinese (Markdown, the same contract)
+	HintsZH     []string // Hints in Chinese
+
 	check func(c *checker)
+}
+
+// Text is an exercise's words in one language.
+type Text struct {
+	Title     string
+	Statement string // Markdown
+	Hints     []string
+	Lang      string // the language it is in: "zh" or "en"
+}
+
+// Text returns the exercise's title, statement and hints in lang ("zh" or
+// "en"): the Chinese ones for "zh" when the exercise has them (TitleZH and
+// StatementZH), the English ones otherwise (Lang says which came back).
+func (x *Exercise) Text(lang string) Text {
+	if lang == "zh" && x.TitleZH != "" && x.StatementZH != "" {
+		hints := x.HintsZH
+		if len(hints) != len(x.Hints) {
+			hints = x.Hints
+		}
+		return Text{Title: x.TitleZH, Statement: x.StatementZH, Hints: hints, Lang: "zh"}
+	}
+	return Text{Title: x.Title, Statement: x.Statement, Hints: x.Hints, Lang: "en"}
 }
 
 // Options tune a check.

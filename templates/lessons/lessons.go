@@ -43,6 +43,29 @@ type Lesson struct {
 	HTML   string
 	Cells  []Cell // the Python cells, in order; they share one kernel
 	Python []PythonBlock
+	// Lang is the lesson's language: LangEN for NN-slug.md, LangZH for its
+	// Chinese twin NN-slug.zh.md.
+	Lang string
+	// ZH is the Chinese twin (NN-slug.zh.md) of an English lesson, or nil
+	// when it has none. The twin has the same slug, order, peers, network
+	// and cells (ids, in the same order) as the English lesson; only its
+	// text, comments and printed strings (with their checks) differ.
+	ZH *Lesson
+}
+
+// The languages a lesson file can be written in.
+const (
+	LangEN = "en" // NN-slug.md: the lesson's identity
+	LangZH = "zh" // NN-slug.zh.md: its Chinese twin
+)
+
+// In returns the lesson in language lang: the Chinese twin for LangZH when
+// there is one, the English lesson otherwise (check Lang to see which).
+func (l *Lesson) In(lang string) *Lesson {
+	if lang == LangZH && l.ZH != nil {
+		return l.ZH
+	}
+	return l
 }
 
 // NetworkLab is the network front matter of a lesson that builds a lab LAN
@@ -88,10 +111,11 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 }
 
-// fileName is the name of a lesson file: NN-slug.md. A file whose name
-// starts like one (lessonLike) but is not one is an error, not skipped.
+// fileName is the name of a lesson file: NN-slug.md, or NN-slug.zh.md for
+// its Chinese twin. A file whose name starts like one (lessonLike) but is
+// not one is an error, not skipped.
 var (
-	fileName   = regexp.MustCompile(`^([0-9]+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$`)
+	fileName   = regexp.MustCompile(`^([0-9]+)-([a-z0-9]+(?:-[a-z0-9]+)*)(\.zh)?\.md$`)
 	lessonLike = regexp.MustCompile(`^[0-9]+-.*\.md$`)
 )
 
@@ -125,9 +149,10 @@ func load(fsys fs.FS, dir string) ([]*Lesson, error) {
 		return nil, fmt.Errorf("lessons: %w", err)
 	}
 	var (
-		out  []*Lesson
-		errs []error
-		seen = map[string]string{} // slug → file
+		out   []*Lesson
+		twins []*Lesson
+		errs  []error
+		seen  = map[string]string{} // slug → file
 	)
 	for _, e := range entries {
 		name := e.Name()
@@ -138,8 +163,9 @@ func load(fsys fs.FS, dir string) ([]*Lesson, error) {
 		if dir != "" {
 			shown = filepath.Join(dir, name)
 		}
-		if !fileName.MatchString(name) {
-			errs = append(errs, &Error{File: shown, Msg: "a lesson file is named NN-slug.md, the slug in lowercase letters, digits and single dashes"})
+		m := fileName.FindStringSubmatch(name)
+		if m == nil {
+			errs = append(errs, &Error{File: shown, Msg: "a lesson file is named NN-slug.md (or NN-slug.zh.md for its Chinese twin), the slug in lowercase letters, digits and single dashes"})
 			continue
 		}
 		src, err := fs.ReadFile(fsys, name)
@@ -147,11 +173,19 @@ func load(fsys fs.FS, dir string) ([]*Lesson, error) {
 			errs = append(errs, &Error{File: shown, Msg: err.Error()})
 			continue
 		}
-		l, perrs := parse(shown, fileName.FindStringSubmatch(name)[2], src)
+		lang := LangEN
+		if m[3] != "" {
+			lang = LangZH
+		}
+		l, perrs := parse(shown, m[2], lang, src)
 		if len(perrs) > 0 {
 			for _, e := range perrs {
 				errs = append(errs, e)
 			}
+			continue
+		}
+		if lang == LangZH {
+			twins = append(twins, l)
 			continue
 		}
 		if other, dup := seen[l.Slug]; dup {
@@ -161,6 +195,7 @@ func load(fsys fs.FS, dir string) ([]*Lesson, error) {
 		seen[l.Slug] = shown
 		out = append(out, l)
 	}
+	errs = append(errs, attachTwins(out, twins, dir)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -22,9 +22,9 @@ func (p *reader) errorf(line int, format string, args ...any) {
 }
 
 // parse reads one lesson file. Problems come back sorted by line.
-func parse(file, slug string, src []byte) (*Lesson, []*Error) {
+func parse(file, slug, lang string, src []byte) (*Lesson, []*Error) {
 	p := &reader{file: file}
-	l := &Lesson{Slug: slug, File: file}
+	l := &Lesson{Slug: slug, File: file, Lang: lang}
 	body, bodyLine := p.frontMatter(l, src)
 	if body != nil {
 		doc, lines := parseMarkdown(body)
