@@ -9,9 +9,28 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sockplay/sessions"
+	"sockplay/templates/i18n"
 	"sockplay/templates/lessons"
 	"sockplay/web"
 )
+
+// scriptText is what the page's scripts show for their catalog key in
+// lang (templates/i18n), its {name}s filled from args (name, value, …), as
+// static/js/i18n.js's t fills them.
+func scriptText(lang, key string, args ...string) string {
+	m, ok := i18n.ScriptCatalog()[key]
+	if !ok {
+		panic("no script message " + key)
+	}
+	s := m.EN
+	if lang == i18n.ZH {
+		s = m.ZH
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		s = strings.ReplaceAll(s, "{"+args[i]+"}", args[i+1])
+	}
+	return s
+}
 
 // cellEnded waits until a cell's run has ended, as the lesson wants or not.
 func cellEnded(id string) chromedp.Action[chromedp.Void] {
@@ -122,16 +141,16 @@ func waitingCell(p page, l *lessons.Lesson) {
 	for _, id := range []string{"refused", "connect", "before-accept", "accept", "not-connected"} {
 		p.do("run "+id, chromedp.Click(chromedp.CSS(`#cell-`+id+` [data-run-cell]`)), cellEnded(id))
 	}
-	if got := eval[string](p, `document.querySelector('#cell-refused [data-cell-status]').textContent`); got != "✓ raised ConnectionRefusedError, as the lesson expects" {
-		p.t.Errorf("refused: status %q", got)
+	if got, want := eval[string](p, `document.querySelector('#cell-refused [data-cell-status]').textContent`), scriptText(l.Lang, "lesson.raisedok", "name", "ConnectionRefusedError"); got != want {
+		p.t.Errorf("refused: status %q, want %q", got, want)
 	}
 	// Shift+Enter in the code runs the cell, like Run.
 	p.do("accept waits",
 		chromedp.Click(chromedp.CSS(`#cell-accept-waits [data-cell-code]`)),
 		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)),
 		chromedp.WaitVisible(chromedp.CSS(`#cell-accept-waits[data-state="waiting"]`)))
-	if got := eval[string](p, `document.querySelector('#cell-accept-waits [data-cell-status]').textContent`); got != "waiting…" {
-		p.t.Errorf("accept-waits: status %q while it waits", got)
+	if got, want := eval[string](p, `document.querySelector('#cell-accept-waits [data-cell-status]').textContent`), scriptText(l.Lang, "lesson.state.waiting"); got != want {
+		p.t.Errorf("accept-waits: status %q while it waits, want %q", got, want)
 	}
 	server := eval[string](p, `[...document.querySelectorAll('#cards .sock-card.highlighted')].map(e => e.dataset.sock).join(' ')`)
 	if server == "" || strings.Contains(server, " ") {
@@ -148,8 +167,8 @@ func waitingCell(p page, l *lessons.Lesson) {
 	if out := eval[string](p, `document.querySelector('#cell-backlog [data-cell-output]').textContent`); !strings.HasPrefix(out, "42\nTraceback (most recent call last):") || !strings.Contains(out, "ZeroDivisionError: division by zero") {
 		p.t.Errorf("the edited cell printed %q", out)
 	}
-	if got := eval[string](p, `document.querySelector('#cell-backlog [data-cell-status]').textContent`); got != "✗ raised ZeroDivisionError: division by zero" {
-		p.t.Errorf("the edited cell's status %q", got)
+	if got, want := eval[string](p, `document.querySelector('#cell-backlog [data-cell-status]').textContent`), scriptText(l.Lang, "lesson.raised", "error", "ZeroDivisionError: division by zero"); got != want {
+		p.t.Errorf("the edited cell's status %q, want %q", got, want)
 	}
 	p.do("reset", chromedp.Click(chromedp.CSS(`#cell-backlog [data-reset-cell]`)))
 	if code := eval[string](p, `document.querySelector('#cell-backlog [data-cell-code]').value`); !strings.Contains(code, "small.listen(1)") {

@@ -15,11 +15,11 @@ const langKey = "sockplay.lang"
 // langCookieAge is how long the language cookie lasts (a year).
 const langCookieAge = 365 * 24 * time.Hour
 
-// lang is the language a page request is answered in: ?lang=zh|en (which
+// langOf is the language a page request is answered in: ?lang=zh|en (which
 // the header's switch links to, and which sets the sockplay_lang cookie),
 // else the cookie, else what Accept-Language prefers (i18n.Match), else
 // English.
-func (s *Server) lang(c echo.Context) string {
+func langOf(c echo.Context) string {
 	if l, ok := c.Get(langKey).(string); ok {
 		return l
 	}

@@ -7,12 +7,22 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sockplay/templates"
+	"sockplay/templates/i18n"
 	"sockplay/templates/lessons"
 )
 
 // lessonIndex lists the lessons, with the learner's progress in each.
 func (s *Server) lessonIndex(c echo.Context) error {
-	return render(c, templates.LessonIndex(s.page(c, "Lessons"), s.lessons, s.progressOf(c)))
+	return render(c, templates.LessonIndex(s.pageT(c, "lessons.title"), inLang(s.lessons, langOf(c)), s.progressOf(c)))
+}
+
+// inLang is each lesson of ls in lang (Lesson.In).
+func inLang(ls []*lessons.Lesson, lang string) []*lessons.Lesson {
+	out := make([]*lessons.Lesson, len(ls))
+	for i, l := range ls {
+		out[i] = l.In(lang)
+	}
+	return out
 }
 
 // lesson serves one lesson page with its embedded workbench; an unknown
@@ -20,16 +30,16 @@ func (s *Server) lessonIndex(c echo.Context) error {
 func (s *Server) lesson(c echo.Context) error {
 	i, ok := s.bySlug[c.Param("slug")]
 	if !ok {
-		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no lesson at this address."))
+		return renderStatus(c, http.StatusNotFound, s.notFound(c, "error.notfound.lesson"))
 	}
 	var prev, next *lessons.Lesson
 	if i > 0 {
-		prev = s.lessons[i-1]
+		prev = s.lessons[i-1].In(langOf(c))
 	}
 	if i+1 < len(s.lessons) {
-		next = s.lessons[i+1]
+		next = s.lessons[i+1].In(langOf(c))
 	}
-	l := s.lessons[i].In(s.lang(c))
+	l := s.lessons[i].In(langOf(c))
 	s.recordRead(c, l.Slug)
 	sp := s.stepProgress(s.progressOf(c), l.Slug)
 	return render(c, templates.LessonPage(s.page(c, l.Title), l, prev, next, "/ws", sp))
@@ -39,6 +49,7 @@ func (s *Server) lesson(c echo.Context) error {
 func renderStatus(c echo.Context, code int, comp templ.Component) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().Header().Set("Cache-Control", "no-cache")
+	c.Response().Header().Add("Vary", "Accept-Language, Cookie")
 	c.Response().WriteHeader(code)
-	return comp.Render(c.Request().Context(), c.Response())
+	return comp.Render(i18n.WithLang(c.Request().Context(), langOf(c)), c.Response())
 }

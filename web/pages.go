@@ -9,27 +9,40 @@ import (
 
 	"sockplay/static"
 	"sockplay/templates"
+	"sockplay/templates/i18n"
 )
 
 // page is what every page of c's request needs: its title, asset URLs
 // and language.
 func (s *Server) page(c echo.Context, title string) templates.Page {
 	return templates.Page{Title: title, Asset: func(name string) string { return "/static/" + s.version + "/" + name },
-		Lang: s.lang(c), Path: c.Request().URL.Path}
+		Lang: langOf(c), Path: c.Request().URL.Path}
+}
+
+// pageT is page with the catalog message key as its title.
+func (s *Server) pageT(c echo.Context, key string) templates.Page {
+	return s.page(c, i18n.T(langOf(c), key))
+}
+
+// notFound is the 404 page in c's language; what is the catalog key of
+// the sentence saying what was not found.
+func (s *Server) notFound(c echo.Context, what string) templ.Component {
+	return templates.NotFound(s.pageT(c, "error.notfound.title"), i18n.T(langOf(c), what))
 }
 
 func render(c echo.Context, comp templ.Component) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return comp.Render(c.Request().Context(), c.Response())
+	c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+	return comp.Render(i18n.WithLang(c.Request().Context(), langOf(c)), c.Response())
 }
 
 func (s *Server) index(c echo.Context) error {
-	return render(c, templates.Index(s.page(c, "Learn sockets on real sockets")))
+	return render(c, templates.Index(s.pageT(c, "home.title")))
 }
 
 func (s *Server) workbench(c echo.Context) error {
-	return render(c, templates.Workbench(s.page(c, "Workbench"), "/ws"))
+	return render(c, templates.Workbench(s.pageT(c, "nav.workbench"), "/ws"))
 }
 
 func (s *Server) protocol(c echo.Context) error {

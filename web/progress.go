@@ -15,6 +15,7 @@ import (
 	"sockplay/sessions/progress"
 	"sockplay/sockets/exercises"
 	"sockplay/templates"
+	"sockplay/templates/i18n"
 	"sockplay/templates/lessons"
 )
 
@@ -212,17 +213,17 @@ func quote(s string) string {
 func (s *Server) progressPage(c echo.Context) error {
 	v := s.progressView(c)
 	if c.QueryParam("imported") != "" {
-		v.Notice = "Progress imported and merged with what was here."
+		v.Notice = i18n.T(langOf(c), "prog.imported")
 	}
-	return render(c, templates.ProgressPage(s.page(c, "Progress"), v))
+	return render(c, templates.ProgressPage(s.pageT(c, "nav.progress"), v))
 }
 
 func (s *Server) progressView(c echo.Context) templates.ProgressView {
-	v := templates.ProgressView{Saved: s.store != nil, Lessons: s.lessons, Exercises: exercises.All()}
+	v := templates.ProgressView{Saved: s.store != nil, Lessons: inLang(s.lessons, langOf(c)), Exercises: exercises.All()}
 	if p := s.progressOf(c); p != nil {
 		v.Progress = *p
 	} else if s.store != nil {
-		v.Error = "Your progress could not be read just now; try again in a moment."
+		v.Error = i18n.T(langOf(c), "prog.unreadable")
 	}
 	return v
 }
@@ -255,8 +256,8 @@ func (s *Server) importProgress(c echo.Context) error {
 			return jsonError(c, code, msg)
 		}
 		v := s.progressView(c)
-		v.Error = "Nothing was imported: " + msg
-		return renderStatus(c, code, templates.ProgressPage(s.page(c, "Progress"), v))
+		v.Error = i18n.T(langOf(c), "prog.notimported", msg)
+		return renderStatus(c, code, templates.ProgressPage(s.pageT(c, "nav.progress"), v))
 	}
 	if s.crossOrigin(c) {
 		return jsonError(c, http.StatusForbidden, "cross-origin request refused")

@@ -155,7 +155,7 @@ func (s *Server) postShare(c echo.Context) error {
 // sharedProgram opens a shared program in the editor.
 func (s *Server) sharedProgram(c echo.Context) error {
 	notFound := func() error {
-		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no shared program at this address."))
+		return renderStatus(c, http.StatusNotFound, s.notFound(c, "error.notfound.shared"))
 	}
 	if s.store == nil {
 		return notFound()
@@ -185,7 +185,7 @@ func (s *Server) exampleIndex(c echo.Context) error {
 			views[i].Programs = append(views[i].Programs, exampleProgram(x, p))
 		}
 	}
-	return render(c, templates.ExamplesIndex(s.page(c, "Examples"), views))
+	return render(c, templates.ExamplesIndex(s.pageT(c, "nav.examples"), views))
 }
 
 // exampleProgramPage opens one program of an example in the editor.
@@ -196,7 +196,7 @@ func (s *Server) exampleProgramPage(c echo.Context) error {
 		p = x.Program(c.Param("name"))
 	}
 	if p == nil {
-		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no example program at this address."))
+		return renderStatus(c, http.StatusNotFound, s.notFound(c, "error.notfound.example"))
 	}
 	meta := exampleProgram(x, *p)
 	v := templates.ProgramView{Name: p.Name, Code: p.Code, Example: &meta, CanShare: s.store != nil}

@@ -17,6 +17,7 @@ import (
 	"sockplay/sessions"
 	"sockplay/sessions/programs"
 	pylib "sockplay/sessions/python"
+	"sockplay/templates/i18n"
 	"sockplay/web"
 )
 
@@ -38,7 +39,12 @@ func transcriptOf(t *testing.T, msgs []msg) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pythonTimeout)
 	defer cancel()
+	catalog, err := json.Marshal(i18n.JSCatalog(i18n.EN))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, node, "--experimental-default-type=module", "testdata/transcript.mjs")
+	cmd.Env = append(os.Environ(), "SOCKPLAY_I18N="+string(catalog))
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

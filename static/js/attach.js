@@ -3,6 +3,7 @@
 // the session's attach code (ops attach and attach_revoke), Copy and Revoke.
 
 import { copyText } from './copy.js';
+import { server, t } from './i18n.js';
 
 /**
  * The command with --server: the server's own (its public URL or listen
@@ -40,7 +41,7 @@ export class Attach {
   apply(res) {
     const el = this.#el;
     if (!res.ok) {
-      el.status.textContent = res.error?.message ?? 'no attach code';
+      el.status.textContent = server(res.error?.message ?? t('attach.nocode'));
       return;
     }
     el.code.textContent = withServer(res.command);
@@ -49,7 +50,7 @@ export class Attach {
     el.revoke.hidden = false;
     el.show.hidden = true;
     el.command.dataset.code = res.code;
-    el.status.textContent = res.revoked ? 'A new code: the old one attaches no more programs.' : '';
+    el.status.textContent = res.revoked ? t('attach.revoked') : '';
   }
 
   /** Forgets the command (a new session has another code). */

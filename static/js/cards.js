@@ -11,6 +11,7 @@ import { showFraming } from './framing.js';
 import { progressView } from './frameview.js';
 import { pyAddr, pyTimeout } from './python.js';
 import { cancelButton } from './render.js';
+import { t } from './i18n.js';
 
 const TYPE_NAMES = { SOCK_STREAM: 'TCP', SOCK_DGRAM: 'UDP' };
 const FAMILY_NAMES = { AF_INET: 'IPv4', AF_INET6: 'IPv6' };
@@ -101,7 +102,7 @@ export class Cards {
     this.clearWaiting(id);
     const card = this.#cards.get(sock);
     const item = card
-      ? h('li', { class: 'waiting-item', dataset: { id } }, h('code', {}, call), ' is waiting… ', cancelButton(id))
+      ? h('li', { class: 'waiting-item', dataset: { id } }, h('code', {}, call), ` ${t('cards.waiting')} `, cancelButton(id))
       : null;
     if (item) card.el.querySelector('[data-field="waiting"]').append(item);
     this.#waiting.set(id, { sock, call, item });
@@ -164,7 +165,7 @@ export class Cards {
       form.setAttribute('aria-label', `${msg.sock} ${form.dataset.op}`);
     }
     for (const picker of el.querySelectorAll('select[data-framing-picker]')) showFraming(picker.form);
-    el.setAttribute('aria-label', `socket ${msg.sock}`);
+    el.setAttribute('aria-label', t('cards.label', { sock: msg.sock }));
     return el;
   }
 }
@@ -206,7 +207,7 @@ function fill(el, msg) {
     const value = msg.options?.[button.dataset.toggleOption];
     const on = value != null && value !== 0 && value !== false;
     button.setAttribute('aria-pressed', String(on));
-    button.querySelector('[data-option-state]').textContent = value == null ? 'not set' : on ? `on (${value})` : `off (${value})`;
+    button.querySelector('[data-option-state]').textContent = value == null ? t('cards.notset') : on ? t('cards.on', { value }) : t('cards.off', { value });
   }
 
   el.querySelector('fieldset.actions').disabled = msg.state === 'CLOSED';
@@ -224,8 +225,8 @@ function address(dd, addr) {
   }
 }
 
-function timeoutText(t) {
-  if (t == null) return 'None (blocking)';
-  if (t === 0) return '0.0 (non-blocking)';
-  return `${pyTimeout(t)} s`;
+function timeoutText(secs) {
+  if (secs == null) return t('cards.blocking');
+  if (secs === 0) return t('cards.nonblocking');
+  return t('cards.seconds', { s: pyTimeout(secs) });
 }

@@ -9,6 +9,8 @@
 // This knows nothing of the page: it reports each run's changes to an
 // onChange callback, and the page draws them.
 
+import { server, t } from './i18n.js';
+
 /**
  * One run of one cell.
  *
@@ -73,7 +75,7 @@ export class CellKernel {
       }
       if (!this.program || msg.program !== this.program) continue;
       if (msg.kind === 'exit') {
-        this.#ended(`the Python kernel ended${msg.reason ? ` (${msg.reason}${msg.limit ? `: ${msg.limit}` : ''})` : ''}`);
+        this.#ended(msg.reason ? t('cells.kernelended.why', { why: `${msg.reason}${msg.limit ? `: ${msg.limit}` : ''}` }) : t('cells.kernelended'));
         continue;
       }
       const run = msg.cell == null ? undefined : this.#runs.get(msg.cell);
@@ -104,7 +106,7 @@ export class CellKernel {
 
   /** Forgets the kernel (the session changed: its programs are gone). */
   reset() {
-    this.#ended('the session changed: run the cells again from the top');
+    this.#ended(t('cells.sessionchanged'));
   }
 
   /**
@@ -122,7 +124,7 @@ export class CellKernel {
       if (result.ok) {
         if (run.state === 'starting') run.state = 'queued';
       } else {
-        this.#fail(run, result.error?.message ?? 'the cell could not be sent');
+        this.#fail(run, server(result.error?.message) ?? t('cells.notsent'));
       }
       this.#onChange(run);
     }, (err) => {
@@ -138,7 +140,7 @@ export class CellKernel {
       this.#starting = this.#request('run', { kernel: true }).then((result) => {
         if (!result.ok) {
           this.#starting = null;
-          throw new Error(result.error?.message ?? 'the Python kernel did not start');
+          throw new Error(server(result.error?.message) ?? t('cells.nostart'));
         }
         this.program = result.program;
         return result.program;

@@ -4,15 +4,16 @@
 // check's `result`. Every piece of server text goes in as text (dom.js).
 
 import { h } from './dom.js';
+import { server, t } from './i18n.js';
 
 /** The words of one `check` message, on one line. */
 export function checkEventText(msg) {
   switch (msg.event) {
     case 'step':
-      return `step ${msg.n}: ${msg.text}`;
+      return t('check.step', { n: msg.n, text: msg.text });
     case 'step_done': {
       const st = msg.step ?? {};
-      return `${st.pass ? '✓' : '✗'} step ${msg.n} (${st.name ?? msg.text}): ${st.received ?? ''}`;
+      return `${st.pass ? '✓' : '✗'} ${t('check.stepdone', { n: msg.n, name: st.name ?? msg.text, received: st.received ?? '' })}`;
     }
     default: // listening, call
       return msg.text ?? '';
@@ -37,11 +38,11 @@ export function checkEventItem(msg) {
  * check did not run.
  */
 export function verdictLine(res) {
-  if (res.ok && res.pass) return `✓ Passed: ${res.summary}`;
-  if (res.ok) return res.failed ? `✗ Failed at step ${res.failed.n} (${res.failed.name})` : '✗ Failed';
+  if (res.ok && res.pass) return t('check.passed', { summary: res.summary });
+  if (res.ok) return res.failed ? t('check.failedat', { n: res.failed.n, name: res.failed.name }) : t('check.failed');
   const err = res.error ?? {};
-  if (err.type === 'cancelled') return 'Cancelled';
-  return `The check did not run: ${err.message ?? err.type ?? 'error'}`;
+  if (err.type === 'cancelled') return t('check.cancelled');
+  return t('check.notrun', { why: server(err.message ?? err.type ?? 'error') });
 }
 
 /**
@@ -54,14 +55,14 @@ export function verdictLine(res) {
 export function verdictView(res) {
   const state = res.ok ? (res.pass ? 'pass' : 'fail') : res.error?.type === 'cancelled' ? 'cancelled' : 'error';
   const children = [h('p', { class: 'verdict-head' }, verdictLine(res))];
-  if (!res.ok && state === 'error' && res.error?.hint) children.push(h('p', { class: 'hint' }, res.error.hint));
+  if (!res.ok && state === 'error' && res.error?.hint) children.push(h('p', { class: 'hint' }, server(res.error.hint)));
   const f = res.failed;
   if (f && state !== 'pass') {
     children.push(h('dl', { class: 'failed-step', dataset: { n: f.n } },
-      h('dt', {}, 'The checker did'), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
-      h('dt', {}, 'Expected'), h('dd', { dataset: { field: 'expected' } }, f.expected),
-      h('dt', {}, 'Received'), h('dd', { dataset: { field: 'received' } }, f.received),
-      f.advice ? [h('dt', {}, 'What to do'), h('dd', { dataset: { field: 'advice' } }, f.advice)] : null));
+      h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
+      h('dt', {}, t('check.expected')), h('dd', { dataset: { field: 'expected' } }, f.expected),
+      h('dt', {}, t('check.received')), h('dd', { dataset: { field: 'received' } }, f.received),
+      f.advice ? [h('dt', {}, t('check.advice')), h('dd', { dataset: { field: 'advice' } }, f.advice)] : null));
   }
   if (res.steps?.length) {
     children.push(h('ol', { class: 'verdict-steps' }, res.steps.map((st) => h('li', {
@@ -70,7 +71,7 @@ export function verdictView(res) {
   }
   if (res.verdict) {
     children.push(h('details', { class: 'verdict-text' },
-      h('summary', {}, 'As the terminal prints it'),
+      h('summary', {}, t('check.terminal')),
       h('pre', { class: 'code' }, h('code', {}, res.verdict))));
   }
   return { state, children };

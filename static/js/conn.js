@@ -23,6 +23,8 @@
 // Request ids start at the time the page loaded (ms), so they stay unique
 // across reloads and tabs: an id still waiting on the server is never reused.
 
+import { server, t } from './i18n.js';
+
 /** Connection states, shown by the page's status indicator. */
 export const Status = Object.freeze({
   CONNECTING: 'connecting',
@@ -147,7 +149,7 @@ export class Connection {
     if (this.#stopped || this.#ws) return; // reopened meanwhile
     if (why?.admitted !== false) return this.#lost(code);
     const delay = (Number(why.retry_after) || 60) * 1000;
-    this.#on.onStatus?.(Status.REFUSED, { delay, code, message: String(why.message ?? 'the server refused the connection') });
+    this.#on.onStatus?.(Status.REFUSED, { delay, code, message: server(String(why.message ?? t('conn.refused'))) });
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#open(Status.RECONNECTING), delay);
   }

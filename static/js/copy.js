@@ -4,6 +4,7 @@
 // outcome in words for a moment.
 
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 /**
  * @param {string} text
@@ -18,7 +19,7 @@ export async function copyText(text, source, status) {
   };
   try {
     await navigator.clipboard.writeText(text);
-    return say('Copied.');
+    return say(t('copy.copied'));
   } catch {
     // no Clipboard API here (plain http on another host, or denied)
   }
@@ -33,7 +34,7 @@ export async function copyText(text, source, status) {
     ok = false;
   }
   area.remove();
-  if (ok) return say('Copied.');
+  if (ok) return say(t('copy.copied'));
   getSelection()?.selectAllChildren(source);
-  return say('Selected: press Ctrl+C (⌘C) to copy.');
+  return say(t('copy.selected'));
 }

@@ -12,6 +12,7 @@
 
 import { DUMP_WIDTH, hexToBytes, textRuns } from './bytes.js';
 import { h } from './dom.js';
+import { t, tn } from './i18n.js';
 
 /** The hex dump of a payload stops after this many bytes. */
 export const DUMP_LIMIT = 4096;
@@ -31,9 +32,9 @@ export function dataView(data, { limit = DUMP_LIMIT, label } = {}) {
   const bad = data.invalid ?? [];
   const meta = h('p', { class: 'data-meta' },
     label ? `${label} · ` : '',
-    `${size} byte${size === 1 ? '' : 's'}`,
+    tn('dv.bytes', size),
     data.encoding ? ` · ${data.encoding}` : '',
-    bad.length ? ` · ${bad.length} undecodable sequence${bad.length === 1 ? '' : 's'} marked` : '');
+    bad.length ? ` · ${tn('dv.bad', bad.length)}` : '');
   if (size === 0) return h('div', { class: 'data' }, meta);
   let bytes;
   try {
@@ -44,7 +45,7 @@ export function dataView(data, { limit = DUMP_LIMIT, label } = {}) {
   // What the server left out: a chunk larger than its --max-shown.
   const more = data.shown != null && size > bytes.length
     ? h('p', { class: 'data-more' },
-      `… ${(size - bytes.length).toLocaleString('en-US')} more byte${size - bytes.length === 1 ? '' : 's'}`,
+      tn('dv.more', size - bytes.length, { shown: (size - bytes.length).toLocaleString('en-US') }),
       data.sha256 ? ` (sha256 ${data.sha256})` : '')
     : null;
   const view = h('div', { class: 'data' }, meta);
@@ -57,7 +58,7 @@ export function dataView(data, { limit = DUMP_LIMIT, label } = {}) {
   }
   render(INLINE_LIMIT, Math.min(limit, INLINE_LIMIT));
   const all = h('button', { type: 'button', class: 'data-show-all' },
-    `show all ${bytes.length.toLocaleString('en-US')} bytes`);
+    t('dv.showall', { n: bytes.length.toLocaleString('en-US') }));
   all.addEventListener('click', () => {
     render(bytes.length, bytes.length);
     all.remove();
@@ -146,8 +147,8 @@ function withControls(text) {
 }
 
 function invalidTitle(bad, encoding) {
-  if (bad.cut === 'end') return 'Incomplete character: this chunk ends inside it; the rest comes with the next recv.';
-  if (bad.cut === 'start' && bad.char) return `The rest of ${bad.char}: its first bytes came with the previous recv.`;
-  if (bad.cut === 'start') return 'Incomplete character: this chunk starts inside it; its first bytes came with the previous recv.';
-  return `Not valid ${encoding ?? 'text'}.`;
+  if (bad.cut === 'end') return t('dv.cut.end');
+  if (bad.cut === 'start' && bad.char) return t('dv.cut.rest', { char: bad.char });
+  if (bad.cut === 'start') return t('dv.cut.start');
+  return t('dv.invalid', { encoding: encoding ?? t('dv.text') });
 }

@@ -50,16 +50,17 @@ import { h } from './dom.js';
 import { pyAddr } from './python.js';
 import { checkEventItem, verdictView } from './checkview.js';
 import { setupHints } from './hints.js';
+import { t } from './i18n.js';
 
 const TYPE_NAMES = { SOCK_STREAM: 'TCP', SOCK_DGRAM: 'UDP' };
 /** Where to reach a socket bound to the wildcard address, by family. */
 const LOOPBACK = { AF_INET: '127.0.0.1', AF_INET6: '::1' };
 const WILDCARD = new Set(['', '0.0.0.0', '::']);
-const IDLE_TEXT = 'Not checked yet.';
+const IDLE_TEXT = t('ex.idle');
 /** A check answered by hand: seconds per reply, and for the whole check. */
 const BY_HAND_WAIT = 60;
 const BY_HAND_LIMIT = 600;
-const STATE_TEXT = { pass: '✓ Passed', fail: '✗ Failed', cancelled: 'Cancelled', error: '✗ The check did not run' };
+const STATE_TEXT = { pass: t('ex.state.pass'), fail: t('check.failed'), cancelled: t('check.cancelled'), error: t('ex.state.error') };
 
 /** @param {HTMLElement} page */
 function main(page) {
@@ -105,7 +106,7 @@ function main(page) {
     verdict.hidden = true;
     verdict.replaceChildren();
     listening.hidden = true;
-    setState('running', 'Checking…');
+    setState('running', t('ex.checking'));
   };
 
   const showListening = (addr) => {
@@ -119,7 +120,7 @@ function main(page) {
   const onCheck = (msg) => {
     if (msg.id !== current) begin(msg.id);
     events.append(checkEventItem(msg));
-    if (msg.event === 'step') status.textContent = `Checking… step ${msg.n}: ${msg.text}`;
+    if (msg.event === 'step') status.textContent = t('ex.checking.step', { n: msg.n, text: msg.text });
     if (msg.event === 'listening' && Array.isArray(msg.addr)) showListening(msg.addr);
     if (msg.event === 'step_done' && msg.n === 1) listening.hidden = true;
   };

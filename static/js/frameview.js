@@ -12,12 +12,13 @@ import { hexToBytes } from './bytes.js';
 import { dataView } from './dataview.js';
 import { isBigEndian, structSize, unpackPrefix } from './framing.js';
 import { pyData, pyStr } from './pyrepr.js';
+import { t, tn } from './i18n.js';
 
 const PHASES = {
-  header: 'reading the length prefix',
-  json_header: 'reading the JSON header',
-  body: 'reading the body',
-  done: 'message complete',
+  header: t('fv.phase.header'),
+  json_header: t('fv.phase.json'),
+  body: t('fv.phase.body'),
+  done: t('fv.phase.done'),
 };
 
 /**
@@ -31,13 +32,13 @@ export function recvFrameView(res) {
   const real = reads.filter((r) => !r.peek).length;
   return h('div', { class: 'frame-result' },
     res.header ? h('div', { class: 'frame-header' },
-      h('p', { class: 'data-meta' }, 'JSON header'),
+      h('p', { class: 'data-meta' }, t('fv.jsonheader')),
       h('pre', {}, JSON.stringify(res.header, null, 2))) : null,
-    res.ok && res.data ? dataView(res.data, { label: 'message' }) : null,
+    res.ok && res.data ? dataView(res.data, { label: t('fv.message') }) : null,
     reads.length ? h('p', { class: 'data-meta' },
-      `${real} recv() call${real === 1 ? '' : 's'}`,
-      reads.length > real ? ` and ${reads.length - real} MSG_PEEK` : '',
-      res.ok ? ' made for this message:' : ' made before it failed:') : null,
+      tn('fv.calls', real),
+      reads.length > real ? t('fv.peeks', { n: reads.length - real }) : '',
+      res.ok ? t('fv.formessage') : t('fv.beforefail')) : null,
     reads.length ? h('ol', { class: 'frame-reads' }, reads.map(readItem)) : null);
 }
 
@@ -50,12 +51,12 @@ function readItem(r) {
     dataset: { bufsize: r.bufsize, size, peek: String(!!r.peek) },
   },
   h('code', {}, `recv(${r.bufsize}${r.peek ? ', MSG_PEEK' : ''})`),
-  ` → ${size} byte${size === 1 ? '' : 's'} `,
-  r.peek ? h('span', { class: 'badge peek' }, 'peek: looked, not taken') : null,
-  short ? h('span', { class: 'badge short' }, 'fewer than asked') : null,
+  ` → ${tn('dv.bytes', size)} `,
+  r.peek ? h('span', { class: 'badge peek' }, t('fv.peek')) : null,
+  short ? h('span', { class: 'badge short' }, t('fv.short')) : null,
   ' ',
   h('code', { class: 'frame-read-bytes' }, pyData(r.data)),
-  size > (r.data?.size ?? 0) ? h('span', { class: 'detail' }, ` (first ${r.data?.size ?? 0} bytes shown)`) : null);
+  size > (r.data?.size ?? 0) ? h('span', { class: 'detail' }, t('fv.firstshown', { n: r.data?.size ?? 0 })) : null);
 }
 
 /**
@@ -67,7 +68,7 @@ export function sentFrameView(res) {
   if (!res.frame) return null;
   const framing = res.request?.framing;
   return h('div', { class: 'frame-result' },
-    dataView(res.frame, { label: 'on the wire' }),
+    dataView(res.frame, { label: t('fv.onwire') }),
     framing?.kind === 'length' || framing?.kind === 'json_header' ? prefixNote(res.frame, framing.format || 'i') : null);
 }
 
@@ -83,23 +84,23 @@ function prefixNote(frame, format) {
   const value = unpackPrefix(bytes, format);
   if (size == null || value == null) return null;
   const hex = Array.from(bytes.subarray(0, size), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  const order = isBigEndian(format) ? 'big-endian' : 'little-endian';
-  const other = isBigEndian(format) ? 'little-endian (native I here)' : "big-endian ('!I')";
+  const order = isBigEndian(format) ? t('fv.big') : t('fv.little');
+  const other = isBigEndian(format) ? t('fv.other.little') : t('fv.other.big');
   const wrong = size > 1 ? unpackPrefix(bytes, format, true) : null;
   return h('p', { class: 'frame-prefix', dataset: { prefix: String(value) } },
-    'length prefix ', h('code', {}, hex), ` = ${value} with ${pyStr(format)} (${order})`,
+    t('fv.prefix'), h('code', {}, hex), t('fv.prefix.value', { value, format: pyStr(format), order }),
     wrong != null && wrong !== value
-      ? h('span', { class: 'detail' }, ` — a receiver that unpacks it as ${other} reads ${wrong}.`)
+      ? h('span', { class: 'detail' }, t('fv.prefix.wrong', { other, wrong }))
       : null);
 }
 
 /** One line of a `frame` progress message: "reading the body: 5 of 11 bytes, 6 awaited". */
 export function progressText(msg) {
   const parts = [PHASES[msg.phase] ?? msg.phase];
-  if (msg.header_read) parts.push(`${msg.header_read} header byte${msg.header_read === 1 ? '' : 's'} read`);
-  if (msg.length != null) parts.push(`declared length ${msg.length}`);
-  if (msg.awaiting != null && msg.phase !== 'done') parts.push(`${msg.awaiting} byte${msg.awaiting === 1 ? '' : 's'} still awaited`);
-  else if (msg.awaiting == null && msg.phase === 'body') parts.push('looking for the delimiter');
+  if (msg.header_read) parts.push(tn('fv.headerread', msg.header_read));
+  if (msg.length != null) parts.push(t('fv.declared', { n: msg.length }));
+  if (msg.awaiting != null && msg.phase !== 'done') parts.push(tn('fv.awaited', msg.awaiting));
+  else if (msg.awaiting == null && msg.phase === 'body') parts.push(t('fv.lookingdelim'));
   return parts.join(' · ');
 }
 
@@ -109,16 +110,16 @@ export function progressView(msg) {
   const got = msg.length != null && msg.awaiting != null && msg.phase === 'body'
     ? Math.max(0, msg.length - msg.awaiting) : null;
   const bar = got != null && msg.length > 0
-    ? h('span', { class: 'k-bar', title: `${got} of ${msg.length} body bytes` }, h('span', {}))
+    ? h('span', { class: 'k-bar', title: t('fv.bar', { got, n: msg.length }) }, h('span', {}))
     : null;
   if (bar) bar.firstElementChild.style.width = `${(100 * got) / msg.length}%`;
   return h('div', { class: 'frame-progress', dataset: { id: msg.id, phase: msg.phase } },
     h('span', { class: 'fp-phase', dataset: { progress: 'phase' } }, PHASES[msg.phase] ?? msg.phase),
-    msg.header_read != null ? h('span', { dataset: { progress: 'header' } }, `header bytes read: ${msg.header_read}`) : null,
-    h('span', { dataset: { progress: 'length' } }, `declared length: ${msg.length ?? 'not yet known'}`),
+    msg.header_read != null ? h('span', { dataset: { progress: 'header' } }, t('fv.p.header', { n: msg.header_read })) : null,
+    h('span', { dataset: { progress: 'length' } }, t('fv.p.length', { n: msg.length ?? t('fv.notknown') })),
     h('span', { dataset: { progress: 'awaiting' } },
-      `still awaited: ${msg.awaiting ?? (msg.phase === 'body' ? 'until the delimiter' : 'unknown')}`),
+      t('fv.p.awaiting', { n: msg.awaiting ?? (msg.phase === 'body' ? t('fv.untildelim') : t('fv.unknown')) })),
     bar,
     read ? h('span', { class: 'fp-last', dataset: { progress: 'last' } },
-      `last: recv(${read.bufsize}${read.peek ? ', MSG_PEEK' : ''}) → ${read.size ?? read.data?.size ?? 0} B ${pyData(read.data)}`) : null);
+      `${t('fv.last')}recv(${read.bufsize}${read.peek ? ', MSG_PEEK' : ''}) → ${read.size ?? read.data?.size ?? 0} B ${pyData(read.data)}`) : null);
 }

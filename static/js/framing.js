@@ -7,6 +7,7 @@
 
 import { bytesToHex, parseEscapes, payloadBytes } from './bytes.js';
 import { pyBytes, pyStr } from './pyrepr.js';
+import { t } from './i18n.js';
 
 /** Sizes of struct's integer codes, standard size (l/L are 8 bytes in native mode here). */
 const CODE_SIZES = { b: 1, B: 1, h: 2, H: 2, i: 4, I: 4, l: 4, L: 4, q: 8, Q: 8 };
@@ -57,9 +58,9 @@ export function framingFromForm(form) {
       let bytes;
       try {
         bytes = parseEscapes(input.value);
-        input.setCustomValidity(bytes.length ? '' : 'A delimiter needs at least one byte.');
+        input.setCustomValidity(bytes.length ? '' : t('framing.delim.empty'));
       } catch (err) {
-        input.setCustomValidity(`${err.message}: write bytes as in b'…' (\\n, \\r, \\t, \\xNN).`);
+        input.setCustomValidity(t('framing.delim.bad', { why: err.message }));
       }
       if (!input.reportValidity()) return null;
       return { framing: { kind, delimiter: { hex: bytesToHex(bytes) } } };
@@ -73,9 +74,9 @@ export function framingFromForm(form) {
       try {
         header = JSON.parse(text);
         input.setCustomValidity(header && typeof header === 'object' && !Array.isArray(header)
-          ? '' : 'The header fields are a JSON object, such as {"cmd": "put"}.');
+          ? '' : t('framing.header.object'));
       } catch (err) {
-        input.setCustomValidity(`Not JSON: ${err.message}`);
+        input.setCustomValidity(t('framing.header.notjson', { why: err.message }));
       }
       if (!input.reportValidity()) return null;
       return { framing, header };

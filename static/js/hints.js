@@ -3,6 +3,8 @@
 // next one; the button says which hint comes next ("Show a hint (2 of 4)")
 // and goes away once all are shown.
 
+import { t } from './i18n.js';
+
 /**
  * @param {HTMLButtonElement} button
  * @param {HTMLElement} list the <ol> of hints
@@ -12,7 +14,7 @@ export function setupHints(button, list) {
   const update = () => {
     const shown = items.filter((li) => !li.hidden).length;
     button.hidden = shown >= items.length;
-    button.textContent = `Show ${shown === 0 ? 'a' : 'another'} hint (${shown + 1} of ${items.length})`;
+    button.textContent = t(shown === 0 ? 'hints.first' : 'hints.next', { n: shown + 1, total: items.length });
   };
   button.addEventListener('click', () => {
     const next = items.find((li) => li.hidden);

@@ -15,16 +15,17 @@
 
 import { h } from './dom.js';
 import { dataView } from './dataview.js';
+import { t } from './i18n.js';
 
 /** Counters shown with their change since the last reset. */
 const COUNTERS = [
-  ['data_segs_out', 'data segs out', 'segments sent that carried data'],
-  ['data_segs_in', 'data segs in', 'segments received that carried data'],
-  ['segs_out', 'all segs out', 'every segment sent, ACKs included'],
-  ['segs_in', 'all segs in', 'every segment received, ACKs included'],
-  ['bytes_acked', 'bytes acked', 'bytes the peer has acknowledged'],
-  ['bytes_received', 'bytes rcvd', 'bytes received'],
-  ['total_retrans', 'retransmits', 'segments sent again'],
+  ['data_segs_out', t('kernel.c.dso'), t('kernel.c.dso.title')],
+  ['data_segs_in', t('kernel.c.dsi'), t('kernel.c.dsi.title')],
+  ['segs_out', t('kernel.c.so'), t('kernel.c.so.title')],
+  ['segs_in', t('kernel.c.si'), t('kernel.c.si.title')],
+  ['bytes_acked', t('kernel.c.ba'), t('kernel.c.ba.title')],
+  ['bytes_received', t('kernel.c.br'), t('kernel.c.br.title')],
+  ['total_retrans', t('kernel.c.rt'), t('kernel.c.rt.title')],
 ];
 /** Values shown as they are. */
 const GAUGES = [
@@ -92,7 +93,7 @@ export class Kernel {
       ...GAUGES.map(([key, label]) => h('div', { class: 'k-counter gauge', dataset: { counter: key } },
         h('span', { class: 'k-name' }, label), h('span', { class: 'k-value' }, '–'))),
     );
-    el.querySelector('[data-stat="since"]').textContent = 'No kernel numbers yet: press stat.';
+    el.querySelector('[data-stat="since"]').textContent = t('kernel.nonumbers');
   }
 
   /** Redraws a card's kernel part (also when only the call counts changed). */
@@ -106,19 +107,19 @@ export class Kernel {
     el.dataset.state = stat.state ?? '';
     el.dataset.closed = String(!!stat.closed);
     field('state').textContent = stat.closed && stat.state !== 'CLOSED'
-      ? `${stat.state} (fd closed; the kernel keeps it)`
+      ? t('kernel.fdclosed', { state: stat.state })
       : stat.state ?? '?';
     field('state').title = closedTitle(stat);
-    field('inq').textContent = udp && stat.inq ? `${stat.inq} B (next datagram)` : `${stat.inq ?? 0} B`;
+    field('inq').textContent = udp && stat.inq ? t('kernel.nextdg', { n: stat.inq }) : `${stat.inq ?? 0} B`;
     field('outq').textContent = `${stat.outq ?? 0} B`;
     const full = Math.max(BAR_MIN_FULL, this.#most.get(sock) ?? 0);
     field('inq-bar').firstElementChild.style.width = `${Math.min(100, (100 * (stat.inq ?? 0)) / full)}%`;
-    field('inq-bar').title = `${stat.inq ?? 0} of ${full} bytes (the most seen)`;
+    field('inq-bar').title = t('kernel.bar', { n: stat.inq ?? 0, full });
 
     const peek = field('peek');
     peek.hidden = !stat.peek?.size;
     peek.replaceChildren(stat.peek?.size
-      ? dataView(stat.peek, { label: stat.inq > stat.peek.size ? `waiting, not read yet (first ${stat.peek.size} of ${stat.inq})` : 'waiting, not read yet', limit: 64 })
+      ? dataView(stat.peek, { label: stat.inq > stat.peek.size ? t('kernel.peek.first', { n: stat.peek.size, inq: stat.inq }) : t('kernel.peek'), limit: 64 })
       : '');
 
     if (stat.data_segs_out == null) return; // no TCP_INFO: not TCP
@@ -139,21 +140,21 @@ export class Kernel {
   #since(sock, stat, calls) {
     const base = this.#base.get(sock) ?? { stat: {}, calls: { sends: 0, recvs: 0 } };
     const d = (key) => stat[key] - (base.stat[key] ?? 0);
-    const n = (k, one, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+    const n = (k, what) => t(k === 1 ? `kernel.n.${what}.one` : `kernel.n.${what}`, { n: k });
     const sends = calls.sends - base.calls.sends;
     const recvs = calls.recvs - base.calls.recvs;
     const parts = [];
-    if (sends || d('data_segs_out')) parts.push(`${n(sends, 'send() call')} → ${n(d('data_segs_out'), 'data segment')} out`);
-    if (recvs || d('data_segs_in')) parts.push(`${n(d('data_segs_in'), 'data segment')} in → ${n(recvs, 'recv() call')}`);
-    const when = this.#base.has(sock) ? 'Since reset' : 'Since the socket was created';
-    return parts.length ? `${when}: ${parts.join('; ')}.` : `${when}: no data sent or received.`;
+    if (sends || d('data_segs_out')) parts.push(t('kernel.since.out', { sends: n(sends, 'send'), segs: n(d('data_segs_out'), 'seg') }));
+    if (recvs || d('data_segs_in')) parts.push(t('kernel.since.in', { segs: n(d('data_segs_in'), 'seg'), recvs: n(recvs, 'recv') }));
+    const when = this.#base.has(sock) ? t('kernel.since.reset') : t('kernel.since.created');
+    return parts.length ? t('kernel.since', { when, parts: parts.join(t('kernel.since.sep')) }) : t('kernel.since.none', { when });
   }
 }
 
 /** The state's tooltip: for a closed socket, that the kernel still keeps its connection. */
 function closedTitle(stat) {
-  if (!stat.closed) return "the kernel's state for this socket (TCP_INFO)";
-  if (stat.state === 'CLOSED') return 'closed, and the kernel has let the connection go';
-  const left = stat.expires_ms ? `, for about ${Math.ceil(stat.expires_ms / 1000)} s more` : '';
-  return `closed: no descriptor any more, but the kernel keeps the connection in ${stat.state}${left}`;
+  if (!stat.closed) return t('kernel.title.open');
+  if (stat.state === 'CLOSED') return t('kernel.title.gone');
+  const left = stat.expires_ms ? t('kernel.title.left', { s: Math.ceil(stat.expires_ms / 1000) }) : '';
+  return t('kernel.title.kept', { state: stat.state, left });
 }

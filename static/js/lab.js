@@ -12,6 +12,7 @@
 //                                      (#socket-host-label) hidden without a lab
 
 import { h } from './dom.js';
+import { server, t } from './i18n.js';
 
 export class Lab {
   #parts;
@@ -44,12 +45,12 @@ export class Lab {
     p.hosts.replaceChildren(...hosts.map((x) => h('li', { dataset: { host: x.name, addr: x.addr } },
       h('strong', {}, x.name), ' ', h('code', {}, x.addr))));
     p.facts.replaceChildren(...(on ? [
-      h('p', {}, `subnet ${res.subnet ?? '?'}, broadcast ${res.broadcast ?? '?'}`),
-      res.bind ? h('p', { class: 'detail' }, `bind: ${res.bind}`) : null,
-      res.connect ? h('p', { class: 'detail' }, `connect, sendto: ${res.connect}`) : null,
-    ] : [h('p', { class: 'empty' }, 'No lab: build one to get hosts of their own on a LAN, with broadcast and multicast.')]));
+      h('p', {}, t('lab.facts', { subnet: res.subnet ?? '?', broadcast: res.broadcast ?? '?' })),
+      res.bind ? h('p', { class: 'detail' }, `bind: ${server(res.bind)}`) : null,
+      res.connect ? h('p', { class: 'detail' }, `connect, sendto: ${server(res.connect)}`) : null,
+    ] : [h('p', { class: 'empty' }, t('lab.none'))]));
     const chosen = p.select.value;
-    p.select.replaceChildren(h('option', { value: '' }, 'the session\'s own'),
+    p.select.replaceChildren(h('option', { value: '' }, t('lab.own')),
       ...hosts.map((x) => h('option', { value: x.name }, `${x.name} (${x.addr})`)));
     p.select.value = hosts.some((x) => x.name === chosen) ? chosen : '';
     p.selectLabel.hidden = !on;

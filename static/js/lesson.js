@@ -54,6 +54,7 @@ import { renderEntry } from './render.js';
 import { h } from './dom.js';
 import { LessonProgress } from './progress.js';
 import { copyText } from './copy.js';
+import { server, t } from './i18n.js';
 
 const MARKS = { sent: '…', ok: '✓', fail: '✗' };
 /** How long a peer's spawn may take to answer (ms). */
@@ -72,7 +73,7 @@ function peerLine(label) {
     const ok = result?.ok === true;
     el.dataset.state = ok ? 'ok' : 'fail';
     mark.textContent = MARKS[el.dataset.state];
-    why.textContent = ok ? '' : (result ? result.error?.message ?? 'failed' : `no result within ${PEER_WAIT / 1000} s`);
+    why.textContent = ok ? '' : (result ? server(result.error?.message) ?? t('lesson.failed') : t('lesson.noresult', { s: PEER_WAIT / 1000 }));
     const entry = result && renderEntry(result, { request });
     entries.replaceChildren(...(entry ? [entry] : []));
   };
@@ -104,7 +105,7 @@ function main(page) {
       const off = hello.programs === false;
       for (const b of page.querySelectorAll('[data-run-cell], [data-run-cells-above]')) b.disabled = off;
       const note = cellSections[0]?.querySelector('[data-cell-status]');
-      if (note && off) note.textContent = hello.programs_note || 'Python does not run on this server';
+      if (note && off) note.textContent = server(hello.programs_note) || t('lesson.nopython');
     },
   });
   const setBusy = (on) => {
@@ -145,7 +146,7 @@ function main(page) {
     out.hidden = run.output.length === 0;
     if (!run.done) {
       section.dataset.state = run.state;
-      status.textContent = { starting: 'starting Python…', queued: 'queued…', running: 'running…', waiting: 'waiting…' }[run.state];
+      status.textContent = t(`lesson.state.${run.state}`);
       if (run.state === 'running' || run.state === 'waiting') bench.cards.highlight(run.sockets);
       return;
     }
@@ -153,11 +154,11 @@ function main(page) {
     section.dataset.state = ok ? 'ok' : 'fail';
     if (ok) {
       section.dataset.done = 'true';
-      status.textContent = run.state === 'ok' ? '✓ done' : `✓ raised ${section.dataset.raises}, as the lesson expects`;
+      status.textContent = run.state === 'ok' ? t('lesson.done') : t('lesson.raisedok', { name: section.dataset.raises });
     } else {
       if (run.broken) status.textContent = `✗ ${run.error}`;
-      else if (run.state === 'fail') status.textContent = `✗ raised ${run.error}`;
-      else status.textContent = '✗ ended without the exception the lesson expects';
+      else if (run.state === 'fail') status.textContent = t('lesson.raised', { error: run.error });
+      else status.textContent = t('lesson.noexception');
     }
     bench.cards.highlight(run.sockets);
   };
@@ -216,7 +217,7 @@ function main(page) {
     list.replaceChildren();
     let ok = true;
     for (const request of peers) {
-      const line = peerLine(`${request.peer} on ${where(request.addr)}`);
+      const line = peerLine(t('lesson.peeron', { peer: request.peer, addr: where(request.addr) }));
       list.append(line.el);
       const result = await resultOf('spawn', request);
       line.show(result, { ...request, op: 'spawn' });

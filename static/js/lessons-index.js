@@ -9,6 +9,7 @@
 // and has data-done="true" when every cell passed.
 
 import { lessonProgress } from './progress.js';
+import { t } from './i18n.js';
 
 const ids = (s) => (s ?? '').split(' ').filter(Boolean);
 
@@ -18,6 +19,6 @@ for (const item of document.querySelectorAll('.lesson-item[data-lesson]')) {
   const mark = item.querySelector('[data-progress]');
   if (!mark || passed <= server.length) continue; // the server's view is complete
   item.dataset.done = String(done);
-  mark.textContent = done ? 'done ✓' : `${passed} of ${total} cells passed`;
+  mark.textContent = done ? t('lessons.done') : t('lessons.passed', { passed, total });
   mark.classList.toggle('done', done);
 }

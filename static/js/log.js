@@ -18,6 +18,8 @@
 // DOM: ol#log[data-max] (data-max, if set, replaces MAX_ENTRIES), and
 // p#log-trimmed[data-count] before it, hidden until something is dropped.
 
+import { t } from './i18n.js';
+
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICKY = 48;
 /** The most entries shown; the session's own log keeps 10,000 messages. */
@@ -211,7 +213,7 @@ export class Log {
     if (!note) return;
     note.hidden = n === 0;
     note.dataset.count = String(n);
-    note.textContent = `${n} older ${n === 1 ? 'entry is' : 'entries are'} not shown; the Python transcript still has every call.`;
+    note.textContent = n === 1 ? t('log.trimmed.one') : t('log.trimmed', { n });
   }
 
   /** Marks the waiting entry of a request finished (built or not): its result came. */
@@ -246,5 +248,5 @@ function markDone(el) {
   el.classList.add('done');
   el.querySelector('button.cancel')?.remove();
   const outcome = el.querySelector('.outcome');
-  if (outcome) outcome.textContent = 'waited (result below)';
+  if (outcome) outcome.textContent = t('log.waited');
 }

@@ -31,14 +31,14 @@
 //   #packets-absolute            the checkbox: absolute numbers
 
 import { h } from './dom.js';
+import { t, tn } from './i18n.js';
 
 /** The most packet rows on the page; the capture keeps far more. */
 const MAX_ROWS = 500;
 
 /** Why a session on this machine's network shows no packets. */
-const HOST_NETWORK = 'No packets: this session uses this machine\'s network (no private network), whose traffic is not the session\'s own to show. '
-  + 'Start sockplay with --network private, or build a lab.';
-const NONE_YET = 'No packets yet: the session\'s packets appear here as its sockets send them.';
+const HOST_NETWORK = t('packets.host');
+const NONE_YET = t('packets.noneyet');
 
 /**
  * @typedef {object} Conv one conversation
@@ -173,7 +173,7 @@ export class Packets {
     for (const item of pending.slice(from)) {
       if ('notShown' in item) {
         const el = h('p', { class: 'pk-not-shown', dataset: { count: item.notShown } },
-          `${item.notShown} ${item.notShown === 1 ? 'packet' : 'packets'} not shown (the capture has them)`);
+          tn('packets.notshown', item.notShown));
         this.#box.append(el);
         this.#rows.push({ conv: null, el });
         continue;
@@ -220,7 +220,7 @@ export class Packets {
     }
     this.#trimmed.hidden = this.#dropped === 0;
     this.#trimmed.dataset.count = String(this.#dropped);
-    this.#trimmed.textContent = `${this.#dropped} older ${this.#dropped === 1 ? 'packet is' : 'packets are'} not shown here; the capture has them.`;
+    this.#trimmed.textContent = tn('packets.trimmed', this.#dropped);
   }
 
   #showEmpty() {
@@ -268,7 +268,7 @@ export class Packets {
     const cast = p.broadcast ? 'broadcast' : p.multicast ? 'multicast' : undefined;
     const el = h('li', {
       class: 'pk-row',
-      title: `${endText(p.src)} → ${endText(p.dst)} · ${p.size} bytes on the wire${p.tcp ? ` · win ${p.tcp.win}` : ''} · ${p.host} ${p.iface}`,
+      title: `${endText(p.src)} → ${endText(p.dst)} · ${t('packets.onwire', { n: p.size })}${p.tcp ? ` · win ${p.tcp.win}` : ''} · ${p.host} ${p.iface}`,
       dataset: {
         dir, proto: p.proto, seq: p.tcp?.seq, ack: p.tcp?.flags.includes('ACK') ? p.tcp.ack : undefined,
         relSeq: row.rel ?? undefined, relAck: row.relAck ?? undefined, len: p.len,

@@ -26,9 +26,10 @@
 
 import { Connection, Status, wsURL } from './conn.js';
 import { h } from './dom.js';
+import { server, t } from './i18n.js';
 
 const INDENT = '    ';
-const NO_PROGRAMS = 'This server does not run programs.';
+const NO_PROGRAMS = t('program.noprograms');
 
 /** @param {HTMLElement} root */
 function main(root) {
@@ -81,14 +82,14 @@ function main(root) {
       run.title = why;
       if (!program) {
         running(false);
-        if (canRun) setStatus('ready', 'Ready to run.');
+        if (canRun) setStatus('ready', t('program.ready'));
         else setStatus('unavailable', why);
       }
     },
     onMessages: (msgs) => msgs.forEach(onMessage),
     onStatus: (state, detail) => {
-      if (state === Status.RECONNECTING) setStatus('connecting', 'Reconnecting…');
-      else if (state === Status.REFUSED) setStatus('error', detail?.message ?? 'The server refused the connection.');
+      if (state === Status.RECONNECTING) setStatus('connecting', t('wb.status.reconnecting'));
+      else if (state === Status.REFUSED) setStatus('error', detail?.message ?? t('program.refused'));
     },
   });
 
@@ -98,12 +99,12 @@ function main(root) {
       runId = null;
       if (!m.ok) {
         running(false);
-        setStatus('error', m.error?.message ?? 'The program could not start.');
-        output.append(h('span', { dataset: { stream: 'stderr' } }, (m.error?.message ?? 'run failed') + '\n'));
+        setStatus('error', server(m.error?.message ?? t('program.nostart')));
+        output.append(h('span', { dataset: { stream: 'stderr' } }, server(m.error?.message ?? t('program.runfailed')) + '\n'));
         return;
       }
       program = m.program;
-      setStatus('running', `Running as ${program}…`);
+      setStatus('running', t('program.runningas', { program }));
     } else if (m.kind === 'output' && program && m.program === program) {
       output.append(h('span', { dataset: { stream: m.stream } }, m.text));
     } else if (m.kind === 'exit' && program && m.program === program) {
@@ -120,7 +121,7 @@ function main(root) {
     const argv = args.value.trim() === '' ? [] : args.value.trim().split(/\s+/);
     runId = conn.request('run', { code: editor.value, name: root.dataset.name, args: argv });
     running(true);
-    setStatus('running', 'Starting…');
+    setStatus('running', t('program.starting'));
   });
   stop.addEventListener('click', () => {
     if (program) conn.request('stop', { program });
@@ -144,13 +145,13 @@ function main(root) {
  */
 function programsUnavailable(hello) {
   if (hello.programs === true) return '';
-  return hello.programs_note || NO_PROGRAMS;
+  return server(hello.programs_note) || NO_PROGRAMS;
 }
 
 /** An exit message in words: "exit code 0", or the reason and the limit. */
 function exitText(m) {
-  if (m.reason) return m.limit ? `${m.reason}: ${m.limit}` : `ended: ${m.reason}`;
-  return `exit code ${m.code}`;
+  if (m.reason) return m.limit ? `${m.reason}: ${server(m.limit)}` : t('program.ended', { reason: m.reason });
+  return t('program.exitcode', { code: m.code });
 }
 
 /** Saves the code with POST /share and shows the link it got. */
@@ -165,12 +166,12 @@ async function shareProgram(root, code, button) {
       body: JSON.stringify({ code, name: root.dataset.name }),
     });
     const body = await resp.json().catch(() => ({}));
-    if (!resp.ok) throw new Error(body.error ?? `the server answered ${resp.status}`);
+    if (!resp.ok) throw new Error(body.error ?? t('program.answered', { status: resp.status }));
     url.href = body.url;
     url.textContent = new URL(body.url, location.href).href;
   } catch (err) {
     url.removeAttribute('href');
-    url.textContent = `not shared: ${err.message}`;
+    url.textContent = t('program.notshared', { why: err.message });
   } finally {
     link.hidden = false;
     button.disabled = false;

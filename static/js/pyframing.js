@@ -5,6 +5,7 @@
 
 import { structSize, delimiterRepr, framingArg } from './framing.js';
 import { pyData, pyPayload, pyStr, pyValue } from './pyrepr.js';
+import { t } from './i18n.js';
 
 /** Helper functions, by name, as Python source (each ends with a blank line). */
 export const HELPERS = {
@@ -79,7 +80,7 @@ function sendLines(s, framing, req) {
     case 'delimiter':
       return `${s}.sendall(${body} + ${delimiterRepr(framing.delimiter)})`;
     case 'fixed':
-      return `${s}.sendall(${body})  # one fixed-size message: exactly ${framing.size} bytes`;
+      return `${s}.sendall(${body})  # ${t('pyf.fixed', { n: framing.size })}`;
     case 'json_header': {
       const fields = Object.entries(req.header ?? {}).filter(([k]) => k !== 'data_size')
         .map(([k, v]) => `${pyStr(k)}: ${pyValue(v)}`);
@@ -94,7 +95,7 @@ function sendLines(s, framing, req) {
       ].join('\n');
     }
     default:
-      return `# ${s}.send_frame(…): unknown framing`;
+      return `# ${s}.send_frame(…): ${t('pyf.unknown')}`;
   }
 }
 
@@ -119,6 +120,6 @@ function recvLines(s, framing, res) {
       ].join('\n');
     }
     default:
-      return `# ${s}.recv_frame(…): unknown framing`;
+      return `# ${s}.recv_frame(…): ${t('pyf.unknown')}`;
   }
 }

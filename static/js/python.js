@@ -18,6 +18,7 @@
 
 import { frameCall, frameLines, frameNeeds } from './pyframing.js';
 import { pyAddr, pyData, pyPayload, pyStr, pyTimeout, pyValue } from './pyrepr.js';
+import { t } from './i18n.js';
 
 export { pyAddr, pyBytes, pyData, pyPayload, pyStr, pyTimeout } from './pyrepr.js';
 
@@ -46,8 +47,8 @@ export function callExpr(op, sock, req, name) {
   }
   if (op === 'send_frame' || op === 'recv_frame') return frameCall(op, sock, req);
   if (op === 'check') return checkCall(req);
-  if (op === 'spawn') return req?.peer ? `spawn ${req.peer} at ${pyAddr(req.addr ?? ['127.0.0.1', 0])}` : 'spawn';
-  if (op === 'lab') return req?.hosts === 0 ? 'lab teardown' : `lab of ${req?.hosts ?? '…'} hosts`;
+  if (op === 'spawn') return req?.peer ? t('py.spawn', { peer: req.peer, addr: pyAddr(req.addr ?? ['127.0.0.1', 0]) }) : 'spawn';
+  if (op === 'lab') return req?.hosts === 0 ? t('py.lab.teardown') : t('py.lab', { n: req?.hosts ?? '…' });
   if (op === 'kill') return req?.peer ? `kill ${req.peer}` : 'kill';
   if (op === 'reset') return 'reset';
   if (op === 'run' || op === 'stop' || op === 'input' || op === 'cell') return programCall(op, req);
@@ -62,14 +63,14 @@ export function callExpr(op, sock, req, name) {
 function programCall(op, req) {
   switch (op) {
     case 'run':
-      if (req?.kernel) return 'run the cell kernel';
+      if (req?.kernel) return t('py.run.kernel');
       return ['run', req?.name ?? 'program.py', ...(req?.args ?? [])].join(' ');
     case 'stop':
-      return `stop ${req?.program ?? 'program'}`;
+      return `stop ${req?.program ?? t('render.lane.program')}`;
     case 'input':
-      return `input to ${req?.program ?? 'program'}${req?.eof ? ' (then end of file)' : ''}`;
+      return t(req?.eof ? 'py.input.eof' : 'py.input', { program: req?.program ?? t('render.lane.program') });
     default:
-      return req?.cell ? `cell ${req.cell} in ${req.program}` : 'cell';
+      return req?.cell ? t('py.cell', { cell: req.cell, program: req.program }) : 'cell';
   }
 }
 
@@ -80,7 +81,7 @@ function programCall(op, req) {
 function checkCall(req) {
   if (!req?.exercise) return 'check';
   if (Array.isArray(req.target)) return `check ${req.exercise} → ${pyAddr(req.target)}`;
-  if (Array.isArray(req.listen)) return `check ${req.exercise}, listening on ${pyAddr(req.listen)}`;
+  if (Array.isArray(req.listen)) return t('py.check.listen', { exercise: req.exercise, addr: pyAddr(req.listen) });
   return `check ${req.exercise}`;
 }
 
@@ -159,7 +160,7 @@ export function pythonNeeds(res, req) {
  * peers runs only on sockplay's module (plain CPython has no sockplay);
  * one without peers runs on plain CPython.
  */
-export const SOCKPLAY_NOTE = "# sockplay.spawn and sockplay.kill come from sockplay's own module: run this program with the Run button or `sockplay run`";
+export const SOCKPLAY_NOTE = t('py.note');
 
 /** The line(s) that import module name, with the note for sockplay's module. */
 export function importLines(name) {
@@ -182,10 +183,10 @@ function peerCode(res, req) {
  */
 function spawnLine(res, req) {
   if (!peerCode(res, req)) {
-    return `# built-in peer ${res.peer} (${res.name}) running at ${pyAddr(res.addr)}: a program of its own, not Python you run`;
+    return t('py.peer', { peer: res.peer, name: res.name, addr: pyAddr(res.addr) });
   }
   const args = [pyStr(req.peer), pyAddr(req.addr ?? ['127.0.0.1', 0]), ...pyKeywords(req.options)];
-  return `${res.peer}, ${res.peer}_addr = sockplay.spawn(${args.join(', ')})  # running at ${pyAddr(res.addr)}`;
+  return `${res.peer}, ${res.peer}_addr = sockplay.spawn(${args.join(', ')})  # ${t('py.runningat', { addr: pyAddr(res.addr) })}`;
 }
 
 /** Options as Python keyword arguments (`count=3`); a key that is no identifier goes in `**{…}`. */
@@ -214,17 +215,16 @@ export function pythonLine(res, req, name) {
   if (op === 'spawn') return spawnLine(res, req);
   if (op === 'lab') {
     return res.hosts?.length
-      ? `# a lab LAN ${res.subnet ?? ''}: ${res.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')} (each host a machine of its own)`
-      : '# the lab LAN is torn down';
+      ? t('py.lab.hosts', { subnet: res.subnet ?? '', hosts: res.hosts.map((x) => `${x.name} ${x.addr}`).join(', ') })
+      : t('py.lab.torndown');
   }
-  if (op === 'kill') return peerCode(res, req) ? `sockplay.kill(${req.peer})` : '# a built-in peer stopped';
-  if (op === 'reset') return `# reset: ${resetSummary(res)}`;
+  if (op === 'kill') return peerCode(res, req) ? `sockplay.kill(${req.peer})` : t('py.peer.stopped');
+  if (op === 'reset') return t('py.reset', { summary: resetSummary(res) });
   if (!req && NEEDS_REQUEST.has(op)) {
-    return `# ${callExpr(op, sock)}: the server did not repeat this request's arguments`;
+    return t('py.norepeat', { call: callExpr(op, sock) });
   }
   if (req?.data?.omitted) {
-    return `# ${callExpr(op, sock, req)}: a payload too large to repeat in the log`
-      + (res.n != null ? ` (${res.n} bytes sent)` : '');
+    return t(res.n != null ? 'py.toolarge.sent' : 'py.toolarge', { call: callExpr(op, sock, req), n: res.n });
   }
   if (op === 'send_frame' || op === 'recv_frame') return frameLines(res, req);
   const call = callExpr(op, sock, req ?? {}, name);
@@ -233,14 +233,14 @@ export function pythonLine(res, req, name) {
     case 'socket': {
       const family = req?.family ?? res.family ?? 'AF_INET';
       const type = req?.type ?? res.type ?? 'SOCK_STREAM';
-      const on = req?.host ? `  # on lab host ${req.host}` : '';
+      const on = req?.host ? `  # ${t('py.onhost', { host: req.host })}` : '';
       return `${res.sock} = socket.socket(socket.${family}, socket.${type})${on}`;
     }
     case 'bind': {
       const asked = req?.addr ? pyAddr(req.addr) : pyAddr(res.addr);
       const bound = pyAddr(res.addr);
       const written = (req?.addr && name?.(req.addr)) || asked;
-      return `${sock}.bind(${written})` + (asked === bound ? '' : note(`bound to ${bound}`));
+      return `${sock}.bind(${written})` + (asked === bound ? '' : note(t('py.boundto', { addr: bound })));
     }
     case 'listen':
       return req ? call : `${sock}.listen(${res.backlog ?? ''})`;
@@ -257,13 +257,13 @@ export function pythonLine(res, req, name) {
     case 'recv':
       return `data = ${call}` + note(pyData(res.data));
     case 'recvfrom': {
-      const trunc = res.truncated ? `; truncated, the datagram had ${res.size} bytes` : '';
+      const trunc = res.truncated ? t('py.trunc', { n: res.size }) : '';
       return `data, addr = ${call}` + note(`${pyData(res.data)}, ${pyAddr(res.addr)}${trunc}`);
     }
     case 'setsockopt':
       return res.value == null || pyOptValue(req.value) === pyOptValue(res.value)
         ? call
-        : call + note(`reads back ${res.value}`);
+        : call + note(t('py.readsback', { value: res.value }));
     case 'getsockopt':
       return call + note(`→ ${res.value}`);
     case 'settimeout':
@@ -278,7 +278,7 @@ export function pythonLine(res, req, name) {
 
 /** What a reset did, in words: "closed s1, s2; stopped p1". */
 export function resetSummary(res) {
-  const closed = res.sockets?.length ? `closed ${res.sockets.join(', ')}` : 'no socket to close';
-  const stopped = res.peers?.length ? `stopped ${res.peers.join(', ')}` : 'no peer to stop';
-  return `${closed}; ${stopped}`;
+  const closed = res.sockets?.length ? t('py.reset.closed', { list: res.sockets.join(', ') }) : t('py.reset.nosocket');
+  const stopped = res.peers?.length ? t('py.reset.stopped', { list: res.peers.join(', ') }) : t('py.reset.nopeer');
+  return t('py.reset.summary', { closed, stopped });
 }

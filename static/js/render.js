@@ -22,13 +22,14 @@ import { dataView } from './dataview.js';
 import { progressText, recvFrameView, sentFrameView } from './frameview.js';
 import { callExpr, pyAddr, pyTimeout, resetSummary } from './python.js';
 import { checkEventText, verdictLine } from './checkview.js';
+import { server, t } from './i18n.js';
 
 /** How errors without a Python exception are introduced. */
 const ERROR_LABELS = {
-  policy: 'Refused by the address policy',
-  limit: 'Limit',
-  bad_request: 'Bad request',
-  cancelled: 'Cancelled',
+  policy: t('render.err.policy'),
+  limit: t('render.err.limit'),
+  bad_request: t('render.err.bad_request'),
+  cancelled: t('render.err.cancelled'),
 };
 
 /**
@@ -57,11 +58,10 @@ export function renderEntry(msg, ctx = {}) {
       return socketChange(msg, ctx.socket);
     case 'snapshot':
       return entry(msg, {}, line(
-        `Caught up from a snapshot: messages before seq ${msg.first_seq} are no longer kept. `
-        + `${msg.sockets?.length ?? 0} sockets, ${msg.pending?.length ?? 0} waiting.`,
+        t('render.snapshot', { seq: msg.first_seq, sockets: msg.sockets?.length ?? 0, waiting: msg.pending?.length ?? 0 }),
       ));
     case 'bye':
-      return entry(msg, {}, line(`The server is shutting down: ${msg.reason ?? 'bye'}.`));
+      return entry(msg, {}, line(t('render.bye', { reason: server(msg.reason ?? 'bye') })));
     case 'frame':
       return entry(msg, { about: msg.sock, id: msg.id, className: 'quiet frame-entry' }, line(
         h('code', { class: 'call' }, ctx.targetCall ?? `${msg.sock}.recv_frame(…)`), ' ',
@@ -110,7 +110,7 @@ function isStateChange(msg, before) {
 /** A running check's step or call: its own lane, like a peer's. */
 function checkEntry(msg) {
   const el = entry(msg, { id: msg.id, className: msg.event === 'call' ? 'quiet check-entry' : 'check-entry' },
-    line(h('span', { class: 'lane' }, `check ${msg.exercise}`), ' ', h('span', { class: 'outcome' }, checkEventText(msg))));
+    line(h('span', { class: 'lane' }, t('render.checklane', { exercise: msg.exercise })), ' ', h('span', { class: 'outcome' }, checkEventText(msg))));
   el.dataset.event = msg.event;
   if (msg.event === 'step_done') el.dataset.pass = String(!!msg.step?.pass);
   return el;
@@ -121,7 +121,7 @@ const OUTPUT_SHOWN = 2000;
 
 /** Whose output or event it is: "p1", "p1 · cell accept.1". */
 function programLane(msg) {
-  return h('span', { class: 'lane' }, msg.cell ? `${msg.program} · cell ${msg.cell}` : msg.program ?? 'program');
+  return h('span', { class: 'lane' }, msg.cell ? t('render.lane.cell', { program: msg.program, cell: msg.cell }) : msg.program ?? t('render.lane.program'));
 }
 
 /** What a program printed, on its stream. */
@@ -130,9 +130,9 @@ function outputEntry(msg) {
   const cut = text.length > OUTPUT_SHOWN ? text.length - OUTPUT_SHOWN : 0;
   if (cut) text = text.slice(0, OUTPUT_SHOWN);
   const el = entry(msg, { className: `quiet output-entry${msg.stream === 'stderr' ? ' stderr' : ''}` },
-    line(programLane(msg), ' ', h('span', { class: 'stream' }, msg.stream === 'stderr' ? 'printed on stderr' : 'printed')),
+    line(programLane(msg), ' ', h('span', { class: 'stream' }, msg.stream === 'stderr' ? t('render.printed.stderr') : t('render.printed'))),
     h('pre', { class: 'program-text', dataset: { stream: msg.stream } }, text),
-    cut ? h('p', { class: 'detail' }, `… and ${cut} more characters`) : null);
+    cut ? h('p', { class: 'detail' }, t('render.morechars', { n: cut })) : null);
   el.dataset.program = msg.program ?? '';
   el.dataset.stream = msg.stream ?? '';
   return el;
@@ -142,15 +142,15 @@ function outputEntry(msg) {
 export function exitText(msg) {
   const code = typeof msg.code === 'number' ? msg.code : null;
   if (!msg.reason) {
-    if (code != null && code < 0) return `was killed by signal ${-code}`;
-    return `exited with code ${code ?? '?'}`;
+    if (code != null && code < 0) return t('render.exit.signal', { n: -code });
+    return t('render.exit.code', { code: code ?? '?' });
   }
-  if (msg.reason === 'stopped') return 'was stopped';
+  if (msg.reason === 'stopped') return t('render.exit.stopped');
   const why = {
-    timeout: 'ran out of time', output: 'printed too much', cpu: 'used too much CPU time',
-    memory: 'used too much memory', processes: 'started too many processes or threads', files: 'hit a file limit',
+    timeout: t('render.exit.timeout'), output: t('render.exit.output'), cpu: t('render.exit.cpu'),
+    memory: t('render.exit.memory'), processes: t('render.exit.processes'), files: t('render.exit.files'),
   }[msg.reason] ?? msg.reason;
-  return `was stopped: it ${why}${code != null ? ` (exit code ${code})` : ''}`;
+  return code != null ? t('render.exit.limitcode', { why, code }) : t('render.exit.limit', { why });
 }
 
 /** A program's end. */
@@ -158,7 +158,7 @@ function exitEntry(msg) {
   const failed = msg.reason ? msg.reason !== 'stopped' : msg.code !== 0;
   const el = entry(msg, { className: `exit-entry${failed ? ' failed' : ''}` },
     line(programLane(msg), ' ', h('span', { class: 'outcome' }, exitText(msg))),
-    msg.limit ? h('p', { class: 'error', dataset: { type: 'limit' } }, `Limit: ${msg.limit}`) : null);
+    msg.limit ? h('p', { class: 'error', dataset: { type: 'limit' } }, t('render.limit', { limit: server(msg.limit) })) : null);
   el.dataset.program = msg.program ?? '';
   if (msg.reason) el.dataset.reason = msg.reason;
   if (typeof msg.code === 'number') el.dataset.code = String(msg.code);
@@ -167,11 +167,11 @@ function exitEntry(msg) {
 
 /** A cell of the cell kernel starts, waits or ends (PROTOCOL.md, Cells). */
 function cellEntry(msg) {
-  const socks = msg.sockets?.length ? ` (sockets ${msg.sockets.join(', ')})` : '';
+  const socks = msg.sockets?.length ? t('render.cell.sockets', { list: msg.sockets.join(', ') }) : '';
   let what;
-  if (msg.kind === 'cell_start') what = `runs${socks}`;
-  else if (msg.kind === 'cell_waiting') what = 'is waiting…';
-  else what = msg.ok ? `done${socks}` : 'failed';
+  if (msg.kind === 'cell_start') what = t('render.cell.runs', { socks });
+  else if (msg.kind === 'cell_waiting') what = t('cards.waiting');
+  else what = msg.ok ? t('render.cell.done', { socks }) : t('lesson.failed');
   const el = entry(msg, { className: `quiet cell-entry${msg.kind === 'cell_done' && !msg.ok ? ' failed' : ''}` },
     line(programLane(msg), ' ', h('span', { class: 'outcome' }, what)),
     msg.kind === 'cell_done' && !msg.ok && msg.error ? h('p', { class: 'error' }, msg.error) : null);
@@ -210,14 +210,14 @@ function hello(msg) {
   return entry(
     msg,
     { className: 'quiet' },
-    line(`Session started (${msg.protocol}), encoding ${msg.encoding}.`),
-    msg.policy?.bind ? h('p', { class: 'detail' }, `bind: ${msg.policy.bind}`) : null,
-    msg.policy?.connect ? h('p', { class: 'detail' }, `connect, sendto: ${msg.policy.connect}`) : null,
+    line(t('render.hello', { protocol: msg.protocol, encoding: msg.encoding })),
+    msg.policy?.bind ? h('p', { class: 'detail' }, `bind: ${server(msg.policy.bind)}`) : null,
+    msg.policy?.connect ? h('p', { class: 'detail' }, `connect, sendto: ${server(msg.policy.connect)}`) : null,
   );
 }
 
 function result(msg, ctx) {
-  const call = msg.op ? callExpr(msg.op, msg.sock, ctx.request) : 'request';
+  const call = msg.op ? callExpr(msg.op, msg.sock, ctx.request) : t('render.request');
   const meta = { about: msg.sock, op: msg.op, id: msg.id, ok: String(!!msg.ok) };
   if (!msg.ok) {
     const err = msg.error ?? {};
@@ -225,9 +225,9 @@ function result(msg, ctx) {
     return entry(
       msg,
       { ...meta, className: 'failed' },
-      line(h('code', { class: 'call' }, call), ' failed'),
+      line(h('code', { class: 'call' }, call), ` ${t('render.failed')}`),
       h('p', { class: 'error', dataset: { type: err.type } }, text),
-      err.hint ? h('p', { class: 'hint' }, err.hint) : null,
+      err.hint ? h('p', { class: 'hint' }, server(err.hint)) : null,
       msg.op === 'recv_frame' && msg.reads?.length ? recvFrameView(msg) : null,
     );
   }
@@ -246,9 +246,8 @@ function details(msg, ctx) {
     case 'recvfrom':
       if (ctx.socket?.type === 'SOCK_DGRAM') return [datagramView(msg)];
       if (msg.data?.size === 0) {
-        return [h('div', { class: 'eof' }, h('p', { class: 'eof-head' }, "peer closed (b'')"),
-          h('p', { class: 'detail' }, 'The other end closed or shut down its side, and every byte it sent has been read. '
-            + 'recv() will keep returning b\'\'.'))];
+        return [h('div', { class: 'eof' }, h('p', { class: 'eof-head' }, t('render.eof')),
+          h('p', { class: 'detail' }, t('render.eof.detail')))];
       }
       return msg.data ? [dataView(msg.data)] : [];
     case 'recv_frame':
@@ -271,7 +270,7 @@ function segmentsView(msg) {
   return h('div', { class: 'segments' },
     lines(msg.segments),
     msg.isn ? h('details', {},
-      h('summary', {}, `absolute numbers (J = ${msg.isn.local}, K = ${msg.isn.peer})`),
+      h('summary', {}, t('render.absolute', { j: msg.isn.local, k: msg.isn.peer })),
       lines(msg.absolute)) : null);
 }
 
@@ -282,34 +281,32 @@ function segmentsView(msg) {
 function datagramView(msg) {
   const kept = msg.data?.size ?? 0;
   const size = msg.size ?? kept;
-  const from = Array.isArray(msg.addr) ? ` from ${pyAddr(msg.addr)}` : '';
+  const from = Array.isArray(msg.addr) ? t('render.from', { addr: pyAddr(msg.addr) }) : '';
   if (size === 0) {
     return h('div', { class: 'datagram empty', dataset: { size: 0, kept: 0 } },
-      h('p', { class: 'dg-head' }, `0-byte datagram${from}`),
-      h('p', { class: 'detail' }, "An empty datagram is a real message: UDP has no end-of-file, so b'' here does not mean "
-        + 'the peer closed anything.'));
+      h('p', { class: 'dg-head' }, t('render.dg.empty', { from })),
+      h('p', { class: 'detail' }, t('render.dg.empty.detail')));
   }
   const lost = size - kept;
   return h('div', { class: `datagram${msg.truncated ? ' truncated' : ''}`, dataset: { size, kept } },
-    h('p', { class: 'dg-head' }, `datagram · ${size} byte${size === 1 ? '' : 's'}${from}`,
-      msg.truncated ? h('span', { class: 'badge truncated' }, 'truncated') : null),
-    msg.data ? dataView(msg.data, { label: msg.truncated ? 'kept' : undefined }) : null,
+    h('p', { class: 'dg-head' }, t('render.dg.head', { bytes: bytes(size), from }),
+      msg.truncated ? h('span', { class: 'badge truncated' }, t('render.dg.truncated')) : null),
+    msg.data ? dataView(msg.data, { label: msg.truncated ? t('render.dg.kept') : undefined }) : null,
     msg.truncated ? h('p', { class: 'discarded', dataset: { discarded: lost } },
-      `${lost} byte${lost === 1 ? '' : 's'} discarded`,
-      h('span', { class: 'detail' }, ` — the buffer took ${kept} of the datagram's ${size} bytes and the kernel dropped the rest; `
-        + 'the next recvfrom() gets the next datagram, not the rest of this one.')) : null);
+      t('render.dg.discarded', { bytes: bytes(lost) }),
+      h('span', { class: 'detail' }, t('render.dg.discarded.detail', { kept, size }))) : null);
 }
 
 /** The text of an error that has no Python exception (policy, limit, …). */
 function errorText(err) {
-  const label = ERROR_LABELS[err.type] ?? err.type ?? 'Error';
-  const message = err.message ?? '';
-  return message === '' || message.toLowerCase() === label.toLowerCase() ? label : `${label}: ${message}`;
+  const label = ERROR_LABELS[err.type] ?? err.type ?? t('render.err.error');
+  const message = server(err.message ?? '');
+  return message === '' || message.toLowerCase() === label.toLowerCase() ? label : t('render.err.text', { label, message });
 }
 
 /** "1 byte", "5 bytes". */
 function bytes(n) {
-  return `${n} byte${n === 1 ? '' : 's'}`;
+  return n === 1 ? t('render.byte') : t('render.bytes', { n });
 }
 
 /** The "→ …" text of a successful result. */
@@ -318,36 +315,36 @@ function outcome(msg, ctx) {
     case 'socket':
       return `→ ${msg.sock} (fd ${msg.fd})`;
     case 'bind':
-      return `→ bound to ${pyAddr(msg.addr)}`;
+      return t('render.bound', { addr: pyAddr(msg.addr) });
     case 'listen':
-      return msg.backlog == null ? '→ listening' : `→ listening, backlog ${msg.backlog}`;
+      return msg.backlog == null ? t('render.listening') : t('render.listening.backlog', { n: msg.backlog });
     case 'accept':
-      return `→ ${msg.conn} from ${pyAddr(msg.addr)}`;
+      return t('render.accepted', { conn: msg.conn, addr: pyAddr(msg.addr) });
     case 'connect':
-      return `→ connected to ${pyAddr(msg.peer)}, local address ${pyAddr(msg.addr)}`;
+      return t('render.connected', { peer: pyAddr(msg.peer), addr: pyAddr(msg.addr) });
     case 'send':
     case 'sendall':
-      return `→ ${bytes(msg.n)} sent`;
+      return t('render.sent', { bytes: bytes(msg.n) });
     case 'sendto':
-      return `→ ${bytes(msg.n)} sent from ${pyAddr(msg.addr)}`;
+      return t('render.sentfrom', { bytes: bytes(msg.n), addr: pyAddr(msg.addr) });
     case 'recv':
     case 'recvfrom': {
       const size = msg.data?.size ?? 0;
-      const from = msg.op === 'recvfrom' && Array.isArray(msg.addr) ? ` from ${pyAddr(msg.addr)}` : '';
+      const from = msg.op === 'recvfrom' && Array.isArray(msg.addr) ? t('render.from', { addr: pyAddr(msg.addr) }) : '';
       if (ctx.socket?.type === 'SOCK_DGRAM') {
-        return size === 0 && !msg.truncated ? `→ a 0-byte datagram${from}` : `→ ${bytes(size)}${from}`;
+        return size === 0 && !msg.truncated ? t('render.recv.emptydg', { from }) : `→ ${bytes(size)}${from}`;
       }
-      if (size === 0) return "→ peer closed (b'')";
-      const peek = (ctx.request?.flags ?? []).includes('MSG_PEEK') ? ' (peeked: still in the queue)' : '';
+      if (size === 0) return `→ ${t('render.eof')}`;
+      const peek = (ctx.request?.flags ?? []).includes('MSG_PEEK') ? t('render.peeked') : '';
       return `→ ${bytes(size)}${from}${peek}`;
     }
     case 'send_frame':
-      return `→ ${bytes(msg.n)} written, framing included`;
+      return t('render.framewritten', { bytes: bytes(msg.n) });
     case 'recv_frame':
-      return `→ one message of ${bytes(msg.data?.size ?? 0)}`;
+      return t('render.onemessage', { bytes: bytes(msg.data?.size ?? 0) });
     case 'stat':
-      if (msg.closed) return `→ ${msg.state} (fd closed; the kernel keeps the connection)`;
-      return `→ ${msg.state} · receive queue ${msg.inq} B · send queue ${msg.outq} B`;
+      if (msg.closed) return t('render.stat.closed', { state: msg.state });
+      return t('render.stat', { state: msg.state, inq: msg.inq, outq: msg.outq });
     case 'setsockopt':
     case 'getsockopt':
       return `→ ${msg.value}`;
@@ -358,31 +355,31 @@ function outcome(msg, ctx) {
     case 'getpeername':
       return `→ ${pyAddr(msg.addr)}`;
     case 'close':
-      return '→ closed';
+      return t('render.closed');
     case 'cancel':
-      return `→ cancelled ${ctx.targetCall ?? `request ${msg.target}`}`;
+      return t('render.cancelled', { call: ctx.targetCall ?? t('render.requestn', { n: msg.target }) });
     case 'encoding':
-      return `→ the session decodes received text as ${msg.encoding}`;
+      return t('render.encoding', { encoding: msg.encoding });
     case 'check':
       return `→ ${verdictLine(msg)}`;
     case 'lab':
-      return msg.hosts?.length ? `→ ${msg.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')}${msg.kept ? ' (kept as it was)' : ''}` : '→ torn down';
+      return msg.hosts?.length ? `→ ${msg.hosts.map((x) => `${x.name} ${x.addr}`).join(', ')}${msg.kept ? t('render.lab.kept') : ''}` : t('render.lab.torndown');
     case 'segments': {
       const n = msg.segments?.length ?? 0;
-      return `→ ${n} segment${n === 1 ? '' : 's'} on the wire`;
+      return n === 1 ? t('render.segment') : t('render.segments', { n });
     }
     case 'run':
-      return msg.name === 'kernel' ? `→ ${msg.program}, the cell kernel` : `→ ${msg.program}`;
+      return msg.name === 'kernel' ? t('render.kernel', { program: msg.program }) : `→ ${msg.program}`;
     case 'stop':
-      return '→ stopping';
+      return t('render.stopping');
     case 'input':
-      return `→ ${bytes(msg.bytes ?? 0)} to its stdin`;
+      return t('render.stdin', { bytes: bytes(msg.bytes ?? 0) });
     case 'cell':
-      return '→ queued';
+      return t('render.queued');
     case 'reset':
-      return `→ ${resetSummary(msg)} (the log stays)`;
+      return t('render.reset', { summary: resetSummary(msg) });
     default:
-      return '→ done';
+      return t('render.done');
   }
 }
 
@@ -393,7 +390,7 @@ function waiting(msg, ctx) {
     line(
       h('code', { class: 'call' }, callExpr(msg.op, msg.sock, ctx.request)),
       ' ',
-      h('span', { class: 'outcome' }, 'is waiting…'),
+      h('span', { class: 'outcome' }, t('cards.waiting')),
       ' ',
       cancelButton(msg.id),
     ),
@@ -402,16 +399,16 @@ function waiting(msg, ctx) {
 
 /** A Cancel button for a waiting request (handled by workbench.js). */
 export function cancelButton(id) {
-  return h('button', { type: 'button', class: 'cancel', dataset: { cancel: id } }, 'Cancel');
+  return h('button', { type: 'button', class: 'cancel', dataset: { cancel: id } }, t('render.cancel'));
 }
 
 /** A state change of a socket (hasEntry says which `socket` messages are). */
 function socketChange(msg, before) {
   const accepted = !before && msg.listener;
-  const addrs = [msg.laddr && `local ${pyAddr(msg.laddr)}`, msg.raddr && `peer ${pyAddr(msg.raddr)}`]
+  const addrs = [msg.laddr && t('render.local', { addr: pyAddr(msg.laddr) }), msg.raddr && t('render.peer', { addr: pyAddr(msg.raddr) })]
     .filter(Boolean).join(', ');
   const what = accepted
-    ? `${msg.sock} was accepted from ${msg.listener}: ${msg.state}`
+    ? t('render.wasaccepted', { sock: msg.sock, listener: msg.listener, state: msg.state })
     : `${msg.sock}: ${before.state} → ${msg.state}`;
   return entry(msg, { about: msg.sock, className: 'quiet' }, line(what + (addrs ? ` (${addrs})` : '')));
 }

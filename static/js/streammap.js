@@ -14,6 +14,7 @@
 
 import { h } from './dom.js';
 import { hex2, isPrintable } from './bytes.js';
+import { t, tn } from './i18n.js';
 
 /** Distinct send colours (CSS: [data-color="0"] … [data-color="7"]). */
 const COLORS = 8;
@@ -57,12 +58,12 @@ function summary(v) {
   const recvs = v.chunks.length;
   const stuck = v.chunks.filter((c) => c.sends.length > 1).length;
   const split = v.brackets.filter((b) => b.chunks > 1).length;
-  const parts = [`${sends} send() call${sends === 1 ? '' : 's'} → ${recvs} recv() chunk${recvs === 1 ? '' : 's'}`];
-  if (stuck) parts.push(`${stuck} chunk${stuck === 1 ? '' : 's'} stuck together`);
-  if (split) parts.push(`${split} send${split === 1 ? '' : 's'} split`);
+  const parts = [t('sm.summary', { sends: tn('sm.sends', sends), recvs: tn('sm.chunks', recvs) })];
+  if (stuck) parts.push(tn('sm.stuck', stuck));
+  if (split) parts.push(tn('sm.split', split));
   const queued = v.hi - v.readTo;
-  if (queued > 0) parts.push(`${queued} byte${queued === 1 ? '' : 's'} not read yet`);
-  if (v.earlier) parts.push(`${v.earlier} earlier chunk${v.earlier === 1 ? '' : 's'} not shown`);
+  if (queued > 0) parts.push(tn('sm.queued', queued));
+  if (v.earlier) parts.push(tn('sm.earlier', v.earlier));
   return parts.join(' · ');
 }
 
@@ -93,7 +94,7 @@ function callsView(v) {
     grid.append(place(h('div', {
       class: `send-bracket${b.from > b.start ? ' cut-left' : ''}${b.to < b.end ? ' cut-right' : ''}`,
       dataset: { index: b.index, id: b.id, start: b.start, end: b.end, color: colorOf(b.index) },
-      title: `${sendName(b)}${b.id != null ? ` (request ${b.id})` : ''}: bytes ${b.start}–${b.end}`,
+      title: `${sendName(b)}${b.id != null ? t('sm.request', { id: b.id }) : ''}: ${t('sm.bytes', { start: b.start, end: b.end })}`,
     },
     h('span', { class: 'sm-label' }, sendName(b)),
     h('span', { class: 'sm-size' }, `${b.end - b.start} B`)), b.from, b.to, 1));
@@ -112,15 +113,15 @@ function callsView(v) {
     const from = Math.max(v.readTo, v.lo);
     grid.append(place(h('div', {
       class: 'stream-queued', dataset: { start: from, end: v.hi },
-      title: 'sent, and waiting in the receive queue (or still in flight): no recv() has taken these bytes yet',
-    }, h('span', {}, 'not read'), ' ', h('span', {}, `yet: ${v.hi - from} B`)), from, v.hi, 3));
+      title: t('sm.queued.title'),
+    }, h('span', {}, t('sm.notread')), ' ', h('span', {}, t('sm.notread.n', { n: v.hi - from }))), from, v.hi, 3));
   }
   for (const p of v.peeks) {
     grid.append(lane('peek', 4));
     grid.append(place(h('div', {
       class: 'stream-peek', dataset: { start: p.start, end: p.end },
-      title: 'MSG_PEEK copied these bytes without taking them from the queue',
-    }, h('span', {}, p.call), ' ', h('span', {}, `peeked ${p.end - p.start} B`)), p.from, p.to, 4));
+      title: t('sm.peek.title'),
+    }, h('span', {}, p.call), ' ', h('span', {}, t('sm.peeked', { n: p.end - p.start }))), p.from, p.to, 4));
   }
   return h('div', { class: 'sm-scroll' }, grid);
 }
@@ -130,7 +131,7 @@ function chunkBox(c, v, edges) {
   const box = h('div', {
     class: `recv-chunk${c.sends.length > 1 ? ' stuck' : ''}${c.frame ? ' frame-read' : ''}`,
     dataset: { start: c.start, end: c.end, sends: c.sends.join(','), call: c.call, id: c.id },
-    title: `${c.call} → ${c.end - c.start} bytes (${c.start}–${c.end})`
+    title: `${c.call} → ${t('sm.chunk.title', { n: c.end - c.start, start: c.start, end: c.end })}`
       + (c.sends.length ? `: ${c.sends.map((i) => `send #${i}`).join(' + ')}` : ''),
   });
   const inner = edges.filter((x) => x >= c.from && x <= c.to);
@@ -150,7 +151,7 @@ function chunkBox(c, v, edges) {
 function hexView(v) {
   const wrap = h('div', { class: 'sm-hex' });
   const groups = v.chunks.map((c) => ({ start: c.from, end: c.to, caption: `${c.call} → ${c.end - c.start} B`, chunk: c }));
-  if (v.readTo < v.hi) groups.push({ start: Math.max(v.readTo, v.lo), end: v.hi, caption: 'not read yet', queued: true });
+  if (v.readTo < v.hi) groups.push({ start: Math.max(v.readTo, v.lo), end: v.hi, caption: t('sm.notreadyet'), queued: true });
   let budget = HEX_LIMIT;
   for (const g of groups) {
     if (budget <= 0) break;
@@ -188,14 +189,13 @@ function notes(v) {
   for (const c of v.chunks) {
     if (c.sends.length > 1) {
       items.push(h('li', { class: 'sm-note stuck' },
-        `Stuck together: one ${c.call} returned the bytes of ${c.sends.map((i) => `send #${i}`).join(' + ')}. `
-        + 'TCP keeps no message boundaries; the receiver must frame messages itself.'));
+        t('sm.note.stuck', { call: c.call, sends: c.sends.map((i) => `send #${i}`).join(' + ') })));
     }
   }
   for (const b of v.brackets) {
     if (b.chunks > 1) {
       items.push(h('li', { class: 'sm-note split' },
-        `Split: the ${b.end - b.start} bytes of ${sendName(b)} came back in ${b.chunks} recv() chunks.`));
+        t('sm.note.split', { n: b.end - b.start, send: sendName(b), chunks: b.chunks })));
     }
   }
   if (v.eof != null) items.push(h('li', { class: 'sm-note eof' }, `recv() returned b'' at byte ${v.eof}: the peer closed its side.`));

@@ -14,6 +14,7 @@
 import { copyText } from './copy.js';
 import { h } from './dom.js';
 import { importLines } from './python.js';
+import { t } from './i18n.js';
 
 const HEADER = 'import socket';
 /** Lines shown on the page. */
@@ -116,7 +117,7 @@ export class Transcript {
     this.#to = end;
     const earlier = this.#lost + this.#from;
     this.#earlier.textContent = earlier > 0
-      ? `# … ${earlier} earlier ${earlier === 1 ? 'line' : 'lines'}: Copy has ${this.#lost ? `the last ${this.#kept.length}` : 'them all'}\n`
+      ? `${this.#lost ? t(earlier === 1 ? 'tr.earlier.one.last' : 'tr.earlier.last', { n: earlier, kept: this.#kept.length }) : t(earlier === 1 ? 'tr.earlier.one' : 'tr.earlier', { n: earlier })}\n`
       : '';
     this.#earlier.dataset.count = String(Math.max(0, earlier));
     this.#grew = true;
@@ -168,7 +169,7 @@ export class Transcript {
 
   /** @returns {string} the whole transcript as Python source (every kept line, shown or not) */
   text() {
-    const lost = this.#lost ? `# … ${this.#lost} earlier lines are not kept\n` : '';
+    const lost = this.#lost ? `${t('tr.lost', { n: this.#lost })}\n` : '';
     return this.#imports.textContent + this.#helpers.textContent + lost + this.#kept.map((line) => line.text + '\n').join('');
   }
 

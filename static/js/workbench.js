@@ -115,6 +115,7 @@ import { callExpr } from './python.js';
 import { HELPERS } from './pyframing.js';
 import { Program } from './pyprogram.js';
 import { Attach } from './attach.js';
+import { server, t } from './i18n.js';
 
 /** How long a held transcript line waits for the result that should come before it (ms). */
 const RELEASE_AFTER = 1000;
@@ -339,7 +340,7 @@ export function start(root, hooks = {}) {
       // Run needs op run (python3 and a sandbox on the server); hello says.
       const run = /** @type {HTMLButtonElement} */ (byId('run-python'));
       run.disabled = hello.programs === false;
-      if (hello.programs === false) run.title = hello.programs_note || 'this server cannot run programs';
+      if (hello.programs === false) run.title = server(hello.programs_note) || t('wb.noprograms');
       hooks.onHello?.(hello);
     },
     onReset: () => {
@@ -376,7 +377,7 @@ export function start(root, hooks = {}) {
     if (msg.kind === 'result' && msg.op === 'run' && msg.id === runRequest) {
       runOut.hidden = false;
       runProgram = msg.ok ? msg.program : '';
-      runOut.textContent = msg.ok ? `# running as ${msg.program}\n` : `# not run: ${msg.error?.message ?? 'refused'}\n`;
+      runOut.textContent = msg.ok ? `${t('wb.runningas', { program: msg.program })}\n` : `${t('wb.notrun', { why: server(msg.error?.message) ?? t('wb.refused') })}\n`;
     } else if (runProgram && msg.program === runProgram && msg.kind === 'output') {
       runOut.append(msg.text);
     } else if (runProgram && msg.program === runProgram && msg.kind === 'exit') {
@@ -456,16 +457,16 @@ export function start(root, hooks = {}) {
 const NOT_LOGGED = new Set(['stat', 'socket', 'packet', 'packets_not_shown']);
 
 const STATUS_TEXT = {
-  [Status.CONNECTING]: 'Connecting…',
-  [Status.LIVE]: 'Live',
-  [Status.RECONNECTING]: 'Reconnecting…',
+  [Status.CONNECTING]: t('wb.status.connecting'),
+  [Status.LIVE]: t('wb.status.live'),
+  [Status.RECONNECTING]: t('wb.status.reconnecting'),
 };
 
 function showStatus(el, state, detail) {
   el.dataset.state = state;
-  el.textContent = state === Status.REFUSED ? detail?.message ?? 'Refused'
+  el.textContent = state === Status.REFUSED ? detail?.message ?? t('wb.status.refused')
     : state === Status.RECONNECTING && detail?.delay
-    ? `Reconnecting in ${Math.max(1, Math.round(detail.delay / 1000))} s…`
+    ? t('wb.status.reconnectin', { s: Math.max(1, Math.round(detail.delay / 1000)) })
     : STATUS_TEXT[state] ?? state;
 }
 

@@ -6,8 +6,8 @@
 package i18n
 
 import (
+	"context"
 	"fmt"
-	"strings"
 
 	"golang.org/x/text/language"
 )
@@ -96,13 +96,33 @@ func Name(lang string) string {
 	return "English"
 }
 
-// keys returns the catalog's keys with the given prefix (tests).
-func keys(cat map[string]M, prefix string) []string {
-	var out []string
-	for k := range cat {
-		if strings.HasPrefix(k, prefix) {
-			out = append(out, k)
-		}
+// ctxKey is the context key of WithLang.
+type ctxKey struct{}
+
+// WithLang returns ctx carrying lang, for templ components to read
+// (LangOf, Tc): the server renders every page with its language in the
+// context.
+func WithLang(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, lang)
+}
+
+// LangOf is the language in ctx (WithLang), EN when there is none.
+func LangOf(ctx context.Context) string {
+	if l, ok := ctx.Value(ctxKey{}).(string); ok && Valid(l) {
+		return l
+	}
+	return EN
+}
+
+// Tc is T in the language of ctx.
+func Tc(ctx context.Context, key string, args ...any) string { return T(LangOf(ctx), key, args...) }
+
+// PageCatalog is a copy of the templ pages' catalog, key → both languages
+// (for tests that look for untranslated text on a page).
+func PageCatalog() map[string]M {
+	out := make(map[string]M, len(messages))
+	for k, m := range messages {
+		out[k] = m
 	}
 	return out
 }

@@ -51,6 +51,18 @@ type Lesson struct {
 	// and cells (ids, in the same order) as the English lesson; only its
 	// text, comments and printed strings (with their checks) differ.
 	ZH *Lesson
+
+	htmlZH string // an English lesson's HTML with its controls in Chinese (PageHTML)
+}
+
+// PageHTML is the lesson's HTML for a page in language lang: HTML, but an
+// English lesson shown in a Chinese page (it has no twin) gets its cells'
+// controls (Run, Copy, …) in Chinese around its English text.
+func (l *Lesson) PageHTML(lang string) string {
+	if lang == LangZH && l.Lang == LangEN && l.htmlZH != "" {
+		return l.htmlZH
+	}
+	return l.HTML
 }
 
 // The languages a lesson file can be written in.

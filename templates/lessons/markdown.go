@@ -14,6 +14,8 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+
+	"sockplay/templates/i18n"
 )
 
 // lineIndex maps byte offsets of a text to 0-based line numbers.
@@ -63,17 +65,18 @@ func (s sectionIDs) Generate(value []byte, kind ast.NodeKind) []byte {
 	return append([]byte("sec-"), s.IDs.Generate(value, kind)...)
 }
 
-// render renders a parsed lesson body. The page's only <h1> is the lesson's
+// render renders a parsed lesson body, the controls of its cells and
+// blocks (Run, Copy, …) in lang. The page's only <h1> is the lesson's
 // title, so a "#" heading in the body becomes an <h2>. Cells and Python
 // blocks are rendered by blockRenderer, in the order parse found them.
-func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
+func render(l *Lesson, doc ast.Node, body []byte, lang string) (string, error) {
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 {
 			h.Level = 2
 		}
 		return ast.WalkContinue, nil
 	})
-	br := &blockRenderer{lesson: l}
+	br := &blockRenderer{lesson: l, ctx: i18n.WithLang(context.Background(), lang)}
 	md := goldmark.New(append(markdownOptions(),
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(br, 100))))...)
 	var b bytes.Buffer
@@ -87,8 +90,9 @@ func render(l *Lesson, doc ast.Node, body []byte) (string, error) {
 // blocks with a copy button, anything else as plain code.
 type blockRenderer struct {
 	lesson *Lesson
-	cells  int // cells rendered so far
-	python int // Python blocks rendered so far
+	ctx    context.Context // the lesson's language (i18n.WithLang), for the blocks' buttons
+	cells  int             // cells rendered so far
+	python int             // Python blocks rendered so far
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
@@ -111,13 +115,13 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 	case word == "cell" && r.cells < len(r.lesson.Cells):
 		c := r.lesson.Cells[r.cells]
 		r.cells++
-		return ast.WalkSkipChildren, cellBlock(c, r.cells == 1).Render(context.Background(), w)
+		return ast.WalkSkipChildren, cellBlock(c, r.cells == 1).Render(r.ctx, w)
 	case word == "check" && r.cells > 0:
 		return ast.WalkSkipChildren, nil // checks are the lesson test's, not shown
 	case word == "python" && r.python < len(r.lesson.Python):
 		b := r.lesson.Python[r.python]
 		r.python++
-		return ast.WalkSkipChildren, pythonBlock(b, r.python-1).Render(context.Background(), w)
+		return ast.WalkSkipChildren, pythonBlock(b, r.python-1).Render(r.ctx, w)
 	}
 	w.WriteString("<pre class=\"code\"><code")
 	if lang := n.Language(src); lang != nil {
@@ -138,7 +142,7 @@ func (r *blockRenderer) fenced(w util.BufWriter, src []byte, node ast.Node, ente
 // not rendered.
 func Markdown(src []byte) (string, error) {
 	doc, _ := parseMarkdown(src)
-	return render(&Lesson{}, doc, src)
+	return render(&Lesson{}, doc, src, LangEN)
 }
 
 // FirstParagraph is the text of a Markdown document's first paragraph,

@@ -31,7 +31,11 @@ func parse(file, slug, lang string, src []byte) (*Lesson, []*Error) {
 		p.blocks(l, doc, body, func(offset int) int { return bodyLine + lines.at(offset) })
 		p.cellOrder(l)
 		if len(p.errs) == 0 {
-			html, err := render(l, doc, body)
+			html, err := render(l, doc, body, lang)
+			if err == nil && lang == LangEN {
+				// Shown in a Chinese page while the lesson has no twin.
+				l.htmlZH, err = render(l, doc, body, LangZH)
+			}
 			if err != nil {
 				p.errorf(0, "rendering: %v", err)
 			}

@@ -4,12 +4,20 @@
 // once every held line is released, put together as Transcript.text()
 // puts it (import socket, the other imports, the helpers, the lines).
 //
-//   node --experimental-default-type=module transcript.mjs < messages.json
+//   SOCKPLAY_I18N='<catalog JSON>' node --experimental-default-type=module transcript.mjs < messages.json
+//
+// The page scripts' catalog (templates/i18n, JSCatalog: the comments the
+// transcript writes) comes in SOCKPLAY_I18N, as a page embeds it.
 
 import { readFileSync } from 'node:fs';
-import { Program } from '../../static/js/pyprogram.js';
-import { HELPERS } from '../../static/js/pyframing.js';
-import { importLines } from '../../static/js/python.js';
+
+globalThis.document = {
+  getElementById: (id) => (id === 'i18n-messages' && process.env.SOCKPLAY_I18N ? { textContent: process.env.SOCKPLAY_I18N } : null),
+  documentElement: { lang: 'en' },
+};
+const { Program } = await import('../../static/js/pyprogram.js');
+const { HELPERS } = await import('../../static/js/pyframing.js');
+const { importLines } = await import('../../static/js/python.js');
 
 const msgs = JSON.parse(readFileSync(0, 'utf8'));
 const program = new Program();

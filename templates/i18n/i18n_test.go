@@ -1,0 +1,225 @@
+package i18n
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// TestCatalogsComplete: every message of both catalogs has both languages,
+// its Chinese is Chinese, and both have the same placeholders.
+func TestCatalogsComplete(t *testing.T) {
+	fmtVerb := regexp.MustCompile(`%[sdvq]`)
+	jsArg := regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
+	for name, cat := range map[string]struct {
+		m    map[string]M
+		args *regexp.Regexp
+	}{"messages": {messages, fmtVerb}, "jsMessages": {jsMessages, jsArg}} {
+		for k, m := range cat.m {
+			if strings.TrimSpace(m.EN) == "" || strings.TrimSpace(m.ZH) == "" {
+				t.Errorf("%s[%q]: English %q, Chinese %q: both are needed", name, k, m.EN, m.ZH)
+				continue
+			}
+			if !hasHan(m.ZH) && !strings.HasPrefix(k, "nav.switch") && !untranslated[k] {
+				t.Errorf("%s[%q]: the Chinese %q has no Chinese in it", name, k, m.ZH)
+			}
+			if en, zh := strings.Join(sorted(cat.args.FindAllString(m.EN, -1)), " "), strings.Join(sorted(cat.args.FindAllString(m.ZH, -1)), " "); en != zh {
+				t.Errorf("%s[%q]: placeholders %q in English, %q in Chinese", name, k, en, zh)
+			}
+		}
+	}
+}
+
+// TestServerSentences: every server sentence has its Chinese, with the
+// same placeholders, and its English is still what the server writes:
+// each literal part of it is in the source of package sessions or sockets
+// (a sentence changed there and not here would silently stay English).
+func TestServerSentences(t *testing.T) {
+	jsArg := regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
+	var src strings.Builder
+	for _, g := range []string{"../../sessions/*.go", "../../sockets/*.go"} {
+		files, _ := filepath.Glob(g)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Write(b)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range serverSentences {
+		if seen[m.EN] {
+			t.Errorf("%q is listed twice", m.EN)
+		}
+		seen[m.EN] = true
+		if !hasHan(m.ZH) {
+			t.Errorf("%q: the Chinese %q has no Chinese in it", m.EN, m.ZH)
+		}
+		if en, zh := strings.Join(sorted(jsArg.FindAllString(m.EN, -1)), " "), strings.Join(sorted(jsArg.FindAllString(m.ZH, -1)), " "); en != zh {
+			t.Errorf("%q: placeholders %q in English, %q in Chinese", m.EN, en, zh)
+		}
+		for _, part := range jsArg.Split(m.EN, -1) {
+			part = strings.TrimSpace(part)
+			if len(part) < 6 {
+				continue
+			}
+			quoted := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%q", part), `"`), `"`)
+			if !strings.Contains(src.String(), part) && !strings.Contains(src.String(), quoted) {
+				t.Errorf("%q: %q is not in the server's source any more", m.EN, part)
+			}
+		}
+	}
+}
+
+// untranslated are the messages whose Chinese is rightly the same as the
+// English (numbers, API names).
+var untranslated = map[string]bool{
+	"prog.nofm": true, "sm.summary": true, "kernel.since.sep": true, "kernel.since": true, "py.reset.summary": true, "render.err.text": true,
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+// usedKeys finds the catalog keys the files matching globs use, by re.
+func usedKeys(t *testing.T, re *regexp.Regexp, globs ...string) map[string]string {
+	t.Helper()
+	used := map[string]string{} // key → file
+	for _, g := range globs {
+		files, err := filepath.Glob(g)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no files (%v)", g, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_templ.go") || strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+				used[m[1]] = f
+			}
+		}
+	}
+	return used
+}
+
+// TestPageKeys: every key the templates and the server use is in the page
+// catalog, and every key of the catalog is used.
+func TestPageKeys(t *testing.T) {
+	re := regexp.MustCompile(`(?:\btr\(ctx, |\bTc\(ctx, |\bT\(langOf\(c\), |\bpageT\(c, |\bnotFound\(c, )"([^"]+)"`)
+	used := usedKeys(t, re, "../*.templ", "../*.go", "../lessons/*.templ", "../../web/*.go")
+	for k, f := range used {
+		if _, ok := messages[k]; !ok {
+			t.Errorf("%s uses %q, which the catalog (messages.go) does not have", f, k)
+		}
+	}
+	for k := range messages {
+		if _, ok := used[k]; !ok {
+			t.Errorf("messages[%q] is used nowhere", k)
+		}
+	}
+	if got := T(ZH, "nosuchkey"); got != "!nosuchkey!" {
+		t.Errorf("an unknown key gives %q", got)
+	}
+}
+
+// TestJSKeys: every key the page scripts look up (t('key'), tn('key', n),
+// t(cond ? 'a' : 'b')) is in the scripts' catalog, and every key of it is
+// written somewhere in the scripts.
+func TestJSKeys(t *testing.T) {
+	const js = "../../static/js/*.js"
+	looked := usedKeys(t, regexp.MustCompile(`\bt\(\s*'([^']+)'`), js)
+	for _, re := range []string{`\bt\(\s*[^,()']*\?\s*'([^']+)'`, `\bt\(\s*[^,()']*\?\s*'[^']+'\s*:\s*'([^']+)'`} {
+		for k, f := range usedKeys(t, regexp.MustCompile(re), js) {
+			looked[k] = f
+		}
+	}
+	// tn('key', n) looks up key and key.one.
+	for k, f := range usedKeys(t, regexp.MustCompile(`\btn\(\s*'([^']+)'`), js) {
+		looked[k], looked[k+".one"] = f, f
+	}
+	for k, f := range looked {
+		if _, ok := jsMessages[k]; !ok {
+			t.Errorf("%s looks up %q, which the catalog (js.go) does not have", f, k)
+		}
+	}
+	written := usedKeys(t, regexp.MustCompile(`'([a-z]+\.[a-zA-Z0-9._]+)'`), js)
+	for k := range jsMessages {
+		_, ok := written[k]
+		_, one := written[strings.TrimSuffix(k, ".one")]
+		if !ok && !one && !dynamicJS(k) {
+			t.Errorf("jsMessages[%q] is used nowhere", k)
+		}
+	}
+	if zh := JSCatalog(ZH); len(zh.Messages) != len(jsMessages) || len(zh.Server) != len(serverSentences) || len(JSCatalog(EN).Server) != 0 {
+		t.Errorf("JSCatalog(zh) has %d messages and %d sentences, the catalog %d and %d (English: none)", len(zh.Messages), len(zh.Server), len(jsMessages), len(serverSentences))
+	}
+}
+
+// dynamicJS reports whether a scripts' key is looked up by a computed name
+// (t(`err.${type}`)), which TestJSKeys cannot see.
+func dynamicJS(k string) bool {
+	for _, p := range dynamicPrefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestMatch(t *testing.T) {
+	for header, want := range map[string]string{
+		"":                               EN,
+		"zh-CN":                          ZH,
+		"zh-CN,zh;q=0.9,en;q=0.8":        ZH,
+		"zh":                             ZH,
+		"zh-TW":                          ZH,
+		"zh-Hant-HK":                     ZH,
+		"en-US,en;q=0.9":                 EN,
+		"en-GB,zh-CN;q=0.5":              EN,
+		"fr-FR,zh-CN;q=0.8,en;q=0.5":     ZH,
+		"de-DE":                          EN,
+		"*":                              EN,
+		"not a language header;;;q=x,,,": EN,
+	} {
+		if got := Match(header); got != want {
+			t.Errorf("Match(%q) = %q, want %q", header, got, want)
+		}
+	}
+	if HTMLLang(ZH) != "zh-CN" || HTMLLang(EN) != "en" || HTMLLang("") != "en" {
+		t.Error("HTMLLang")
+	}
+	ctx := WithLang(context.Background(), ZH)
+	if LangOf(ctx) != ZH || LangOf(context.Background()) != EN || Tc(ctx, "nav.home") != "首页" {
+		t.Error("WithLang / LangOf / Tc")
+	}
+}
