@@ -790,8 +790,8 @@ func TestModulePrivateNetwork(t *testing.T) {
 // TestModuleLabHelpers: sockplay's lab helpers on a private session: a
 // socket on a host before the lab is an error that loses nothing,
 // sockplay.lab builds and keeps the lab, socket_on makes sockets on its
-// hosts, segments reads a connection's handshake and refuses a datagram
-// socket, encoding takes the session's encodings only.
+// hosts, segments reads a connection's handshake (lines and packets) and
+// refuses a datagram socket, encoding takes the session's encodings only.
 func TestModuleLabHelpers(t *testing.T) {
 	ts, page := newPrivateModuleServer(t)
 	onSockplay(t, ts, page, dedent(`
@@ -815,6 +815,7 @@ func TestModuleLabHelpers(t *testing.T) {
 	print(addr[0], conn.getsockname()[0])
 	seen = sockplay.segments(client, count=3)
 	print(list(seen), seen.lens, sorted(seen.isn))
+	print([p["tcp"]["flags"] for p in seen.packets], seen.packets[0]["tcp"]["win"] > 0)
 	attempt(sockplay.segments, sockplay.socket_on("h3", socket.AF_INET, socket.SOCK_DGRAM))
 	print(sockplay.encoding("gbk"), sockplay.encoding("utf-8"))
 	attempt(sockplay.encoding, "latin-1")
@@ -825,6 +826,7 @@ True
 OSError this session already has a lab of 3 hosts; tear it down first with {"op":"lab","hosts":0}
 10.77.0.1 10.77.0.2
 ['→ SYN seq=0 len=0', '← SYN,ACK seq=0 ack=1 len=0', '→ ACK seq=1 ack=1 len=0'] [0, 0, 0] ['local', 'peer']
+[['SYN'], ['SYN', 'ACK'], ['ACK']] True
 OSError segments shows a TCP connection's segments; s4 is a datagram socket
 gbk utf-8
 LookupError unknown encoding: "latin-1" (utf-8 or gbk)

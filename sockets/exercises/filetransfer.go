@@ -67,6 +67,37 @@ var fileTransfer = &Exercise{
 		"Put the whole upload in a function that connects, asks size (an error reply means 0), and puts from there to the end; call it in a loop that catches OSError (ConnectionError covers reset and broken pipe) and tries again.",
 		"An empty recv() while waiting for a reply means the server closed: raise ConnectionError yourself so the retry loop handles it too.",
 	},
+	TitleZH: "综合练习：连接断了也能完成的上传",
+	StatementZH: "写一个**向文件服务器上传文件的客户端**：连接在中途断开时，它重新连接，问清楚已经到了多少，然后从那里**续传**（断点续传），而不是从头再来。检查程序扮演文件服务器（协议与练习场的 `file-server` 对端相同），并会故意打断你的第一次上传。\n\n" +
+		"## 消息\n\n" +
+		"每条消息，无论哪个方向，都是 `struct.pack('!I', len(header)) + header + body`，其中 `header` 是一个 JSON 对象（UTF-8），带有 `\"data_size\"`：`len(body)`，没有消息体时为 0。请求在 `\"cmd\"` 里写明命令。每个回答都有 `\"status\"`（`\"ok\"` 或 `\"error\"`，出错原因在 `\"error\"` 里）和 `\"data_size\"`。\n\n" +
+		"| 请求报头 | 消息体 | 回答 |\n" +
+		"|---|---|---|\n" +
+		"| `{\"cmd\": \"put\", \"filename\": F, \"offset\": O, \"data_size\": N}` | 要写到 F 第 O 个字节处的 N 个字节 | `{\"status\": \"ok\", \"size\": S}`，S 为 F 现在的大小 |\n" +
+		"| `{\"cmd\": \"size\", \"filename\": F, \"data_size\": 0}` | 无 | `{\"status\": \"ok\", \"size\": S}`，或 `{\"status\": \"error\", \"error\": \"no such file\"}` |\n" +
+		"| `{\"cmd\": \"get\", \"filename\": F, \"offset\": O, \"data_size\": 0}` | 无 | `{\"status\": \"ok\"}`，消息体是 F 从 O 开始的字节 |\n" +
+		"| `{\"cmd\": \"ls\", \"data_size\": 0}` | 无 | `{\"status\": \"ok\"}`，消息体里每个文件一行 `name size\\n` |\n" +
+		"| `{\"cmd\": \"done\", \"filename\": F, \"sha256\": H, \"data_size\": 0}` | 无 | F 的 SHA-256 等于 H 时为 `{\"status\": \"ok\", \"size\": S, \"sha256\": H}`，否则是一个错误 |\n\n" +
+		"文件名由 1 到 64 个 `A–Z a–z 0–9 . _ -` 中的字符组成。\n\n" +
+		"## 这个服务器的规则\n\n" +
+		"- put 的消息体字节一到就存下来。\n" +
+		"- 一旦它总共存下了 20,000 个消息体字节，它就**关闭连接**：就在带来这些字节的那个 put 的中途，不回答这个 put。这件事只发生一次。你的客户端看到的是 `sendall()` 抛出 `ConnectionResetError` 或 `BrokenPipeError`，或者在等回答时 `recv()` 返回 `b''` 或抛出 `ConnectionResetError`：捕获 `OSError`（以及空的 `recv()`）。\n" +
+		"- 只能追加写入：put 的 offset 必须等于文件当前的大小（新文件为 0）。offset 为其他值的 put 会被拒绝，检查也就失败了。\n\n" +
+		"## 你的客户端要做什么\n\n" +
+		"1. 连接到你交给检查程序的地址，例如 `('127.0.0.1', 9000)`，上传一个你自己选的文件（名字和内容都由你定），至少 65,536 字节，最多 8 MiB，用一个 put 或多个 put 都可以，每个都要读回答。\n" +
+		"2. 连接断开后，（在 10 s 内）重新连接，在新连接上的第一个请求是对这个文件的 **size**，然后**正好**从回答给出的大小继续 put：不是从 0，也不是从你最后一个得到确认的 put 的末尾。\n" +
+		"3. 整个文件都到了之后，发送 **done**，带上文件的十六进制 SHA-256（`hashlib.sha256(data).hexdigest()`），读回答，然后关闭套接字。\n\n" +
+		"## 检查\n\n" +
+		"当 done 里的 SHA-256 与存下的字节相符、并且文件至少有 65,536 字节时，检查通过。每个请求、put 消息体的每一块，检查程序都最多等 2 s；等你的客户端重新连接最多 10 s。先启动检查程序（它等你的客户端 30 s；`--timeout` 可以修改）：\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check file-transfer --listen 127.0.0.1:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"先写 send_msg(sock, header, body=b'') 和 recv_msg(sock) → (header, body)；每个请求和回答都经过它们。",
+		"recv_msg 必须正好读 4 个字节，再正好读报头的长度，再正好读 data_size 个字节：recv() 返回的可能比你要的少。",
+		"把整个上传过程放进一个函数：连接，询问 size（回答是错误就表示 0），从那里 put 到末尾；在一个捕获 OSError 的循环里调用它（ConnectionError 包括连接重置和管道断开），失败就再试。",
+		"等回答时 recv() 返回空，表示服务器关闭了：自己抛出 ConnectionError，让重试循环同样处理它。",
+	},
 	check: checkFileTransfer,
 }
 

@@ -45,6 +45,23 @@ var framedSum = &Exercise{
 		"For each of the three frames: n, = struct.unpack('!I', recv_exact(conn, 4)); then body = recv_exact(conn, n).",
 		"Reply with body = str(total).encode(); conn.sendall(struct.pack('!I', len(body)) + body).",
 	},
+	TitleZH: "消息边界：把带长度前缀的数加起来",
+	StatementZH: "TCP 传送的是字节流，不是消息：三次 `send()` 可能在一次 `recv()` 里一起到达，一次 `send()` 也可能分三次到达（粘包和拆包）。写一个 **TCP 服务端**，靠**长度前缀**在字节流里找出每一条消息。\n\n" +
+		"## 约定\n\n" +
+		"- 一帧是 `struct.pack('!I', len(body)) + body`：4 字节的长度（大端序、无符号），后面跟着这么多字节的消息体。\n" +
+		"- 你的服务端在你交给检查程序的地址上监听，例如 `('127.0.0.1', 9000)`。在每条连接上，客户端发送**三**帧；每个消息体是一个十进制 ASCII 写成的整数，可能是负数（`b'1234'`、`b'-56'`）。\n" +
+		"- 收到第三帧之后，你的服务端回答**一**帧，消息体是三个数之和的十进制 ASCII（`str(total).encode()`，例如 `b'1178'`），此外什么都不发。然后检查程序关闭连接。\n\n" +
+		"## 检查\n\n" +
+		"检查程序连接上来，用**一次** `sendall()` 发出全部三帧，所以它们可能在一次 `recv()` 里一起到达。把每次 `recv()` 当作一条消息的服务端会失败。它最多等 2 s 等回答的那一帧。\n\n" +
+		"先启动你的服务端，再运行：\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check framed-sum --target 127.0.0.1:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"写一个 recv_exact(conn, n)：反复调用 recv(n - len(buf))，直到正好拿到 n 个字节（如果 recv 返回 b''，就报错）。",
+		"对三帧中的每一帧：n, = struct.unpack('!I', recv_exact(conn, 4))；然后 body = recv_exact(conn, n)。",
+		"回答时 body = str(total).encode()；conn.sendall(struct.pack('!I', len(body)) + body)。",
+	},
 	check: checkFramedSum,
 }
 
@@ -131,6 +148,27 @@ var jsonHeader = &Exercise{
 		"Reading a message is three exact reads: 4 bytes, then the header's length, then data_size bytes. Write recv_exact(conn, n) once and use it three times.",
 		"header = json.loads(recv_exact(conn, hlen).decode('utf-8')); body = recv_exact(conn, header['data_size']).",
 		"To reply: h = json.dumps({'data_size': len(out)}).encode(); conn.sendall(struct.pack('!I', len(h)) + h + out).",
+	},
+	TitleZH: "消息边界：消息体前面的 JSON 报头",
+	StatementZH: "长度前缀只说明一条消息有多长；**JSON 报头**能说得更多：一个命令、一个文件名，以及消息体有多长。为一个这样分帧的小协议写一个 **TCP 服务端**（正如教程里远程执行命令的例子那样，只是长度前缀用大端序）。\n\n" +
+		"## 约定\n\n" +
+		"每条消息，无论哪个方向，都由三部分组成：\n\n" +
+		"1. `struct.pack('!I', len(header))`：报头的长度，4 字节，大端序；\n" +
+		"2. `header`：一个用 UTF-8 编码的 JSON 对象，其中 `\"data_size\"` 是消息体的字节数；\n" +
+		"3. `body`：正好 `data_size` 个字节。\n\n" +
+		"- 你的服务端在你交给检查程序的地址上监听，例如 `('127.0.0.1', 9000)`。\n" +
+		"- 客户端请求的报头是 `{\"cmd\": \"upper\", \"data_size\": N}`。对每个请求，你的服务端回答一条消息：报头里有 `\"data_size\"`（允许有其他键，比如 `\"status\": \"ok\"`），消息体是请求的消息体中 ASCII 字母变成大写之后的结果（`body.upper()`）。\n" +
+		"- 一条连接上依次传送多个请求，直到客户端关闭连接。\n\n" +
+		"## 检查\n\n" +
+		"检查程序连接上来，在同一条连接上发送两个请求；收到第一个的回答之后，才发第二个。第二个消息体有 5,000 字节，比一次 `recv(1024)` 返回的多。每个回答它最多等 2 s。\n\n" +
+		"先启动你的服务端，再运行：\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check json-header --target 127.0.0.1:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"读一条消息就是三次精确读取：4 个字节，然后是报头的长度，然后是 data_size 个字节。recv_exact(conn, n) 写一次，用三次。",
+		"header = json.loads(recv_exact(conn, hlen).decode('utf-8'))；body = recv_exact(conn, header['data_size'])。",
+		"回答时：h = json.dumps({'data_size': len(out)}).encode()；conn.sendall(struct.pack('!I', len(h)) + h + out)。",
 	},
 	check: checkJSONHeader,
 }

@@ -42,6 +42,24 @@ var tcpEcho = &Exercise{
 		"Use conn.sendall(data) rather than conn.send(data): send() may send only part of it.",
 		"while True: conn, addr = s.accept(); then while True: data = conn.recv(1024); if not data: break; conn.sendall(data); then conn.close().",
 	},
+	TitleZH: "TCP：一直服务下去的回显服务端",
+	StatementZH: "写一个 **TCP 回显服务端**：客户端发来的所有内容都原样发回给它，一个字节也不差；服务端服务完一个客户端，接着服务下一个。\n\n" +
+		"## 约定\n\n" +
+		"- 你的服务端把一个 `SOCK_STREAM` 套接字绑定到你交给检查程序的地址，例如 `('127.0.0.1', 9000)`，调用 `listen()`，然后在循环里接受连接，直到你让它停下。\n" +
+		"- 在一条连接上，它按顺序发回收到的每一个字节，直到客户端关闭（`recv()` 返回 `b''`）；然后关闭这条连接，接受下一条。\n\n" +
+		"## 检查\n\n" +
+		"1. 检查程序连接上来，发送 3 条消息，间隔约 0.1 s。每发一条，它最多等 2 s，等同样的字节回来（分成几块回来都可以）。\n" +
+		"2. 它关闭连接，**再次**连接，再发一条消息，这条也必须同样地回来。只服务第一个客户端就停下的服务端会在这里失败。\n\n" +
+		"先启动你的服务端，再运行：\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check tcp-echo --target 127.0.0.1:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"你需要两层循环：外层围绕 accept()，内层围绕已接受的套接字上的 recv()。",
+		"客户端关闭时 recv() 返回 b''：这时内层循环结束，关闭这条连接。",
+		"用 conn.sendall(data)，而不是 conn.send(data)：send() 可能只发出一部分。",
+		"while True: conn, addr = s.accept()；然后 while True: data = conn.recv(1024); if not data: break; conn.sendall(data)；最后 conn.close()。",
+	},
 	check: checkTCPEcho,
 }
 
@@ -180,6 +198,23 @@ var tcpMulti = &Exercise{
 		"After accept(), hand the connection to a new thread and go straight back to accept().",
 		"threading.Thread(target=serve, args=(conn,), daemon=True).start(), where serve() is the echo loop of tcp-echo.",
 	},
+	TitleZH: "TCP：同时服务两个客户端",
+	StatementZH: "写一个**能同时服务多个客户端的 TCP 回显服务端**。先把一条连接处理到底、再接受下一条的服务端，会让其他所有客户端一直等着。\n\n" +
+		"## 约定\n\n" +
+		"- 你的服务端在你交给检查程序的地址上监听，例如 `('127.0.0.1', 9000)`。\n" +
+		"- 在每条连接上，它按顺序发回收到的每一个字节，直到客户端关闭；**与此同时**它继续接受并服务其他连接：每条连接一个线程（`threading`、`socketserver.ThreadingTCPServer`），或者用 `selectors`。\n" +
+		"- 每个客户端只收到它自己发的字节。\n\n" +
+		"## 检查\n\n" +
+		"检查程序连接两个客户端 A 和 B，并让两者都保持连接。然后分两轮进行：A 发送，B 发送，A 等它的回显，B 等它的回显（第二轮从 B 开始）。每个回显都必须在 2 s 内到达。如果服务端一次只服务一个客户端，A 还连着的时候，B 的回显永远不会来。\n\n" +
+		"先启动你的服务端，再运行：\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check tcp-multi --target 127.0.0.1:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"即使你的服务端正忙于 A，B 的 connect() 也会成功：内核完成三次握手，把连接排进队列，等你的 accept()。B 等的是回显。",
+		"accept() 之后，把连接交给一个新线程，然后马上回到 accept()。",
+		"threading.Thread(target=serve, args=(conn,), daemon=True).start()，其中 serve() 就是 tcp-echo 里的回显循环。",
+	},
 	check: checkTCPMulti,
 }
 
@@ -272,6 +307,23 @@ var tcpClient = &Exercise{
 		"socket.create_connection(('127.0.0.1', 9000)) makes and connects the socket in one call.",
 		"Read the number with a loop: data += s.recv(1024) until b'\\n' in data.",
 		"int(b'417\\n') is 417 (int() ignores the newline); send str(2 * n).encode() + b'\\n'.",
+	},
+	TitleZH: "TCP：有话要说的客户端",
+	StatementZH: "写一个 **TCP 客户端**，和一个服务端进行一段简短的对话；服务端由检查程序扮演。\n\n" +
+		"## 约定\n\n" +
+		"1. 你的客户端连接到你交给检查程序的地址，例如 `('127.0.0.1', 9000)`。\n" +
+		"2. 它发送 `HELLO <name>\\n`：单词 `HELLO`、一个空格、你的名字（1 到 64 字节的 UTF-8 文本，不含控制字符）和一个换行符 `b'\\n'`。例如 `b'HELLO Ada\\n'`。\n" +
+		"3. 服务端回答一个 1 到 1000 之间的整数 N（十进制）和一个换行符：例如 `b'417\\n'`。一直读到换行符为止；TCP 可能把它分成几块送到。\n" +
+		"4. 你的客户端发送这个数的两倍（十进制）加一个换行符（`b'834\\n'`），然后关闭套接字。\n\n" +
+		"## 检查\n\n" +
+		"先启动检查程序；它监听并等待你的客户端（默认 30 s；`--timeout` 可以修改）。它最多等 2 s 等你的问候，最多 2 s 等你的答案，之后最多 2 s 等你的客户端关闭。\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check tcp-client --listen 127.0.0.1:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"socket.create_connection(('127.0.0.1', 9000)) 一次调用就创建并连接好套接字。",
+		"用循环读取那个数：data += s.recv(1024)，直到 b'\\n' in data。",
+		"int(b'417\\n') 就是 417（int() 会忽略换行符）；发送 str(2 * n).encode() + b'\\n'。",
 	},
 	check: checkTCPClient,
 }

@@ -35,6 +35,24 @@ var udpUpper = &Exercise{
 		"data.upper() works on bytes directly; there is no need to decode and encode.",
 		"s.sendto(data.upper(), addr) inside a while True: loop is the whole server.",
 	},
+	TitleZH: "UDP：把字母变成大写再发回去的服务端",
+	StatementZH: "写一个 **UDP 服务端**：对每个数据报，都回答同样的字节，只是其中的 ASCII 字母变成大写。\n\n" +
+		"## 约定\n\n" +
+		"- 你的服务端把一个 `SOCK_DGRAM` 套接字绑定到你交给检查程序的地址，例如 `('127.0.0.1', 9000)`，并一直服务，直到你让它停下。\n" +
+		"- `recvfrom()` 每返回一个数据报，它就用 `sendto()` 发回**一个**数据报，发往 `recvfrom()` 随数据报一起返回的那个地址。\n" +
+		"- 回答是收到的数据报的字节，其中每个 ASCII 字母 `a`–`z` 变成 `A`–`Z`，其他字节不变：正是 `bytes` 上 `data.upper()` 所做的。不多加任何东西（没有换行），也不少任何东西。\n\n" +
+		"## 检查\n\n" +
+		"检查程序从一个套接字依次发送 3 个数据报（大小写混合，带数字、标点和空格），每发一个都最多等 2 s 等它的回答，然后才发下一个。每个回答都必须与期望的字节完全相同。\n\n" +
+		"先启动你的服务端，再运行：\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check udp-upper --target 127.0.0.1:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"UDP 服务端不需要 listen() 和 accept()：socket(AF_INET, SOCK_DGRAM)、bind()，然后在循环里 recvfrom()。",
+		"recvfrom(1024) 返回两样东西：字节和发送方的地址。回答就发往那个地址。",
+		"data.upper() 可以直接用在 bytes 上，不需要先解码再编码。",
+		"在 while True: 循环里写 s.sendto(data.upper(), addr)，整个服务端就完成了。",
+	},
 	check: checkUDPUpper,
 }
 
@@ -116,6 +134,22 @@ var udpBroadcast = &Exercise{
 		"Only the receiving side's bind() matters here; the sender is the one that needs SO_BROADCAST.",
 		"A socket receives a broadcast only if it is bound to the wildcard address ('') or to the broadcast address itself.",
 		"s.bind(('', 9000)), then for each (data, addr) from recvfrom(1024): s.sendto(b'here', addr).",
+	},
+	TitleZH: "UDP：回应广播",
+	StatementZH: "写一个回应**广播**数据报的程序，就像局域网聊天程序（飞秋）用来发现谁在线的那样。\n\n" +
+		"## 约定\n\n" +
+		"- 你的程序把一个 `SOCK_DGRAM` 套接字绑定到 `('', P)`：本机**所有**地址上的端口 P，P 由你选定。\n" +
+		"- 对收到的每个数据报，不管内容是什么，它都用 `sendto()` 向 `recvfrom()` 返回的地址回答 `b'here'`（就这 4 个字节，不多不少）。\n\n" +
+		"## 检查\n\n" +
+		"检查程序在它的套接字上设置 `SO_BROADCAST`，向回环网络的广播地址 `('127.255.255.255', P)` 发送一个数据报，然后最多等 2 s 等 `b'here'`。它用不同的数据报这样做两次。绑定到 `('127.0.0.1', P)` 的套接字收不到发往广播地址的数据报；绑定到 `('', P)` 的可以。\n\n" +
+		"交给检查程序的端口，地址写哪一个都可以（它会向 127.255.255.255 的这个端口广播）：\n\n" +
+		"```sh\n" +
+		"go run ./cmd/sockplay check udp-broadcast --target 127.255.255.255:9000\n" +
+		"```\n",
+	HintsZH: []string{
+		"这里只有接收方的 bind() 要紧；需要 SO_BROADCAST 的是发送方。",
+		"套接字只有绑定到通配地址（''）或者广播地址本身，才能收到广播。",
+		"s.bind(('', 9000))，然后对 recvfrom(1024) 得到的每个 (data, addr)：s.sendto(b'here', addr)。",
 	},
 	check: checkUDPBroadcast,
 }

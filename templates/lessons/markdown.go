@@ -41,10 +41,13 @@ func (idx lineIndex) at(offset int) int {
 
 // markdownOptions are the Markdown dialect of lessons: CommonMark with
 // GitHub's tables, strikethrough, autolinks and task lists; headings get ids
-// for links. Raw HTML is not rendered (goldmark's default).
+// for links. Raw HTML is not rendered (goldmark's default). A line break
+// inside a paragraph between two Chinese characters is dropped (goldmark's
+// CJK extension): browsers would show it as a space, which Chinese text has
+// not between its characters.
 func markdownOptions() []goldmark.Option {
 	return []goldmark.Option{
-		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithExtensions(extension.GFM, extension.NewCJK(extension.WithEastAsianLineBreaks())),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 	}
 }

@@ -235,3 +235,24 @@ func codeShape(code string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestChineseLineBreaks: a paragraph of a Chinese twin written on several
+// lines renders without a space between Chinese characters (a browser
+// shows a line break as one); English keeps its line breaks, and a break
+// next to a Latin word stays.
+func TestChineseLineBreaks(t *testing.T) {
+	body := "\n第一行的结尾\n第二行用 `recv`\n接收。\n\none\ntwo\n"
+	ls, err := lessons.Load(fstest.MapFS{
+		"03-x.md":    {Data: []byte(twinSrc("English", twinFront, "a") + body)},
+		"03-x.zh.md": {Data: []byte(twinSrc("中文", twinFront, "a") + body)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := ls[0].ZH.HTML
+	for _, want := range []string{"第一行的结尾第二行用", "<code>recv</code>\n接收。", "one\ntwo"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the twin's HTML has no %q:\n%s", want, html)
+		}
+	}
+}

@@ -114,13 +114,16 @@ def socket_on(host, family=_socket_module.AF_INET, type=_socket_module.SOCK_STRE
 class Segments(list):
     """The segments op's lines ('→ SYN seq=0 len=0', numbers relative to each
     side's first one), with .absolute (the same lines with the numbers on the
-    wire), .lens (each segment's payload size) and .isn ({'local': J, 'peer': K})."""
+    wire), .lens (each segment's payload size), .isn ({'local': J, 'peer': K})
+    and .packets (each segment's packet message as a dict: its window is
+    packet['tcp']['win'])."""
 
     def __init__(self, result):
         super().__init__(result.get("segments") or [])
         self.absolute = result.get("absolute") or []
         self.lens = result.get("lens") or []
         self.isn = result.get("isn") or {}
+        self.packets = result.get("packets") or []
 
 
 def segments(sock, count=None, data_only=False, flags=None, bytes=None):
