@@ -239,7 +239,10 @@ func TestRoomRoster(t *testing.T) {
 	// Li Lei makes a socket and moves to a lesson's step.
 	k.students[0].socket("SOCK_DGRAM")
 	k.students[0].must("room_at", obj{"page": "/lessons/udp-echo-server", "lesson": "udp-echo-server", "step": "cell-2"})
-	r = waitKind(k.inst, "roster", func(m msg) bool { li := members(m)["Li Lei"]; return li.num("sockets") == 1 && li.str("step") == "cell-2" })
+	r = waitKind(k.inst, "roster", func(m msg) bool {
+		li := members(m)["Li Lei"]
+		return li.num("sockets") == 1 && li.str("step") == "cell-2"
+	})
 	if li := members(r)["Li Lei"]; li.str("lesson") != "udp-echo-server" || li.str("page") != "/lessons/udp-echo-server" {
 		t.Errorf("Li Lei in the roster: %v", li)
 	}
