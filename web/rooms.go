@@ -27,21 +27,28 @@ const InstructorCookie = "sockplay_instructor"
 // instructorKeyLen is the length of keys as rand.Text makes them.
 const instructorKeyLen = 26
 
-// WithRoomJoinLimit sets how many room joins one client address may try
-// (default a burst of 10, then one a second). Every attempt to join a room
-// the session is not in counts, failures too.
-func WithRoomJoinLimit(l ShareLimit) Option {
-	return func(s *Server) { s.joinLimit = l }
+// RoomLimit is how often one client address may join and make rooms.
+type RoomLimit struct {
+	// Join: room joins (default a burst of 10, then one a second). Every
+	// attempt to join a room the session is not in counts, failures too.
+	Join ShareLimit
+	// Create: POST /rooms (default a burst of 10, then one every 6 s).
+	Create ShareLimit
+}
+
+// WithRoomLimit sets the room rate limits (see RoomLimit).
+func WithRoomLimit(l RoomLimit) Option {
+	return func(s *Server) { s.roomLimit = l }
 }
 
 // setRooms makes the room limiters and gives the manager the rooms' hooks
 // (from New).
 func (s *Server) setRooms() {
-	if s.joinLimit.Every <= 0 {
-		s.joinLimit.Every = time.Second
+	if s.roomLimit.Join.Every <= 0 {
+		s.roomLimit.Join.Every = time.Second
 	}
-	s.joins = newShareLimiter(s.joinLimit)
-	s.roomMakes = newShareLimiter(ShareLimit{Every: 6 * time.Second, Burst: 10, Now: s.joinLimit.Now})
+	s.joins = newShareLimiter(s.roomLimit.Join)
+	s.roomMakes = newShareLimiter(s.roomLimit.Create)
 	s.manager.SetRoomHooks(sessions.RoomHooks{AllowJoin: s.joins.allow, LessonPeers: s.lessonPeers})
 }
 
