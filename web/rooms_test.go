@@ -408,6 +408,7 @@ func TestRoomObserve(t *testing.T) {
 	k := newClass(t, srv, "A", "B")
 	a := k.students[0]
 	before := a.socket("SOCK_DGRAM")
+	code := a.must("attach", nil).str("code")
 	r := k.inst.must("room_observe", obj{"member": k.studentIDs[0]})
 	u := r.str("url")
 	if !strings.HasPrefix(u, "/workbench?observe=") || r.str("name") != "A" {
@@ -444,6 +445,17 @@ func TestRoomObserve(t *testing.T) {
 	}
 	after := a.socket("SOCK_STREAM")
 	waitKind(obs, "socket", seen(after))
+	revoked := a.must("attach_revoke", nil).str("code")
+	waitKind(obs, "result", func(m msg) bool { return m.str("op") == "attach_revoke" })
+	// The attach codes would let the observer's program drive A's session.
+	for _, m := range obs.find(func(m msg) bool { return strings.HasPrefix(m.str("op"), "attach") }) {
+		if m["code"] != nil || m["command"] != nil {
+			t.Errorf("the observer got an attach code: %v", m)
+		}
+	}
+	if code == "" || revoked == "" || len(obs.find(func(m msg) bool { return m.str("op") == "attach" })) != 1 {
+		t.Errorf("A's attach codes %q, %q; the observer's replay of attach missing", code, revoked)
+	}
 	for _, op := range []string{"socket", "close", "room_join", "reset"} {
 		r := obs.do(op, obj{"type": "SOCK_DGRAM", "family": "AF_INET", "sock": before, "room": k.code})
 		if r.ok() || r.obj("error").str("type") != "forbidden" {
