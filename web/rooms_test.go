@@ -696,3 +696,30 @@ func TestRoomIdle(t *testing.T) {
 		t.Errorf("%d rooms left with nobody online past the idle time", n)
 	}
 }
+
+// TestRoomCreateLimits: POST /rooms is rate-limited per address and
+// refused from another site's page.
+func TestRoomCreateLimits(t *testing.T) {
+	srv := newServer(t, sessions.Config{}, web.WithRoomLimit(web.RoomLimit{Create: web.ShareLimit{Every: time.Hour, Burst: 2}}))
+	b := newJarBrowser(srv)
+	b.createRoom(t, "one", "")
+	b.createRoom(t, "two", "")
+	resp, body := b.post(t, "/rooms", obj{"title": "three"})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "too many rooms") {
+		t.Errorf("third room: %d %v %s, want 429 with Retry-After", resp.StatusCode, resp.Header, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/rooms", strings.NewReader(`{"title":"x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("cross-origin POST /rooms: %d, cookies %v; want 403 and no cookie", resp.StatusCode, resp.Cookies())
+	}
+	if n := srv.manager.Rooms(); n != 2 {
+		t.Errorf("%d rooms, want 2", n)
+	}
+}
