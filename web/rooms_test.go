@@ -320,11 +320,16 @@ func TestRoomFollow(t *testing.T) {
 	if f := waitKind(b, "follow", nil); f.str("page") != "/workbench" {
 		t.Errorf("follow on resuming: %v", f)
 	}
+	// The instructor's room page moves nobody.
+	roundTrip(a)
+	a.forget()
+	if r := k.inst.must("room_at", obj{"page": "/rooms/" + k.code}); r["followers"] != nil {
+		t.Errorf("room_at of the room page: %v", r)
+	}
 	// With drive off, the instructor's room_at moves nobody.
 	if r := k.inst.must("room_drive", obj{"flag": false}); r["drive"] != false {
 		t.Errorf("room_drive off: %v", r)
 	}
-	a.forget()
 	if r := k.inst.must("room_at", obj{"page": "/lessons"}); r["followers"] != nil {
 		t.Errorf("room_at with drive off: %v", r)
 	}
