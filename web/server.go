@@ -46,6 +46,9 @@ type Server struct {
 	protocolOnce sync.Once // renders PROTOCOL.md for /protocol, on its first request
 	protocolHTML string
 	protocolErr  error
+	roomLimit    RoomLimit     // room joins and POST /rooms per client (rooms.go)
+	joins        *shareLimiter // made from roomLimit by New
+	roomMakes    *shareLimiter // POST /rooms per client
 }
 
 // An Option changes a Server made by New.
@@ -66,6 +69,7 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 		o(s)
 	}
 	s.shares = newShareLimiter(s.shareLimit)
+	s.setRooms() // rooms.go
 	s.bySlug = make(map[string]int, len(s.lessons))
 	for i, l := range s.lessons {
 		s.bySlug[l.Slug] = i
