@@ -34,8 +34,9 @@ type Namespace struct {
 
 	mu     sync.Mutex
 	closed bool
-	lab    *Lab // the lab this namespace is h1 of, if any
-	ofLab  *Lab // the lab this namespace is h2…hN of, if any
+	lab    *Lab     // the lab this namespace is h1 of, if any
+	ofLab  *Lab     // the lab this namespace is h2…hN of, if any
+	room   *RoomLAN // the room LAN this namespace is a host of, if any
 }
 
 // New makes a private network namespace in the helper, with lo up
@@ -118,9 +119,9 @@ func (n *Namespace) Socket(domain, typ, proto int) (int, error) {
 
 var errClosed = errors.New("the network namespace is closed")
 
-// Close closes the namespace, and its lab if it has one. Sockets still open
-// in it keep it alive in the kernel until they are closed; nothing else
-// does. Closing twice is harmless. A lab's own hosts (h2…hN) are closed by
+// Close closes the namespace, and its lab if it has one, and takes it off
+// its room LAN. Sockets still open in it keep it alive in the kernel until
+// they are closed; nothing else does. Closing twice is harmless. A lab's own hosts (h2…hN) are closed by
 // the lab's Close.
 func (n *Namespace) Close() error {
 	n.mu.Lock()
@@ -129,11 +130,14 @@ func (n *Namespace) Close() error {
 		return nil
 	}
 	n.closed = true
-	lab := n.lab
-	n.lab = nil
+	lab, room := n.lab, n.room
+	n.lab, n.room = nil, nil
 	n.mu.Unlock()
 	if lab != nil {
 		lab.markClosed() // the helper closes it with its owner
+	}
+	if room != nil {
+		room.forget(n) // the helper takes it off the LAN as it closes it
 	}
 	_, err := n.h.call(request{Op: opClose, NS: n.id})
 	return err
