@@ -241,7 +241,10 @@ func deleteLink(name string) error {
 		}
 		return err
 	}
-	return h.LinkDel(link)
+	if err := h.LinkDel(link); err != nil && !errors.Is(err, unix.ENODEV) { // gone meanwhile (with its peer)
+		return err
+	}
+	return nil
 }
 
 // linkUpWait bounds how long a lab waits for its links to come up (they

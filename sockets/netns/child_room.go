@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -118,7 +120,12 @@ func (r *roomNet) release(ns int) {
 // namespace fd, configures its end there and waits until both are up.
 func (c *child) plug(r *roomNet, fd, n int) error {
 	port := roomPort(n)
-	if err := c.in(r.sw, func() error { return plugPort(port, RoomIface, fd) }); err != nil {
+	if err := c.in(r.sw, func() error {
+		if err := plugPort(port, RoomIface, fd); err != nil {
+			return err
+		}
+		return setGroup(port, roomPorts)
+	}); err != nil {
 		return err
 	}
 	addr := RoomAddr(n).AsSlice()
@@ -179,20 +186,56 @@ func (c *child) closeRoom(id int) error {
 		members = append(members, ns)
 	}
 	r.mu.Unlock()
-	var errs []error
+	// One deletion of every port at once: the kernel takes the members'
+	// ends with them and waits out one RCU grace period for them all, not
+	// one each (20 ms a member).
+	err := c.in(r.sw, func() error { return deleteGroup(roomPorts) })
 	for _, ns := range members {
-		s, err := c.lookup(ns)
-		if err != nil {
+		s, lerr := c.lookup(ns)
+		if lerr != nil {
 			continue // closing: closeSpace deletes its interface
 		}
 		if s.room == id {
 			s.room = 0
-			errs = append(errs, c.in(s.fd, func() error { return deleteLink(RoomIface) }))
+			lerr = c.in(s.fd, func() error { return deleteLink(RoomIface) }) // gone already, unless the group deletion failed
 		}
 		s.mu.Unlock()
+		err = errors.Join(err, lerr)
 	}
 	unix.Close(r.sw)
-	return errors.Join(errs...)
+	return err
+}
+
+// roomPorts is the link group of a room's ports on its bridge.
+const roomPorts = 1
+
+// setGroup puts link name of the calling thread's namespace in group.
+func setGroup(name string, group int) error {
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	link, err := h.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	if err := h.LinkSetGroup(link, group); err != nil {
+		return fmt.Errorf("ip link set %s group %d: %w", name, group, err)
+	}
+	return nil
+}
+
+// deleteGroup deletes every link of group in the calling thread's
+// namespace in one request (ip link delete group N).
+func deleteGroup(group int) error {
+	req := nl.NewNetlinkRequest(unix.RTM_DELLINK, unix.NLM_F_ACK)
+	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+	req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(uint32(group))))
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil && !errors.Is(err, unix.ENODEV) {
+		return fmt.Errorf("ip link delete group %d: %w", group, err)
+	}
+	return nil
 }
 
 // noForwarding turns IPv4 forwarding off in the calling thread's
