@@ -1,8 +1,9 @@
 // Package netns gives sockplay's sessions private networks: Linux network
 // namespaces, each with its own loopback (127.0.0.1/8 and ::1) and nothing
 // else — no route out, no host services, no other session — plus lab LANs
-// of several such hosts on one bridge, and a capture of a namespace's real
-// packets.
+// of several such hosts on one bridge, room LANs that put the namespaces
+// of a class's sessions on one bridge (room.go), and a capture of a
+// namespace's real packets.
 //
 // The namespaces live in one helper process (this executable re-executed:
 // call Main first thing in main). The helper runs in a network namespace of

@@ -119,6 +119,21 @@ func TestRoomLAN(t *testing.T) {
 		sendText(t, students[0], "hi 3", "10.78.0.3", port)
 		expect(t, "student 3", students[1], "hi 3", "10.78.0.2")
 
+		// TCP too: a student connects to the instructor's listener.
+		l := listen(t, nss[0], "", port)
+		cl := open(t, nss[2], sockets.AFInet, sockets.SockStream, anyPolicy)
+		if _, e := cl.Connect(ctx(t), sockets.Addr{Host: "10.78.0.1", Port: port}, sockets.CallOptions{}); e != nil {
+			t.Fatalf("connect to the instructor: %v", e)
+		}
+		conn, peer, e := l.Accept(ctx(t), sockets.CallOptions{})
+		if e != nil {
+			t.Fatal(e)
+		}
+		conn.Close()
+		if peer.Host != "10.78.0.3" {
+			t.Errorf("the instructor accepted %v, want 10.78.0.3", peer)
+		}
+
 		// Each member keeps a loopback of its own.
 		lo := open(t, nss[1], sockets.AFInet, sockets.SockDgram, anyPolicy)
 		sendText(t, lo, "own", "127.0.0.1", port)
