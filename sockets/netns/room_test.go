@@ -246,6 +246,24 @@ func TestRoomBesideLab(t *testing.T) {
 		}
 		sendText(t, onA, "room again", "<broadcast>", port)
 		expect(t, "the other member", onB, "room again", "10.78.0.1")
+		expect(t, "the member", onA, "room again", "10.78.0.1")
+
+		// A namespace with a lab joins: the same holds.
+		c := newNS(t, h)
+		lab2, err := NewLab(c, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lab2.Close()
+		if err := r.Join(c, 3); err != nil {
+			t.Fatalf("joining with a lab: %v", err)
+		}
+		h2b := udpIn(t, lab2.Hosts[1].NS, port)
+		onC := udpIn(t, c, port)
+		sendText(t, onC, "lab first", "<broadcast>", port)
+		expect(t, "the second lab's h2", h2b, "lab first", "10.77.0.1")
+		sendText(t, onC, "room", "10.78.0.255", port)
+		expect(t, "the first member", onA, "room", "10.78.0.3")
 	})
 }
 
