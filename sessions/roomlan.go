@@ -11,19 +11,8 @@ import (
 // its own, and each member's private namespace is one host on it, with an
 // interface room0 beside its loopback. The room decides the host numbers
 // (1 the instructor, 2–254 the students) and calls Join, Leave and Close
-// outside any session lock: they do netlink work in the helper.
-
-// RoomNetwork makes rooms' LANs; nil on a host server (rooms then answer lan:null with lan_note).
-type RoomNetwork interface{ NewLAN() (RoomLAN, error) }
-
-// RoomLAN is one room's LAN: a bridge in a namespace of its own, 10.78.0.0/24.
-type RoomLAN interface {
-	// Join plugs the member's private namespace into the LAN as host n (1 = instructor, 2–254 students):
-	// an interface "room0" with 10.78.0.n/24, broadcast 10.78.0.255, up; the member keeps its own loopback.
-	Join(ns Namespace, n int) error
-	Leave(ns Namespace) error // removes the member's link
-	Close() error             // removes the bridge and every link
-}
+// outside any session lock: they do netlink work in the helper. The
+// interfaces are RoomNetwork and RoomLAN (room.go).
 
 // NetnsRooms is the RoomNetwork of a private server whose sessions'
 // namespaces are sockets/netns Namespaces of the helper h (nil: the
