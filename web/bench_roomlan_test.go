@@ -19,12 +19,13 @@ import (
 //   - join: the 100 send room_join at once; the time until every result
 //     is in, each with its address on the LAN (ms per storm: a session's
 //     namespace and its link are made as it joins).
+//
 //   - broadcast: every student's ("", P) socket waits in recvfrom; the
 //     instructor's socket sends one datagram to 10.78.0.255; the time from
 //     the sendto until all 100 recvfrom results have reached their
 //     WebSocket clients (ms per fan-out).
 //
-//	go test ./web/ -run '^$' -bench BenchmarkRoom100LAN -benchtime 5x
+//     go test ./web/ -run '^$' -bench BenchmarkRoom100LAN -benchtime 5x
 func BenchmarkRoom100LAN(b *testing.B) {
 	const n = 100
 	h, err := netns.StartProvenHelper()
