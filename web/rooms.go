@@ -29,8 +29,10 @@ const instructorKeyLen = 26
 
 // RoomLimit is how often one client address may join and make rooms.
 type RoomLimit struct {
-	// Join: room joins (default a burst of 10, then one a second). Every
-	// attempt to join a room the session is not in counts, failures too.
+	// Join: room joins (default a burst of 30 — a class behind one NAT
+	// shares an address — then one a second). Every attempt to join a room
+	// the session is not in counts, failures too: at that rate the 2^40
+	// room codes cannot be guessed.
 	Join ShareLimit
 	// Create: POST /rooms (default a burst of 10, then one every 6 s).
 	Create ShareLimit
@@ -46,6 +48,9 @@ func WithRoomLimit(l RoomLimit) Option {
 func (s *Server) setRooms() {
 	if s.roomLimit.Join.Every <= 0 {
 		s.roomLimit.Join.Every = time.Second
+	}
+	if s.roomLimit.Join.Burst <= 0 {
+		s.roomLimit.Join.Burst = 30
 	}
 	s.joins = newShareLimiter(s.roomLimit.Join)
 	s.roomMakes = newShareLimiter(s.roomLimit.Create)
@@ -162,21 +167,21 @@ func (s *Server) lessonPeers(slug string) ([]sessions.Request, error) {
 	return reqs, nil
 }
 
-// serveObserve serves /ws?observe=TOKEN: a read-only connection to the
-// session of the student a room_observe named, for the instructor whose
-// cookie holds the token's key.
-func (s *Server) serveObserve(c echo.Context, token string) error {
+// attachObserver attaches /ws?observe=TOKEN: a read-only connection to
+// the session of the student a room_observe named, for the instructor
+// whose cookie holds the token's key (see attachPage).
+func (s *Server) attachObserver(c echo.Context) (*sessions.Session, *sessions.Subscriber, *sessions.Message, http.Header, error) {
 	r := c.Request()
-	sess, err := s.manager.ObservedSession(token, instructorKey(r))
+	sess, err := s.manager.ObservedSession(r.URL.Query().Get("observe"), instructorKey(r))
 	if err != nil {
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+		return nil, nil, nil, nil, echo.NewHTTPError(http.StatusForbidden, err.Error())
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
-		return c.JSON(http.StatusOK, map[string]bool{"observe": true})
+		return nil, nil, nil, nil, c.JSON(http.StatusOK, map[string]bool{"observe": true})
 	}
 	sub, hello := sess.AttachObserver()
 	if sub == nil {
-		return echo.NewHTTPError(http.StatusGone, "the student's session has ended")
+		return nil, nil, nil, nil, echo.NewHTTPError(http.StatusGone, "the student's session has ended")
 	}
-	return s.serveConn(c, sess, sub, hello, http.Header{})
+	return sess, sub, hello, http.Header{}, nil
 }
