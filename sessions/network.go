@@ -104,14 +104,15 @@ func (n *network) close() {
 }
 
 // privatePolicy is p for sessions in private networks: Private set, the
-// wildcard allowed (it reaches only the session's own loopback), and the
-// lab LAN's subnet, which exists there only while the session has a lab
-// (lab.go).
+// wildcard allowed (it reaches only the session's own loopback), the lab
+// LAN's subnet, which exists there only while the session has a lab
+// (lab.go), and the room LAN's, which exists only while the session is in
+// a room on a private server (roomlan.go).
 func privatePolicy(p *sockets.Policy) *sockets.Policy {
-	if p.Private && p.Wildcard && p.Lab == netns.LabSubnet {
+	if p.Private && p.Wildcard && p.Lab == netns.LabSubnet && p.Room == netns.RoomSubnet {
 		return p
 	}
 	q := *p
-	q.Private, q.Wildcard, q.Lab = true, true, netns.LabSubnet
+	q.Private, q.Wildcard, q.Lab, q.Room = true, true, netns.LabSubnet, netns.RoomSubnet
 	return &q
 }

@@ -37,6 +37,12 @@ type Policy struct {
 	// does; before and after, the kernel finds no route. The zero Prefix:
 	// no lab.
 	Lab netip.Prefix
+	// Room is the subnet of a room's class network the sockets' namespace
+	// may be a host of (a private network only; sockets/netns RoomSubnet):
+	// like Lab, its addresses, 255.255.255.255 and the multicast groups are
+	// allowed, and exist only while the session is in a room. The zero
+	// Prefix: no room LAN.
+	Room netip.Prefix
 }
 
 var (
@@ -49,8 +55,10 @@ func (p *Policy) allowed(ip netip.Addr) bool {
 	if ip.IsLoopback() || ip == loopbackBroadcast {
 		return true
 	}
-	if p.Private && p.Lab.IsValid() && (p.Lab.Contains(ip) || ip == limitedBroadcast || ip.Is4() && ip.IsMulticast()) {
-		return true
+	if p.Private && (p.Lab.IsValid() || p.Room.IsValid()) {
+		if p.Lab.IsValid() && p.Lab.Contains(ip) || p.Room.IsValid() && p.Room.Contains(ip) || ip == limitedBroadcast || ip.Is4() && ip.IsMulticast() {
+			return true
+		}
 	}
 	if p.Private {
 		return false
@@ -65,8 +73,8 @@ func (p *Policy) allowed(ip netip.Addr) bool {
 
 func (p *Policy) nets() string {
 	s := "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255"
-	if p.Private && p.Lab.IsValid() {
-		s += labNets(p.Lab)
+	if p.Private {
+		s += p.lanNets()
 	}
 	if len(p.Extra) > 0 && !p.Private {
 		var names []string
@@ -80,15 +88,21 @@ func (p *Policy) nets() string {
 
 const widen = "start sockplay with --allow-net CIDR (or SOCKPLAY_ALLOW_NET) to allow another network"
 
-const privateNet = "this session's private network has nothing else (no route out, no other session, no service of the host)"
-
 // beyond is what a refusal of a network the policy does not allow adds:
 // how to widen it, or, in a private network, why nothing can.
 func (p *Policy) beyond() string {
 	if p.Private {
-		return privateNet
+		return "this session's private network has nothing else (no route out, no other session" + p.roomMembers() + ", no service of the host)"
 	}
 	return widen
+}
+
+// roomMembers qualifies "no other session" where a room LAN may exist.
+func (p *Policy) roomMembers() string {
+	if p.Room.IsValid() {
+		return " but its room's members on the class network"
+	}
+	return ""
 }
 
 // CheckBind reports whether a socket may bind to ip and port.
@@ -209,9 +223,20 @@ type Description struct {
 	Connect string // what sockets may connect and send to
 }
 
-// labNets names what a lab adds to a private network's addresses.
-func labNets(lab netip.Prefix) string {
-	return ", and while a lab LAN exists (op lab) its subnet " + lab.String() + ", 255.255.255.255 and the multicast groups 224.0.0.0/4"
+// lanNets names what a lab and a room add to a private network's
+// addresses.
+func (p *Policy) lanNets() string {
+	s := ""
+	if p.Lab.IsValid() {
+		s += ", and while a lab LAN exists (op lab) its subnet " + p.Lab.String() + ", 255.255.255.255 and the multicast groups 224.0.0.0/4"
+	}
+	if p.Room.IsValid() {
+		s += ", and while the session is in a room, the room's class network " + p.Room.String()
+		if !p.Lab.IsValid() {
+			s += ", 255.255.255.255 and the multicast groups 224.0.0.0/4"
+		}
+	}
+	return s
 }
 
 // Describe says what the policy allows.
@@ -221,9 +246,7 @@ func (p *Policy) Describe() Description {
 	switch {
 	case p.Private:
 		d.Profile = "private"
-		if p.Lab.IsValid() {
-			nets = "loopback addresses (127.0.0.0/8, ::1) and 127.255.255.255" + labNets(p.Lab)
-		}
+		nets += p.lanNets()
 	case len(p.Extra) > 0:
 		d.Profile = "allow-net"
 		var names []string
@@ -247,7 +270,7 @@ func (p *Policy) Describe() Description {
 	}
 	if p.Private {
 		d.Bind = "this session's private network: " + d.Bind
-		d.Connect = "this session's private network only — " + d.Connect + "; nothing else exists there: no route out, no other session, no service of the host, not sockplay"
+		d.Connect = "this session's private network only — " + d.Connect + "; nothing else exists there: no route out, no other session" + p.roomMembers() + ", no service of the host, not sockplay"
 	} else {
 		d.Connect += "; loopback is this machine's, shared with its other programs and every other session"
 	}

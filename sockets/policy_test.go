@@ -369,3 +369,55 @@ func TestPolicyLab(t *testing.T) {
 		t.Errorf("Describe without a lab: %q names one", d.Connect)
 	}
 }
+
+// TestPolicyRoom: a private network that may be on a room's class network
+// allows its subnet, 255.255.255.255 and multicast, beside a lab's; the
+// host network ignores Room.
+func TestPolicyRoom(t *testing.T) {
+	room := sockets.Policy{Private: true, Wildcard: true, Room: netip.MustParsePrefix("10.78.0.0/24")}
+	both := room
+	both.Lab = netip.MustParsePrefix("10.77.0.0/24")
+	hostRoom := sockets.Policy{Room: room.Room}
+	tests := []struct {
+		name   string
+		policy sockets.Policy
+		ip     string
+		ok     bool
+	}{
+		{"the instructor", room, "10.78.0.1", true},
+		{"a student", room, "10.78.0.254", true},
+		{"the room's broadcast", room, "10.78.0.255", true},
+		{"the limited broadcast", room, "255.255.255.255", true},
+		{"a multicast group", room, "239.1.2.3", true},
+		{"a lab's subnet without a lab", room, "10.77.0.2", false},
+		{"another subnet", room, "10.79.0.1", false},
+		{"a lab host beside the room", both, "10.77.0.2", true},
+		{"a room host beside the lab", both, "10.78.0.2", true},
+		{"the host network ignores Room", hostRoom, "10.78.0.1", false},
+		{"the host network ignores Room: broadcast", hostRoom, "255.255.255.255", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ip := netip.MustParseAddr(tt.ip)
+			if e := tt.policy.CheckPeer(ip, 9000); (e == nil) != tt.ok {
+				t.Errorf("CheckPeer(%s): got %v, want allowed %v", ip, e, tt.ok)
+			}
+			if e := tt.policy.CheckBind(ip, 9000); (e == nil) != tt.ok {
+				t.Errorf("CheckBind(%s): got %v, want allowed %v", ip, e, tt.ok)
+			}
+		})
+	}
+	d := both.Describe()
+	for _, s := range []string{d.Bind, d.Connect} {
+		if !strings.Contains(s, "while the session is in a room, the room's class network 10.78.0.0/24") || !strings.Contains(s, "its subnet 10.77.0.0/24") {
+			t.Errorf("Describe: %q does not name the room's and the lab's addresses", s)
+		}
+	}
+	if !strings.Contains(d.Connect, "no other session but its room's members on the class network") {
+		t.Errorf("Describe: %q does not say the room's members are reachable", d.Connect)
+	}
+	e := room.CheckPeer(netip.MustParseAddr("10.1.2.3"), 9000)
+	if e == nil || !strings.Contains(e.Message, "10.78.0.0/24") {
+		t.Errorf("CheckPeer(10.1.2.3): %v, want a refusal naming the class network", e)
+	}
+}

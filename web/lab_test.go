@@ -115,7 +115,7 @@ func TestLabBroadcastAndMulticast(t *testing.T) {
 		t.Errorf("after h2 dropped the group: h1, h2 got %q", got)
 	}
 	// Beyond the lab there is nothing: another subnet is a policy error.
-	checkError(t, c.do("sendto", obj{"sock": tx, "data": text("x"), "addr": []any{"10.78.0.1", 9999}}),
+	checkError(t, c.do("sendto", obj{"sock": tx, "data": text("x"), "addr": []any{"10.79.0.1", 9999}}),
 		errWant{typ: "policy", contains: []string{"10.77.0.0/24"}})
 }
 

@@ -207,6 +207,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient,
 		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes,
 		AttachServer: attachServer(cfg, self), Programs: newRunner(cfg, log)}
+	scfg.RoomNetwork = roomNetwork(network)
 	if private {
 		scfg.Private = newNamespace
 	} else {

@@ -69,3 +69,14 @@ func newNamespace() (sessions.Namespace, error) {
 	}
 	return ns, nil
 }
+
+// roomNetwork is what gives the sessions' rooms their class networks: on
+// a private network a LAN per room, in the helper where newNamespace makes
+// the sessions' namespaces; on the host's network none (a room there has
+// no LAN, and says why).
+func roomNetwork(network string) sessions.RoomNetwork {
+	if network != networkPrivate {
+		return nil
+	}
+	return sessions.NetnsRooms(nil)
+}

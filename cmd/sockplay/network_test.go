@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
@@ -143,6 +145,9 @@ func TestPrivateCommand(t *testing.T) {
 				if e, _ := own["error"].(map[string]any); e["type"] != "policy" || !strings.Contains(e["message"].(string), "sockplay's own address") {
 					t.Errorf("connect to sockplay's own address: %v, want a policy error", own)
 				}
+				if i == 0 {
+					checkRoomLAN(t, addr, read, conn, tc.want == "private")
+				}
 				if tc.want != "private" {
 					continue
 				}
@@ -152,5 +157,31 @@ func TestPrivateCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkRoomLAN makes a room over HTTP and joins it on conn: on a private
+// server the member gets an address on the room's class network, on the
+// host's network lan is null with a note.
+func checkRoomLAN(t *testing.T, addr string, read func() (map[string]any, error), conn *websocket.Conn, private bool) {
+	t.Helper()
+	resp, err := http.Post("http://"+addr+"/rooms", "application/json", strings.NewReader(`{"title":"wiring"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var room struct{ Room string }
+	if err := json.NewDecoder(resp.Body).Decode(&room); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /rooms: %d %v", resp.StatusCode, err)
+	}
+	r := wsDo(t, read, conn, map[string]any{"id": 9, "op": "room_join", "room": room.Room, "name": "Li Lei"})
+	lan, _ := r["lan"].(map[string]any)
+	switch {
+	case r["ok"] != true:
+		t.Errorf("room_join: %v", r)
+	case private && (lan == nil || !strings.HasPrefix(lan["addr"].(string), "10.78.0.")):
+		t.Errorf("room_join on a private server: %v, want an address on 10.78.0.0/24", r)
+	case !private && (lan != nil || r["lan_note"] == ""):
+		t.Errorf("room_join on the host's network: %v, want lan null and a lan_note", r)
 	}
 }

@@ -43,13 +43,15 @@ type child struct {
 	next   int
 	spaces map[int]*space
 	labs   map[int]*labNet
+	rooms  map[int]*roomNet
 }
 
 // space is one network namespace held by the helper.
 type space struct {
-	mu  sync.Mutex // held while fd is used or closed
-	fd  int        // -1 once closed
-	lab int        // the lab this namespace owns (0: none)
+	mu   sync.Mutex // held while fd is used or closed
+	fd   int        // -1 once closed
+	lab  int        // the lab this namespace owns (0: none)
+	room int        // the room LAN this namespace is a host of (0: none)
 }
 
 func runChild() error {
@@ -61,7 +63,7 @@ func runChild() error {
 	if err != nil {
 		return os.NewSyscallError("open /proc/thread-self/ns/net", err)
 	}
-	c := &child{conn: conn, base: base, spaces: map[int]*space{}, labs: map[int]*labNet{}}
+	c := &child{conn: conn, base: base, spaces: map[int]*space{}, labs: map[int]*labNet{}, rooms: map[int]*roomNet{}}
 	if err := send(conn, reply{ID: 0, PID: os.Getpid()}); err != nil {
 		return err
 	}
@@ -95,6 +97,14 @@ func (c *child) handle(req request) {
 		err = c.buildLab(req, &r)
 	case opCloseLab:
 		err = c.closeLab(req.Lab)
+	case opRoom:
+		r.Room, err = c.newRoom()
+	case opRoomJoin:
+		err = c.joinRoom(req)
+	case opRoomLeave:
+		err = c.leaveRoom(req.NS)
+	case opCloseRoom:
+		err = c.closeRoom(req.Room)
 	default:
 		err = fmt.Errorf("unknown op %q", req.Op)
 	}
@@ -224,8 +234,8 @@ func (c *child) socket(req request) (int, error) {
 	return fd, err
 }
 
-// closeSpace closes a namespace and the lab it owns. Sockets made in it keep
-// it alive until they are closed too.
+// closeSpace closes a namespace and the lab it owns, and takes it off its
+// room LAN. Sockets made in it keep it alive until they are closed too.
 func (c *child) closeSpace(id int) error {
 	c.mu.Lock()
 	s := c.spaces[id]
@@ -243,6 +253,9 @@ func (c *child) closeSpace(id int) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.room != 0 {
+		err = errors.Join(err, c.unplug(id, s))
+	}
 	unix.Close(s.fd)
 	s.fd = -1
 	return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -65,11 +66,11 @@ func (c *child) buildLab(req request, r *reply) (err error) {
 	}
 	for i, fd := range fds {
 		name := hostName(i)
-		if err := c.in(sw, func() error { return plugHost(name, fd) }); err != nil {
+		if err := c.in(sw, func() error { return plugPort(name, hostIface, fd) }); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		addr := hostAddr(i)
-		if err := c.in(fd, func() error { return configureHost(addr) }); err != nil {
+		if err := c.in(fd, func() error { return configureIface(hostIface, addr, LabBroadcast, labMetric) }); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -147,61 +148,70 @@ func makeBridge() error {
 	return h.LinkSetUp(br)
 }
 
-// plugHost creates a veth pair in the calling thread's (the switch's)
-// namespace: the switch end, named after the host and put on the bridge, and
-// the host end, eth0, created directly in the host's namespace hostFD.
-func plugHost(name string, hostFD int) error {
+// plugPort creates a veth pair in the calling thread's (a switch's)
+// namespace: the switch end, port, put on the bridge, and the host end,
+// peer, created directly in the host's namespace hostFD.
+func plugPort(port, peer string, hostFD int) error {
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
 	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: name},
-		PeerName:      hostIface,
+		LinkAttrs:     netlink.LinkAttrs{Name: port},
+		PeerName:      peer,
 		PeerNamespace: netlink.NsFd(hostFD),
 	}
 	if err := h.LinkAdd(veth); err != nil {
-		return fmt.Errorf("ip link add %s type veth peer %s: %w", name, hostIface, err)
+		return fmt.Errorf("ip link add %s type veth peer %s: %w", port, peer, err)
 	}
 	br, err := h.LinkByName(bridgeName)
 	if err != nil {
 		return err
 	}
 	if err := h.LinkSetMaster(veth, br); err != nil {
-		return fmt.Errorf("ip link set %s master %s: %w", name, bridgeName, err)
+		return fmt.Errorf("ip link set %s master %s: %w", port, bridgeName, err)
 	}
-	disableIPv6(name)
+	disableIPv6(port)
 	return h.LinkSetUp(veth)
 }
 
-// configureHost gives eth0 in the calling thread's namespace its address on
-// the lab subnet and brings it up, with routes for the limited broadcast
-// address and for multicast through it (the lab has no default route: nothing
-// leaves the LAN).
-func configureHost(addr net.IP) error {
+// Route metrics of the limited broadcast and multicast routes: where a
+// namespace is both a lab's h1 and a host of a room LAN, the lab's win (a
+// lab lesson's '<broadcast>' stays on the lab), and the room's take over
+// when the lab is torn down.
+const (
+	labMetric  = 0
+	roomMetric = 100
+)
+
+// configureIface gives iface in the calling thread's namespace its address
+// on a /24 with its broadcast address and brings it up, with routes for the
+// limited broadcast address and for multicast through it at metric (a LAN
+// has no default route: nothing leaves it).
+func configureIface(iface string, addr net.IP, broadcast netip.Addr, metric int) error {
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	link, err := h.LinkByName(hostIface)
+	link, err := h.LinkByName(iface)
 	if err != nil {
 		return err
 	}
-	disableIPv6(hostIface)
+	disableIPv6(iface)
 	ipnet := &net.IPNet{IP: addr, Mask: net.IPMask(net.ParseIP(labMask).To4())}
-	if err := h.AddrAdd(link, &netlink.Addr{IPNet: ipnet, Broadcast: LabBroadcast.AsSlice()}); err != nil {
-		return fmt.Errorf("ip addr add %s dev %s: %w", ipnet, hostIface, err)
+	if err := h.AddrAdd(link, &netlink.Addr{IPNet: ipnet, Broadcast: broadcast.AsSlice()}); err != nil {
+		return fmt.Errorf("ip addr add %s dev %s: %w", ipnet, iface, err)
 	}
 	if err := h.LinkSetUp(link); err != nil {
 		return err
 	}
 	for _, dst := range []string{"224.0.0.0/4", "255.255.255.255/32"} {
 		_, n, _ := net.ParseCIDR(dst)
-		rt := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: n, Scope: netlink.SCOPE_LINK}
+		rt := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: n, Scope: netlink.SCOPE_LINK, Priority: metric}
 		if err := h.RouteAdd(rt); err != nil {
-			return fmt.Errorf("ip route add %s dev %s: %w", dst, hostIface, err)
+			return fmt.Errorf("ip route add %s dev %s metric %d: %w", dst, iface, metric, err)
 		}
 	}
 	return nil
@@ -231,7 +241,10 @@ func deleteLink(name string) error {
 		}
 		return err
 	}
-	return h.LinkDel(link)
+	if err := h.LinkDel(link); err != nil && !errors.Is(err, unix.ENODEV) { // gone meanwhile (with its peer)
+		return err
+	}
+	return nil
 }
 
 // linkUpWait bounds how long a lab waits for its links to come up (they

@@ -1,8 +1,9 @@
 // Package netns gives sockplay's sessions private networks: Linux network
 // namespaces, each with its own loopback (127.0.0.1/8 and ::1) and nothing
 // else — no route out, no host services, no other session — plus lab LANs
-// of several such hosts on one bridge, and a capture of a namespace's real
-// packets.
+// of several such hosts on one bridge, room LANs that put the namespaces
+// of a class's sessions on one bridge (room.go), and a capture of a
+// namespace's real packets.
 //
 // The namespaces live in one helper process (this executable re-executed:
 // call Main first thing in main). The helper runs in a network namespace of
@@ -34,8 +35,9 @@ type Namespace struct {
 
 	mu     sync.Mutex
 	closed bool
-	lab    *Lab // the lab this namespace is h1 of, if any
-	ofLab  *Lab // the lab this namespace is h2…hN of, if any
+	lab    *Lab     // the lab this namespace is h1 of, if any
+	ofLab  *Lab     // the lab this namespace is h2…hN of, if any
+	room   *RoomLAN // the room LAN this namespace is a host of, if any
 }
 
 // New makes a private network namespace in the helper, with lo up
@@ -118,9 +120,9 @@ func (n *Namespace) Socket(domain, typ, proto int) (int, error) {
 
 var errClosed = errors.New("the network namespace is closed")
 
-// Close closes the namespace, and its lab if it has one. Sockets still open
-// in it keep it alive in the kernel until they are closed; nothing else
-// does. Closing twice is harmless. A lab's own hosts (h2…hN) are closed by
+// Close closes the namespace, and its lab if it has one, and takes it off
+// its room LAN. Sockets still open in it keep it alive in the kernel until
+// they are closed; nothing else does. Closing twice is harmless. A lab's own hosts (h2…hN) are closed by
 // the lab's Close.
 func (n *Namespace) Close() error {
 	n.mu.Lock()
@@ -129,11 +131,14 @@ func (n *Namespace) Close() error {
 		return nil
 	}
 	n.closed = true
-	lab := n.lab
-	n.lab = nil
+	lab, room := n.lab, n.room
+	n.lab, n.room = nil, nil
 	n.mu.Unlock()
 	if lab != nil {
 		lab.markClosed() // the helper closes it with its owner
+	}
+	if room != nil {
+		room.forget(n) // the helper takes it off the LAN as it closes it
 	}
 	_, err := n.h.call(request{Op: opClose, NS: n.id})
 	return err

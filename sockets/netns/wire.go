@@ -24,6 +24,11 @@ const (
 	opClose    = "close"    // NS (and the lab it owns, if any)
 	opLab      = "lab"      // NS (the owner), Hosts → Lab, LabHosts, Broadcast
 	opCloseLab = "closelab" // Lab
+
+	opRoom      = "room"      // → Room
+	opRoomJoin  = "roomjoin"  // Room, NS, Host
+	opRoomLeave = "roomleave" // NS
+	opCloseRoom = "closeroom" // Room
 )
 
 // request is one message from the parent to the helper.
@@ -36,6 +41,8 @@ type request struct {
 	Proto  int    `json:"proto,omitempty"`
 	Hosts  int    `json:"hosts,omitempty"`
 	Lab    int    `json:"lab,omitempty"`
+	Room   int    `json:"room,omitempty"`
+	Host   int    `json:"host,omitempty"` // a room LAN's host number
 }
 
 // reply is one message from the helper to the parent. ID 0 is the helper's
@@ -48,6 +55,7 @@ type reply struct {
 
 	NS        int        `json:"ns,omitempty"`
 	Lab       int        `json:"lab,omitempty"`
+	Room      int        `json:"room,omitempty"`
 	LabHosts  []wireHost `json:"labHosts,omitempty"`
 	Broadcast string     `json:"broadcast,omitempty"`
 	PID       int        `json:"pid,omitempty"`
