@@ -1,0 +1,1 @@
+// room.js — placeholder
