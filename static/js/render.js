@@ -62,6 +62,12 @@ export function renderEntry(msg, ctx = {}) {
       ));
     case 'bye':
       return entry(msg, {}, line(`The server is shutting down: ${msg.reason ?? 'bye'}.`));
+    case 'note':
+      return entry(msg, {}, line(msg.from ? `${msg.from}: ` : '', msg.text ?? ''));
+    case 'room_hint':
+      return entry(msg, {}, line(`Hint from ${msg.from || 'the instructor'}: `, msg.text ?? ''));
+    case 'room_end':
+      return entry(msg, {}, line(`The room ${msg.room ?? ''} ended${msg.reason ? `: ${msg.reason}` : ''}.`));
     case 'frame':
       return entry(msg, { about: msg.sock, id: msg.id, className: 'quiet frame-entry' }, line(
         h('code', { class: 'call' }, ctx.targetCall ?? `${msg.sock}.recv_frame(…)`), ' ',
@@ -96,6 +102,8 @@ export function hasEntry(msg, ctx = {}) {
       return isStateChange(msg, ctx.socket);
     case 'stat':
       return false;
+    case 'roster': case 'follow': case 'room_state': case 'room_show': case 'room_push':
+      return false; // the room's own (room.js, roompage.js), not the sockets' story
     default:
       return true;
   }
