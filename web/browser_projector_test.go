@@ -88,7 +88,9 @@ func TestProjectorView(t *testing.T) {
 		t.Errorf("URL hash %q after ▶, want #cell-in-use", got)
 	}
 
-	size := func() float64 { return eval[float64](p, `parseFloat(getComputedStyle(document.documentElement).fontSize)`) }
+	size := func() float64 {
+		return eval[float64](p, `parseFloat(getComputedStyle(document.documentElement).fontSize)`)
+	}
 	before := size()
 	p.do("larger text", chromedp.Click(chromedp.CSS(`button[data-projector-font="1"]`)))
 	if after := size(); after <= before {

@@ -27,7 +27,7 @@ const roomCookieAge = 12 * 3600
 // this browser's instructor key holds.
 func (s *Server) roomsIndex(c echo.Context) error {
 	var rooms []templates.RoomSummary
-	for _, r := range s.manager.RoomsOf(instructorKeyOf(c)) {
+	for _, r := range s.manager.RoomsOf(instructorKey(c.Request())) {
 		rooms = append(rooms, s.roomSummary(r))
 	}
 	return render(c, templates.RoomsIndex(s.page("Rooms"), s.lessons, rooms, ""))
@@ -37,7 +37,7 @@ func (s *Server) roomsIndex(c echo.Context) error {
 // without its instructor's key. It puts the instructor's browser in the room.
 func (s *Server) roomPage(c echo.Context) error {
 	code := sessions.NormalizeRoomCode(c.Param("code"))
-	info, instructor, ok := s.manager.Room(code, instructorKeyOf(c))
+	info, instructor, ok := s.manager.Room(code, instructorKey(c.Request()))
 	if !ok {
 		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page("Not found"), "There is no room "+c.Param("code")+" on this server: it ended, or the code is wrong."))
 	}
@@ -61,7 +61,7 @@ func (s *Server) roomPage(c echo.Context) error {
 // roomQR is GET /rooms/CODE/qr.svg: the QR code of the room's join link,
 // for the room's instructor only.
 func (s *Server) roomQR(c echo.Context) error {
-	info, instructor, ok := s.manager.Room(c.Param("code"), instructorKeyOf(c))
+	info, instructor, ok := s.manager.Room(c.Param("code"), instructorKey(c.Request()))
 	if !ok {
 		return echo.ErrNotFound
 	}
@@ -113,17 +113,9 @@ func roomTitleOf(r templates.RoomSummary) string {
 	return r.Title
 }
 
-// joinURL is the absolute join link of room code: under --public-url
-// when set, else on the request's own host.
+// joinURL is the absolute join link of room code.
 func (s *Server) joinURL(r *http.Request, code string) string {
-	if u := s.guard.PublicURL; u != nil {
-		return strings.TrimSuffix(u.String(), "/") + "/r/" + code
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/r/" + code
+	return s.baseURL(r) + "/r/" + code
 }
 
 func setRoomCookie(c echo.Context, code string) {

@@ -2,8 +2,8 @@
 //
 // The current step is the cell the learner is at: the one the URL's
 // #cell-<id> names, the one clicked or run, or (in the ordinary view) the
-// topmost cell in sight as the page scrolls. Each change is announced as a
-// `sockplay:step` event on document ({detail: {lesson, step}}), which
+// topmost cell in sight once the step has scrolled out of sight. Each
+// change is announced as a `sockplay:step` event on document ({detail: {lesson, step}}), which
 // room.js turns into room_at, and written to #lesson[data-step].
 //
 // The projector view (?view=projector, or the toggle, remembered in
@@ -224,6 +224,9 @@ function main(page) {
       if (e.isIntersecting) inSight.add(e.target);
       else inSight.delete(e.target);
     }
+    // The step stays while it is in sight; once it has scrolled away,
+    // the topmost cell in sight is the step.
+    if (inSight.has(cells[current])) return;
     const top = cells.find((c) => inSight.has(c));
     if (top) setStep(cells.indexOf(top), { delay: 400 });
   }, { rootMargin: '0px 0px -40% 0px' });

@@ -96,8 +96,8 @@ export function renderEntry(msg, ctx = {}) {
  */
 export function hasEntry(msg, ctx = {}) {
   switch (msg.kind) {
-    case 'result':
-      return !(msg.op === 'resume' && msg.ok);
+    case 'result': // room ops are room.js's, which shows what came of them
+      return !(msg.op === 'resume' && msg.ok) && !String(msg.op ?? '').startsWith('room_');
     case 'socket':
       return isStateChange(msg, ctx.socket);
     case 'stat':

@@ -17,7 +17,8 @@
 //     into the cell and runs it) under the cell;
 //   - tells the room where this page is (room_at: page, lesson, step, as
 //     projector.js announces the step), which from the instructor drives
-//     the followers;
+//     the followers (so the instructor's room_at comes only from a lesson
+//     or the workbench, never from the room page);
 //   - on the instructor's lesson pages, adds "Show my output to the class"
 //     and "Push this cell" to each cell.
 // The join page (/r/CODE, form#room-join) joins with the name given, then
@@ -132,6 +133,11 @@ function toast(kind, from, text, { sticky = false } = {}) {
 function here() {
   const lesson = document.getElementById('lesson');
   return { page: location.pathname, lesson: lesson?.dataset.lesson ?? '', step: lesson?.dataset.step ?? '' };
+}
+
+/** Whether this page is one the instructor leads the class to: a lesson, or the (own) workbench. */
+function leads() {
+  return !!document.getElementById('lesson') || (location.pathname === '/workbench' && !new URLSearchParams(location.search).has('observe'));
 }
 
 /** A same-site path from a message (never another origin). */
@@ -273,9 +279,9 @@ function main() {
   let state = null;
   let at = '';
 
-  /** Tells the room where this page is, when that changed. */
+  /** Tells the room where this page is, when that changed (the instructor's only from a place followers can go). */
   const sendAt = () => {
-    if (!state) return;
+    if (!state || (state.instructor && !leads())) return;
     const place = here();
     const key = JSON.stringify(place);
     if (key === at) return;

@@ -7,7 +7,7 @@
 //   #roster-rows tr.member[data-member="m2"][data-online][data-stuck]
 //                                  one per student, in the roster's order;
 //                                  .stuck when stuck (with .stuck-why)
-//     .member-name .member-online .member-where .member-sockets
+//     .member-name .member-addr (on the class network) .member-online .member-where .member-sockets
 //     .member-passed .member-checks span[data-exercise][data-verdict]
 //     .member-error
 //     button[data-observe] [data-hint] [data-reset]
@@ -35,7 +35,9 @@ function rowCells(m) {
   const checks = Object.entries(m.checks ?? {}).map(([x, v]) =>
     h('span', { class: `check-${v}`, dataset: { exercise: x, verdict: v } }, `${x}: ${v} `));
   return [
-    h('td', {}, h('span', { class: 'member-name' }, m.name), m.stuck ? h('span', { class: 'stuck-why' }, `stuck: ${m.stuck}`) : null),
+    h('td', {}, h('span', { class: 'member-name' }, m.name),
+      m.addr ? h('span', { class: 'member-addr', title: 'their address on the class network' }, m.addr) : null,
+      m.stuck ? h('span', { class: 'stuck-why' }, `stuck: ${m.stuck}`) : null),
     h('td', { class: 'member-online' }, m.online ? 'online' : 'offline'),
     h('td', { class: 'member-where' }, m.page ? h('a', { href: m.page.startsWith('/') ? m.page : '#' }, where(m)) : where(m),
       m.following === false ? ' (not following)' : ''),
