@@ -88,9 +88,19 @@ type Config struct {
 	// command leaves --server out, and sockplay run uses its default).
 	AttachServer string
 
-	counts *counters    // the Manager's totals, shared by its sessions (stats.go)
-	codes  *attachCodes // the attach codes of its sessions (attach.go)
-	poller *poller      // the Manager's stat poller, shared by its sessions (poll.go)
+	// RoomNetwork, if set, makes the class LANs of rooms (room.go): on a
+	// private server, each member's namespace is also a host of its
+	// room's LAN. Nil (a host server): rooms have no LAN.
+	RoomNetwork RoomNetwork
+	// RoomIdle is how long a room lives with no member online (default 2h).
+	RoomIdle time.Duration
+	// MaxRooms is how many rooms may live at once (default 500).
+	MaxRooms int
+
+	counts *counters     // the Manager's totals, shared by its sessions (stats.go)
+	rooms  *roomRegistry // the Manager's rooms (room.go)
+	codes  *attachCodes  // the attach codes of its sessions (attach.go)
+	poller *poller       // the Manager's stat poller, shared by its sessions (poll.go)
 }
 
 func (c *Config) fill() {
@@ -142,6 +152,12 @@ func (c *Config) fill() {
 	if c.MaxPerClient <= 0 {
 		c.MaxPerClient = 16
 	}
+	if c.RoomIdle <= 0 {
+		c.RoomIdle = 2 * time.Hour
+	}
+	if c.MaxRooms <= 0 {
+		c.MaxRooms = 500
+	}
 }
 
 // Manager maps session ids (the browser's cookie) to sessions and closes
@@ -161,6 +177,7 @@ func NewManager(cfg Config) *Manager {
 	cfg.counts = &counters{}
 	cfg.codes = newAttachCodes()
 	cfg.poller = newPoller(cfg.StatEvery)
+	cfg.rooms = newRoomRegistry(cfg)
 	return &Manager{cfg: cfg, sessions: map[string]*Session{}, clientOf: map[string]string{}, perClient: map[string]int{}}
 }
 
@@ -263,6 +280,7 @@ func (m *Manager) Reap(now time.Time) {
 		s.Close(reason)
 		s.logEnd(m.cfg.Log, reason)
 	}
+	m.cfg.rooms.reap(now) // rooms with no member online for RoomIdle end (room.go)
 }
 
 // Run reaps idle sessions until ctx ends.
@@ -281,6 +299,7 @@ func (m *Manager) Run(ctx context.Context) {
 
 // Close ends every session: each says bye to its pages and closes its sockets.
 func (m *Manager) Close() {
+	m.cfg.rooms.closeAll()
 	m.mu.Lock()
 	m.closed = true
 	all := m.sessions

@@ -52,6 +52,17 @@ type Request struct {
 	ProgramArgs                 // run, stop, input (ops_program.go)
 	CellArgs                    // run {"kernel": true}, cell (ops_cell.go)
 
+	// Room ops (room_ops.go). room_join's name, room_show's and
+	// room_push's code, room_hint's text and cell are the fields of
+	// ProgramArgs and CellArgs; room_follow's flag is Flag.
+	Room   string  `json:"room"`   // room_join: the room's code
+	Page   string  `json:"page"`   // room_at, room_drive: the page's path
+	Lesson string  `json:"lesson"` // room_at, room_drive, room_peers: a lesson's slug
+	Step   string  `json:"step"`   // room_at, room_drive: the step (cell) in view
+	Member string  `json:"member"` // room_hint, room_observe, room_reset, room_peers, room_check: a student's roster id
+	Output *string `json:"output"` // room_show: the cell's output
+	OK     *bool   `json:"ok"`     // room_show: whether the cell ran without an exception
+
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
 	// Echo is the request as the client sent it (shortened when large),
@@ -220,6 +231,21 @@ func init() {
 		"input":    {run: (*Session).opInput, limit: "input"},    // ops_program.go
 		"cell":     {run: (*Session).opCell, limit: "input"},     // ops_cell.go
 
+		// Rooms (room_ops.go).
+		"room_join":    {run: (*Session).opRoomJoin, limit: "rooms"},
+		"room_leave":   {run: (*Session).opRoomLeave},
+		"room_at":      {run: (*Session).opRoomAt},
+		"room_follow":  {run: (*Session).opRoomFollow},
+		"room_drive":   {run: (*Session).opRoomDrive},
+		"room_show":    {run: (*Session).opRoomShow},
+		"room_push":    {run: (*Session).opRoomPush},
+		"room_hint":    {run: (*Session).opRoomHint},
+		"room_observe": {run: (*Session).opRoomObserve},
+		"room_reset":   {run: (*Session).opRoomReset},
+		"room_peers":   {run: (*Session).opRoomPeers},
+		"room_check":   {run: (*Session).opRoomCheck},
+		"room_end":     {run: (*Session).opRoomEnd},
+
 		// The session's attach code (attach.go).
 		"attach":        {run: (*Session).opAttach},
 		"attach_revoke": {run: (*Session).opAttachRevoke},
@@ -269,6 +295,10 @@ func (s *Session) handle(req *Request) {
 		return
 	}
 	op, known := opTable[req.Op]
+	if req.from != nil && req.from.observer && !observerMay[req.Op] {
+		s.result(req, "", nil, &sockets.Error{Kind: KindForbidden, Message: "this is a read-only view of a student's session: only resume and watch may be sent on it"})
+		return
+	}
 	switch {
 	case req.Op == "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))

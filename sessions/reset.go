@@ -25,6 +25,13 @@ func (s *Session) opReset(req *Request) {
 		s.result(req, "", nil, sockets.BadRequest("", "the session is closing"))
 		return
 	}
+	s.resetAll(func(f ResetFields) { s.result(req, "", f, nil) })
+}
+
+// resetAll is what reset does (inside withLock): then gets what it closed
+// and stopped, inside withLock too, once the peers have stopped (not if
+// the session is ending by then).
+func (s *Session) resetAll(then func(ResetFields)) {
 	f := ResetFields{Sockets: []string{}, Peers: []string{}}
 	for _, h := range s.order {
 		if e := s.socks[h]; e.program == "" && !e.closed {
@@ -48,7 +55,7 @@ func (s *Session) opReset(req *Request) {
 	for _, pe := range stopping {
 		f.Peers = append(f.Peers, pe.id)
 	}
-	s.stopPeersThen(stopping, func() { s.result(req, "", f, nil) })
+	s.stopPeersThen(stopping, func() { then(f) })
 }
 
 // peerNumber is the number in a peer id ("p12" → 12).

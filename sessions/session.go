@@ -72,6 +72,7 @@ type Session struct {
 	counts     sessionCounts            // totals for the line logged at its end (stats.go)
 	polled     bool                     // enlisted with the Manager's poller (stat.go)
 	locals     int                      // programs attached with sockplay run so far (attach.go)
+	room       roomSeen                 // its room, if it is in one (room_session.go)
 	created    time.Time
 
 	programReqSeq int64 // the last session id given to a program's request (program.go)
@@ -199,6 +200,9 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 	s.lastSeq++
 	m := Message{Seq: s.lastSeq, Kind: kind, Time: s.cfg.Now().UTC(), Body: body}
 	m.fields = s.log.add(kind, m.Time, body)
+	if s.room.room != nil {
+		s.roomLogged(kind, body) // room_session.go
+	}
 	cost := messageBytes(m)
 	if s.batching {
 		s.batchOut++
@@ -239,6 +243,9 @@ func (s *Session) firstSeq() int64 { return s.log.first(s.lastSeq) }
 func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 	if after < 0 {
 		after = 0
+	}
+	if sub.observer && after < 1 {
+		after = 1 // its first hello names the session (AttachObserver)
 	}
 	n, bytes := 0, 0
 	ok := s.log.since(after, s.lastSeq, func(m Message, size int) {
@@ -337,6 +344,7 @@ func (s *Session) Attach() (*Subscriber, *Message) {
 		s.attachMu.Lock()
 		s.attached++
 		s.attachMu.Unlock()
+		s.roomTouch() // online (room_session.go)
 	})
 	if !ok {
 		return nil, nil
@@ -362,9 +370,10 @@ func (s *Session) drop(sub *Subscriber) {
 	}
 	delete(s.subs, sub)
 	sub.close("detached")
-	if sub.program != "" {
-		return // a program never counted as attached (AttachProgram)
+	if sub.program != "" || sub.observer {
+		return // a program or an observer never counted as attached (AttachProgram, AttachObserver)
 	}
+	s.roomTouch() // online (room_session.go)
 	s.attachMu.Lock()
 	s.attached--
 	if s.attached == 0 {
@@ -407,6 +416,7 @@ func (s *Session) Close(reason string) {
 			}
 		})
 		s.cfg.codes.forget(s)
+		s.roomClosed() // room_session.go
 		s.stopPeers()
 		// Let the operations finish (what they report is no longer logged).
 		s.ops.Wait()

@@ -85,8 +85,15 @@ func (s *testServer) dial(t testing.TB) *client {
 // returns the HTTP response (if any) and the error.
 func (s *testServer) dialHeader(t testing.TB, h http.Header) (*client, *http.Response, error) {
 	t.Helper()
-	d := websocket.Dialer{Jar: s.jar, HandshakeTimeout: 5 * time.Second}
-	conn, resp, err := d.Dial(s.wsURL(), h)
+	return s.dialURL(t, s.wsURL(), s.jar, h)
+}
+
+// dialURL connects to the WebSocket at u with jar's cookies (its own
+// session, for a jar of its own) and extra request headers.
+func (s *testServer) dialURL(t testing.TB, u string, jar http.CookieJar, h http.Header) (*client, *http.Response, error) {
+	t.Helper()
+	d := websocket.Dialer{Jar: jar, HandshakeTimeout: 5 * time.Second}
+	conn, resp, err := d.Dial(u, h)
 	if err != nil {
 		return nil, resp, err
 	}

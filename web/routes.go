@@ -27,6 +27,7 @@ func (s *Server) routes(e *echo.Echo) {
 	get(e, "/progress/export", s.exportProgress)
 	e.POST("/progress/import", s.importProgress)
 	e.POST("/progress/steps", s.postStep)
+	e.POST("/rooms", s.postRoom) // rooms.go
 	get(e, "/ws", s.serveWS)
 	get(e, "/capture.pcap", s.capturePcap) // capture.go
 	get(e, "/protocol", s.protocol)

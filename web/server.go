@@ -41,6 +41,10 @@ type Server struct {
 	shareLimit ShareLimit    // POST /share per client (share.go)
 	shares     *shareLimiter // made from shareLimit by New
 	badCodes   badCodes      // wrong attach codes per client (attach.go)
+
+	joinLimit ShareLimit    // room joins per client (rooms.go)
+	joins     *shareLimiter // made from joinLimit by New
+	roomMakes *shareLimiter // POST /rooms per client
 }
 
 // An Option changes a Server made by New.
@@ -61,6 +65,7 @@ func New(m *sessions.Manager, opts ...Option) *Server {
 		o(s)
 	}
 	s.shares = newShareLimiter(s.shareLimit)
+	s.setRooms() // rooms.go
 	s.bySlug = make(map[string]int, len(s.lessons))
 	for i, l := range s.lessons {
 		s.bySlug[l.Slug] = i

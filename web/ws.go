@@ -42,13 +42,15 @@ var upgrader = websocket.Upgrader{
 // writer (which sends the hello first) and returns. A plain GET (no
 // upgrade) answers whether a new session would be admitted (guard.go).
 func (s *Server) serveWS(c echo.Context) error {
-	r, w := c.Request(), c.Response()
+	r := c.Request()
 	if !s.sameOrigin(r) {
 		s.metrics.AdmissionRefused("origin")
 		return echo.NewHTTPError(http.StatusForbidden, "cross-origin WebSocket refused: the Origin "+r.Header.Get("Origin")+" is not this server's (behind a proxy, start sockplay with --public-url)")
 	}
 	if q := r.URL.Query(); q.Has("attach") {
 		return s.serveAttach(c, q.Get("attach")) // attach.go
+	} else if q.Has("observe") {
+		return s.serveObserve(c, q.Get("observe")) // rooms.go
 	}
 	var sess *sessions.Session
 	if ck, err := r.Cookie(cookieName); err == nil {
@@ -73,6 +75,14 @@ func (s *Server) serveWS(c echo.Context) error {
 	if sub == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "session ended; reconnect")
 	}
+	sub.SetRoomIdentity(instructorKey(r), s.clientAddr(r).String()) // rooms.go
+	return s.serveConn(c, sess, sub, hello, header)
+}
+
+// serveConn upgrades to the protocol for sub, attached to sess, and starts
+// the connection's reader and writer (which sends hello first).
+func (s *Server) serveConn(c echo.Context, sess *sessions.Session, sub *sessions.Subscriber, hello *sessions.Message, header http.Header) error {
+	r, w := c.Request(), c.Response()
 	conn, err := upgrader.Upgrade(w, r, header)
 	if err != nil {
 		sess.Detach(sub)

@@ -36,6 +36,7 @@ import (
 type Config struct {
 	Addr       string         // HTTP listen address (default 127.0.0.1:8080; SOCKPLAY_ADDR)
 	Grace      time.Duration  // how long a session without a page lives on (default 10m; SOCKPLAY_GRACE)
+	RoomIdle   time.Duration  // how long a room lives with no member online (default 2h; --room-idle)
 	MaxSockets int            // open sockets per session (default 64)
 	AllowNet   []netip.Prefix // networks allowed beyond loopback (SOCKPLAY_ALLOW_NET, comma-separated)
 	Lessons    string         // a folder of extra lessons, beside the built-in ones (SOCKPLAY_LESSONS)
@@ -79,7 +80,7 @@ type Config struct {
 // Flags win over environment variables.
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	cfg := Config{
-		Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, MaxSockets: 64, Data: defaultData(getenv), LogFormat: "text",
+		Addr: "127.0.0.1:8080", Grace: 10 * time.Minute, RoomIdle: 2 * time.Hour, MaxSockets: 64, Data: defaultData(getenv), LogFormat: "text",
 		MaxShown: 64 << 10, LogBytes: 1 << 20, QueueBytes: 4 << 20,
 	}
 	if v := getenv("SOCKPLAY_LOG_FORMAT"); v != "" {
@@ -105,6 +106,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address (env SOCKPLAY_ADDR)")
 	fs.DurationVar(&cfg.Grace, "grace", cfg.Grace, "how long a session with no page attached keeps its sockets (env SOCKPLAY_GRACE)")
+	fs.DurationVar(&cfg.RoomIdle, "room-idle", cfg.RoomIdle, "how long a classroom lives with no member online")
 	fs.IntVar(&cfg.MaxSockets, "max-sockets", cfg.MaxSockets, "open sockets allowed per session")
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) sockets may use beyond loopback, in the host network (env SOCKPLAY_ALLOW_NET)")
 	fs.StringVar(&cfg.Network, "network", cfg.Network, "where sessions' sockets live: host (this machine's network) or private (a network namespace per session); default host when listening on loopback, private otherwise (env SOCKPLAY_NETWORK)")
@@ -201,7 +203,7 @@ func run(ctx context.Context, cfg Config, stdout io.Writer, ready chan<- string)
 	policy := &sockets.Policy{Wildcard: local || private, Extra: cfg.AllowNet, Server: self, Budget: budget, Private: private}
 	guard.Hosts = append(guard.Hosts, listenHosts(self)...)
 	guard.LimitLoopback = !local
-	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
+	scfg := sessions.Config{Policy: policy, Grace: cfg.Grace, RoomIdle: cfg.RoomIdle, MaxSockets: cfg.MaxSockets, StatEvery: statEvery,
 		MaxSessions: cfg.MaxSessions, MaxPerClient: cfg.MaxPerClient,
 		MaxShown: cfg.MaxShown, LogBytes: cfg.LogBytes, QueueBytes: cfg.QueueBytes,
 		AttachServer: attachServer(cfg, self), Programs: newRunner(cfg, log)}

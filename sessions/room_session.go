@@ -1,0 +1,361 @@
+package sessions
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// A session's side of its room: what the roster shows of it, the hooks
+// where the session reports changes, and what the room's goroutine does
+// to it (each through withLock, taking this session's lock alone).
+
+// roomSeen is a session's room and what it did while in it (guarded by
+// the session's mutex). The zero value: in no room.
+type roomSeen struct {
+	room       *Room
+	member     string
+	instructor bool
+	passed     []string          // exercises and cells passed in the room, in the order first passed
+	checks     map[string]string // exercise → "running", "pass" or "fail"
+	lastError  string            // the last failed op's or cell's error, as a sentence
+	sameErrors int               // how many failures in a row ended with lastError
+	progress   time.Time         // when it last got anywhere (joined, moved, passed)
+}
+
+// stuckAfter is how long a member online may go without progress before
+// the roster marks it stuck.
+const stuckAfter = 10 * time.Minute
+
+// SetRoomIdentity gives a connection what rooms need of it: the
+// instructor key its browser holds ("" none: see op room_join) and the
+// address it comes from (for the join rate limit). Call it before the
+// connection's first request.
+func (sub *Subscriber) SetRoomIdentity(key, client string) {
+	sub.roomKey, sub.client = key, client
+}
+
+// roomTouch tells the session's room that what its roster shows changed
+// (inside withLock). It never waits.
+func (s *Session) roomTouch() {
+	if r := s.room.room; r != nil {
+		r.touch()
+	}
+}
+
+// roomLogged is the hook in appendTo: a message the session logs that
+// the roster shows (inside withLock).
+func (s *Session) roomLogged(kind string, body any) {
+	switch kind {
+	case KindSocket:
+	case KindResult:
+		b, ok := body.(ResultBody)
+		if !ok || len(b.Op) > 5 && b.Op[:5] == "room_" {
+			return
+		}
+		if f, ok := b.Fields.(checkFields); ok && b.Op == "check" {
+			s.roomVerdict(f.Exercise, f.Pass)
+		} else if b.Op == "check" && b.Error != nil {
+			s.roomFailedCheck(b)
+		}
+		if b.Error != nil {
+			s.roomError(errorSentence(b.Error))
+		}
+	case KindCellDone:
+		b, ok := body.(CellBody)
+		if !ok || b.OK == nil {
+			return
+		}
+		if *b.OK {
+			s.roomPassed(b.Cell)
+		} else {
+			s.roomError(b.Error)
+		}
+	default:
+		return
+	}
+	s.roomTouch()
+}
+
+// roomFailedCheck marks a check that failed before any verdict (its
+// arguments, the session's limits) as failed, when the request names an
+// exercise the room is running.
+func (s *Session) roomFailedCheck(b ResultBody) {
+	var req struct {
+		Exercise string `json:"exercise"`
+	}
+	if json.Unmarshal(b.Request, &req) == nil && s.room.checks[req.Exercise] == "running" {
+		s.room.checks[req.Exercise] = "fail"
+	}
+}
+
+func errorSentence(e *ErrorBody) string {
+	if e.Exception != "" {
+		return e.Exception + ": " + e.Message
+	}
+	return e.Message
+}
+
+func (s *Session) roomError(text string) {
+	if text == "" {
+		return
+	}
+	if text == s.room.lastError {
+		s.room.sameErrors++
+	} else {
+		s.room.lastError, s.room.sameErrors = text, 1
+	}
+}
+
+func (s *Session) roomVerdict(exercise string, pass bool) {
+	if exercise == "" {
+		return
+	}
+	if s.room.checks == nil {
+		s.room.checks = map[string]string{}
+	}
+	if pass {
+		s.room.checks[exercise] = "pass"
+		s.roomPassed(exercise)
+	} else {
+		s.room.checks[exercise] = "fail"
+	}
+}
+
+func (s *Session) roomPassed(id string) {
+	if id == "" {
+		return
+	}
+	if !slices.Contains(s.room.passed, id) {
+		s.room.passed = append(s.room.passed, id)
+	}
+	s.room.progress = s.cfg.Now()
+	s.room.sameErrors = 0
+}
+
+// roomProgress records that the member moved on (from the room's goroutine).
+func (s *Session) roomProgress() {
+	s.withLock(func() { s.room.progress = s.cfg.Now() })
+}
+
+// roomMessage logs a message the room sends the session (from the
+// room's goroutine).
+func (s *Session) roomMessage(kind string, body any) {
+	s.withLock(func() { s.append(kind, body) })
+}
+
+// rosterEntry fills what the roster shows of the session into e; false
+// if the session has ended.
+func (s *Session) rosterEntry(e *RosterMember, now time.Time) bool {
+	_, detached := s.detachedSince()
+	e.Online = !detached
+	return s.withLock(func() {
+		e.Sockets = s.openCount()
+		e.Passed = slices.Clone(s.room.passed)
+		if e.Passed == nil {
+			e.Passed = []string{}
+		}
+		e.Checks = make(map[string]string, len(s.room.checks))
+		for k, v := range s.room.checks {
+			e.Checks[k] = v
+		}
+		e.LastError = s.room.lastError
+		switch {
+		case s.room.sameErrors >= 2:
+			e.Stuck = "same error twice"
+		case e.Online && !s.room.progress.IsZero() && now.Sub(s.room.progress) >= stuckAfter:
+			e.Stuck = "no progress for " + strconv.Itoa(int(stuckAfter/time.Minute)) + " min"
+		}
+	})
+}
+
+// roomReset closes the session's sockets and peers, as op reset does, and
+// tells its pages who did it (from the room's goroutine).
+func (s *Session) roomReset(by string) {
+	s.withLock(func() {
+		if s.ending {
+			return
+		}
+		s.resetAll(func(f ResetFields) {
+			s.append(KindNote, NoteBody{From: by, Text: "Your instructor (" + by + ") reset your sockets: " +
+				strconv.Itoa(len(f.Sockets)) + " closed, " + strconv.Itoa(len(f.Peers)) + " peers stopped."})
+		})
+	})
+}
+
+// roomRun makes reqs in the session as requests of its own (negative ids,
+// as a program's), after a note saying who asked (from the room's
+// goroutine).
+func (s *Session) roomRun(reqs []Request, note, by string) {
+	s.withLock(func() {
+		s.append(KindNote, NoteBody{Text: note, From: by})
+		for _, req := range reqs {
+			s.handle(s.ownRequest(req))
+		}
+	})
+}
+
+// roomCheck runs req (a room_check) as op check in the session (from the
+// room's goroutine).
+func (s *Session) roomCheck(req Request, note, by string) {
+	s.withLock(func() {
+		s.append(KindNote, NoteBody{Text: note, From: by})
+		if s.room.checks == nil {
+			s.room.checks = map[string]string{}
+		}
+		s.room.checks[req.Exercise] = "running"
+		req.Op = "check"
+		echo, _ := json.Marshal(map[string]any{"op": "check", "exercise": req.Exercise})
+		req.Echo = echo
+		s.handle(s.ownRequest(req))
+	})
+}
+
+// ownRequest gives req a session id of its own (negative, from the
+// programs' range, so it meets no page's id) and no connection.
+func (s *Session) ownRequest(req Request) *Request {
+	s.programReqSeq++
+	req.ID = json.RawMessage(strconv.FormatInt(-s.programReqSeq, 10))
+	req.from = nil
+	req.Start = time.Now()
+	return &req
+}
+
+// roomClosed is called as the session ends: its room lets go of it.
+func (s *Session) roomClosed() {
+	var r *Room
+	s.mu.Lock()
+	r = s.room.room
+	s.mu.Unlock()
+	if r != nil {
+		r.enqueue(func() { r.leave(s, nil) })
+	}
+}
+
+// AttachObserver adds a read-only connection to the session, for an
+// instructor observing a student (op room_observe): it gets what a page
+// gets, but its every op except resume and watch is forbidden, it does not
+// keep the session alive, and its hello does not name the session (whose
+// id is the student's cookie). The replay it asks for leaves out the
+// first hello for the same reason. It returns nil if the session has ended.
+func (s *Session) AttachObserver() (*Subscriber, *Message) {
+	var sub *Subscriber
+	var hello Message
+	ok := s.withLock(func() {
+		sub = newSubscriber(s.cfg.QueueSize, s.cfg.QueueBytes)
+		sub.observer = true
+		sub.from = s.lastSeq
+		h := s.hello(true)
+		h.Session = ""
+		hello = Message{Seq: s.lastSeq, Kind: KindHello, Time: s.cfg.Now().UTC(), Body: h}
+		s.subs[sub] = true
+	})
+	if !ok {
+		return nil, nil
+	}
+	return sub, &hello
+}
+
+// observerMay are the ops an observer may make.
+var observerMay = map[string]bool{"resume": true, "watch": true}
+
+// endObservers closes every observer's connection (its student left the
+// room, or the room ended).
+func (s *Session) endObservers() {
+	s.withLock(func() {
+		for sub := range s.subs {
+			if sub.observer {
+				s.drop(sub)
+			}
+		}
+	})
+}
+
+// rosterEvery is how often, at most, a room sends its roster.
+const rosterEvery = 250 * time.Millisecond
+
+// rosterState is the room's roster sending, coalesced (owned by the
+// room's goroutine).
+type rosterState struct {
+	last   []byte      // the JSON of the last roster sent
+	sentAt time.Time   // when it was sent
+	timer  *time.Timer // set while a roster waits to be sent
+	force  bool        // send the next even if unchanged
+}
+
+// changed is told that the roster may have changed: it is sent now, or
+// once rosterEvery has passed since the last one.
+func (st *rosterState) changed(r *Room) {
+	if st.timer != nil || r.over {
+		return
+	}
+	if wait := rosterEvery - time.Since(st.sentAt); wait > 0 {
+		st.timer = time.NewTimer(wait)
+		return
+	}
+	r.sendRoster()
+}
+
+// timerC is the channel of the waiting roster's timer (nil: none waits).
+func (st *rosterState) timerC() <-chan time.Time {
+	if st.timer == nil {
+		return nil
+	}
+	return st.timer.C
+}
+
+// fire sends the roster that waited.
+func (st *rosterState) fire(r *Room) {
+	st.timer = nil
+	r.sendRoster()
+}
+
+func (st *rosterState) stop() {
+	if st.timer != nil {
+		st.timer.Stop()
+		st.timer = nil
+	}
+}
+
+// sendRoster sends the roster to the instructor's sessions, unless it is
+// what they got last.
+func (r *Room) sendRoster() {
+	if r.over {
+		return
+	}
+	body := r.buildRoster()
+	j, _ := json.Marshal(body)
+	st := &r.roster
+	st.sentAt = time.Now()
+	if slices.Equal(j, st.last) && !st.force {
+		return
+	}
+	st.last, st.force = j, false
+	for _, m := range r.members {
+		if m.instructor {
+			m.sess.roomMessage(KindRoster, body)
+		}
+	}
+}
+
+// buildRoster reads every member's session, one at a time.
+func (r *Room) buildRoster() RosterBody {
+	now := r.reg.now()
+	body := RosterBody{Room: r.code, Members: make([]RosterMember, 0, len(r.members))}
+	for _, m := range r.members {
+		e := RosterMember{ID: m.id, Name: m.name, Instructor: m.instructor, Following: m.following,
+			Page: m.place.Page, Lesson: m.place.Lesson, Step: m.place.Step}
+		if !m.sess.rosterEntry(&e, now) {
+			e.Online, e.Passed, e.Checks = false, []string{}, map[string]string{}
+		}
+		if e.Online {
+			r.lastOnline = now
+		}
+		if l := r.lanFields(m); l != nil {
+			e.Addr = l.Addr
+		}
+		body.Members = append(body.Members, e)
+	}
+	return body
+}
