@@ -1,5 +1,3 @@
-//go:build roomswip
-
 package web
 
 import (
