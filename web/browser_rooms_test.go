@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -36,9 +37,10 @@ func newTab(t *testing.T, ctx context.Context) context.Context {
 	return tab
 }
 
-// waitJS waits until a JavaScript expression is true.
+// waitJS waits until a JavaScript expression is true. It polls on a
+// timer, not per animation frame: a tab in the background draws no frames.
 func waitJS(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](expr)
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))
 }
 
 // TestRoomsInBrowser is a class in Chromium: an instructor and two students
@@ -111,6 +113,18 @@ func TestRoomsInBrowser(t *testing.T) {
 		t.Errorf("Han Meimei's sockets %q, want 0", got)
 	}
 	teacher.shot("roster")
+
+	// Observe: Li Lei's workbench, read-only, in the instructor's browser.
+	teacher.do("observe Li Lei", chromedp.Evaluate[chromedp.Void](row("Li Lei")+`.querySelector('[data-observe]').click()`),
+		chromedp.WaitVisible(chromedp.CSS(`#observe-link`)))
+	observe := page{t: t, ctx: newTab(t, teacher.ctx)}
+	observe.do("open the observe link", chromedp.Navigate(eval[string](teacher, `document.getElementById('observe-link').href`)),
+		chromedp.WaitVisible(chromedp.CSS(`#observe-banner`)),
+		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"]`)))
+	observe.do("a button there is refused", chromedp.Click(chromedp.CSS(`#new-udp4`)),
+		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-op="socket"][data-ok="false"] .error[data-type="forbidden"]`)))
+	li.do("Li Lei's session did not get it", waitJS(`document.querySelectorAll('.sock-card').length === 1`))
+	observe.shot("observe")
 
 	// The instructor leads from the lesson, in a second tab.
 	lead := page{t: t, ctx: newTab(t, teacher.ctx)}

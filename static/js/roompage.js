@@ -16,7 +16,8 @@
 //   #room-reset-all #room-end      a first click arms, a second within 4 s acts
 //   form#room-peers form#room-check   room_peers, room_check for everyone
 //   form#room-hint                 the hint for one student (room_hint)
-//   #room-result[data-ok]          what the last control did
+//   #room-result[data-ok]          what the last control did; after Observe,
+//     a#observe-link               the read-only workbench's URL
 
 import { roomLink } from './room.js';
 import { h } from './dom.js';
@@ -39,8 +40,8 @@ function rowCells(m) {
       m.addr ? h('span', { class: 'member-addr', title: 'their address on the class network' }, m.addr) : null,
       m.stuck ? h('span', { class: 'stuck-why' }, `stuck: ${m.stuck}`) : null),
     h('td', { class: 'member-online' }, m.online ? 'online' : 'offline'),
-    h('td', { class: 'member-where' }, m.page ? h('a', { href: m.page.startsWith('/') ? m.page : '#' }, where(m)) : where(m),
-      m.following === false ? ' (not following)' : ''),
+    // Plain text, not a link: the instructor's page going there would drive the class there.
+    h('td', { class: 'member-where', title: m.page ?? '' }, where(m), m.following === false ? ' (not following)' : ''),
     h('td', { class: 'member-sockets' }, String(m.sockets ?? 0)),
     h('td', { class: 'member-passed' }, (m.passed ?? []).join(', ')),
     h('td', { class: 'member-checks' }, ...checks),
@@ -65,8 +66,8 @@ function main(page, link) {
   const shown = new Map();
   let hintFor = '';
 
-  const say = (text, ok = true) => {
-    result.textContent = text;
+  const say = (text, ok = true, ...more) => {
+    result.replaceChildren(text, ...more);
     result.dataset.ok = String(ok);
   };
   /** Sends op; says what came of it. */
@@ -153,8 +154,10 @@ function main(page, link) {
       // Opened now, in the click, so no popup blocker stops it; pointed at the workbench once the token comes.
       const tab = window.open('about:blank', `observe-${member}`);
       const r = await act('room_observe', { member }, () => `watching ${name}'s workbench in a new tab`);
-      if (r?.url && tab) tab.location.href = r.url;
+      const url = r?.url?.startsWith('/') ? r.url : '';
+      if (url && tab) tab.location.href = url;
       else tab?.close();
+      if (url) say(`watching ${name}'s workbench in a new tab: `, true, h('a', { id: 'observe-link', href: url, target: `observe-${member}` }, 'open it again'));
     } else if (button.hasAttribute('data-hint')) {
       hintFor = member;
       document.getElementById('room-hint-name').textContent = name;
