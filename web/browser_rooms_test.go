@@ -108,6 +108,9 @@ func TestRoomsInBrowser(t *testing.T) {
 	}
 	li.do("Li Lei makes a socket", chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
 		chromedp.Click(chromedp.CSS(`#new-udp4`)), chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"]`)))
+	if got := eval[string](li, `document.getElementById('transcript-code').textContent + [...document.querySelectorAll('#log .log-entry')].map((e) => e.textContent).join('\n')`); strings.Contains(got, "room_") {
+		t.Errorf("Li Lei's transcript or event log shows the room's own ops:\n%s", got)
+	}
 	teacher.do("the roster counts it", waitJS(row("Li Lei")+`.querySelector('.member-sockets').textContent === '1'`))
 	if got := eval[string](teacher, row("Han Meimei")+`.querySelector('.member-sockets').textContent`); got != "0" {
 		t.Errorf("Han Meimei's sockets %q, want 0", got)
