@@ -327,11 +327,10 @@ func (r *Room) sendRoster() {
 	body := r.buildRoster()
 	j, _ := json.Marshal(body)
 	st := &r.roster
-	st.sentAt = time.Now()
 	if slices.Equal(j, st.last) && !st.force {
 		return
 	}
-	st.last, st.force = j, false
+	st.last, st.force, st.sentAt = j, false, time.Now()
 	for _, m := range r.members {
 		if m.instructor {
 			m.sess.roomMessage(KindRoster, body)

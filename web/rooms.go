@@ -27,21 +27,28 @@ const InstructorCookie = "sockplay_instructor"
 // instructorKeyLen is the length of keys as rand.Text makes them.
 const instructorKeyLen = 26
 
-// WithRoomJoinLimit sets how many room joins one client address may try
-// (default a burst of 10, then one a second). Every attempt to join a room
-// the session is not in counts, failures too.
-func WithRoomJoinLimit(l ShareLimit) Option {
-	return func(s *Server) { s.joinLimit = l }
+// RoomLimit is how often one client address may join and make rooms.
+type RoomLimit struct {
+	// Join: room joins (default a burst of 10, then one a second). Every
+	// attempt to join a room the session is not in counts, failures too.
+	Join ShareLimit
+	// Create: POST /rooms (default a burst of 10, then one every 6 s).
+	Create ShareLimit
+}
+
+// WithRoomLimit sets the room rate limits (see RoomLimit).
+func WithRoomLimit(l RoomLimit) Option {
+	return func(s *Server) { s.roomLimit = l }
 }
 
 // setRooms makes the room limiters and gives the manager the rooms' hooks
 // (from New).
 func (s *Server) setRooms() {
-	if s.joinLimit.Every <= 0 {
-		s.joinLimit.Every = time.Second
+	if s.roomLimit.Join.Every <= 0 {
+		s.roomLimit.Join.Every = time.Second
 	}
-	s.joins = newShareLimiter(s.joinLimit)
-	s.roomMakes = newShareLimiter(ShareLimit{Every: 6 * time.Second, Burst: 10, Now: s.joinLimit.Now})
+	s.joins = newShareLimiter(s.roomLimit.Join)
+	s.roomMakes = newShareLimiter(s.roomLimit.Create)
 	s.manager.SetRoomHooks(sessions.RoomHooks{AllowJoin: s.joins.allow, LessonPeers: s.lessonPeers})
 }
 
@@ -73,24 +80,27 @@ type roomCreated struct {
 // post is answered with a redirect to the room's page.
 func (s *Server) postRoom(c echo.Context) error {
 	r := c.Request()
+	if s.crossOrigin(c) {
+		return jsonError(c, http.StatusForbidden, "cross-origin request refused")
+	}
 	form := !strings.HasPrefix(r.Header.Get("Content-Type"), echo.MIMEApplicationJSON)
 	var req roomRequest
 	if form {
 		req.Title, req.Lesson = r.FormValue("title"), r.FormValue("lesson")
 	} else if err := json.NewDecoder(http.MaxBytesReader(c.Response(), r.Body, 4096)).Decode(&req); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, `the body must be JSON such as {"title":"Networks, week 3","lesson":"udp-echo-server"}: `+err.Error())
+		return jsonError(c, http.StatusBadRequest, `the body must be JSON such as {"title":"Networks, week 3","lesson":"udp-echo-server"}: `+err.Error())
 	}
 	title, err := sessions.CheckRoomTitle(req.Title)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		return jsonError(c, http.StatusBadRequest, err.Error())
 	}
 	lesson := strings.TrimSpace(req.Lesson)
 	if _, ok := s.bySlug[lesson]; lesson != "" && !ok {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("no lesson %q on this server (see /lessons)", lesson))
+		return jsonError(c, http.StatusBadRequest, fmt.Sprintf("no lesson %q on this server (see /lessons)", lesson))
 	}
 	if ok, wait := s.roomMakes.allow(s.clientAddr(r).String()); !ok {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		return echo.NewHTTPError(http.StatusTooManyRequests, fmt.Sprintf("too many rooms made from this address; try again in %v", wait.Round(time.Second)))
+		return jsonError(c, http.StatusTooManyRequests, fmt.Sprintf("too many rooms made from this address; try again in %v", wait.Round(time.Second)))
 	}
 	key := instructorKey(r)
 	if key == "" {
@@ -102,7 +112,7 @@ func (s *Server) postRoom(c echo.Context) error {
 		if !errors.Is(err, sessions.ErrRoomsFull) && !errors.Is(err, sessions.ErrClosed) {
 			status = http.StatusInternalServerError
 		}
-		return echo.NewHTTPError(status, err.Error())
+		return jsonError(c, status, err.Error())
 	}
 	c.SetCookie(&http.Cookie{Name: InstructorCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil || s.guard.PublicURL != nil && s.guard.PublicURL.Scheme == "https"})

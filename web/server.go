@@ -42,8 +42,8 @@ type Server struct {
 	shares     *shareLimiter // made from shareLimit by New
 	badCodes   badCodes      // wrong attach codes per client (attach.go)
 
-	joinLimit ShareLimit    // room joins per client (rooms.go)
-	joins     *shareLimiter // made from joinLimit by New
+	roomLimit RoomLimit     // room joins and POST /rooms per client (rooms.go)
+	joins     *shareLimiter // made from roomLimit by New
 	roomMakes *shareLimiter // POST /rooms per client
 }
 
