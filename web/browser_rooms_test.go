@@ -60,8 +60,15 @@ func TestRoomsInBrowser(t *testing.T) {
 	li := page{t: t, ctx: newBrowserContext(t, browser)}
 	han := page{t: t, ctx: newBrowserContext(t, browser)}
 
-	teacher.do("create a room on /rooms",
+	teacher.do("a title too long is refused, on the page",
 		chromedp.Navigate(srv.URL+"/rooms"),
+		chromedp.SetValue(chromedp.CSS(`#room-create input[name="title"]`), strings.Repeat("x", sessions.MaxRoomTitle+1)),
+		chromedp.Click(chromedp.CSS(`#room-create button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#room-create-error`)))
+	if got := eval[string](teacher, `document.getElementById('room-create-error').textContent`); !strings.Contains(got, fmt.Sprintf("at most %d characters", sessions.MaxRoomTitle)) {
+		t.Errorf("the refusal says %q, want the server's sentence", got)
+	}
+	teacher.do("create a room on /rooms",
 		chromedp.SetValue(chromedp.CSS(`#room-create input[name="title"]`), "Networks, group B"),
 		chromedp.SetValue(chromedp.CSS(`#room-create select[name="lesson"]`), l.Slug),
 		chromedp.Click(chromedp.CSS(`#room-create button`)),
@@ -198,7 +205,15 @@ func TestRoomsInBrowser(t *testing.T) {
 		t.Errorf("Han Meimei, not following, got %d of the instructor's cells", n)
 	}
 
-	// Controls for everyone: a check whose verdicts appear in the roster.
+	// Controls: reset one student (a note on their page), peers for everyone.
+	teacher.do("reset Li Lei", chromedp.Evaluate[chromedp.Void](row("Li Lei")+`.querySelector('[data-reset]').click()`),
+		waitJS(row("Li Lei")+`.querySelector('.member-sockets').textContent === '0'`))
+	li.do("Li Lei is told", chromedp.WaitVisible(chromedp.CSS(`.room-toast[data-kind="note"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s1"].closed`)))
+	teacher.do("the peers for everyone", chromedp.Click(chromedp.CSS(`#room-peers button`)),
+		waitJS(`document.getElementById('room-result').textContent === 'started the peers for 2 students'`))
+
+	// A check for everyone, whose verdicts appear in the roster.
 	teacher.do("check everyone", chromedp.SetValue(chromedp.CSS(`#room-check select[name="exercise"]`), "udp-upper"),
 		chromedp.SetValue(chromedp.CSS(`#room-check input[name="port"]`), "9"),
 		chromedp.Click(chromedp.CSS(`#room-check button`)),

@@ -1,6 +1,7 @@
 // roompage.js — the instructor's room page (/rooms/CODE): the live roster
 // from `roster` messages, and the controls, on room.js's connection (the
-// page's room is in the cookie the server set with the page).
+// page's room is in the cookie the server set with the page). On /rooms,
+// the create form (POST /rooms as JSON, its refusals shown on the page).
 //
 // DOM contract (stable; browser tests rely on it):
 //   #room-page[data-room][data-lesson]
@@ -16,6 +17,7 @@
 //   #room-reset-all #room-end      a first click arms, a second within 4 s acts
 //   form#room-peers form#room-check   room_peers, room_check for everyone
 //   form#room-hint                 the hint for one student (room_hint)
+//   form#room-create #room-create-error   /rooms: the form, and why it was refused
 //   #room-result[data-ok]          what the last control did; after Observe,
 //     a#observe-link               the read-only workbench's URL
 
@@ -203,5 +205,39 @@ function main(page, link) {
   });
 }
 
+/**
+ * /rooms: the create form posts JSON, so that a refusal (a title too long,
+ * too many rooms) is shown on the page as the server's sentence.
+ * @param {HTMLFormElement} form
+ */
+function createForm(form) {
+  const error = document.getElementById('room-create-error');
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    const button = form.querySelector('button');
+    button.disabled = true;
+    error.hidden = true;
+    try {
+      const resp = await fetch(form.action, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: String(data.get('title') ?? ''), lesson: String(data.get('lesson') ?? '') }),
+      });
+      const body = await resp.json().catch(() => ({}));
+      if (resp.status === 201 && body.room) {
+        location.assign(`/rooms/${encodeURIComponent(body.room)}`);
+        return;
+      }
+      error.textContent = body.error ?? `the server answered ${resp.status}`;
+    } catch (err) {
+      error.textContent = `could not reach the server: ${err}`;
+    }
+    error.hidden = false;
+    button.disabled = false;
+  });
+}
+
 const page = document.getElementById('room-page');
 if (page && roomLink) main(page, roomLink);
+const create = /** @type {HTMLFormElement|null} */ (document.getElementById('room-create'));
+if (create) createForm(create);
