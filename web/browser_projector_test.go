@@ -8,6 +8,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sockplay/sessions"
+	"sockplay/templates/lessons"
+	"sockplay/web"
 )
 
 // inViewport is a JavaScript expression: whether every element selector
@@ -145,6 +147,46 @@ func TestLessonLayout1024(t *testing.T) {
 	for _, sel := range []string{`#cell-` + last + ` [data-run-cell]`, `#cell-` + last + ` [data-cell-output]`, `.lesson-bench`, `.sock-card.highlighted .card-head`} {
 		if !eval[bool](p, inViewport(sel)) {
 			t.Errorf("%s is not inside the 1024×768 window after running the last cell: %s", sel, boxes(p, sel))
+		}
+	}
+}
+
+// TestProjectorEveryStep walks every step of every built-in lesson in the
+// projector view at 1024×768 (with ▶, as an instructor would): each
+// step's cell — its code and its buttons — and the text just before it
+// are in the window, and the page never scrolls.
+func TestProjectorEveryStep(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, sessions.Config{}, web.WithLessons(ls))
+	p := page{t: t, ctx: newBrowser(t)}
+	p.do("a 1024×768 window", chromedp.EmulateViewport(1024, 768))
+	for _, l := range ls {
+		p.do("open "+l.Slug, chromedp.Navigate(srv.URL+"/lessons/"+l.Slug+"?view=projector"),
+			chromedp.WaitVisible(chromedp.CSS(`html.projector section.cell.current-step`)))
+		for i, c := range l.Cells {
+			if i > 0 {
+				p.do(l.Slug+": ▶", chromedp.Click(chromedp.CSS(`button[data-step-move="1"]`)),
+					chromedp.WaitVisible(chromedp.CSS(`#cell-`+c.ID+`.current-step`)))
+			}
+			cell := `#cell-` + c.ID
+			for _, sel := range []string{cell + ` .cell-head`, cell + ` [data-cell-code]`, cell + ` [data-run-cell]`, `#workbench .sockets-pane`} {
+				if !eval[bool](p, inViewport(sel)) {
+					p.shot(c.ID)
+					t.Errorf("%s, step %s: %s is not inside the window: %s", l.Slug, c.ID, sel, boxes(p, sel))
+				}
+			}
+			// The text just before the cell, when there is some, shows its end.
+			if eval[bool](p, `(() => { const prev = document.getElementById('cell-`+c.ID+`').previousElementSibling; return !!prev && prev.classList.contains('step-part') && !prev.matches('section.cell'); })()`) &&
+				!eval[bool](p, `(() => { const r = document.getElementById('cell-`+c.ID+`').previousElementSibling.getBoundingClientRect(); return r.bottom > 0 && r.bottom <= innerHeight; })()`) {
+				t.Errorf("%s, step %s: the text before the cell is out of sight: %s, the cell %s", l.Slug, c.ID,
+					eval[string](p, `JSON.stringify(document.getElementById('cell-`+c.ID+`').previousElementSibling.getBoundingClientRect())`), boxes(p, cell))
+			}
+		}
+		if eval[bool](p, `document.scrollingElement.scrollHeight > innerHeight + 1`) {
+			t.Errorf("%s: the projector page scrolls", l.Slug)
 		}
 	}
 }

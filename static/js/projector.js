@@ -130,10 +130,15 @@ function main(page) {
     if (changed) announce(delay);
   };
 
-  /** In the projector view: the step's text scrolled so its cell and the text just before it are in sight. */
+  /** In the projector view: the step's text scrolled so its cell's end is at the bottom, the text before it above. */
   const showStep = () => {
-    body.scrollTop = body.scrollHeight;
+    scrollToCell();
     showAbout();
+  };
+  const scrollToCell = () => {
+    const cell = cells[current];
+    if (!cell || !root.classList.contains('projector')) return;
+    body.scrollTop += cell.getBoundingClientRect().bottom - body.getBoundingClientRect().bottom;
   };
 
   /** Marks the conversations of the highlighted cards' sockets. */
@@ -245,8 +250,8 @@ function main(page) {
     }).observe(cards, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
   }
   // A run's output (or a larger font) changes the step's height: keep its end in sight.
-  new ResizeObserver(() => root.classList.contains('projector') && (body.scrollTop = body.scrollHeight)).observe(body);
-  for (const c of cells) new ResizeObserver(() => root.classList.contains('projector') && c === cells[current] && (body.scrollTop = body.scrollHeight)).observe(c);
+  new ResizeObserver(scrollToCell).observe(body);
+  for (const c of cells) new ResizeObserver(() => c === cells[current] && scrollToCell()).observe(c);
   const packets = document.getElementById('packets');
   if (packets) new MutationObserver(() => root.classList.contains('projector') && showAbout()).observe(packets, { childList: true });
 
