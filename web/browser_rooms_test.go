@@ -122,6 +122,26 @@ func TestRoomsInBrowser(t *testing.T) {
 	if got := eval[string](teacher, row("Han Meimei")+`.querySelector('.member-sockets').textContent`); got != "0" {
 		t.Errorf("Han Meimei's sockets %q, want 0", got)
 	}
+	// The same error twice: the roster marks Han Meimei stuck, with her last error.
+	const hs1 = `.sock-card[data-sock="s1"]`
+	han.do("Han Meimei binds to port 80, twice", chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.Click(chromedp.CSS(`#new-udp4`)), chromedp.WaitVisible(chromedp.CSS(hs1)),
+		chromedp.SetValue(chromedp.CSS(hs1+` form[data-op="bind"] input[name="port"]`), "80"),
+		chromedp.Click(chromedp.CSS(hs1+` form[data-op="bind"] button`)),
+		waitJS(`document.querySelectorAll('.log-entry[data-op="bind"][data-ok="false"]').length === 1`),
+		chromedp.Click(chromedp.CSS(hs1+` form[data-op="bind"] button`)),
+		waitJS(`document.querySelectorAll('.log-entry[data-op="bind"][data-ok="false"]').length === 2`))
+	teacher.do("the roster marks her stuck", waitJS(row("Han Meimei")+`.classList.contains('stuck')`))
+	if got, want := eval[string](teacher, row("Han Meimei")+`.querySelector('.member-error').textContent`),
+		eval[string](han, `document.querySelector('.log-entry[data-op="bind"][data-ok="false"] .error').textContent`); got == "" || !strings.Contains(want, strings.SplitN(got, ":", 2)[0]) {
+		t.Errorf("Han Meimei's last error in the roster %q, her page says %q", got, want)
+	}
+	if got := eval[string](teacher, row("Han Meimei")+`.querySelector('.stuck-why').textContent`); got != "stuck: same error twice" {
+		t.Errorf("stuck mark %q", got)
+	}
+	if eval[bool](teacher, row("Li Lei")+`.classList.contains('stuck')`) {
+		t.Errorf("Li Lei is marked stuck")
+	}
 	teacher.shot("roster")
 
 	// Observe: Li Lei's workbench, read-only, in the instructor's browser.
