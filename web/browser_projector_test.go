@@ -131,6 +131,9 @@ func TestLessonLayout1024(t *testing.T) {
 	if eval[bool](p, `document.documentElement.classList.contains('projector')`) {
 		t.Fatalf("the ordinary view opened as the projector view")
 	}
+	if y := eval[float64](p, `scrollY`); y != 0 {
+		t.Errorf("the lesson opened scrolled %v px down, want its top", y)
+	}
 	if !eval[bool](p, `document.querySelector('.lesson-bench').getBoundingClientRect().left >= document.querySelector('.lesson').getBoundingClientRect().right`) {
 		t.Fatalf("at 1024 px the workbench is not beside the lesson: bench %s, lesson %s", boxes(p, `.lesson-bench`), boxes(p, `.lesson`))
 	}

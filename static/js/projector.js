@@ -171,7 +171,7 @@ function main(page) {
       history.replaceState(history.state, '', url);
     }
     if (on) showStep();
-    else cells[current]?.scrollIntoView({ block: 'start' });
+    else if (remember) cells[current]?.scrollIntoView({ block: 'start' }); // back in the lesson where the projector was
   };
 
   const applyFont = () => {
