@@ -138,7 +138,10 @@ function main(page) {
   const scrollToCell = () => {
     const cell = cells[current];
     if (!cell || !root.classList.contains('projector')) return;
-    body.scrollTop += cell.getBoundingClientRect().bottom - body.getBoundingClientRect().bottom;
+    const c = cell.getBoundingClientRect();
+    const b = body.getBoundingClientRect();
+    // A cell taller than the column shows from its head.
+    body.scrollTop += c.height > b.height ? c.top - b.top : c.bottom - b.bottom;
   };
 
   /** Marks the conversations of the highlighted cards' sockets. */
