@@ -55,13 +55,13 @@ type Request struct {
 	// Room ops (room_ops.go). room_join's name, room_show's and
 	// room_push's code, room_hint's text and cell are the fields of
 	// ProgramArgs and CellArgs; room_follow's flag is Flag.
-	Room   string  `json:"room"`   // room_join: the room's code
-	Page   string  `json:"page"`   // room_at, room_drive: the page's path
-	Lesson string  `json:"lesson"` // room_at, room_drive, room_peers: a lesson's slug
-	Step   string  `json:"step"`   // room_at, room_drive: the step (cell) in view
-	Member string  `json:"member"` // room_hint, room_observe, room_reset, room_peers, room_check: a student's roster id
-	Output *string `json:"output"` // room_show: the cell's output
-	OK     *bool   `json:"ok"`     // room_show: whether the cell ran without an exception
+	Room   string `json:"room"`   // room_join: the room's code
+	Page   string `json:"page"`   // room_at, room_drive: the page's path
+	Lesson string `json:"lesson"` // room_at, room_drive, room_peers: a lesson's slug
+	Step   string `json:"step"`   // room_at, room_drive: the step (cell) in view
+	Member string `json:"member"` // room_hint, room_observe, room_reset, room_peers, room_check: a student's roster id
+	Output string `json:"output"` // room_show: the cell's output
+	OK     *bool  `json:"ok"`     // room_show: whether the cell ran without an exception
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 

@@ -179,6 +179,10 @@ func (r *Room) plug(m *member) {
 	if r.lan == nil || m.host == 0 {
 		return
 	}
+	if m.sess.network.make == nil {
+		m.lanNote = "Your session runs on this machine's network, not a private one, so it cannot join the class LAN."
+		return
+	}
 	ns, err := m.sess.network.namespace()
 	if err != nil {
 		m.lanNote = "Your session has no private network for the class LAN: " + err.Error()

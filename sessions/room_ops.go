@@ -193,12 +193,9 @@ func placeOf(req *Request, optional bool) (Place, *sockets.Error) {
 
 // opRoomShow: room_show {cell, code, output, ok} (instructor).
 func (s *Session) opRoomShow(req *Request) {
-	b := RoomShowBody{Cell: req.Cell, OK: req.OK}
+	b := RoomShowBody{Cell: req.Cell, Output: req.Output, OK: req.OK}
 	if req.Code != nil {
 		b.Code = *req.Code
-	}
-	if req.Output != nil {
-		b.Output = *req.Output
 	}
 	if len(b.Code) > maxShownCode || len(b.Output) > maxShownCode || len(b.Cell) > 100 {
 		s.result(req, "", nil, sockets.BadRequest("", "room_show's code and output may have at most %d bytes each, its cell 100", maxShownCode))

@@ -222,14 +222,19 @@ func (s *Session) ownRequest(req Request) *Request {
 	return &req
 }
 
-// roomClosed is called as the session ends: its room lets go of it.
+// roomClosed is called as the session ends, holding no lock: its room
+// lets go of it, and of its LAN link before its namespace is closed. It
+// waits for that (the room's goroutine takes no lock the caller holds).
 func (s *Session) roomClosed() {
-	var r *Room
 	s.mu.Lock()
-	r = s.room.room
+	r := s.room.room
 	s.mu.Unlock()
-	if r != nil {
-		r.enqueue(func() { r.leave(s, nil) })
+	if r == nil {
+		return
+	}
+	left := make(chan struct{})
+	if r.enqueue(func() { r.leave(s, nil); close(left) }) {
+		<-left // run even if the room ends first (Room.drain)
 	}
 }
 

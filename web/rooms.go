@@ -29,8 +29,10 @@ const instructorKeyLen = 26
 
 // RoomLimit is how often one client address may join and make rooms.
 type RoomLimit struct {
-	// Join: room joins (default a burst of 10, then one a second). Every
-	// attempt to join a room the session is not in counts, failures too.
+	// Join: room joins (default a burst of 30 — a class behind one NAT
+	// shares an address — then one a second). Every attempt to join a room
+	// the session is not in counts, failures too: at that rate the 2^40
+	// room codes cannot be guessed.
 	Join ShareLimit
 	// Create: POST /rooms (default a burst of 10, then one every 6 s).
 	Create ShareLimit
@@ -46,6 +48,9 @@ func WithRoomLimit(l RoomLimit) Option {
 func (s *Server) setRooms() {
 	if s.roomLimit.Join.Every <= 0 {
 		s.roomLimit.Join.Every = time.Second
+	}
+	if s.roomLimit.Join.Burst <= 0 {
+		s.roomLimit.Join.Burst = 30
 	}
 	s.joins = newShareLimiter(s.roomLimit.Join)
 	s.roomMakes = newShareLimiter(s.roomLimit.Create)

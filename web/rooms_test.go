@@ -626,15 +626,15 @@ func TestRoomJoinErrors(t *testing.T) {
 	c.must("getsockname", obj{"sock": sock})
 
 	// Every join attempt from this address counted (those that could be
-	// decoded): past a burst of 10, joins are refused.
+	// decoded): past a burst of 30, joins are refused.
 	var limited msg
-	for i := 0; i < 30 && limited == nil; i++ {
+	for i := 0; i < 80 && limited == nil; i++ {
 		if r := c.do("room_join", obj{"room": "ABCDEFGH", "name": "Li"}); r.obj("error").str("type") == "limit" {
 			limited = r
 		}
 	}
 	if limited == nil || !strings.Contains(limited.obj("error").str("message"), "too many room joins") {
-		t.Fatalf("no limit after 12 joins: %v", limited)
+		t.Fatalf("no limit after 87 joins: %v", limited)
 	}
 	c.must("getsockname", obj{"sock": sock})
 }
