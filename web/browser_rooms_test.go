@@ -225,6 +225,12 @@ func TestRoomsInBrowser(t *testing.T) {
 		t.Errorf("Han Meimei, not following, got %d of the instructor's cells", n)
 	}
 
+	// The instructor on the projector: ◀ moves the class too.
+	lead.do("the instructor's projector view, one step back",
+		chromedp.Click(chromedp.CSS(`#projector-toggle`)), chromedp.WaitVisible(chromedp.CSS(`html.projector #cell-talk.current-step`)),
+		chromedp.Click(chromedp.CSS(`button[data-step-move="-1"]`)), chromedp.WaitVisible(chromedp.CSS(`#cell-connect.current-step`)))
+	li.do("Li Lei follows to connect", followed("connect"))
+
 	// Controls: reset one student (a note on their page), peers for everyone.
 	teacher.do("reset Li Lei", chromedp.Evaluate[chromedp.Void](row("Li Lei")+`.querySelector('[data-reset]').click()`),
 		waitJS(row("Li Lei")+`.querySelector('.member-sockets').textContent === '0'`))
