@@ -202,7 +202,7 @@ function drawBar(bar, state) {
   bar.dataset.following = String(!!state.following);
   bar.dataset.instructor = String(!!state.instructor);
   const parts = [h('span', {}, 'Room ', h('span', { class: 'room-code' }, state.room))];
-  if (state.title) parts.push(h('span', { class: 'room-title' }, state.title));
+  if (state.title && state.title !== `Room ${state.room}`) parts.push(h('span', { class: 'room-title' }, state.title));
   const actions = [];
   if (state.instructor) {
     parts.push(h('span', { class: 'room-following' }, state.drive ? 'you drive the class' : 'you do not drive the class'));
