@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"sockplay/sockets"
@@ -261,12 +262,19 @@ func (r *Room) moved(s *Session, req *Request, p Place) {
 	var f struct {
 		Followers *int `json:"followers,omitempty"`
 	}
-	if m.instructor && r.drive {
+	if m.instructor && r.drive && drivable(p.Page) {
 		n := r.driveAll(p)
 		f.Followers = &n
 	}
 	r.answer(s, req, f, nil)
 	r.roster.changed(r)
+}
+
+// drivable reports whether the instructor's room_at of page drives
+// followers: not from the room's own pages (the instructor's room page,
+// the join page), which are not where students should go.
+func drivable(page string) bool {
+	return page != "/rooms" && !strings.HasPrefix(page, "/rooms/") && !strings.HasPrefix(page, "/rooms?") && !strings.HasPrefix(page, "/r/")
 }
 
 // driveAll sends every follower to p and returns how many it sent.

@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -17,8 +16,8 @@ import (
 // maxShownCode is the most bytes of code or output room_show and room_push carry.
 const maxShownCode = 64 << 10
 
-// roomWork is the room's half of an op: m is the session's member (nil if
-// it is in no room of r's; the ops that need one have answered already).
+// roomWork is the room's half of an op, run on r's goroutine for session
+// s's request req.
 type roomWork func(r *Room, s *Session, req *Request)
 
 // toRoom hands req to room r's goroutine, to run f there; when r cannot
@@ -283,7 +282,7 @@ func (s *Session) opRoomEnd(req *Request) {
 	})
 }
 
-// opRoomPeersList: room_peers' members and peers started.
+// roomPeersFields are the result fields of room_peers.
 type roomPeersFields struct {
 	Members []string `json:"members"`
 	Lesson  string   `json:"lesson"`
@@ -311,9 +310,3 @@ func truncateText(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// memberNumber is the number in a member id ("m12" → 12).
-func memberNumber(id string) int {
-	n, _ := strconv.Atoi(strings.TrimPrefix(id, "m"))
-	return n
-}

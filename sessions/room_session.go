@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -260,6 +261,38 @@ func (s *Session) AttachObserver() (*Subscriber, *Message) {
 		return nil, nil
 	}
 	return sub, &hello
+}
+
+// observerView is m as an observer gets it: without the session's attach
+// code (the results of attach and attach_revoke), which would let a
+// program of the observer's drive the student's session.
+func observerView(m Message) Message {
+	if m.Kind != KindResult {
+		return m
+	}
+	if b, ok := m.Body.(ResultBody); ok {
+		if b.Op == "attach" || b.Op == "attach_revoke" {
+			b.Fields = nil
+			m.Body, m.fields = b, nil
+		}
+		return m
+	}
+	// A replayed message: its members alone, as the log holds them.
+	if len(m.fields) < 2 || !bytes.Contains(m.fields, []byte(`"op":"attach`)) {
+		return m
+	}
+	var f map[string]json.RawMessage
+	if json.Unmarshal(append(append([]byte{'{'}, m.fields[1:]...), '}'), &f) != nil {
+		return m
+	}
+	if op := string(f["op"]); op != `"attach"` && op != `"attach_revoke"` {
+		return m
+	}
+	delete(f, "code")
+	delete(f, "command")
+	j, _ := json.Marshal(f)
+	m.fields = append([]byte{','}, j[1:len(j)-1]...)
+	return m
 }
 
 // observerMay are the ops an observer may make.

@@ -222,6 +222,9 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 			pm.fields = nil // encoded as it is sent
 			pc = messageBytes(pm)
 		}
+		if sub.observer {
+			pm = observerView(pm) // room_session.go
+		}
 		if !sub.push(pm, pc, false, s.batchOut) {
 			if !s.ending {
 				s.cfg.counts.dropped.Add(1) // too slow (stats.go)
@@ -249,6 +252,9 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 	}
 	n, bytes := 0, 0
 	ok := s.log.since(after, s.lastSeq, func(m Message, size int) {
+		if sub.observer {
+			m = observerView(m) // room_session.go
+		}
 		cost := replayOverhead + size
 		sub.push(m, cost, true, 0)
 		n++

@@ -167,21 +167,21 @@ func (s *Server) lessonPeers(slug string) ([]sessions.Request, error) {
 	return reqs, nil
 }
 
-// serveObserve serves /ws?observe=TOKEN: a read-only connection to the
-// session of the student a room_observe named, for the instructor whose
-// cookie holds the token's key.
-func (s *Server) serveObserve(c echo.Context, token string) error {
+// attachObserver attaches /ws?observe=TOKEN: a read-only connection to
+// the session of the student a room_observe named, for the instructor
+// whose cookie holds the token's key (see attachPage).
+func (s *Server) attachObserver(c echo.Context) (*sessions.Session, *sessions.Subscriber, *sessions.Message, http.Header, error) {
 	r := c.Request()
-	sess, err := s.manager.ObservedSession(token, instructorKey(r))
+	sess, err := s.manager.ObservedSession(r.URL.Query().Get("observe"), instructorKey(r))
 	if err != nil {
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+		return nil, nil, nil, nil, echo.NewHTTPError(http.StatusForbidden, err.Error())
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
-		return c.JSON(http.StatusOK, map[string]bool{"observe": true})
+		return nil, nil, nil, nil, c.JSON(http.StatusOK, map[string]bool{"observe": true})
 	}
 	sub, hello := sess.AttachObserver()
 	if sub == nil {
-		return echo.NewHTTPError(http.StatusGone, "the student's session has ended")
+		return nil, nil, nil, nil, echo.NewHTTPError(http.StatusGone, "the student's session has ended")
 	}
-	return s.serveConn(c, sess, sub, hello, http.Header{})
+	return sess, sub, hello, http.Header{}, nil
 }

@@ -320,11 +320,16 @@ func TestRoomFollow(t *testing.T) {
 	if f := waitKind(b, "follow", nil); f.str("page") != "/workbench" {
 		t.Errorf("follow on resuming: %v", f)
 	}
+	// The instructor's room page moves nobody.
+	roundTrip(a)
+	a.forget()
+	if r := k.inst.must("room_at", obj{"page": "/rooms/" + k.code}); r["followers"] != nil {
+		t.Errorf("room_at of the room page: %v", r)
+	}
 	// With drive off, the instructor's room_at moves nobody.
 	if r := k.inst.must("room_drive", obj{"flag": false}); r["drive"] != false {
 		t.Errorf("room_drive off: %v", r)
 	}
-	a.forget()
 	if r := k.inst.must("room_at", obj{"page": "/lessons"}); r["followers"] != nil {
 		t.Errorf("room_at with drive off: %v", r)
 	}
@@ -408,6 +413,7 @@ func TestRoomObserve(t *testing.T) {
 	k := newClass(t, srv, "A", "B")
 	a := k.students[0]
 	before := a.socket("SOCK_DGRAM")
+	code := a.must("attach", nil).str("code")
 	r := k.inst.must("room_observe", obj{"member": k.studentIDs[0]})
 	u := r.str("url")
 	if !strings.HasPrefix(u, "/workbench?observe=") || r.str("name") != "A" {
@@ -444,6 +450,17 @@ func TestRoomObserve(t *testing.T) {
 	}
 	after := a.socket("SOCK_STREAM")
 	waitKind(obs, "socket", seen(after))
+	revoked := a.must("attach_revoke", nil).str("code")
+	waitKind(obs, "result", func(m msg) bool { return m.str("op") == "attach_revoke" })
+	// The attach codes would let the observer's program drive A's session.
+	for _, m := range obs.find(func(m msg) bool { return strings.HasPrefix(m.str("op"), "attach") }) {
+		if m["code"] != nil || m["command"] != nil {
+			t.Errorf("the observer got an attach code: %v", m)
+		}
+	}
+	if code == "" || revoked == "" || len(obs.find(func(m msg) bool { return m.str("op") == "attach" })) != 1 {
+		t.Errorf("A's attach codes %q, %q; the observer's replay of attach missing", code, revoked)
+	}
 	for _, op := range []string{"socket", "close", "room_join", "reset"} {
 		r := obs.do(op, obj{"type": "SOCK_DGRAM", "family": "AF_INET", "sock": before, "room": k.code})
 		if r.ok() || r.obj("error").str("type") != "forbidden" {
@@ -682,5 +699,32 @@ func TestRoomIdle(t *testing.T) {
 	}
 	if n := srv.manager.Rooms(); n != 0 {
 		t.Errorf("%d rooms left with nobody online past the idle time", n)
+	}
+}
+
+// TestRoomCreateLimits: POST /rooms is rate-limited per address and
+// refused from another site's page.
+func TestRoomCreateLimits(t *testing.T) {
+	srv := newServer(t, sessions.Config{}, web.WithRoomLimit(web.RoomLimit{Create: web.ShareLimit{Every: time.Hour, Burst: 2}}))
+	b := newJarBrowser(srv)
+	b.createRoom(t, "one", "")
+	b.createRoom(t, "two", "")
+	resp, body := b.post(t, "/rooms", obj{"title": "three"})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "too many rooms") {
+		t.Errorf("third room: %d %v %s, want 429 with Retry-After", resp.StatusCode, resp.Header, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/rooms", strings.NewReader(`{"title":"x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("cross-origin POST /rooms: %d, cookies %v; want 403 and no cookie", resp.StatusCode, resp.Cookies())
+	}
+	if n := srv.manager.Rooms(); n != 2 {
+		t.Errorf("%d rooms, want 2", n)
 	}
 }

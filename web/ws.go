@@ -38,7 +38,8 @@ var upgrader = websocket.Upgrader{
 }
 
 // serveWS upgrades to the protocol: it finds (or creates, if the limits
-// admit it) the cookie's session, then starts the connection's reader and
+// admit it) the cookie's session (or, for an instructor observing a
+// student, the student's), then starts the connection's reader and
 // writer (which sends the hello first) and returns. A plain GET (no
 // upgrade) answers whether a new session would be admitted (guard.go).
 func (s *Server) serveWS(c echo.Context) error {
@@ -47,42 +48,19 @@ func (s *Server) serveWS(c echo.Context) error {
 		s.metrics.AdmissionRefused("origin")
 		return echo.NewHTTPError(http.StatusForbidden, "cross-origin WebSocket refused: the Origin "+r.Header.Get("Origin")+" is not this server's (behind a proxy, start sockplay with --public-url)")
 	}
-	if q := r.URL.Query(); q.Has("attach") {
+	q := r.URL.Query()
+	if q.Has("attach") {
 		return s.serveAttach(c, q.Get("attach")) // attach.go
-	} else if q.Has("observe") {
-		return s.serveObserve(c, q.Get("observe")) // rooms.go
 	}
-	var sess *sessions.Session
-	if ck, err := r.Cookie(cookieName); err == nil {
-		sess = s.manager.Get(ck.Value)
+	attach := s.attachPage
+	if q.Has("observe") {
+		attach = s.attachObserver // rooms.go
 	}
-	if !websocket.IsWebSocketUpgrade(r) {
-		return s.admissionStatus(c, sess)
-	}
-	header := http.Header{}
-	if sess == nil {
-		var err error
-		if sess, err = s.manager.CreateFor(s.clientOf(r)); err != nil {
-			return s.refuse(c, err)
-		}
-		ck := &http.Cookie{Name: cookieName, Value: sess.ID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
-		header.Add("Set-Cookie", ck.String())
-	}
-	if id := learnerOf(r); id != "" && s.store != nil {
-		sess.SetLearner(id) // its exercise checks are recorded for this learner
-	}
-	sub, hello := sess.Attach()
+	sess, sub, hello, header, err := attach(c)
 	if sub == nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "session ended; reconnect")
+		return err // answered
 	}
-	sub.SetRoomIdentity(instructorKey(r), s.clientAddr(r).String()) // rooms.go
-	return s.serveConn(c, sess, sub, hello, header)
-}
-
-// serveConn upgrades to the protocol for sub, attached to sess, and starts
-// the connection's reader and writer (which sends hello first).
-func (s *Server) serveConn(c echo.Context, sess *sessions.Session, sub *sessions.Subscriber, hello *sessions.Message, header http.Header) error {
-	r, w := c.Request(), c.Response()
+	w := c.Response()
 	conn, err := upgrader.Upgrade(w, r, header)
 	if err != nil {
 		sess.Detach(sub)
@@ -111,6 +89,38 @@ func (s *Server) serveConn(c echo.Context, sess *sessions.Session, sub *sessions
 		conn.Close()
 	}()
 	return nil
+}
+
+// attachPage attaches a page's connection to the cookie's session, made
+// if need be (header then sets the cookie). Without a subscriber it has
+// answered the request, and returns that answer's error.
+func (s *Server) attachPage(c echo.Context) (*sessions.Session, *sessions.Subscriber, *sessions.Message, http.Header, error) {
+	r := c.Request()
+	var sess *sessions.Session
+	if ck, err := r.Cookie(cookieName); err == nil {
+		sess = s.manager.Get(ck.Value)
+	}
+	if !websocket.IsWebSocketUpgrade(r) {
+		return nil, nil, nil, nil, s.admissionStatus(c, sess)
+	}
+	header := http.Header{}
+	if sess == nil {
+		var err error
+		if sess, err = s.manager.CreateFor(s.clientOf(r)); err != nil {
+			return nil, nil, nil, nil, s.refuse(c, err)
+		}
+		ck := &http.Cookie{Name: cookieName, Value: sess.ID, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+		header.Add("Set-Cookie", ck.String())
+	}
+	if id := learnerOf(r); id != "" && s.store != nil {
+		sess.SetLearner(id) // its exercise checks are recorded for this learner
+	}
+	sub, hello := sess.Attach()
+	if sub == nil {
+		return nil, nil, nil, nil, echo.NewHTTPError(http.StatusServiceUnavailable, "session ended; reconnect")
+	}
+	sub.SetRoomIdentity(instructorKey(r), s.clientAddr(r).String()) // rooms.go
+	return sess, sub, hello, header, nil
 }
 
 // wsConn is one WebSocket connection to a session, served by two
