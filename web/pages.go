@@ -43,6 +43,9 @@ func (s *Server) index(c echo.Context) error {
 }
 
 func (s *Server) workbench(c echo.Context) error {
+	if token := c.QueryParam("observe"); token != "" {
+		return s.observePage(c, token) // roompages.go
+	}
 	return render(c, templates.Workbench(s.pageT(c, "nav.workbench"), "/ws"))
 }
 

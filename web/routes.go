@@ -19,6 +19,10 @@ func (s *Server) routes(e *echo.Echo) {
 	get(e, "/examples/:slug/:name", s.exampleProgramPage) // share.go
 	e.POST("/share", s.postShare)                         // share.go
 	get(e, "/p/:id", s.sharedProgram)                     // share.go
+	get(e, "/rooms", s.roomsIndex)                        // roompages.go
+	get(e, "/rooms/:code", s.roomPage)                    // roompages.go
+	get(e, "/rooms/:code/qr.svg", s.roomQR)               // roompages.go
+	get(e, "/r/:code", s.joinPage)                        // roompages.go
 	get(e, "/progress", s.progressPage)
 	get(e, "/progress/export", s.exportProgress)
 	e.POST("/progress/import", s.importProgress)

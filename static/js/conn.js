@@ -78,16 +78,20 @@ export class Connection {
   #attempt = 0;
   #timer = 0;
   #stopped = false;
+  #replay = true;
 
   /**
    * @param {string} url absolute ws:// or wss:// URL
    * @param {Handlers} handlers
-   * @param {{firstId?: number}} [options]
+   * @param {{firstId?: number, replay?: boolean}} [options] replay false:
+   * start from the session's latest message, without the log before it
+   * (a page that only wants what happens from now on, such as room.js)
    */
-  constructor(url, handlers, { firstId = Date.now() } = {}) {
+  constructor(url, handlers, { firstId = Date.now(), replay = true } = {}) {
     this.#url = url;
     this.#on = handlers;
     this.#nextId = firstId;
+    this.#replay = replay;
   }
 
   /** The seq of the last log message delivered. */
@@ -204,6 +208,7 @@ export class Connection {
       this.#lastSeq = 0;
       this.#on.onReset?.(hello);
     }
+    if (!this.#replay && this.#session === null) this.#lastSeq = Number(hello.last_seq ?? hello.seq) || 0;
     this.#session = hello.session;
     // A new session's hello is its first log entry; a resumed one is not.
     if (!hello.resumed && hello.seq === this.#lastSeq + 1) {

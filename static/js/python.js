@@ -211,7 +211,7 @@ function pyKeywords(options) {
 export function pythonLine(res, req, name) {
   if (!res.ok) return null;
   const { op, sock } = res;
-  if (NOT_PYTHON.has(op) || !op) return null;
+  if (NOT_PYTHON.has(op) || !op || op.startsWith('room_')) return null; // room ops are the classroom's, not the program's
   if (op === 'spawn') return spawnLine(res, req);
   if (op === 'lab') {
     return res.hosts?.length

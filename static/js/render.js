@@ -62,6 +62,12 @@ export function renderEntry(msg, ctx = {}) {
       ));
     case 'bye':
       return entry(msg, {}, line(t('render.bye', { reason: server(msg.reason ?? 'bye') })));
+    case 'note':
+      return entry(msg, {}, line(msg.from ? `${msg.from}: ` : '', msg.text ?? ''));
+    case 'room_hint':
+      return entry(msg, {}, line(t('render.room.hint', { from: msg.from || t('render.room.instructor') }), msg.text ?? ''));
+    case 'room_end':
+      return entry(msg, {}, line(t('render.room.end', { room: msg.room ?? '' }), msg.reason ? server(msg.reason) : ''));
     case 'frame':
       return entry(msg, { about: msg.sock, id: msg.id, className: 'quiet frame-entry' }, line(
         h('code', { class: 'call' }, ctx.targetCall ?? `${msg.sock}.recv_frame(…)`), ' ',
@@ -90,12 +96,14 @@ export function renderEntry(msg, ctx = {}) {
  */
 export function hasEntry(msg, ctx = {}) {
   switch (msg.kind) {
-    case 'result':
-      return !(msg.op === 'resume' && msg.ok);
+    case 'result': // room ops are room.js's, which shows what came of them
+      return !(msg.op === 'resume' && msg.ok) && !String(msg.op ?? '').startsWith('room_');
     case 'socket':
       return isStateChange(msg, ctx.socket);
     case 'stat':
       return false;
+    case 'roster': case 'follow': case 'room_state': case 'room_show': case 'room_push':
+      return false; // the room's own (room.js, roompage.js), not the sockets' story
     default:
       return true;
   }
