@@ -61,6 +61,8 @@ type Session struct {
 	restBad    []*sockets.Error         // their decoding errors (DoBatch's bads)
 	batching   bool                     // DoBatch is running (its retries included)
 	batchOut   int                      // messages logged by the running DoBatch so far
+	held       map[string]bool          // waiting receives a sendto fed: the writers wait for their results (wait.go)
+	holdTimer  *time.Timer              // ends the hold after holdWindow
 	peers      map[string]*peerEntry    // running built-in peers, by id (peers.go)
 	peerSeq    int                      // last peer number used
 	programs   map[string]*programEntry // running programs, by id (ops_program.go)
@@ -178,6 +180,9 @@ func (s *Session) noteQueued(sub *Subscriber) {
 // the last call: one wake-up for all that a step queued, so the writer
 // takes them in one frame instead of waking for the first message alone.
 func (s *Session) wakeQueued() {
+	if len(s.held) > 0 {
+		return // woken as the hold ends (holdFor)
+	}
 	for i, sub := range s.queued {
 		sub.queued = false
 		sub.wake()

@@ -3,6 +3,7 @@ package sessions
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"sockplay/sockets"
 )
@@ -30,6 +31,9 @@ func (s *Session) doneFor(req *Request, e *entry, wouldWait *bool) doneFunc {
 		return func() {
 			s.result(req, e.handle, fields, err)
 			s.refreshAfter(req.Op, e)
+			if req.Op == "sendto" && err == nil {
+				s.holdFor(req)
+			}
 		}
 	}
 }
@@ -143,9 +147,60 @@ func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
 		cancel()
 		s.withLock(func() {
 			delete(s.pending, key)
+			s.unhold(key)
 			if !s.ending {
 				finish()
 			}
 		})
 	}()
+}
+
+// holdWindow is how long the writers may be held for a waiting receive that
+// a sendto fed (holdFor): far longer than the receive's goroutine takes to
+// wake and log its result, short enough not to matter if it never does.
+const holdWindow = 5 * time.Millisecond
+
+// holdFor holds the subscribers' writers (wakeQueued wakes none) after a
+// datagram sendto, req, to the address of a socket of the session whose
+// receive is waiting: that receive's goroutine wakes with the datagram, and
+// its result then goes out in the same frame as the sendto's, instead of
+// the writer sending the sendto's alone and waking again a moment later.
+// The hold ends as the receive finishes (unhold), or after holdWindow.
+func (s *Session) holdFor(req *Request) {
+	to, err := parseAddr(req.Addr)
+	if err != nil {
+		return
+	}
+	for key, p := range s.pending {
+		e := s.socks[p.sock]
+		if !p.waited || p.op != "recvfrom" && p.op != "recv" || e == nil || e.local == nil ||
+			e.sock.Type() != sockets.SockDgram || e.local.Port != to.Port || e.local.Host != to.Host {
+			continue
+		}
+		if s.held == nil {
+			s.held = map[string]bool{}
+		}
+		s.held[key] = true
+	}
+	if len(s.held) > 0 && s.holdTimer == nil {
+		s.holdTimer = time.AfterFunc(holdWindow, func() {
+			s.withLock(func() {
+				s.holdTimer = nil
+				clear(s.held)
+			})
+		})
+	}
+}
+
+// unhold ends the hold for the waiting call key, if there was one: the
+// writers are woken as the running step ends.
+func (s *Session) unhold(key string) {
+	if !s.held[key] {
+		return
+	}
+	delete(s.held, key)
+	if len(s.held) == 0 && s.holdTimer != nil {
+		s.holdTimer.Stop()
+		s.holdTimer = nil
+	}
 }
