@@ -426,8 +426,7 @@ func (d *Data) appendJSON(b []byte) []byte {
 	b = append(b, `,"hex":"`...) // hex digits need no escaping
 	b = hex.AppendEncode(b, d.shown)
 	b = append(b, `","text":`...)
-	text, invalid := d.decode()
-	b = AppendJSONString(b, text)
+	b, invalid := d.appendText(b)
 	b = append(b, `,"encoding":`...)
 	b = AppendJSONString(b, d.encoding)
 	if len(invalid) > 0 {
@@ -711,4 +710,47 @@ func AppendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendValidText appends valid UTF-8 text as the inside of a JSON string,
+// escaped as AppendJSONString escapes it; runs that need no escaping are
+// copied whole.
+func appendValidText(b, s []byte) []byte {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if safeASCII[c] {
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			start = i + 1
+			continue
+		}
+		// U+2028 and U+2029 (E2 80 A8, E2 80 A9): valid JSON, not valid
+		// JavaScript before ES2019.
+		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]-0xA0])
+			i += 2
+			start = i + 1
+		}
+	}
+	return append(b, s[start:]...)
 }
