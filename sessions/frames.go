@@ -2,8 +2,8 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -55,14 +55,14 @@ const KindFrame = "frame"
 
 // FrameBody is the decoder's state after one read of a waiting recv_frame.
 type FrameBody struct {
-	ID         json.RawMessage `json:"id"`
-	Sock       string          `json:"sock"`
-	Phase      string          `json:"phase"`
-	HeaderRead int             `json:"header_read"`
-	Length     *int            `json:"length"`
-	Awaiting   *int            `json:"awaiting"`
-	Read       *ReadBody       `json:"read,omitempty"`
-	Request    json.RawMessage `json:"request,omitempty"`
+	ID         protocol.Raw `json:"id"`
+	Sock       string       `json:"sock"`
+	Phase      string       `json:"phase"`
+	HeaderRead int          `json:"header_read"`
+	Length     *int         `json:"length"`
+	Awaiting   *int         `json:"awaiting"`
+	Read       *ReadBody    `json:"read,omitempty"`
+	Request    protocol.Raw `json:"request,omitempty"`
 }
 
 type sendFrameFields struct {

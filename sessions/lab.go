@@ -1,12 +1,12 @@
 package sessions
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 	"sockplay/sockets/netns"
 )
@@ -284,16 +284,12 @@ func (s *Session) closeLab() {
 // struct.pack('4s4s', inet_aton(group), inet_aton(interface)). It returns
 // nil bytes for a value that is not an object (an int or a boolean), and
 // what the result's value says.
-func parseBytesValue(raw json.RawMessage) ([]byte, membership, *sockets.Error) {
+func parseBytesValue(raw protocol.Raw) ([]byte, membership, *sockets.Error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, membership{}, nil
 	}
-	var v struct {
-		Group     *string `json:"group"`
-		Interface *string `json:"interface"`
-		Payload
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, ok := protocol.ParseOptionBytes(raw)
+	if !ok {
 		return nil, membership{}, sockets.BadRequest("TypeError", "value must be an integer, a boolean, or bytes: {\"hex\": \"…\"}, or {\"group\": \"224.1.1.1\", \"interface\": \"0.0.0.0\"} for a membership")
 	}
 	if v.Group == nil {

@@ -2,61 +2,61 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
 // Request is one request from a page, as decoded from its JSON. Fields that
 // can be absent or null keep their raw JSON so the two can be told apart.
 type Request struct {
-	ID          json.RawMessage `json:"id"`
-	Op          string          `json:"op"`
-	Sock        string          `json:"sock"`
-	Family      string          `json:"family"`
-	Type        string          `json:"type"`
-	Addr        json.RawMessage `json:"addr"`
-	Backlog     *int            `json:"backlog"`
-	Data        *Payload        `json:"data"`
-	Flags       []string        `json:"flags"`
-	Bufsize     *int            `json:"bufsize"`
-	Level       string          `json:"level"`
-	Option      string          `json:"option"`
-	Buflen      *int            `json:"buflen"` // getsockopt: read the option's bytes, at most buflen
-	Value       json.RawMessage `json:"value"`
-	Timeout     json.RawMessage `json:"timeout"`
-	Flag        *bool           `json:"flag"`
-	How         string          `json:"how"`
-	Target      json.RawMessage `json:"target"`
-	After       *int64          `json:"after"`
-	Encoding    string          `json:"encoding"`
-	Framing     *FramingArg     `json:"framing"`
-	Header      map[string]any  `json:"header"`
-	Peer        string          `json:"peer"`
-	Options     map[string]any  `json:"options"`
-	Exercise    string          `json:"exercise"`
-	Listen      json.RawMessage `json:"listen"`
-	ReplyWait   json.RawMessage `json:"reply_wait"`
-	Socks       *[]string       `json:"socks"`
-	Hidden      *bool           `json:"hidden"`
-	Full        bool            `json:"full"`      // recv, recvfrom: every byte in the caller's own result
-	Host        string          `json:"host"`      // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
-	Hosts       *int            `json:"hosts"`     // lab: how many hosts (0 tears the lab down)
-	Count       *int            `json:"count"`     // segments: how many to wait for
-	DataOnly    bool            `json:"data_only"` // segments: only those carrying data
-	Bytes       *int            `json:"bytes"`     // segments: how many payload bytes to wait for
-	Read        []string        `json:"read"`      // select: the sockets to wait on for reading
-	Write       []string        `json:"write"`     // select: the sockets to wait on for writing
-	ProgramArgs                 // run, stop, input (ops_program.go)
-	CellArgs                    // run {"kernel": true}, cell (ops_cell.go)
+	ID          protocol.Raw   `json:"id"`
+	Op          string         `json:"op"`
+	Sock        string         `json:"sock"`
+	Family      string         `json:"family"`
+	Type        string         `json:"type"`
+	Addr        protocol.Raw   `json:"addr"`
+	Backlog     *int           `json:"backlog"`
+	Data        *Payload       `json:"data"`
+	Flags       []string       `json:"flags"`
+	Bufsize     *int           `json:"bufsize"`
+	Level       string         `json:"level"`
+	Option      string         `json:"option"`
+	Buflen      *int           `json:"buflen"` // getsockopt: read the option's bytes, at most buflen
+	Value       protocol.Raw   `json:"value"`
+	Timeout     protocol.Raw   `json:"timeout"`
+	Flag        *bool          `json:"flag"`
+	How         string         `json:"how"`
+	Target      protocol.Raw   `json:"target"`
+	After       *int64         `json:"after"`
+	Encoding    string         `json:"encoding"`
+	Framing     *FramingArg    `json:"framing"`
+	Header      map[string]any `json:"header"`
+	Peer        string         `json:"peer"`
+	Options     map[string]any `json:"options"`
+	Exercise    string         `json:"exercise"`
+	Listen      protocol.Raw   `json:"listen"`
+	ReplyWait   protocol.Raw   `json:"reply_wait"`
+	Socks       *[]string      `json:"socks"`
+	Hidden      *bool          `json:"hidden"`
+	Full        bool           `json:"full"`      // recv, recvfrom: every byte in the caller's own result
+	Host        string         `json:"host"`      // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
+	Hosts       *int           `json:"hosts"`     // lab: how many hosts (0 tears the lab down)
+	Count       *int           `json:"count"`     // segments: how many to wait for
+	DataOnly    bool           `json:"data_only"` // segments: only those carrying data
+	Bytes       *int           `json:"bytes"`     // segments: how many payload bytes to wait for
+	Read        []string       `json:"read"`      // select: the sockets to wait on for reading
+	Write       []string       `json:"write"`     // select: the sockets to wait on for writing
+	ProgramArgs                // run, stop, input (ops_program.go)
+	CellArgs                   // run {"kernel": true}, cell (ops_cell.go)
 
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages.
-	Echo json.RawMessage `json:"-"`
+	Echo protocol.Raw `json:"-"`
 
 	// Start is when the session took the request (set by Do, DoBatch and
 	// Reject): the latency given to Config.OnOp is measured from it.
@@ -143,7 +143,7 @@ func (s *Session) result(req *Request, sock string, fields any, e *sockets.Error
 func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.Error) {
 	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo}
 	if len(b.ID) == 0 {
-		b.ID = json.RawMessage("null")
+		b.ID = protocol.Null
 	}
 	if e != nil {
 		b.Error = errorBody(e)
@@ -162,7 +162,7 @@ func (s *Session) resultTo(req *Request, sock string, fields, own any) {
 	}
 	b := ResultBody{ID: req.ID, Op: req.Op, OK: true, Sock: sock, Fields: fields, Request: req.Echo}
 	if len(b.ID) == 0 {
-		b.ID = json.RawMessage("null")
+		b.ID = protocol.Null
 	}
 	mine := b
 	mine.Fields = own
@@ -303,14 +303,14 @@ func (s *Session) refreshAfter(op string, e *entry) {
 	s.refresh(e)
 }
 
-func orNull(raw json.RawMessage) string {
+func orNull(raw protocol.Raw) string {
 	if len(raw) == 0 {
 		return "null"
 	}
 	return string(raw)
 }
 
-func checkID(id json.RawMessage) *sockets.Error {
+func checkID(id protocol.Raw) *sockets.Error {
 	if len(id) == 0 || string(id) == "null" {
 		return sockets.BadRequest("", "id is required: an integer chosen by the client")
 	}

@@ -2,9 +2,9 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -56,7 +56,7 @@ func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, 
 }
 
 func (s *Session) prepareConnect(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
-	addr, err := parseAddr(req.Addr)
+	addr, err := protocol.ParseAddr(req.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Session) prepareSend(req *Request, e *entry, done doneFunc) (opCall, *s
 	}
 	var addr sockets.Addr
 	if req.Op == "sendto" {
-		if addr, err = parseAddr(req.Addr); err != nil {
+		if addr, err = protocol.ParseAddr(req.Addr); err != nil {
 			return nil, err
 		}
 	}
@@ -169,7 +169,7 @@ func (s *Session) prepareRecv(req *Request, e *entry, done doneFunc) (opCall, *s
 // receive in any session can name it.
 type sendTag struct {
 	session string
-	id      json.RawMessage
+	id      protocol.Raw
 }
 
 type sendFields struct {
@@ -195,9 +195,9 @@ type recvfromFields struct {
 // was made in this session (else null), its index on the sending socket and
 // its byte range in the sender's stream.
 type SendRef struct {
-	ID    json.RawMessage `json:"id"`
-	Index int             `json:"index"`
-	Range [2]int64        `json:"range"`
+	ID    protocol.Raw `json:"id"`
+	Index int          `json:"index"`
+	Range [2]int64     `json:"range"`
 }
 
 func (s *Session) sendRefs(rs []sockets.SendRecord) []SendRef {
@@ -206,7 +206,7 @@ func (s *Session) sendRefs(rs []sockets.SendRecord) []SendRef {
 	}
 	out := make([]SendRef, len(rs))
 	for i, r := range rs {
-		out[i] = SendRef{ID: json.RawMessage("null"), Index: r.Index, Range: [2]int64{r.Start, r.End}}
+		out[i] = SendRef{ID: protocol.Null, Index: r.Index, Range: [2]int64{r.Start, r.End}}
 		if t, ok := r.Tag.(sendTag); ok && t.session == s.ID {
 			out[i].ID = t.id
 		}

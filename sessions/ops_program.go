@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sockplay/sessions/programs"
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -289,7 +290,7 @@ func (s *Session) programList() []ProgramFields {
 // AppendFields appends the program's id and name.
 func (f ProgramFields) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"program":`...)
-	b = AppendJSONString(b, f.Program)
+	b = protocol.AppendString(b, f.Program)
 	b = append(b, `,"name":`...)
-	return AppendJSONString(b, f.Name), nil
+	return protocol.AppendString(b, f.Name), nil
 }

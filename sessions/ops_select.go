@@ -3,9 +3,9 @@ package sessions
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -89,11 +89,11 @@ func (s *Session) selectList(name string, handles []string) ([]*entry, *sockets.
 
 // selectTimeout parses select's timeout: nil (absent or null) waits
 // without limit.
-func selectTimeout(raw json.RawMessage) (*time.Duration, *sockets.Error) {
+func selectTimeout(raw protocol.Raw) (*time.Duration, *sockets.Error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	d, err := parseTimeout(raw)
+	d, err := protocol.ParseTimeout(raw)
 	if err != nil {
 		return nil, sockets.BadRequest(err.Exception, "select's timeout must be a number of seconds, at least 0, or null to wait without limit")
 	}

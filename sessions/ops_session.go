@@ -2,8 +2,8 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -39,7 +39,7 @@ func (s *Session) opCancel(req *Request) {
 	}
 	p.cancel()
 	s.result(req, "", struct {
-		Target json.RawMessage `json:"target"`
+		Target protocol.Raw `json:"target"`
 	}{req.Target}, nil)
 }
 

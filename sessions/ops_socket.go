@@ -2,11 +2,11 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -99,7 +99,7 @@ func (s *Session) socketBody(e *entry) SocketBody {
 // refresh logs a socket message if the socket's state changed since the last.
 func (s *Session) refresh(e *entry) {
 	b := s.socketBody(e)
-	j, _ := json.Marshal(b)
+	j, _ := b.AppendFields(nil)
 	if bytes.Equal(j, e.last) {
 		return
 	}
@@ -119,7 +119,7 @@ type valueField struct {
 }
 
 func (s *Session) opBind(req *Request, e *entry) (any, *sockets.Error) {
-	addr, err := parseAddr(req.Addr)
+	addr, err := protocol.ParseAddr(req.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *Session) opSetsockopt(req *Request, e *entry) (any, *sockets.Error) {
 			Value membership `json:"value"`
 		}{fields}, err
 	}
-	v, err := parseValue(req.Value)
+	v, err := protocol.ParseOptionValue(req.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (s *Session) opGetsockopt(req *Request, e *entry) (any, *sockets.Error) {
 }
 
 func (s *Session) opSettimeout(req *Request, e *entry) (any, *sockets.Error) {
-	d, err := parseTimeout(req.Timeout)
+	d, err := protocol.ParseTimeout(req.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (s *Session) opSetblocking(req *Request, e *entry) (any, *sockets.Error) {
 // setblocking, and returns their fields.
 func setTimeout(e *entry, d *time.Duration) (any, *sockets.Error) {
 	return struct {
-		Timeout json.RawMessage `json:"timeout"`
+		Timeout protocol.Raw `json:"timeout"`
 	}{timeoutJSON(d)}, e.sock.SetTimeout(d)
 }
 

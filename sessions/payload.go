@@ -2,86 +2,22 @@ package sessions
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"fmt"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"sockplay/sockets"
+	"sockplay/sessions/protocol"
 )
 
 // Encodings a session can show text in.
 const (
-	UTF8 = "utf-8"
-	GBK  = "gbk"
+	UTF8 = protocol.UTF8
+	GBK  = protocol.GBK
 )
 
-// Payload is data in a request: exactly one of Text (with Encoding), Hex or
-// Base64.
-type Payload struct {
-	Text     *string `json:"text"`
-	Encoding string  `json:"encoding"`
-	Hex      *string `json:"hex"`
-	Base64   *string `json:"base64"`
-}
-
-// Bytes decodes the payload, refusing more than max bytes.
-func (p *Payload) Bytes(max int) ([]byte, *sockets.Error) {
-	if p == nil {
-		return nil, sockets.BadRequest("", "data is required: {\"text\":…}, {\"hex\":…} or {\"base64\":…}")
-	}
-	n := 0
-	for _, f := range []*string{p.Text, p.Hex, p.Base64} {
-		if f != nil {
-			n++
-		}
-	}
-	if n != 1 {
-		return nil, sockets.BadRequest("", "data must have exactly one of text, hex or base64")
-	}
-	var b []byte
-	switch {
-	case p.Text != nil:
-		var err error
-		b, err = encodeText(*p.Text, p.Encoding)
-		if err != nil {
-			return nil, sockets.BadRequest("UnicodeEncodeError", "%v", err)
-		}
-	case p.Hex != nil:
-		h := strings.Join(strings.Fields(*p.Hex), "")
-		var err error
-		if b, err = hex.DecodeString(h); err != nil {
-			return nil, sockets.BadRequest("ValueError", "non-hexadecimal number found in fromhex() arg: %v", err)
-		}
-	default:
-		var err error
-		if b, err = base64.StdEncoding.DecodeString(*p.Base64); err != nil {
-			return nil, sockets.BadRequest("binascii.Error", "invalid base64: %v", err)
-		}
-	}
-	if len(b) > max {
-		return nil, &sockets.Error{Kind: sockets.KindLimit, Message: fmt.Sprintf("data is limited to %d bytes per request here", max), Hint: "Send large data in several calls."}
-	}
-	return b, nil
-}
-
-func encodeText(s, enc string) ([]byte, error) {
-	switch enc {
-	case "", UTF8:
-		return []byte(s), nil
-	case GBK:
-		b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
-		if err != nil {
-			return nil, fmt.Errorf("'gbk' codec can't encode the text: %v", err)
-		}
-		return b, nil
-	}
-	return nil, fmt.Errorf("unknown encoding %q (utf-8 or gbk)", enc)
-}
+// Payload is data in a request (see protocol.Payload).
+type Payload = protocol.Payload
 
 // Data is received bytes as the protocol shows them. It keeps the bytes
 // themselves, once: their hex and text are written only when a message is
@@ -182,7 +118,7 @@ type textWriter struct {
 // bad writes n bytes of src from off, which did not decode, and marks them.
 func (t *textWriter) bad(off, n int, cut string) {
 	for _, c := range t.src[off : off+n] {
-		t.b = append(t.b, '\\', '\\', 'x', hexDigits[c>>4], hexDigits[c&0xF])
+		t.b = append(t.b, '\\', '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xF])
 	}
 	if k := len(t.invalid); k > 0 && t.invalid[k-1].Offset+t.invalid[k-1].Size == off && cut == "" && t.invalid[k-1].Cut == "" {
 		t.invalid[k-1].Size += n
@@ -214,7 +150,7 @@ func (t *textWriter) utf8(from int, known bool) {
 			i += n
 			continue
 		}
-		t.b = appendValidText(t.b, b[run:i])
+		t.b = protocol.AppendText(t.b, b[run:i])
 		if !utf8.FullRune(b[i:]) && utf8.RuneStart(b[i]) && b[i] >= 0xC2 && b[i] <= 0xF4 {
 			t.bad(i, len(b)-i, "end")
 			return
@@ -223,7 +159,7 @@ func (t *textWriter) utf8(from int, known bool) {
 		i++
 		run = i
 	}
-	t.b = appendValidText(t.b, b[run:])
+	t.b = protocol.AppendText(t.b, b[run:])
 }
 
 var gbkDecoder = simplifiedchinese.GBK
@@ -241,7 +177,7 @@ func (t *textWriter) gbk(from int) {
 			i++
 			continue
 		}
-		t.b = appendValidText(t.b, b[run:i])
+		t.b = protocol.AppendText(t.b, b[run:i])
 		switch {
 		case c >= 0x81 && c <= 0xFE:
 			if i+1 == len(b) {
@@ -258,7 +194,7 @@ func (t *textWriter) gbk(from int) {
 			if err != nil || string(out[:n]) == "\uFFFD" {
 				t.bad(i, 2, "")
 			} else {
-				t.b = appendValidText(t.b, out[:n])
+				t.b = protocol.AppendText(t.b, out[:n])
 			}
 			i += 2
 		default:
@@ -267,7 +203,7 @@ func (t *textWriter) gbk(from int) {
 		}
 		run = i
 	}
-	t.b = appendValidText(t.b, b[run:])
+	t.b = protocol.AppendText(t.b, b[run:])
 }
 
 // nextCarry is the carry NewDataAfter returns: the first bytes of a

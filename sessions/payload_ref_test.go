@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"sockplay/sessions/protocol"
 )
 
 // The reference for Data's one-pass appendJSON: the text decoded rune by
@@ -129,7 +131,7 @@ func BenchmarkDataAppendJSON(b *testing.B) {
 	chunk := func(unit string) []byte {
 		return []byte(strings.Repeat(unit, 64<<10/len(unit)+1)[:64<<10])
 	}
-	gbk, _ := encodeText(strings.Repeat("你好，世界 ", 64<<10/16+1), GBK)
+	gbk, _ := protocol.EncodeText(strings.Repeat("你好，世界 ", 64<<10/16+1), GBK)
 	for _, c := range []struct {
 		name, enc string
 		b         []byte

@@ -13,13 +13,13 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -126,11 +126,11 @@ func (e *entry) streamData(r sockets.Received, enc string, peek bool, limit int,
 }
 
 type pending struct {
-	id     json.RawMessage
+	id     protocol.Raw
 	op     string
 	sock   string
 	cancel context.CancelFunc
-	echo   json.RawMessage
+	echo   protocol.Raw
 	waited bool // its waiting message has been logged
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -115,7 +116,7 @@ func (s *Session) fedLater(req *Request, e *entry) bool {
 		if fed || s.restBad[i] != nil || r.Op != "sendto" {
 			continue
 		}
-		if to, err := parseAddr(r.Addr); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
+		if to, err := protocol.ParseAddr(r.Addr); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
 			fed = true
 		}
 	}
@@ -167,7 +168,7 @@ const holdWindow = 5 * time.Millisecond
 // the writer sending the sendto's alone and waking again a moment later.
 // The hold ends as the receive finishes (unhold), or after holdWindow.
 func (s *Session) holdFor(req *Request) {
-	to, err := parseAddr(req.Addr)
+	to, err := protocol.ParseAddr(req.Addr)
 	if err != nil {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"sockplay/sessions"
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -286,7 +287,7 @@ func (d *requestDecoder) literal(v *fastjson.Value) []byte {
 
 // setRaw sets a json.RawMessage field to v's JSON text, without spaces. A null
 // is kept as "null", as encoding/json hands it to RawMessage.UnmarshalJSON.
-func (d *requestDecoder) setRaw(dst *json.RawMessage, v *fastjson.Value) bool {
+func (d *requestDecoder) setRaw(dst *protocol.Raw, v *fastjson.Value) bool {
 	start := len(d.buf)
 	d.buf = v.MarshalTo(d.buf)
 	*dst = d.buf[start:len(d.buf):len(d.buf)]
@@ -296,7 +297,7 @@ func (d *requestDecoder) setRaw(dst *json.RawMessage, v *fastjson.Value) bool {
 // setScalar is setRaw for the fields whose text shows in error messages (id,
 // target): an array or object there, where the slow path would keep the
 // client's spaces, is left to it.
-func (d *requestDecoder) setScalar(dst *json.RawMessage, v *fastjson.Value) bool {
+func (d *requestDecoder) setScalar(dst *protocol.Raw, v *fastjson.Value) bool {
 	d.setRaw(dst, v)
 	c := (*dst)[0]
 	return c != '[' && c != '{'
@@ -549,8 +550,8 @@ func decodeRequest(frame []byte) (sessions.Request, *sockets.Error) {
 	}
 	// Not an object at all: read what we can.
 	var head struct {
-		ID json.RawMessage `json:"id"`
-		Op string          `json:"op"`
+		ID protocol.Raw `json:"id"`
+		Op string       `json:"op"`
 	}
 	if json.Unmarshal(frame, &head) == nil {
 		req.ID, req.Op = head.ID, head.Op
@@ -577,7 +578,7 @@ const maxEcho = 4096
 
 // requestEcho returns the request to repeat in its result: compacted, and with its
 // data (and a long code or text) left out when the frame is large.
-func requestEcho(frame []byte) json.RawMessage {
+func requestEcho(frame []byte) protocol.Raw {
 	if len(frame) > maxEcho {
 		var fields map[string]json.RawMessage
 		if json.Unmarshal(frame, &fields) != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sockplay/sessions"
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -310,12 +311,12 @@ func TestDiffRequests(t *testing.T) {
 	base, _ := decodeFrameSlow(frame)
 	for name, change := range map[string]func(r *sessions.Request){
 		"string":         func(r *sessions.Request) { r.Sock = "s2" },
-		"id spacing":     func(r *sessions.Request) { r.ID = json.RawMessage(" 1") },
-		"target":         func(r *sessions.Request) { r.Target = json.RawMessage("5.0") },
-		"addr":           func(r *sessions.Request) { r.Addr = json.RawMessage(`["127.0.0.1",10]`) },
-		"addr escaped":   func(r *sessions.Request) { r.Addr = json.RawMessage(`["127.0.0.\u0031",9]`) },
-		"missing value":  func(r *sessions.Request) { r.Value = json.RawMessage("null") },
-		"echo":           func(r *sessions.Request) { r.Echo = append(json.RawMessage(" "), r.Echo...) },
+		"id spacing":     func(r *sessions.Request) { r.ID = protocol.Raw(" 1") },
+		"target":         func(r *sessions.Request) { r.Target = protocol.Raw("5.0") },
+		"addr":           func(r *sessions.Request) { r.Addr = protocol.Raw(`["127.0.0.1",10]`) },
+		"addr escaped":   func(r *sessions.Request) { r.Addr = protocol.Raw(`["127.0.0.\u0031",9]`) },
+		"missing value":  func(r *sessions.Request) { r.Value = protocol.Raw("null") },
+		"echo":           func(r *sessions.Request) { r.Echo = append(protocol.Raw(" "), r.Echo...) },
 		"text":           func(r *sessions.Request) { s := "b"; r.Data.Text = &s },
 		"hex":            func(r *sessions.Request) { s := ""; r.Data.Hex = &s },
 		"payload nil":    func(r *sessions.Request) { r.Data = nil },
@@ -392,7 +393,7 @@ func diffRequests(got, want sessions.Request) string {
 		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
 		same := reflect.DeepEqual(g, w)
 		if respaced[name] {
-			same = sameJSON(g.(json.RawMessage), w.(json.RawMessage))
+			same = sameJSON(g.(protocol.Raw), w.(protocol.Raw))
 		}
 		if !same {
 			fmt.Fprintf(&b, "\t%s: got %s, want %s\n", name, show(g), show(w))
@@ -403,7 +404,7 @@ func diffRequests(got, want sessions.Request) string {
 
 // sameJSON reports whether a and b are the same JSON once compacted: a
 // re-encoding may change spaces but not a character of the rest.
-func sameJSON(a, b json.RawMessage) bool {
+func sameJSON(a, b protocol.Raw) bool {
 	if (a == nil) != (b == nil) {
 		return false
 	}
@@ -430,7 +431,7 @@ func diffErrors(got, want *sockets.Error) string {
 // show formats a field's value with what its pointers point to.
 func show(v any) string {
 	switch v := v.(type) {
-	case json.RawMessage:
+	case protocol.Raw:
 		if v == nil {
 			return "nil"
 		}

@@ -1,0 +1,271 @@
+package protocol
+
+import (
+	"bytes"
+	"strconv"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Reading JSON values: the pieces of a value already known to be valid
+// JSON (a request's raw fields), read as encoding/json's Unmarshal reads
+// them into Go values. Each reports false where Unmarshal would fail.
+
+// trim drops the whitespace around a value.
+func trim(raw []byte) []byte { return bytes.Trim(raw, " \t\r\n") }
+
+// Valid reports whether raw is one JSON value (whitespace around it
+// allowed).
+func Valid(raw []byte) bool {
+	if plainJSON(raw) {
+		return true
+	}
+	c := compacter{raw: raw}
+	c.space()
+	if !c.value(0) {
+		return false
+	}
+	c.space()
+	return c.i == len(raw)
+}
+
+// skip returns where the valid value starting at raw[i] (after any
+// whitespace) ends.
+func skip(raw []byte, i int) int {
+	c := compacter{raw: raw, i: i, out: nil}
+	c.value(0)
+	c.out = nil
+	return c.i
+}
+
+// Elems returns the elements of a JSON array, each without the whitespace
+// around it, or false when raw is not an array.
+func Elems(raw []byte) ([][]byte, bool) {
+	raw = trim(raw)
+	if len(raw) < 2 || raw[0] != '[' || !Valid(raw) {
+		return nil, false
+	}
+	var out [][]byte
+	i := 1
+	for {
+		for i < len(raw) && isSpace(raw[i]) {
+			i++
+		}
+		if raw[i] == ']' {
+			return out, true
+		}
+		end := skip(raw, i)
+		out = append(out, raw[i:end])
+		i = end
+		for isSpace(raw[i]) {
+			i++
+		}
+		if raw[i] == ',' {
+			i++
+		}
+	}
+}
+
+// Member is one key and value of a JSON object.
+type Member struct {
+	Key   string // unescaped
+	Value []byte // without the whitespace around it
+}
+
+// Object returns the members of a JSON object in order, or false when raw
+// is not an object.
+func Object(raw []byte) ([]Member, bool) {
+	raw = trim(raw)
+	if len(raw) < 2 || raw[0] != '{' || !Valid(raw) {
+		return nil, false
+	}
+	var out []Member
+	i := 1
+	for {
+		for isSpace(raw[i]) {
+			i++
+		}
+		if raw[i] == '}' {
+			return out, true
+		}
+		end := skip(raw, i)
+		key := Unquote(raw[i:end])
+		i = end
+		for raw[i] != ':' {
+			i++
+		}
+		i++
+		for isSpace(raw[i]) {
+			i++
+		}
+		end = skip(raw, i)
+		out = append(out, Member{Key: key, Value: raw[i:end]})
+		i = end
+		for isSpace(raw[i]) {
+			i++
+		}
+		if raw[i] == ',' {
+			i++
+		}
+	}
+}
+
+// IsNull reports whether raw is null.
+func IsNull(raw []byte) bool { return string(trim(raw)) == "null" }
+
+// String reads a JSON string, as Unmarshal into a string does.
+func String(raw []byte) (string, bool) {
+	raw = trim(raw)
+	if len(raw) < 2 || raw[0] != '"' || !Valid(raw) {
+		return "", false
+	}
+	return Unquote(raw), true
+}
+
+// Bool reads true or false.
+func Bool(raw []byte) (bool, bool) {
+	switch string(trim(raw)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+// Int reads an integer that fits in bits, as Unmarshal into an int type
+// does: no fraction or exponent, even 1.0 or 1e3.
+func Int(raw []byte, bits int) (int64, bool) {
+	raw = trim(raw)
+	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') || !Valid(raw) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(raw), 10, bits)
+	return n, err == nil
+}
+
+// Uint reads an unsigned integer that fits in bits.
+func Uint(raw []byte, bits int) (uint64, bool) {
+	raw = trim(raw)
+	if len(raw) == 0 || raw[0] < '0' || raw[0] > '9' || !Valid(raw) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(raw), 10, bits)
+	return n, err == nil
+}
+
+// Float reads a number as a float64 (false when out of its range).
+func Float(raw []byte) (float64, bool) {
+	raw = trim(raw)
+	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') || !Valid(raw) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	return f, err == nil
+}
+
+// Unquote returns the string the valid JSON string literal lit stands for,
+// as encoding/json decodes it: each byte of invalid UTF-8, and each \u
+// escape of a UTF-16 surrogate that is not half of a pair, becomes U+FFFD.
+func Unquote(lit []byte) string {
+	s := lit[1 : len(lit)-1]
+	if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+		return string(s)
+	}
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s):
+			e := s[i+1]
+			i += 2
+			switch e {
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				r := hex4(s[i:])
+				i += 4
+				if utf16.IsSurrogate(r) {
+					r1 := rune(-1)
+					if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+						r1 = hex4(s[i+2:])
+					}
+					if dec := utf16.DecodeRune(r, r1); dec != unicode.ReplacementChar {
+						i += 6
+						r = dec
+					} else {
+						r = unicode.ReplacementChar
+					}
+				}
+				b = utf8.AppendRune(b, r)
+			default: // '"', '\\' and '/' stand for themselves
+				b = append(b, e)
+			}
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, n := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				b = utf8.AppendRune(b, utf8.RuneError)
+			} else {
+				b = append(b, s[i:i+n]...)
+			}
+			i += n
+		}
+	}
+	return string(b)
+}
+
+// hex4 returns the value of the 4 hex digits that start s, or -1 if they are
+// not hex digits.
+func hex4(s []byte) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// Kind names the JSON type of the value raw, for error messages.
+func Kind(raw []byte) string {
+	raw = trim(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean (" + string(raw) + ")"
+	case '[':
+		return "an array"
+	case '{':
+		return "an object"
+	case '"':
+		return "a string"
+	}
+	return "a number (" + string(raw) + ")"
+}
