@@ -85,7 +85,7 @@ func verdictFields(v exercises.Verdict, addr *sockets.Addr) checkFields {
 // request: it is waiting at once, cancel ends it, and while it runs it
 // counts as one socket towards the session's limit. Its progress is logged
 // as check messages, its verdict as its result.
-func (s *Session) opCheck(req *Request) {
+func (s *Session) opCheck(req *call) {
 	x, addr, lim, err := s.checkArgs(req)
 	switch {
 	case err != nil:
@@ -110,7 +110,7 @@ func (s *Session) opCheck(req *Request) {
 }
 
 // runCheck is a check's goroutine.
-func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *Request, key string, x *exercises.Exercise, addr sockets.Addr, reply time.Duration) {
+func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *call, key string, x *exercises.Exercise, addr sockets.Addr, reply time.Duration) {
 	defer s.ops.Done()
 	defer cancel()
 	shown := &addr // the address the result names
@@ -177,7 +177,7 @@ type checkLimits struct {
 // checkArgs reads a check request: the exercise, the address its role
 // needs (target for a server-role exercise, listen for a client-role one),
 // the time limit and the reply wait.
-func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, checkLimits, *sockets.Error) {
+func (s *Session) checkArgs(req *call) (*exercises.Exercise, sockets.Addr, checkLimits, *sockets.Error) {
 	var none sockets.Addr
 	var lim checkLimits
 	if req.Exercise == "" {

@@ -100,7 +100,7 @@ func labPolicy(p *sockets.Policy) *sockets.Policy {
 
 // opLab builds the session's lab, or tears it down with hosts 0 (inside
 // withLock). The result comes from the goroutine that does it.
-func (s *Session) opLab(req *Request) {
+func (s *Session) opLab(req *call) {
 	var e *sockets.Error
 	switch {
 	case req.Hosts == nil:
@@ -141,7 +141,7 @@ func (s *Session) opLab(req *Request) {
 
 // build builds a lab of n hosts and logs the lab op's result. It runs on
 // its own goroutine, counted in s.ops.
-func (s *Session) build(req *Request, n int) {
+func (s *Session) build(req *call, n int) {
 	defer s.ops.Done()
 	l, err := s.newLab(n)
 	if err == nil {
@@ -216,7 +216,7 @@ func labError(err error) *sockets.Error {
 
 // tearDown closes the lab: the sockets and peers on its own hosts, their
 // captures, and the hosts. It runs on its own goroutine, counted in s.ops.
-func (s *Session) tearDown(req *Request) {
+func (s *Session) tearDown(req *call) {
 	defer s.ops.Done()
 	var l *labState
 	var stop []*peerEntry

@@ -73,9 +73,8 @@ type Limits struct {
 	Programs int `json:"programs"` // programs running at once (MaxPrograms)
 }
 
-// MaxBatch is the most requests one frame may hold. A larger batch is
-// refused whole, with one bad_request result, before any of it runs.
-const MaxBatch = 1000
+// MaxBatch is the most requests one frame may hold (protocol.MaxBatch).
+const MaxBatch = protocol.MaxBatch
 
 // MaxBacklog is the largest listen backlog a request may ask for (the
 // kernel caps any backlog at net.core.somaxconn anyway).

@@ -14,19 +14,19 @@ import (
 
 // always is the tryFirst of a call whose attempt that would wait never
 // changes anything (accept).
-func always(*Request, *entry) bool { return true }
+func always(*call, *entry) bool { return true }
 
 // onDatagram is the tryFirst of send and sendto: only a datagram's attempt
 // that would wait changes nothing (a stream may take part of the data).
-func onDatagram(_ *Request, e *entry) bool { return e.sock.Type() == sockets.SockDgram }
+func onDatagram(_ *call, e *entry) bool { return e.sock.Type() == sockets.SockDgram }
 
 // withoutWaitAll is the tryFirst of recv and recvfrom: MSG_WAITALL may
 // take bytes in an attempt that then waits for more.
-func withoutWaitAll(req *Request, _ *entry) bool {
+func withoutWaitAll(req *call, _ *entry) bool {
 	return !slices.Contains(req.Flags, "MSG_WAITALL")
 }
 
-func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareAccept(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	if s.openCount() >= s.cfg.MaxSockets {
 		return nil, s.limitError()
 	}
@@ -55,7 +55,7 @@ func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, 
 	}, nil
 }
 
-func (s *Session) prepareConnect(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	addr, err := protocol.ParseAddr(req.Addr)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (s *Session) prepareConnect(req *Request, e *entry, done doneFunc) (opCall,
 }
 
 // prepareSend prepares send, sendall and sendto.
-func (s *Session) prepareSend(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	sock := e.sock
 	data, err := req.Data.Bytes(s.cfg.MaxData)
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Session) prepareSend(req *Request, e *entry, done doneFunc) (opCall, *s
 }
 
 // prepareRecv prepares recv and recvfrom.
-func (s *Session) prepareRecv(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	sock := e.sock
 	if req.Bufsize == nil {
 		return nil, sockets.BadRequest("TypeError", "%s() missing required argument 'bufsize'", req.Op)

@@ -79,7 +79,7 @@ func (sub *Subscriber) wants(to *Subscriber) bool {
 }
 
 // programOf is the program a request came from ("" from a page).
-func programOf(req *Request) string {
+func programOf(req *call) string {
 	if req.from == nil {
 		return ""
 	}
@@ -90,7 +90,7 @@ func programOf(req *Request) string {
 // target too); a page's request is left as it is. An id that is not an
 // integer is left for handle to refuse; an id still outstanding maps to
 // the same session id, so its reuse is refused as a page's would be.
-func (s *Session) mapRequest(sub *Subscriber, r *Request) {
+func (s *Session) mapRequest(sub *Subscriber, r *call) {
 	if sub.ids == nil {
 		return
 	}

@@ -57,7 +57,7 @@ type Session struct {
 	encoding   string
 	ending     bool                     // Close has begun: results are no longer logged
 	batch      *[]func()                // while DoBatch runs: calls to try again at its end
-	rest       []Request                // while DoBatch runs: the requests after the running one
+	rest       []call                   // while DoBatch runs: the requests after the running one
 	restBad    []*sockets.Error         // their decoding errors (DoBatch's bads)
 	batching   bool                     // DoBatch is running (its retries included)
 	batchOut   int                      // messages logged by the running DoBatch so far

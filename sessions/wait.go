@@ -24,7 +24,7 @@ type doneFunc func(fields any, err *sockets.Error) func()
 
 // doneFor is the doneFunc of req's call on e; it sets *wouldWait when the
 // call, tried once, would have waited.
-func (s *Session) doneFor(req *Request, e *entry, wouldWait *bool) doneFunc {
+func (s *Session) doneFor(req *call, e *entry, wouldWait *bool) doneFunc {
 	return func(fields any, err *sockets.Error) func() {
 		if err == sockets.ErrWouldWait {
 			*wouldWait = true
@@ -42,7 +42,7 @@ func (s *Session) doneFor(req *Request, e *entry, wouldWait *bool) doneFunc {
 // start makes a socket call that may wait (op's): at once if it is tried
 // first and can finish, otherwise on its own goroutine, whose waiting
 // notice and result come back through withLock.
-func (s *Session) start(req *Request, e *entry, op opSpec) {
+func (s *Session) start(req *call, e *entry, op opSpec) {
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	wouldWait := false
 	run, err := op.prepare(s, req, e, s.doneFor(req, e, &wouldWait))
@@ -76,7 +76,7 @@ func (s *Session) start(req *Request, e *entry, op opSpec) {
 
 // tryAgain is a batched call's try at the batch's end: it finishes now, or
 // goes to its own goroutine to wait.
-func (s *Session) tryAgain(req *Request, e *entry, key string, run opCall, wouldWait *bool) {
+func (s *Session) tryAgain(req *call, e *entry, key string, run opCall, wouldWait *bool) {
 	*wouldWait = false
 	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !*wouldWait {
 		finish()
@@ -95,7 +95,7 @@ func (s *Session) tryAgain(req *Request, e *entry, key string, run opCall, would
 // (so e is not closed, read or changed before the try). The receive then
 // gets the datagram the first try would have got, the oldest queued, but
 // its result follows the sendto's.
-func (s *Session) fedLater(req *Request, e *entry) bool {
+func (s *Session) fedLater(req *call, e *entry) bool {
 	if e.sock.Type() != sockets.SockDgram || e.local == nil || e.local.Port == 0 {
 		return false
 	}
@@ -125,7 +125,7 @@ func (s *Session) fedLater(req *Request, e *entry) bool {
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
 // result come back through withLock.
-func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
+func (s *Session) spawn(req *call, e *entry, key string, run opCall) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	opts := sockets.CallOptions{OnWait: func() {
@@ -167,7 +167,7 @@ const holdWindow = 5 * time.Millisecond
 // its result then goes out in the same frame as the sendto's, instead of
 // the writer sending the sendto's alone and waking again a moment later.
 // The hold ends as the receive finishes (unhold), or after holdWindow.
-func (s *Session) holdFor(req *Request) {
+func (s *Session) holdFor(req *call) {
 	to, err := protocol.ParseAddr(req.Addr)
 	if err != nil {
 		return

@@ -75,7 +75,7 @@ func checkEncode(t *testing.T, m sessions.Message) {
 }
 
 // driver runs requests through a real session the way a connection does
-// (decodeFrame, DoBatch) and collects what it logs, so the
+// (protocol.DecodeFrame, DoBatch) and collects what it logs, so the
 // results carry the very field types the session's ops produce.
 type driver struct {
 	t    testing.TB
@@ -97,7 +97,7 @@ func newDriver(t testing.TB, cfg sessions.Config) *driver {
 // (and waiting messages) arrived.
 func (d *driver) do(frame string, results, waiting int) []sessions.Message {
 	d.t.Helper()
-	reqs, bads := decodeFrame([]byte(frame))
+	reqs, bads := protocol.DecodeFrame([]byte(frame))
 	d.sess.DoBatch(d.sub, reqs, bads)
 	var got []sessions.Message
 	deadline := time.After(5 * time.Second)

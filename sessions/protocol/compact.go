@@ -21,9 +21,10 @@ func compactJSON(b []byte, raw []byte) ([]byte, error) {
 const maxDepth = 10000
 
 type compacter struct {
-	raw []byte
-	i   int
-	out []byte
+	raw      []byte
+	i        int
+	out      []byte
+	keepHTML bool // as json.Compact: <, >, &, U+2028 and U+2029 stay as they are
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -139,11 +140,14 @@ func (c *compacter) string() bool {
 				return false
 			}
 		case '<', '>', '&':
+			if c.keepHTML {
+				continue
+			}
 			c.out = append(c.out, raw[start:i]...)
 			c.out = append(c.out, '\\', 'u', '0', '0', hexDigits[ch>>4], hexDigits[ch&0xF])
 			start = i + 1
 		case 0xE2:
-			if i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8 {
+			if !c.keepHTML && i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8 {
 				c.out = append(c.out, raw[start:i]...)
 				c.out = append(c.out, '\\', 'u', '2', '0', '2', hexDigits[raw[i+2]-0xA0])
 				i += 2
@@ -154,4 +158,21 @@ func (c *compacter) string() bool {
 		}
 	}
 	return false
+}
+
+// Compact appends raw with the whitespace between its tokens dropped, as
+// json.Compact does (nothing is escaped), or returns b unchanged and
+// ErrInvalid when raw is not one JSON value. A frame compacted so fits on
+// one line.
+func Compact(b []byte, raw []byte) ([]byte, error) {
+	c := compacter{raw: raw, out: b, keepHTML: true}
+	c.space()
+	if !c.value(0) {
+		return b, ErrInvalid
+	}
+	c.space()
+	if c.i != len(raw) {
+		return b, ErrInvalid
+	}
+	return c.out, nil
 }
