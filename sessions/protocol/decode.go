@@ -56,16 +56,18 @@ func batchOf(raw []byte) ([][]byte, bool) {
 	if raw[0] != '[' {
 		return nil, false
 	}
-	elems, _ := Elems(raw)
-	if len(elems) == 0 {
-		return nil, false
-	}
-	for _, e := range elems {
+	var elems [][]byte
+	for it := (iter{raw: raw, i: 1}); ; {
+		e, ok := it.elem()
+		if !ok {
+			break
+		}
 		if e[0] != '{' {
 			return nil, false
 		}
+		elems = append(elems, e)
 	}
-	return elems, true
+	return elems, len(elems) > 0
 }
 
 func malformed(msg string) *sockets.Error {
@@ -86,13 +88,36 @@ func decodeRequest(raw []byte, r *Request) *sockets.Error {
 		}
 		return malformed("json: cannot unmarshal " + valueKind(raw) + " into Go value of type " + requestType)
 	}
-	d := decoder{}
-	d.object(raw, reflect.ValueOf(r).Elem(), requestFields, nil)
+	// Raw fields and the echo are copied out of the frame (which the
+	// transport reuses) into one buffer: at most twice the request.
+	d := decoder{buf: make([]byte, 0, 2*len(raw))}
+	d.object(raw, reflect.ValueOf(r).Elem(), requestFields)
 	if d.err != nil {
 		return sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", d.err.field, d.err.want, d.err.value)
 	}
-	r.Echo = requestEcho(raw)
+	r.Echo = d.echo(raw)
 	return nil
+}
+
+// echo is requestEcho, in d's buffer when it fits.
+func (d *decoder) echo(raw []byte) Raw {
+	if len(raw) > maxEcho {
+		return requestEcho(raw)
+	}
+	c := compacter{raw: raw, out: d.buf[len(d.buf):len(d.buf)], keepHTML: true}
+	c.value(0)
+	d.buf = d.buf[:len(d.buf)+len(c.out)]
+	return c.out[:len(c.out):len(c.out)]
+}
+
+// clone copies b into d's buffer.
+func (d *decoder) clone(b []byte) Raw {
+	if len(d.buf)+len(b) > cap(d.buf) {
+		return bytes.Clone(b)
+	}
+	start := len(d.buf)
+	d.buf = append(d.buf, b...)
+	return d.buf[start:len(d.buf):len(d.buf)]
 }
 
 // valueKind names a JSON value's type as encoding/json's errors do.
@@ -165,13 +190,15 @@ type typeError struct {
 
 // decoder decodes one request's (valid) JSON.
 type decoder struct {
-	err *typeError
+	err  *typeError
+	path []string // the field being decoded, as errors name it
+	buf  []byte   // the request's raw fields and echo
 }
 
 // fail records a type error, unless there was one: the first is reported.
-func (d *decoder) fail(path []string, want reflect.Type, value string) {
+func (d *decoder) fail(want reflect.Type, value string) {
 	if d.err == nil {
-		d.err = &typeError{field: strings.Join(path, "."), want: jsonType(want), value: value}
+		d.err = &typeError{field: strings.Join(d.path, "."), want: jsonType(want), value: value}
 	}
 }
 
@@ -191,21 +218,27 @@ func jsonType(t reflect.Type) string {
 }
 
 // object decodes the object raw into the struct v, whose fields fs are.
-func (d *decoder) object(raw []byte, v reflect.Value, fs *fieldTable, path []string) {
-	ms, _ := Object(raw)
-	for _, m := range ms {
-		f := fs.lookup(m.Key)
+func (d *decoder) object(raw []byte, v reflect.Value, fs *fieldTable) {
+	for it := (iter{raw: raw, i: 1}); ; {
+		key, val, ok := it.member()
+		if !ok {
+			return
+		}
+		f := fs.lookup(key)
 		if f == nil {
 			continue
 		}
-		d.field(m.Value, v.FieldByIndex(f.index), f, append(path[:len(path):len(path)], f.path...))
+		n := len(d.path)
+		d.path = append(d.path, f.path...)
+		d.field(val, v.FieldByIndex(f.index), f)
+		d.path = d.path[:n]
 	}
 }
 
 // field decodes raw into the field fv. A pointer field is set to nil by a
 // null; any other value gives it a value to point to first (kept if it had
 // one), which stays zero if raw is of the wrong type, as in encoding/json.
-func (d *decoder) field(raw []byte, fv reflect.Value, f *field, path []string) {
+func (d *decoder) field(raw []byte, fv reflect.Value, f *field) {
 	null := raw[0] == 'n'
 	if fv.Kind() == reflect.Pointer {
 		if null {
@@ -220,55 +253,55 @@ func (d *decoder) field(raw []byte, fv reflect.Value, f *field, path []string) {
 	t := fv.Type()
 	switch p := fv.Addr().Interface().(type) {
 	case *Raw:
-		*p = Raw(bytes.Clone(raw))
+		*p = d.clone(raw)
 	case *string:
 		if !null {
-			d.str(raw, p, path, t)
+			d.str(raw, p, t)
 		}
 	case *bool:
 		if !null {
-			d.boolean(raw, p, path, t)
+			d.boolean(raw, p, t)
 		}
 	case *int:
-		if n, ok := d.integer(raw, strconv.IntSize, path, t); ok && !null {
+		if n, ok := d.integer(raw, strconv.IntSize, t); ok && !null {
 			*p = int(n)
 		}
 	case *int64:
-		if n, ok := d.integer(raw, 64, path, t); ok && !null {
+		if n, ok := d.integer(raw, 64, t); ok && !null {
 			*p = n
 		}
 	case *[]string:
-		d.strings(raw, p, path, t)
+		d.strings(raw, p, t)
 	case *map[string]any:
-		d.anyMap(raw, p, path, t)
+		d.anyMap(raw, p, t)
 	default: // a struct
 		if !null {
 			if raw[0] != '{' {
-				d.fail(path, t, valueKind(raw))
+				d.fail(t, valueKind(raw))
 				return
 			}
-			d.object(raw, fv, f.nested, path)
+			d.object(raw, fv, f.nested)
 		}
 	}
 }
 
-func (d *decoder) strOK(raw []byte, path []string, t reflect.Type) (string, bool) {
+func (d *decoder) strOK(raw []byte, t reflect.Type) (string, bool) {
 	if raw[0] != '"' {
-		d.fail(path, t, valueKind(raw))
+		d.fail(t, valueKind(raw))
 		return "", false
 	}
 	return Unquote(raw), true
 }
 
-func (d *decoder) str(raw []byte, dst *string, path []string, t reflect.Type) {
-	if s, ok := d.strOK(raw, path, t); ok {
+func (d *decoder) str(raw []byte, dst *string, t reflect.Type) {
+	if s, ok := d.strOK(raw, t); ok {
 		*dst = s
 	}
 }
 
-func (d *decoder) boolean(raw []byte, dst *bool, path []string, t reflect.Type) bool {
+func (d *decoder) boolean(raw []byte, dst *bool, t reflect.Type) bool {
 	if raw[0] != 't' && raw[0] != 'f' {
-		d.fail(path, t, valueKind(raw))
+		d.fail(t, valueKind(raw))
 		return false
 	}
 	*dst = raw[0] == 't'
@@ -277,17 +310,17 @@ func (d *decoder) boolean(raw []byte, dst *bool, path []string, t reflect.Type) 
 
 // integer reads an integer of bits; a number that is not one (1.5, 1e3, or
 // too large) is "number 1.5" in the error.
-func (d *decoder) integer(raw []byte, bits int, path []string, t reflect.Type) (int64, bool) {
+func (d *decoder) integer(raw []byte, bits int, t reflect.Type) (int64, bool) {
 	if raw[0] == 'n' {
 		return 0, false
 	}
 	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
-		d.fail(path, t, valueKind(raw))
+		d.fail(t, valueKind(raw))
 		return 0, false
 	}
 	n, err := strconv.ParseInt(string(raw), 10, bits)
 	if err != nil {
-		d.fail(path, t, "number "+string(raw))
+		d.fail(t, "number "+string(raw))
 		return 0, false
 	}
 	return n, true
@@ -297,56 +330,62 @@ func (d *decoder) integer(raw []byte, bits int, path []string, t reflect.Type) (
 // into a slice: a null leaves it nil, an array fills the slice there from
 // its start (an element of the wrong type, reported, or a null keeps the
 // string that was there), and [] makes it empty but not nil.
-func (d *decoder) strings(raw []byte, dst *[]string, path []string, t reflect.Type) {
+func (d *decoder) strings(raw []byte, dst *[]string, t reflect.Type) {
 	switch raw[0] {
 	case 'n':
 		*dst = nil
 		return
 	case '[':
 	default:
-		d.fail(path, t, valueKind(raw))
+		d.fail(t, valueKind(raw))
 		return
 	}
-	elems, _ := Elems(raw)
-	ss := *dst
-	for i, e := range elems {
-		if i >= len(ss) {
+	ss, n := *dst, 0
+	for it := (iter{raw: raw, i: 1}); ; n++ {
+		e, ok := it.elem()
+		if !ok {
+			break
+		}
+		if n >= len(ss) {
 			ss = append(ss, "")
 		}
 		if e[0] != 'n' {
-			d.str(e, &ss[i], path, t.Elem())
+			d.str(e, &ss[n], t.Elem())
 		}
 	}
-	if len(elems) == 0 {
+	if n == 0 {
 		ss = []string{}
 	}
-	*dst = ss[:len(elems)]
+	*dst = ss[:n]
 }
 
 // anyMap reads an object into a map of any values, as encoding/json reads
 // one: into the map there is (a repeated key merges), or a new one.
-func (d *decoder) anyMap(raw []byte, dst *map[string]any, path []string, t reflect.Type) {
+func (d *decoder) anyMap(raw []byte, dst *map[string]any, t reflect.Type) {
 	switch raw[0] {
 	case 'n':
 		*dst = nil
 		return
 	case '{':
 	default:
-		d.fail(path, t, valueKind(raw))
+		d.fail(t, valueKind(raw))
 		return
 	}
 	if *dst == nil {
 		*dst = map[string]any{}
 	}
-	ms, _ := Object(raw)
-	for _, m := range ms {
-		(*dst)[m.Key] = d.anyValue(m.Value, path)
+	for it := (iter{raw: raw, i: 1}); ; {
+		k, v, ok := it.member()
+		if !ok {
+			return
+		}
+		(*dst)[keyString(k)] = d.anyValue(v)
 	}
 }
 
 // anyValue reads any JSON value as encoding/json reads it into an any:
 // objects as map[string]any, arrays as []any, numbers as float64.
-func (d *decoder) anyValue(raw []byte, path []string) any {
+func (d *decoder) anyValue(raw []byte) any {
 	switch raw[0] {
 	case 'n':
 		return nil
@@ -355,23 +394,27 @@ func (d *decoder) anyValue(raw []byte, path []string) any {
 	case '"':
 		return Unquote(raw)
 	case '[':
-		elems, _ := Elems(raw)
-		out := make([]any, len(elems))
-		for i, e := range elems {
-			out[i] = d.anyValue(e, path)
+		out := []any{}
+		for it := (iter{raw: raw, i: 1}); ; {
+			e, ok := it.elem()
+			if !ok {
+				return out
+			}
+			out = append(out, d.anyValue(e))
 		}
-		return out
 	case '{':
-		ms, _ := Object(raw)
-		out := make(map[string]any, len(ms))
-		for _, m := range ms {
-			out[m.Key] = d.anyValue(m.Value, path)
+		out := map[string]any{}
+		for it := (iter{raw: raw, i: 1}); ; {
+			k, v, ok := it.member()
+			if !ok {
+				return out
+			}
+			out[keyString(k)] = d.anyValue(v)
 		}
-		return out
 	}
 	f, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil {
-		d.fail(path, reflect.TypeFor[float64](), "number "+string(raw))
+		d.fail(reflect.TypeFor[float64](), "number "+string(raw))
 		return nil
 	}
 	return f

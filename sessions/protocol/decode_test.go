@@ -128,6 +128,18 @@ var decodeCases = []struct {
 	{"deep", `{"id":1,"addr":` + strings.Repeat("[", 400) + strings.Repeat("]", 400) + `}`, false},
 	{"nested", `{"id":1,"op":"bind","addr":[[["127.0.0.1"]],{"x":[{}]}]}`, true},
 	{"invalid UTF-8 outside strings", "{\"id\":1\xff}", false},
+	// Cut off inside a token: encoding/json reads a space at the end.
+	{"cut literal", `n`, false},
+	{"cut true", `{"id":1,"full":tr`, false},
+	{"cut minus", `{"id":-`, false},
+	{"cut point", `{"id":1.`, false},
+	{"cut exponent", `{"id":1e+`, false},
+	{"cut escape", `{"id":1,"op":"\`, false},
+	{"cut unicode escape", `{"id":1,"op":"\u12`, false},
+	{"cut string", `{"id":1,"op":"sock`, false},
+	{"cut after key", `{"id"`, false},
+	{"too deep", strings.Repeat("[", 10001) + strings.Repeat("]", 10001), false},
+	{"deep enough", `{"id":1,"addr":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}`, false},
 
 	// Nulls.
 	{"nulls", `{"id":null,"op":null,"sock":null,"family":null,"type":null,"addr":null,"backlog":null,"data":null,"flags":null,"bufsize":null,"level":null,"option":null,"value":null,"timeout":null,"flag":null,"how":null,"target":null,"after":null,"encoding":null,"peer":null,"exercise":null,"listen":null}`, true},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 )
 
 // The decoder's view of the request types: each JSON name and the field it
@@ -25,14 +26,19 @@ type fieldTable struct {
 	all   []*field
 }
 
-// lookup returns the field key names: exactly, or else in any case as
-// encoding/json matches it (bytes.EqualFold), or nil.
-func (t *fieldTable) lookup(key string) *field {
-	if f := t.exact[key]; f != nil {
+// lookup returns the field the key literal lit (quotes included) names:
+// exactly, or else in any case as encoding/json matches it
+// (bytes.EqualFold), or nil.
+func (t *fieldTable) lookup(lit []byte) *field {
+	key := lit[1 : len(lit)-1]
+	if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+		key = []byte(Unquote(lit))
+	}
+	if f := t.exact[string(key)]; f != nil {
 		return f
 	}
 	for _, f := range t.all {
-		if bytes.EqualFold([]byte(f.name), []byte(key)) {
+		if bytes.EqualFold([]byte(f.name), key) {
 			return f
 		}
 	}

@@ -30,13 +30,46 @@ func Valid(raw []byte) bool {
 	return c.i == len(raw)
 }
 
-// skip returns where the valid value starting at raw[i] (after any
-// whitespace) ends.
+// skip returns where the valid value starting at raw[i] ends.
 func skip(raw []byte, i int) int {
-	c := compacter{raw: raw, i: i, out: nil}
-	c.value(0)
-	c.out = nil
-	return c.i
+	depth := 0
+	for ; i < len(raw); i++ {
+		switch raw[i] {
+		case '"':
+			i = skipString(raw, i+1)
+		case '{', '[':
+			depth++
+			continue
+		case '}', ']':
+			depth--
+		default:
+			if depth > 0 {
+				continue
+			}
+			// A number or literal: it ends where a delimiter starts.
+			for i < len(raw) && !isSpace(raw[i]) && raw[i] != ',' && raw[i] != ']' && raw[i] != '}' && raw[i] != ':' {
+				i++
+			}
+			return i
+		}
+		if depth == 0 {
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipString returns the index of the quote that closes the valid string
+// whose contents start at raw[i].
+func skipString(raw []byte, i int) int {
+	for {
+		j := bytes.IndexAny(raw[i:], `"\`)
+		i += j
+		if raw[i] == '"' {
+			return i
+		}
+		i += 2 // an escape: the backslash and the character after it
+	}
 }
 
 // Elems returns the elements of a JSON array, each without the whitespace
@@ -47,23 +80,12 @@ func Elems(raw []byte) ([][]byte, bool) {
 		return nil, false
 	}
 	var out [][]byte
-	i := 1
-	for {
-		for i < len(raw) && isSpace(raw[i]) {
-			i++
-		}
-		if raw[i] == ']' {
+	for it := (iter{raw: raw, i: 1}); ; {
+		e, ok := it.elem()
+		if !ok {
 			return out, true
 		}
-		end := skip(raw, i)
-		out = append(out, raw[i:end])
-		i = end
-		for isSpace(raw[i]) {
-			i++
-		}
-		if raw[i] == ',' {
-			i++
-		}
+		out = append(out, e)
 	}
 }
 
@@ -81,35 +103,58 @@ func Object(raw []byte) ([]Member, bool) {
 		return nil, false
 	}
 	var out []Member
-	i := 1
-	for {
-		for isSpace(raw[i]) {
-			i++
-		}
-		if raw[i] == '}' {
+	for it := (iter{raw: raw, i: 1}); ; {
+		k, v, ok := it.member()
+		if !ok {
 			return out, true
 		}
-		end := skip(raw, i)
-		key := Unquote(raw[i:end])
-		i = end
-		for raw[i] != ':' {
-			i++
-		}
-		i++
-		for isSpace(raw[i]) {
-			i++
-		}
-		end = skip(raw, i)
-		out = append(out, Member{Key: key, Value: raw[i:end]})
-		i = end
-		for isSpace(raw[i]) {
-			i++
-		}
-		if raw[i] == ',' {
-			i++
-		}
+		out = append(out, Member{Key: keyString(k), Value: v})
 	}
 }
+
+// iter walks the elements or members of a valid array or object (raw, from
+// its opening bracket on), without checking it again.
+type iter struct {
+	raw []byte
+	i   int
+}
+
+func (it *iter) space() {
+	for isSpace(it.raw[it.i]) {
+		it.i++
+	}
+}
+
+// elem returns the next element, or false at the array's end.
+func (it *iter) elem() ([]byte, bool) {
+	it.space()
+	if c := it.raw[it.i]; c == ']' || c == '}' {
+		return nil, false
+	}
+	start := it.i
+	it.i = skip(it.raw, it.i)
+	v := it.raw[start:it.i]
+	it.space()
+	if it.raw[it.i] == ',' {
+		it.i++
+	}
+	return v, true
+}
+
+// member returns the next member's key (its literal, quotes included) and
+// value, or false at the object's end.
+func (it *iter) member() (key, val []byte, ok bool) {
+	if key, ok = it.elem(); !ok {
+		return nil, nil, false
+	}
+	// elem stopped at the colon: the value follows it.
+	it.i++
+	val, _ = it.elem()
+	return key, val, true
+}
+
+// keyString returns a key literal's text.
+func keyString(lit []byte) string { return Unquote(lit) }
 
 // IsNull reports whether raw is null.
 func IsNull(raw []byte) bool { return string(trim(raw)) == "null" }

@@ -42,6 +42,17 @@ func (s *scanner) fail(context string) string {
 	return s.msg
 }
 
+// failToken records a fault inside a token (a literal, a number, an
+// escape): at the end of the input, encoding/json's scanner reads one more
+// space, and reports that.
+func (s *scanner) failToken(context string) string {
+	if s.i >= len(s.raw) {
+		s.msg = "invalid character ' ' " + context
+		return s.msg
+	}
+	return s.fail(context)
+}
+
 // quoteChar formats c as encoding/json's errors do.
 func quoteChar(c byte) string {
 	switch c {
@@ -161,7 +172,8 @@ func (s *scanner) string() bool {
 		case c == '\\':
 			s.i++
 			if s.i >= len(raw) {
-				break
+				s.failToken("in string escape code")
+				return false
 			}
 			switch raw[s.i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -169,8 +181,8 @@ func (s *scanner) string() bool {
 			case 'u':
 				s.i++
 				for range 4 {
-					if s.i < len(raw) && !isHex(raw[s.i]) {
-						s.fail("in \\u hexadecimal character escape")
+					if s.i >= len(raw) || !isHex(raw[s.i]) {
+						s.failToken("in \\u hexadecimal character escape")
 						return false
 					}
 					s.i++
@@ -203,7 +215,7 @@ func (s *scanner) number() bool {
 	if raw[s.i] == '-' {
 		s.i++
 		if s.i >= len(raw) || raw[s.i] < '0' || raw[s.i] > '9' {
-			s.fail("in numeric literal")
+			s.failToken("in numeric literal")
 			return false
 		}
 	}
@@ -215,7 +227,7 @@ func (s *scanner) number() bool {
 	if s.i < len(raw) && raw[s.i] == '.' {
 		s.i++
 		if s.i >= len(raw) || raw[s.i] < '0' || raw[s.i] > '9' {
-			s.fail("after decimal point in numeric literal")
+			s.failToken("after decimal point in numeric literal")
 			return false
 		}
 		digits()
@@ -226,7 +238,7 @@ func (s *scanner) number() bool {
 			s.i++
 		}
 		if s.i >= len(raw) || raw[s.i] < '0' || raw[s.i] > '9' {
-			s.fail("in exponent of numeric literal")
+			s.failToken("in exponent of numeric literal")
 			return false
 		}
 		digits()
@@ -237,12 +249,8 @@ func (s *scanner) number() bool {
 func (s *scanner) literal(word string) bool {
 	s.i++ // its first letter, which chose it
 	for k := 1; k < len(word); k++ {
-		if s.i >= len(s.raw) {
-			s.fail("")
-			return false
-		}
-		if s.raw[s.i] != word[k] {
-			s.fail("in literal " + word + " (expecting " + quoteChar(word[k]) + ")")
+		if s.i >= len(s.raw) || s.raw[s.i] != word[k] {
+			s.failToken("in literal " + word + " (expecting " + quoteChar(word[k]) + ")")
 			return false
 		}
 		s.i++
