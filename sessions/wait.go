@@ -163,7 +163,8 @@ const holdWindow = 5 * time.Millisecond
 
 // holdFor holds the subscribers' writers (wakeQueued wakes none) after a
 // datagram sendto, req, to the address of a socket of the session whose
-// receive is waiting: that receive's goroutine wakes with the datagram, and
+// receive is waiting (or about to): that receive's goroutine gets the
+// datagram, and
 // its result then goes out in the same frame as the sendto's, instead of
 // the writer sending the sendto's alone and waking again a moment later.
 // The hold ends as the receive finishes (unhold), or after holdWindow.
@@ -174,7 +175,7 @@ func (s *Session) holdFor(req *call) {
 	}
 	for key, p := range s.pending {
 		e := s.socks[p.sock]
-		if !p.waited || p.op != "recvfrom" && p.op != "recv" || e == nil || e.local == nil ||
+		if p.op != "recvfrom" && p.op != "recv" || e == nil || e.local == nil ||
 			e.sock.Type() != sockets.SockDgram || e.local.Port != to.Port || e.local.Host != to.Host {
 			continue
 		}

@@ -127,4 +127,41 @@ func TestWaitingRoundTripFrames(t *testing.T) {
 		t.Errorf("%d rounds of %d took two frames for the two results, want one: %v", over, len(counts), counts)
 	}
 	t.Logf("frames after the sendto, per round: %v", counts)
+
+	// The same round trip without waiting for the waiting message (two
+	// frames sent at once), and as one batch: the batch's results come in
+	// one frame, the two frames' at most in two (the waiting message may
+	// go before the sendto arrives).
+	for _, batch := range []bool{false, true} {
+		counts = counts[:0]
+		for round := range 20 {
+			recv, send := id+1, id+2
+			id += 2
+			r := fmt.Sprintf(`{"id":%d,"op":"recvfrom","sock":"s1","bufsize":64}`, recv)
+			s := fmt.Sprintf(`{"id":%d,"op":"sendto","sock":"s2","data":{"text":"q%d"},"addr":["127.0.0.1",%d]}`, send, round, port)
+			if batch {
+				f.send("[" + r + "," + s + "]")
+			} else {
+				f.send(r)
+				f.send(s)
+			}
+			gotSend, gotRecv := false, false
+			counts = append(counts, f.until(func(m map[string]any) bool {
+				gotSend = gotSend || isResult(send)(m)
+				gotRecv = gotRecv || isResult(recv)(m)
+				return gotSend && gotRecv
+			}))
+		}
+		limit := 2
+		if batch {
+			limit = 1
+		}
+		for _, n := range counts {
+			if n > limit {
+				t.Errorf("batch %v: a round trip took %d frames, want at most %d (all rounds: %v)", batch, n, limit, counts)
+				break
+			}
+		}
+		t.Logf("batch %v: frames per round trip: %v", batch, counts)
+	}
 }
