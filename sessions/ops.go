@@ -158,6 +158,12 @@ func (o opSpec) waits() bool { return o.prepare != nil }
 
 // opTable declares every op, by name. It is filled in by init because
 // the ops refer back to it (through result, counted and opName).
+//
+// To add an op: add its line here (run for a session op; now or prepare
+// for a socket call), write its function in the file of its kind, add its
+// request fields to protocol.Request with a plain Go type (see package
+// protocol's documentation: one line each, nothing else to declare), and
+// document both in web/PROTOCOL.md.
 var opTable map[string]opSpec
 
 func init() {
