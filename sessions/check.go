@@ -237,7 +237,7 @@ func checkSeconds(raw protocol.Raw, def, max time.Duration, what string) (time.D
 // "localhost" (written as 127.0.0.1); for listen also "" (the wildcard).
 // The port is 1-65535, or also 0 for listen.
 func checkAddr(raw protocol.Raw, listen bool) (sockets.Addr, *sockets.Error) {
-	a, err := protocol.ParseAddr(raw)
+	a, err := parseAddr(raw)
 	if err != nil {
 		return a, err
 	}

@@ -56,7 +56,7 @@ func (s *Session) prepareAccept(req *call, e *entry, done doneFunc) (opCall, *so
 }
 
 func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
-	addr, err := protocol.ParseAddr(req.Addr)
+	addr, err := parseAddr(req.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 	}
 	var addr sockets.Addr
 	if req.Op == "sendto" {
-		if addr, err = protocol.ParseAddr(req.Addr); err != nil {
+		if addr, err = parseAddr(req.Addr); err != nil {
 			return nil, err
 		}
 	}

@@ -93,7 +93,7 @@ func selectTimeout(raw protocol.Raw) (*time.Duration, *sockets.Error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	d, err := protocol.ParseTimeout(raw)
+	d, err := parseTimeout(raw)
 	if err != nil {
 		return nil, sockets.BadRequest(err.Exception, "select's timeout must be a number of seconds, at least 0, or null to wait without limit")
 	}

@@ -119,7 +119,7 @@ type valueField struct {
 }
 
 func (s *Session) opBind(req *call, e *entry) (any, *sockets.Error) {
-	addr, err := protocol.ParseAddr(req.Addr)
+	addr, err := parseAddr(req.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *Session) opSetsockopt(req *call, e *entry) (any, *sockets.Error) {
 			Value membership `json:"value"`
 		}{fields}, err
 	}
-	v, err := protocol.ParseOptionValue(req.Value)
+	v, err := parseValue(req.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (s *Session) opGetsockopt(req *call, e *entry) (any, *sockets.Error) {
 }
 
 func (s *Session) opSettimeout(req *call, e *entry) (any, *sockets.Error) {
-	d, err := protocol.ParseTimeout(req.Timeout)
+	d, err := parseTimeout(req.Timeout)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"sync"
 
-	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 	"sockplay/sockets/peers"
 )
@@ -170,7 +169,7 @@ func (s *Session) opSpawn(req *call) {
 	addr := sockets.Addr{Host: "127.0.0.1"}
 	if len(req.Addr) > 0 {
 		var err *sockets.Error
-		if addr, err = protocol.ParseAddr(req.Addr); err != nil {
+		if addr, err = parseAddr(req.Addr); err != nil {
 			s.result(req, "", nil, err)
 			return
 		}
