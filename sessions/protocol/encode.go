@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
@@ -136,9 +137,10 @@ func appendValue(b []byte, v reflect.Value) ([]byte, error) {
 	return b, fmt.Errorf("%w: %s", ErrUnsupported, t)
 }
 
-// isJSONNumber reports whether t is encoding/json's Number.
+// isJSONNumber reports whether t is encoding/json's Number (or a json
+// package's Number like it): a number kept as its text, written as a number.
 func isJSONNumber(t reflect.Type) bool {
-	return t.Kind() == reflect.String && t.Name() == "Number" && t.PkgPath() == "encoding/json"
+	return t.Kind() == reflect.String && t.Name() == "Number" && path.Base(t.PkgPath()) == "json"
 }
 
 // appendNumber writes a Number's text as encoding/json does: "" as 0,
