@@ -62,13 +62,13 @@ func skip(raw []byte, i int) int {
 // skipString returns the index of the quote that closes the valid string
 // whose contents start at raw[i].
 func skipString(raw []byte, i int) int {
-	for {
-		j := bytes.IndexAny(raw[i:], `"\`)
-		i += j
-		if raw[i] == '"' {
+	for ; ; i++ {
+		switch raw[i] {
+		case '"':
 			return i
+		case '\\':
+			i++ // an escape: the character after the backslash is not the end
 		}
-		i += 2 // an escape: the backslash and the character after it
 	}
 }
 
