@@ -30,11 +30,14 @@ func DecodeFrame(frame []byte) (reqs []Request, bads []*sockets.Error) {
 		return []Request{{}}, []*sockets.Error{malformed(msg)}
 	}
 	raw := trim(frame)
+	// Raw fields and echoes are copied out of the frame (which the
+	// transport reuses) into one buffer: at most twice the frame.
+	d := decoder{buf: make([]byte, 0, 2*len(raw))}
 	elems, batch := batchOf(raw)
 	if !batch {
-		var r Request
-		err := decodeRequest(raw, &r)
-		return []Request{r}, []*sockets.Error{err}
+		reqs, bads = make([]Request, 1), make([]*sockets.Error, 1)
+		bads[0] = d.request(raw, &reqs[0])
+		return reqs, bads
 	}
 	if len(elems) > MaxBatch {
 		// Refused whole, before any request is decoded: one result, id
@@ -45,7 +48,7 @@ func DecodeFrame(frame []byte) (reqs []Request, bads []*sockets.Error) {
 	}
 	reqs, bads = make([]Request, len(elems)), make([]*sockets.Error, len(elems))
 	for i, e := range elems {
-		bads[i] = decodeRequest(e, &reqs[i])
+		bads[i] = d.request(e, &reqs[i])
 	}
 	return reqs, bads
 }
@@ -78,9 +81,9 @@ func malformed(msg string) *sockets.Error {
 // an object, as they always have.
 const requestType = "sessions.Request"
 
-// decodeRequest decodes one valid request into r, and sets its echo when it
+// request decodes one valid request into r, and sets its echo when it
 // could.
-func decodeRequest(raw []byte, r *Request) *sockets.Error {
+func (d *decoder) request(raw []byte, r *Request) *sockets.Error {
 	if raw[0] != '{' {
 		if raw[0] == 'n' { // null: nothing to decode, and no error
 			r.Echo = requestEcho(raw)
@@ -88,9 +91,7 @@ func decodeRequest(raw []byte, r *Request) *sockets.Error {
 		}
 		return malformed("json: cannot unmarshal " + valueKind(raw) + " into Go value of type " + requestType)
 	}
-	// Raw fields and the echo are copied out of the frame (which the
-	// transport reuses) into one buffer: at most twice the request.
-	d := decoder{buf: make([]byte, 0, 2*len(raw))}
+	d.err = nil
 	d.object(raw, reflect.ValueOf(r).Elem(), requestFields)
 	if d.err != nil {
 		return sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", d.err.field, d.err.want, d.err.value)
