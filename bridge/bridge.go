@@ -12,13 +12,14 @@ package bridge
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"sockplay/sessions/protocol"
 )
 
 const (
@@ -110,7 +111,7 @@ func readFrames(conn *websocket.Conn, w io.Writer, limit int64) error {
 	extend := func(string) error { return conn.SetReadDeadline(time.Now().Add(PongWait)) }
 	extend("")
 	conn.SetPongHandler(extend)
-	var buf bytes.Buffer
+	var line []byte
 	for {
 		typ, frame, err := conn.ReadMessage()
 		if err != nil {
@@ -120,14 +121,13 @@ func readFrames(conn *websocket.Conn, w io.Writer, limit int64) error {
 		if typ != websocket.TextMessage {
 			continue
 		}
-		buf.Reset()
-		if json.Compact(&buf, frame) != nil {
+		line, err = protocol.Compact(line[:0], frame)
+		if err != nil {
 			// Not JSON: pass it on, on one line, for the channel to refuse.
-			buf.Reset()
-			buf.Write(bytes.ReplaceAll(bytes.ReplaceAll(frame, []byte("\r"), []byte(" ")), []byte("\n"), []byte(" ")))
+			line = append(line[:0], bytes.ReplaceAll(bytes.ReplaceAll(frame, []byte("\r"), []byte(" ")), []byte("\n"), []byte(" "))...)
 		}
-		buf.WriteByte('\n')
-		if _, err := w.Write(buf.Bytes()); err != nil {
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
 			return err
 		}
 	}

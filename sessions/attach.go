@@ -112,7 +112,7 @@ func (s *Session) attachCommand(code string) string {
 
 // opAttach answers the session's attach code (made on first use) and the
 // command that attaches a program with it.
-func (s *Session) opAttach(req *Request) {
+func (s *Session) opAttach(req *call) {
 	code := s.cfg.codes.of(s, false)
 	s.result(req, "", attachBody{Code: code, Command: s.attachCommand(code)}, nil)
 }
@@ -120,7 +120,7 @@ func (s *Session) opAttach(req *Request) {
 // opAttachRevoke revokes the session's attach code and answers a new one:
 // programs attached with the old code keep running, but none can attach
 // with it any more.
-func (s *Session) opAttachRevoke(req *Request) {
+func (s *Session) opAttachRevoke(req *call) {
 	code := s.cfg.codes.of(s, true)
 	s.result(req, "", attachBody{Code: code, Command: s.attachCommand(code), Revoked: true}, nil)
 }

@@ -1,12 +1,12 @@
 package sessions
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -16,7 +16,7 @@ import (
 type batchPair struct {
 	s   *Session
 	sub *Subscriber
-	to1 json.RawMessage
+	to1 protocol.Raw
 	id  int
 }
 
@@ -27,10 +27,10 @@ func newBatchPair(t *testing.T) *batchPair {
 	p := &batchPair{s: m.Create(), id: 100}
 	p.sub, _ = p.s.Attach()
 	p.do(Request{Op: "socket", Type: "SOCK_DGRAM"}, Request{Op: "socket", Type: "SOCK_DGRAM"})
-	for _, r := range p.do(Request{Op: "bind", Sock: "s1", Addr: json.RawMessage(`["127.0.0.1",0]`)}) {
-		p.to1 = json.RawMessage(`["127.0.0.1",` + strconv.Itoa(r.Fields.(addrField).Addr.A.Port) + `]`)
+	for _, r := range p.do(Request{Op: "bind", Sock: "s1", Addr: protocol.Raw(`["127.0.0.1",0]`)}) {
+		p.to1 = protocol.Raw(`["127.0.0.1",` + strconv.Itoa(r.Fields.(addrField).Addr.A.Port) + `]`)
 	}
-	p.do(Request{Op: "bind", Sock: "s2", Addr: json.RawMessage(`["127.0.0.1",0]`)})
+	p.do(Request{Op: "bind", Sock: "s2", Addr: protocol.Raw(`["127.0.0.1",0]`)})
 	return p
 }
 
@@ -39,7 +39,7 @@ func newBatchPair(t *testing.T) *batchPair {
 func (p *batchPair) do(reqs ...Request) []ResultBody {
 	for i := range reqs {
 		p.id++
-		reqs[i].ID = json.RawMessage(strconv.Itoa(p.id))
+		reqs[i].ID = protocol.Raw(strconv.Itoa(p.id))
 	}
 	p.s.DoBatch(p.sub, reqs, make([]*sockets.Error, len(reqs)))
 	var out []ResultBody
@@ -111,14 +111,14 @@ func TestBatchFedReceive(t *testing.T) {
 		p := newBatchPair(t)
 		p.do(p.sendto("old"))
 		other := p.sendto("x")
-		other.Addr = json.RawMessage(`["127.0.0.1",9]`)
+		other.Addr = protocol.Raw(`["127.0.0.1",9]`)
 		if got, want := describe(p.do(recvfrom("s1"), other)), "recvfrom:old sendto"; got != want {
 			t.Errorf("results %q, want %q (first try made)", got, want)
 		}
 	})
 	t.Run("non-blocking", func(t *testing.T) {
 		p := newBatchPair(t)
-		p.do(Request{Op: "settimeout", Sock: "s1", Timeout: json.RawMessage("0")})
+		p.do(Request{Op: "settimeout", Sock: "s1", Timeout: protocol.Raw("0")})
 		if got, want := describe(p.do(recvfrom("s1"), p.sendto("a"))), "recvfrom:BlockingIOError sendto"; got != want {
 			t.Errorf("results %q, want %q (EAGAIN is the result of a non-blocking receive)", got, want)
 		}
@@ -134,9 +134,9 @@ func TestOneWakePerStep(t *testing.T) {
 	case <-p.sub.Ready(): // left by newBatchPair's own batches, taken already
 	default:
 	}
-	reqs := []Request{{Op: "socket", Type: "SOCK_DGRAM"}, {Op: "socket", Type: "SOCK_DGRAM"}, {Op: "bind", Sock: "s3", Addr: json.RawMessage(`["127.0.0.1",0]`)}}
+	reqs := []Request{{Op: "socket", Type: "SOCK_DGRAM"}, {Op: "socket", Type: "SOCK_DGRAM"}, {Op: "bind", Sock: "s3", Addr: protocol.Raw(`["127.0.0.1",0]`)}}
 	for i := range reqs {
-		reqs[i].ID = json.RawMessage(strconv.Itoa(200 + i))
+		reqs[i].ID = protocol.Raw(strconv.Itoa(200 + i))
 	}
 	p.s.DoBatch(p.sub, reqs, make([]*sockets.Error, len(reqs)))
 	select {

@@ -1,10 +1,10 @@
 package sessions
 
 import (
-	"encoding/json"
 	"strconv"
 	"testing"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -21,7 +21,7 @@ func BenchmarkDoBatch(b *testing.B) {
 		s.DoBatch(sub, reqs, make([]*sockets.Error, len(reqs)))
 		return sub.Take(64)
 	}
-	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
 	text := "ping"
 	do(Request{ID: raw("1"), Op: "socket", Type: "SOCK_DGRAM"}, Request{ID: raw("2"), Op: "socket", Type: "SOCK_DGRAM"})
 	var addr string
@@ -53,7 +53,7 @@ func BenchmarkPollWatched(b *testing.B) {
 	defer m.Close()
 	s := m.Create()
 	sub, _ := s.Attach()
-	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
 	socks := []string{"s1"}
 	s.DoBatch(sub, []Request{
 		{ID: raw("1"), Op: "socket", Type: "SOCK_DGRAM"},

@@ -3,13 +3,13 @@ package sessions
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 	"sockplay/sockets/exercises"
 )
@@ -29,13 +29,13 @@ const MaxCheckTimeout = 10 * time.Minute
 // CheckBody is one thing a running check did: a step began, the checker
 // listens, it made a socket call, a step ended.
 type CheckBody struct {
-	ID       json.RawMessage `json:"id"`       // the check request's id
-	Exercise string          `json:"exercise"` // the exercise's id
-	Event    string          `json:"event"`    // step | listening | call | step_done
-	N        int             `json:"n"`        // the step it belongs to, from 1 (0 before the first)
-	Text     string          `json:"text"`     // step: its name; listening, call: what happened
-	Addr     Addr            `json:"addr"`     // listening: the address, with the real port; else null
-	Step     *StepBody       `json:"step,omitempty"`
+	ID       protocol.Raw `json:"id"`       // the check request's id
+	Exercise string       `json:"exercise"` // the exercise's id
+	Event    string       `json:"event"`    // step | listening | call | step_done
+	N        int          `json:"n"`        // the step it belongs to, from 1 (0 before the first)
+	Text     string       `json:"text"`     // step: its name; listening, call: what happened
+	Addr     Addr         `json:"addr"`     // listening: the address, with the real port; else null
+	Step     *StepBody    `json:"step,omitempty"`
 }
 
 // StepBody is one step of a check on the wire: what the checker did, what
@@ -85,7 +85,7 @@ func verdictFields(v exercises.Verdict, addr *sockets.Addr) checkFields {
 // request: it is waiting at once, cancel ends it, and while it runs it
 // counts as one socket towards the session's limit. Its progress is logged
 // as check messages, its verdict as its result.
-func (s *Session) opCheck(req *Request) {
+func (s *Session) opCheck(req *call) {
 	x, addr, lim, err := s.checkArgs(req)
 	switch {
 	case err != nil:
@@ -110,7 +110,7 @@ func (s *Session) opCheck(req *Request) {
 }
 
 // runCheck is a check's goroutine.
-func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *Request, key string, x *exercises.Exercise, addr sockets.Addr, reply time.Duration) {
+func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *call, key string, x *exercises.Exercise, addr sockets.Addr, reply time.Duration) {
 	defer s.ops.Done()
 	defer cancel()
 	shown := &addr // the address the result names
@@ -153,7 +153,7 @@ func (s *Session) runCheck(ctx context.Context, cancel context.CancelFunc, req *
 	})
 }
 
-func checkBody(id json.RawMessage, exercise string, ev exercises.Event) CheckBody {
+func checkBody(id protocol.Raw, exercise string, ev exercises.Event) CheckBody {
 	b := CheckBody{ID: id, Exercise: exercise, Event: string(ev.Kind), N: ev.Step, Text: ev.Text}
 	if ev.Addr != nil {
 		b.Addr = addrOf(*ev.Addr)
@@ -177,7 +177,7 @@ type checkLimits struct {
 // checkArgs reads a check request: the exercise, the address its role
 // needs (target for a server-role exercise, listen for a client-role one),
 // the time limit and the reply wait.
-func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, checkLimits, *sockets.Error) {
+func (s *Session) checkArgs(req *call) (*exercises.Exercise, sockets.Addr, checkLimits, *sockets.Error) {
 	var none sockets.Addr
 	var lim checkLimits
 	if req.Exercise == "" {
@@ -194,7 +194,7 @@ func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, ch
 	if lim.reply, err = checkSeconds(req.ReplyWait, 0, exercises.MaxReplyWait, "reply_wait is how long the checker waits for each reply"); err != nil {
 		return nil, none, lim, err
 	}
-	present := func(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
+	present := func(raw protocol.Raw) bool { return len(raw) > 0 && string(raw) != "null" }
 	var addr sockets.Addr
 	switch x.Role {
 	case exercises.RoleServer:
@@ -222,12 +222,12 @@ func (s *Session) checkArgs(req *Request) (*exercises.Exercise, sockets.Addr, ch
 
 // checkSeconds reads a number of seconds, more than 0 and at most max; absent
 // or null is def. what names the field in the error.
-func checkSeconds(raw json.RawMessage, def, max time.Duration, what string) (time.Duration, *sockets.Error) {
+func checkSeconds(raw protocol.Raw, def, max time.Duration, what string) (time.Duration, *sockets.Error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return def, nil
 	}
-	var sec float64
-	if json.Unmarshal(raw, &sec) != nil || sec <= 0 || time.Duration(sec*float64(time.Second)) > max {
+	sec, ok := protocol.Float(raw)
+	if !ok || sec <= 0 || time.Duration(sec*float64(time.Second)) > max {
 		return 0, sockets.BadRequest("", "%s in seconds, more than 0 and at most %d", what, int(max.Seconds()))
 	}
 	return time.Duration(sec * float64(time.Second)), nil
@@ -236,7 +236,7 @@ func checkSeconds(raw json.RawMessage, def, max time.Duration, what string) (tim
 // checkAddr reads a check's [host, port]. The host is a numeric address or
 // "localhost" (written as 127.0.0.1); for listen also "" (the wildcard).
 // The port is 1-65535, or also 0 for listen.
-func checkAddr(raw json.RawMessage, listen bool) (sockets.Addr, *sockets.Error) {
+func checkAddr(raw protocol.Raw, listen bool) (sockets.Addr, *sockets.Error) {
 	a, err := parseAddr(raw)
 	if err != nil {
 		return a, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -62,7 +63,7 @@ func TestCheckArgs(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := &Session{cfg: Config{Policy: &tt.policy}}
-			x, addr, lim, err := s.checkArgs(&req)
+			x, addr, lim, err := s.checkArgs(&call{Request: req})
 			limit := lim.total
 			switch {
 			case tt.errKind != "":
@@ -101,7 +102,7 @@ func TestCheckReplyWait(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := &Session{cfg: Config{Policy: &sockets.Policy{}}}
-		_, _, lim, err := s.checkArgs(&req)
+		_, _, lim, err := s.checkArgs(&call{Request: req})
 		switch {
 		case tt.bad && (err == nil || !strings.Contains(err.Message, "reply_wait")):
 			t.Errorf("%s: got %v, %v; want an error about reply_wait", tt.arg, lim.reply, err)
@@ -118,8 +119,8 @@ func TestCheckInSnapshot(t *testing.T) {
 	defer m.Close()
 	s := m.Create()
 	sub, _ := s.Attach()
-	s.Do(sub, Request{ID: json.RawMessage("1"), Op: "check", Exercise: "tcp-client",
-		Listen: json.RawMessage(`["127.0.0.1",0]`), Echo: json.RawMessage(`{"id":1,"op":"check"}`)})
+	s.Do(sub, Request{ID: protocol.Raw("1"), Op: "check", Exercise: "tcp-client",
+		Listen: protocol.Raw(`["127.0.0.1",0]`), Echo: protocol.Raw(`{"id":1,"op":"check"}`)})
 	for _, msg := range take(t, sub, 2) { // the hello and the waiting
 		if w, ok := msg.Body.(WaitingBody); ok && (w.Op != "check" || w.Sock != "") {
 			t.Errorf("waiting %+v, want op check and no sock", w)
@@ -129,7 +130,7 @@ func TestCheckInSnapshot(t *testing.T) {
 		s.Do(sub, req(i, "nope"))
 	}
 	late, _ := s.Attach()
-	s.Do(late, Request{ID: json.RawMessage("9"), Op: "resume", After: new(int64)})
+	s.Do(late, Request{ID: protocol.Raw("9"), Op: "resume", After: new(int64)})
 	snap, ok := take(t, late, 1)[0].Body.(SnapshotBody)
 	if !ok || len(snap.Pending) != 1 || snap.Pending[0].Op != "check" || snap.Pending[0].Sock != "" ||
 		string(snap.Pending[0].Request) != `{"id":1,"op":"check"}` {

@@ -2,20 +2,16 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
-// FramingArg is a request's framing: how messages are cut out of a stream.
-type FramingArg struct {
-	Kind      string   `json:"kind"`
-	Format    string   `json:"format"`
-	Delimiter *Payload `json:"delimiter"`
-	Size      int      `json:"size"`
-}
+// FramingArg is a request's framing (protocol's).
+type FramingArg = protocol.FramingArg
 
-func (f *FramingArg) framing(maxData int) (sockets.Framing, *sockets.Error) {
+// framingOf checks a request's framing and makes it a sockets.Framing.
+func framingOf(f *FramingArg, maxData int) (sockets.Framing, *sockets.Error) {
 	if f == nil {
 		return sockets.Framing{}, sockets.BadRequest("", `framing is required, e.g. {"kind":"length","format":"!I"}`)
 	}
@@ -55,14 +51,14 @@ const KindFrame = "frame"
 
 // FrameBody is the decoder's state after one read of a waiting recv_frame.
 type FrameBody struct {
-	ID         json.RawMessage `json:"id"`
-	Sock       string          `json:"sock"`
-	Phase      string          `json:"phase"`
-	HeaderRead int             `json:"header_read"`
-	Length     *int            `json:"length"`
-	Awaiting   *int            `json:"awaiting"`
-	Read       *ReadBody       `json:"read,omitempty"`
-	Request    json.RawMessage `json:"request,omitempty"`
+	ID         protocol.Raw `json:"id"`
+	Sock       string       `json:"sock"`
+	Phase      string       `json:"phase"`
+	HeaderRead int          `json:"header_read"`
+	Length     *int         `json:"length"`
+	Awaiting   *int         `json:"awaiting"`
+	Read       *ReadBody    `json:"read,omitempty"`
+	Request    protocol.Raw `json:"request,omitempty"`
 }
 
 type sendFrameFields struct {
@@ -92,8 +88,8 @@ func orNil(n int) *int {
 
 // prepareSendFrame prepares send_frame: the framed message is encoded
 // here, and sent whole on the op's goroutine.
-func (s *Session) prepareSendFrame(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
-	f, err := req.Framing.framing(s.cfg.MaxData)
+func (s *Session) prepareSendFrame(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+	f, err := framingOf(req.Framing, s.cfg.MaxData)
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +113,9 @@ func (s *Session) prepareSendFrame(req *Request, e *entry, done doneFunc) (opCal
 
 // prepareRecvFrame prepares recv_frame: its reads are logged as frame
 // messages while it waits, and listed in its result.
-func (s *Session) prepareRecvFrame(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareRecvFrame(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	sock := e.sock
-	f, err := req.Framing.framing(s.cfg.MaxData)
+	f, err := framingOf(req.Framing, s.cfg.MaxData)
 	if err != nil {
 		return nil, err
 	}

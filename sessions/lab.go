@@ -1,12 +1,12 @@
 package sessions
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 	"sockplay/sockets/netns"
 )
@@ -100,7 +100,7 @@ func labPolicy(p *sockets.Policy) *sockets.Policy {
 
 // opLab builds the session's lab, or tears it down with hosts 0 (inside
 // withLock). The result comes from the goroutine that does it.
-func (s *Session) opLab(req *Request) {
+func (s *Session) opLab(req *call) {
 	var e *sockets.Error
 	switch {
 	case req.Hosts == nil:
@@ -141,7 +141,7 @@ func (s *Session) opLab(req *Request) {
 
 // build builds a lab of n hosts and logs the lab op's result. It runs on
 // its own goroutine, counted in s.ops.
-func (s *Session) build(req *Request, n int) {
+func (s *Session) build(req *call, n int) {
 	defer s.ops.Done()
 	l, err := s.newLab(n)
 	if err == nil {
@@ -216,7 +216,7 @@ func labError(err error) *sockets.Error {
 
 // tearDown closes the lab: the sockets and peers on its own hosts, their
 // captures, and the hosts. It runs on its own goroutine, counted in s.ops.
-func (s *Session) tearDown(req *Request) {
+func (s *Session) tearDown(req *call) {
 	defer s.ops.Done()
 	var l *labState
 	var stop []*peerEntry
@@ -284,16 +284,12 @@ func (s *Session) closeLab() {
 // struct.pack('4s4s', inet_aton(group), inet_aton(interface)). It returns
 // nil bytes for a value that is not an object (an int or a boolean), and
 // what the result's value says.
-func parseBytesValue(raw json.RawMessage) ([]byte, membership, *sockets.Error) {
+func parseBytesValue(raw protocol.Raw) ([]byte, membership, *sockets.Error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, membership{}, nil
 	}
-	var v struct {
-		Group     *string `json:"group"`
-		Interface *string `json:"interface"`
-		Payload
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, ok := protocol.ParseOptionBytes(raw)
+	if !ok {
 		return nil, membership{}, sockets.BadRequest("TypeError", "value must be an integer, a boolean, or bytes: {\"hex\": \"…\"}, or {\"group\": \"224.1.1.1\", \"interface\": \"0.0.0.0\"} for a membership")
 	}
 	if v.Group == nil {

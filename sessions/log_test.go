@@ -2,8 +2,8 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+	"sockplay/sessions/protocol"
 	"strings"
 	"testing"
 	"time"
@@ -88,15 +88,15 @@ func TestLogReplaysWhatWasSent(t *testing.T) {
 	var sent [][]byte
 	var bad []bool
 	for i := range 1000 {
-		var body any = ResultBody{ID: json.RawMessage(fmt.Sprint(i)), Op: "recvfrom", OK: true, Sock: "s1",
-			Request: json.RawMessage(fmt.Sprintf(`{"id":%d,"op":"recvfrom","sock":"s1"}`, i)),
+		var body any = ResultBody{ID: protocol.Raw(fmt.Sprint(i)), Op: "recvfrom", OK: true, Sock: "s1",
+			Request: protocol.Raw(fmt.Sprintf(`{"id":%d,"op":"recvfrom","sock":"s1"}`, i)),
 			Fields:  recvFields{Data: NewData([]byte(fmt.Sprintf("datagram %d", i)), UTF8, 64), Size: 11}}
 		kind := KindResult
 		switch {
 		case i == 500:
 			body = ByeBody{Reason: strings.Repeat("large ", 5000)}
 		case i == 600:
-			body = ResultBody{ID: json.RawMessage(`{`), Op: "x"} // not JSON: it cannot be encoded
+			body = ResultBody{ID: protocol.Raw(`{`), Op: "x"} // not JSON: it cannot be encoded
 		case i%7 == 0:
 			kind = fmt.Sprintf("kind%d", i%3) // kinds no session has logged before
 			body = ByeBody{Reason: "<&>"}

@@ -1,10 +1,9 @@
 package sessions
 
 import (
-	"encoding/json"
-	"strings"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -74,9 +73,8 @@ type Limits struct {
 	Programs int `json:"programs"` // programs running at once (MaxPrograms)
 }
 
-// MaxBatch is the most requests one frame may hold. A larger batch is
-// refused whole, with one bad_request result, before any of it runs.
-const MaxBatch = 1000
+// MaxBatch is the most requests one frame may hold (protocol.MaxBatch).
+const MaxBatch = protocol.MaxBatch
 
 // MaxBacklog is the largest listen backlog a request may ask for (the
 // kernel caps any backlog at net.core.somaxconn anyway).
@@ -85,13 +83,13 @@ const MaxBacklog = 65535
 // ResultBody is the outcome of one request. Fields holds the op's result
 // fields (a struct with JSON tags), flattened beside the common ones.
 type ResultBody struct {
-	ID      json.RawMessage `json:"id"`
-	Op      string          `json:"op"`
-	OK      bool            `json:"ok"`
-	Sock    string          `json:"sock,omitempty"`
-	Error   *ErrorBody      `json:"error,omitempty"`
-	Request json.RawMessage `json:"request,omitempty"`
-	Fields  any             `json:"-"`
+	ID      protocol.Raw `json:"id"`
+	Op      string       `json:"op"`
+	OK      bool         `json:"ok"`
+	Sock    string       `json:"sock,omitempty"`
+	Error   *ErrorBody   `json:"error,omitempty"`
+	Request protocol.Raw `json:"request,omitempty"`
+	Fields  any          `json:"-"`
 }
 
 // ErrorBody is a failed request's error, as in the protocol.
@@ -110,28 +108,28 @@ func errorBody(e *sockets.Error) *ErrorBody {
 
 // WaitingBody says a blocking request is waiting in the kernel.
 type WaitingBody struct {
-	ID      json.RawMessage `json:"id"`
-	Op      string          `json:"op"`
-	Sock    string          `json:"sock,omitempty"` // absent for check, which has no socket
-	Request json.RawMessage `json:"request,omitempty"`
+	ID      protocol.Raw `json:"id"`
+	Op      string       `json:"op"`
+	Sock    string       `json:"sock,omitempty"` // absent for check, which has no socket
+	Request protocol.Raw `json:"request,omitempty"`
 }
 
 // SocketBody is a socket's state.
 type SocketBody struct {
-	Sock     string          `json:"sock"`
-	FD       int             `json:"fd"`
-	Family   sockets.Family  `json:"family"`
-	Type     sockets.Type    `json:"type"`
-	State    sockets.State   `json:"state"`
-	Laddr    Addr            `json:"laddr"`
-	Raddr    Addr            `json:"raddr"`
-	Timeout  json.RawMessage `json:"timeout"`
-	Options  map[string]int  `json:"options"`
-	ShutRD   bool            `json:"shut_rd"`
-	ShutWR   bool            `json:"shut_wr"`
-	Listener string          `json:"listener"`
-	Host     string          `json:"host,omitempty"`    // the lab host it lives on (lab.go)
-	Program  string          `json:"program,omitempty"` // the program that made it (program.go)
+	Sock     string         `json:"sock"`
+	FD       int            `json:"fd"`
+	Family   sockets.Family `json:"family"`
+	Type     sockets.Type   `json:"type"`
+	State    sockets.State  `json:"state"`
+	Laddr    Addr           `json:"laddr"`
+	Raddr    Addr           `json:"raddr"`
+	Timeout  protocol.Raw   `json:"timeout"`
+	Options  map[string]int `json:"options"`
+	ShutRD   bool           `json:"shut_rd"`
+	ShutWR   bool           `json:"shut_wr"`
+	Listener string         `json:"listener"`
+	Host     string         `json:"host,omitempty"`    // the lab host it lives on (lab.go)
+	Program  string         `json:"program,omitempty"` // the program that made it (program.go)
 }
 
 // SnapshotBody replaces a replay the log can no longer give.
@@ -159,18 +157,15 @@ func (a Addr) MarshalJSON() ([]byte, error) {
 	if a.A == nil {
 		return []byte("null"), nil
 	}
-	if strings.Contains(a.A.Host, ":") {
-		return json.Marshal([]any{a.A.Host, a.A.Port, a.A.FlowInfo, a.A.ScopeID})
-	}
-	return json.Marshal([]any{a.A.Host, a.A.Port})
+	return a.appendJSON(nil), nil
 }
 
 func addrOf(a sockets.Addr) Addr { return Addr{&a} }
 
-func timeoutJSON(d *time.Duration) json.RawMessage {
+func timeoutJSON(d *time.Duration) protocol.Raw {
 	if d == nil {
-		return json.RawMessage("null")
+		return protocol.Null
 	}
-	b, _ := json.Marshal(d.Seconds())
+	b, _ := protocol.AppendFloat(nil, d.Seconds(), 64) // a duration is finite
 	return b
 }

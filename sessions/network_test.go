@@ -1,11 +1,11 @@
 package sessions
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"sockplay/sessions/protocol"
 	"strings"
 	"sync"
 	"testing"
@@ -108,12 +108,12 @@ func TestPrivateSessionNetwork(t *testing.T) {
 		t.Fatalf("%d namespaces made before any socket, want none", made)
 	}
 	for i, typ := range []string{"SOCK_STREAM", "SOCK_DGRAM"} {
-		if r := result(t, s, sub, Request{ID: json.RawMessage(jsonInt(i + 1)), Op: "socket", Type: typ}); !r.OK {
+		if r := result(t, s, sub, Request{ID: protocol.Raw(jsonInt(i + 1)), Op: "socket", Type: typ}); !r.OK {
 			t.Fatalf("socket: %+v", r.Error)
 		}
 	}
 	// The wildcard is allowed: it reaches only the namespace's loopback.
-	if r := result(t, s, sub, Request{ID: json.RawMessage("3"), Op: "bind", Sock: "s1", Addr: json.RawMessage(`["",9000]`)}); !r.OK {
+	if r := result(t, s, sub, Request{ID: protocol.Raw("3"), Op: "bind", Sock: "s1", Addr: protocol.Raw(`["",9000]`)}); !r.OK {
 		t.Fatalf("bind ('', 9000): %+v", r.Error)
 	}
 	if made, closed := ns.counts(); made != 1 || closed != 0 {
@@ -139,14 +139,14 @@ func TestPrivateSessionRefused(t *testing.T) {
 	defer m.Close()
 	s := m.Create()
 	sub, _ := s.Attach()
-	r := result(t, s, sub, Request{ID: json.RawMessage("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	r := result(t, s, sub, Request{ID: protocol.Raw("1"), Op: "socket", Type: "SOCK_DGRAM"})
 	if r.OK || r.Error == nil || r.Error.Type != "os" || !strings.Contains(r.Error.Message, "this session's private network could not be made: no namespaces today") {
 		t.Fatalf("socket with no namespace: %+v, want an os error saying why", r.Error)
 	}
 	ns.mu.Lock()
 	ns.fail = nil
 	ns.mu.Unlock()
-	if r := result(t, s, sub, Request{ID: json.RawMessage("2"), Op: "socket", Type: "SOCK_DGRAM"}); !r.OK {
+	if r := result(t, s, sub, Request{ID: protocol.Raw("2"), Op: "socket", Type: "SOCK_DGRAM"}); !r.OK {
 		t.Fatalf("socket once namespaces work: %+v", r.Error)
 	}
 }
@@ -218,8 +218,8 @@ func benchSession(b *testing.B, m *Manager) *Session {
 	if m.cfg.Private != nil {
 		port = "9000"
 	}
-	do(Request{ID: json.RawMessage("1"), Op: "socket", Type: "SOCK_DGRAM"})
-	do(Request{ID: json.RawMessage("2"), Op: "bind", Sock: "s1", Addr: json.RawMessage(`["127.0.0.1",` + port + `]`)})
+	do(Request{ID: protocol.Raw("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	do(Request{ID: protocol.Raw("2"), Op: "bind", Sock: "s1", Addr: protocol.Raw(`["127.0.0.1",` + port + `]`)})
 	s.Detach(sub)
 	return s
 }

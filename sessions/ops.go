@@ -2,76 +2,26 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
-// Request is one request from a page, as decoded from its JSON. Fields that
-// can be absent or null keep their raw JSON so the two can be told apart.
-type Request struct {
-	ID          json.RawMessage `json:"id"`
-	Op          string          `json:"op"`
-	Sock        string          `json:"sock"`
-	Family      string          `json:"family"`
-	Type        string          `json:"type"`
-	Addr        json.RawMessage `json:"addr"`
-	Backlog     *int            `json:"backlog"`
-	Data        *Payload        `json:"data"`
-	Flags       []string        `json:"flags"`
-	Bufsize     *int            `json:"bufsize"`
-	Level       string          `json:"level"`
-	Option      string          `json:"option"`
-	Buflen      *int            `json:"buflen"` // getsockopt: read the option's bytes, at most buflen
-	Value       json.RawMessage `json:"value"`
-	Timeout     json.RawMessage `json:"timeout"`
-	Flag        *bool           `json:"flag"`
-	How         string          `json:"how"`
-	Target      json.RawMessage `json:"target"`
-	After       *int64          `json:"after"`
-	Encoding    string          `json:"encoding"`
-	Framing     *FramingArg     `json:"framing"`
-	Header      map[string]any  `json:"header"`
-	Peer        string          `json:"peer"`
-	Options     map[string]any  `json:"options"`
-	Exercise    string          `json:"exercise"`
-	Listen      json.RawMessage `json:"listen"`
-	ReplyWait   json.RawMessage `json:"reply_wait"`
-	Socks       *[]string       `json:"socks"`
-	Hidden      *bool           `json:"hidden"`
-	Full        bool            `json:"full"`      // recv, recvfrom: every byte in the caller's own result
-	Host        string          `json:"host"`      // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
-	Hosts       *int            `json:"hosts"`     // lab: how many hosts (0 tears the lab down)
-	Count       *int            `json:"count"`     // segments: how many to wait for
-	DataOnly    bool            `json:"data_only"` // segments: only those carrying data
-	Bytes       *int            `json:"bytes"`     // segments: how many payload bytes to wait for
-	Read        []string        `json:"read"`      // select: the sockets to wait on for reading
-	Write       []string        `json:"write"`     // select: the sockets to wait on for writing
-	ProgramArgs                 // run, stop, input (ops_program.go)
-	CellArgs                    // run {"kernel": true}, cell (ops_cell.go)
+// Request is one decoded request (protocol.Request): what a transport
+// hands to Do, DoBatch and Reject.
+type Request = protocol.Request
 
-	// Room ops (room_ops.go). room_join's name, room_show's and
-	// room_push's code, room_hint's text and cell are the fields of
-	// ProgramArgs and CellArgs; room_follow's flag is Flag.
-	Room   string `json:"room"`   // room_join: the room's code
-	Page   string `json:"page"`   // room_at, room_drive: the page's path
-	Lesson string `json:"lesson"` // room_at, room_drive, room_peers: a lesson's slug
-	Step   string `json:"step"`   // room_at, room_drive: the step (cell) in view
-	Member string `json:"member"` // room_hint, room_observe, room_reset, room_peers, room_check: a student's roster id
-	Output string `json:"output"` // room_show: the cell's output
-	OK     *bool  `json:"ok"`     // room_show: whether the cell ran without an exception
-
+// call is a request as the session runs it: the decoded request, the
+// connection that made it and when the session took it.
+type call struct {
+	Request
 	from *Subscriber // the connection that made the request (Do, DoBatch)
-
-	// Echo is the request as the client sent it (shortened when large),
-	// repeated in its result and waiting messages.
-	Echo json.RawMessage `json:"-"`
 
 	// Start is when the session took the request (set by Do, DoBatch and
 	// Reject): the latency given to Config.OnOp is measured from it.
-	Start time.Time `json:"-"`
+	Start time.Time
 }
 
 // Do hands a request from sub's connection to the session. Its outcome is
@@ -79,12 +29,11 @@ type Request struct {
 // stream of messages: from the requested seq for resume, otherwise from its
 // hello.
 func (s *Session) Do(sub *Subscriber, req Request) {
-	req.Start = time.Now()
+	c := &call{Request: req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
-		s.mapRequest(sub, &req)
-		req.from = sub
-		s.handle(&req)
+		s.mapRequest(sub, c)
+		s.handle(c)
 	})
 }
 
@@ -93,24 +42,26 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 // Reject), and a blocking call that would have waited is tried once more
 // after the others, before it is left to wait.
 func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error) {
+	now := time.Now()
+	calls := make([]call, len(reqs))
+	for i := range reqs {
+		calls[i] = call{Request: reqs[i], from: sub, Start: now}
+	}
 	s.withLock(func() {
 		var deferred []func()
 		s.batch = &deferred
-		now := time.Now()
 		s.batching, s.batchOut = true, 0
 		defer func() { s.batching, s.batchOut = false, 0 }()
-		for i := range reqs {
-			req := &reqs[i] // closures keep a pointer, not a copy of the struct
-			req.Start = now
-			s.mapRequest(sub, req)
-			req.from = sub
-			s.activate(sub, req.Op == "resume" && bads[i] == nil)
-			s.rest, s.restBad = reqs[i+1:], bads[i+1:]
+		for i := range calls {
+			c := &calls[i] // closures keep a pointer, not a copy of the struct
+			s.mapRequest(sub, c)
+			s.activate(sub, c.Op == "resume" && bads[i] == nil)
+			s.rest, s.restBad = calls[i+1:], bads[i+1:]
 			if bads[i] != nil {
-				s.result(req, req.Sock, nil, bads[i])
+				s.result(c, c.Sock, nil, bads[i])
 				continue
 			}
-			s.handle(req)
+			s.handle(c)
 		}
 		s.batch, s.rest, s.restBad = nil, nil, nil
 		for _, f := range deferred {
@@ -122,12 +73,11 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 // Reject logs the failed result of a request that could not be decoded; req
 // holds what could be read of it, and the result echoes its id, op and sock.
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
-	req.Start = time.Now()
+	c := &call{Request: req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, false)
-		s.mapRequest(sub, &req)
-		req.from = sub
-		s.result(&req, req.Sock, nil, e)
+		s.mapRequest(sub, c)
+		s.result(c, c.Sock, nil, e)
 	})
 }
 
@@ -143,7 +93,7 @@ func (s *Session) activate(sub *Subscriber, resume bool) {
 	}
 }
 
-func (s *Session) result(req *Request, sock string, fields any, e *sockets.Error) {
+func (s *Session) result(req *call, sock string, fields any, e *sockets.Error) {
 	if e != nil {
 		fields = nil
 	}
@@ -151,10 +101,10 @@ func (s *Session) result(req *Request, sock string, fields any, e *sockets.Error
 }
 
 // resultWith logs a result that keeps its fields even when it failed.
-func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.Error) {
+func (s *Session) resultWith(req *call, sock string, fields any, e *sockets.Error) {
 	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo}
 	if len(b.ID) == 0 {
-		b.ID = json.RawMessage("null")
+		b.ID = protocol.Null
 	}
 	if e != nil {
 		b.Error = errorBody(e)
@@ -166,14 +116,14 @@ func (s *Session) resultWith(req *Request, sock string, fields any, e *sockets.E
 
 // resultTo logs a successful result whose connection that made the request
 // gets own as its fields instead (nil: the logged ones).
-func (s *Session) resultTo(req *Request, sock string, fields, own any) {
+func (s *Session) resultTo(req *call, sock string, fields, own any) {
 	if own == nil || req.from == nil {
 		s.result(req, sock, fields, nil)
 		return
 	}
 	b := ResultBody{ID: req.ID, Op: req.Op, OK: true, Sock: sock, Fields: fields, Request: req.Echo}
 	if len(b.ID) == 0 {
-		b.ID = json.RawMessage("null")
+		b.ID = protocol.Null
 	}
 	mine := b
 	mine.Fields = own
@@ -185,17 +135,17 @@ func (s *Session) resultTo(req *Request, sock string, fields, own any) {
 // prepare for a socket call, made on the socket req.Sock names.
 type opSpec struct {
 	// run handles the op and logs its result (inside withLock).
-	run func(s *Session, req *Request)
+	run func(s *Session, req *call)
 	// now makes a socket call that finishes at once (inside withLock); its
 	// fields and error are the result.
-	now func(s *Session, req *Request, e *entry) (any, *sockets.Error)
+	now func(s *Session, req *call, e *entry) (any, *sockets.Error)
 	// prepare checks the arguments of a socket call that may wait (inside
 	// withLock) and returns the call, which start makes.
-	prepare func(s *Session, req *Request, e *entry, done doneFunc) (opCall, *sockets.Error)
+	prepare func(s *Session, req *call, e *entry, done doneFunc) (opCall, *sockets.Error)
 	// tryFirst reports whether a call that may wait is tried once without
 	// waiting before it goes to a goroutine: only calls whose attempt that
 	// would wait changes nothing (see sockets.CallOptions.TryOnce). nil: never.
-	tryFirst func(req *Request, e *entry) bool
+	tryFirst func(req *call, e *entry) bool
 	// quiet: the op never changes what a socket message shows.
 	quiet bool
 	// limit names the limit that refuses the op, as Stats.LimitHits counts
@@ -208,6 +158,12 @@ func (o opSpec) waits() bool { return o.prepare != nil }
 
 // opTable declares every op, by name. It is filled in by init because
 // the ops refer back to it (through result, counted and opName).
+//
+// To add an op: add its line here (run for a session op; now or prepare
+// for a socket call), write its function in the file of its kind, add its
+// request fields to protocol.Request with a plain Go type (see package
+// protocol's documentation: one line each, nothing else to declare), and
+// document both in web/PROTOCOL.md.
 var opTable map[string]opSpec
 
 func init() {
@@ -279,7 +235,7 @@ func init() {
 }
 
 // handle runs a request from the connection req.from (inside withLock).
-func (s *Session) handle(req *Request) {
+func (s *Session) handle(req *call) {
 	if e := checkID(req.ID); e != nil {
 		s.result(req, "", nil, e)
 		return
@@ -333,14 +289,14 @@ func (s *Session) refreshAfter(op string, e *entry) {
 	s.refresh(e)
 }
 
-func orNull(raw json.RawMessage) string {
+func orNull(raw protocol.Raw) string {
 	if len(raw) == 0 {
 		return "null"
 	}
 	return string(raw)
 }
 
-func checkID(id json.RawMessage) *sockets.Error {
+func checkID(id protocol.Raw) *sockets.Error {
 	if len(id) == 0 || string(id) == "null" {
 		return sockets.BadRequest("", "id is required: an integer chosen by the client")
 	}

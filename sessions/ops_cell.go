@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sockplay/sessions/programs"
+	"sockplay/sessions/protocol"
 	"sockplay/sessions/python"
 	"sockplay/sockets"
 )
@@ -28,15 +29,8 @@ const (
 // KernelModule is the module op run {"kernel": true} runs (python -m).
 var KernelModule = strings.TrimSuffix(python.KernelFile, ".py")
 
-// CellArgs are the request fields of cells (embedded in Request).
-type CellArgs struct {
-	Kernel bool   `json:"kernel"` // run: start the cell kernel instead of code
-	Cell   string `json:"cell"`   // cell: the cell's name, chosen by the client
-	// RerunKey (cell, optional): the runs with one key are runs of one
-	// cell; each closes first what the earlier ones made and left open
-	// (the kernel's re-run cleanup). The lesson page sends its cell's id.
-	RerunKey string `json:"rerun_key"`
-}
+// CellArgs are the request fields of cells (protocol's).
+type CellArgs = protocol.CellArgs
 
 // cellName is a cell's name.
 var cellName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,80}$`)
@@ -164,7 +158,7 @@ func kernelSpec() programs.Spec {
 
 // opCell sends a cell to a kernel (inside withLock). The result comes at
 // once; the cell's messages follow as the kernel runs it.
-func (s *Session) opCell(req *Request) {
+func (s *Session) opCell(req *call) {
 	switch {
 	case req.Code == nil:
 		s.result(req, "", nil, sockets.BadRequest("", "cell needs code, the cell's Python source"))

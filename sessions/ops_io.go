@@ -2,9 +2,9 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -14,19 +14,19 @@ import (
 
 // always is the tryFirst of a call whose attempt that would wait never
 // changes anything (accept).
-func always(*Request, *entry) bool { return true }
+func always(*call, *entry) bool { return true }
 
 // onDatagram is the tryFirst of send and sendto: only a datagram's attempt
 // that would wait changes nothing (a stream may take part of the data).
-func onDatagram(_ *Request, e *entry) bool { return e.sock.Type() == sockets.SockDgram }
+func onDatagram(_ *call, e *entry) bool { return e.sock.Type() == sockets.SockDgram }
 
 // withoutWaitAll is the tryFirst of recv and recvfrom: MSG_WAITALL may
 // take bytes in an attempt that then waits for more.
-func withoutWaitAll(req *Request, _ *entry) bool {
+func withoutWaitAll(req *call, _ *entry) bool {
 	return !slices.Contains(req.Flags, "MSG_WAITALL")
 }
 
-func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareAccept(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	if s.openCount() >= s.cfg.MaxSockets {
 		return nil, s.limitError()
 	}
@@ -55,7 +55,7 @@ func (s *Session) prepareAccept(req *Request, e *entry, done doneFunc) (opCall, 
 	}, nil
 }
 
-func (s *Session) prepareConnect(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	addr, err := parseAddr(req.Addr)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (s *Session) prepareConnect(req *Request, e *entry, done doneFunc) (opCall,
 }
 
 // prepareSend prepares send, sendall and sendto.
-func (s *Session) prepareSend(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	sock := e.sock
 	data, err := req.Data.Bytes(s.cfg.MaxData)
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Session) prepareSend(req *Request, e *entry, done doneFunc) (opCall, *s
 }
 
 // prepareRecv prepares recv and recvfrom.
-func (s *Session) prepareRecv(req *Request, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
 	sock := e.sock
 	if req.Bufsize == nil {
 		return nil, sockets.BadRequest("TypeError", "%s() missing required argument 'bufsize'", req.Op)
@@ -169,7 +169,7 @@ func (s *Session) prepareRecv(req *Request, e *entry, done doneFunc) (opCall, *s
 // receive in any session can name it.
 type sendTag struct {
 	session string
-	id      json.RawMessage
+	id      protocol.Raw
 }
 
 type sendFields struct {
@@ -195,9 +195,9 @@ type recvfromFields struct {
 // was made in this session (else null), its index on the sending socket and
 // its byte range in the sender's stream.
 type SendRef struct {
-	ID    json.RawMessage `json:"id"`
-	Index int             `json:"index"`
-	Range [2]int64        `json:"range"`
+	ID    protocol.Raw `json:"id"`
+	Index int          `json:"index"`
+	Range [2]int64     `json:"range"`
 }
 
 func (s *Session) sendRefs(rs []sockets.SendRecord) []SendRef {
@@ -206,7 +206,7 @@ func (s *Session) sendRefs(rs []sockets.SendRecord) []SendRef {
 	}
 	out := make([]SendRef, len(rs))
 	for i, r := range rs {
-		out[i] = SendRef{ID: json.RawMessage("null"), Index: r.Index, Range: [2]int64{r.Start, r.End}}
+		out[i] = SendRef{ID: protocol.Null, Index: r.Index, Range: [2]int64{r.Start, r.End}}
 		if t, ok := r.Tag.(sendTag); ok && t.session == s.ID {
 			out[i].ID = t.id
 		}

@@ -16,7 +16,7 @@ type packetFields struct {
 // the packet messages logged after seq that the session still keeps (its newest maxRecentPackets, within the log) (after absent: all it
 // holds), the newest maxPacketsOp of them: sockplay.packets() in a program,
 // which does not receive the log's packet messages.
-func (s *Session) opPackets(req *Request) {
+func (s *Session) opPackets(req *call) {
 	after := int64(0)
 	if req.After != nil {
 		after = *req.After

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sockplay/sessions/programs"
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -28,16 +29,8 @@ const (
 // MaxPrograms is how many programs a session may run at once.
 const MaxPrograms = 4
 
-// ProgramArgs are the request fields of the program ops (embedded in
-// Request).
-type ProgramArgs struct {
-	Code    *string  `json:"code"`    // run: the program's source
-	Name    string   `json:"name"`    // run: its file name (default main.py)
-	Args    []string `json:"args"`    // run: its command-line arguments (sys.argv[1:])
-	Program string   `json:"program"` // stop, input: which program ("p1")
-	Text    *string  `json:"text"`    // input: what to write to its stdin
-	EOF     bool     `json:"eof"`     // input: close its stdin after text
-}
+// ProgramArgs are the request fields of the program ops (protocol's).
+type ProgramArgs = protocol.ProgramArgs
 
 // OutputBody is a chunk of a program's output.
 type OutputBody struct {
@@ -87,7 +80,7 @@ func programLimit(format string, args ...any) *sockets.Error {
 
 // opRun starts a program (inside withLock). Its output and exit come from
 // its own goroutines, which log them through withLock.
-func (s *Session) opRun(req *Request) {
+func (s *Session) opRun(req *call) {
 	switch {
 	case s.ending:
 		s.result(req, "", nil, sockets.BadRequest("", "the session is closing"))
@@ -204,7 +197,7 @@ func (s *Session) programExit(id string, ex programs.Exit) {
 
 // program returns the running program req names, or logs why there is
 // none.
-func (s *Session) program(req *Request) *programEntry {
+func (s *Session) program(req *call) *programEntry {
 	pe, ok := s.programs[req.Program]
 	switch {
 	case req.Program == "":
@@ -217,7 +210,7 @@ func (s *Session) program(req *Request) *programEntry {
 
 // opStop ends a program (inside withLock). The result comes at once; the
 // exit message, reason stopped, once it has ended.
-func (s *Session) opStop(req *Request) {
+func (s *Session) opStop(req *call) {
 	pe := s.program(req)
 	if pe == nil {
 		return
@@ -230,7 +223,7 @@ func (s *Session) opStop(req *Request) {
 
 // opInput queues text for a program's stdin (inside withLock); it never
 // waits for the program to read it.
-func (s *Session) opInput(req *Request) {
+func (s *Session) opInput(req *call) {
 	if req.Text == nil && !req.EOF {
 		s.result(req, "", nil, sockets.BadRequest("", "input needs text (what the program reads from stdin), or eof: true"))
 		return
@@ -289,7 +282,7 @@ func (s *Session) programList() []ProgramFields {
 // AppendFields appends the program's id and name.
 func (f ProgramFields) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"program":`...)
-	b = AppendJSONString(b, f.Program)
+	b = protocol.AppendString(b, f.Program)
 	b = append(b, `,"name":`...)
-	return AppendJSONString(b, f.Name), nil
+	return protocol.AppendString(b, f.Name), nil
 }

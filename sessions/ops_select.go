@@ -3,9 +3,9 @@ package sessions
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -17,7 +17,7 @@ import (
 // a blocking request: waiting once it has to wait, cancel ends it, and a
 // socket closed under it ends it with EBADF. Its goroutine only polls, so
 // other calls on the same sockets (a recv in another thread) go on.
-func (s *Session) opSelect(req *Request) {
+func (s *Session) opSelect(req *call) {
 	read, write, err := s.selectArgs(req)
 	var timeout *time.Duration
 	if err == nil {
@@ -65,7 +65,7 @@ type selectFields struct {
 // selectArgs finds the sockets read and write name (each list may be
 // absent or empty; a handle may repeat, as a file descriptor may in
 // Python's lists).
-func (s *Session) selectArgs(req *Request) (read, write []*entry, err *sockets.Error) {
+func (s *Session) selectArgs(req *call) (read, write []*entry, err *sockets.Error) {
 	if read, err = s.selectList("read", req.Read); err == nil {
 		write, err = s.selectList("write", req.Write)
 	}
@@ -89,7 +89,7 @@ func (s *Session) selectList(name string, handles []string) ([]*entry, *sockets.
 
 // selectTimeout parses select's timeout: nil (absent or null) waits
 // without limit.
-func selectTimeout(raw json.RawMessage) (*time.Duration, *sockets.Error) {
+func selectTimeout(raw protocol.Raw) (*time.Duration, *sockets.Error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}

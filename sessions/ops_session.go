@@ -2,8 +2,8 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -11,7 +11,7 @@ import (
 
 // opResume replays the session's messages after req.After to the
 // connection that asked.
-func (s *Session) opResume(req *Request) {
+func (s *Session) opResume(req *call) {
 	if req.After == nil {
 		s.result(req, "", nil, sockets.BadRequest("", "resume needs after (the last seq seen, 0 for all)"))
 		return
@@ -30,7 +30,7 @@ func (s *Session) opResume(req *Request) {
 }
 
 // opCancel cancels the waiting request whose id is req.Target.
-func (s *Session) opCancel(req *Request) {
+func (s *Session) opCancel(req *call) {
 	key := string(bytes.TrimSpace(req.Target))
 	p, ok := s.pending[key]
 	if !ok {
@@ -39,12 +39,12 @@ func (s *Session) opCancel(req *Request) {
 	}
 	p.cancel()
 	s.result(req, "", struct {
-		Target json.RawMessage `json:"target"`
+		Target protocol.Raw `json:"target"`
 	}{req.Target}, nil)
 }
 
 // opEncoding sets the encoding that shows the session's payloads.
-func (s *Session) opEncoding(req *Request) {
+func (s *Session) opEncoding(req *call) {
 	if req.Encoding != UTF8 && req.Encoding != GBK {
 		s.result(req, "", nil, sockets.BadRequest("LookupError", "unknown encoding: %q (utf-8 or gbk)", req.Encoding))
 		return

@@ -2,11 +2,11 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -42,7 +42,7 @@ func (s *Session) add(sock *sockets.Socket, listener string) *entry {
 	return e
 }
 
-func (s *Session) opSocket(req *Request) {
+func (s *Session) opSocket(req *call) {
 	fam, typ := sockets.Family(req.Family), sockets.Type(req.Type)
 	if fam == "" {
 		fam = sockets.AFInet
@@ -99,7 +99,7 @@ func (s *Session) socketBody(e *entry) SocketBody {
 // refresh logs a socket message if the socket's state changed since the last.
 func (s *Session) refresh(e *entry) {
 	b := s.socketBody(e)
-	j, _ := json.Marshal(b)
+	j, _ := b.AppendFields(nil)
 	if bytes.Equal(j, e.last) {
 		return
 	}
@@ -118,7 +118,7 @@ type valueField struct {
 	Value int `json:"value"`
 }
 
-func (s *Session) opBind(req *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opBind(req *call, e *entry) (any, *sockets.Error) {
 	addr, err := parseAddr(req.Addr)
 	if err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func (s *Session) opBind(req *Request, e *entry) (any, *sockets.Error) {
 	return addrField{addrOf(a)}, err
 }
 
-func (s *Session) opListen(req *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opListen(req *call, e *entry) (any, *sockets.Error) {
 	backlog := sockets.DefaultBacklog
 	if req.Backlog != nil {
 		backlog = *req.Backlog
@@ -140,7 +140,7 @@ func (s *Session) opListen(req *Request, e *entry) (any, *sockets.Error) {
 	}{backlog}, e.sock.Listen(backlog)
 }
 
-func (s *Session) opSetsockopt(req *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opSetsockopt(req *call, e *entry) (any, *sockets.Error) {
 	if b, fields, err := parseBytesValue(req.Value); err != nil || b != nil {
 		if err != nil {
 			return nil, err
@@ -161,7 +161,7 @@ func (s *Session) opSetsockopt(req *Request, e *entry) (any, *sockets.Error) {
 	return valueField{v}, err
 }
 
-func (s *Session) opGetsockopt(req *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opGetsockopt(req *call, e *entry) (any, *sockets.Error) {
 	if req.Buflen != nil {
 		b, err := e.sock.GetOptionBytes(req.Level, req.Option, *req.Buflen)
 		if err != nil {
@@ -175,7 +175,7 @@ func (s *Session) opGetsockopt(req *Request, e *entry) (any, *sockets.Error) {
 	return valueField{v}, err
 }
 
-func (s *Session) opSettimeout(req *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opSettimeout(req *call, e *entry) (any, *sockets.Error) {
 	d, err := parseTimeout(req.Timeout)
 	if err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ func (s *Session) opSettimeout(req *Request, e *entry) (any, *sockets.Error) {
 	return setTimeout(e, d)
 }
 
-func (s *Session) opSetblocking(req *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opSetblocking(req *call, e *entry) (any, *sockets.Error) {
 	if req.Flag == nil {
 		return nil, sockets.BadRequest("TypeError", "setblocking() needs flag (true or false)")
 	}
@@ -198,11 +198,11 @@ func (s *Session) opSetblocking(req *Request, e *entry) (any, *sockets.Error) {
 // setblocking, and returns their fields.
 func setTimeout(e *entry, d *time.Duration) (any, *sockets.Error) {
 	return struct {
-		Timeout json.RawMessage `json:"timeout"`
+		Timeout protocol.Raw `json:"timeout"`
 	}{timeoutJSON(d)}, e.sock.SetTimeout(d)
 }
 
-func (s *Session) opShutdown(req *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opShutdown(req *call, e *entry) (any, *sockets.Error) {
 	return nil, e.sock.Shutdown(req.How)
 }
 
@@ -213,7 +213,7 @@ type closeFields struct {
 	AlreadyClosed bool `json:"already_closed,omitempty"`
 }
 
-func (s *Session) opClose(_ *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opClose(_ *call, e *entry) (any, *sockets.Error) {
 	if e.closed {
 		return closeFields{AlreadyClosed: true}, nil
 	}
@@ -222,12 +222,12 @@ func (s *Session) opClose(_ *Request, e *entry) (any, *sockets.Error) {
 	return nil, nil
 }
 
-func (s *Session) opGetsockname(_ *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opGetsockname(_ *call, e *entry) (any, *sockets.Error) {
 	a, err := e.sock.GetSockName()
 	return addrField{addrOf(a)}, err
 }
 
-func (s *Session) opGetpeername(_ *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opGetpeername(_ *call, e *entry) (any, *sockets.Error) {
 	a, err := e.sock.GetPeerName()
 	return addrField{addrOf(a)}, err
 }

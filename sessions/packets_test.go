@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"sockplay/sessions/protocol"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func TestPacketRate(t *testing.T) {
 		Host      string
 		Broadcast bool
 		Len       *int
-		TCP       json.RawMessage
+		TCP       protocol.Raw
 	}
 	for _, j := range loggedJSON(t, s) {
 		var m struct{ Kind string }
@@ -96,12 +97,12 @@ func TestCaptureBoundPerSession(t *testing.T) {
 	do(rx)
 	do(tx)
 	bind := req(4, "bind")
-	bind.Sock, bind.Addr = "s1", json.RawMessage(`["",9000]`)
+	bind.Sock, bind.Addr = "s1", protocol.Raw(`["",9000]`)
 	do(bind)
 	const sent = 30
 	for i := range sent {
 		r := req(10+i, "sendto")
-		r.Sock, r.Addr, r.Data = "s2", json.RawMessage(`["10.77.0.2",9000]`), &Payload{Text: new(string)}
+		r.Sock, r.Addr, r.Data = "s2", protocol.Raw(`["10.77.0.2",9000]`), &Payload{Text: new(string)}
 		*r.Data.Text = fmt.Sprint("d", i)
 		do(r)
 	}

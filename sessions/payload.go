@@ -2,87 +2,22 @@ package sessions
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"sockplay/sockets"
+	"sockplay/sessions/protocol"
 )
 
 // Encodings a session can show text in.
 const (
-	UTF8 = "utf-8"
-	GBK  = "gbk"
+	UTF8 = protocol.UTF8
+	GBK  = protocol.GBK
 )
 
-// Payload is data in a request: exactly one of Text (with Encoding), Hex or
-// Base64.
-type Payload struct {
-	Text     *string `json:"text"`
-	Encoding string  `json:"encoding"`
-	Hex      *string `json:"hex"`
-	Base64   *string `json:"base64"`
-}
-
-// Bytes decodes the payload, refusing more than max bytes.
-func (p *Payload) Bytes(max int) ([]byte, *sockets.Error) {
-	if p == nil {
-		return nil, sockets.BadRequest("", "data is required: {\"text\":…}, {\"hex\":…} or {\"base64\":…}")
-	}
-	n := 0
-	for _, f := range []*string{p.Text, p.Hex, p.Base64} {
-		if f != nil {
-			n++
-		}
-	}
-	if n != 1 {
-		return nil, sockets.BadRequest("", "data must have exactly one of text, hex or base64")
-	}
-	var b []byte
-	switch {
-	case p.Text != nil:
-		var err error
-		b, err = encodeText(*p.Text, p.Encoding)
-		if err != nil {
-			return nil, sockets.BadRequest("UnicodeEncodeError", "%v", err)
-		}
-	case p.Hex != nil:
-		h := strings.Join(strings.Fields(*p.Hex), "")
-		var err error
-		if b, err = hex.DecodeString(h); err != nil {
-			return nil, sockets.BadRequest("ValueError", "non-hexadecimal number found in fromhex() arg: %v", err)
-		}
-	default:
-		var err error
-		if b, err = base64.StdEncoding.DecodeString(*p.Base64); err != nil {
-			return nil, sockets.BadRequest("binascii.Error", "invalid base64: %v", err)
-		}
-	}
-	if len(b) > max {
-		return nil, &sockets.Error{Kind: sockets.KindLimit, Message: fmt.Sprintf("data is limited to %d bytes per request here", max), Hint: "Send large data in several calls."}
-	}
-	return b, nil
-}
-
-func encodeText(s, enc string) ([]byte, error) {
-	switch enc {
-	case "", UTF8:
-		return []byte(s), nil
-	case GBK:
-		b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
-		if err != nil {
-			return nil, fmt.Errorf("'gbk' codec can't encode the text: %v", err)
-		}
-		return b, nil
-	}
-	return nil, fmt.Errorf("unknown encoding %q (utf-8 or gbk)", enc)
-}
+// Payload is data in a request (see protocol.Payload).
+type Payload = protocol.Payload
 
 // Data is received bytes as the protocol shows them. It keeps the bytes
 // themselves, once: their hex and text are written only when a message is
@@ -104,19 +39,6 @@ type Invalid struct {
 	Size   int    `json:"size"`
 	Cut    string `json:"cut,omitempty"`
 	Char   string `json:"char,omitempty"`
-}
-
-// dataJSON is Data as the protocol writes it: the reference encoding/json
-// form that Data's MarshalJSON uses and its appendJSON must match byte for
-// byte. Shown and SHA256 are there only when the chunk was cut.
-type dataJSON struct {
-	Size     int       `json:"size"`
-	Shown    int       `json:"shown,omitempty"`
-	SHA256   string    `json:"sha256,omitempty"`
-	Hex      string    `json:"hex"`
-	Text     string    `json:"text"`
-	Encoding string    `json:"encoding"`
-	Invalid  []Invalid `json:"invalid,omitempty"`
 }
 
 // NewData describes b, showing at most limit of its bytes (all of them
@@ -162,48 +84,126 @@ func (d *Data) heldBytes() int {
 	return 96 + len(d.shown) + len(d.carry)
 }
 
-// MarshalJSON writes d through encoding/json, as the reference for
-// appendJSON.
-func (d *Data) MarshalJSON() ([]byte, error) { return json.Marshal(d.view()) }
+// MarshalJSON writes d as appendJSON does, for the values that embed a
+// Data and are encoded by reflection.
+func (d *Data) MarshalJSON() ([]byte, error) { return d.appendJSON(nil), nil }
 
-// view is d as the protocol writes it.
-func (d *Data) view() dataJSON {
-	v := dataJSON{Size: d.size, Hex: hex.EncodeToString(d.shown), Encoding: d.encoding}
-	if d.sum != nil {
-		v.Shown, v.SHA256 = len(d.shown), hex.EncodeToString(d.sum[:])
+// appendText appends the shown bytes' text as a JSON string, in one pass
+// over them, and returns the sequences that did not decode: each of their
+// bytes is written as \xNN (Python's backslashreplace). A character the
+// shown bytes of a cut chunk end inside is marked as cut at the end, like
+// one a chunk ends inside.
+func (d *Data) appendText(b []byte) ([]byte, []Invalid) {
+	t := textWriter{b: append(b, '"'), src: d.shown}
+	from, whole := completes(d.carry, d.shown, d.encoding)
+	if from > 0 {
+		t.bad(0, from, "start")
+		t.invalid[len(t.invalid)-1].Char = whole
 	}
-	v.Text, v.Invalid = d.decode()
-	return v
+	if d.encoding == GBK {
+		t.gbk(from)
+	} else {
+		t.utf8(from, d.carry != nil)
+	}
+	return append(t.b, '"'), t.invalid
 }
 
-// decode returns the shown bytes' text and the sequences that did not
-// decode. A character the shown bytes of a cut chunk end inside is marked
-// as cut at the end, like one a chunk ends inside.
-func (d *Data) decode() (string, []Invalid) {
-	b, enc, carry := d.shown, d.encoding, d.carry
-	var sb strings.Builder
-	var invalid []Invalid
-	bad := func(off, n int, cut string) {
-		for _, c := range b[off : off+n] {
-			fmt.Fprintf(&sb, `\x%02x`, c)
+// textWriter writes decoded text as the inside of a JSON string.
+type textWriter struct {
+	b       []byte
+	src     []byte // the bytes decoded
+	invalid []Invalid
+}
+
+// bad writes n bytes of src from off, which did not decode, and marks them.
+func (t *textWriter) bad(off, n int, cut string) {
+	for _, c := range t.src[off : off+n] {
+		t.b = append(t.b, '\\', '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xF])
+	}
+	if k := len(t.invalid); k > 0 && t.invalid[k-1].Offset+t.invalid[k-1].Size == off && cut == "" && t.invalid[k-1].Cut == "" {
+		t.invalid[k-1].Size += n
+		return
+	}
+	t.invalid = append(t.invalid, Invalid{Offset: off, Size: n, Cut: cut})
+}
+
+// utf8 decodes src[from:]. Unless known (a carried character ended at
+// from), continuation bytes at the very start are taken for the end of a
+// character cut by the previous chunk. Valid runs are copied whole.
+func (t *textWriter) utf8(from int, known bool) {
+	b := t.src
+	i := from
+	for !known && i < len(b) && i < 3 && b[i]&0xC0 == 0x80 {
+		i++
+	}
+	if i > from {
+		t.bad(from, i-from, "start")
+	}
+	run := i // the start of the valid text not yet written
+	for i < len(b) {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
 		}
-		if k := len(invalid); k > 0 && invalid[k-1].Offset+invalid[k-1].Size == off && cut == "" && invalid[k-1].Cut == "" {
-			invalid[k-1].Size += n
+		r, n := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError || n > 1 {
+			i += n
+			continue
+		}
+		t.b = protocol.AppendText(t.b, b[run:i])
+		if !utf8.FullRune(b[i:]) && utf8.RuneStart(b[i]) && b[i] >= 0xC2 && b[i] <= 0xF4 {
+			t.bad(i, len(b)-i, "end")
 			return
 		}
-		invalid = append(invalid, Invalid{Offset: off, Size: n, Cut: cut})
+		t.bad(i, 1, "")
+		i++
+		run = i
 	}
-	from, whole := completes(carry, b, enc)
-	if from > 0 {
-		bad(0, from, "start")
-		invalid[len(invalid)-1].Char = whole
+	t.b = protocol.AppendText(t.b, b[run:])
+}
+
+var gbkDecoder = simplifiedchinese.GBK
+
+// gbk decodes src[from:] as GBK: ASCII runs are copied whole, each
+// two-byte character is decoded by one decoder, reused.
+func (t *textWriter) gbk(from int) {
+	b := t.src
+	dec := gbkDecoder.NewDecoder()
+	var out [4]byte
+	run := from
+	for i := from; i < len(b); {
+		c := b[i]
+		if c < 0x80 {
+			i++
+			continue
+		}
+		t.b = protocol.AppendText(t.b, b[run:i])
+		switch {
+		case c >= 0x81 && c <= 0xFE:
+			if i+1 == len(b) {
+				t.bad(i, 1, "end")
+				return
+			}
+			if !gbkTrail(b[i+1]) {
+				t.bad(i, 1, "")
+				i++
+				break
+			}
+			dec.Reset()
+			n, _, err := dec.Transform(out[:], b[i:i+2], true)
+			if err != nil || string(out[:n]) == "\uFFFD" {
+				t.bad(i, 2, "")
+			} else {
+				t.b = protocol.AppendText(t.b, out[:n])
+			}
+			i += 2
+		default:
+			t.bad(i, 1, "")
+			i++
+		}
+		run = i
 	}
-	if enc == GBK {
-		decodeGBK(b, from, &sb, bad)
-	} else {
-		decodeUTF8(b, from, carry != nil, &sb, bad)
-	}
-	return sb.String(), invalid
+	t.b = protocol.AppendText(t.b, b[run:])
 }
 
 // nextCarry is the carry NewDataAfter returns: the first bytes of a
@@ -297,63 +297,3 @@ func utf8Len(lead byte) int {
 
 // gbkTrail reports whether c may follow a GBK lead byte.
 func gbkTrail(c byte) bool { return c >= 0x40 && c != 0x7F && c != 0xFF }
-
-// decodeUTF8 decodes b[from:]. Unless known (a carried character ended at
-// from), continuation bytes at the very start are taken for the end of a
-// character cut by the previous chunk.
-func decodeUTF8(b []byte, from int, known bool, sb *strings.Builder, bad func(off, n int, cut string)) {
-	i := from
-	for !known && i < len(b) && i < 3 && b[i]&0xC0 == 0x80 {
-		i++
-	}
-	if i > from {
-		bad(from, i-from, "start")
-	}
-	for i < len(b) {
-		r, n := utf8.DecodeRune(b[i:])
-		if r != utf8.RuneError || n > 1 {
-			sb.WriteRune(r)
-			i += n
-			continue
-		}
-		if !utf8.FullRune(b[i:]) && utf8.RuneStart(b[i]) && b[i] >= 0xC2 && b[i] <= 0xF4 {
-			bad(i, len(b)-i, "end")
-			return
-		}
-		bad(i, 1, "")
-		i++
-	}
-}
-
-var gbkDecoder = simplifiedchinese.GBK
-
-func decodeGBK(b []byte, from int, sb *strings.Builder, bad func(off, n int, cut string)) {
-	for i := from; i < len(b); {
-		c := b[i]
-		switch {
-		case c < 0x80:
-			sb.WriteByte(c)
-			i++
-		case c >= 0x81 && c <= 0xFE:
-			if i+1 == len(b) {
-				bad(i, 1, "end")
-				return
-			}
-			if !gbkTrail(b[i+1]) {
-				bad(i, 1, "")
-				i++
-				continue
-			}
-			r, err := gbkDecoder.NewDecoder().Bytes(b[i : i+2])
-			if err != nil || string(r) == "\uFFFD" {
-				bad(i, 2, "")
-			} else {
-				sb.Write(r)
-			}
-			i += 2
-		default:
-			bad(i, 1, "")
-			i++
-		}
-	}
-}

@@ -161,7 +161,7 @@ func (s *Session) peerLimit(format string, args ...any) *sockets.Error {
 
 // opSpawn starts a built-in peer (inside withLock). The peer's events come from
 // its own goroutines; forward logs them.
-func (s *Session) opSpawn(req *Request) {
+func (s *Session) opSpawn(req *call) {
 	if req.Peer == "" {
 		s.result(req, "", nil, sockets.BadRequest("", "spawn needs peer, the name of a built-in peer: %v", peers.Names()))
 		return
@@ -210,7 +210,7 @@ func (s *Session) opSpawn(req *Request) {
 // goroutines, which may be waiting for the session lock to log an event, so
 // it runs on its own goroutine; the result is logged once the peer has
 // stopped (its sockets are closed by then).
-func (s *Session) opKill(req *Request) {
+func (s *Session) opKill(req *call) {
 	pe, ok := s.peers[req.Peer]
 	switch {
 	case s.ending:

@@ -2,7 +2,7 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
+	"sockplay/sessions/protocol"
 	"strconv"
 )
 
@@ -23,7 +23,7 @@ import (
 // are outstanding. Guarded by the session's mutex.
 type programIDs struct {
 	toSession map[string]int64 // the program's id (as sent, trimmed) → the session's
-	toProgram map[int64]json.RawMessage
+	toProgram map[int64]protocol.Raw
 }
 
 // AttachProgram adds a program front end named program ("p1") to the
@@ -37,7 +37,7 @@ func (s *Session) AttachProgram(program string) *Subscriber {
 		sub = newSubscriber(s.cfg.QueueSize, s.cfg.QueueBytes)
 		sub.program = program
 		sub.active, sub.hidden = true, true // it shows nothing: no stat polls for it
-		sub.ids = &programIDs{toSession: map[string]int64{}, toProgram: map[int64]json.RawMessage{}}
+		sub.ids = &programIDs{toSession: map[string]int64{}, toProgram: map[int64]protocol.Raw{}}
 		sub.from = s.lastSeq
 		hello := Message{Seq: s.lastSeq, Kind: KindHello, Time: s.cfg.Now().UTC(), Body: s.hello(true)}
 		sub.push(hello, messageBytes(hello), true, 0)
@@ -79,7 +79,7 @@ func (sub *Subscriber) wants(to *Subscriber) bool {
 }
 
 // programOf is the program a request came from ("" from a page).
-func programOf(req *Request) string {
+func programOf(req *call) string {
 	if req.from == nil {
 		return ""
 	}
@@ -90,7 +90,7 @@ func programOf(req *Request) string {
 // target too); a page's request is left as it is. An id that is not an
 // integer is left for handle to refuse; an id still outstanding maps to
 // the same session id, so its reuse is refused as a page's would be.
-func (s *Session) mapRequest(sub *Subscriber, r *Request) {
+func (s *Session) mapRequest(sub *Subscriber, r *call) {
 	if sub.ids == nil {
 		return
 	}
@@ -99,12 +99,12 @@ func (s *Session) mapRequest(sub *Subscriber, r *Request) {
 	}
 	if r.Op == "cancel" {
 		if t, ok := sub.ids.toSession[string(bytes.TrimSpace(r.Target))]; ok {
-			r.Target = json.RawMessage(strconv.FormatInt(t, 10))
+			r.Target = protocol.Raw(strconv.FormatInt(t, 10))
 		}
 	}
 }
 
-func (p *programIDs) mapID(s *Session, id json.RawMessage) (json.RawMessage, bool) {
+func (p *programIDs) mapID(s *Session, id protocol.Raw) (protocol.Raw, bool) {
 	key := string(bytes.TrimSpace(id))
 	if _, err := strconv.ParseInt(key, 10, 64); err != nil {
 		return nil, false
@@ -114,9 +114,9 @@ func (p *programIDs) mapID(s *Session, id json.RawMessage) (json.RawMessage, boo
 		s.programReqSeq++
 		n = -s.programReqSeq
 		p.toSession[key] = n
-		p.toProgram[n] = json.RawMessage(key)
+		p.toProgram[n] = protocol.Raw(key)
 	}
-	return json.RawMessage(strconv.FormatInt(n, 10)), true
+	return protocol.Raw(strconv.FormatInt(n, 10)), true
 }
 
 // programBody returns the body the program sub gets for a message of its
@@ -134,7 +134,7 @@ func (s *Session) programBody(sub *Subscriber, kind string, body any) any {
 	return body
 }
 
-func (s *Session) unmapID(p *programIDs, id json.RawMessage, done bool) json.RawMessage {
+func (s *Session) unmapID(p *programIDs, id protocol.Raw, done bool) protocol.Raw {
 	key := string(bytes.TrimSpace(id))
 	n, err := strconv.ParseInt(key, 10, 64)
 	if err != nil {

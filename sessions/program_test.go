@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"encoding/json"
+	"sockplay/sessions/protocol"
 	"strings"
 	"testing"
 	"time"
@@ -114,9 +115,9 @@ func TestOpSelect(t *testing.T) {
 		sockets[name] = result(t, s, sub, r).Sock
 	}
 	bind := req(10, "bind")
-	bind.Sock, bind.Addr = sockets["a"], json.RawMessage(`["127.0.0.1",0]`)
+	bind.Sock, bind.Addr = sockets["a"], protocol.Raw(`["127.0.0.1",0]`)
 	addr := result(t, s, sub, bind)
-	bind.ID, bind.Sock = json.RawMessage("11"), sockets["b"]
+	bind.ID, bind.Sock = protocol.Raw("11"), sockets["b"]
 	if b := result(t, s, sub, bind); !addr.OK || !b.OK {
 		t.Fatalf("bind: %+v, %+v", addr, b)
 	}
@@ -125,7 +126,7 @@ func TestOpSelect(t *testing.T) {
 		r := req(id, "select")
 		r.Read, r.Write = read, write
 		if timeout != "" {
-			r.Timeout = json.RawMessage(timeout)
+			r.Timeout = protocol.Raw(timeout)
 		}
 		return r
 	}
@@ -144,7 +145,7 @@ func TestOpSelect(t *testing.T) {
 	// A reader waits until a datagram comes.
 	s.Do(sub, sel(22, []string{sockets["a"], sockets["a"]}, nil, "30"))
 	send := req(23, "sendto")
-	send.Sock, send.Addr = sockets["b"], json.RawMessage(mustJSON(t, addrOfResult(t, addr)))
+	send.Sock, send.Addr = sockets["b"], protocol.Raw(mustJSON(t, addrOfResult(t, addr)))
 	text := "hi"
 	send.Data = &Payload{Text: &text}
 	if b := result(t, s, sub, send); !b.OK {
@@ -157,7 +158,7 @@ func TestOpSelect(t *testing.T) {
 	// cancel ends a select that would wait forever.
 	s.Do(sub, sel(24, []string{sockets["b"]}, nil, ""))
 	cancel := req(25, "cancel")
-	cancel.Target = json.RawMessage("24")
+	cancel.Target = protocol.Raw("24")
 	s.Do(sub, cancel)
 	if b := takeResult(t, sub, "24"); b.OK || b.Error.Type != "cancelled" {
 		t.Errorf("a cancelled select: %+v", b)

@@ -20,7 +20,7 @@ type ResetFields struct {
 // close and kill each would (a call waiting on one of those sockets ends
 // with EBADF, as after close). The log and the session stay. Sockets a running program made stay open:
 // they are the program's.
-func (s *Session) opReset(req *Request) {
+func (s *Session) opReset(req *call) {
 	if s.ending {
 		s.result(req, "", nil, sockets.BadRequest("", "the session is closing"))
 		return

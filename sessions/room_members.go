@@ -47,7 +47,7 @@ func (r *Room) lanNoteOf(m *member) string {
 }
 
 // asMember returns s's member; if it has none, it answers req and returns nil.
-func (r *Room) asMember(s *Session, req *Request) *member {
+func (r *Room) asMember(s *Session, req *call) *member {
 	m := r.bySess[s]
 	if m == nil {
 		r.answer(s, req, nil, &sockets.Error{Kind: KindNotFound, Message: "this session is not in room " + r.code, Hint: "Join it again with room_join."})
@@ -58,7 +58,7 @@ func (r *Room) asMember(s *Session, req *Request) *member {
 // asInstructor returns s's member if it is the room's instructor; else it
 // answers req with forbidden (what: what only the instructor may do) and
 // returns nil.
-func (r *Room) asInstructor(s *Session, req *Request, what string) *member {
+func (r *Room) asInstructor(s *Session, req *call, what string) *member {
 	m := r.asMember(s, req)
 	if m != nil && !m.instructor {
 		r.answer(s, req, nil, &sockets.Error{Kind: KindForbidden, Message: "only the room's instructor may " + what,
@@ -70,7 +70,7 @@ func (r *Room) asInstructor(s *Session, req *Request, what string) *member {
 
 // member returns the member with id, or answers req and returns nil. A
 // student op never names the instructor.
-func (r *Room) memberByID(s *Session, req *Request, id string) *member {
+func (r *Room) memberByID(s *Session, req *call, id string) *member {
 	for _, m := range r.members {
 		if m.id == id && !m.instructor {
 			return m
@@ -102,7 +102,7 @@ func (r *Room) instructorName() string {
 }
 
 // join makes s a member (or updates its name: room_join is idempotent).
-func (r *Room) join(s *Session, req *Request, key, name string) {
+func (r *Room) join(s *Session, req *call, key, name string) {
 	instructor := key != "" && key == r.key
 	m := r.bySess[s]
 	if m == nil {
@@ -216,7 +216,7 @@ func (r *Room) removeMember(m *member) {
 
 // leave takes s out of the room, keeping the session; req (nil: the
 // session is going, or joining another room) gets the result.
-func (r *Room) leave(s *Session, req *Request) {
+func (r *Room) leave(s *Session, req *call) {
 	m := r.bySess[s]
 	if m == nil {
 		if req != nil {
@@ -250,7 +250,7 @@ func (r *Room) followBody() FollowBody {
 
 // moved records where s's page is (room_at); the instructor's drives
 // followers while drive is on.
-func (r *Room) moved(s *Session, req *Request, p Place) {
+func (r *Room) moved(s *Session, req *call, p Place) {
 	m := r.asMember(s, req)
 	if m == nil {
 		return
@@ -292,7 +292,7 @@ func (r *Room) driveAll(p Place) int {
 }
 
 // follow turns following on or off for a student (room_follow).
-func (r *Room) follow(s *Session, req *Request, flag bool) {
+func (r *Room) follow(s *Session, req *call, flag bool) {
 	m := r.asMember(s, req)
 	if m == nil {
 		return
@@ -317,7 +317,7 @@ func (r *Room) follow(s *Session, req *Request, flag bool) {
 
 // driveTo is room_drive: flag sets whether the instructor's room_at
 // drives followers; a page sends them there now.
-func (r *Room) driveTo(s *Session, req *Request, p Place, flag *bool) {
+func (r *Room) driveTo(s *Session, req *call, p Place, flag *bool) {
 	m := r.asInstructor(s, req, "drive the followers")
 	if m == nil {
 		return
@@ -339,7 +339,7 @@ func (r *Room) driveTo(s *Session, req *Request, p Place, flag *bool) {
 
 // toFollowers sends every follower the message make makes (room_show,
 // room_push).
-func (r *Room) toFollowers(s *Session, req *Request, what string, make func(by string) (string, any)) {
+func (r *Room) toFollowers(s *Session, req *call, what string, make func(by string) (string, any)) {
 	m := r.asInstructor(s, req, what)
 	if m == nil {
 		return
@@ -358,7 +358,7 @@ func (r *Room) toFollowers(s *Session, req *Request, what string, make func(by s
 }
 
 // hint sends one student the instructor's line (room_hint).
-func (r *Room) hint(s *Session, req *Request, text string) {
+func (r *Room) hint(s *Session, req *call, text string) {
 	m := r.asInstructor(s, req, "send hints")
 	if m == nil {
 		return
@@ -376,7 +376,7 @@ func (r *Room) hint(s *Session, req *Request, text string) {
 // observe gives the instructor a read-only view of a student's session
 // (room_observe): a token for /ws?observe=TOKEN, bound to the room's
 // instructor key.
-func (r *Room) observe(s *Session, req *Request) {
+func (r *Room) observe(s *Session, req *call) {
 	if r.asInstructor(s, req, "observe a student") == nil {
 		return
 	}
@@ -397,7 +397,7 @@ func (r *Room) observe(s *Session, req *Request) {
 // targets are the students an instructor's op names: req.Member, or all
 // of them when it names none. It answers req and returns false if
 // req.Member is no student.
-func (r *Room) targets(s *Session, req *Request) ([]*member, bool) {
+func (r *Room) targets(s *Session, req *call) ([]*member, bool) {
 	if req.Member == "" {
 		return r.students(), true
 	}
@@ -410,7 +410,7 @@ func (r *Room) targets(s *Session, req *Request) ([]*member, bool) {
 
 // reset closes the students' sockets and peers, as op reset would, with a
 // note on their pages (room_reset).
-func (r *Room) reset(s *Session, req *Request) {
+func (r *Room) reset(s *Session, req *call) {
 	m := r.asInstructor(s, req, "reset students' sockets")
 	if m == nil {
 		return
@@ -426,7 +426,7 @@ func (r *Room) reset(s *Session, req *Request) {
 }
 
 // peers starts a lesson's peers in every student's session (room_peers).
-func (r *Room) peers(s *Session, req *Request) {
+func (r *Room) peers(s *Session, req *call) {
 	m := r.asInstructor(s, req, "start peers for the room")
 	if m == nil {
 		return
@@ -462,7 +462,7 @@ func (r *Room) peers(s *Session, req *Request) {
 
 // check runs an exercise's check in every student's session (room_check);
 // the verdicts reach the roster.
-func (r *Room) check(s *Session, req *Request) {
+func (r *Room) check(s *Session, req *call) {
 	m := r.asInstructor(s, req, "run checks for the room")
 	if m == nil {
 		return
@@ -474,7 +474,7 @@ func (r *Room) check(s *Session, req *Request) {
 	x, _ := exercises.Lookup(req.Exercise)
 	note := fmt.Sprintf("Your instructor (%s) is checking your program against exercise %s.", m.name, x.ID)
 	for _, t := range ts {
-		t.sess.roomCheck(*req, note, m.name)
+		t.sess.roomCheck(req.Request, note, m.name)
 	}
 	r.answer(s, req, struct {
 		Members  []string `json:"members"`

@@ -18,11 +18,11 @@ const maxShownCode = 64 << 10
 
 // roomWork is the room's half of an op, run on r's goroutine for session
 // s's request req.
-type roomWork func(r *Room, s *Session, req *Request)
+type roomWork func(r *Room, s *Session, req *call)
 
 // toRoom hands req to room r's goroutine, to run f there; when r cannot
 // take it, the result says why.
-func (s *Session) toRoom(r *Room, req *Request, f roomWork) {
+func (s *Session) toRoom(r *Room, req *call, f roomWork) {
 	rq := *req
 	ok := r.enqueue(func() {
 		if r.over {
@@ -44,7 +44,7 @@ func roomBusyOrEnded(r *Room) *sockets.Error {
 }
 
 // inRoom hands req to the session's room, or answers that it is in none.
-func (s *Session) inRoom(req *Request, f roomWork) {
+func (s *Session) inRoom(req *call, f roomWork) {
 	r := s.room.room
 	if r == nil {
 		s.result(req, "", nil, &sockets.Error{Kind: KindNotFound, Message: "this session is in no room", Hint: "Join one first: room_join with the room's code and your name."})
@@ -54,12 +54,12 @@ func (s *Session) inRoom(req *Request, f roomWork) {
 }
 
 // answer logs req's result in s (from the room's goroutine).
-func (r *Room) answer(s *Session, req *Request, fields any, e *sockets.Error) {
+func (r *Room) answer(s *Session, req *call, fields any, e *sockets.Error) {
 	s.withLock(func() { s.result(req, "", fields, e) })
 }
 
 // opRoomJoin: room_join {room, name}.
-func (s *Session) opRoomJoin(req *Request) {
+func (s *Session) opRoomJoin(req *call) {
 	code := NormalizeRoomCode(req.Room)
 	name, err := checkName(req.Name)
 	if err == nil && code == "" {
@@ -89,7 +89,7 @@ func (s *Session) opRoomJoin(req *Request) {
 	if req.from != nil {
 		key = req.from.roomKey
 	}
-	join := func(r *Room, s *Session, req *Request) { r.join(s, req, key, name) }
+	join := func(r *Room, s *Session, req *call) { r.join(s, req, key, name) }
 	if old := s.room.room; old != nil && old != r {
 		// The old room lets go of the session (and its LAN link) first,
 		// then hands the join on to the new one.
@@ -105,7 +105,7 @@ func (s *Session) opRoomJoin(req *Request) {
 }
 
 // allowJoin takes a token of the connection's join budget.
-func (s *Session) allowJoin(req *Request) *sockets.Error {
+func (s *Session) allowJoin(req *call) *sockets.Error {
 	allow := s.cfg.rooms.getHooks().AllowJoin
 	if allow == nil {
 		return nil
@@ -137,32 +137,32 @@ func checkName(name string) (string, *sockets.Error) {
 }
 
 // opRoomLeave: room_leave {}.
-func (s *Session) opRoomLeave(req *Request) {
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.leave(s, req) })
+func (s *Session) opRoomLeave(req *call) {
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.leave(s, req) })
 }
 
 // opRoomAt: room_at {page, lesson, step}.
-func (s *Session) opRoomAt(req *Request) {
+func (s *Session) opRoomAt(req *call) {
 	p, err := placeOf(req, false)
 	if err != nil {
 		s.result(req, "", nil, err)
 		return
 	}
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.moved(s, req, p) })
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.moved(s, req, p) })
 }
 
 // opRoomFollow: room_follow {flag}.
-func (s *Session) opRoomFollow(req *Request) {
+func (s *Session) opRoomFollow(req *call) {
 	if req.Flag == nil {
 		s.result(req, "", nil, sockets.BadRequest("", "room_follow needs flag: false to stop following the instructor, true to follow again"))
 		return
 	}
 	flag := *req.Flag
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.follow(s, req, flag) })
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.follow(s, req, flag) })
 }
 
 // opRoomDrive: room_drive {page, lesson, step, flag} (instructor).
-func (s *Session) opRoomDrive(req *Request) {
+func (s *Session) opRoomDrive(req *call) {
 	p, err := placeOf(req, true)
 	if err != nil {
 		s.result(req, "", nil, err)
@@ -173,11 +173,11 @@ func (s *Session) opRoomDrive(req *Request) {
 		return
 	}
 	flag := req.Flag
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.driveTo(s, req, p, flag) })
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.driveTo(s, req, p, flag) })
 }
 
 // placeOf reads page, lesson and step. A page is a path on this server.
-func placeOf(req *Request, optional bool) (Place, *sockets.Error) {
+func placeOf(req *call, optional bool) (Place, *sockets.Error) {
 	p := Place{Page: req.Page, Lesson: req.Lesson, Step: req.Step}
 	switch {
 	case p.Page == "" && !optional:
@@ -191,7 +191,7 @@ func placeOf(req *Request, optional bool) (Place, *sockets.Error) {
 }
 
 // opRoomShow: room_show {cell, code, output, ok} (instructor).
-func (s *Session) opRoomShow(req *Request) {
+func (s *Session) opRoomShow(req *call) {
 	b := RoomShowBody{Cell: req.Cell, Output: req.Output, OK: req.OK}
 	if req.Code != nil {
 		b.Code = *req.Code
@@ -200,7 +200,7 @@ func (s *Session) opRoomShow(req *Request) {
 		s.result(req, "", nil, sockets.BadRequest("", "room_show's code and output may have at most %d bytes each, its cell 100", maxShownCode))
 		return
 	}
-	s.inRoom(req, func(r *Room, s *Session, req *Request) {
+	s.inRoom(req, func(r *Room, s *Session, req *call) {
 		r.toFollowers(s, req, "show the room a cell", func(by string) (string, any) {
 			b.Room, b.From = r.code, by
 			return KindRoomShow, b
@@ -209,13 +209,13 @@ func (s *Session) opRoomShow(req *Request) {
 }
 
 // opRoomPush: room_push {cell, code} (instructor).
-func (s *Session) opRoomPush(req *Request) {
+func (s *Session) opRoomPush(req *call) {
 	if req.Code == nil || *req.Code == "" || len(*req.Code) > maxShownCode || len(req.Cell) > 100 {
 		s.result(req, "", nil, sockets.BadRequest("", "room_push needs code, the cell's Python (at most %d bytes), and may name its cell (at most 100 bytes)", maxShownCode))
 		return
 	}
 	b := RoomPushBody{Cell: req.Cell, Code: *req.Code}
-	s.inRoom(req, func(r *Room, s *Session, req *Request) {
+	s.inRoom(req, func(r *Room, s *Session, req *call) {
 		r.toFollowers(s, req, "push a cell to the room", func(by string) (string, any) {
 			b.Room, b.From = r.code, by
 			return KindRoomPush, b
@@ -224,7 +224,7 @@ func (s *Session) opRoomPush(req *Request) {
 }
 
 // opRoomHint: room_hint {member, text} (instructor).
-func (s *Session) opRoomHint(req *Request) {
+func (s *Session) opRoomHint(req *call) {
 	text := ""
 	if req.Text != nil {
 		text = strings.Join(strings.Fields(*req.Text), " ")
@@ -237,40 +237,40 @@ func (s *Session) opRoomHint(req *Request) {
 		s.result(req, "", nil, sockets.BadRequest("", "room_hint needs text, one line of at most %d characters (this has %d)", MaxHint, n))
 		return
 	}
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.hint(s, req, text) })
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.hint(s, req, text) })
 }
 
 // opRoomObserve: room_observe {member} (instructor).
-func (s *Session) opRoomObserve(req *Request) {
+func (s *Session) opRoomObserve(req *call) {
 	if req.Member == "" {
 		s.result(req, "", nil, sockets.BadRequest("", "room_observe needs member, the student's id in the roster (\"m2\")"))
 		return
 	}
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.observe(s, req) })
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.observe(s, req) })
 }
 
 // opRoomReset: room_reset {member?} (instructor).
-func (s *Session) opRoomReset(req *Request) {
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.reset(s, req) })
+func (s *Session) opRoomReset(req *call) {
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.reset(s, req) })
 }
 
 // opRoomPeers: room_peers {lesson?} (instructor).
-func (s *Session) opRoomPeers(req *Request) {
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.peers(s, req) })
+func (s *Session) opRoomPeers(req *call) {
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.peers(s, req) })
 }
 
 // opRoomCheck: room_check {exercise, …as check} (instructor).
-func (s *Session) opRoomCheck(req *Request) {
+func (s *Session) opRoomCheck(req *call) {
 	if _, _, _, err := s.checkArgs(req); err != nil {
 		s.result(req, "", nil, err)
 		return
 	}
-	s.inRoom(req, func(r *Room, s *Session, req *Request) { r.check(s, req) })
+	s.inRoom(req, func(r *Room, s *Session, req *call) { r.check(s, req) })
 }
 
 // opRoomEnd: room_end {} (instructor).
-func (s *Session) opRoomEnd(req *Request) {
-	s.inRoom(req, func(r *Room, s *Session, req *Request) {
+func (s *Session) opRoomEnd(req *call) {
+	s.inRoom(req, func(r *Room, s *Session, req *call) {
 		m := r.asInstructor(s, req, "end the room")
 		if m == nil {
 			return

@@ -2,10 +2,11 @@ package sessions
 
 import (
 	"bytes"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
+
+	"sockplay/sessions/protocol"
 )
 
 // A session's side of its room: what the roster shows of it, the hooks
@@ -83,11 +84,11 @@ func (s *Session) roomLogged(kind string, body any) {
 // arguments, the session's limits) as failed, when the request names an
 // exercise the room is running.
 func (s *Session) roomFailedCheck(b ResultBody) {
-	var req struct {
-		Exercise string `json:"exercise"`
-	}
-	if json.Unmarshal(b.Request, &req) == nil && s.room.checks[req.Exercise] == "running" {
-		s.room.checks[req.Exercise] = "fail"
+	members, _ := protocol.Object(b.Request)
+	for _, m := range members {
+		if x, ok := protocol.String(m.Value); ok && m.Key == "exercise" && s.room.checks[x] == "running" {
+			s.room.checks[x] = "fail"
+		}
 	}
 }
 
@@ -207,20 +208,17 @@ func (s *Session) roomCheck(req Request, note, by string) {
 		}
 		s.room.checks[req.Exercise] = "running"
 		req.Op = "check"
-		echo, _ := json.Marshal(map[string]any{"op": "check", "exercise": req.Exercise})
-		req.Echo = echo
+		req.Echo = protocol.Raw(append(AppendJSONString([]byte(`{"op":"check","exercise":`), req.Exercise), '}'))
 		s.handle(s.ownRequest(req))
 	})
 }
 
 // ownRequest gives req a session id of its own (negative, from the
 // programs' range, so it meets no page's id) and no connection.
-func (s *Session) ownRequest(req Request) *Request {
+func (s *Session) ownRequest(req Request) *call {
 	s.programReqSeq++
-	req.ID = json.RawMessage(strconv.FormatInt(-s.programReqSeq, 10))
-	req.from = nil
-	req.Start = time.Now()
-	return &req
+	req.ID = protocol.Raw(strconv.FormatInt(-s.programReqSeq, 10))
+	return &call{Request: req, Start: time.Now()}
 }
 
 // roomClosed is called as the session ends, holding no lock: its room
@@ -281,17 +279,28 @@ func observerView(m Message) Message {
 	if len(m.fields) < 2 || !bytes.Contains(m.fields, []byte(`"op":"attach`)) {
 		return m
 	}
-	var f map[string]json.RawMessage
-	if json.Unmarshal(append(append([]byte{'{'}, m.fields[1:]...), '}'), &f) != nil {
+	f, ok := protocol.Object(append(append([]byte{'{'}, m.fields[1:]...), '}'))
+	if !ok {
 		return m
 	}
-	if op := string(f["op"]); op != `"attach"` && op != `"attach_revoke"` {
+	attach := false
+	for _, x := range f {
+		if op, _ := protocol.String(x.Value); x.Key == "op" && (op == "attach" || op == "attach_revoke") {
+			attach = true
+		}
+	}
+	if !attach {
 		return m
 	}
-	delete(f, "code")
-	delete(f, "command")
-	j, _ := json.Marshal(f)
-	m.fields = append([]byte{','}, j[1:len(j)-1]...)
+	var kept []byte
+	for _, x := range f {
+		if x.Key == "code" || x.Key == "command" {
+			continue
+		}
+		kept = append(AppendJSONString(append(kept, ','), x.Key), ':')
+		kept = append(kept, x.Value...)
+	}
+	m.fields = kept
 	return m
 }
 
@@ -363,7 +372,7 @@ func (r *Room) sendRoster() {
 		return
 	}
 	body := r.buildRoster()
-	j, _ := json.Marshal(body)
+	j, _ := protocol.AppendValue(nil, body)
 	st := &r.roster
 	if slices.Equal(j, st.last) && !st.force {
 		return

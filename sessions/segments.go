@@ -50,7 +50,7 @@ type segmentsQuery struct {
 
 // opSegments answers with the segments of req.Sock's connection (inside
 // withLock); it waits on a goroutine of its own, counted in s.ops.
-func (s *Session) opSegments(req *Request) {
+func (s *Session) opSegments(req *call) {
 	q, e := s.segmentsQuery(req)
 	if e != nil {
 		s.result(req, req.Sock, nil, e)
@@ -93,7 +93,7 @@ func (s *Session) opSegments(req *Request) {
 }
 
 // segmentsQuery checks a segments request (inside withLock).
-func (s *Session) segmentsQuery(req *Request) (segmentsQuery, *sockets.Error) {
+func (s *Session) segmentsQuery(req *call) (segmentsQuery, *sockets.Error) {
 	e, ok := s.socks[req.Sock]
 	switch {
 	case req.Sock == "":

@@ -13,13 +13,13 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -57,10 +57,12 @@ type Session struct {
 	encoding   string
 	ending     bool                     // Close has begun: results are no longer logged
 	batch      *[]func()                // while DoBatch runs: calls to try again at its end
-	rest       []Request                // while DoBatch runs: the requests after the running one
+	rest       []call                   // while DoBatch runs: the requests after the running one
 	restBad    []*sockets.Error         // their decoding errors (DoBatch's bads)
 	batching   bool                     // DoBatch is running (its retries included)
 	batchOut   int                      // messages logged by the running DoBatch so far
+	held       map[string]bool          // waiting receives a sendto fed: the writers wait for their results (wait.go)
+	holdTimer  *time.Timer              // ends the hold after holdWindow
 	peers      map[string]*peerEntry    // running built-in peers, by id (peers.go)
 	peerSeq    int                      // last peer number used
 	programs   map[string]*programEntry // running programs, by id (ops_program.go)
@@ -125,11 +127,11 @@ func (e *entry) streamData(r sockets.Received, enc string, peek bool, limit int,
 }
 
 type pending struct {
-	id     json.RawMessage
+	id     protocol.Raw
 	op     string
 	sock   string
 	cancel context.CancelFunc
-	echo   json.RawMessage
+	echo   protocol.Raw
 	waited bool // its waiting message has been logged
 }
 
@@ -179,6 +181,9 @@ func (s *Session) noteQueued(sub *Subscriber) {
 // the last call: one wake-up for all that a step queued, so the writer
 // takes them in one frame instead of waking for the first message alone.
 func (s *Session) wakeQueued() {
+	if len(s.held) > 0 {
+		return // woken as the hold ends (holdFor)
+	}
 	for i, sub := range s.queued {
 		sub.queued = false
 		sub.wake()

@@ -42,7 +42,7 @@ type TCPInfo struct {
 const KindStat = "stat"
 
 // opStat is op stat: e's kernel state, once.
-func (s *Session) opStat(_ *Request, e *entry) (any, *sockets.Error) {
+func (s *Session) opStat(_ *call, e *entry) (any, *sockets.Error) {
 	return s.stat(e)
 }
 
@@ -175,7 +175,7 @@ func keyOf(b StatBody) statKey {
 // opWatch sets which sockets the page of req's connection shows: socks,
 // or none while hidden. A bad handle leaves the connection's watch as it
 // was.
-func (s *Session) opWatch(req *Request) {
+func (s *Session) opWatch(req *call) {
 	sub := req.from
 	hidden := req.Hidden != nil && *req.Hidden
 	if req.Socks == nil && !hidden {

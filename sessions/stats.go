@@ -84,7 +84,7 @@ func (m *Manager) Stats() Stats {
 
 // counted records a finished request: the session's and the Manager's
 // totals, and the Config's OnOp. It runs under the session lock.
-func (s *Session) counted(req *Request, fields any, e *sockets.Error) {
+func (s *Session) counted(req *call, fields any, e *sockets.Error) {
 	s.counts.ops++
 	var in, out int
 	switch f := fields.(type) {

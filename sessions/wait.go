@@ -3,6 +3,7 @@ package sessions
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"sockplay/sockets"
 )
@@ -22,7 +23,7 @@ type doneFunc func(fields any, err *sockets.Error) func()
 
 // doneFor is the doneFunc of req's call on e; it sets *wouldWait when the
 // call, tried once, would have waited.
-func (s *Session) doneFor(req *Request, e *entry, wouldWait *bool) doneFunc {
+func (s *Session) doneFor(req *call, e *entry, wouldWait *bool) doneFunc {
 	return func(fields any, err *sockets.Error) func() {
 		if err == sockets.ErrWouldWait {
 			*wouldWait = true
@@ -30,6 +31,9 @@ func (s *Session) doneFor(req *Request, e *entry, wouldWait *bool) doneFunc {
 		return func() {
 			s.result(req, e.handle, fields, err)
 			s.refreshAfter(req.Op, e)
+			if req.Op == "sendto" && err == nil {
+				s.holdFor(req)
+			}
 		}
 	}
 }
@@ -37,7 +41,7 @@ func (s *Session) doneFor(req *Request, e *entry, wouldWait *bool) doneFunc {
 // start makes a socket call that may wait (op's): at once if it is tried
 // first and can finish, otherwise on its own goroutine, whose waiting
 // notice and result come back through withLock.
-func (s *Session) start(req *Request, e *entry, op opSpec) {
+func (s *Session) start(req *call, e *entry, op opSpec) {
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	wouldWait := false
 	run, err := op.prepare(s, req, e, s.doneFor(req, e, &wouldWait))
@@ -71,7 +75,7 @@ func (s *Session) start(req *Request, e *entry, op opSpec) {
 
 // tryAgain is a batched call's try at the batch's end: it finishes now, or
 // goes to its own goroutine to wait.
-func (s *Session) tryAgain(req *Request, e *entry, key string, run opCall, wouldWait *bool) {
+func (s *Session) tryAgain(req *call, e *entry, key string, run opCall, wouldWait *bool) {
 	*wouldWait = false
 	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !*wouldWait {
 		finish()
@@ -90,7 +94,7 @@ func (s *Session) tryAgain(req *Request, e *entry, key string, run opCall, would
 // (so e is not closed, read or changed before the try). The receive then
 // gets the datagram the first try would have got, the oldest queued, but
 // its result follows the sendto's.
-func (s *Session) fedLater(req *Request, e *entry) bool {
+func (s *Session) fedLater(req *call, e *entry) bool {
 	if e.sock.Type() != sockets.SockDgram || e.local == nil || e.local.Port == 0 {
 		return false
 	}
@@ -120,7 +124,7 @@ func (s *Session) fedLater(req *Request, e *entry) bool {
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
 // result come back through withLock.
-func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
+func (s *Session) spawn(req *call, e *entry, key string, run opCall) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	opts := sockets.CallOptions{OnWait: func() {
@@ -143,9 +147,61 @@ func (s *Session) spawn(req *Request, e *entry, key string, run opCall) {
 		cancel()
 		s.withLock(func() {
 			delete(s.pending, key)
+			s.unhold(key)
 			if !s.ending {
 				finish()
 			}
 		})
 	}()
+}
+
+// holdWindow is how long the writers may be held for a waiting receive that
+// a sendto fed (holdFor): far longer than the receive's goroutine takes to
+// wake and log its result, short enough not to matter if it never does.
+const holdWindow = 5 * time.Millisecond
+
+// holdFor holds the subscribers' writers (wakeQueued wakes none) after a
+// datagram sendto, req, to the address of a socket of the session whose
+// receive is waiting (or about to): that receive's goroutine gets the
+// datagram, and
+// its result then goes out in the same frame as the sendto's, instead of
+// the writer sending the sendto's alone and waking again a moment later.
+// The hold ends as the receive finishes (unhold), or after holdWindow.
+func (s *Session) holdFor(req *call) {
+	to, err := parseAddr(req.Addr)
+	if err != nil {
+		return
+	}
+	for key, p := range s.pending {
+		e := s.socks[p.sock]
+		if p.op != "recvfrom" && p.op != "recv" || e == nil || e.local == nil ||
+			e.sock.Type() != sockets.SockDgram || e.local.Port != to.Port || e.local.Host != to.Host {
+			continue
+		}
+		if s.held == nil {
+			s.held = map[string]bool{}
+		}
+		s.held[key] = true
+	}
+	if len(s.held) > 0 && s.holdTimer == nil {
+		s.holdTimer = time.AfterFunc(holdWindow, func() {
+			s.withLock(func() {
+				s.holdTimer = nil
+				clear(s.held)
+			})
+		})
+	}
+}
+
+// unhold ends the hold for the waiting call key, if there was one: the
+// writers are woken as the running step ends.
+func (s *Session) unhold(key string) {
+	if !s.held[key] {
+		return
+	}
+	delete(s.held, key)
+	if len(s.held) == 0 && s.holdTimer != nil {
+		s.holdTimer.Stop()
+		s.holdTimer = nil
+	}
 }

@@ -2,26 +2,27 @@ package sessions
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"sockplay/sessions/protocol"
 )
 
 // Wire encoding without reflection. The messages logged most often (results,
 // waiting and socket messages) append their own JSON, byte for byte what
 // encoding/json writes for the same values: field order, omitempty, HTML-safe
-// string escaping and the compaction of raw values all match. wire_test.go
-// checks every type here against json.Marshal.
+// string escaping and the compaction of raw values all match (the pieces are
+// package protocol's). wire_test.go checks every type here against
+// json.Marshal.
 
 // FieldAppender is a message body, or the fields of a result, that appends
 // the members of its JSON object without the braces: `,"key":value` for each
 // field encoding/json would write. The wire format flattens a body beside a
 // message's seq, kind and time, which is why members come bare.
 //
-// The error is json.Marshal's for the same value: a raw value that is not
-// valid JSON, or a result's Fields that cannot be marshalled.
+// It fails where json.Marshal fails for the same value: a raw value that is
+// not valid JSON, or a result's Fields that cannot be encoded.
 //
 // The bodies implement it on values, as the session logs them: a nil pointer
 // to one would panic where encoding/json writes null.
@@ -30,41 +31,30 @@ type FieldAppender interface {
 }
 
 // AppendFields appends the members of v's JSON object as FieldAppender does:
-// by v's own AppendFields if it has one, else by splicing json.Marshal's
-// output. Values that do not marshal to an object with members (nil, "{}", a
-// number) add nothing.
+// by v's own AppendFields if it has one, else by reflection
+// (protocol.Members). Values that do not encode to an object with members
+// (nil, "{}", a number) add nothing.
 func AppendFields(b []byte, v any) ([]byte, error) {
-	switch v := v.(type) {
-	case nil:
-		return b, nil
-	case FieldAppender:
+	if v, ok := v.(FieldAppender); ok {
 		return v.AppendFields(b)
 	}
-	j, err := json.Marshal(v)
-	if err != nil {
-		return b, err
-	}
-	if len(j) > 2 && j[0] == '{' {
-		b = append(b, ',')
-		b = append(b, j[1:len(j)-1]...)
-	}
-	return b, nil
+	return protocol.Members(b, v)
 }
 
 // AppendFields appends the common result fields, then the op's Fields.
 func (r ResultBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"id":`...)
-	b, err := appendRaw(b, r.ID)
+	b, err := protocol.AppendRaw(b, r.ID)
 	if err != nil {
 		return b, err
 	}
 	b = append(b, `,"op":`...)
-	b = AppendJSONString(b, r.Op)
+	b = protocol.AppendString(b, r.Op)
 	b = append(b, `,"ok":`...)
 	b = strconv.AppendBool(b, r.OK)
 	if r.Sock != "" {
 		b = append(b, `,"sock":`...)
-		b = AppendJSONString(b, r.Sock)
+		b = protocol.AppendString(b, r.Sock)
 	}
 	if r.Error != nil {
 		b = append(b, `,"error":`...)
@@ -72,7 +62,7 @@ func (r ResultBody) AppendFields(b []byte) ([]byte, error) {
 	}
 	if len(r.Request) > 0 {
 		b = append(b, `,"request":`...)
-		if b, err = appendRaw(b, r.Request); err != nil {
+		if b, err = protocol.AppendRaw(b, r.Request); err != nil {
 			return b, err
 		}
 	}
@@ -81,10 +71,10 @@ func (r ResultBody) AppendFields(b []byte) ([]byte, error) {
 
 func (e *ErrorBody) appendJSON(b []byte) []byte {
 	b = append(b, `{"type":`...)
-	b = AppendJSONString(b, e.Type)
+	b = protocol.AppendString(b, e.Type)
 	if e.Errno != "" {
 		b = append(b, `,"errno":`...)
-		b = AppendJSONString(b, e.Errno)
+		b = protocol.AppendString(b, e.Errno)
 	}
 	if e.Code != 0 {
 		b = append(b, `,"code":`...)
@@ -92,13 +82,13 @@ func (e *ErrorBody) appendJSON(b []byte) []byte {
 	}
 	if e.Exception != "" {
 		b = append(b, `,"exception":`...)
-		b = AppendJSONString(b, e.Exception)
+		b = protocol.AppendString(b, e.Exception)
 	}
 	b = append(b, `,"message":`...)
-	b = AppendJSONString(b, e.Message)
+	b = protocol.AppendString(b, e.Message)
 	if e.Hint != "" {
 		b = append(b, `,"hint":`...)
-		b = AppendJSONString(b, e.Hint)
+		b = protocol.AppendString(b, e.Hint)
 	}
 	return append(b, '}')
 }
@@ -106,19 +96,19 @@ func (e *ErrorBody) appendJSON(b []byte) []byte {
 // AppendFields appends the waiting message's fields.
 func (w WaitingBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"id":`...)
-	b, err := appendRaw(b, w.ID)
+	b, err := protocol.AppendRaw(b, w.ID)
 	if err != nil {
 		return b, err
 	}
 	b = append(b, `,"op":`...)
-	b = AppendJSONString(b, w.Op)
+	b = protocol.AppendString(b, w.Op)
 	if w.Sock != "" {
 		b = append(b, `,"sock":`...)
-		b = AppendJSONString(b, w.Sock)
+		b = protocol.AppendString(b, w.Sock)
 	}
 	if len(w.Request) > 0 {
 		b = append(b, `,"request":`...)
-		return appendRaw(b, w.Request)
+		return protocol.AppendRaw(b, w.Request)
 	}
 	return b, nil
 }
@@ -126,21 +116,21 @@ func (w WaitingBody) AppendFields(b []byte) ([]byte, error) {
 // AppendFields appends the socket's state.
 func (s SocketBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"sock":`...)
-	b = AppendJSONString(b, s.Sock)
+	b = protocol.AppendString(b, s.Sock)
 	b = append(b, `,"fd":`...)
 	b = strconv.AppendInt(b, int64(s.FD), 10)
 	b = append(b, `,"family":`...)
-	b = AppendJSONString(b, string(s.Family))
+	b = protocol.AppendString(b, string(s.Family))
 	b = append(b, `,"type":`...)
-	b = AppendJSONString(b, string(s.Type))
+	b = protocol.AppendString(b, string(s.Type))
 	b = append(b, `,"state":`...)
-	b = AppendJSONString(b, string(s.State))
+	b = protocol.AppendString(b, string(s.State))
 	b = append(b, `,"laddr":`...)
 	b = s.Laddr.appendJSON(b)
 	b = append(b, `,"raddr":`...)
 	b = s.Raddr.appendJSON(b)
 	b = append(b, `,"timeout":`...)
-	b, err := appendRaw(b, s.Timeout)
+	b, err := protocol.AppendRaw(b, s.Timeout)
 	if err != nil {
 		return b, err
 	}
@@ -151,14 +141,14 @@ func (s SocketBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"shut_wr":`...)
 	b = strconv.AppendBool(b, s.ShutWR)
 	b = append(b, `,"listener":`...)
-	b = AppendJSONString(b, s.Listener)
+	b = protocol.AppendString(b, s.Listener)
 	if s.Host != "" {
 		b = append(b, `,"host":`...)
-		b = AppendJSONString(b, s.Host)
+		b = protocol.AppendString(b, s.Host)
 	}
 	if s.Program != "" {
 		b = append(b, `,"program":`...)
-		b = AppendJSONString(b, s.Program)
+		b = protocol.AppendString(b, s.Program)
 	}
 	return b, nil
 }
@@ -181,7 +171,7 @@ func appendOptions(b []byte, m map[string]int) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendJSONString(b, k)
+		b = protocol.AppendString(b, k)
 		b = append(b, ':')
 		b = strconv.AppendInt(b, int64(m[k]), 10)
 	}
@@ -191,24 +181,24 @@ func appendOptions(b []byte, m map[string]int) []byte {
 // AppendFields appends the hello's fields.
 func (h HelloBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"session":`...)
-	b = AppendJSONString(b, h.Session)
+	b = protocol.AppendString(b, h.Session)
 	b = append(b, `,"protocol":`...)
-	b = AppendJSONString(b, h.Protocol)
+	b = protocol.AppendString(b, h.Protocol)
 	b = append(b, `,"resumed":`...)
 	b = strconv.AppendBool(b, h.Resumed)
 	b = append(b, `,"last_seq":`...)
 	b = strconv.AppendInt(b, h.LastSeq, 10)
 	b = append(b, `,"encoding":`...)
-	b = AppendJSONString(b, h.Encoding)
+	b = protocol.AppendString(b, h.Encoding)
 	b = append(b, `,"network":`...)
-	b = AppendJSONString(b, h.Network)
+	b = protocol.AppendString(b, h.Network)
 	p := &h.Policy
 	b = append(b, `,"policy":{"profile":`...)
-	b = AppendJSONString(b, p.Profile)
+	b = protocol.AppendString(b, p.Profile)
 	b = append(b, `,"bind":`...)
-	b = AppendJSONString(b, p.Bind)
+	b = protocol.AppendString(b, p.Bind)
 	b = append(b, `,"connect":`...)
-	b = AppendJSONString(b, p.Connect)
+	b = protocol.AppendString(b, p.Connect)
 	b = append(b, `,"wildcard":`...)
 	b = strconv.AppendBool(b, p.Wildcard)
 	l := &h.Limits
@@ -232,7 +222,7 @@ func (h HelloBody) AppendFields(b []byte) ([]byte, error) {
 	b = strconv.AppendBool(b, h.Programs)
 	if h.ProgramsNote != "" {
 		b = append(b, `,"programs_note":`...)
-		b = AppendJSONString(b, h.ProgramsNote)
+		b = protocol.AppendString(b, h.ProgramsNote)
 	}
 	return b, nil
 }
@@ -257,12 +247,11 @@ func (s SnapshotBody) AppendFields(b []byte) ([]byte, error) {
 		return b, err
 	}
 	b = append(b, `,"encoding":`...)
-	b = AppendJSONString(b, s.Encoding)
+	b = protocol.AppendString(b, s.Encoding)
 	b = append(b, `,"first_seq":`...)
 	b = strconv.AppendInt(b, s.FirstSeq, 10)
 	b = append(b, `,"lab":`...)
-	lab, err := json.Marshal(s.Lab) // null without a lab; rare, so the plain way
-	return append(b, lab...), err
+	return protocol.AppendValue(b, s.Lab) // null without a lab; rare, so by reflection
 }
 
 // appendObjects writes a slice of bodies as a JSON array of objects (null
@@ -295,15 +284,15 @@ func appendObjects[T FieldAppender](b []byte, xs []T) ([]byte, error) {
 // AppendFields appends the bye's reason.
 func (y ByeBody) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"reason":`...)
-	return AppendJSONString(b, y.Reason), nil
+	return protocol.AppendString(b, y.Reason), nil
 }
 
 // AppendFields appends the fields of a spawn result.
 func (p PeerFields) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"peer":`...)
-	b = AppendJSONString(b, p.Peer)
+	b = protocol.AppendString(b, p.Peer)
 	b = append(b, `,"name":`...)
-	b = AppendJSONString(b, p.Name)
+	b = protocol.AppendString(b, p.Name)
 	b = append(b, `,"addr":`...)
 	return p.Addr.appendJSON(b), nil
 }
@@ -343,7 +332,7 @@ func (f recvFields) AppendFields(b []byte) ([]byte, error) {
 			}
 			b = append(b, `{"id":`...)
 			var err error
-			if b, err = appendRaw(b, s.ID); err != nil {
+			if b, err = protocol.AppendRaw(b, s.ID); err != nil {
 				return b, err
 			}
 			b = append(b, `,"index":`...)
@@ -394,7 +383,7 @@ func (a Addr) appendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, '[')
-	b = AppendJSONString(b, a.A.Host)
+	b = protocol.AppendString(b, a.A.Host)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(a.A.Port), 10)
 	if strings.Contains(a.A.Host, ":") { // as in MarshalJSON
@@ -426,10 +415,9 @@ func (d *Data) appendJSON(b []byte) []byte {
 	b = append(b, `,"hex":"`...) // hex digits need no escaping
 	b = hex.AppendEncode(b, d.shown)
 	b = append(b, `","text":`...)
-	text, invalid := d.decode()
-	b = AppendJSONString(b, text)
+	b, invalid := d.appendText(b)
 	b = append(b, `,"encoding":`...)
-	b = AppendJSONString(b, d.encoding)
+	b = protocol.AppendString(b, d.encoding)
 	if len(invalid) > 0 {
 		b = append(b, `,"invalid":[`...)
 		for i, v := range invalid {
@@ -442,273 +430,15 @@ func (d *Data) appendJSON(b []byte) []byte {
 			b = strconv.AppendInt(b, int64(v.Size), 10)
 			if v.Cut != "" {
 				b = append(b, `,"cut":`...)
-				b = AppendJSONString(b, v.Cut)
+				b = protocol.AppendString(b, v.Cut)
 			}
 			if v.Char != "" {
 				b = append(b, `,"char":`...)
-				b = AppendJSONString(b, v.Char)
+				b = protocol.AppendString(b, v.Char)
 			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-// appendRaw writes a json.RawMessage as encoding/json does: null when nil,
-// otherwise compacted, with <, > and & (and U+2028, U+2029) escaped, and an
-// error when it is not valid JSON. Raw values here are nearly always valid,
-// compact and plain (ids, timeouts, the compacted request echo): those are
-// checked in one pass and copied; anything else takes json.Marshal's path.
-func appendRaw(b []byte, raw json.RawMessage) ([]byte, error) {
-	if raw == nil {
-		return append(b, "null"...), nil
-	}
-	if plainJSON(raw) {
-		return append(b, raw...), nil
-	}
-	j, err := json.Marshal(raw)
-	if err != nil {
-		return b, err
-	}
-	return append(b, j...), nil
-}
-
-// plainJSON reports whether raw is one valid JSON value that encoding/json
-// would copy unchanged: no whitespace to drop, nothing to escape. It is
-// json.Valid for the common case, at a fraction of the cost of its state
-// machine, and may say no to a plain value (nested very deep), never yes to
-// one that is not.
-func plainJSON(raw []byte) bool {
-	p := plainScanner{raw: raw}
-	return p.value(0) && p.i == len(raw)
-}
-
-// maxPlainDepth bounds plainScanner's recursion; deeper values are left to
-// encoding/json.
-const maxPlainDepth = 64
-
-type plainScanner struct {
-	raw []byte
-	i   int // the next byte to read
-}
-
-func (p *plainScanner) value(depth int) bool {
-	if p.i >= len(p.raw) || depth > maxPlainDepth {
-		return false
-	}
-	switch c := p.raw[p.i]; c {
-	case '{':
-		p.i++
-		if p.next('}') {
-			return true
-		}
-		for {
-			if !p.next('"') || !p.string() || !p.next(':') || !p.value(depth+1) {
-				return false
-			}
-			if p.next('}') {
-				return true
-			}
-			if !p.next(',') {
-				return false
-			}
-		}
-	case '[':
-		p.i++
-		if p.next(']') {
-			return true
-		}
-		for {
-			if !p.value(depth + 1) {
-				return false
-			}
-			if p.next(']') {
-				return true
-			}
-			if !p.next(',') {
-				return false
-			}
-		}
-	case '"':
-		p.i++
-		return p.string()
-	case 't':
-		return p.literal("true")
-	case 'f':
-		return p.literal("false")
-	case 'n':
-		return p.literal("null")
-	}
-	return p.number()
-}
-
-// next consumes c if it comes next.
-func (p *plainScanner) next(c byte) bool {
-	if p.i < len(p.raw) && p.raw[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-func (p *plainScanner) literal(s string) bool {
-	if len(p.raw)-p.i < len(s) || string(p.raw[p.i:p.i+len(s)]) != s {
-		return false
-	}
-	p.i += len(s)
-	return true
-}
-
-// plainInString marks the bytes a plain string holds as they are. Bytes of
-// invalid UTF-8 count: encoding/json's compaction copies them unchanged.
-var plainInString = func() (t [256]bool) {
-	for c := ' '; c < 256; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != 0xE2
-	}
-	return t
-}()
-
-// string reads the rest of a string after its opening quote.
-func (p *plainScanner) string() bool {
-	raw := p.raw
-	for i := p.i; i < len(raw); i++ {
-		if plainInString[raw[i]] {
-			continue
-		}
-		switch raw[i] {
-		case '"':
-			p.i = i + 1
-			return true
-		case '\\':
-			i++
-			if i == len(raw) {
-				return false
-			}
-			switch raw[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if len(raw)-i <= 4 || !isHex(raw[i+1]) || !isHex(raw[i+2]) || !isHex(raw[i+3]) || !isHex(raw[i+4]) {
-					return false
-				}
-				i += 4
-			default:
-				return false
-			}
-		case 0xE2: // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
-			if i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8 {
-				return false
-			}
-		default: // control characters, and <, > and & which get escaped
-			return false
-		}
-	}
-	return false
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func (p *plainScanner) number() bool {
-	raw, i := p.raw, p.i
-	digits := func() bool {
-		start := i
-		for i < len(raw) && '0' <= raw[i] && raw[i] <= '9' {
-			i++
-		}
-		return i > start
-	}
-	if i < len(raw) && raw[i] == '-' {
-		i++
-	}
-	if i < len(raw) && raw[i] == '0' {
-		i++
-	} else if !digits() {
-		return false
-	}
-	if i < len(raw) && raw[i] == '.' {
-		i++
-		if !digits() {
-			return false
-		}
-	}
-	if i < len(raw) && (raw[i] == 'e' || raw[i] == 'E') {
-		i++
-		if i < len(raw) && (raw[i] == '+' || raw[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return false
-		}
-	}
-	p.i = i
-	return true
-}
-
-const hexDigits = "0123456789abcdef"
-
-// safeASCII marks the ASCII bytes a JSON string holds as they are. Like
-// encoding/json by default, it leaves out <, > and & (escaped so that JSON is
-// safe inside HTML) besides the quote, the backslash and control characters.
-var safeASCII = func() (t [utf8.RuneSelf]bool) {
-	for c := ' '; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// AppendJSONString appends s as a JSON string, escaped exactly as
-// encoding/json escapes it: \n, \r, \t, \b and \f by name, other control
-// characters and <, >, & as \u00XX, U+2028 and U+2029 as \u2028 and \u2029,
-// and each byte of invalid UTF-8 as \ufffd.
-func AppendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if safeASCII[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			// Valid JSON, but not valid JavaScript before ES2019.
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

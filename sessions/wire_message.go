@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"sockplay/sessions/protocol"
 	"strconv"
 	"time"
 )
@@ -15,7 +16,7 @@ func AppendMessage(b []byte, m Message) ([]byte, error) {
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, m.Seq, 10)
 	b = append(b, `,"kind":`...)
-	b = AppendJSONString(b, m.Kind)
+	b = protocol.AppendString(b, m.Kind)
 	// The time holds only digits and -T:.Z+, which need no escaping.
 	b = append(b, `,"time":"`...)
 	b = appendTime(b, m.Time)

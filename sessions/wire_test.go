@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -44,8 +45,8 @@ func checkString(t *testing.T, s string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := AppendJSONString(nil, s); string(got) != string(want) {
-		t.Errorf("AppendJSONString(%q) = %s, want %s", s, got, want)
+	if got := protocol.AppendString(nil, s); string(got) != string(want) {
+		t.Errorf("protocol.AppendString(%q) = %s, want %s", s, got, want)
 	}
 }
 
@@ -61,20 +62,20 @@ func FuzzAppendString(f *testing.F) {
 // rawValues are raw JSON values as ids, timeouts and request echoes may hold
 // them: compact or not, plain or with characters encoding/json escapes, and
 // some that are not JSON at all (json.Marshal fails on those).
-var rawValues = []json.RawMessage{
-	nil, json.RawMessage(`1`), json.RawMessage(`-17`), json.RawMessage(`null`), json.RawMessage(`"x"`),
-	json.RawMessage(`0.25`), json.RawMessage(`1e3`), json.RawMessage(`true`),
-	json.RawMessage(`{"id":1,"op":"sendto","data":{"text":"ping"},"addr":["127.0.0.1",9000]}`),
-	json.RawMessage(" 7 "), json.RawMessage("[1, 2,\n\t3]\r\n"), json.RawMessage(`{"a" : "b c"}`),
-	json.RawMessage(`"<b>&amp;</b>"`), json.RawMessage("\"\u2028\u2029\""), json.RawMessage("\"\xe2\x80\""),
-	json.RawMessage("\"\xff\""), json.RawMessage(`"\u003c"`), json.RawMessage(`"你好"`),
-	json.RawMessage(`{"a":[1,-0.5e+3,0,-0,2E-7,true,false,null,{},[]],"b":"\"\\\/\b\f\n\r\t\u00e9\uD83C"}`),
-	json.RawMessage(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`),
-	{}, json.RawMessage(`{`), json.RawMessage(`01`), json.RawMessage(`1 2`), json.RawMessage(`nul`),
-	json.RawMessage(`-`), json.RawMessage(`1.`), json.RawMessage(`1e`), json.RawMessage(`1e+`), json.RawMessage(`.5`),
-	json.RawMessage(`"\x"`), json.RawMessage(`"\u12"`), json.RawMessage(`"\u12G4"`), json.RawMessage(`"open`),
-	json.RawMessage("\"\x01\""), json.RawMessage(`[1,]`), json.RawMessage(`{"a"}`), json.RawMessage(`{"a":1,}`),
-	json.RawMessage(`{1:2}`), json.RawMessage(`[1]]`), json.RawMessage(`truex`), json.RawMessage(`+1`),
+var rawValues = []protocol.Raw{
+	nil, protocol.Raw(`1`), protocol.Raw(`-17`), protocol.Raw(`null`), protocol.Raw(`"x"`),
+	protocol.Raw(`0.25`), protocol.Raw(`1e3`), protocol.Raw(`true`),
+	protocol.Raw(`{"id":1,"op":"sendto","data":{"text":"ping"},"addr":["127.0.0.1",9000]}`),
+	protocol.Raw(" 7 "), protocol.Raw("[1, 2,\n\t3]\r\n"), protocol.Raw(`{"a" : "b c"}`),
+	protocol.Raw(`"<b>&amp;</b>"`), protocol.Raw("\"\u2028\u2029\""), protocol.Raw("\"\xe2\x80\""),
+	protocol.Raw("\"\xff\""), protocol.Raw(`"\u003c"`), protocol.Raw(`"你好"`),
+	protocol.Raw(`{"a":[1,-0.5e+3,0,-0,2E-7,true,false,null,{},[]],"b":"\"\\\/\b\f\n\r\t\u00e9\uD83C"}`),
+	protocol.Raw(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`),
+	{}, protocol.Raw(`{`), protocol.Raw(`01`), protocol.Raw(`1 2`), protocol.Raw(`nul`),
+	protocol.Raw(`-`), protocol.Raw(`1.`), protocol.Raw(`1e`), protocol.Raw(`1e+`), protocol.Raw(`.5`),
+	protocol.Raw(`"\x"`), protocol.Raw(`"\u12"`), protocol.Raw(`"\u12G4"`), protocol.Raw(`"open`),
+	protocol.Raw("\"\x01\""), protocol.Raw(`[1,]`), protocol.Raw(`{"a"}`), protocol.Raw(`{"a":1,}`),
+	protocol.Raw(`{1:2}`), protocol.Raw(`[1]]`), protocol.Raw(`truex`), protocol.Raw(`+1`),
 }
 
 func TestAppendRaw(t *testing.T) {
@@ -85,13 +86,13 @@ func TestAppendRaw(t *testing.T) {
 
 func checkRaw(t *testing.T, raw []byte) {
 	t.Helper()
-	want, wantErr := json.Marshal(json.RawMessage(raw))
-	got, err := appendRaw([]byte("prefix"), raw)
+	want, wantErr := json.Marshal(protocol.Raw(raw))
+	got, err := protocol.AppendRaw([]byte("prefix"), raw)
 	if (err != nil) != (wantErr != nil) {
-		t.Fatalf("appendRaw(%q): error %v, want %v", raw, err, wantErr)
+		t.Fatalf("protocol.AppendRaw(%q): error %v, want %v", raw, err, wantErr)
 	}
 	if err == nil && string(got) != "prefix"+string(want) {
-		t.Errorf("appendRaw(%q) = %s, want prefix%s", raw, got, want)
+		t.Errorf("protocol.AppendRaw(%q) = %s, want prefix%s", raw, got, want)
 	}
 }
 
@@ -121,7 +122,7 @@ func FuzzAppendData(f *testing.F) {
 		if limit > 0 && len(b) > 0 {
 			d = NewData(b, enc, int(limit)%len(b)) // a cut chunk: shown and sha256 too
 		}
-		want, err := json.Marshal(d)
+		want, err := json.Marshal(d.view()) // the rune-by-rune reference (payload_ref_test.go)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +200,7 @@ func splice(b []byte, v any) ([]byte, error) {
 	return b, nil
 }
 
-var rawType = reflect.TypeFor[json.RawMessage]()
+var rawType = reflect.TypeFor[protocol.Raw]()
 
 // resultFields are what a ResultBody's Fields may hold: the fast types, the
 // anonymous structs ops.go passes (encoded by json.Marshal), and values
@@ -210,7 +211,7 @@ var resultFields = []func() any{
 	func() any { return valueField{} }, func() any { return PeerFields{} },
 	func() any {
 		return struct {
-			Timeout json.RawMessage `json:"timeout"`
+			Timeout protocol.Raw `json:"timeout"`
 		}{}
 	},
 	func() any {

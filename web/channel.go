@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sockplay/sessions"
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -18,7 +19,7 @@ import (
 // speaks protocol v1 to its session over a stream (file descriptor 3 of the
 // program, one end of a unix socketpair), one JSON value per line in each
 // direction: each line the program writes is a request or a batch, decoded
-// as a WebSocket frame is (decodeFrame); each line the server writes is one
+// as a WebSocket frame is (protocol.DecodeFrame); each line the server writes is one
 // message, encoded as the WebSocket encodes it (appendMessage). See
 // PROTOCOL.md, "Programs' channel".
 
@@ -111,7 +112,7 @@ func (c *channel) readLoop() {
 			c.sess.Reject(c.sub, sessions.Request{}, sockets.BadRequest("",
 				"a request line must be JSON text in UTF-8; this one holds bytes that are not UTF-8, and none of it ran"))
 		default:
-			reqs, bads := decodeFrame(line)
+			reqs, bads := protocol.DecodeFrame(line)
 			c.sess.DoBatch(c.sub, reqs, bads)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sockplay/sessions"
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -74,7 +75,7 @@ func checkEncode(t *testing.T, m sessions.Message) {
 }
 
 // driver runs requests through a real session the way a connection does
-// (decodeFrame, DoBatch) and collects what it logs, so the
+// (protocol.DecodeFrame, DoBatch) and collects what it logs, so the
 // results carry the very field types the session's ops produce.
 type driver struct {
 	t    testing.TB
@@ -96,7 +97,7 @@ func newDriver(t testing.TB, cfg sessions.Config) *driver {
 // (and waiting messages) arrived.
 func (d *driver) do(frame string, results, waiting int) []sessions.Message {
 	d.t.Helper()
-	reqs, bads := decodeFrame([]byte(frame))
+	reqs, bads := protocol.DecodeFrame([]byte(frame))
 	d.sess.DoBatch(d.sub, reqs, bads)
 	var got []sessions.Message
 	deadline := time.After(5 * time.Second)
@@ -324,44 +325,44 @@ func TestEncodeBodies(t *testing.T) {
 	var bodies []any
 	for _, s := range tricky {
 		bodies = append(bodies,
-			sessions.ResultBody{ID: json.RawMessage(`1`), Op: s, OK: true, Sock: s, Request: json.RawMessage(`{"op":` + string(must(json.Marshal(s))) + `}`)},
-			sessions.ResultBody{ID: json.RawMessage(`2`), Op: "bind", Sock: "s1", Error: &sessions.ErrorBody{Type: "os", Errno: s, Code: 98, Exception: s, Message: s, Hint: s}},
-			sessions.ResultBody{ID: json.RawMessage(`3`), Op: "spawn", OK: true, Fields: sessions.PeerFields{Peer: s, Name: s, Addr: v6}},
-			sessions.ResultBody{ID: json.RawMessage(`4`), Op: "encoding", OK: true, Fields: struct {
+			sessions.ResultBody{ID: protocol.Raw(`1`), Op: s, OK: true, Sock: s, Request: protocol.Raw(`{"op":` + string(must(json.Marshal(s))) + `}`)},
+			sessions.ResultBody{ID: protocol.Raw(`2`), Op: "bind", Sock: "s1", Error: &sessions.ErrorBody{Type: "os", Errno: s, Code: 98, Exception: s, Message: s, Hint: s}},
+			sessions.ResultBody{ID: protocol.Raw(`3`), Op: "spawn", OK: true, Fields: sessions.PeerFields{Peer: s, Name: s, Addr: v6}},
+			sessions.ResultBody{ID: protocol.Raw(`4`), Op: "encoding", OK: true, Fields: struct {
 				Encoding string `json:"encoding"`
 			}{s}},
-			sessions.WaitingBody{ID: json.RawMessage(`5`), Op: s, Sock: s, Request: json.RawMessage(`{}`)},
+			sessions.WaitingBody{ID: protocol.Raw(`5`), Op: s, Sock: s, Request: protocol.Raw(`{}`)},
 			sessions.SocketBody{Sock: s, Family: sockets.Family(s), Listener: s, Options: map[string]int{s: 1, s + "x": -2}},
 			sessions.HelloBody{Session: s, Protocol: sessions.Protocol, Encoding: s, Policy: sessions.PolicyInfo{Profile: s, Bind: s, Connect: s}},
 			sessions.ByeBody{Reason: s},
 			sessions.PeerBody{Peer: "p1", Name: s, Event: "recv", Addr: v4, Data: sessions.NewData([]byte(s), sessions.UTF8, 4), Size: &size, Fields: map[string]string{s: s}},
 		)
 	}
-	for _, id := range []json.RawMessage{nil, json.RawMessage(`null`), json.RawMessage(`"abc"`), json.RawMessage(`-7`), json.RawMessage(` [1, {"a": 2}] `), json.RawMessage(`"<\u2028>"`)} {
+	for _, id := range []protocol.Raw{nil, protocol.Raw(`null`), protocol.Raw(`"abc"`), protocol.Raw(`-7`), protocol.Raw(` [1, {"a": 2}] `), protocol.Raw(`"<\u2028>"`)} {
 		bodies = append(bodies,
 			sessions.ResultBody{ID: id, Op: "recv", Error: &sessions.ErrorBody{Type: "bad_request", Message: "m"}},
 			sessions.ResultBody{ID: id, Op: "x", OK: true, Request: id},
 			sessions.WaitingBody{ID: id, Op: "check"},
 		)
 	}
-	for _, timeout := range []json.RawMessage{nil, json.RawMessage(`null`), json.RawMessage(`0`), json.RawMessage(`0.25`), json.RawMessage(`1e-7`)} {
+	for _, timeout := range []protocol.Raw{nil, protocol.Raw(`null`), protocol.Raw(`0`), protocol.Raw(`0.25`), protocol.Raw(`1e-7`)} {
 		bodies = append(bodies, sessions.SocketBody{Sock: "s1", FD: 7, Family: sockets.AFInet6, Type: sockets.SockDgram, State: sockets.Bound, Laddr: v6, Timeout: timeout})
 	}
 	bodies = append(bodies,
 		sessions.SocketBody{Sock: "s2", Family: sockets.AFInet, Type: sockets.SockStream, State: sockets.Connected, Laddr: v4, Raddr: v4,
-			Timeout: json.RawMessage(`2`), Options: map[string]int{}, ShutRD: true, ShutWR: true, Listener: "s1"},
+			Timeout: protocol.Raw(`2`), Options: map[string]int{}, ShutRD: true, ShutWR: true, Listener: "s1"},
 		sessions.SnapshotBody{},
 		sessions.SnapshotBody{
 			Sockets: []sessions.SocketBody{{Sock: "s1", Laddr: v4}, {Sock: "s2", Raddr: v6, Options: map[string]int{"SO_BROADCAST": 1}}},
-			Pending: []sessions.WaitingBody{{ID: json.RawMessage(`9`), Op: "recv", Sock: "s1"}},
+			Pending: []sessions.WaitingBody{{ID: protocol.Raw(`9`), Op: "recv", Sock: "s1"}},
 			Peers:   []sessions.PeerFields{{Peer: "p1", Name: "udp-echo", Addr: v4}}, Encoding: "utf-8", FirstSeq: 10413,
 		},
 		// Fields that add nothing, or that the fallback has to marshal.
-		sessions.ResultBody{ID: json.RawMessage(`1`), Op: "close", OK: true, Fields: struct{}{}},
-		sessions.ResultBody{ID: json.RawMessage(`1`), Op: "x", OK: true, Fields: 42},
-		sessions.ResultBody{ID: json.RawMessage(`1`), Op: "x", OK: true, Fields: (*sessions.Data)(nil)},
-		sessions.ResultBody{ID: json.RawMessage(`1`), Op: "x", OK: true, Fields: map[string]any{"z": 1, "a": []int{2}}},
-		sessions.ResultBody{ID: json.RawMessage(`1`), Op: "x", OK: true, Fields: &sessions.PeerFields{Peer: "p2"}},
+		sessions.ResultBody{ID: protocol.Raw(`1`), Op: "close", OK: true, Fields: struct{}{}},
+		sessions.ResultBody{ID: protocol.Raw(`1`), Op: "x", OK: true, Fields: 42},
+		sessions.ResultBody{ID: protocol.Raw(`1`), Op: "x", OK: true, Fields: (*sessions.Data)(nil)},
+		sessions.ResultBody{ID: protocol.Raw(`1`), Op: "x", OK: true, Fields: map[string]any{"z": 1, "a": []int{2}}},
+		sessions.ResultBody{ID: protocol.Raw(`1`), Op: "x", OK: true, Fields: &sessions.PeerFields{Peer: "p2"}},
 		// Bodies encoding/json handles alone.
 		nil, 42, struct{}{}, map[string]string{"b": "<", "a": "\u2028"},
 		struct {
@@ -370,13 +371,13 @@ func TestEncodeBodies(t *testing.T) {
 		}{X: "<x>"},
 		sessions.Invalid{Offset: 1, Size: 2, Cut: "start"},
 		// Bodies that fail to marshal, in both encoders.
-		sessions.ResultBody{ID: json.RawMessage(`{`), Op: "x"},
-		sessions.ResultBody{ID: json.RawMessage{}, Op: "x"},
-		sessions.ResultBody{ID: json.RawMessage(`1`), Op: "x", Request: json.RawMessage(`nul`)},
-		sessions.ResultBody{ID: json.RawMessage(`1`), Op: "x", Fields: math.Inf(1)},
-		sessions.WaitingBody{ID: json.RawMessage(`01`)},
-		sessions.SocketBody{Timeout: json.RawMessage(`1 2`)},
-		sessions.SnapshotBody{Pending: []sessions.WaitingBody{{ID: json.RawMessage(`x`)}}},
+		sessions.ResultBody{ID: protocol.Raw(`{`), Op: "x"},
+		sessions.ResultBody{ID: protocol.Raw{}, Op: "x"},
+		sessions.ResultBody{ID: protocol.Raw(`1`), Op: "x", Request: protocol.Raw(`nul`)},
+		sessions.ResultBody{ID: protocol.Raw(`1`), Op: "x", Fields: math.Inf(1)},
+		sessions.WaitingBody{ID: protocol.Raw(`01`)},
+		sessions.SocketBody{Timeout: protocol.Raw(`1 2`)},
+		sessions.SnapshotBody{Pending: []sessions.WaitingBody{{ID: protocol.Raw(`x`)}}},
 		struct{ F func() }{},
 	)
 	for i, body := range bodies {

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sockplay/sessions"
+	"sockplay/sessions/protocol"
 )
 
 // Rooms over HTTP: POST /rooms makes a room and gives the browser the
@@ -155,11 +156,11 @@ func (s *Server) lessonPeers(slug string) ([]sessions.Request, error) {
 		if err != nil {
 			return nil, err
 		}
-		req, bad := decodeRequest(frame)
-		if bad != nil {
-			return nil, fmt.Errorf("lesson %s's peer %s: %s", slug, p.Peer, bad.Message)
+		decoded, bads := protocol.DecodeFrame(frame)
+		if len(decoded) != 1 || bads[0] != nil {
+			return nil, fmt.Errorf("lesson %s's peer %s: not one spawn request: %v", slug, p.Peer, bads)
 		}
-		reqs = append(reqs, req)
+		reqs = append(reqs, decoded[0])
 	}
 	if len(reqs) == 0 {
 		return nil, fmt.Errorf("lesson %q has no peers to start", slug)

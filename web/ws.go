@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sockplay/sessions"
+	"sockplay/sessions/protocol"
 	"sockplay/sockets"
 )
 
@@ -176,7 +177,7 @@ func (c *wsConn) readLoop() {
 		c.askClose(msg)
 		return nil
 	})
-	var in []byte // the last request frame's memory: decodeFrame copies what it keeps
+	var in []byte // the last request frame's memory: protocol.DecodeFrame copies what it keeps
 	for {
 		typ, frame, err := readFrame(conn, in)
 		if err == errFrameTooLarge {
@@ -207,7 +208,7 @@ func (c *wsConn) readLoop() {
 		if typ != websocket.TextMessage {
 			c.sess.Reject(c.sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
 		} else {
-			reqs, bads := decodeFrame(frame)
+			reqs, bads := protocol.DecodeFrame(frame)
 			c.sess.DoBatch(c.sub, reqs, bads)
 		}
 	}

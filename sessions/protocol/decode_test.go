@@ -1,22 +1,22 @@
-package web
+package protocol
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 
-	"sockplay/sessions"
 	"sockplay/sockets"
 )
 
 // decodeCases are frames for TestDecodeFrame and the seeds of
-// FuzzDecodeFrame. fast marks the frames whose every request the fast path
-// must take itself: without them the comparison with the slow path would
-// pass just as well if the fast path took nothing.
+// FuzzDecodeFrame. (fast marked the frames the decoder's old fast path took
+// itself, when a slow path with encoding/json took the rest; there is one
+// decoder now, compared with encoding/json's on every case.)
 var decodeCases = []struct {
 	name  string
 	frame string
@@ -128,6 +128,18 @@ var decodeCases = []struct {
 	{"deep", `{"id":1,"addr":` + strings.Repeat("[", 400) + strings.Repeat("]", 400) + `}`, false},
 	{"nested", `{"id":1,"op":"bind","addr":[[["127.0.0.1"]],{"x":[{}]}]}`, true},
 	{"invalid UTF-8 outside strings", "{\"id\":1\xff}", false},
+	// Cut off inside a token: encoding/json reads a space at the end.
+	{"cut literal", `n`, false},
+	{"cut true", `{"id":1,"full":tr`, false},
+	{"cut minus", `{"id":-`, false},
+	{"cut point", `{"id":1.`, false},
+	{"cut exponent", `{"id":1e+`, false},
+	{"cut escape", `{"id":1,"op":"\`, false},
+	{"cut unicode escape", `{"id":1,"op":"\u12`, false},
+	{"cut string", `{"id":1,"op":"sock`, false},
+	{"cut after key", `{"id"`, false},
+	{"too deep", strings.Repeat("[", 10001) + strings.Repeat("]", 10001), false},
+	{"deep enough", `{"id":1,"addr":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}`, false},
 
 	// Nulls.
 	{"nulls", `{"id":null,"op":null,"sock":null,"family":null,"type":null,"addr":null,"backlog":null,"data":null,"flags":null,"bufsize":null,"level":null,"option":null,"value":null,"timeout":null,"flag":null,"how":null,"target":null,"after":null,"encoding":null,"peer":null,"exercise":null,"listen":null}`, true},
@@ -257,46 +269,35 @@ func TestDecodeFrame(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			frame := []byte(tc.frame)
 			if d := diffDecoded(frame); d != "" {
-				t.Errorf("%q: the fast path differs from encoding/json:\n%s", tc.frame, d)
-			}
-			if tc.fast {
-				reqs, _ := decodeFast(frame)
-				for i, r := range reqs {
-					if r.Echo == nil {
-						t.Errorf("%q: request %d was left to the slow path", tc.frame, i)
-					}
-				}
-				if reqs == nil {
-					t.Errorf("%q: the frame was left to the slow path", tc.frame)
-				}
+				t.Errorf("%q: the decoder differs from encoding/json:\n%s", tc.frame, d)
 			}
 		})
 	}
 }
 
-// TestDecodeFrameSizes: the fast path takes a frame of maxEcho bytes, the
-// slow path anything larger.
+// TestDecodeFrameSizes: a frame of maxEcho bytes is echoed whole, a larger
+// one without its data.
 func TestDecodeFrameSizes(t *testing.T) {
 	for _, n := range []int{maxEcho, maxEcho + 1} {
 		if got := len(sendtoOfSize(n)); got != n {
 			t.Fatalf("sendtoOfSize(%d) has %d bytes", n, got)
 		}
 	}
-	reqs, _ := decodeFrame([]byte(sendtoOfSize(maxEcho + 1)))
+	reqs, _ := DecodeFrame([]byte(sendtoOfSize(maxEcho + 1)))
 	if !strings.Contains(string(reqs[0].Echo), `"omitted":true`) {
 		t.Errorf("echo of a large frame is %.100s…, want its data omitted", reqs[0].Echo)
 	}
 }
 
-// TestDecodeFrameCopies: what decodeFrame returns does not share memory with
-// the frame or the pooled parser, which the next frame overwrites.
+// TestDecodeFrameCopies: what DecodeFrame returns does not share memory with
+// the frame, which the transport reuses for the next one.
 func TestDecodeFrameCopies(t *testing.T) {
 	frame := []byte(`{"id":7,"op":"sendto","sock":"s1","data":{"text":"ping\n"},"addr":["127.0.0.1",9],"flags":["MSG_DONTWAIT"]}`)
-	reqs, _ := decodeFrame(frame)
+	reqs, _ := DecodeFrame(frame)
 	want, _ := decodeFrameSlow(frame)
 	clear(frame)
-	for range 10 { // reuses the pool's parser, if it is still there
-		decodeFrame([]byte(`{"id":999999,"op":"xxxxxxxxxxxx","sock":"yyyyyyy","data":{"text":"zzzzzzzzz"},"addr":["aaaaaaaaaaa",0],"flags":["bbbbbbbbbbbbbb"]}`))
+	for range 10 {
+		DecodeFrame([]byte(`{"id":999999,"op":"xxxxxxxxxxxx","sock":"yyyyyyy","data":{"text":"zzzzzzzzz"},"addr":["aaaaaaaaaaa",0],"flags":["bbbbbbbbbbbbbb"]}`))
 	}
 	if d := diffRequests(reqs[0], want[0]); d != "" {
 		t.Errorf("after the frame and parser were reused:\n%s", d)
@@ -308,27 +309,27 @@ func TestDecodeFrameCopies(t *testing.T) {
 func TestDiffRequests(t *testing.T) {
 	frame := []byte(`{"id":1,"op":"send","sock":"s1","addr":["127.0.0.1",9],"data":{"text":"a"},"flags":["MSG_MORE"],"bufsize":3,"flag":true,"after":4,"target":5}`)
 	base, _ := decodeFrameSlow(frame)
-	for name, change := range map[string]func(r *sessions.Request){
-		"string":         func(r *sessions.Request) { r.Sock = "s2" },
-		"id spacing":     func(r *sessions.Request) { r.ID = json.RawMessage(" 1") },
-		"target":         func(r *sessions.Request) { r.Target = json.RawMessage("5.0") },
-		"addr":           func(r *sessions.Request) { r.Addr = json.RawMessage(`["127.0.0.1",10]`) },
-		"addr escaped":   func(r *sessions.Request) { r.Addr = json.RawMessage(`["127.0.0.\u0031",9]`) },
-		"missing value":  func(r *sessions.Request) { r.Value = json.RawMessage("null") },
-		"echo":           func(r *sessions.Request) { r.Echo = append(json.RawMessage(" "), r.Echo...) },
-		"text":           func(r *sessions.Request) { s := "b"; r.Data.Text = &s },
-		"hex":            func(r *sessions.Request) { s := ""; r.Data.Hex = &s },
-		"payload nil":    func(r *sessions.Request) { r.Data = nil },
-		"flags empty":    func(r *sessions.Request) { r.Flags = []string{} },
-		"flags nil":      func(r *sessions.Request) { r.Flags = nil },
-		"bufsize":        func(r *sessions.Request) { n := 4; r.Bufsize = &n },
-		"flag":           func(r *sessions.Request) { r.Flag = nil },
-		"after":          func(r *sessions.Request) { r.After = nil },
-		"header":         func(r *sessions.Request) { r.Header = map[string]any{} },
-		"framing":        func(r *sessions.Request) { r.Framing = &sessions.FramingArg{} },
-		"invalid UTF-8":  func(r *sessions.Request) { r.Op = "send\xff" },
-		"encoding empty": func(r *sessions.Request) { r.Data.Encoding = "utf-8" },
-		"full":           func(r *sessions.Request) { r.Full = true },
+	for name, change := range map[string]func(r *Request){
+		"string":         func(r *Request) { r.Sock = "s2" },
+		"id spacing":     func(r *Request) { r.ID = Raw(" 1") },
+		"target":         func(r *Request) { r.Target = Raw("5.0") },
+		"addr":           func(r *Request) { r.Addr = Raw(`["127.0.0.1",10]`) },
+		"addr escaped":   func(r *Request) { r.Addr = Raw(`["127.0.0.\u0031",9]`) },
+		"missing value":  func(r *Request) { r.Value = Raw("null") },
+		"echo":           func(r *Request) { r.Echo = append(Raw(" "), r.Echo...) },
+		"text":           func(r *Request) { s := "b"; r.Data.Text = &s },
+		"hex":            func(r *Request) { s := ""; r.Data.Hex = &s },
+		"payload nil":    func(r *Request) { r.Data = nil },
+		"flags empty":    func(r *Request) { r.Flags = []string{} },
+		"flags nil":      func(r *Request) { r.Flags = nil },
+		"bufsize":        func(r *Request) { n := 4; r.Bufsize = &n },
+		"flag":           func(r *Request) { r.Flag = nil },
+		"after":          func(r *Request) { r.After = nil },
+		"header":         func(r *Request) { r.Header = map[string]any{} },
+		"framing":        func(r *Request) { r.Framing = &FramingArg{} },
+		"invalid UTF-8":  func(r *Request) { r.Op = "send\xff" },
+		"encoding empty": func(r *Request) { r.Data.Encoding = "utf-8" },
+		"full":           func(r *Request) { r.Full = true },
 	} {
 		got, _ := decodeFrameSlow(frame)
 		change(&got[0])
@@ -349,15 +350,15 @@ func FuzzDecodeFrame(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		if d := diffDecoded(frame); d != "" {
-			t.Errorf("%q: the fast path differs from encoding/json:\n%s", frame, d)
+			t.Errorf("%q: the decoder differs from encoding/json:\n%s", frame, d)
 		}
 	})
 }
 
-// diffDecoded describes how decodeFrame's result for frame differs from the
-// slow path's, or returns "".
+// diffDecoded describes how DecodeFrame's result for frame differs from
+// encoding/json's (decodeFrameSlow), or returns "".
 func diffDecoded(frame []byte) string {
-	reqs, bads := decodeFrame(bytes.Clone(frame))
+	reqs, bads := DecodeFrame(bytes.Clone(frame))
 	wantReqs, wantBads := decodeFrameSlow(bytes.Clone(frame))
 	if len(reqs) != len(wantReqs) || len(bads) != len(wantBads) {
 		return fmt.Sprintf("%d requests and %d errors, want %d and %d", len(reqs), len(bads), len(wantReqs), len(wantBads))
@@ -374,14 +375,15 @@ func diffDecoded(frame []byte) string {
 	return b.String()
 }
 
-// Raw fields of sessions.Request whose spacing may differ between the two
-// paths (the fast path drops it); every other field must be identical,
-// including the raw id and target, whose text shows in error messages.
+// Raw fields of Request whose spacing may differ between the two (the
+// decoder's old fast path dropped it, and may again); every other field must
+// be identical, including the raw id and target, whose text shows in error
+// messages.
 var respaced = map[string]bool{"Addr": true, "Value": true, "Timeout": true, "Listen": true}
 
 // diffRequests describes how got differs from want field by field, or
 // returns "".
-func diffRequests(got, want sessions.Request) string {
+func diffRequests(got, want Request) string {
 	var b strings.Builder
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
 	for i := range gv.NumField() {
@@ -392,7 +394,7 @@ func diffRequests(got, want sessions.Request) string {
 		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
 		same := reflect.DeepEqual(g, w)
 		if respaced[name] {
-			same = sameJSON(g.(json.RawMessage), w.(json.RawMessage))
+			same = sameJSON(g.(Raw), w.(Raw))
 		}
 		if !same {
 			fmt.Fprintf(&b, "\t%s: got %s, want %s\n", name, show(g), show(w))
@@ -403,7 +405,7 @@ func diffRequests(got, want sessions.Request) string {
 
 // sameJSON reports whether a and b are the same JSON once compacted: a
 // re-encoding may change spaces but not a character of the rest.
-func sameJSON(a, b json.RawMessage) bool {
+func sameJSON(a, b Raw) bool {
 	if (a == nil) != (b == nil) {
 		return false
 	}
@@ -430,7 +432,7 @@ func diffErrors(got, want *sockets.Error) string {
 // show formats a field's value with what its pointers point to.
 func show(v any) string {
 	switch v := v.(type) {
-	case json.RawMessage:
+	case Raw:
 		if v == nil {
 			return "nil"
 		}
@@ -440,7 +442,7 @@ func show(v any) string {
 			return "nil"
 		}
 		return fmt.Sprintf("%q", v)
-	case *sessions.Payload:
+	case *Payload:
 		if v == nil {
 			return "nil"
 		}
@@ -471,8 +473,8 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		frame := []byte(f.frame)
 		for _, path := range []struct {
 			name   string
-			decode func([]byte) ([]sessions.Request, []*sockets.Error)
-		}{{"slow", decodeFrameSlow}, {"fast", decodeFrame}} {
+			decode func([]byte) ([]Request, []*sockets.Error)
+		}{{"encoding_json", decodeFrameSlow}, {"decoder", DecodeFrame}} {
 			b.Run(f.name+"/"+path.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
@@ -483,25 +485,25 @@ func BenchmarkDecodeFrame(b *testing.B) {
 	}
 }
 
-// TestDecodeFrameRandom compares the two paths on random requests made of
-// the protocol's keys and values of every JSON type, which reach deeper than
-// FuzzDecodeFrame's byte mutations do in a short run.
+// TestDecodeFrameRandom compares the decoder with encoding/json on random
+// requests made of the protocol's keys and values of every JSON type, which
+// reach deeper than FuzzDecodeFrame's byte mutations do in a short run.
 func TestDecodeFrameRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	fast := 0
+	ok := 0
 	const n = 3000
 	for range n {
 		frame := []byte(randomFrame(rng))
 		if d := diffDecoded(frame); d != "" {
-			t.Fatalf("%q: the fast path differs from encoding/json:\n%s", frame, d)
+			t.Fatalf("%q: the decoder differs from encoding/json:\n%s", frame, d)
 		}
-		if reqs, _ := decodeFast(frame); reqs != nil && reqs[0].Echo != nil {
-			fast++
+		if _, bads := DecodeFrame(frame); bads[0] == nil {
+			ok++
 		}
 	}
-	// Most random frames hold something for the slow path; enough must not.
-	if fast < n/10 {
-		t.Errorf("the fast path took %d frames of %d", fast, n)
+	// Most random frames hold a value of a wrong type; enough must not.
+	if ok < n/10 {
+		t.Errorf("%d frames of %d decoded without an error", ok, n)
 	}
 }
 
@@ -580,4 +582,111 @@ func randomString(rng *rand.Rand) string {
 
 func space(rng *rand.Rand) string {
 	return []string{"", "", "", " ", "\n  ", "\t"}[rng.IntN(6)]
+}
+
+// decodeFrameSlow is DecodeFrame with encoding/json: the reference, as the
+// server decoded frames before package protocol had its own decoder.
+func decodeFrameSlow(frame []byte) ([]Request, []*sockets.Error) {
+	frames := splitBatch(frame)
+	if len(frames) > MaxBatch {
+		// Refused whole, before any request is decoded: one result, id
+		// null, as for a frame that cannot be read.
+		return []Request{{}}, []*sockets.Error{sockets.BadRequest("",
+			"a batch may hold at most %d requests (limits.batch); this one holds %d, and none of them ran: send them in smaller batches",
+			MaxBatch, len(frames))}
+	}
+	reqs, bads := make([]Request, len(frames)), make([]*sockets.Error, len(frames))
+	for i, f := range frames {
+		reqs[i], bads[i] = decodeRequestSlow(f)
+	}
+	return reqs, bads
+}
+
+// decodeRequestSlow parses one request with encoding/json. On failure it
+// still returns what could be read of the id and op, so the error result can
+// name them.
+func decodeRequestSlow(frame []byte) (Request, *sockets.Error) {
+	var req Request
+	err := json.Unmarshal(frame, &req)
+	if err == nil {
+		req.Echo = requestEchoSlow(frame)
+		return req, nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return req, sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", typeErr.Field, jsonTypeSlow(typeErr.Type.Kind().String()), typeErr.Value)
+	}
+	// Not an object at all: read what we can.
+	var head struct {
+		ID Raw    `json:"id"`
+		Op string `json:"op"`
+	}
+	if json.Unmarshal(frame, &head) == nil {
+		req.ID, req.Op = head.ID, head.Op
+	}
+	// The type's name as it was, in package sessions.
+	msg := strings.ReplaceAll(err.Error(), "protocol.Request", "sessions.Request")
+	return req, sockets.BadRequest("", "malformed request: %s; a request is a JSON object such as {\"id\":1,\"op\":\"socket\",\"type\":\"SOCK_DGRAM\"}", msg)
+}
+
+func jsonTypeSlow(goKind string) string {
+	switch goKind {
+	case "int", "int32", "int64", "uint32", "float64":
+		return "number"
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice":
+		return "array"
+	}
+	return "object"
+}
+
+// requestEchoSlow returns the request to repeat in its result: compacted, and with its
+// data (and a long code or text) left out when the frame is large.
+func requestEchoSlow(frame []byte) Raw {
+	if len(frame) > maxEcho {
+		var fields map[string]Raw
+		if json.Unmarshal(frame, &fields) != nil {
+			return nil
+		}
+		if _, ok := fields["data"]; ok {
+			fields["data"] = Raw(fmt.Sprintf(`{"omitted":true,"size":%d}`, len(frame)))
+		}
+		// A program's source or input (op run, input) is not repeated either.
+		for _, k := range []string{"code", "text"} {
+			if v, ok := fields[k]; ok && len(v) > maxEcho/4 {
+				fields[k] = Raw(fmt.Sprintf(`{"omitted":true,"size":%d}`, len(v)))
+			}
+		}
+		b, _ := json.Marshal(fields)
+		return b
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, frame) != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
+// splitBatch returns the requests of a frame with encoding/json: the
+// frame itself, or the elements of a JSON array of requests.
+func splitBatch(frame []byte) [][]byte {
+	trimmed := bytes.TrimLeft(frame, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		return [][]byte{frame}
+	}
+	var batch []Raw
+	if json.Unmarshal(trimmed, &batch) != nil || len(batch) == 0 {
+		return [][]byte{frame} // decodeRequest will explain what is wrong
+	}
+	out := make([][]byte, len(batch))
+	for i, r := range batch {
+		if len(r) == 0 || r[0] != '{' {
+			return [][]byte{frame} // not an array of requests
+		}
+		out[i] = r
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package sessions
+package protocol
 
 import (
 	"encoding/json"
@@ -43,7 +43,7 @@ func checkAddrFast(t *testing.T, raw []byte) {
 	if !ok {
 		return
 	}
-	var parts []json.RawMessage
+	var parts []Raw
 	var slow sockets.Addr
 	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) != 2 {
 		t.Fatalf("parseAddrFast(%q) = %v, but encoding/json reads %d parts, %v", raw, fast, len(parts), err)
