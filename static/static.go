@@ -36,6 +36,7 @@ var Stylesheets = []string{
 	"css/lessons.css",
 	"css/exercises.css",
 	"css/program.css",
+	"css/rooms.css",
 }
 
 var bundle = sync.OnceValues(func() ([]byte, error) {
