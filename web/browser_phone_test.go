@@ -21,7 +21,7 @@ func TestPhoneWidth(t *testing.T) {
 	p := page{t: t, ctx: newBrowser(t)}
 	p.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	paths := []string{"/", "/lessons", "/exercises", "/exercises/udp-upper", "/examples", "/workbench",
-		"/progress", "/protocol", "/no/such/page"}
+		"/progress", "/protocol", "/no/such/page", "/rooms", "/r/NOSUCHRM", "/lessons?lang=zh", "/workbench?lang=zh"}
 	for _, l := range ls {
 		paths = append(paths, "/lessons/"+l.Slug)
 	}
