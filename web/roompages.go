@@ -27,7 +27,7 @@ const roomCookieAge = 12 * 3600
 func (s *Server) roomsIndex(c echo.Context) error {
 	var rooms []templates.RoomSummary
 	for _, r := range s.manager.RoomsOf(instructorKey(c.Request())) {
-		rooms = append(rooms, s.roomSummary(r))
+		rooms = append(rooms, s.roomSummary(c, r))
 	}
 	return render(c, templates.RoomsIndex(s.pageT(c, "rooms.title"), s.lessons, rooms, ""))
 }
@@ -53,7 +53,7 @@ func (s *Server) roomPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sum := s.roomSummary(info)
+	sum := s.roomSummary(c, info)
 	return render(c, templates.RoomPage(s.page(c, templates.RoomTitle(langOf(c), sum)), sum, join, qr, s.lessons, xs))
 }
 
@@ -87,7 +87,7 @@ func (s *Server) joinPage(c echo.Context) error {
 	if _, ok := s.bySlug[info.Lesson]; ok {
 		next = "/lessons/" + info.Lesson
 	}
-	title := templates.RoomTitle(langOf(c), s.roomSummary(info))
+	title := templates.RoomTitle(langOf(c), s.roomSummary(c, info))
 	return render(c, templates.RoomJoin(s.page(c, i18n.T(langOf(c), "join.h1", title)), info.Code, title, next, true))
 }
 
@@ -97,10 +97,11 @@ func (s *Server) observePage(c echo.Context, token string) error {
 	return render(c, templates.ObserveWorkbench(s.pageT(c, "observe.title"), "/ws?observe="+url.QueryEscape(token)))
 }
 
-func (s *Server) roomSummary(r sessions.RoomInfo) templates.RoomSummary {
+// roomSummary is r as the room pages show it, its lesson's title in c's language.
+func (s *Server) roomSummary(c echo.Context, r sessions.RoomInfo) templates.RoomSummary {
 	sum := templates.RoomSummary{Code: r.Code, Title: r.Title, Lesson: r.Lesson, Members: r.Members, Created: r.Created}
 	if i, ok := s.bySlug[r.Lesson]; ok {
-		sum.LessonTitle = s.lessons[i].Title
+		sum.LessonTitle = s.lessons[i].In(langOf(c)).Title
 	}
 	return sum
 }
