@@ -275,3 +275,52 @@ func TestRoomsInBrowser(t *testing.T) {
 	li.do("Li Lei is told", chromedp.WaitVisible(chromedp.CSS(`.room-toast[data-kind="room_end"]`)),
 		waitJS(`document.getElementById('room-bar').hidden`))
 }
+
+// TestRoomInChineseInBrowser: a student whose browser reads Chinese joins
+// a room in Chromium: the join page, the room bar (following, stop
+// following, leave), the instructor's hint and the note of a reset the
+// instructor makes are all in Chinese, the server's sentences translated.
+func TestRoomInChineseInBrowser(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	teacher := newJarBrowser(srv)
+	code := teacher.createRoom(t, "", "")
+	inst := teacher.dial(t)
+	inst.must("room_join", obj{"room": code})
+	student := page{t: t, ctx: newBrowser(t)}
+	text := func() string { return eval[string](student, `document.body.innerText`) }
+
+	student.do("open the join page in Chinese", chromedp.Navigate(srv.URL+"/r/"+code+"?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-CN"] #room-join input[name="name"]`)))
+	zhPage(t, "join page", text(), []string{"加入 房间 " + code, "你的名字", "加入"})
+	student.do("join as 李雷",
+		chromedp.SetValue(chromedp.CSS(`#room-join input[name="name"]`), "李雷"),
+		chromedp.Click(chromedp.CSS(`#room-join button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#room-bar[data-following="true"]`)))
+	bar := func() string { return eval[string](student, `document.getElementById('room-bar').innerText`) }
+	zhPage(t, "room bar", bar(), []string{"房间 " + code, "正在跟随老师", "停止跟随", "离开房间"})
+	zhPage(t, "workbench in a room", text(), []string{"新建套接字", "正在跟随老师"})
+
+	roster := waitKind(inst, "roster", func(m msg) bool { _, ok := members(m)["李雷"]; return ok })
+	id := members(roster)["李雷"].str("id")
+	inst.must("room_hint", obj{"member": id, "text": "先 bind，再 recvfrom"})
+	student.do("the hint shows", chromedp.WaitVisible(chromedp.CSS(`.room-toast[data-kind="room_hint"]`)))
+	hint := eval[string](student, `document.querySelector('.room-toast[data-kind="room_hint"] .toast-text').textContent`)
+	if hint != "老师：先 bind，再 recvfrom" {
+		t.Errorf("the hint toast says %q, want 老师：先 bind，再 recvfrom", hint)
+	}
+	if got := eval[string](student, `document.querySelector('.room-toast[data-kind="room_hint"] button').getAttribute('aria-label')`); got != "关闭" {
+		t.Errorf("the toast's close button is labelled %q, want 关闭", got)
+	}
+	inst.must("room_reset", obj{"member": id})
+	student.do("the reset's note shows", chromedp.WaitVisible(chromedp.CSS(`.room-toast[data-kind="note"]`)))
+	if got := eval[string](student, `document.querySelector('.room-toast[data-kind="note"] .toast-text').textContent`); !strings.Contains(got, "你的老师（老师）重置了你的套接字：关闭了 0 个，停止了 0 个对端程序。") {
+		t.Errorf("the reset's note says %q, want it in Chinese", got)
+	}
+	student.shot("room-zh")
+
+	student.do("stop following", chromedp.Click(chromedp.CSS(`#room-bar [data-room-follow="false"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#room-bar[data-following="false"]`)))
+	zhPage(t, "room bar, not following", bar(), []string{"没有跟随老师", "重新跟随", "离开房间"})
+	zhPage(t, "workbench with toasts", text(), []string{"老师：", "先 bind，再 recvfrom", "你的老师（老师）重置了你的套接字"})
+}
