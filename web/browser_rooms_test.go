@@ -275,3 +275,83 @@ func TestRoomsInBrowser(t *testing.T) {
 	li.do("Li Lei is told", chromedp.WaitVisible(chromedp.CSS(`.room-toast[data-kind="room_end"]`)),
 		waitJS(`document.getElementById('room-bar').hidden`))
 }
+
+// TestRoomInChineseInBrowser: an instructor and a student whose browsers
+// read Chinese, in Chromium: /rooms, the room page and its roster (the
+// count, a stuck mark with its last error, the hint form's and a reset's
+// results), the join page, the student's room bar (following, stop
+// following, leave), the hint toast and the note of the reset are all in
+// Chinese, the server's sentences translated.
+func TestRoomInChineseInBrowser(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	browser := newBrowser(t)
+	teacher := page{t: t, ctx: newBrowserContext(t, browser)}
+	student := page{t: t, ctx: newBrowserContext(t, browser)}
+	text := func(p page) string { return eval[string](p, `document.body.innerText`) }
+
+	teacher.do("open /rooms in Chinese", chromedp.Navigate(srv.URL+"/rooms?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-CN"] #room-create`)))
+	zhPage(t, "/rooms", text(teacher), []string{"创建房间", "这个浏览器没有开着的房间。"})
+	teacher.do("create a room", chromedp.Click(chromedp.CSS(`#room-create button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#room-code`)),
+		waitJS(`document.getElementById('room-bar').dataset.instructor === 'true'`))
+	code := eval[string](teacher, `document.getElementById('room-code').textContent`)
+	zhPage(t, "room page", text(teacher), []string{"房间 " + code, "加入码", "学生名单", "还没有学生。", "带动全班：开", "你正在带动全班", "房间页面", "停止带动"})
+
+	student.do("open the join page in Chinese", chromedp.Navigate(srv.URL+"/r/"+code+"?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-CN"] #room-join input[name="name"]`)))
+	zhPage(t, "join page", text(student), []string{"加入 房间 " + code, "你的名字", "加入"})
+	student.do("join as 李雷",
+		chromedp.SetValue(chromedp.CSS(`#room-join input[name="name"]`), "李雷"),
+		chromedp.Click(chromedp.CSS(`#room-join button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#room-bar[data-following="true"]`)))
+	bar := func() string { return eval[string](student, `document.getElementById('room-bar').innerText`) }
+	zhPage(t, "room bar", bar(), []string{"房间 " + code, "正在跟随老师", "停止跟随", "离开房间"})
+	zhPage(t, "workbench in a room", text(student), []string{"新建套接字", "正在跟随老师"})
+
+	// The roster: 李雷, online; the same error twice marks him stuck.
+	const row = `document.querySelector('#roster-rows tr.member')`
+	teacher.do("the roster lists 李雷", waitJS(row+` && `+row+`.querySelector('.member-name').textContent === '李雷'`))
+	const s1 = `.sock-card[data-sock="s1"]`
+	student.do("李雷 binds to port 80, twice",
+		chromedp.Click(chromedp.CSS(`#new-udp4`)), chromedp.WaitVisible(chromedp.CSS(s1)),
+		chromedp.SetValue(chromedp.CSS(s1+` form[data-op="bind"] input[name="port"]`), "80"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('`+s1+` form[data-op="bind"] button').click()`),
+		waitJS(`document.querySelectorAll('.log-entry[data-op="bind"][data-ok="false"]').length >= 1`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('`+s1+` form[data-op="bind"] button').click()`),
+		waitJS(`document.querySelectorAll('.log-entry[data-op="bind"][data-ok="false"]').length >= 2`))
+	teacher.do("the roster marks him stuck", waitJS(row+`.classList.contains('stuck')`))
+	if got := eval[string](teacher, row+`.querySelector('.stuck-why').textContent`); got != "卡住了：同一个错误出现了两次" {
+		t.Errorf("the stuck mark says %q", got)
+	}
+	zhPage(t, "roster", text(teacher), []string{"（1 名学生，1 人在线）", "名字", "在线", "观察", "提示", "重置", "这里只能绑定到端口 0"})
+
+	teacher.do("a hint for 李雷", chromedp.Evaluate[chromedp.Void](row+`.querySelector('[data-hint]').click()`),
+		chromedp.WaitVisible(chromedp.CSS(`#room-hint`)),
+		chromedp.SetValue(chromedp.CSS(`#room-hint input[name="text"]`), "先 bind，再 recvfrom"),
+		chromedp.Click(chromedp.CSS(`#room-hint button[type="submit"]`)),
+		waitJS(`document.getElementById('room-result').textContent === '提示已发送给 李雷'`))
+	student.do("the hint shows", chromedp.WaitVisible(chromedp.CSS(`.room-toast[data-kind="room_hint"]`)))
+	if got := eval[string](student, `document.querySelector('.room-toast[data-kind="room_hint"] .toast-text').textContent`); got != "老师：先 bind，再 recvfrom" {
+		t.Errorf("the hint toast says %q, want 老师：先 bind，再 recvfrom", got)
+	}
+	if got := eval[string](student, `document.querySelector('.room-toast[data-kind="room_hint"] button').getAttribute('aria-label')`); got != "关闭" {
+		t.Errorf("the toast's close button is labelled %q, want 关闭", got)
+	}
+	teacher.do("reset 李雷", chromedp.Evaluate[chromedp.Void](row+`.querySelector('[data-reset]').click()`),
+		waitJS(`document.getElementById('room-result').textContent === '已重置 李雷 的套接字'`))
+	student.do("the reset's note shows", chromedp.WaitVisible(chromedp.CSS(`.room-toast[data-kind="note"]`)))
+	if got := eval[string](student, `document.querySelector('.room-toast[data-kind="note"] .toast-text').textContent`); !strings.Contains(got, "你的老师（老师）重置了你的套接字：关闭了 1 个，停止了 0 个对端程序。") {
+		t.Errorf("the reset's note says %q, want it in Chinese", got)
+	}
+	student.shot("room-zh")
+	teacher.shot("room-page-zh")
+
+	student.do("stop following", chromedp.Click(chromedp.CSS(`#room-bar [data-room-follow="false"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#room-bar[data-following="false"]`)))
+	zhPage(t, "room bar, not following", bar(), []string{"没有跟随老师", "重新跟随", "离开房间"})
+	zhPage(t, "workbench with toasts", text(student), []string{"老师：", "先 bind，再 recvfrom", "你的老师（老师）重置了你的套接字"})
+	teacher.do("the roster shows it", waitJS(row+`.querySelector('.member-where').textContent.includes('（没有跟随）')`))
+	zhPage(t, "roster, not following", text(teacher), []string{"（没有跟随）"})
+}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,6 +119,8 @@ func TestLanguageChoice(t *testing.T) {
 // of the page catalog's English (what a learner sees: text, titles,
 // placeholders, labels); in English it shows none of its Chinese. The
 // lesson with a twin shows the twin; the one without says it is in English.
+// The room pages are among them: /rooms, a room's page for its instructor
+// and the 403 for anyone else, the join page, the observe page and their 404s.
 func TestPagesInChinese(t *testing.T) {
 	srv := newServer(t, sessions.Config{}, web.WithLessons(langLessons(t)))
 	xs, err := examples.All()
@@ -125,28 +128,53 @@ func TestPagesInChinese(t *testing.T) {
 		t.Fatalf("examples: %v", err)
 	}
 	example := "/examples/" + xs[0].Slug + "/" + xs[0].Programs[0].Name
+	// A room, untitled, on the lesson with a twin: its instructor's pages
+	// go with the instructor's cookie.
+	teacher := newJarBrowser(srv)
+	room := teacher.createRoom(t, "", "hello-udp")
+	u, _ := url.Parse(srv.URL)
+	var instructor string
+	for _, c := range teacher.jar.Cookies(u) {
+		if c.Name == web.InstructorCookie {
+			instructor = "; " + c.Name + "=" + c.Value
+		}
+	}
+	if instructor == "" {
+		t.Fatal("POST /rooms gave no instructor cookie")
+	}
 	pages := []struct {
 		path   string
 		status int
 		zhWant []string // Chinese the page must show
+		cookie string   // more cookies than the language's
 	}{
-		{"/", 200, []string{"真实的套接字，用 Python 的语言", "开始学习课程", "默认安全"}},
-		{"/lessons", 200, []string{"你好，UDP", "给自己发一个数据报，供语言测试使用。", "1 个代码单元"}},
-		{"/lessons/hello-udp", 200, []string{"你好，UDP", "发送一个数据报", "运行", "尚未运行", "还原", "全部课程", "新建套接字", "事件日志"}},
-		{"/lessons/english-only", 200, []string{"这节课还没有中文版", "全部课程"}},
-		{"/exercises", 200, []string{"练习", "你来写服务器"}},
-		{"/exercises/udp-upper", 200, []string{"检查你的程序", "提示", "显示提示（第 1 条", "我手动回答", "在终端里检查"}},
-		{"/workbench", 200, []string{"新建套接字", "会话编码", "还没有套接字。用上面的按钮创建一个。", "事件日志", "Python 控制台", "更多操作", "接收队列", "消息分帧"}},
-		{"/progress", 200, []string{"学习进度"}},
-		{"/examples", 200, []string{"示例程序"}},
-		{example, 200, []string{"运行", "停止", "分享", "输出", "输入"}},
-		{"/lessons/no-such-lesson", 404, []string{"页面不存在", "这个地址上没有课程。"}},
-		{"/exercises/no-such-exercise", 404, []string{"这个地址上没有练习。"}},
+		{"/", 200, []string{"真实的套接字，用 Python 的语言", "开始学习课程", "默认安全"}, ""},
+		{"/lessons", 200, []string{"你好，UDP", "给自己发一个数据报，供语言测试使用。", "1 个代码单元"}, ""},
+		{"/lessons/hello-udp", 200, []string{"你好，UDP", "发送一个数据报", "运行", "尚未运行", "还原", "全部课程", "新建套接字", "事件日志"}, ""},
+		{"/lessons/english-only", 200, []string{"这节课还没有中文版", "全部课程"}, ""},
+		{"/exercises", 200, []string{"练习", "你来写服务器"}, ""},
+		{"/exercises/udp-upper", 200, []string{"检查你的程序", "提示", "显示提示（第 1 条", "我手动回答", "在终端里检查"}, ""},
+		{"/workbench", 200, []string{"新建套接字", "会话编码", "还没有套接字。用上面的按钮创建一个。", "事件日志", "Python 控制台", "更多操作", "接收队列", "消息分帧"}, ""},
+		{"/progress", 200, []string{"学习进度"}, ""},
+		{"/examples", 200, []string{"示例程序"}, ""},
+		{example, 200, []string{"运行", "停止", "分享", "输出", "输入"}, ""},
+		{"/lessons/no-such-lesson", 404, []string{"页面不存在", "这个地址上没有课程。"}, ""},
+		{"/exercises/no-such-exercise", 404, []string{"这个地址上没有练习。"}, ""},
+		{"/rooms", 200, []string{"房间", "创建房间", "标题", "课程（可选）", "不选：使用工作台", "创建这个房间", "你的房间", "房间 " + room, "课程：你好，UDP", "0 名成员", "创建于 "}, instructor},
+		{"/rooms", 200, []string{"这个浏览器没有开着的房间。"}, ""},
+		{"/rooms/" + room, 200, []string{"房间 " + room, "加入码", "加入链接：", "课程：", "带着全班一起学", "控制", "带动全班：开", "重置所有学生", "对端程序所属的课程", "为所有人启动", "检查所有人", "结束房间",
+			"学生名单", "还没有学生。学生用上面的加入码或链接加入。", "名字", "在线", "位置", "最近的错误", "操作", "给这位学生发提示：", "发送提示", "取消"}, instructor},
+		{"/rooms/" + room, 403, []string{"只有老师才能打开这个页面", "的老师页面。只有创建这个房间的浏览器才能打开它", "加入页面", "创建一个房间"}, ""},
+		{"/rooms/NOSUCHRM", 404, []string{"页面不存在", "这个服务器上没有房间 NOSUCHRM：它已经结束了，或者加入码不对。"}, instructor},
+		{"/r/" + room, 200, []string{"加入 房间 " + room, "老师能看到你填的名字", "你的名字", "加入"}, ""},
+		{"/r/NOSUCHRM", 404, []string{"没有这个房间", "：请核对加入码，或者问问你的老师。"}, ""},
+		{"/workbench?observe=nosuchtoken", 200, []string{"你正在以只读方式观察一个学生的工作台", "新建套接字"}, ""},
+		{"/lessons/hello-udp?view=projector", 200, []string{"投影视图"}, ""},
 	}
 	catalog := i18n.PageCatalog()
 	for _, pg := range pages {
 		t.Run(strings.TrimPrefix(pg.path, "/"), func(t *testing.T) {
-			code, body, _ := getPage(t, srv, pg.path, map[string]string{"Cookie": "sockplay_lang=zh"})
+			code, body, _ := getPage(t, srv, pg.path, map[string]string{"Cookie": "sockplay_lang=zh" + pg.cookie})
 			if code != pg.status {
 				t.Fatalf("status %d, want %d", code, pg.status)
 			}
@@ -177,7 +205,7 @@ func TestPagesInChinese(t *testing.T) {
 				}
 			}
 			// The same page in English shows none of the catalog's Chinese.
-			code, body, _ = getPage(t, srv, pg.path, map[string]string{"Cookie": "sockplay_lang=en"})
+			code, body, _ = getPage(t, srv, pg.path, map[string]string{"Cookie": "sockplay_lang=en" + pg.cookie})
 			if code != pg.status || !strings.Contains(body, `<html lang="en">`) {
 				t.Fatalf("in English: status %d, lang en %v", code, strings.Contains(body, `<html lang="en">`))
 			}

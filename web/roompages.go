@@ -11,6 +11,7 @@ import (
 
 	"sockplay/sessions"
 	"sockplay/templates"
+	"sockplay/templates/i18n"
 )
 
 // roomCookie remembers the room a browser is in (its code), so that every
@@ -26,9 +27,9 @@ const roomCookieAge = 12 * 3600
 func (s *Server) roomsIndex(c echo.Context) error {
 	var rooms []templates.RoomSummary
 	for _, r := range s.manager.RoomsOf(instructorKey(c.Request())) {
-		rooms = append(rooms, s.roomSummary(r))
+		rooms = append(rooms, s.roomSummary(c, r))
 	}
-	return render(c, templates.RoomsIndex(s.page(c, "Rooms"), s.lessons, rooms, ""))
+	return render(c, templates.RoomsIndex(s.pageT(c, "rooms.title"), s.lessons, rooms, ""))
 }
 
 // roomPage is GET /rooms/CODE: the instructor's page of the room, 403
@@ -37,10 +38,10 @@ func (s *Server) roomPage(c echo.Context) error {
 	code := sessions.NormalizeRoomCode(c.Param("code"))
 	info, instructor, ok := s.manager.Room(code, instructorKey(c.Request()))
 	if !ok {
-		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.page(c, "Not found"), "There is no room "+c.Param("code")+" on this server: it ended, or the code is wrong."))
+		return renderStatus(c, http.StatusNotFound, templates.NotFound(s.pageT(c, "error.notfound.title"), i18n.T(langOf(c), "room.notfound", c.Param("code"))))
 	}
 	if !instructor {
-		return renderStatus(c, http.StatusForbidden, templates.RoomForbidden(s.page(c, "Room "+info.Code), info.Code))
+		return renderStatus(c, http.StatusForbidden, templates.RoomForbidden(s.page(c, i18n.T(langOf(c), "room.untitled", info.Code)), info.Code))
 	}
 	join := s.joinURL(c.Request(), info.Code)
 	qr, err := qrSVG(join)
@@ -52,8 +53,8 @@ func (s *Server) roomPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sum := s.roomSummary(info)
-	return render(c, templates.RoomPage(s.page(c, roomTitleOf(sum)), sum, join, qr, s.lessons, xs))
+	sum := s.roomSummary(c, info)
+	return render(c, templates.RoomPage(s.page(c, templates.RoomTitle(langOf(c), sum)), sum, join, qr, s.lessons, xs))
 }
 
 // roomQR is GET /rooms/CODE/qr.svg: the QR code of the room's join link,
@@ -80,35 +81,29 @@ func (s *Server) joinPage(c echo.Context) error {
 	info, _, ok := s.manager.Room(c.Param("code"), "")
 	if !ok {
 		code := strings.ToUpper(c.Param("code"))
-		return renderStatus(c, http.StatusNotFound, templates.RoomJoin(s.page(c, "No such room"), code, "", "", false))
+		return renderStatus(c, http.StatusNotFound, templates.RoomJoin(s.pageT(c, "join.missing.h1"), code, "", "", false))
 	}
 	next := "/workbench"
 	if _, ok := s.bySlug[info.Lesson]; ok {
 		next = "/lessons/" + info.Lesson
 	}
-	sum := s.roomSummary(info)
-	return render(c, templates.RoomJoin(s.page(c, "Join "+roomTitleOf(sum)), info.Code, roomTitleOf(sum), next, true))
+	title := templates.RoomTitle(langOf(c), s.roomSummary(c, info))
+	return render(c, templates.RoomJoin(s.page(c, i18n.T(langOf(c), "join.h1", title)), info.Code, title, next, true))
 }
 
 // observePage is the workbench with ?observe=TOKEN: the instructor's
 // read-only view of a student's session (op room_observe gives the URL).
 func (s *Server) observePage(c echo.Context, token string) error {
-	return render(c, templates.ObserveWorkbench(s.page(c, "Observing a workbench"), "/ws?observe="+url.QueryEscape(token)))
+	return render(c, templates.ObserveWorkbench(s.pageT(c, "observe.title"), "/ws?observe="+url.QueryEscape(token)))
 }
 
-func (s *Server) roomSummary(r sessions.RoomInfo) templates.RoomSummary {
+// roomSummary is r as the room pages show it, its lesson's title in c's language.
+func (s *Server) roomSummary(c echo.Context, r sessions.RoomInfo) templates.RoomSummary {
 	sum := templates.RoomSummary{Code: r.Code, Title: r.Title, Lesson: r.Lesson, Members: r.Members, Created: r.Created}
 	if i, ok := s.bySlug[r.Lesson]; ok {
-		sum.LessonTitle = s.lessons[i].Title
+		sum.LessonTitle = s.lessons[i].In(langOf(c)).Title
 	}
 	return sum
-}
-
-func roomTitleOf(r templates.RoomSummary) string {
-	if r.Title == "" {
-		return "Room " + r.Code
-	}
-	return r.Title
 }
 
 // joinURL is the absolute join link of room code.

@@ -32,6 +32,8 @@
 //   .sock-card.highlighted            the cards the step is about (lesson.js)
 //   .pk-conv.about-step               their packets' conversations
 
+import { t } from './i18n.js';
+
 const VIEW_KEY = 'sockplay.view';
 const FONT_KEY = 'sockplay.projectorFont';
 /** Projector font sizes (px): the default, the bounds and one click's step. */
@@ -125,7 +127,7 @@ function main(page) {
     for (const c of cells) c.classList.toggle('current-step', c === cell);
     for (const el of body.children) el.classList.toggle('step-part', /** @type {HTMLElement} */ (el).dataset.stepOf === id);
     const title = cell.querySelector('.cell-title')?.textContent.trim() ?? id;
-    if (label) label.textContent = `Step ${i + 1} of ${cells.length}: ${title}`;
+    if (label) label.textContent = t('projector.step', { n: i + 1, total: cells.length, title });
     if (root.classList.contains('projector')) showStep();
     if (changed) announce(delay);
   };
@@ -163,7 +165,7 @@ function main(page) {
     root.classList.toggle('projector', on);
     if (toggle) {
       toggle.setAttribute('aria-pressed', String(on));
-      toggle.textContent = on ? 'Exit projector' : 'Projector view';
+      toggle.textContent = t(on ? 'projector.exit' : 'projector.view');
     }
     applyFont();
     if (remember) {

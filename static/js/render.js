@@ -63,9 +63,9 @@ export function renderEntry(msg, ctx = {}) {
     case 'bye':
       return entry(msg, {}, line(t('render.bye', { reason: server(msg.reason ?? 'bye') })));
     case 'note':
-      return entry(msg, {}, line(msg.from ? `${msg.from}: ` : '', msg.text ?? ''));
+      return entry(msg, {}, line(msg.from ? `${server(msg.from)}${t('check.colon')}` : '', server(msg.text ?? '')));
     case 'room_hint':
-      return entry(msg, {}, line(t('render.room.hint', { from: msg.from || t('render.room.instructor') }), msg.text ?? ''));
+      return entry(msg, {}, line(t('render.room.hint', { from: msg.from ? server(msg.from) : t('render.room.instructor') }), msg.text ?? ''));
     case 'room_end':
       return entry(msg, {}, line(t('render.room.end', { room: msg.room ?? '' }), msg.reason ? server(msg.reason) : ''));
     case 'frame':

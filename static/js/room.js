@@ -40,6 +40,7 @@
 
 import { Connection, wsURL } from './conn.js';
 import { h } from './dom.js';
+import { server, t } from './i18n.js';
 
 const ROOM_COOKIE = 'sockplay_room';
 const NAME_COOKIE = 'sockplay_name';
@@ -121,12 +122,21 @@ class RoomLink {
 function toast(kind, from, text, { sticky = false } = {}) {
   const box = document.getElementById('room-toasts');
   if (!box) return;
-  const close = h('button', { type: 'button', 'aria-label': 'close' }, '×');
+  const close = h('button', { type: 'button', 'aria-label': t('room.close') }, '×');
   const el = h('div', { class: 'room-toast', dataset: { kind } },
-    h('span', { class: 'toast-text' }, from ? h('span', { class: 'toast-from' }, `${from}:`) : '', text), close);
+    h('span', { class: 'toast-text' }, from ? h('span', { class: 'toast-from' }, `${from}${t('check.colon').trim()}`) : '', text), close);
   close.addEventListener('click', () => el.remove());
   box.append(el);
   if (!sticky) setTimeout(() => el.remove(), TOAST_TIME);
+}
+
+/**
+ * The instructor's name as the page shows it: the server's default names
+ * ("Instructor", "the instructor") in the page's language, the message
+ * fallback when there is none.
+ */
+function instructor(name, fallback = 'room.theinstructor') {
+  return name ? server(name) : t(fallback);
 }
 
 /** Where this page is, as room_at says it. */
@@ -166,19 +176,19 @@ function follow(msg) {
 function offer(msg, onRun) {
   const cell = document.getElementById(`cell-${msg.cell}`);
   if (!cell?.matches('section.cell')) {
-    toast(msg.kind, msg.from, msg.kind === 'room_push' ? 'offers a cell that is not on this page' : 'showed a cell that is not on this page');
+    toast(msg.kind, msg.from ? server(msg.from) : '', t(msg.kind === 'room_push' ? 'room.offer.push.missing' : 'room.offer.show.missing'));
     return;
   }
   cell.querySelector(`.room-offer[data-kind="${msg.kind}"]`)?.remove();
-  const dismiss = h('button', { type: 'button', class: 'secondary', 'data-room-dismiss': true }, 'Dismiss');
+  const dismiss = h('button', { type: 'button', class: 'secondary', 'data-room-dismiss': true }, t('room.offer.dismiss'));
   const push = msg.kind === 'room_push';
-  const run = push ? h('button', { type: 'button', 'data-room-run': true }, 'Run it') : null;
+  const run = push ? h('button', { type: 'button', 'data-room-run': true }, t('room.offer.run')) : null;
   const el = h('div', { class: 'room-offer', dataset: { kind: msg.kind, ok: msg.ok == null ? null : String(msg.ok) } },
     h('p', { class: 'room-offer-head' },
-      push ? `${msg.from || 'The instructor'} offers this code to run:` : `${msg.from || 'The instructor'}'s run (shown here, not run in your session):`,
+      t(push ? 'room.offer.push' : 'room.offer.show', { from: msg.from ? server(msg.from) : t('room.theinstructor') }),
       h('span', { class: 'buttons' }, run, dismiss)),
     h('pre', { class: 'room-offer-code' }, msg.code ?? ''),
-    push ? null : h('pre', { class: 'room-offer-output' }, msg.output || '(no output)'));
+    push ? null : h('pre', { class: 'room-offer-output' }, msg.output || t('room.offer.nooutput')));
   dismiss.addEventListener('click', () => el.remove());
   run?.addEventListener('click', () => {
     onRun(cell, msg.code ?? '');
@@ -201,24 +211,29 @@ function drawBar(bar, state) {
   bar.dataset.room = state.room;
   bar.dataset.following = String(!!state.following);
   bar.dataset.instructor = String(!!state.instructor);
-  const parts = [h('span', {}, 'Room ', h('span', { class: 'room-code' }, state.room))];
+  const parts = [h('span', {}, t('room.bar.room'), h('span', { class: 'room-code' }, state.room))];
   if (state.title && state.title !== `Room ${state.room}`) parts.push(h('span', { class: 'room-title' }, state.title));
   const actions = [];
   if (state.instructor) {
-    parts.push(h('span', { class: 'room-following' }, state.drive ? 'you drive the class' : 'you do not drive the class'));
-    actions.push(h('a', { class: 'button', href: `/rooms/${encodeURIComponent(state.room)}` }, 'Room page'));
+    parts.push(h('span', { class: 'room-following' }, t(state.drive ? 'room.bar.driving' : 'room.bar.notdriving')));
+    actions.push(h('a', { class: 'button', href: `/rooms/${encodeURIComponent(state.room)}` }, t('room.bar.page')));
     actions.push(h('button', { type: 'button', class: 'secondary', dataset: { roomDrive: String(!state.drive) } },
-      state.drive ? 'Stop driving' : 'Drive the class'));
+      t(state.drive ? 'room.bar.stopdriving' : 'room.bar.drive')));
   } else {
-    const who = state.instructor_name || 'the instructor';
-    parts.push(h('span', { class: 'room-following' }, state.following ? `following ${who}` : `not following ${who}`));
+    const who = instructor(state.instructor_name, 'room.instructor');
+    parts.push(h('span', { class: 'room-following' }, t(state.following ? 'room.bar.following' : 'room.bar.notfollowing', { who })));
     actions.push(h('button', { type: 'button', class: 'secondary', dataset: { roomFollow: String(!state.following) } },
-      state.following ? 'Stop following' : 'Follow again'));
+      t(state.following ? 'room.bar.stopfollowing' : 'room.bar.follow')));
   }
-  if (state.lan?.addr) parts.push(h('span', { class: 'room-lan', title: 'your address on the class network' }, `${state.lan.addr}/${state.lan.prefix}`));
-  else if (state.lan_note) parts.push(h('span', { class: 'room-where', title: state.lan_note }, 'no class network'));
-  actions.push(h('button', { type: 'button', class: 'secondary', 'data-room-leave': true }, 'Leave room'));
+  if (state.lan?.addr) parts.push(h('span', { class: 'room-lan', title: t('room.bar.lan') }, `${state.lan.addr}/${state.lan.prefix}`));
+  else if (state.lan_note) parts.push(h('span', { class: 'room-where', title: server(state.lan_note) }, t('room.bar.nolan')));
+  actions.push(h('button', { type: 'button', class: 'secondary', 'data-room-leave': true }, t('room.bar.leave')));
   bar.replaceChildren(...parts.flatMap((p, i) => (i ? [' · ', p] : [p])), h('span', { class: 'room-actions' }, ...actions));
+}
+
+/** What a room_show or room_push reached: n followers, or the followers. */
+function sentTo(n) {
+  return n == null ? t('room.cell.sent.all') : t('room.cell.sent', { n });
 }
 
 /** The instructor's buttons on each cell of a lesson page. */
@@ -227,8 +242,8 @@ function addCellButtons(link) {
     const buttons = cell.querySelector('.cell-buttons');
     if (!buttons || buttons.querySelector('[data-room-show-cell]')) continue;
     const status = h('span', { class: 'room-cell-status', role: 'status' });
-    const show = h('button', { type: 'button', class: 'secondary', 'data-room-show-cell': true, title: 'room_show: your code and its output on every follower\'s screen, not run there' }, 'Show my output to the class');
-    const push = h('button', { type: 'button', class: 'secondary', 'data-room-push-cell': true, title: 'room_push: offer this code to every follower, to run in their own session' }, 'Push this cell');
+    const show = h('button', { type: 'button', class: 'secondary', 'data-room-show-cell': true, title: t('room.cell.show.title') }, t('room.cell.show'));
+    const push = h('button', { type: 'button', class: 'secondary', 'data-room-push-cell': true, title: t('room.cell.push.title') }, t('room.cell.push'));
     buttons.append(h('span', { class: 'room-cell-buttons' }, show, push, status));
     const send = async (op) => {
       const code = /** @type {HTMLTextAreaElement} */ (cell.querySelector('[data-cell-code]')).value;
@@ -240,7 +255,7 @@ function addCellButtons(link) {
       }
       status.textContent = '…';
       const r = await link.request(op, args);
-      status.textContent = !r ? 'no answer' : r.ok ? `sent to ${r.followers ?? r.members?.length ?? 'the'} followers` : r.error?.message ?? 'refused';
+      status.textContent = !r ? t('room.noanswer') : r.ok ? sentTo(r.followers ?? r.members?.length) : server(r.error?.message) ?? t('room.refused');
     };
     show.addEventListener('click', () => send('room_show'));
     push.addEventListener('click', () => send('room_push'));
@@ -260,7 +275,7 @@ function joinPage(form, link) {
     const r = await link.request('room_join', { room: form.dataset.room, name: name?.value ?? '' });
     if (button) button.disabled = false;
     if (!r?.ok) {
-      if (error) error.textContent = r ? r.error?.message ?? 'could not join' : 'the server did not answer; try again';
+      if (error) error.textContent = r ? server(r.error?.message) ?? t('room.join.failed') : t('room.join.noanswer');
       return;
     }
     setCookie(ROOM_COOKIE, r.room);
@@ -308,7 +323,7 @@ function main() {
     if (!r) return;
     if (!r.ok) {
       // The room is gone (ended, or the server restarted): this browser is in none.
-      if (r.error?.type === 'not_found') left(`The room ${room} has ended.`);
+      if (r.error?.type === 'not_found') left(t('room.ended', { room }));
       return;
     }
     setState({ following: true, ...state, ...r });
@@ -319,11 +334,11 @@ function main() {
   link.on('follow', (m) => {
     if (state && !state.instructor && state.following !== false) follow(m);
   });
-  link.on('room_hint', (m) => toast('room_hint', m.from || 'Instructor', m.text ?? '', { sticky: true }));
-  link.on('note', (m) => toast('note', m.from ?? '', m.text ?? ''));
+  link.on('room_hint', (m) => toast('room_hint', instructor(m.from, 'room.instructor.name'), m.text ?? '', { sticky: true }));
+  link.on('note', (m) => toast('note', m.from ? server(m.from) : '', server(m.text ?? '')));
   link.on('room_show', (m) => offer(m, runInCell));
   link.on('room_push', (m) => offer(m, runInCell));
-  link.on('room_end', (m) => left(`The room ${m.room ?? ''} has ended${m.by ? ` (${m.by} ended it)` : ''}.`));
+  link.on('room_end', (m) => left(m.by ? t('room.ended.by', { room: m.room ?? '', by: server(m.by) }) : t('room.ended', { room: m.room ?? '' })));
   document.addEventListener('sockplay:step', () => sendAt());
 
   bar?.addEventListener('click', async (ev) => {

@@ -23,6 +23,7 @@
 
 import { roomLink } from './room.js';
 import { h } from './dom.js';
+import { server, t, tn } from './i18n.js';
 
 /** How long an armed destructive button waits for its second click (ms). */
 const ARM_TIME = 4000;
@@ -33,25 +34,31 @@ function where(m) {
   return m.page || '—';
 }
 
+/** A check's verdict (running, pass, fail) in words. */
+function verdictText(v) {
+  const text = t(`roompage.verdict.${v}`);
+  return text.startsWith('roompage.') ? v : text;
+}
+
 /** One roster row's cells for member m. */
 function rowCells(m) {
   const checks = Object.entries(m.checks ?? {}).map(([x, v]) =>
-    h('span', { class: `check-${v}`, dataset: { exercise: x, verdict: v } }, `${x}: ${v} `));
+    h('span', { class: `check-${v}`, dataset: { exercise: x, verdict: v } }, `${x}: ${verdictText(v)} `));
   return [
     h('td', {}, h('span', { class: 'member-name' }, m.name),
-      m.addr ? h('span', { class: 'member-addr', title: 'their address on the class network' }, m.addr) : null,
-      m.stuck ? h('span', { class: 'stuck-why' }, `stuck: ${m.stuck}`) : null),
-    h('td', { class: 'member-online' }, m.online ? 'online' : 'offline'),
+      m.addr ? h('span', { class: 'member-addr', title: t('roompage.lan') }, m.addr) : null,
+      m.stuck ? h('span', { class: 'stuck-why' }, t('roompage.stuck', { why: server(m.stuck) })) : null),
+    h('td', { class: 'member-online' }, t(m.online ? 'roompage.online' : 'roompage.offline')),
     // Plain text, not a link: the instructor's page going there would drive the class there.
-    h('td', { class: 'member-where', title: m.page ?? '' }, where(m), m.following === false ? ' (not following)' : ''),
+    h('td', { class: 'member-where', title: m.page ?? '' }, where(m), m.following === false ? t('roompage.notfollowing') : ''),
     h('td', { class: 'member-sockets' }, String(m.sockets ?? 0)),
     h('td', { class: 'member-passed' }, (m.passed ?? []).join(', ')),
     h('td', { class: 'member-checks' }, ...checks),
-    h('td', { class: 'member-error' }, m.last_error ?? ''),
+    h('td', { class: 'member-error' }, server(m.last_error ?? '')),
     h('td', { class: 'member-actions' },
-      h('button', { type: 'button', class: 'secondary', 'data-observe': true, title: 'their workbench, read-only, in a new tab' }, 'Observe'), ' ',
-      h('button', { type: 'button', class: 'secondary', 'data-hint': true }, 'Hint'), ' ',
-      h('button', { type: 'button', class: 'danger', 'data-reset': true, title: 'close their sockets and stop their peers' }, 'Reset')),
+      h('button', { type: 'button', class: 'secondary', 'data-observe': true, title: t('roompage.observe.title') }, t('roompage.observe')), ' ',
+      h('button', { type: 'button', class: 'secondary', 'data-hint': true }, t('roompage.hint')), ' ',
+      h('button', { type: 'button', class: 'danger', 'data-reset': true, title: t('roompage.reset.title') }, t('roompage.reset'))),
   ];
 }
 
@@ -76,12 +83,12 @@ function main(page, link) {
   const act = async (op, args, done) => {
     say(`${op}…`);
     const r = await link.request(op, args);
-    if (!r) return say(`${op}: no answer from the server`, false);
-    if (!r.ok) return say(`${op}: ${r.error?.message ?? 'refused'}`, false);
+    if (!r) return say(t('roompage.noanswer', { op }), false);
+    if (!r.ok) return say(t('roompage.refused', { op, why: server(r.error?.message) ?? t('room.refused') }), false);
     say(done(r));
     return r;
   };
-  const many = (r) => `${r.members?.length ?? 0} students`;
+  const many = (r) => tn('roompage.students', r.members?.length ?? 0);
 
   const drawRoster = (msg) => {
     const students = (msg.members ?? []).filter((m) => !m.instructor);
@@ -111,7 +118,7 @@ function main(page, link) {
       }
     }
     const online = students.filter((m) => m.online).length;
-    count.textContent = `(${students.length} ${students.length === 1 ? 'student' : 'students'}, ${online} online)`;
+    count.textContent = t('roompage.count', { students: tn('roompage.students', students.length), online });
     table.hidden = students.length === 0;
     empty.hidden = students.length > 0;
   };
@@ -119,7 +126,7 @@ function main(page, link) {
   const drawDrive = (on) => {
     drive.setAttribute('aria-pressed', String(on));
     drive.dataset.drive = String(on);
-    drive.textContent = on ? 'Drive: on' : 'Drive: off';
+    drive.textContent = t(on ? 'roompage.drive.on' : 'roompage.drive.off');
   };
 
   /** A destructive button acts on its second click within ARM_TIME. */
@@ -131,7 +138,7 @@ function main(page, link) {
     }
     button.dataset.label = button.textContent;
     button.dataset.armed = 'true';
-    button.textContent = 'Click again to confirm';
+    button.textContent = t('roompage.confirm');
     setTimeout(() => {
       if (button.dataset.armed !== 'true') return;
       delete button.dataset.armed;
@@ -143,7 +150,7 @@ function main(page, link) {
   link.on('roster', drawRoster);
   link.on('room_state', (m) => drawDrive(m.drive !== false));
   link.on('room_end', () => {
-    say('The room has ended.', true);
+    say(t('roompage.ended'), true);
     for (const b of page.querySelectorAll('.room-controls button, #roster button')) /** @type {HTMLButtonElement} */ (b).disabled = true;
   });
 
@@ -155,11 +162,11 @@ function main(page, link) {
     if (button.hasAttribute('data-observe')) {
       // Opened now, in the click, so no popup blocker stops it; pointed at the workbench once the token comes.
       const tab = window.open('about:blank', `observe-${member}`);
-      const r = await act('room_observe', { member }, () => `watching ${name}'s workbench in a new tab`);
+      const r = await act('room_observe', { member }, () => t('roompage.watching', { name }));
       const url = r?.url?.startsWith('/') ? r.url : '';
       if (url && tab) tab.location.href = url;
       else tab?.close();
-      if (url) say(`watching ${name}'s workbench in a new tab: `, true, h('a', { id: 'observe-link', href: url, target: `observe-${member}` }, 'open it again'));
+      if (url) say(t('roompage.watching.again', { name }), true, h('a', { id: 'observe-link', href: url, target: `observe-${member}` }, t('roompage.openagain')));
     } else if (button.hasAttribute('data-hint')) {
       hintFor = member;
       document.getElementById('room-hint-name').textContent = name;
@@ -168,14 +175,14 @@ function main(page, link) {
     } else if (button.hasAttribute('data-hint-cancel')) {
       hintForm.hidden = true;
     } else if (button.hasAttribute('data-reset')) {
-      act('room_reset', { member }, () => `reset ${name}'s sockets`);
+      act('room_reset', { member }, () => t('roompage.reset.one', { name }));
     } else if (button.id === 'room-reset-all' && armed(button)) {
-      act('room_reset', {}, (r) => `reset ${many(r)}`);
+      act('room_reset', {}, (r) => t('roompage.reset.all', { students: many(r) }));
     } else if (button.id === 'room-end' && armed(button)) {
-      act('room_end', {}, () => 'The room has ended.');
+      act('room_end', {}, () => t('roompage.ended'));
     } else if (button.id === 'room-drive') {
       const on = drive.dataset.drive !== 'true';
-      const r = await act('room_drive', { flag: on }, () => (on ? 'your moves drive the followers' : 'the followers stay where they are'));
+      const r = await act('room_drive', { flag: on }, () => t(on ? 'roompage.drive.done.on' : 'roompage.drive.done.off'));
       if (r) drawDrive(on);
     }
   });
@@ -186,7 +193,7 @@ function main(page, link) {
     const data = new FormData(form);
     if (form === hintForm) {
       const text = String(data.get('text') ?? '');
-      act('room_hint', { member: hintFor, text }, () => `hint sent to ${shown.get(hintFor)?.member.name ?? hintFor}`)
+      act('room_hint', { member: hintFor, text }, () => t('roompage.hint.sent', { name: shown.get(hintFor)?.member.name ?? hintFor }))
         .then((r) => {
           if (r) {
             form.reset();
@@ -194,13 +201,13 @@ function main(page, link) {
           }
         });
     } else if (form.id === 'room-peers') {
-      act('room_peers', { lesson: String(data.get('lesson') ?? '') }, (r) => `started the peers for ${many(r)}`);
+      act('room_peers', { lesson: String(data.get('lesson') ?? '') }, (r) => t('roompage.peers.done', { students: many(r) }));
     } else if (form.id === 'room-check') {
       const select = /** @type {HTMLSelectElement} */ (form.elements.namedItem('exercise'));
       const role = select.selectedOptions[0]?.dataset.role;
       const addr = ['127.0.0.1', Number(data.get('port'))];
       const args = { exercise: select.value, ...(role === 'client' ? { listen: addr } : { target: addr }) };
-      act('room_check', args, (r) => `checking ${many(r)}: the verdicts appear in the roster`);
+      act('room_check', args, (r) => t('roompage.check.done', { students: many(r) }));
     }
   });
 }
@@ -228,9 +235,9 @@ function createForm(form) {
         location.assign(`/rooms/${encodeURIComponent(body.room)}`);
         return;
       }
-      error.textContent = body.error ?? `the server answered ${resp.status}`;
+      error.textContent = body.error ? server(body.error) : t('roompage.create.status', { status: resp.status });
     } catch (err) {
-      error.textContent = `could not reach the server: ${err}`;
+      error.textContent = t('roompage.create.unreachable', { err });
     }
     error.hidden = false;
     button.disabled = false;
