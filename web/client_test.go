@@ -155,7 +155,10 @@ func (c *client) next() msg {
 		c.check(m)
 		return m
 	case <-time.After(10 * time.Second):
-		c.t.Fatalf("no message within 10s")
+		c.mu.Lock()
+		last := c.seen[max(0, len(c.seen)-6):]
+		c.mu.Unlock()
+		c.t.Fatalf("no message within 10s; the last ones seen: %v", last)
 	}
 	return nil
 }

@@ -25,8 +25,12 @@ func connectedPair(t *testing.T, c *client) (string, string) {
 	addr := c.bind(l, "127.0.0.1", 0)
 	c.must("listen", obj{"sock": l})
 	acc := c.send("accept", obj{"sock": l})
-	c.must("connect", obj{"sock": cl, "addr": addr})
-	return cl, c.wait("result", acc).str("conn")
+	con := c.send("connect", obj{"sock": cl, "addr": addr})
+	rs := c.results(acc, con) // in either order
+	if !rs[acc].ok() || !rs[con].ok() {
+		t.Fatalf("accept %v, connect %v", rs[acc], rs[con])
+	}
+	return cl, rs[acc].str("conn")
 }
 
 // TestLargeChunkShown: a 1 MiB recv (sendall, then recv MSG_WAITALL) shows
