@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -23,6 +25,16 @@ func inViewport(selector string) string {
 				r.bottom <= innerHeight + 0.5 && r.right <= innerWidth + 0.5;
 		});
 	})()`, selector)
+}
+
+// settledInViewport waits (up to 10 s) for selector's elements to be in
+// the window: the view scrolls a step into place and cards appear after the
+// step itself, so the layout may still move when the step is shown.
+func settledInViewport(p page, selector string) bool {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	return chromedp.Do(ctx, chromedp.Poll[chromedp.Void](inViewport(selector), chromedp.WithPollingInterval(50*time.Millisecond))) == nil
 }
 
 // boxes describes where selector's elements are, for a failure message.
@@ -63,7 +75,7 @@ func TestProjectorView(t *testing.T) {
 		`.sock-card.highlighted`, `.sock-card.highlighted [data-field="laddr"]`,
 		`#projector-step`, `#status`,
 	} {
-		if !eval[bool](p, inViewport(sel)) {
+		if !settledInViewport(p, sel) {
 			t.Errorf("%s is not inside the 1024×768 window: %s", sel, boxes(p, sel))
 		}
 	}
@@ -83,7 +95,7 @@ func TestProjectorView(t *testing.T) {
 
 	p.do("the next step", chromedp.Click(chromedp.CSS(`button[data-step-move="1"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#cell-in-use.current-step`)))
-	if !eval[bool](p, inViewport(`#cell-in-use`)) || eval[bool](p, `document.getElementById('cell-udp').getClientRects().length > 0`) {
+	if !settledInViewport(p, `#cell-in-use`) || eval[bool](p, `document.getElementById('cell-udp').getClientRects().length > 0`) {
 		t.Errorf("after ▶ the in-use step is not the one shown: %s", boxes(p, `#cell-in-use`))
 	}
 	if got := eval[string](p, `location.hash`); got != "#cell-in-use" {
@@ -148,7 +160,7 @@ func TestLessonLayout1024(t *testing.T) {
 		t.Fatalf("the page is scrolled %v px, want the last cell far down the lesson", y)
 	}
 	for _, sel := range []string{`#cell-` + last + ` [data-run-cell]`, `#cell-` + last + ` [data-cell-output]`, `.lesson-bench`, `.sock-card.highlighted .card-head`} {
-		if !eval[bool](p, inViewport(sel)) {
+		if !settledInViewport(p, sel) {
 			t.Errorf("%s is not inside the 1024×768 window after running the last cell: %s", sel, boxes(p, sel))
 		}
 	}
@@ -176,7 +188,7 @@ func TestProjectorEveryStep(t *testing.T) {
 			}
 			cell := `#cell-` + c.ID
 			for _, sel := range []string{cell + ` .cell-head`, cell + ` [data-cell-code]`, cell + ` [data-run-cell]`, `#workbench .sockets-pane`} {
-				if !eval[bool](p, inViewport(sel)) {
+				if !settledInViewport(p, sel) {
 					p.shot(c.ID)
 					t.Errorf("%s, step %s: %s is not inside the window: %s", l.Slug, c.ID, sel, boxes(p, sel))
 				}
