@@ -46,25 +46,15 @@ func BenchmarkRoom100LAN(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			k, studs := benchRoom(b, srv, n)
 			start := time.Now()
-			errs := make(chan error, n)
-			var wg sync.WaitGroup
-			for j, c := range studs {
-				wg.Go(func() {
-					id := c.send("room_join", obj{"room": k.code, "name": fmt.Sprint("student ", j)})
-					r, err := awaitKind(c, "result", func(m msg) bool { return m.num("id") == id })
-					if err == nil && r.obj("lan") == nil {
-						err = fmt.Errorf("room_join without a LAN address: %v", r)
-					}
-					errs <- err
-				})
-			}
-			wg.Wait()
-			total += time.Since(start)
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					b.Fatal(err)
+			err := joinAll(studs, k.code, func(r msg) error {
+				if r.obj("lan") == nil {
+					return fmt.Errorf("room_join without a LAN address: %v", r)
 				}
+				return nil
+			})
+			total += time.Since(start)
+			if err != nil {
+				b.Fatal(err)
 			}
 			k.inst.must("room_end", obj{})
 			for _, c := range studs {

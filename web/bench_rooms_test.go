@@ -37,21 +37,8 @@ func BenchmarkRoom100(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			k, studs := benchRoom(b, srv, n)
 			start := time.Now()
-			errs := make(chan error, n)
-			var wg sync.WaitGroup
-			for j, c := range studs {
-				wg.Go(func() {
-					id := c.send("room_join", obj{"room": k.code, "name": fmt.Sprint("student ", j)})
-					_, err := awaitKind(c, "result", func(m msg) bool { return m.num("id") == id && m.ok() })
-					errs <- err
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					b.Fatal(err)
-				}
+			if err := joinAll(studs, k.code, func(r msg) error { return nil }); err != nil {
+				b.Fatal(err)
 			}
 			if _, err := awaitKind(k.inst, "roster", func(m msg) bool { return len(members(m)) == n+1 }); err != nil {
 				b.Fatal(err)
@@ -166,4 +153,32 @@ func awaitKind(c *client, kind string, match func(msg) bool) (msg, error) {
 			return nil, fmt.Errorf("no %s within 30 s", kind)
 		}
 	}
+}
+
+// joinAll has every student send room_join for room at once (named
+// "student N") and waits for all their results; a failed join is an error,
+// and check looks at each ok result. It returns the first failure.
+func joinAll(studs []*client, room string, check func(r msg) error) error {
+	errs := make(chan error, len(studs))
+	var wg sync.WaitGroup
+	for j, c := range studs {
+		wg.Go(func() {
+			id := c.send("room_join", obj{"room": room, "name": fmt.Sprint("student ", j)})
+			r, err := awaitKind(c, "result", func(m msg) bool { return m.num("id") == id })
+			if err == nil && !r.ok() {
+				err = fmt.Errorf("room_join failed: %v", r)
+			} else if err == nil {
+				err = check(r)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
