@@ -51,7 +51,7 @@ func TestWorkbenchAttach(t *testing.T) {
 
 	p.do("revoke",
 		chromedp.Click(chromedp.CSS("#attach-revoke")),
-		chromedp.Poll[chromedp.Void](`document.getElementById('attach-command').dataset.code !== `+jsString(code)),
+		waitJS(`document.getElementById('attach-command').dataset.code !== `+jsString(code)),
 	)
 	fresh := eval[string](p, `document.getElementById('attach-command').dataset.code`)
 	if !strings.HasSuffix(eval[string](p, `document.getElementById('attach-command-code').textContent`), fresh) {
@@ -98,7 +98,7 @@ func TestWorkbenchTranscriptRun(t *testing.T) {
 		chromedp.Click(chromedp.CSS(tx+` form[data-op="sendto"] button[data-op="sendto"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-op="recvfrom"][data-ok="true"]`)),
 		// The waited recvfrom's line follows the sendto's (pyprogram.js).
-		chromedp.Poll[chromedp.Void](`document.getElementById('transcript-code').textContent.includes('s1.recvfrom(')`),
+		waitJS(`document.getElementById('transcript-code').textContent.includes('s1.recvfrom(')`),
 	)
 	transcript := eval[string](p, `document.getElementById('transcript-code').textContent`)
 	if strings.Index(transcript, "s2.sendto(") > strings.Index(transcript, "s1.recvfrom(") || strings.Contains(codeOf(transcript), port) {
@@ -108,7 +108,7 @@ func TestWorkbenchTranscriptRun(t *testing.T) {
 	p.do("Run",
 		chromedp.Click(chromedp.CSS("#run-python")),
 		chromedp.WaitVisible(chromedp.CSS("#transcript-run")),
-		chromedp.Poll[chromedp.Void](`document.getElementById('transcript-run').dataset.exit !== undefined`),
+		waitJS(`document.getElementById('transcript-run').dataset.exit !== undefined`),
 	)
 	p.shot("ran")
 	if got := eval[string](p, `document.getElementById('transcript-run').dataset.exit`); got != "0" {

@@ -91,7 +91,7 @@ func benchFlood(b *testing.B, rate int) {
 				clicks++
 				ctx, cancel := context.WithTimeout(p.ctx, 2*browserStep)
 				err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#new-udp4")),
-					chromedp.Poll[chromedp.Void](fmt.Sprintf(`floodProbe.ms.length >= %d`, clicks),
+					waitJS(fmt.Sprintf(`floodProbe.ms.length >= %d`, clicks),
 						chromedp.WithPollingInterval(5*time.Millisecond)))
 				cancel()
 				if err != nil {

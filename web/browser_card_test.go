@@ -85,7 +85,7 @@ func TestNewSessionButton(t *testing.T) {
 	p.do("new session", chromedp.Click(chromedp.CSS("#new-session")))
 	// The reload is done once the old page's marker is gone and the new one is live.
 	// A poll that the reload interrupts is asked again (a few times at most).
-	reloaded := chromedp.Poll[chromedp.Void](`window.__old !== true && document.querySelector('#status[data-state="live"]') !== null`)
+	reloaded := waitJS(`window.__old !== true && document.querySelector('#status[data-state="live"]') !== null`)
 	for try := 0; ; try++ {
 		ctx, cancel := context.WithTimeout(p.ctx, browserStep)
 		err := chromedp.Do(ctx, reloaded)

@@ -96,7 +96,7 @@ func TestWorkbenchConsole(t *testing.T) {
 // some entry's text matches.
 func checkProgramLog(t *testing.T, p page, want []*regexp.Regexp) {
 	t.Helper()
-	p.do("the log has program entries", chromedp.Poll[chromedp.Void](`document.querySelector('#log .log-entry:is([data-kind="output"], [data-kind="exit"])') !== null`))
+	p.do("the log has program entries", waitJS(`document.querySelector('#log .log-entry:is([data-kind="output"], [data-kind="exit"])') !== null`))
 	texts := eval[[]string](p, `[...document.querySelectorAll('#log .log-entry:is([data-kind="output"], [data-kind="exit"], [data-kind^="cell_"], [data-op="run"], [data-op="cell"])')]
 		.map(e => e.querySelector('.entry-body').textContent)`)
 	for _, text := range texts {

@@ -244,13 +244,13 @@ func floodPage(tb testing.TB) (page, *flooder) {
 
 // renderedThrough waits until the page has applied every message up to seq.
 func renderedThrough(seq int) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.getElementById('workbench').dataset.lastSeq) >= %d`, seq),
+	return waitJS(fmt.Sprintf(`Number(document.getElementById('workbench').dataset.lastSeq) >= %d`, seq),
 		chromedp.WithPollingInterval(20*time.Millisecond))
 }
 
 // shownThrough waits until the log's newest entry is seq or later.
 func shownThrough(seq int) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.querySelector('#log .log-entry:last-child')?.dataset.seq) >= %d`, seq),
+	return waitJS(fmt.Sprintf(`Number(document.querySelector('#log .log-entry:last-child')?.dataset.seq) >= %d`, seq),
 		chromedp.WithPollingInterval(10*time.Millisecond))
 }
 
@@ -278,7 +278,7 @@ func TestBrowserFlood(t *testing.T) {
 		ctx, cancel := context.WithTimeout(p.ctx, 2*browserStep)
 		defer cancel()
 		err := chromedp.Do(ctx,
-			chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.getElementById('workbench').dataset.lastSeq) > %d`, f.hello+500),
+			waitJS(fmt.Sprintf(`Number(document.getElementById('workbench').dataset.lastSeq) > %d`, f.hello+500),
 				chromedp.WithPollingInterval(10*time.Millisecond)),
 			chromedp.Click(chromedp.CSS("#new-udp4")),
 		)
@@ -311,7 +311,7 @@ func TestBrowserFlood(t *testing.T) {
 
 	p.do("the page renders the whole flood, the log fills up again, and the click's card appears",
 		renderedThrough(last), shownThrough(last),
-		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelectorAll('#log .log-entry').length >= %d`, max),
+		waitJS(fmt.Sprintf(`document.querySelectorAll('#log .log-entry').length >= %d`, max),
 			chromedp.WithPollingInterval(10*time.Millisecond)),
 		chromedp.WaitVisible(chromedp.CSS(`.sock-card[data-sock="s3"]`)))
 	if clickSeq <= f.hello || clickSeq >= last {

@@ -17,7 +17,7 @@ func card(sock string) string { return `.sock-card[data-sock="` + sock + `"]` }
 
 // waitCount waits until at least n elements match sel.
 func waitCount(sel string, n int) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](
+	return waitJS(
 		fmt.Sprintf("document.querySelectorAll(%q).length >= %d", sel, n),
 		chromedp.WithPollingInterval(20*time.Millisecond))
 }
@@ -230,9 +230,9 @@ func TestBrowserKernel(t *testing.T) {
 	sendFrom(p, "s2", "a", 1)
 	sendFrom(p, "s2", "b", 2)
 	p.do("the counters move",
-		chromedp.Poll[chromedp.Void](`(document.querySelector('`+s2+` [data-counter="data_segs_out"] .k-delta')?.textContent ?? '') !== ''`,
+		waitJS(`(document.querySelector('`+s2+` [data-counter="data_segs_out"] .k-delta')?.textContent ?? '') !== ''`,
 			chromedp.WithPollingInterval(20*time.Millisecond)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('`+s2+` [data-stat="since"]').textContent.startsWith('Since reset: 2 send() calls')`,
+		waitJS(`document.querySelector('`+s2+` [data-stat="since"]').textContent.startsWith('Since reset: 2 send() calls')`,
 			chromedp.WithPollingInterval(20*time.Millisecond)),
 	)
 	p.shot("kernel")
@@ -321,8 +321,9 @@ func TestBrowserRecvFrame(t *testing.T) {
 	s2, s3 := card("s2"), card("s3")
 	const waiting = `.sock-card[data-sock="s3"] .waiting-item`
 	p.do("s3's recv_frame waits",
-		chromedp.Click(chromedp.CSS(s3+` details.framing > summary`)),
-		chromedp.Click(chromedp.CSS(s3+` form[data-op="send_frame"] button[data-op="recv_frame"]`)),
+		press(s3+` details.framing > summary`),
+		chromedp.WaitVisible(chromedp.CSS(s3+` form[data-op="send_frame"] button[data-op="recv_frame"]`)),
+		press(s3+` form[data-op="send_frame"] button[data-op="recv_frame"]`),
 		chromedp.WaitVisible(chromedp.CSS(waiting)),
 	)
 	p.do("s2 sends the prefix of an 11-byte message and 5 bytes of it",
@@ -363,7 +364,7 @@ func TestBrowserRecvFrame(t *testing.T) {
 
 	// The endianness pitfall: packed with '!I', unpacked as native 'I'.
 	p.do("s2 send_frame '!I'; s3 recv_frame 'I' fails",
-		chromedp.Click(chromedp.CSS(s2+` details.framing > summary`)),
+		press(s2+` details.framing > summary`),
 		chromedp.SetValue(chromedp.CSS(s2+` form[data-op="send_frame"] textarea[name="text"]`), "hi"),
 		chromedp.Click(chromedp.CSS(s2+` form[data-op="send_frame"] button[data-op="send_frame"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.log-entry[data-op="send_frame"][data-ok="true"] .frame-prefix`)),

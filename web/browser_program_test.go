@@ -11,7 +11,7 @@ import (
 
 // programSettled waits until the editor's connection has its hello: the
 // status is no longer "connecting".
-var programSettled = chromedp.Poll[chromedp.Void](`(document.getElementById('program-status')?.dataset.state ?? 'connecting') !== 'connecting'`)
+var programSettled = waitJS(`(document.getElementById('program-status')?.dataset.state ?? 'connecting') !== 'connecting'`)
 
 // TestBrowserSharedProgram opens a shared program's link: the editor holds
 // its code with a line number per line; Tab inserts four spaces; Share
@@ -98,11 +98,11 @@ func runProgramInBrowser(t *testing.T, srv *testServer) {
 	output := `document.getElementById('program-output').textContent`
 	p.do("run it",
 		chromedp.Click(chromedp.CSS("#program-run")),
-		chromedp.Poll[chromedp.Void](output+`.includes('what is your name?')`))
+		waitJS(output+`.includes('what is your name?')`))
 	p.do("answer its input()",
 		chromedp.SendKeys(chromedp.CSS("#program-stdin"), "Ada\r"),
-		chromedp.Poll[chromedp.Void](output+`.includes('hello, Ada')`),
-		chromedp.Poll[chromedp.Void](`document.getElementById('program-status').dataset.state === 'exited'`))
+		waitJS(output+`.includes('hello, Ada')`),
+		waitJS(`document.getElementById('program-status').dataset.state === 'exited'`))
 	out := eval[string](p, output)
 	if !strings.Contains(out, "[exit code 0]") {
 		t.Errorf("output %q, want it to end with [exit code 0]", out)
@@ -114,9 +114,9 @@ func runProgramInBrowser(t *testing.T, srv *testServer) {
 	p.do("run a program that never ends, then stop it",
 		chromedp.Navigate(srv.URL+loop["url"]), chromedp.WaitVisible(chromedp.CSS("#editor")), programSettled,
 		chromedp.Click(chromedp.CSS("#program-run")),
-		chromedp.Poll[chromedp.Void](output+`.includes('looping')`),
+		waitJS(output+`.includes('looping')`),
 		chromedp.Click(chromedp.CSS("#program-stop")),
-		chromedp.Poll[chromedp.Void](`document.getElementById('program-status').dataset.state === 'exited'`))
+		waitJS(`document.getElementById('program-status').dataset.state === 'exited'`))
 	if out := eval[string](p, output); !strings.Contains(out, "stopped") {
 		t.Errorf("output after Stop %q, want it to say the program was stopped", out)
 	}

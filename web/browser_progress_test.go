@@ -73,7 +73,7 @@ func TestProgressBrowser(t *testing.T) {
 	p.do("a pass kept in localStorage, then a page load",
 		chromedp.Evaluate[chromedp.Void](`localStorage.setItem('sockplay.step.runner-fixture.in-use', new Date().toISOString())`),
 		chromedp.Reload(), live,
-		chromedp.Poll[chromedp.Void](`localStorage.getItem('sockplay.step.runner-fixture.in-use') === null`))
+		waitJS(`localStorage.getItem('sockplay.step.runner-fixture.in-use') === null`))
 	waitProgress(p, `data-lesson="runner-fixture" data-read="true" data-passed="2"`)
 
 	p.do("the index", chromedp.Navigate(srv.URL+"/lessons"),

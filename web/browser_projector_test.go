@@ -34,7 +34,7 @@ func settledInViewport(p page, selector string) bool {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
-	return chromedp.Do(ctx, chromedp.Poll[chromedp.Void](inViewport(selector), chromedp.WithPollingInterval(50*time.Millisecond))) == nil
+	return chromedp.Do(ctx, waitJS(inViewport(selector), chromedp.WithPollingInterval(50*time.Millisecond))) == nil
 }
 
 // boxes describes where selector's elements are, for a failure message.

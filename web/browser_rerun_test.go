@@ -37,7 +37,7 @@ func TestCellRerunInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
 		chromedp.Click(chromedp.CSS(create+` [data-run-cell]`)),
 		cellEnded("create"),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.sock-card').length === 3`))
+		waitJS(`document.querySelectorAll('.sock-card').length === 3`))
 	first := eval[[]string](p, openCards)
 	if len(first) != 3 || strings.Contains(output("create"), "# re-run") {
 		t.Fatalf("after the first run: open cards %v, output %q", first, output("create"))
@@ -46,10 +46,10 @@ func TestCellRerunInBrowser(t *testing.T) {
 	// Run it again: three new cards, the first three closed, and the note.
 	p.do("run the cell again",
 		chromedp.Click(chromedp.CSS(create+` [data-run-cell]`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('`+create+` [data-cell-output]').textContent.startsWith('# re-run')`),
+		waitJS(`document.querySelector('`+create+` [data-cell-output]').textContent.startsWith('# re-run')`),
 		cellEnded("create"),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.sock-card').length === 6`))
-	p.do("the first run's cards close", chromedp.Poll[chromedp.Void](openCards+`.length <= 3`))
+		waitJS(`document.querySelectorAll('.sock-card').length === 6`))
+	p.do("the first run's cards close", waitJS(openCards+`.length <= 3`))
 	if got := eval[[]string](p, openCards); len(got) != len(first) {
 		t.Errorf("open cards after the re-run: %v, want %d (the first run's %v closed)", got, len(first), first)
 	}
@@ -58,7 +58,7 @@ func TestCellRerunInBrowser(t *testing.T) {
 	if !strings.HasPrefix(out, note) || !strings.Contains(out, "UDP:  ('0.0.0.0', 0)") {
 		t.Errorf("the re-run printed %q, want the note %q and then the cell's output", out, note)
 	}
-	p.do("the log says what the re-run closed", chromedp.Poll[chromedp.Void](
+	p.do("the log says what the re-run closed", waitJS(
 		`[...document.querySelectorAll('.log-entry.cell-entry')].some(e => e.textContent.includes(`+jsString("a re-run: first closed "+strings.Join(first, ", "))+`))`))
 	if state := eval[string](p, `document.querySelector('`+create+`').dataset.state`); state != "ok" {
 		t.Errorf("the re-run's state %q, want ok", state)
@@ -75,7 +75,7 @@ func TestCellRerunInBrowser(t *testing.T) {
 	}
 	p.do("bind again",
 		chromedp.Click(chromedp.CSS(`#cell-bind [data-run-cell]`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('#cell-bind').dataset.state === 'fail'`))
+		waitJS(`document.querySelector('#cell-bind').dataset.state === 'fail'`))
 	if out := output("bind"); strings.Contains(out, "# re-run") || !strings.Contains(out, "Invalid argument") {
 		t.Errorf("bind run again printed %q, want EINVAL and no note", out)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -35,12 +34,6 @@ func newTab(t *testing.T, ctx context.Context) context.Context {
 		t.Fatalf("new tab: %v", err)
 	}
 	return tab
-}
-
-// waitJS waits until a JavaScript expression is true. It polls on a
-// timer, not per animation frame: a tab in the background draws no frames.
-func waitJS(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))
 }
 
 // TestRoomsInBrowser is a class in Chromium: an instructor and two students

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,24 @@ func (p page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 		p.shot("failed")
 		p.t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// waitJS waits until a JavaScript expression is true, for as long as the
+// step it is in allows (chromedp's own Poll gives up after 30 s). It polls
+// on a timer, not per animation frame: a tab in the background draws no
+// frames. Options given replace those defaults.
+func waitJS(expr string, opts ...chromedp.PollOption) chromedp.Action[chromedp.Void] {
+	opts = append([]chromedp.PollOption{chromedp.WithPollingInterval(50 * time.Millisecond), chromedp.WithPollingTimeout(0)}, opts...)
+	return chromedp.Poll[chromedp.Void](expr, opts...)
+}
+
+// press clicks the element a CSS selector names from inside the page
+// (element.click()), which a layout shift between finding the element and
+// clicking its coordinates cannot turn into a click on something else. It
+// fails at once when nothing matches.
+func press(selector string) chromedp.Action[chromedp.Void] {
+	q := strconv.Quote(selector)
+	return chromedp.Evaluate[chromedp.Void](`(() => { const el = document.querySelector(` + q + `); if (!el) throw new Error('nothing matches ' + ` + q + `); el.click(); })()`)
 }
 
 // eval evaluates a JavaScript expression in the page and returns its value.
@@ -333,7 +352,7 @@ func TestWorkbenchLogLimit(t *testing.T) {
 		before := lastSeq()
 		p.do(fmt.Sprintf("stat %d", i),
 			chromedp.Click(chromedp.CSS(s1+` form[data-op="stat"] button`)),
-			chromedp.Poll[chromedp.Void](fmt.Sprintf(`[...document.querySelectorAll('#log .log-entry[data-op="stat"][data-ok="true"]')].some(e => Number(e.dataset.seq) > %d)`, before),
+			waitJS(fmt.Sprintf(`[...document.querySelectorAll('#log .log-entry[data-op="stat"][data-ok="true"]')].some(e => Number(e.dataset.seq) > %d)`, before),
 				chromedp.WithPollingInterval(20*time.Millisecond)),
 		)
 	}
