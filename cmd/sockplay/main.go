@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -334,8 +335,34 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, os.Stdout, nil); err != nil {
+	stopProfile := startProfile(os.Getenv("SOCKPLAY_CPUPROFILE"), os.Stderr)
+	err = run(ctx, cfg, os.Stdout, nil)
+	stopProfile()
+	if err != nil {
 		newLogger(cfg.LogFormat, os.Stderr).Error("sockplay stopped", "err", err)
 		os.Exit(1)
+	}
+}
+
+// startProfile writes a CPU profile of the server into path until the
+// function it returns is called (as the server stops), for the
+// performance work (README, Performance): the benchmarks that run sockplay
+// as a child pass the variable SOCKPLAY_CPUPROFILE on. An empty path
+// profiles nothing.
+func startProfile(path string, stderr io.Writer) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "sockplay: no CPU profile:", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
