@@ -2,14 +2,14 @@ package sessions
 
 import (
 	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"errors"
-	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // msgLog is a session's log: its last messages, oldest first, as many as
@@ -20,10 +20,12 @@ import (
 // The log keeps no Go values: each message is a record of its JSON (its
 // body's members, as AppendFields writes them, behind a few bytes of kind
 // and time; its seq is its place in the log), and records lie back to back
-// in chunks. A full chunk of small records is deflated: a session's
-// messages repeat one another (the same ops, sockets, addresses and request
-// echoes), and a chunk of them shrinks about tenfold. A replay sends the
-// records' bytes as they are, decoding nothing.
+// in chunks. A full chunk of small records is packed (S2, a Snappy-like
+// block format): a session's messages repeat one another (the same ops,
+// sockets, addresses and request echoes), and a chunk of them shrinks about
+// tenfold, at several GB/s (deflate's best speed shrank it a little more at
+// a tenth of the speed, and cost a busy session an eighth of its CPU). A
+// replay sends the records' bytes as they are, decoding nothing.
 type msgLog struct {
 	chunks   []*chunk // chunks[0] is the oldest; the last one is being filled
 	skip     int      // records of chunks[0] dropped already (older than the oldest kept)
@@ -35,7 +37,7 @@ type msgLog struct {
 }
 
 // chunk holds records back to back: recs while it is being filled (or
-// when deflating it saved little), packed once deflated. Each record is
+// when packing it saved little), packed once packed. Each record is
 // its kind's code (kindCode, an uvarint), the milliseconds since the
 // record before it in the chunk (a varint; the first one's are since t0,
 // so 0), then the body's members.
@@ -50,17 +52,13 @@ type chunk struct {
 
 // Chunk sizes: a session's first chunk is small (an idle session logs its
 // hello alone), each next one twice the one before, up to maxChunk. A
-// record too large for maxChunk gets a chunk of its own, never deflated (a
-// large payload's record is its hex and text: deflating it on every receive
+// record too large for maxChunk gets a chunk of its own, never packed (a
+// large payload's record is its hex and text: packing it on every receive
 // would cost more than the receive).
 const (
 	firstChunk = 512
 	maxChunk   = 8 << 10
 )
-
-// packLevel is the deflate level of full chunks: BestSpeed already takes a
-// session's records to a tenth, at about 300 MB/s.
-const packLevel = flate.BestSpeed
 
 // add logs a message of kind, logged at t, with body, then drops the
 // oldest records until both bounds hold. It returns the body's members as
@@ -209,53 +207,37 @@ func (c *chunk) each(f func(m Message, size int)) {
 	}
 }
 
-// pack deflates the chunk's records, if it holds more than one (a chunk of
-// one record holds a large one) and deflating saves a quarter at least.
+// pack packs the chunk's records, if it holds more than one (a chunk of
+// one record holds a large one) and packing saves a quarter at least.
 func (c *chunk) pack() {
 	if c.packed != nil || c.n < 2 {
 		return
 	}
-	w := packers.Get().(*packer)
-	defer packers.Put(w)
-	w.buf.Reset()
-	w.fw.Reset(&w.buf)
-	w.fw.Write(c.recs) // writes to a bytes.Buffer do not fail
-	w.fw.Close()
-	if w.buf.Len() > len(c.recs)*3/4 {
+	scratch := packScratch.Get().(*[]byte)
+	defer packScratch.Put(scratch)
+	if n := s2.MaxEncodedLen(len(c.recs)); cap(*scratch) < n {
+		*scratch = make([]byte, n)
+	}
+	packed := s2.Encode((*scratch)[:cap(*scratch)], c.recs)
+	if len(packed) > len(c.recs)*3/4 {
 		return
 	}
-	c.packed = bytes.Clone(w.buf.Bytes())
+	c.packed = bytes.Clone(packed)
 	c.recs = nil
 }
 
 // unpack returns the records of a packed chunk (a replay's own copy).
 func (c *chunk) unpack() []byte {
-	n := 0
-	for sizes := c.sizes; len(sizes) > 0; {
-		size, w := binary.Uvarint(sizes)
-		sizes = sizes[w:]
-		n += int(size)
-	}
-	recs := make([]byte, n)
-	r := flate.NewReader(bytes.NewReader(c.packed))
-	if _, err := io.ReadFull(r, recs); err != nil {
-		panic("sessions: a log chunk does not inflate: " + err.Error()) // the log wrote it
+	recs, err := s2.Decode(nil, c.packed)
+	if err != nil {
+		panic("sessions: a log chunk does not unpack: " + err.Error()) // the log packed it
 	}
 	return recs
 }
 
-// packer is a deflate writer with its output buffer. A writer holds about
-// a megabyte of tables: the sessions share a pool of them.
-type packer struct {
-	buf bytes.Buffer
-	fw  *flate.Writer
-}
-
-var packers = sync.Pool{New: func() any {
-	p := &packer{}
-	p.fw, _ = flate.NewWriter(&p.buf, packLevel) // the level is valid
-	return p
-}}
+// packScratch holds the output of pack while its size is found out: the
+// sessions share them (a full chunk's worth each).
+var packScratch = sync.Pool{New: func() any { b := make([]byte, s2.MaxEncodedLen(maxChunk)); return &b }}
 
 // Kinds in records are codes: their indexes in one table, shared by every
 // session, that grows as new kinds are logged (a program has a few dozen).

@@ -75,13 +75,18 @@ func (s *Subscriber) Reason() string {
 }
 
 // Take removes and returns up to max queued messages, oldest first.
-func (s *Subscriber) Take(max int) []Message {
+func (s *Subscriber) Take(max int) []Message { return s.TakeInto(nil, max) }
+
+// TakeInto is Take into dst's memory: it removes up to max queued messages
+// and returns dst[:0] with them appended, so that a writer can take every
+// batch into one slice of its own.
+func (s *Subscriber) TakeInto(dst []Message, max int) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := min(max, len(s.queue))
-	out := make([]Message, n)
-	for i := range out {
-		out[i] = s.queue[i].m
+	out := dst[:0]
+	for i := range n {
+		out = append(out, s.queue[i].m)
 		s.bytes -= s.queue[i].cost
 		s.queue[i] = queuedMsg{} // the array must not keep what was taken
 	}

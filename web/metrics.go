@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,21 @@ type Metrics struct {
 	ops       *prometheus.CounterVec
 	opSeconds *prometheus.HistogramVec
 	refused   *prometheus.CounterVec
+
+	// The op figures' children, found once per op and outcome: a vector's
+	// WithLabelValues hashes its labels on every call, and ObserveOp runs
+	// for every request. The labels are bounded (the op table's names and
+	// "other", and a dozen outcomes).
+	mu       sync.RWMutex
+	children map[opLabels]opChild
+}
+
+// opLabels are the labels of one op figure; opChild its counter and histogram.
+type opLabels struct{ op, outcome string }
+
+type opChild struct {
+	count   prometheus.Counter
+	seconds prometheus.Observer
 }
 
 // NewMetrics returns Metrics with the Go runtime's and the process's own
@@ -51,8 +67,27 @@ func NewMetrics() *Metrics {
 
 // ObserveOp records one finished request; it is a sessions.OpObserver.
 func (m *Metrics) ObserveOp(op, outcome string, d time.Duration) {
-	m.ops.WithLabelValues(op, outcome).Inc()
-	m.opSeconds.WithLabelValues(op).Observe(d.Seconds())
+	c := m.child(opLabels{op, outcome})
+	c.count.Inc()
+	c.seconds.Observe(d.Seconds())
+}
+
+// child returns the op figures of labels l, made on their first use.
+func (m *Metrics) child(l opLabels) opChild {
+	m.mu.RLock()
+	c, ok := m.children[l]
+	m.mu.RUnlock()
+	if ok {
+		return c
+	}
+	c = opChild{m.ops.WithLabelValues(l.op, l.outcome), m.opSeconds.WithLabelValues(l.op)}
+	m.mu.Lock()
+	if m.children == nil {
+		m.children = map[opLabels]opChild{}
+	}
+	m.children[l] = c
+	m.mu.Unlock()
+	return c
 }
 
 // AdmissionRefused counts one connection or session refused at admission;

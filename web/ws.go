@@ -26,6 +26,7 @@ const (
 	pingPeriod     = 25 * time.Second // how often the server pings
 	maxFrame       = 2 << 20          // largest request frame accepted (2 MiB)
 	maxBatch       = 512              // most messages written in one frame
+	extendEvery    = time.Second      // how often a busy reader moves its read deadline
 	cookieName     = "sockplay_session"
 	closeTooSlow   = websocket.CloseTryAgainLater
 	closeGoingAway = websocket.CloseGoingAway
@@ -142,12 +143,14 @@ type wsConn struct {
 	sess *sessions.Session
 	sub  *sessions.Subscriber
 
-	closing  atomic.Bool // a close frame was asked for or sent: the reader runs nothing more
-	closeReq chan []byte // from the reader: a close frame's payload for the writer to send (one, ever)
-	pong     chan []byte // from the reader: the last ping's data, for the writer to answer
-	room     *sendRoom   // writer only: the kernel's send buffer (sendroom.go); nil: not checked
-	buf      []byte      // writer only: the last frame's memory, for write to reuse
-	sent     bool        // writer only: the close frame went out (or was tried): nothing more is written
+	closing  atomic.Bool        // a close frame was asked for or sent: the reader runs nothing more
+	extended time.Time          // reader only: when extendRead last set the read deadline
+	closeReq chan []byte        // from the reader: a close frame's payload for the writer to send (one, ever)
+	pong     chan []byte        // from the reader: the last ping's data, for the writer to answer
+	room     *sendRoom          // writer only: the kernel's send buffer (sendroom.go); nil: not checked
+	buf      []byte             // writer only: the last frame's memory, for write to reuse
+	msgs     []sessions.Message // writer only: the last batch's memory, for drain to reuse
+	sent     bool               // writer only: the close frame went out (or was tried): nothing more is written
 }
 
 func newWSConn(conn *websocket.Conn, sess *sessions.Session, sub *sessions.Subscriber) *wsConn {
@@ -241,9 +244,17 @@ func (c *wsConn) askPong(data []byte) {
 
 // extendRead gives the client pongWait to send its next frame or pong, or
 // only closeWait once a close frame is on its way. (The second check covers
-// a close frame asked for while the first deadline was being set.)
+// a close frame asked for while the first deadline was being set.) While
+// not closing, a deadline set less than extendEvery ago is left as it is:
+// resetting the connection's timer on every frame costs a frame more than
+// it is worth.
 func (c *wsConn) extendRead() error {
-	err := c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	now := time.Now()
+	if !c.closing.Load() && now.Sub(c.extended) < extendEvery {
+		return nil // extended a moment ago: the deadline is pongWait away, near enough
+	}
+	c.extended = now
+	err := c.conn.SetReadDeadline(now.Add(pongWait))
 	if c.closing.Load() {
 		err = c.conn.SetReadDeadline(time.Now().Add(closeWait))
 	}
@@ -336,12 +347,17 @@ func (c *wsConn) writeLoop(hello sessions.Message, stop <-chan struct{}) {
 // drain writes everything queued for the connection, in frames of at most
 // maxBatch messages. It reports false when the connection is done for.
 func (c *wsConn) drain() bool {
-	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
-		if !c.write(ms) {
+	for {
+		c.msgs = c.sub.TakeInto(c.msgs, maxBatch)
+		if len(c.msgs) == 0 {
+			return true
+		}
+		ok := c.write(c.msgs)
+		clear(c.msgs) // what was written is not kept alive by the writer
+		if !ok {
 			return false
 		}
 	}
-	return true
 }
 
 // writeFrame is the one function that writes to the connection: a data
