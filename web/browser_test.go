@@ -62,8 +62,20 @@ func (p page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		p.shot("failed")
-		p.t.Fatalf("%s: %v", what, err)
+		p.t.Fatalf("%s: %v\nthe page's text then:\n%s", what, err, p.text())
 	}
+}
+
+// text is the page's visible text (its first 4,000 characters), for a
+// failed step's message: what the page showed when the step gave up.
+func (p page) text() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 4000) : ''`))
+	if err != nil {
+		return "(unreadable: " + err.Error() + ")"
+	}
+	return s
 }
 
 // waitJS waits until a JavaScript expression is true, for as long as the

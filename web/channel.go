@@ -156,7 +156,7 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 // the session ended) or a write fails. A write that waits writeWait for
 // the program to read ends the channel.
 func (c *channel) writeLines() {
-	var buf []byte
+	var buf frameBuf
 	for {
 		select {
 		case <-c.sub.Ready():
@@ -172,9 +172,9 @@ func (c *channel) writeLines() {
 
 // writeQueued writes everything queued, in writes of at most maxBatch messages.
 // It reports false when the channel is done for.
-func (c *channel) writeQueued(buf *[]byte) bool {
+func (c *channel) writeQueued(buf *frameBuf) bool {
 	for ms := c.sub.Take(maxBatch); len(ms) > 0; ms = c.sub.Take(maxBatch) {
-		b := (*buf)[:0]
+		b := buf.b
 		for _, m := range ms {
 			var err error
 			if b, err = sessions.AppendMessage(b, m); err != nil {
@@ -182,9 +182,7 @@ func (c *channel) writeQueued(buf *[]byte) bool {
 			}
 			b = append(b, '\n')
 		}
-		if cap(b) <= maxKeptFrame {
-			*buf = b
-		}
+		buf.keep(b)
 		c.f.SetWriteDeadline(time.Now().Add(writeWait))
 		if _, err := c.f.Write(b); err != nil {
 			return false

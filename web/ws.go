@@ -148,7 +148,7 @@ type wsConn struct {
 	closeReq chan []byte        // from the reader: a close frame's payload for the writer to send (one, ever)
 	pong     chan []byte        // from the reader: the last ping's data, for the writer to answer
 	room     *sendRoom          // writer only: the kernel's send buffer (sendroom.go); nil: not checked
-	buf      []byte             // writer only: the last frame's memory, for write to reuse
+	buf      frameBuf           // writer only: the frames' memory, for write to reuse
 	msgs     []sessions.Message // writer only: the last batch's memory, for drain to reuse
 	sent     bool               // writer only: the close frame went out (or was tried): nothing more is written
 }
@@ -180,9 +180,9 @@ func (c *wsConn) readLoop() {
 		c.askClose(msg)
 		return nil
 	})
-	var in []byte // the last request frame's memory: protocol.DecodeFrame copies what it keeps
+	var in frameBuf // the request frames' memory: protocol.DecodeFrame copies what it keeps
 	for {
-		typ, frame, err := readFrame(conn, in)
+		typ, frame, err := readFrame(conn, in.b)
 		if err == errFrameTooLarge {
 			c.askClose(websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("a frame may hold at most %d bytes", maxFrame)))
 			continue
@@ -190,11 +190,7 @@ func (c *wsConn) readLoop() {
 		if err != nil {
 			return
 		}
-		if cap(frame) <= maxKeptFrame {
-			in = frame[:0]
-		} else {
-			in = nil
-		}
+		in.keep(frame)
 		c.extendRead()
 		if c.closing.Load() {
 			continue // closing: frames are read, not run, until the client's close
@@ -281,9 +277,40 @@ func readFrame(conn *websocket.Conn, buf []byte) (int, []byte, error) {
 	return typ, b.Bytes(), err
 }
 
-// maxKeptFrame is the largest frame buffer a connection keeps for the next
-// frame; a larger one (a batch of big receives) is left to the collector.
-const maxKeptFrame = 64 << 10
+// maxKeptFrame is the largest frame buffer a connection keeps for good; a
+// larger one (it held a batch of big receives) is kept while large frames
+// keep coming, and left to the collector after keepSmall small ones.
+const (
+	maxKeptFrame = 64 << 10
+	keepSmall    = 64
+)
+
+// frameBuf is the memory a connection keeps of the frames it reads, or of
+// those it writes, for the next one. A bulk transfer's 64 KiB chunks are,
+// as JSON, twice that and more: growing a fresh buffer to that size for
+// every frame cost a tenth of such a transfer's CPU, so a large buffer is
+// kept until keepSmall frames in a row have not needed it.
+type frameBuf struct {
+	b     []byte
+	small int // frames in a row that a buffer of maxKeptFrame would have held
+}
+
+// keep takes frame's memory back for the next frame.
+func (f *frameBuf) keep(frame []byte) {
+	switch {
+	case cap(frame) <= maxKeptFrame:
+		f.small = 0
+	case len(frame) > maxKeptFrame:
+		f.small = 0
+	default:
+		f.small++
+		if f.small >= keepSmall {
+			f.b, f.small = nil, 0
+			return
+		}
+	}
+	f.b = frame[:0]
+}
 
 // writeLoop is the connection's writer: it sends the hello, then what the
 // session queues, pings, pongs and the close frame, until the connection
@@ -384,15 +411,11 @@ func (c *wsConn) write(ms []sessions.Message) bool {
 	if c.sent {
 		return false
 	}
-	frame, err := appendFrame(c.buf[:0], ms)
+	frame, err := appendFrame(c.buf.b, ms)
 	if err != nil {
 		return false
 	}
-	if cap(frame) <= maxKeptFrame {
-		c.buf = frame[:0]
-	} else {
-		c.buf = nil
-	}
+	c.buf.keep(frame)
 	if slow := c.waitRoom(len(frame)); slow != "" {
 		c.sendClose(websocket.FormatCloseMessage(closeCode(slow), truncate(slow, 120)))
 		return false
