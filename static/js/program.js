@@ -80,7 +80,9 @@ function main(root) {
       const why = programsUnavailable(hello);
       canRun = why === '';
       run.title = why;
-      if (!program) {
+      // A hello while a run is starting (the connection came back) leaves
+      // it be: its result still comes, resumed, and enables the input box.
+      if (!program && runId == null) {
         running(false);
         if (canRun) setStatus('ready', t('program.ready'));
         else setStatus('unavailable', why);
@@ -104,6 +106,7 @@ function main(root) {
         return;
       }
       program = m.program;
+      running(true);
       setStatus('running', t('program.runningas', { program }));
     } else if (m.kind === 'output' && program && m.program === program) {
       output.append(h('span', { dataset: { stream: m.stream } }, m.text));
