@@ -13,7 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 
-	"sockplay/bridge"
+	"sockplay/web/bridge"
 	"sockplay/sessions"
 )
 

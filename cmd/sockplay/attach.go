@@ -20,7 +20,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"sockplay/bridge"
+	"sockplay/web/bridge"
 	"sockplay/sessions/python"
 	"sockplay/web"
 )
