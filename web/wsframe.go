@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"io"
 
@@ -17,18 +16,30 @@ import (
 var errFrameTooLarge = errors.New("frame larger than maxFrame")
 
 // readFrame reads the next message into buf's memory (ReadMessage starts
-// from a fresh 512-byte buffer and grows it, for every frame).
+// from a fresh 512-byte buffer and grows it, for every frame), growing it
+// as append does; a message past maxFrame is errFrameTooLarge.
 func readFrame(conn *websocket.Conn, buf []byte) (int, []byte, error) {
 	typ, r, err := conn.NextReader()
 	if err != nil {
 		return typ, nil, err
 	}
-	b := bytes.NewBuffer(buf[:0])
-	n, err := b.ReadFrom(io.LimitReader(r, maxFrame+1))
-	if err == nil && n > maxFrame {
-		return typ, nil, errFrameTooLarge
+	b := buf[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // room for the next read
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if len(b) > maxFrame {
+			return typ, nil, errFrameTooLarge
+		}
+		if err == io.EOF {
+			return typ, b, nil
+		}
+		if err != nil {
+			return typ, nil, err
+		}
 	}
-	return typ, b.Bytes(), err
 }
 
 // maxKeptFrame is the largest frame buffer a connection keeps for good; a
