@@ -45,6 +45,32 @@ func TestInvalidUTF8Closes1007(t *testing.T) {
 	}
 }
 
+// TestFrameTooLargeCloses1009: a request frame past the 2 MiB limit closes
+// the connection with 1009 and a reason naming the limit; the requests
+// answered before it are kept, and the session lives on with its socket.
+func TestFrameTooLargeCloses1009(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	c := srv.dial(t)
+	h := c.socket("SOCK_DGRAM")
+	big := `{"id":9,"op":"sendto","sock":"` + h + `","data":{"text":"` + strings.Repeat("x", 2<<20) + `"},"addr":["127.0.0.1",9]}`
+	if err := c.conn.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	code, ms := c.closed()
+	if code != websocket.CloseMessageTooBig {
+		t.Errorf("close status %d, want %d (message too big)", code, websocket.CloseMessageTooBig)
+	}
+	for _, m := range ms {
+		if m.str("kind") == "result" && m.num("id") == 9 {
+			t.Errorf("the frame past the limit was run: %v", m)
+		}
+	}
+	d := srv.dial(t)
+	if got := d.socket("SOCK_DGRAM"); got != "s2" {
+		t.Errorf("next socket after the large frame is %q, want s2 (the session and its s1 live on)", got)
+	}
+}
+
 // TestCloseReasonFor1007 reads the close frame itself: it names the problem.
 func TestCloseReasonFor1007(t *testing.T) {
 	srv := newServer(t, sessions.Config{})
