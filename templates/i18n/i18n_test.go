@@ -39,7 +39,9 @@ func TestCatalogsComplete(t *testing.T) {
 // same placeholders, and its English is still what the server writes:
 // each literal part of it is in the source of package sessions,
 // sessions/protocol, sessions/programs, sockets, sockets/exercises or web (POST /rooms)
-// (a sentence changed there and not here would silently stay English).
+// (a sentence changed there and not here would silently stay English);
+// and every sentence of a refused request (sessions, sessions/protocol:
+// checkRefusals) is in the catalog.
 func TestServerSentences(t *testing.T) {
 	jsArg := regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
 	var src strings.Builder
@@ -80,6 +82,7 @@ func TestServerSentences(t *testing.T) {
 			}
 		}
 	}
+	checkRefusals(t)
 }
 
 // untranslated are the messages whose Chinese is rightly the same as the

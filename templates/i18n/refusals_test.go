@@ -1,0 +1,196 @@
+package i18n
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"sockplay/sessions/protocol"
+)
+
+// fmtVerbs are the verbs of a format the server's sentences use.
+var fmtVerbs = regexp.MustCompile(`%[-+# 0-9.]*[sdvqxXgfTw]`)
+
+// refusal is a sentence the server's source writes: where, and its text
+// with every computed part (a format's verb, a variable) as "X".
+type refusal struct {
+	pos  string
+	text string
+}
+
+// sourceSentences finds the sentences the files matching globs write into
+// an error for the learner: the format of sockets.BadRequest(kind, format,
+// …), the text of malformed(…) and of the JSON scanner's fail(context),
+// the Message and Hint of a sockets.Error literal (each a literal, a
+// concatenation or an fmt.Sprintf).
+func sourceSentences(t *testing.T, globs ...string) []refusal {
+	t.Helper()
+	var out []refusal
+	fset := token.NewFileSet()
+	for _, g := range globs {
+		files, err := filepath.Glob(g)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no files (%v)", g, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			file, err := parser.ParseFile(fset, f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			add := func(e ast.Expr) {
+				if s, ok := sentenceOf(e); ok && strings.TrimSpace(strings.ReplaceAll(s, "X", "")) != "" {
+					out = append(out, refusal{fset.Position(e.Pos()).String(), s})
+				}
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					switch name := callName(n.Fun); {
+					case name == "BadRequest" && len(n.Args) >= 2:
+						add(n.Args[1])
+					case (name == "malformed" || name == "fail" || name == "failToken") && len(n.Args) == 1:
+						add(n.Args[0]) // fail: the JSON scanner's fault's context
+					}
+				case *ast.CompositeLit:
+					if callName(n.Type) != "Error" {
+						return true
+					}
+					for _, el := range n.Elts {
+						if kv, ok := el.(*ast.KeyValueExpr); ok {
+							if k, ok := kv.Key.(*ast.Ident); ok && (k.Name == "Message" || k.Name == "Hint") {
+								add(kv.Value)
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return out
+}
+
+// callName is the name a call or a type is written with: BadRequest for
+// sockets.BadRequest.
+func callName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.SelectorExpr:
+		return e.Sel.Name
+	}
+	return ""
+}
+
+// sentenceOf is the text e writes, computed parts as "X"; ok is false
+// when e has no literal text (a variable, another error's message).
+func sentenceOf(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(e.Value)
+		if err != nil {
+			return "", false
+		}
+		return fmtVerbs.ReplaceAllString(strings.ReplaceAll(s, "%%", "%"), "X"), true
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		l, lok := sentenceOf(e.X)
+		r, rok := sentenceOf(e.Y)
+		if !lok && !rok {
+			return "", false
+		}
+		if !lok {
+			l = "X"
+		}
+		if !rok {
+			r = "X"
+		}
+		return l + r, true
+	case *ast.CallExpr:
+		if callName(e.Fun) == "Sprintf" && len(e.Args) > 0 {
+			return sentenceOf(e.Args[0])
+		}
+	case *ast.ParenExpr:
+		return sentenceOf(e.X)
+	}
+	return "", false
+}
+
+// pythonWords are sentences the server writes as Python does (the
+// exception's own text), which stay as Python prints them.
+var pythonWords = map[string]bool{
+	"X() missing required argument 'bufsize'":          true,
+	"Timeout value out of range":                       true,
+	"non-hexadecimal number found in fromhex() arg: X": true,
+	"invalid base64: X":                                true,
+}
+
+// checkRefusals: every sentence the sessions and sessions/protocol
+// packages write into an error (a refused request's message and hint) is
+// a server sentence of the catalog, which gives its Chinese; Python's own
+// words excepted (and each of those is still written).
+func checkRefusals(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range sourceSentences(t, "../../sessions/*.go", "../../sessions/protocol/*.go") {
+		seen[r.text] = true
+		if pythonWords[r.text] {
+			continue
+		}
+		if p, _ := match(r.text); p == nil || p.m.EN == thenSentence {
+			t.Errorf("%s: %q is not in the catalog (server.go), so a Chinese page shows it in English", r.pos, r.text)
+		} else if zh := Server(ZH, r.text); !hasHan(zh) {
+			t.Errorf("%s: %q comes out as %q", r.pos, r.text, zh)
+		}
+	}
+	for s := range pythonWords {
+		if !seen[s] {
+			t.Errorf("pythonWords has %q, which the server no longer writes", s)
+		}
+	}
+}
+
+// englishLeft finds English words left in a translation: three words in a
+// row, outside quotes, brackets and braces (code, JSON, bytes, addresses).
+var englishLeft = regexp.MustCompile(`[A-Za-z_]+ [A-Za-z_]+ [A-Za-z_]+`)
+
+// codeParts are what englishLeft does not look at.
+var codeParts = regexp.MustCompile(`'[^']*'|"[^"]*"|\{[^{}]*\}|\[[^\[\]]*\]`)
+
+// TestMalformedFramesInChinese: what the decoder says of a malformed
+// frame — one for each fault it names — comes out wholly Chinese, the
+// JSON scanner's words and the value's kind included.
+func TestMalformedFramesInChinese(t *testing.T) {
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	many := "[" + strings.TrimSuffix(strings.Repeat(`{"op":"noop"},`, protocol.MaxBatch+1), ",") + "]"
+	for _, frame := range []string{
+		`{`, `x`, `{"id":1}x`, `{1:2}`, `{"id" 1}`, `{"id":1 "op":"bind"}`, `[{"id":1} 2]`,
+		`{"op":"\q"}`, `{"op":"\u12x4"}`, "{\"op\":\"a\x01\"}", `{"id":1.x}`, `{"id":1ex}`, `{"id":-x}`,
+		`{"id":tru}`, `"socket"`, `42`, `{"id":1,"op":5}`, `{"id":1,"op":"bind","sock":["s1"]}`,
+		`{"id":1,"op":"bind","backlog":"5"}`, deep, many,
+	} {
+		_, bads := protocol.DecodeFrame([]byte(frame))
+		if len(bads) == 0 || bads[0] == nil {
+			t.Errorf("%.40s: not refused", frame)
+			continue
+		}
+		en := bads[0].Message
+		zh := Server(ZH, en)
+		left := englishLeft.FindString(codeParts.ReplaceAllString(zh, ""))
+		if !hasHan(zh) || left != "" {
+			t.Errorf("%.40s: %q in Chinese is %q (English left: %q)", frame, en, zh, left)
+		}
+	}
+}
