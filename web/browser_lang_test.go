@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -124,5 +126,93 @@ func shows(t *testing.T, name, text string, want, not []string) {
 	}
 	if t.Failed() {
 		t.Logf("%s: the page's text:\n%s", name, text)
+	}
+}
+
+// refusalSeen is one refused request as a Chinese page shows it.
+type refusalSeen struct {
+	Frame string `json:"frame"`
+	Type  string `json:"type"`
+	EN    string `json:"en"` // the server's message
+	ZH    string `json:"zh"` // what the page's server() makes of it
+}
+
+// refusalsJS sends malformed requests over a WebSocket of its own to the
+// page's server and gives back each refusal's message with the page's
+// server() translation (static/js/i18n.js, the module the page loaded).
+const refusalsJS = `(async () => {
+  const src = document.querySelector('script[type="module"][src*="workbench"]').src;
+  const { server } = await import(new URL('i18n.js', src).href);
+  const url = new URL(document.querySelector('#workbench').dataset.ws, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const frames = %s;
+  const out = [];
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onerror = () => reject(new Error('the WebSocket failed'));
+    ws.onopen = () => frames.forEach((f) => ws.send(f));
+    ws.onmessage = (ev) => {
+      const got = JSON.parse(ev.data);
+      for (const m of Array.isArray(got) ? got : [got]) {
+        if (m.kind !== 'result' || m.ok !== false) continue;
+        const msg = m.error?.message ?? '';
+        out.push({ frame: JSON.stringify(m.request ?? null), type: m.error?.type ?? '', en: msg, zh: server(msg) });
+      }
+      if (out.length >= frames.length) resolve();
+    };
+  });
+  ws.close();
+  return out;
+})()`
+
+// TestRefusalInChineseInBrowser: requests the real server refuses, sent
+// over a real WebSocket from a Chinese page (an unknown op, a field of the
+// wrong JSON type, a frame that is not JSON, a missing argument), read in
+// Chinese there: the page's server() translates each refusal's message,
+// the JSON scanner's words and the value's kind included; on an English
+// page the same refusal stays as the server wrote it.
+func TestRefusalInChineseInBrowser(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	p := page{t: t, ctx: newBrowser(t)}
+	frames := `['{"id":1,"op":"nosuchop"}', '{"id":2,"op":5}', '{"id":3,"op":"socket",', '{"id":4,"op":"settimeout","sock":"s9"}']`
+	run := func(lang string) []refusalSeen {
+		p.do("open the workbench ("+lang+")", chromedp.Navigate(srv.URL+"/workbench?lang="+lang),
+			chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+		ctx, cancel := context.WithTimeout(p.ctx, browserStep)
+		defer cancel()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]refusalSeen](fmt.Sprintf(refusalsJS, frames), chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: sending the malformed requests: %v", lang, err)
+		}
+		if len(got) != 4 {
+			t.Fatalf("%s: %d refusals, want 4: %+v", lang, len(got), got)
+		}
+		return got
+	}
+	want := map[string]string{ // the English's start → the Chinese it must read as
+		"unknown op \"nosuchop\"":              "未知的操作 \"nosuchop\"",
+		"op must be of JSON type string":       "op 必须是 JSON 的 string 类型，而不是 number",
+		"malformed request: unexpected end":    "请求格式错误：JSON 输入意外结束；一个请求是一个 JSON 对象",
+		"no socket \"s9\" in this session":     "这个会话里没有套接字 \"s9\"",
+		"settimeout() needs timeout: seconds,": "settimeout() 需要 timeout：秒数，或者用 null 表示阻塞",
+	}
+	for _, r := range run("zh") {
+		found := false
+		for en, zh := range want {
+			if strings.HasPrefix(r.EN, en) {
+				found = true
+				if !strings.Contains(r.ZH, zh) {
+					t.Errorf("%s: %q reads %q on a Chinese page, want %q in it", r.Frame, r.EN, r.ZH, zh)
+				}
+			}
+		}
+		if !found || r.Type != "bad_request" {
+			t.Errorf("%s: refused with %s %q, not one of the refusals expected", r.Frame, r.Type, r.EN)
+		}
+	}
+	for _, r := range run("en") {
+		if r.ZH != r.EN {
+			t.Errorf("%s: %q reads %q on an English page", r.Frame, r.EN, r.ZH)
+		}
 	}
 }
