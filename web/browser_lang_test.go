@@ -88,6 +88,20 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#check-verdict[data-state="fail"]`)))
 	zhPage(t, "exercise verdict", text(), []string{"✗ 未通过", "✗ 在第 1 步（数据报 1）失败", "在 2 s 内收到 b'HELLO, UDP! ", "2 s 内什么也没收到", "你的服务器在运行吗？它绑定到 ('127.0.0.1', 47999) 了吗？", "检查程序做了", "期望", "实际收到", "终端里显示的样子", "第 1 步："})
 
+	// A TCP exercise's check: the step's name, what the checker did and
+	// its advice, in Chinese (the catalog's checker sentences).
+	p.do("check nothing for tcp-echo", chromedp.Navigate(srv.URL+"/exercises/tcp-echo"), live,
+		chromedp.SetValue(chromedp.CSS("#check-port"), "47999"),
+		chromedp.Click(chromedp.CSS("#check-run")),
+		chromedp.WaitVisible(chromedp.CSS(`#check-verdict[data-state="fail"]`)))
+	zhPage(t, "tcp-echo verdict", text(), []string{"✗ 在第 1 步（消息 1）失败", "连接到 ('127.0.0.1', 47999)",
+		"('127.0.0.1', 47999) 上没有程序在监听：请先启动你的服务器（socket、bind、listen，然后 accept）", "在 2 s 内收到同样的 "})
+	for _, en := range []string{"connect to (", "nothing is listening", "the same "} {
+		if strings.Contains(text(), en) {
+			t.Errorf("tcp-echo verdict: the Chinese page shows %q", en)
+		}
+	}
+
 	p.do("switch back to English", chromedp.Click(chromedp.CSS("#lang-switch")),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #lang-switch`)))
 	p.do("open the lessons", chromedp.Navigate(srv.URL+"/lessons"), chromedp.WaitVisible(chromedp.CSS("#lessons-index")))

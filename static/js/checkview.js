@@ -18,8 +18,17 @@ export function checkEventText(msg) {
     case 'listening':
       return server(msg.text ?? '');
     default: // call
-      return msg.text ?? '';
+      return callText(msg.text ?? '');
   }
+}
+
+/**
+ * A socket call the checker made, "recv(1024) → nothing came within 2 s":
+ * the call stays as Python writes it, its outcome in the page's language.
+ */
+function callText(text) {
+  const i = text.indexOf(' → ');
+  return i < 0 ? text : text.slice(0, i + 3) + server(text.slice(i + 3));
 }
 
 /**
@@ -40,7 +49,7 @@ export function checkEventItem(msg) {
  * check did not run.
  */
 export function verdictLine(res) {
-  if (res.ok && res.pass) return t('check.passed', { summary: res.summary });
+  if (res.ok && res.pass) return t('check.passed', { summary: server(res.summary) });
   if (res.ok) return res.failed ? t('check.failedat', { n: res.failed.n, name: server(res.failed.name) }) : t('check.failed');
   const err = res.error ?? {};
   if (err.type === 'cancelled') return t('check.cancelled');
@@ -61,7 +70,7 @@ export function verdictView(res) {
   const f = res.failed;
   if (f && state !== 'pass') {
     children.push(h('dl', { class: 'failed-step', dataset: { n: f.n } },
-      h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
+      h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, server(f.did))),
       h('dt', {}, t('check.expected')), h('dd', { dataset: { field: 'expected' } }, server(f.expected)),
       h('dt', {}, t('check.received')), h('dd', { dataset: { field: 'received' } }, server(f.received)),
       f.advice ? [h('dt', {}, t('check.advice')), h('dd', { dataset: { field: 'advice' } }, server(f.advice))] : null));

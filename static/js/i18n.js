@@ -85,7 +85,7 @@ function patterns() {
  * @returns {string}
  */
 export function server(text, depth = 0) {
-  if (typeof text !== 'string' || text === '' || depth > 3) return text;
+  if (typeof text !== 'string' || text === '' || depth > 8) return text;
   for (const p of patterns()) {
     const m = p.re.exec(text);
     if (!m) continue;

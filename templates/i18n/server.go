@@ -300,6 +300,98 @@ var serverSentences = []M{
 	{"the body is {n} bytes; a frame carries at most {max} bytes here", "消息体有 {n} 字节；这里一帧最多携带 {max} 字节"},
 	{"the JSON header is {n} bytes; at most {max} are allowed here", "JSON 报头有 {n} 字节；这里最多允许 {max} 字节"},
 
+	// The checker's texts the page and `sockplay check --lang zh` show:
+	// step names, what it did (did: actions joined by ", then ", the last
+	// sentence), what it expected and received, advice, summaries. Before
+	// "nothing came within {s}", which would swallow the broadcast's.
+	{"{got} to the broadcast; the datagram sent straight to {addr} was answered with {data}", "广播：{got}；直接发到 {addr} 的数据报得到了回复 {data}"},
+	{"{got} to the broadcast, nor to a datagram sent straight to {addr}", "无论是广播，还是直接发到 {addr} 的数据报：{got}"},
+	{"connect", "连接"},
+	{"connection", "等待连接"},
+	{"close", "关闭"},
+	{"done", "done（完成）"},
+	{"resume", "续传"},
+	{"reconnect", "重新连接"},
+	{"first request", "第一个请求"},
+	{"second request ({n}-byte body)", "第二个请求（{n} 字节的消息体）"},
+	{"connect to {addr}", "连接到 {addr}"},
+	{"{who}: connect to {addr}", "{who}：连接到 {addr}"},
+	{"recv until b'\\n'", "recv，直到 b'\\n'"},
+	{"answer your requests", "回答你的请求"},
+	{"recv a request", "recv 一个请求"},
+	{"check {req}", "检查 {req}"},
+	{"listen on {addr}", "在 {addr} 上监听"},
+	{"look at the target {addr}", "查看目标 {addr}"},
+	{"to find out why, sendto({data}, {addr})", "为了找出原因，sendto({data}, {addr})"},
+	{"sendall({data}), the frames of {a}, {b} and {c} in one write", "sendall({data})：{a}、{b}、{c} 三帧，一次写出"},
+	{"puts from offset 0, until the checker has stored {n} body bytes and breaks the connection", "从 offset 0 开始的 put，直到检查程序存下 {n} 个消息体字节并断开连接"},
+	{"{req} as the first request", "第一个请求是 {req}"},
+	{"puts of {file} from offset {n} to the end of the file, then done", "{file} 从 offset {n} 到文件末尾的 put，然后是 done"},
+	{"done for {file} with the SHA-256 of the {n} bytes stored, {hash}…", "对 {file} 的 done，带上存下的 {n} 字节的 SHA-256：{hash}…"},
+	{"connected", "已连接"},
+	{"both connected", "两个都已连接"},
+	{"header {header}, body {body}", "报头 {header}，消息体 {body}"},
+	{"header {header}", "报头 {header}"},
+	{"{data} (body {body})", "{data}（消息体 {body}）"},
+	{"{req} after {n} body bytes", "在 {n} 个消息体字节之后收到 {req}"},
+	{"{log}; then, with {n} body bytes of {file} stored, the checker closed the connection in the middle of a put", "{log}；然后，在存下 {file} 的 {n} 个消息体字节时，检查程序在一个 put 的中途关闭了连接"},
+	{"{req}, answered size {n}", "{req}，回答的 size 为 {n}"},
+	{"{log}; {file} is {n} bytes", "{log}；{file} 有 {n} 字节"},
+	{"{req} while {file} has {n} bytes", "{req}，而 {file} 有 {n} 字节"},
+	{"{got} of the {n} body bytes of the put, then {end}", "put 的 {n} 个消息体字节中的 {got} 个，之后{end}"},
+	{"sha256 {got}, but the {n} bytes stored hash to {want}", "sha256 为 {got}，但存下的 {n} 字节的哈希是 {want}"},
+	{"sha256 {hash}… matches the {n} bytes stored", "sha256 {hash}… 与存下的 {n} 字节相符"},
+	{"a file of {n} bytes", "一个 {n} 字节的文件"},
+	{"an IPv6 address", "一个 IPv6 地址"},
+	{"{data}, not the end of the stream", "{data}，而不是字节流的结束"},
+	{"{data} (the connection stayed open)", "{data}（连接仍然开着）"},
+	{"b'{data}' ({n} of {m} bytes)", "b'{data}'（{m} 字节中的 {n} 字节）"},
+	{"no b'\\n' within {n} bytes", "{n} 字节内没有 b'\\n'"},
+	{"{data} — its first 4 bytes, {prefix}, read as a '!I' length, announce a {n}-byte {part}", "{data}——它的前 4 个字节 {prefix} 按 '!I' 长度读出来，表示一个 {n} 字节的{part}"},
+	{"header", "报头"},
+	{"body", "消息体"},
+	{"done came before the break: upload a file of at least {n} bytes", "done 在连接断开之前就来了：请上传一个至少 {n} 字节的文件"},
+	{"your client did not connect again after the connection broke: catch the error (ConnectionResetError, BrokenPipeError, or recv() returning b'') and connect again", "连接断开后你的客户端没有重新连接：请捕获这个错误（ConnectionResetError、BrokenPipeError，或者 recv() 返回 b''），然后重新连接"},
+	{"after reconnecting, first ask the server how much of {file} it has (size), then continue from there", "重新连接后，先问服务器它已经有 {file} 的多少（size），再从那里继续"},
+	{"your client started over from offset 0: ask size first and continue from the size the server reports ({n})", "你的客户端从 offset 0 从头开始了：请先询问 size，再从服务器报告的大小（{n}）继续"},
+	{"your client started over from offset 0: continue from the size the server reported after the break ({n})", "你的客户端从 offset 0 从头开始了：请从连接断开后服务器报告的大小（{n}）继续"},
+	{"that length is little-endian (it means {n} that way): pack it with struct.pack('!I', …), big-endian", "这个长度是小端字节序（按小端读，它表示 {n}）：请用 struct.pack('!I', …) 按大端字节序打包"},
+	{"frame your reply like the request: struct.pack('!I', len(header)) + header + body, with \"data_size\" in the JSON header", "请像请求那样给回复分帧：struct.pack('!I', len(header)) + header + body，JSON 报头里要有 \"data_size\""},
+	{"your reply has no length prefix: send struct.pack('!I', len(body)) + body", "你的回复没有长度前缀：请发送 struct.pack('!I', len(body)) + body"},
+	{"every request is struct.pack('!I', len(header)) + header + body, with a JSON object as header", "每个请求都是 struct.pack('!I', len(header)) + header + body，报头是一个 JSON 对象"},
+	{"every request is struct.pack('!I', len(header)) + header + body, sent whole", "每个请求都是 struct.pack('!I', len(header)) + header + body，要完整地发出"},
+	{"your client closed the connection {phase} and did not connect again to finish the upload", "你的客户端{phase}关闭了连接，并且没有重新连接来完成上传"},
+	{"before the break", "在连接断开之前"},
+	{"after the break", "在连接断开之后"},
+	{"your client closed the connection without a request", "你的客户端没有发请求就关闭了连接"},
+	{"your client must send its next request (put, size or done) without waiting", "你的客户端必须直接发送下一个请求（put、size 或 done），不要等待"},
+	{"the length prefix, struct.unpack('!I') = {n}, is not the length of a JSON header (at most {max} bytes)", "长度前缀 struct.unpack('!I') = {n} 不是一个 JSON 报头的长度（最多 {max} 字节）"},
+	{"the header is not a JSON object", "报头不是一个 JSON 对象"},
+	{"data_size must be a whole number of bytes from 0 to {n}", "data_size 必须是 0 到 {n} 之间的整数字节数"},
+	{"only put carries a body: data_size is 0 for {cmd}", "只有 put 带消息体：{cmd} 的 data_size 是 0"},
+	{"filename must be 1 to 64 characters from A-Z a-z 0-9 . _ -", "filename 必须由 1 到 64 个 A-Z a-z 0-9 . _ - 中的字符组成"},
+	{"the commands are put, size, get, ls and done", "命令有 put、size、get、ls 和 done"},
+	{"each put must start at the file's current size, {n}", "每个 put 都必须从文件当前的大小 {n} 开始"},
+	{"the server already has {n} bytes of {file}: continue from the size it reported, not from the end of your last acknowledged put", "服务器已经有 {file} 的 {n} 字节：请从它报告的大小继续，而不是从你最后一个得到确认的 put 的末尾继续"},
+	{"upload a file of at most 8 MiB", "请上传一个最多 8 MiB 的文件"},
+	{"upload a file of at least {n} bytes", "请上传一个至少 {n} 字节的文件"},
+	{"send the whole body of each put right after its header: data_size bytes", "每个 put 的报头之后请紧接着发送它的整个消息体：data_size 个字节"},
+	{"done names the file you uploaded, {file}", "done 里要写你上传的那个文件，{file}"},
+	{"the bytes stored differ from your file (or sha256 is not hashlib.sha256(data).hexdigest()): resume from exactly the size the server reports, and send each byte once", "存下的字节和你的文件不一样（或者 sha256 不是 hashlib.sha256(data).hexdigest()）：请正好从服务器报告的大小续传，每个字节只发一次"},
+	{"IPv6 has no broadcast: give an IPv4 target such as 127.255.255.255:{port}", "IPv6 没有广播：请给出一个 IPv4 目标，例如 127.255.255.255:{port}"},
+	{"nothing answered the broadcast: start your program, bound to ('', {port}), before the check", "没有程序回复广播：请在检查之前启动你的程序，并绑定到 ('', {port})"},
+	{"your socket is bound to one address, so it misses broadcasts: bind it to ('', {port})", "你的套接字绑定在一个具体地址上，所以收不到广播：请把它绑定到 ('', {port})"},
+	{"is your program running? It must bind to ('', {port}) and answer each datagram with sendto(b'here', addr)", "你的程序在运行吗？它必须绑定到 ('', {port})，并用 sendto(b'here', addr) 回复每个数据报"},
+	{"{n}/{m} datagrams answered", "回复了 {n}/{m} 个数据报"},
+	{"{n}/{m} broadcasts answered", "回复了 {n}/{m} 个广播"},
+	{"2 connections, {n} messages echoed", "2 个连接，回显了 {n} 条消息"},
+	{"2 clients served at once, 4 messages echoed", "同时服务了 2 个客户端，回显了 4 条消息"},
+	{"HELLO {name}, {n} → {m}, then closed", "HELLO {name}，{n} → {m}，然后关闭了连接"},
+	{"{a} + ({b}) + {c} = {sum}, in one frame", "{a} + ({b}) + {c} = {sum}，在一帧里"},
+	{"{n} requests answered with framed replies", "{n} 个请求都得到了分帧的回复"},
+	{"{file}: {n} bytes, resumed at {m} after the break, sha256 matches", "{file}：{n} 字节，连接断开后从 {m} 处续传，sha256 相符"},
+	{"b'{data}' from {addr}", "来自 {addr} 的 b'{data}'"},
+
 	// The exercises' checker (sockets/exercises): what came, or did not.
 	{"nothing came within {s}", "{s} 内什么也没收到"},
 	{"nothing came before {why}", "在{why}之前什么也没收到"},
@@ -400,11 +492,31 @@ var serverSentences = []M{
 	{"b'{data}' back on {who} within {s}", "在 {s} 内从 {who} 收到 b'{data}'"},
 	{"b'{data}' within {s}", "在 {s} 内收到 b'{data}'"},
 
-	// Last, as it matches any sentence with ", then " in it: a check step's
-	// actions, one after the other (checker.go's did).
-	{thenSentence, "{did}，然后 {next}"},
+	// Last, as they match any sentence with " — ", "; " or ", then " in it
+	// (the sentences that have one are before): what came and what is wrong
+	// with it (a check's received), a list (a log of requests), a check
+	// step's actions one after the other (did).
+	{dashSentence, "{got}——{why}"},
+	{listSentence, "{a}；{b}"},
+	// What a log of requests holds, after the list that joins them: their
+	// holes would swallow the rest of the list.
+	{"a connection from {addr}", "来自 {addr} 的连接"},
+	{"a new connection from {addr}", "来自 {addr} 的新连接"},
+	{"{n} puts of {file}, bytes {a} to {b}", "{file} 的 {n} 个 put，字节 {a} 到 {b}"},
+	{"put {file} at {off} cut after {got} of its {n} bytes", "put {file}，offset {off}，它的 {n} 字节只到了 {got} 字节就被切断"},
+	{"put {file} at {off} ({n} bytes)", "put {file}，offset {off}（{n} 字节）"},
+	{thenSentence, "{did}，然后{next}"},
 }
 
-// thenSentence joins a check step's actions (exercises' did): the catalog's
-// last sentence.
-const thenSentence = "{did}, then {next}"
+// The catalog's last sentences, which join others: what came and what is
+// wrong with it, a list, a check step's actions (exercises' did).
+const (
+	dashSentence = "{got} — {why}"
+	listSentence = "{a}; {b}"
+	thenSentence = "{did}, then {next}"
+)
+
+// joining reports whether en is one of the sentences that join others.
+func joining(en string) bool {
+	return en == dashSentence || en == listSentence || en == thenSentence
+}

@@ -44,8 +44,10 @@ func patterns() []sentence {
 	return sentences
 }
 
-// maxDepth is how deep Server translates a sentence's holes, as i18n.js.
-const maxDepth = 3
+// maxDepth is how deep Server translates a sentence's holes, as i18n.js
+// does: a check step's actions and a log of requests nest one level for
+// each part.
+const maxDepth = 8
 
 // Server is text, a sentence the server wrote in English (an error's
 // message or hint, a check's step), in lang: for ZH the catalog's Chinese
@@ -90,4 +92,18 @@ func match(text string) (*sentence, []string) {
 		}
 	}
 	return nil, nil
+}
+
+// englishRun is three English words in a row.
+var englishRun = regexp.MustCompile(`[A-Za-z_]+ [A-Za-z_]+ [A-Za-z_]+`)
+
+// codeParts are the parts of a sentence that are code, not words: quoted
+// text, bytes literals, addresses, JSON.
+var codeParts = regexp.MustCompile(`'[^']*'|"[^"]*"|\{[^{}]*\}|\[[^\[\]]*\]`)
+
+// EnglishLeft is the first run of three English words that Server(ZH,
+// text) leaves outside code (quotes, brackets, braces): "" when text reads
+// wholly in Chinese, for the tests of what the server writes.
+func EnglishLeft(text string) string {
+	return englishRun.FindString(codeParts.ReplaceAllString(Server(ZH, text), ""))
 }
