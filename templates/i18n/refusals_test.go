@@ -78,6 +78,29 @@ func sourceSentences(t *testing.T, globs ...string) []refusal {
 	return out
 }
 
+// formatted is the text of a format and its arguments: each verb "X",
+// or "b'X'" for show(…), which writes bytes as a Python bytes literal.
+func formatted(format ast.Expr, args []ast.Expr) (string, bool) {
+	lit, ok := format.(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return sentenceOf(format)
+	}
+	f, err := strconv.Unquote(lit.Value)
+	if err != nil {
+		return "", false
+	}
+	i := 0
+	return fmtVerbs.ReplaceAllStringFunc(strings.ReplaceAll(f, "%%", "%"), func(string) string {
+		defer func() { i++ }()
+		if i < len(args) {
+			if c, ok := args[i].(*ast.CallExpr); ok && callName(c.Fun) == "show" {
+				return "b'X'"
+			}
+		}
+		return "X"
+	}), true
+}
+
 // callName is the name a call or a type is written with: BadRequest for
 // sockets.BadRequest.
 func callName(e ast.Expr) string {
@@ -120,8 +143,8 @@ func sentenceOf(e ast.Expr) (string, bool) {
 		}
 		return l + r, true
 	case *ast.CallExpr:
-		if callName(e.Fun) == "Sprintf" && len(e.Args) > 0 {
-			return sentenceOf(e.Args[0])
+		if name := callName(e.Fun); (name == "Sprintf" || name == "Errorf") && len(e.Args) > 0 {
+			return formatted(e.Args[0], e.Args[1:])
 		}
 	case *ast.ParenExpr:
 		return sentenceOf(e.X)
@@ -185,4 +208,107 @@ func TestMalformedFramesInChinese(t *testing.T) {
 			t.Errorf("%.40s: %q in Chinese is %q (English left: %q)", frame, en, zh, left)
 		}
 	}
+}
+
+// checkerCode are the checker's texts that are code, shown as Python
+// writes it (a call, an address, a request's command and file): nothing to
+// translate.
+var checkerCode = regexp.MustCompile(`^(X: )?[a-z_]+(\(.*\))?$|^(size|get) X$|^[A-Za-z_]+\(.*\)$`)
+
+// checkerSentences finds what the checker (sockets/exercises) writes into
+// a check's steps: the names and expectations of c.begin, the actions of
+// c.did, what c.fail and c.pass received and the advice, fs.reaccept's
+// advice, and the advice, received texts, summaries and request log the
+// checker builds before it hands them on.
+func checkerSentences(t *testing.T) []refusal {
+	t.Helper()
+	var out []refusal
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("../../sockets/exercises/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no checker source (%v)", err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := func(e ast.Expr) {
+			if s, ok := sentenceOf(e); ok && strings.TrimSpace(strings.ReplaceAll(s, "X", "")) != "" {
+				out = append(out, refusal{fset.Position(e.Pos()).String(), s})
+			}
+		}
+		inAdvice := false // in a function that returns advice (connectAdvice, upperAdvice)
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				inAdvice = strings.HasSuffix(n.Name.Name, "Advice")
+			case *ast.CallExpr:
+				switch callName(n.Fun) {
+				case "did":
+					if len(n.Args) > 0 {
+						if s, ok := formatted(n.Args[0], n.Args[1:]); ok {
+							out = append(out, refusal{fset.Position(n.Pos()).String(), s})
+						}
+					}
+				case "begin", "fail", "pass", "reaccept":
+					for _, a := range n.Args {
+						add(a)
+					}
+				case "append":
+					if len(n.Args) == 2 {
+						if sel, ok := n.Args[0].(*ast.SelectorExpr); ok && sel.Sel.Name == "log" {
+							add(n.Args[1])
+						}
+					}
+				}
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if name := callName(l); (name == "advice" || name == "received" || name == "summary" || name == "Did") && i < len(n.Rhs) {
+						add(n.Rhs[i])
+					}
+				}
+			case *ast.ReturnStmt:
+				if !inAdvice {
+					return true
+				}
+				for _, r := range n.Results {
+					if b, ok := r.(*ast.BinaryExpr); ok {
+						add(b)
+					} else if l, ok := r.(*ast.BasicLit); ok && l.Kind == token.STRING {
+						add(l)
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// TestCheckerSentences: every text the checker writes into a check's
+// steps is a server sentence of the catalog (or code), so the exercise
+// page and sockplay check --lang zh show it in Chinese.
+func TestCheckerSentences(t *testing.T) {
+	found := checkerSentences(t)
+	if len(found) < 50 {
+		t.Fatalf("only %d checker texts found: is the finder still right?", len(found))
+	}
+	for _, r := range found {
+		if checkerCode.MatchString(r.text) || !hasWords(r.text) || r.text == ", then " {
+			continue // code; a join of other texts; did's own join (thenSentence)
+		}
+		if p, _ := match(r.text); p == nil || joining(p.m.EN) {
+			t.Errorf("%s: %q is not in the catalog (server.go), so a Chinese page shows it in English", r.pos, r.text)
+		}
+	}
+}
+
+// hasWords reports whether a text has words of its own beyond its
+// computed parts ("X — X" has none).
+func hasWords(s string) bool {
+	return regexp.MustCompile(`[A-Za-z]{2,}`).MatchString(strings.ReplaceAll(s, "X", ""))
 }
