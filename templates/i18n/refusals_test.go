@@ -30,52 +30,76 @@ type refusal struct {
 // concatenation or an fmt.Sprintf).
 func sourceSentences(t *testing.T, globs ...string) []refusal {
 	t.Helper()
-	var out []refusal
-	fset := token.NewFileSet()
+	return findSentences(t, func(f *finder) func(ast.Node) bool {
+		return func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				switch name := callName(n.Fun); {
+				case name == "BadRequest" && len(n.Args) >= 2:
+					f.add(n.Args[1])
+				case (name == "malformed" || name == "fail" || name == "failToken") && len(n.Args) == 1:
+					f.add(n.Args[0]) // fail: the JSON scanner's fault's context
+				}
+			case *ast.CompositeLit:
+				if callName(n.Type) != "Error" {
+					return true
+				}
+				for _, el := range n.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok {
+						if k, ok := kv.Key.(*ast.Ident); ok && (k.Name == "Message" || k.Name == "Hint") {
+							f.add(kv.Value)
+						}
+					}
+				}
+			}
+			return true
+		}
+	}, globs...)
+}
+
+// finder collects the sentences found in one package's source.
+type finder struct {
+	fset *token.FileSet
+	out  []refusal
+}
+
+// add records the text e writes, if it has words of its own.
+func (f *finder) add(e ast.Expr) {
+	if s, ok := sentenceOf(e); ok {
+		f.addText(e.Pos(), s)
+	}
+}
+
+// addText records s, found at pos, if it has more than computed parts.
+func (f *finder) addText(pos token.Pos, s string) {
+	if strings.TrimSpace(strings.ReplaceAll(s, "X", "")) != "" {
+		f.out = append(f.out, refusal{f.fset.Position(pos).String(), s})
+	}
+}
+
+// findSentences parses every non-test Go file matching globs and walks it
+// with the inspector visit makes for it (one per file, so that it may keep
+// what it learnt of the file), which records sentences in f.
+func findSentences(t *testing.T, visit func(f *finder) func(ast.Node) bool, globs ...string) []refusal {
+	t.Helper()
+	f := &finder{fset: token.NewFileSet()}
 	for _, g := range globs {
 		files, err := filepath.Glob(g)
 		if err != nil || len(files) == 0 {
 			t.Fatalf("%s: no files (%v)", g, err)
 		}
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
 				continue
 			}
-			file, err := parser.ParseFile(fset, f, nil, 0)
+			file, err := parser.ParseFile(f.fset, name, nil, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			add := func(e ast.Expr) {
-				if s, ok := sentenceOf(e); ok && strings.TrimSpace(strings.ReplaceAll(s, "X", "")) != "" {
-					out = append(out, refusal{fset.Position(e.Pos()).String(), s})
-				}
-			}
-			ast.Inspect(file, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.CallExpr:
-					switch name := callName(n.Fun); {
-					case name == "BadRequest" && len(n.Args) >= 2:
-						add(n.Args[1])
-					case (name == "malformed" || name == "fail" || name == "failToken") && len(n.Args) == 1:
-						add(n.Args[0]) // fail: the JSON scanner's fault's context
-					}
-				case *ast.CompositeLit:
-					if callName(n.Type) != "Error" {
-						return true
-					}
-					for _, el := range n.Elts {
-						if kv, ok := el.(*ast.KeyValueExpr); ok {
-							if k, ok := kv.Key.(*ast.Ident); ok && (k.Name == "Message" || k.Name == "Hint") {
-								add(kv.Value)
-							}
-						}
-					}
-				}
-				return true
-			})
+			ast.Inspect(file, visit(f))
 		}
 	}
-	return out
+	return f.out
 }
 
 // formatted is the text of a format and its arguments: each verb "X",
@@ -222,27 +246,9 @@ var checkerCode = regexp.MustCompile(`^(X: )?[a-z_]+(\(.*\))?$|^(size|get) X$|^[
 // checker builds before it hands them on.
 func checkerSentences(t *testing.T) []refusal {
 	t.Helper()
-	var out []refusal
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("../../sockets/exercises/*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no checker source (%v)", err)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		add := func(e ast.Expr) {
-			if s, ok := sentenceOf(e); ok && strings.TrimSpace(strings.ReplaceAll(s, "X", "")) != "" {
-				out = append(out, refusal{fset.Position(e.Pos()).String(), s})
-			}
-		}
+	return findSentences(t, func(f *finder) func(ast.Node) bool {
 		inAdvice := false // in a function that returns advice (connectAdvice, upperAdvice)
-		ast.Inspect(file, func(n ast.Node) bool {
+		return func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.FuncDecl:
 				inAdvice = strings.HasSuffix(n.Name.Name, "Advice")
@@ -251,42 +257,38 @@ func checkerSentences(t *testing.T) []refusal {
 				case "did":
 					if len(n.Args) > 0 {
 						if s, ok := formatted(n.Args[0], n.Args[1:]); ok {
-							out = append(out, refusal{fset.Position(n.Pos()).String(), s})
+							f.addText(n.Pos(), s)
 						}
 					}
 				case "begin", "fail", "pass", "reaccept":
 					for _, a := range n.Args {
-						add(a)
+						f.add(a)
 					}
 				case "append":
 					if len(n.Args) == 2 {
 						if sel, ok := n.Args[0].(*ast.SelectorExpr); ok && sel.Sel.Name == "log" {
-							add(n.Args[1])
+							f.add(n.Args[1])
 						}
 					}
 				}
 			case *ast.AssignStmt:
 				for i, l := range n.Lhs {
 					if name := callName(l); (name == "advice" || name == "received" || name == "summary" || name == "Did") && i < len(n.Rhs) {
-						add(n.Rhs[i])
+						f.add(n.Rhs[i])
 					}
 				}
 			case *ast.ReturnStmt:
-				if !inAdvice {
-					return true
-				}
 				for _, r := range n.Results {
-					if b, ok := r.(*ast.BinaryExpr); ok {
-						add(b)
-					} else if l, ok := r.(*ast.BasicLit); ok && l.Kind == token.STRING {
-						add(l)
+					if _, ok := r.(*ast.BinaryExpr); ok && inAdvice {
+						f.add(r)
+					} else if l, ok := r.(*ast.BasicLit); ok && l.Kind == token.STRING && inAdvice {
+						f.add(l)
 					}
 				}
 			}
 			return true
-		})
-	}
-	return out
+		}
+	}, "../../sockets/exercises/*.go")
 }
 
 // TestCheckerSentences: every text the checker writes into a check's
