@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -211,6 +212,9 @@ func TestRefusalInChineseInBrowser(t *testing.T) {
 		"settimeout() needs timeout: seconds,": "settimeout() 需要 timeout：秒数，或者用 null 表示阻塞",
 	}
 	for _, r := range run("zh") {
+		if goes := i18n.Server(i18n.ZH, r.EN); r.ZH != goes {
+			t.Errorf("%s: the page's server() gives %q, Go's i18n.Server %q", r.Frame, r.ZH, goes)
+		}
 		found := false
 		for en, zh := range want {
 			if strings.HasPrefix(r.EN, en) {
@@ -227,6 +231,41 @@ func TestRefusalInChineseInBrowser(t *testing.T) {
 	for _, r := range run("en") {
 		if r.ZH != r.EN {
 			t.Errorf("%s: %q reads %q on an English page", r.Frame, r.EN, r.ZH)
+		}
+	}
+
+	// The page's server() and Go's i18n.Server (sockplay check --lang zh)
+	// read the checker's nested sentences alike: a step's actions, a log
+	// of requests, what came and what is wrong with it.
+	p.do("open the workbench in Chinese again", chromedp.Navigate(srv.URL+"/workbench?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+	nested := []string{
+		"A: connect to ('127.0.0.1', 9000), then B: connect to ('127.0.0.1', 9000)",
+		"setsockopt(SOL_SOCKET, SO_BROADCAST, 1), then sendto(b'anyone there? #7', ('127.255.255.255', 9000)), then to find out why, sendto(b'are you there?', ('127.0.0.1', 9000))",
+		"a new connection from ('127.0.0.1', 5); size data.bin; 10 puts of data.bin, bytes 20000 to 100000; \"data.bin\" is 100000 bytes",
+		"nothing came within 2 s to the broadcast; the datagram sent straight to ('127.0.0.1', 9000) was answered with b'here'",
+		"b'JSON HEADERS' — its first 4 bytes, b'JSON', read as a '!I' length, announce a 1246973774-byte header",
+	}
+	js, err := json.Marshal(nested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, browserStep)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(async () => {
+  const src = document.querySelector('script[type="module"][src*="workbench"]').src;
+  const { server } = await import(new URL('i18n.js', src).href);
+  return `+string(js)+`.map((s) => server(s));
+})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(nested) {
+		t.Fatalf("server() gave %d texts for %d", len(got), len(nested))
+	}
+	for i, en := range nested {
+		if want := i18n.Server(i18n.ZH, en); got[i] != want || i18n.EnglishLeft(en) != "" {
+			t.Errorf("%q: the page reads %q, Go %q (English left: %q)", en, got[i], want, i18n.EnglishLeft(en))
 		}
 	}
 }
