@@ -102,6 +102,14 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 			t.Errorf("tcp-echo verdict: the Chinese page shows %q", en)
 		}
 	}
+	// The verdict as the terminal prints it is sockplay check --lang zh's.
+	terminal := eval[string](p, `document.querySelector('#check-verdict .verdict-text pre').textContent`)
+	for _, want := range []string{"未通过 tcp-echo：第 1 步（消息 1）失败：连接到 ('127.0.0.1', 47999) → ConnectionRefusedError: [Errno 111] Connection refused —— ('127.0.0.1', 47999) 上没有程序在监听",
+		"\n  ✗ 1. 消息 1\n       检查程序做了：连接到 ('127.0.0.1', 47999)\n       期望：在 2 s 内收到同样的 "} {
+		if !strings.Contains(terminal, want) {
+			t.Errorf("the terminal's verdict on the Chinese page lacks %q:\n%s", want, terminal)
+		}
+	}
 
 	p.do("switch back to English", chromedp.Click(chromedp.CSS("#lang-switch")),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #lang-switch`)))

@@ -20,6 +20,7 @@ import (
 	"unicode"
 
 	"sockplay/sockets/exercises"
+	"sockplay/templates/i18n"
 )
 
 // checkSafety bounds how long a check test waits; never a timing assertion.
@@ -445,3 +446,37 @@ func TestCheckFormatsInChinese(t *testing.T) {
 }
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// TestCheckWordingIsThePages: the verdict's English wording is the
+// catalog's English of the page's lines (check.term.* in
+// templates/i18n/js.go), and the Chinese wording, made from them, has a
+// verb for each {name}: a terminal and a page print a verdict alike.
+func TestCheckWordingIsThePages(t *testing.T) {
+	cat := i18n.ScriptCatalog()
+	hole := regexp.MustCompile(`\{([a-z]+)\}`)
+	for _, lang := range i18n.Langs {
+		w := wording(lang)
+		for key, format := range map[string]string{
+			"pass": w.Pass, "failat": w.FailAt, "advice": w.Advice, "fail": w.Fail, "passed": w.Passed,
+			"failed": w.Failed, "did": w.Did, "expected": w.Expected, "received": w.Received,
+		} {
+			m, ok := cat["check.term."+key]
+			if !ok {
+				t.Fatalf("the catalog has no check.term.%s", key)
+			}
+			page := m.EN
+			if lang == i18n.ZH {
+				page = m.ZH
+			}
+			verbs := hole.ReplaceAllStringFunc(page, func(h string) string {
+				if h == "{n}" {
+					return "%d"
+				}
+				return "%s"
+			})
+			if got := strings.TrimSuffix(format, "\n"); got != verbs || strings.Contains(got, "{") {
+				t.Errorf("%s %s: sockplay check writes %q, the page %q", lang, key, got, verbs)
+			}
+		}
+	}
+}

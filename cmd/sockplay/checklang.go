@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"sockplay/sockets/exercises"
@@ -48,24 +49,39 @@ func callText(lang, text string) string {
 	return call + " → " + i18n.Server(lang, outcome)
 }
 
-// wording is how the verdict is written in lang.
+// wording is how the verdict is written in lang: in Chinese the exercise
+// page's lines (check.term.* of the scripts' catalog), so that a terminal
+// and a Chinese page print a verdict alike.
 func wording(lang string) exercises.Wording {
 	if lang != i18n.ZH {
 		return exercises.English
 	}
+	cat := i18n.ScriptCatalog()
+	line := func(key string) string {
+		return termHole.ReplaceAllStringFunc(cat["check.term."+key].ZH, func(h string) string {
+			if h == "{n}" {
+				return "%d"
+			}
+			return "%s"
+		})
+	}
 	return exercises.Wording{
-		Pass:     "通过 %s：%s\n",
-		FailAt:   "未通过 %s：第 %d 步（%s）失败：%s → %s",
-		Advice:   " —— %s",
-		Fail:     "未通过 %s\n",
-		Passed:   "  ✓ %d. %s：%s → %s\n",
-		Failed:   "  ✗ %d. %s\n",
-		Did:      "       检查程序做了：%s\n",
-		Expected: "       期望：%s\n",
-		Received: "       实际收到：%s\n",
+		Pass:     line("pass") + "\n",
+		FailAt:   line("failat"),
+		Advice:   line("advice"),
+		Fail:     line("fail") + "\n",
+		Passed:   line("passed") + "\n",
+		Failed:   line("failed") + "\n",
+		Did:      line("did") + "\n",
+		Expected: line("expected") + "\n",
+		Received: line("received") + "\n",
 		Sentence: func(s string) string { return i18n.Server(i18n.ZH, s) },
 	}
 }
+
+// termHole is a {name} of a check.term.* line: a step's number {n}, or a
+// text.
+var termHole = regexp.MustCompile(`\{[a-z]+\}`)
 
 // checkZH is the Chinese of "sockplay check"'s own formats (its usage, its
 // errors, its progress lines); the checker's sentences are the server's
