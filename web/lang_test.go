@@ -153,7 +153,7 @@ func TestPagesInChinese(t *testing.T) {
 		{"/lessons/hello-udp", 200, []string{"你好，UDP", "发送一个数据报", "运行", "尚未运行", "还原", "全部课程", "新建套接字", "事件日志"}, ""},
 		{"/lessons/english-only", 200, []string{"这节课还没有中文版", "全部课程"}, ""},
 		{"/exercises", 200, []string{"练习", "你来写服务器"}, ""},
-		{"/exercises/udp-upper", 200, []string{"检查你的程序", "提示", "显示提示（第 1 条", "我手动回答", "在终端里检查"}, ""},
+		{"/exercises/udp-upper", 200, []string{"检查你的程序", "提示", "显示提示（第 1 条", "我手动回答", "在终端里检查", "go run ./cmd/sockplay check --lang zh udp-upper --target 127.0.0.1:PORT"}, ""},
 		{"/workbench", 200, []string{"新建套接字", "会话编码", "还没有套接字。用上面的按钮创建一个。", "事件日志", "Python 控制台", "更多操作", "接收队列", "消息分帧"}, ""},
 		{"/progress", 200, []string{"学习进度"}, ""},
 		{"/examples", 200, []string{"示例程序", xs[0].TitleZH, xs[0].Programs[0].ZH.Title, xs[0].Programs[0].ZH.Together}, ""},
