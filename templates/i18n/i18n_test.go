@@ -40,8 +40,8 @@ func TestCatalogsComplete(t *testing.T) {
 // each literal part of it is in the source of package sessions,
 // sessions/protocol, sessions/programs, sockets, sockets/exercises or web (POST /rooms)
 // (a sentence changed there and not here would silently stay English);
-// and every sentence of a refused request (sessions, sessions/protocol:
-// checkRefusals) is in the catalog.
+// and every sentence of a refused request (sessions, sessions/protocol,
+// sockets, web: checkRefusals) is in the catalog.
 func TestServerSentences(t *testing.T) {
 	jsArg := regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
 	var src strings.Builder

@@ -179,19 +179,30 @@ func sentenceOf(e ast.Expr) (string, bool) {
 // pythonWords are sentences the server writes as Python does (the
 // exception's own text), which stay as Python prints them.
 var pythonWords = map[string]bool{
-	"X() missing required argument 'bufsize'":          true,
-	"Timeout value out of range":                       true,
-	"non-hexadecimal number found in fromhex() arg: X": true,
-	"invalid base64: X":                                true,
+	"X() missing required argument 'bufsize'":              true,
+	"Timeout value out of range":                           true,
+	"non-hexadecimal number found in fromhex() arg: X":     true,
+	"invalid base64: X":                                    true,
+	"X(): port must be 0-65535.":                           true,
+	"[Errno -9] Address family for hostname not supported": true,
+	"[Errno X] X":                 true,
+	"timed out":                   true,
+	"negative buffersize in recv": true,
+	"negative buffersize in X":    true,
+	"'data_size'":                 true,
+	"X bytes read on a total of X expected bytes":                          true,
+	"module 'socket' has no attribute 'X' (or sockplay does not offer it)": true,
+	"getsockopt buflen out of range":                                       true,
+	"bad char in struct format":                                            true,
 }
 
-// checkRefusals: every sentence the sessions and sessions/protocol
-// packages write into an error (a refused request's message and hint) is
-// a server sentence of the catalog, which gives its Chinese; Python's own
-// words excepted (and each of those is still written).
+// checkRefusals: every sentence the sessions, sessions/protocol, sockets
+// and web packages write into an error (a refused request's message and
+// hint) is a server sentence of the catalog, which gives its Chinese;
+// Python's own words excepted (and each of those is still written).
 func checkRefusals(t *testing.T) {
 	seen := map[string]bool{}
-	for _, r := range sourceSentences(t, "../../sessions/*.go", "../../sessions/protocol/*.go") {
+	for _, r := range sourceSentences(t, "../../sessions/*.go", "../../sessions/protocol/*.go", "../../sockets/*.go", "../../web/*.go") {
 		seen[r.text] = true
 		if pythonWords[r.text] {
 			continue
