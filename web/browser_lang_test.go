@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -86,6 +89,28 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#check-verdict[data-state="fail"]`)))
 	zhPage(t, "exercise verdict", text(), []string{"✗ 未通过", "✗ 在第 1 步（数据报 1）失败", "在 2 s 内收到 b'HELLO, UDP! ", "2 s 内什么也没收到", "你的服务器在运行吗？它绑定到 ('127.0.0.1', 47999) 了吗？", "检查程序做了", "期望", "实际收到", "终端里显示的样子", "第 1 步："})
 
+	// A TCP exercise's check: the step's name, what the checker did and
+	// its advice, in Chinese (the catalog's checker sentences).
+	p.do("check nothing for tcp-echo", chromedp.Navigate(srv.URL+"/exercises/tcp-echo"), live,
+		chromedp.SetValue(chromedp.CSS("#check-port"), "47999"),
+		chromedp.Click(chromedp.CSS("#check-run")),
+		chromedp.WaitVisible(chromedp.CSS(`#check-verdict[data-state="fail"]`)))
+	zhPage(t, "tcp-echo verdict", text(), []string{"✗ 在第 1 步（消息 1）失败", "连接到 ('127.0.0.1', 47999)",
+		"('127.0.0.1', 47999) 上没有程序在监听：请先启动你的服务器（socket、bind、listen，然后 accept）", "在 2 s 内收到同样的 "})
+	for _, en := range []string{"connect to (", "nothing is listening", "the same "} {
+		if strings.Contains(text(), en) {
+			t.Errorf("tcp-echo verdict: the Chinese page shows %q", en)
+		}
+	}
+	// The verdict as the terminal prints it is sockplay check --lang zh's.
+	terminal := eval[string](p, `document.querySelector('#check-verdict .verdict-text pre').textContent`)
+	for _, want := range []string{"未通过 tcp-echo：第 1 步（消息 1）失败：连接到 ('127.0.0.1', 47999) → ConnectionRefusedError: [Errno 111] Connection refused —— ('127.0.0.1', 47999) 上没有程序在监听",
+		"\n  ✗ 1. 消息 1\n       检查程序做了：连接到 ('127.0.0.1', 47999)\n       期望：在 2 s 内收到同样的 "} {
+		if !strings.Contains(terminal, want) {
+			t.Errorf("the terminal's verdict on the Chinese page lacks %q:\n%s", want, terminal)
+		}
+	}
+
 	p.do("switch back to English", chromedp.Click(chromedp.CSS("#lang-switch")),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #lang-switch`)))
 	p.do("open the lessons", chromedp.Navigate(srv.URL+"/lessons"), chromedp.WaitVisible(chromedp.CSS("#lessons-index")))
@@ -124,5 +149,131 @@ func shows(t *testing.T, name, text string, want, not []string) {
 	}
 	if t.Failed() {
 		t.Logf("%s: the page's text:\n%s", name, text)
+	}
+}
+
+// refusalSeen is one refused request as a Chinese page shows it.
+type refusalSeen struct {
+	Frame string `json:"frame"`
+	Type  string `json:"type"`
+	EN    string `json:"en"` // the server's message
+	ZH    string `json:"zh"` // what the page's server() makes of it
+}
+
+// refusalsJS sends malformed requests over a WebSocket of its own to the
+// page's server and gives back each refusal's message with the page's
+// server() translation (static/js/i18n.js, the module the page loaded).
+const refusalsJS = `(async () => {
+  const src = document.querySelector('script[type="module"][src*="workbench"]').src;
+  const { server } = await import(new URL('i18n.js', src).href);
+  const url = new URL(document.querySelector('#workbench').dataset.ws, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const frames = %s;
+  const out = [];
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onerror = () => reject(new Error('the WebSocket failed'));
+    ws.onopen = () => frames.forEach((f) => ws.send(f));
+    ws.onmessage = (ev) => {
+      const got = JSON.parse(ev.data);
+      for (const m of Array.isArray(got) ? got : [got]) {
+        if (m.kind !== 'result' || m.ok !== false) continue;
+        const msg = m.error?.message ?? '';
+        out.push({ frame: JSON.stringify(m.request ?? null), type: m.error?.type ?? '', en: msg, zh: server(msg) });
+      }
+      if (out.length >= frames.length) resolve();
+    };
+  });
+  ws.close();
+  return out;
+})()`
+
+// TestRefusalInChineseInBrowser: requests the real server refuses, sent
+// over a real WebSocket from a Chinese page (an unknown op, a field of the
+// wrong JSON type, a frame that is not JSON, a missing argument), read in
+// Chinese there: the page's server() translates each refusal's message,
+// the JSON scanner's words and the value's kind included; on an English
+// page the same refusal stays as the server wrote it.
+func TestRefusalInChineseInBrowser(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	p := page{t: t, ctx: newBrowser(t)}
+	frames := `['{"id":1,"op":"nosuchop"}', '{"id":2,"op":5}', '{"id":3,"op":"socket",', '{"id":4,"op":"settimeout","sock":"s9"}']`
+	run := func(lang string) []refusalSeen {
+		p.do("open the workbench ("+lang+")", chromedp.Navigate(srv.URL+"/workbench?lang="+lang),
+			chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+		ctx, cancel := context.WithTimeout(p.ctx, browserStep)
+		defer cancel()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]refusalSeen](fmt.Sprintf(refusalsJS, frames), chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: sending the malformed requests: %v", lang, err)
+		}
+		if len(got) != 4 {
+			t.Fatalf("%s: %d refusals, want 4: %+v", lang, len(got), got)
+		}
+		return got
+	}
+	want := map[string]string{ // the English's start → the Chinese it must read as
+		"unknown op \"nosuchop\"":              "未知的操作 \"nosuchop\"",
+		"op must be of JSON type string":       "op 必须是 JSON 的 string 类型，而不是 number",
+		"malformed request: unexpected end":    "请求格式错误：JSON 输入意外结束；一个请求是一个 JSON 对象",
+		"no socket \"s9\" in this session":     "这个会话里没有套接字 \"s9\"",
+		"settimeout() needs timeout: seconds,": "settimeout() 需要 timeout：秒数，或者用 null 表示阻塞",
+	}
+	for _, r := range run("zh") {
+		if goes := i18n.Server(i18n.ZH, r.EN); r.ZH != goes {
+			t.Errorf("%s: the page's server() gives %q, Go's i18n.Server %q", r.Frame, r.ZH, goes)
+		}
+		found := false
+		for en, zh := range want {
+			if strings.HasPrefix(r.EN, en) {
+				found = true
+				if !strings.Contains(r.ZH, zh) {
+					t.Errorf("%s: %q reads %q on a Chinese page, want %q in it", r.Frame, r.EN, r.ZH, zh)
+				}
+			}
+		}
+		if !found || r.Type != "bad_request" {
+			t.Errorf("%s: refused with %s %q, not one of the refusals expected", r.Frame, r.Type, r.EN)
+		}
+	}
+	for _, r := range run("en") {
+		if r.ZH != r.EN {
+			t.Errorf("%s: %q reads %q on an English page", r.Frame, r.EN, r.ZH)
+		}
+	}
+
+	// The page's server() and Go's i18n.Server (sockplay check --lang zh)
+	// read the checker's nested sentences alike: a step's actions, a log
+	// of requests, what came and what is wrong with it.
+	p.do("open the workbench in Chinese again", chromedp.Navigate(srv.URL+"/workbench?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+	nested := []string{
+		"A: connect to ('127.0.0.1', 9000), then B: connect to ('127.0.0.1', 9000)",
+		"setsockopt(SOL_SOCKET, SO_BROADCAST, 1), then sendto(b'anyone there? #7', ('127.255.255.255', 9000)), then to find out why, sendto(b'are you there?', ('127.0.0.1', 9000))",
+		"a new connection from ('127.0.0.1', 5); size data.bin; 10 puts of data.bin, bytes 20000 to 100000; \"data.bin\" is 100000 bytes",
+		"nothing came within 2 s to the broadcast; the datagram sent straight to ('127.0.0.1', 9000) was answered with b'here'",
+		"b'JSON HEADERS' — its first 4 bytes, b'JSON', read as a '!I' length, announce a 1246973774-byte header",
+	}
+	js, err := json.Marshal(nested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, browserStep)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(async () => {
+  const src = document.querySelector('script[type="module"][src*="workbench"]').src;
+  const { server } = await import(new URL('i18n.js', src).href);
+  return `+string(js)+`.map((s) => server(s));
+})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(nested) {
+		t.Fatalf("server() gave %d texts for %d", len(got), len(nested))
+	}
+	for i, en := range nested {
+		if want := i18n.Server(i18n.ZH, en); got[i] != want || i18n.EnglishLeft(en) != "" {
+			t.Errorf("%q: the page reads %q, Go %q (English left: %q)", en, got[i], want, i18n.EnglishLeft(en))
+		}
 	}
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sockplay/sessions"
 	"sockplay/templates/examples"
 )
 
@@ -590,4 +592,52 @@ func TestExamples(t *testing.T) {
 	if len(exampleScenarios) != len(xs) {
 		t.Errorf("%d scenarios for %d examples", len(exampleScenarios), len(xs))
 	}
+}
+
+// TestExamplePagesInChinese: on a Chinese page /examples and every
+// program's page show the example's and the program's header in Chinese
+// (the -zh keys: title, how to run it, arguments, what to expect), and on
+// an English page the English, without the Chinese outside the code.
+func TestExamplePagesInChinese(t *testing.T) {
+	srv := newServer(t, sessions.Config{})
+	xs, err := examples.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"zh", "en"} {
+		_, index, _ := getPage(t, srv, "/examples", map[string]string{"Cookie": "sockplay_lang=" + lang})
+		for _, x := range xs {
+			want, other := x.TitleIn(lang), x.TitleIn(otherLang(lang))
+			if !strings.Contains(index, "<h2>"+html.EscapeString(want)+"</h2>") || strings.Contains(index, "<h2>"+html.EscapeString(other)+"</h2>") {
+				t.Errorf("%s /examples: %s's title is not %q", lang, x.Slug, want)
+			}
+			for _, p := range x.Programs {
+				path := "/examples/" + x.Slug + "/" + p.Name
+				code, page, _ := getPage(t, srv, path, map[string]string{"Cookie": "sockplay_lang=" + lang})
+				if code != 200 {
+					t.Fatalf("%s %s: status %d", lang, path, code)
+				}
+				text, not := p.In(lang), p.In(otherLang(lang))
+				for field, v := range map[string][2]string{"expect": {text.Expect, not.Expect}, "args": {text.Args, not.Args}} {
+					if !strings.Contains(page, `data-field="`+field+`">`+html.EscapeString(v[0])+"</dd>") {
+						t.Errorf("%s %s: its %s is not %q", lang, path, field, v[0])
+					}
+					if strings.Contains(page, `data-field="`+field+`">`+html.EscapeString(v[1])) {
+						t.Errorf("%s %s: its %s shows the other language's %q", lang, path, field, v[1])
+					}
+				}
+				if !strings.Contains(page, "— "+html.EscapeString(text.Title)) || !strings.Contains(page, html.EscapeString(text.Together)) ||
+					!strings.Contains(page, "<title>"+html.EscapeString(p.Name+" · "+want)) {
+					t.Errorf("%s %s: the title %q, %q and how to run it, %q, are not all on the page", lang, path, text.Title, want, text.Together)
+				}
+			}
+		}
+	}
+}
+
+func otherLang(lang string) string {
+	if lang == "zh" {
+		return "en"
+	}
+	return "zh"
 }

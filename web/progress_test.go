@@ -373,6 +373,20 @@ func TestProgressCheckRecorded(t *testing.T) {
 		}
 	}
 
+	// In Chinese: the failed step's name and the summary are the
+	// checker's sentences, translated.
+	_, body = v.get("/progress?lang=zh")
+	for _, want := range []string{
+		`<span class="failed-step">在第 1 步（数据报 1）</span>`,
+		`<span class="verdict fail">未通过</span>`,
+		`<span class="verdict pass">通过</span> <span class="attempt-summary">回复了 3/3 个数据报</span>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/progress in Chinese lacks %q", want)
+		}
+	}
+	v.get("/progress?lang=en")
+
 	// A client without a learner cookie (a script) is not recorded.
 	bare := newServerLike(t, srv).dial(t)
 	bu := bare.socket("SOCK_DGRAM")

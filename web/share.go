@@ -178,11 +178,12 @@ func (s *Server) exampleIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	lang := langOf(c)
 	views := make([]templates.ExampleView, len(xs))
 	for i, x := range xs {
-		views[i] = templates.ExampleView{Slug: x.Slug, Title: x.Title}
+		views[i] = templates.ExampleView{Slug: x.Slug, Title: x.TitleIn(lang)}
 		for _, p := range x.Programs {
-			views[i].Programs = append(views[i].Programs, exampleProgram(x, p))
+			views[i].Programs = append(views[i].Programs, exampleProgram(x, p, lang))
 		}
 	}
 	return render(c, templates.ExamplesIndex(s.pageT(c, "nav.examples"), views))
@@ -198,16 +199,18 @@ func (s *Server) exampleProgramPage(c echo.Context) error {
 	if p == nil {
 		return renderStatus(c, http.StatusNotFound, s.notFound(c, "error.notfound.example"))
 	}
-	meta := exampleProgram(x, *p)
+	meta := exampleProgram(x, *p, langOf(c))
 	v := templates.ProgramView{Name: p.Name, Code: p.Code, Example: &meta, CanShare: s.store != nil}
-	return render(c, templates.ProgramPage(s.page(c, p.Name+" · "+x.Title), v, "/ws"))
+	return render(c, templates.ProgramPage(s.page(c, p.Name+" · "+meta.Example), v, "/ws"))
 }
 
-// exampleProgram is what the pages show of program p of x.
-func exampleProgram(x examples.Example, p examples.Program) templates.ExampleProgram {
+// exampleProgram is what the pages show of program p of x, in lang (its
+// header's -zh keys on a Chinese page).
+func exampleProgram(x examples.Example, p examples.Program, lang string) templates.ExampleProgram {
+	text := p.In(lang)
 	v := templates.ExampleProgram{
-		Example: x.Title, Slug: x.Slug, Name: p.Name, Title: p.Title,
-		Seed: p.Seed, Together: p.Together, Args: p.Args, Expect: p.Expect,
+		Example: x.TitleIn(lang), Slug: x.Slug, Name: p.Name, Title: text.Title,
+		Seed: text.Seed, Together: text.Together, Args: text.Args, Expect: text.Expect,
 	}
 	for _, o := range x.Programs {
 		if o.Name != p.Name {

@@ -13,11 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"sockplay/sockets"
 	"sockplay/sockets/exercises"
+	"sockplay/templates/i18n"
 )
 
 // defaultCheckTimeout is the check's time limit when --timeout is not given
@@ -35,6 +36,8 @@ const defaultCheckTimeout = 30 * time.Second
 // It returns the exit status: 0 when the check passed, 1 when it failed, 2
 // for a usage error (an unknown exercise, a missing or wrong flag for the
 // exercise's role, an address the policy refuses), explained on stderr.
+// It writes Chinese with --lang zh, or when the locale (LC_ALL,
+// LC_MESSAGES, LANG) is Chinese, and English otherwise.
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -49,19 +52,21 @@ type checkConfig struct {
 	reply    time.Duration // --reply-wait
 	policy   *sockets.Policy
 	verbose  bool
+	lang     string // i18n.EN or i18n.ZH: --lang, else the locale's
 }
 
 func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cfg, list, err := parseCheck(args, getenv, stderr)
+	lang := cfg.lang
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case err != nil:
-		fmt.Fprintf(stderr, "sockplay check: %v\n\n", err)
-		checkUsage(stderr)
+		fmt.Fprintf(stderr, say(lang, "sockplay check: %v\n\n"), err)
+		checkUsage(stderr, lang)
 		return 2
 	case list:
-		listExercises(stdout)
+		listExercises(stdout, lang)
 		return 0
 	}
 
@@ -70,16 +75,16 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 	report := func(e exercises.Event) {
 		switch {
 		case e.Kind == exercises.EventListening:
-			fmt.Fprintf(stderr, "sockplay check: listening on %s; start your client now (waiting up to %s)\n", e.Addr, cfg.timeout)
+			fmt.Fprintf(stderr, say(lang, "sockplay check: listening on %s; start your client now (waiting up to %s)\n"), e.Addr, cfg.timeout)
 		case !cfg.verbose:
 		case e.Kind == exercises.EventStep:
-			fmt.Fprintf(stderr, "step %d: %s\n", e.Step, e.Text)
+			fmt.Fprintf(stderr, say(lang, "step %d: %s\n"), e.Step, i18n.Server(lang, e.Text))
 		case e.Kind == exercises.EventCall:
-			fmt.Fprintf(stderr, "    %s\n", e.Text)
+			fmt.Fprintf(stderr, "    %s\n", callText(lang, e.Text))
 		}
 	}
 	v := cfg.exercise.Check(ctx, cfg.addr, exercises.Options{Policy: cfg.policy, ReplyWait: cfg.reply, Report: report})
-	fmt.Fprint(stdout, v.Text())
+	fmt.Fprint(stdout, v.TextIn(wording(lang)))
 	if !v.Pass {
 		return 1
 	}
@@ -91,9 +96,10 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cfg checkConfig, list bool, err error) {
 	var target, listen string
 	allow := getenv("SOCKPLAY_ALLOW_NET")
+	cfg.lang = localeLang(getenv)
 	fs := flag.NewFlagSet("sockplay check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { checkUsage(stderr) }
+	fs.Usage = func() { checkUsage(stderr, cfg.lang) }
 	fs.StringVar(&target, "target", "", "HOST:PORT of your server (server exercises)")
 	fs.StringVar(&listen, "listen", "", "HOST:PORT the checker listens on for your client (client exercises)")
 	fs.DurationVar(&cfg.timeout, "timeout", defaultCheckTimeout, "the check's time limit; for client exercises, how long to wait for your client")
@@ -101,6 +107,13 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 	fs.BoolVar(&list, "list", false, "list the exercises")
 	fs.BoolVar(&cfg.verbose, "v", false, "show each step and socket call on stderr as it happens")
 	fs.StringVar(&allow, "allow-net", allow, "comma-separated networks (CIDR) the checker may use beyond loopback (env SOCKPLAY_ALLOW_NET)")
+	fs.Func("lang", "en or zh: the language of what it prints (default: the locale's, LC_ALL, LC_MESSAGES or LANG)", func(v string) error {
+		if !i18n.Valid(v) {
+			return fmt.Errorf("want en or zh, not %q", v)
+		}
+		cfg.lang = v
+		return nil
+	})
 
 	var names []string
 	for {
@@ -115,27 +128,27 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 	}
 	if list {
 		if len(names) > 0 || target != "" || listen != "" {
-			return cfg, false, errors.New("--list takes no exercise and no address")
+			return cfg, false, errorf(cfg.lang, "--list takes no exercise and no address")
 		}
 		return cfg, true, nil
 	}
 	switch len(names) {
 	case 0:
-		return cfg, false, errors.New("which exercise? name one")
+		return cfg, false, errorf(cfg.lang, "which exercise? name one")
 	case 1:
 	default:
-		return cfg, false, fmt.Errorf("one exercise at a time, not %s", strings.Join(names, " "))
+		return cfg, false, errorf(cfg.lang, "one exercise at a time, not %s", strings.Join(names, " "))
 	}
 	x, ok := exercises.Lookup(names[0])
 	if !ok {
-		return cfg, false, fmt.Errorf("no exercise %q", names[0])
+		return cfg, false, errorf(cfg.lang, "no exercise %q", names[0])
 	}
 	cfg.exercise = x
 	if cfg.timeout <= 0 {
-		return cfg, false, fmt.Errorf("--timeout must be more than 0, not %v", cfg.timeout)
+		return cfg, false, errorf(cfg.lang, "--timeout must be more than 0, not %v", cfg.timeout)
 	}
 	if cfg.reply <= 0 || cfg.reply > exercises.MaxReplyWait {
-		return cfg, false, fmt.Errorf("--reply-wait must be more than 0 and at most %v, not %v", exercises.MaxReplyWait, cfg.reply)
+		return cfg, false, errorf(cfg.lang, "--reply-wait must be more than 0 and at most %v, not %v", exercises.MaxReplyWait, cfg.reply)
 	}
 	cfg.policy = &sockets.Policy{}
 	for _, s := range strings.Split(allow, ",") {
@@ -144,7 +157,7 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 		}
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return cfg, false, fmt.Errorf("--allow-net: %v", err)
+			return cfg, false, errorf(cfg.lang, "--allow-net: %v", err)
 		}
 		cfg.policy.Extra = append(cfg.policy.Extra, p)
 	}
@@ -155,26 +168,26 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 	switch x.Role {
 	case exercises.RoleServer:
 		if listen != "" || target == "" {
-			return cfg, false, fmt.Errorf("%s checks your server: give its address with --target HOST:PORT (not --listen)", x.ID)
+			return cfg, false, errorf(cfg.lang, "%s checks your server: give its address with --target HOST:PORT (not --listen)", x.ID)
 		}
-		a, ip, err := parseHostPort("--target", target, false)
+		a, ip, err := parseHostPort(cfg.lang, "--target", target, false)
 		if err != nil {
 			return cfg, false, err
 		}
 		if e := cfg.policy.CheckPeer(ip, a.Port); e != nil {
-			return cfg, false, fmt.Errorf("--target %s: %s", target, e.Message)
+			return cfg, false, errorf(cfg.lang, "--target %s: %s", target, i18n.Server(cfg.lang, e.Message))
 		}
 		cfg.addr = a
 	case exercises.RoleClient:
 		if target != "" || listen == "" {
-			return cfg, false, fmt.Errorf("%s checks your client: the checker listens, and your client connects to it; give the address with --listen HOST:PORT (not --target)", x.ID)
+			return cfg, false, errorf(cfg.lang, "%s checks your client: the checker listens, and your client connects to it; give the address with --listen HOST:PORT (not --target)", x.ID)
 		}
-		a, ip, err := parseHostPort("--listen", listen, true)
+		a, ip, err := parseHostPort(cfg.lang, "--listen", listen, true)
 		if err != nil {
 			return cfg, false, err
 		}
 		if e := cfg.policy.CheckBind(ip, a.Port); e != nil {
-			return cfg, false, fmt.Errorf("--listen %s: %s", listen, e.Message)
+			return cfg, false, errorf(cfg.lang, "--listen %s: %s", listen, i18n.Server(cfg.lang, e.Message))
 		}
 		cfg.addr = a
 	}
@@ -183,47 +196,72 @@ func parseCheck(args []string, getenv func(string) string, stderr io.Writer) (cf
 
 // parseHostPort reads HOST:PORT with a numeric host (or localhost), as
 // sockplay never asks DNS. Port 0 is allowed only where zeroOK.
-func parseHostPort(flagName, s string, zeroOK bool) (sockets.Addr, netip.Addr, error) {
+func parseHostPort(lang, flagName, s string, zeroOK bool) (sockets.Addr, netip.Addr, error) {
 	host, portText, err := net.SplitHostPort(s)
 	if err != nil {
-		return sockets.Addr{}, netip.Addr{}, fmt.Errorf("%s %s: want HOST:PORT, such as 127.0.0.1:9000 ([::1]:9000 for IPv6)", flagName, s)
+		return sockets.Addr{}, netip.Addr{}, errorf(lang, "%s %s: want HOST:PORT, such as 127.0.0.1:9000 ([::1]:9000 for IPv6)", flagName, s)
 	}
 	port, err := strconv.Atoi(portText)
 	if err != nil || port < 0 || port > 65535 || port == 0 && !zeroOK {
-		return sockets.Addr{}, netip.Addr{}, fmt.Errorf("%s %s: the port must be a number from 1 to 65535", flagName, s)
+		return sockets.Addr{}, netip.Addr{}, errorf(lang, "%s %s: the port must be a number from 1 to 65535", flagName, s)
 	}
 	if host == "localhost" {
 		return sockets.Addr{Host: "127.0.0.1", Port: port}, netip.AddrFrom4([4]byte{127, 0, 0, 1}), nil
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return sockets.Addr{}, netip.Addr{}, fmt.Errorf("%s %s: the host must be a numeric address such as 127.0.0.1 (sockplay resolves no names)", flagName, s)
+		return sockets.Addr{}, netip.Addr{}, errorf(lang, "%s %s: the host must be a numeric address such as 127.0.0.1 (sockplay resolves no names)", flagName, s)
 	}
 	return sockets.Addr{Host: ip.WithZone("").String(), Port: port}, ip.WithZone(""), nil
 }
 
-func checkUsage(w io.Writer) {
-	fmt.Fprint(w, `usage: sockplay check EXERCISE --target HOST:PORT   (your server runs at HOST:PORT)
+func checkUsage(w io.Writer, lang string) {
+	fmt.Fprint(w, say(lang, usageText))
+	listExercises(w, lang)
+}
+
+const usageText = `usage: sockplay check EXERCISE --target HOST:PORT   (your server runs at HOST:PORT)
        sockplay check EXERCISE --listen HOST:PORT   (the checker listens; your client connects)
        sockplay check --list
 
 flags: --timeout D (default 30s)  --reply-wait D (default 2s)  -v (show every step)
-       --allow-net CIDR,...
+       --allow-net CIDR,...  --lang en|zh (default: the locale's)
 
-`)
-	listExercises(w)
-}
+`
 
-// listExercises writes one line per exercise: its ID, role and title.
-func listExercises(w io.Writer) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "exercise\tflag\ttitle")
+// listExercises writes one line per exercise: its ID, role and title, in
+// columns (a Chinese header's characters are two columns wide).
+func listExercises(w io.Writer, lang string) {
+	rows := [][3]string{{say(lang, "exercise"), say(lang, "flag"), say(lang, "title")}}
 	for _, x := range exercises.All() {
 		flagName := "--target"
 		if x.Role == exercises.RoleClient {
 			flagName = "--listen"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", x.ID, flagName, x.Title)
+		rows = append(rows, [3]string{x.ID, flagName, x.Text(lang).Title})
 	}
-	tw.Flush()
+	var width [2]int
+	for _, r := range rows {
+		for i := range width {
+			width[i] = max(width[i], columns(r[i]))
+		}
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s%s%s%s%s\n", r[0], spaces(width[0]-columns(r[0])+2), r[1], spaces(width[1]-columns(r[1])+2), r[2])
+	}
 }
+
+// columns is how many terminal columns s takes: two for a wide (East
+// Asian) character, one for any other.
+func columns(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if unicode.Is(unicode.Han, r) || r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xff60 {
+			n++
+		}
+	}
+	return n
+}
+
+func spaces(n int) string { return strings.Repeat(" ", max(n, 0)) }

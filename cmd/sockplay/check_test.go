@@ -7,16 +7,20 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"sockplay/sockets/exercises"
+	"sockplay/templates/i18n"
 )
 
 // checkSafety bounds how long a check test waits; never a timing assertion.
@@ -276,8 +280,12 @@ func TestCheckBinary(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkSafety)
 	defer cancel()
+	// The locale the learner's terminal has: none (English), unless a
+	// test gives one.
+	locale := []string{}
 	run := func(args ...string) (int, string, string) {
 		cmd := exec.CommandContext(ctx, bin, append([]string{"check"}, args...)...)
+		cmd.Env = append(withoutLocale(os.Environ()), locale...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
@@ -301,5 +309,174 @@ func TestCheckBinary(t *testing.T) {
 	}
 	if code, _, stderr := run("nope"); code != 2 || !strings.Contains(stderr, `no exercise "nope"`) || !strings.Contains(stderr, "tcp-multi") {
 		t.Errorf("usage: exit %d\nstderr:\n%s", code, stderr)
+	}
+	// A Chinese terminal (LANG) gets the verdict in Chinese.
+	locale = []string{"LANG=zh_CN.UTF-8"}
+	if code, stdout, _ := run("udp-upper", "--target", silent); code != 1 || !strings.HasPrefix(stdout, "未通过 udp-upper：第 1 步（数据报 1）失败：") ||
+		!strings.Contains(stdout, "       实际收到：2 s 内什么也没收到\n") {
+		t.Errorf("fail with LANG=zh_CN.UTF-8: exit %d\nstdout:\n%s", code, stdout)
+	}
+}
+
+// withoutLocale is env without the variables that choose a language.
+func withoutLocale(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != "LC_ALL" && k != "LC_MESSAGES" && k != "LANG" {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// runCheckEnv runs "sockplay check args" in-process with the environment
+// env (nothing else set).
+func runCheckEnv(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), checkSafety)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code = check(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestCheckInChinese: with --lang zh, or a Chinese locale (LC_ALL, else
+// LC_MESSAGES, else LANG), the verdict, the progress lines, the usage
+// errors and the list are Chinese — the checker's sentences translated by
+// the server's catalog, code and bytes as they are; without, or with
+// --lang en, the same English as before.
+func TestCheckInChinese(t *testing.T) {
+	lower := udpServer(t, bytes.ToLower)
+	zh := map[string]string{"LANG": "zh_CN.UTF-8"}
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+		zh   bool
+	}{
+		"--lang zh":       {nil, []string{"--lang", "zh"}, true},
+		"LANG":            {zh, nil, true},
+		"LC_MESSAGES":     {map[string]string{"LC_MESSAGES": "zh_TW", "LANG": "en_US.UTF-8"}, nil, true},
+		"LC_ALL wins":     {map[string]string{"LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"}, nil, false},
+		"--lang en":       {zh, []string{"--lang", "en"}, false},
+		"no locale":       {nil, nil, false},
+		"--lang zh after": {nil, []string{"-v", "--lang=zh"}, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := runCheckEnv(t, tc.env, append([]string{"udp-upper", "--target", lower}, tc.args...)...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+			}
+			if !tc.zh {
+				if !strings.HasPrefix(stdout, "FAIL udp-upper at step 1 (datagram 1): sendto(b'Hello, UDP! ") || !strings.Contains(stdout, "       expected: b'HELLO, UDP! ") || strings.IndexFunc(stdout, isHan) >= 0 {
+					t.Errorf("want the English verdict:\n%s", stdout)
+				}
+				return
+			}
+			for _, want := range []string{
+				"未通过 udp-upper：第 1 步（数据报 1）失败：sendto(b'Hello, UDP! ",
+				"→ b'hello, udp! ",
+				" —— 这是数据报的小写形式：请回复 data.upper()\n",
+				"  ✗ 1. 数据报 1\n",
+				"       检查程序做了：sendto(b'Hello, UDP! ",
+				"       期望：在 2 s 内收到 b'HELLO, UDP! ",
+				"       实际收到：b'hello, udp! ",
+			} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("the Chinese verdict lacks %q:\n%s", want, stdout)
+				}
+			}
+			for _, en := range []string{"FAIL", "at step", "expected:", "lower case", "back within"} {
+				if strings.Contains(stdout, en) {
+					t.Errorf("the Chinese verdict has %q:\n%s", en, stdout)
+				}
+			}
+			if slices.Contains(tc.args, "-v") && (!strings.Contains(stderr, "第 1 步：数据报 1\n") || !strings.Contains(stderr, "    recvfrom(65536) → (b'hello, udp! ")) {
+				t.Errorf("-v in Chinese: stderr\n%s", stderr)
+			}
+		})
+	}
+
+	upper := udpServer(t, bytes.ToUpper)
+	if code, stdout, _ := runCheckEnv(t, zh, "udp-upper", "--target", upper); code != 0 || !strings.HasPrefix(stdout, "通过 udp-upper：回复了 3/3 个数据报\n") || !strings.Contains(stdout, "  ✓ 1. 数据报 1：sendto(b'Hello, UDP! ") {
+		t.Errorf("a pass in Chinese: exit %d\n%s", code, stdout)
+	}
+	code, stdout, stderr := runCheckEnv(t, zh, "nope")
+	if code != 2 || stdout != "" || !strings.Contains(stderr, `sockplay check：没有练习 "nope"`) || !strings.Contains(stderr, "用法：sockplay check 练习 --target HOST:PORT") ||
+		!regexp.MustCompile(`(?m)^udp-upper +--target +\S*[\p{Han}]`).MatchString(stderr) {
+		t.Errorf("a usage error in Chinese: exit %d\nstderr:\n%s", code, stderr)
+	}
+	code, _, stderr = runCheckEnv(t, zh, "udp-upper", "--target", "10.1.2.3:9000")
+	if code != 2 || !strings.Contains(stderr, "--target 10.1.2.3:9000：这里只能连接和发送到回环地址（127.0.0.0/8、::1）和 127.255.255.255；") {
+		t.Errorf("a policy refusal in Chinese: exit %d\nstderr:\n%s", code, stderr)
+	}
+	if code, _, stderr := runCheckEnv(t, nil, "udp-upper", "--target", lower, "--lang", "fr"); code != 2 || !strings.Contains(stderr, `want en or zh, not "fr"`) {
+		t.Errorf("--lang fr: exit %d\nstderr:\n%s", code, stderr)
+	}
+}
+
+// TestCheckFormatsInChinese: every format "sockplay check" writes through
+// say or errorf has its Chinese in checkZH, with the same verbs in the
+// same order (its punctuation at least Chinese), and checkZH has no
+// format it no longer writes.
+func TestCheckFormatsInChinese(t *testing.T) {
+	src, err := os.ReadFile("check.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{usageText: true}
+	for _, m := range regexp.MustCompile(`\b(?:say|errorf)\([a-z.]+, ("(?:[^"\\]|\\.)*")`).FindAllStringSubmatch(string(src), -1) {
+		f, err := strconv.Unquote(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		used[f] = true
+		if _, ok := checkZH[f]; !ok {
+			t.Errorf("check.go writes %q, which checkZH does not have", f)
+		}
+	}
+	verbs := regexp.MustCompile(`%[vsdq]`)
+	for en, zh := range checkZH {
+		if !used[en] {
+			t.Errorf("checkZH has %q, which check.go does not write", en)
+		}
+		if a, b := verbs.FindAllString(en, -1), verbs.FindAllString(zh, -1); !slices.Equal(a, b) || zh == en {
+			t.Errorf("checkZH[%q] = %q: verbs %v, want %v, written in Chinese", en, zh, b, a)
+		}
+	}
+}
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// TestCheckWordingIsThePages: the verdict's English wording is the
+// catalog's English of the page's lines (check.term.* in
+// templates/i18n/js.go), and the Chinese wording, made from them, has a
+// verb for each {name}: a terminal and a page print a verdict alike.
+func TestCheckWordingIsThePages(t *testing.T) {
+	cat := i18n.ScriptCatalog()
+	hole := regexp.MustCompile(`\{([a-z]+)\}`)
+	for _, lang := range i18n.Langs {
+		w := wording(lang)
+		for key, format := range map[string]string{
+			"pass": w.Pass, "failat": w.FailAt, "advice": w.Advice, "fail": w.Fail, "passed": w.Passed,
+			"failed": w.Failed, "did": w.Did, "expected": w.Expected, "received": w.Received,
+		} {
+			m, ok := cat["check.term."+key]
+			if !ok {
+				t.Fatalf("the catalog has no check.term.%s", key)
+			}
+			page := m.EN
+			if lang == i18n.ZH {
+				page = m.ZH
+			}
+			verbs := hole.ReplaceAllStringFunc(page, func(h string) string {
+				if h == "{n}" {
+					return "%d"
+				}
+				return "%s"
+			})
+			if got := strings.TrimSuffix(format, "\n"); got != verbs || strings.Contains(got, "{") {
+				t.Errorf("%s %s: sockplay check writes %q, the page %q", lang, key, got, verbs)
+			}
+		}
 	}
 }

@@ -157,28 +157,65 @@ type StepResult struct {
 // "PASS udp-upper: 3/3 datagrams answered" or "FAIL tcp-echo at step 4
 // (second connection): <did> → <received> — <advice>", then one line per
 // passed step and, for a failed one, what was done, expected and received.
-func (v Verdict) Text() string {
+func (v Verdict) Text() string { return v.TextIn(English) }
+
+// Wording is how a verdict's text is written: the format of each of its
+// lines, and Sentence, which writes the checker's own texts (step names,
+// did, expected, received, advice, the summary) in the same language (nil:
+// as they are, in English).
+type Wording struct {
+	Pass     string // exercise, summary
+	FailAt   string // exercise, step number, step name, did, received
+	Advice   string // advice, after FailAt
+	Fail     string // exercise (a check without steps)
+	Passed   string // step number, name, did, received
+	Failed   string // step number, name
+	Did      string // did
+	Expected string // expected
+	Received string // received
+	Sentence func(string) string
+}
+
+// English is the wording of Text.
+var English = Wording{
+	Pass:     "PASS %s: %s\n",
+	FailAt:   "FAIL %s at step %d (%s): %s → %s",
+	Advice:   " — %s",
+	Fail:     "FAIL %s\n",
+	Passed:   "  ✓ %d. %s: %s → %s\n",
+	Failed:   "  ✗ %d. %s\n",
+	Did:      "       did:      %s\n",
+	Expected: "       expected: %s\n",
+	Received: "       received: %s\n",
+}
+
+// TextIn is Text written with w (sockplay check --lang zh).
+func (v Verdict) TextIn(w Wording) string {
+	tr := w.Sentence
+	if tr == nil {
+		tr = func(s string) string { return s }
+	}
 	var b strings.Builder
 	if v.Pass {
-		fmt.Fprintf(&b, "PASS %s: %s\n", v.Exercise, v.Summary)
+		fmt.Fprintf(&b, w.Pass, v.Exercise, tr(v.Summary))
 	} else if f := v.Failed; f != nil {
-		fmt.Fprintf(&b, "FAIL %s at step %d (%s): %s → %s", v.Exercise, f.N, f.Name, f.Did, f.Received)
+		fmt.Fprintf(&b, w.FailAt, v.Exercise, f.N, tr(f.Name), tr(f.Did), tr(f.Received))
 		if f.Advice != "" {
-			fmt.Fprintf(&b, " — %s", f.Advice)
+			fmt.Fprintf(&b, w.Advice, tr(f.Advice))
 		}
 		b.WriteString("\n")
 	} else {
-		fmt.Fprintf(&b, "FAIL %s\n", v.Exercise)
+		fmt.Fprintf(&b, w.Fail, v.Exercise)
 	}
 	for _, s := range v.Steps {
 		if s.Pass {
-			fmt.Fprintf(&b, "  ✓ %d. %s: %s → %s\n", s.N, s.Name, s.Did, s.Received)
+			fmt.Fprintf(&b, w.Passed, s.N, tr(s.Name), tr(s.Did), tr(s.Received))
 			continue
 		}
-		fmt.Fprintf(&b, "  ✗ %d. %s\n", s.N, s.Name)
-		fmt.Fprintf(&b, "       did:      %s\n", s.Did)
-		fmt.Fprintf(&b, "       expected: %s\n", s.Expected)
-		fmt.Fprintf(&b, "       received: %s\n", s.Received)
+		fmt.Fprintf(&b, w.Failed, s.N, tr(s.Name))
+		fmt.Fprintf(&b, w.Did, tr(s.Did))
+		fmt.Fprintf(&b, w.Expected, tr(s.Expected))
+		fmt.Fprintf(&b, w.Received, tr(s.Received))
 	}
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"sockplay/sockets"
 	"sockplay/sockets/exercises"
+	"sockplay/templates/i18n"
 )
 
 // safety bounds how long a test waits for a Python program or a check; it
@@ -229,7 +231,44 @@ func TestExercises(t *testing.T) {
 				}
 			}
 			checkEvents(t, v, events)
+			checkChinese(t, v, events)
 		})
+	}
+}
+
+// pythonException is Python's own text of an exception, which stays as
+// Python prints it: "ConnectionResetError: [Errno 104] Connection reset by
+// peer", "TimeoutError: timed out".
+var pythonException = regexp.MustCompile(`^([A-Za-z.]+(Error|Exception): |\[Errno \d+\] )`)
+
+// checkChinese: everything a Chinese page shows of a check — each step's
+// name, what the checker did, expected and received, its advice, the
+// summary, the listening line, a call's outcome — is a server sentence the
+// catalog (templates/i18n/server.go) translates wholly. Code stays code
+// (sendall(b'…'), addresses, JSON); Python's own exception text stays.
+func checkChinese(t *testing.T, v exercises.Verdict, events []exercises.Event) {
+	t.Helper()
+	texts := []string{v.Summary}
+	for _, s := range v.Steps {
+		texts = append(texts, s.Name, s.Did, s.Expected, s.Received, s.Advice)
+	}
+	for _, e := range events {
+		switch e.Kind {
+		case exercises.EventStep:
+			texts = append(texts, e.Text)
+		case exercises.EventCall:
+			if _, outcome, ok := strings.Cut(e.Text, " → "); ok {
+				texts = append(texts, outcome)
+			}
+		}
+	}
+	for _, text := range texts {
+		if text == "" || strings.HasPrefix(text, "b'") && !strings.Contains(text, " ") || pythonException.MatchString(text) {
+			continue
+		}
+		if left := i18n.EnglishLeft(text); left != "" {
+			t.Errorf("a Chinese page shows %q as %q: %q is still English", text, i18n.Server(i18n.ZH, text), left)
+		}
 	}
 }
 

@@ -4,7 +4,7 @@
 // check's `result`. Every piece of server text goes in as text (dom.js).
 
 import { h } from './dom.js';
-import { server, t } from './i18n.js';
+import { lang, server, t } from './i18n.js';
 
 /** The words of one `check` message, on one line. */
 export function checkEventText(msg) {
@@ -18,8 +18,17 @@ export function checkEventText(msg) {
     case 'listening':
       return server(msg.text ?? '');
     default: // call
-      return msg.text ?? '';
+      return callText(msg.text ?? '');
   }
+}
+
+/**
+ * A socket call the checker made, "recv(1024) → nothing came within 2 s":
+ * the call stays as Python writes it, its outcome in the page's language.
+ */
+function callText(text) {
+  const i = text.indexOf(' → ');
+  return i < 0 ? text : text.slice(0, i + 3) + server(text.slice(i + 3));
 }
 
 /**
@@ -40,7 +49,7 @@ export function checkEventItem(msg) {
  * check did not run.
  */
 export function verdictLine(res) {
-  if (res.ok && res.pass) return t('check.passed', { summary: res.summary });
+  if (res.ok && res.pass) return t('check.passed', { summary: server(res.summary) });
   if (res.ok) return res.failed ? t('check.failedat', { n: res.failed.n, name: server(res.failed.name) }) : t('check.failed');
   const err = res.error ?? {};
   if (err.type === 'cancelled') return t('check.cancelled');
@@ -61,7 +70,7 @@ export function verdictView(res) {
   const f = res.failed;
   if (f && state !== 'pass') {
     children.push(h('dl', { class: 'failed-step', dataset: { n: f.n } },
-      h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, f.did)),
+      h('dt', {}, t('check.did')), h('dd', { dataset: { field: 'did' } }, h('code', {}, server(f.did))),
       h('dt', {}, t('check.expected')), h('dd', { dataset: { field: 'expected' } }, server(f.expected)),
       h('dt', {}, t('check.received')), h('dd', { dataset: { field: 'received' } }, server(f.received)),
       f.advice ? [h('dt', {}, t('check.advice')), h('dd', { dataset: { field: 'advice' } }, server(f.advice))] : null));
@@ -74,7 +83,33 @@ export function verdictView(res) {
   if (res.verdict) {
     children.push(h('details', { class: 'verdict-text' },
       h('summary', {}, t('check.terminal')),
-      h('pre', { class: 'code' }, h('code', {}, res.verdict))));
+      h('pre', { class: 'code' }, h('code', {}, lang === 'zh' ? terminalText(res) : res.verdict))));
   }
   return { state, children };
+}
+
+/**
+ * A check's verdict as `sockplay check --lang zh` prints it, from its
+ * steps: what res.verdict says in English (exercises.Verdict.Text), in the
+ * page's language.
+ */
+function terminalText(res) {
+  const lines = [];
+  const f = res.failed;
+  if (res.pass) lines.push(t('check.term.pass', { x: res.exercise, summary: server(res.summary) }));
+  else if (f) {
+    lines.push(t('check.term.failat', { x: res.exercise, n: f.n, name: server(f.name), did: server(f.did), received: server(f.received) })
+      + (f.advice ? t('check.term.advice', { advice: server(f.advice) }) : ''));
+  } else lines.push(t('check.term.fail', { x: res.exercise }));
+  for (const st of res.steps ?? []) {
+    if (st.pass) {
+      lines.push(t('check.term.passed', { n: st.n, name: server(st.name), did: server(st.did), received: server(st.received) }));
+      continue;
+    }
+    lines.push(t('check.term.failed', { n: st.n, name: server(st.name) }),
+      t('check.term.did', { did: server(st.did) }),
+      t('check.term.expected', { expected: server(st.expected) }),
+      t('check.term.received', { received: server(st.received) }));
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -76,6 +76,13 @@ function patterns() {
 }
 
 /**
+ * How deep server() translates a sentence's parts, as templates/i18n's
+ * Server does: a check step's actions and a log of requests nest one level
+ * for each part.
+ */
+const maxDepth = 8;
+
+/**
  * A sentence the server wrote in English (an error's message or hint, a
  * limit), in the page's language: the server's sentences the catalog
  * knows, with their {name} parts filled from the English (each part
@@ -85,7 +92,7 @@ function patterns() {
  * @returns {string}
  */
 export function server(text, depth = 0) {
-  if (typeof text !== 'string' || text === '' || depth > 3) return text;
+  if (typeof text !== 'string' || text === '' || depth > maxDepth) return text;
   for (const p of patterns()) {
     const m = p.re.exec(text);
     if (!m) continue;

@@ -61,6 +61,17 @@ var jsMessages = map[string]M{
 	"check.step":      {"step {n}: {text}", "第 {n} 步：{text}"},
 	"check.stepdone":  {"step {n} ({name}): {received}", "第 {n} 步（{name}）：{received}"},
 	"check.terminal":  {"As the terminal prints it", "终端里显示的样子"},
+	// check.term.*: the verdict as sockplay check --lang zh prints it (its
+	// Chinese wording, cmd/sockplay/checklang.go, is these lines).
+	"check.term.pass":     {"PASS {x}: {summary}", "通过 {x}：{summary}"},
+	"check.term.failat":   {"FAIL {x} at step {n} ({name}): {did} → {received}", "未通过 {x}：第 {n} 步（{name}）失败：{did} → {received}"},
+	"check.term.advice":   {" — {advice}", " —— {advice}"},
+	"check.term.fail":     {"FAIL {x}", "未通过 {x}"},
+	"check.term.passed":   {"  ✓ {n}. {name}: {did} → {received}", "  ✓ {n}. {name}：{did} → {received}"},
+	"check.term.failed":   {"  ✗ {n}. {name}", "  ✗ {n}. {name}"},
+	"check.term.did":      {"       did:      {did}", "       检查程序做了：{did}"},
+	"check.term.expected": {"       expected: {expected}", "       期望：{expected}"},
+	"check.term.received": {"       received: {received}", "       实际收到：{received}"},
 	// conn.*
 	"conn.refused": {"the server refused the connection", "服务器拒绝了连接"},
 	// copy.*

@@ -237,6 +237,8 @@ var messages = map[string]M{
 	"prog.nottried":      {"Not tried yet.", "还没尝试过。"},
 	"prog.attempts":      {"attempts at %s", "%s 的尝试记录"},
 	"prog.atstep":        {"at step %s", "在第 %s 步"},
+	"prog.pass":          {"PASS", "通过"},
+	"prog.fail":          {"FAIL", "未通过"},
 	"prog.firstattempt":  {"(first attempt).", "（第一次尝试）。"},
 	"prog.attemptnofm":   {"(attempt %d of %d).", "（第 %d 次尝试，共 %d 次）。"},
 	"prog.imported":      {"Progress imported and merged with what was here.", "进度已导入，并与这里原有的记录合并。"},

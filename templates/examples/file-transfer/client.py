@@ -1,11 +1,18 @@
 # Example: File transfer
+# Example-zh: 文件传输
 # Title: File client: upload, list, download, compare
+# Title-zh: 文件客户端：上传、列出、下载、比对
 # Seed: 004 (upload and download with a JSON header, a progress display, the file checked whole)
+# Seed-zh: 004（用 JSON 报头上传和下载，显示进度，最后校验整个文件）
 # Order: 2
 # Together: start server.py, then client.py
+# Together-zh: 先启动 server.py，再启动 client.py
 # Args: [port] [size] (defaults 9110 and 300000 bytes)
+# Args-zh: [port] [size]（默认 9110 和 300000 字节）
 # Expect: "uploading notes.bin (300000 bytes)", progress lines "25%" ... "100%",
 #   the listing "notes.bin 300000", then "downloaded 300000 bytes, sha256 matches: True".
+# Expect-zh: "uploading notes.bin (300000 bytes)"，进度行 "25%" …… "100%"，
+#   列表 "notes.bin 300000"，然后是 "downloaded 300000 bytes, sha256 matches: True"。
 import hashlib
 import json
 import os

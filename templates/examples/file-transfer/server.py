@@ -1,13 +1,22 @@
 # Example: File transfer
+# Example-zh: 文件传输
 # Title: File server (JSON header, put/get/size/ls)
+# Title-zh: 文件服务器（JSON 报头，put/get/size/ls）
 # Seed: 004 (FTP upload and download over the JSON-header protocol); the files live in
 #   the server's memory, so no path a client sends can touch the disk
+# Seed-zh: 004（基于 JSON 报头协议的 FTP 上传和下载）；文件放在服务器的内存里，
+#   所以客户端发来的任何路径都碰不到磁盘
 # Order: 1
 # Together: start server.py, then client.py (the client also talks to the built-in
 #   file-server peer)
+# Together-zh: 先启动 server.py，再启动 client.py（客户端也会和内置的 file-server
+#   对端程序通信）
 # Args: [port] (default 9110)
+# Args-zh: [port]（默认 9110）
 # Expect: "file server on port 9110"; for each request a line such as
 #   "put notes.bin at 0: 300000 bytes, now 300000" or "get notes.bin from 0: 300000 bytes".
+# Expect-zh: "file server on port 9110"；每个请求打印一行，例如
+#   "put notes.bin at 0: 300000 bytes, now 300000" 或 "get notes.bin from 0: 300000 bytes"。
 import json
 import re
 import socket

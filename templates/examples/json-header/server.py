@@ -1,12 +1,20 @@
 # Example: JSON header
+# Example-zh: JSON 报头
 # Title: Framed command server (JSON header)
+# Title-zh: 分帧命令服务器（JSON 报头）
 # Seed: 004 (the remote shell's reply: a struct length, a JSON header with data_size, the data);
 #   the seed ran any shell command it was sent, this server knows four safe ones instead
+# Seed-zh: 004（远程执行命令的回复：用 struct 打包的长度、带 data_size 的 JSON 报头、数据）；
+#   原教程会执行发来的任何 shell 命令，这个服务器只认识四个安全的命令
 # Order: 1
 # Together: start server.py, then client.py
+# Together-zh: 先启动 server.py，再启动 client.py
 # Args: [port] (default 9109)
+# Args-zh: [port]（默认 9109）
 # Expect: "listening on port 9109"; for each request "request: <command>".
 #   Commands: "echo <text>", "big <n>" (n bytes of the alphabet), "ls", "time".
+# Expect-zh: "listening on port 9109"；每个请求打印 "request: <command>"。
+#   命令有："echo <text>"、"big <n>"（字母表里的 n 个字节）、"ls"、"time"。
 import datetime
 import json
 import socket

@@ -1,12 +1,20 @@
 # Example: Length prefix (struct)
+# Example-zh: 长度前缀（struct）
 # Title: Length-prefixed messages: the receiver
+# Title-zh: 带长度前缀的消息：接收方
 # Seed: 004 (利用struct解决粘包: a fixed-size length before each message)
+# Seed-zh: 004（利用 struct 解决粘包：每条消息前面有一个固定大小的长度字段）
 # Order: 1
 # Together: start server.py, then client.py; once the client has finished, press Enter
 #   in the server so it reads (as in the sticky-packets example)
+# Together-zh: 先启动 server.py，再启动 client.py；等客户端结束后，在服务器里按回车，
+#   让它开始读（和粘包示例一样）
 # Args: [port] (default 9108)
+# Args-zh: [port]（默认 9108）
 # Expect: after Enter, "message 1: b'helloworld'" and "message 2: b'SB'" — two messages
 #   again, though they arrived as one piece of stream — then "the client closed".
+# Expect-zh: 按回车后显示 "message 1: b'helloworld'" 和 "message 2: b'SB'"——尽管它们
+#   是作为字节流里的一整块到达的，仍然还原成了两条消息——然后是 "the client closed"。
 import socket
 import struct
 import sys

@@ -1,12 +1,20 @@
 # Example: TCP client and server
+# Example-zh: TCP 客户端和服务器
 # Title: TCP client
+# Title-zh: TCP 客户端
 # Seed: 002 and 003 (the TCP client: socket, connect, send, recv, close; "exit" quits)
+# Seed-zh: 002 和 003（TCP 客户端：socket、connect、send、recv、close；输入 "exit" 退出）
 # Order: 2
 # Together: start server.py first, then client.py
+# Together-zh: 先启动 server.py，再启动 client.py
 # Args: [port] (default 9105); type lines on its input, "exit" (or the end of input) quits
+# Args-zh: [port]（默认 9105）；在它的输入里键入文字，"exit"（或输入结束）退出
 # Expect: "connected to ('127.0.0.1', 9105) from ('127.0.0.1', N)"; for each line typed the
 #   server's answer "server: received N bytes"; "exit" closes the connection.
 #   Without a server: "ConnectionRefusedError: [Errno 111] Connection refused".
+# Expect-zh: "connected to ('127.0.0.1', 9105) from ('127.0.0.1', N)"；每键入一行，
+#   显示服务器的回答 "server: received N bytes"；"exit" 关闭连接。
+#   没有服务器时："ConnectionRefusedError: [Errno 111] Connection refused"。
 import socket
 import sys
 

@@ -1,14 +1,23 @@
 # Example: TCP client and server
+# Example-zh: TCP 客户端和服务器
 # Title: TCP server (one client after another)
+# Title-zh: TCP 服务器（一个客户端接着一个客户端）
 # Seed: 002 and 003 (the TCP server: socket, bind, listen, accept, recv, send, close)
 #   and 004 (SO_REUSEADDR, a connection loop around a conversation loop)
+# Seed-zh: 002 和 003（TCP 服务器：socket、bind、listen、accept、recv、send、close）
+#   以及 004（SO_REUSEADDR，连接循环里套着通信循环）
 # Order: 1
 # Together: start server.py first, then client.py (run the client again: the server
 #   takes the next one)
+# Together-zh: 先启动 server.py，再启动 client.py（再运行一次客户端：服务器会接待下一个）
 # Args: [port] (default 9105)
+# Args-zh: [port]（默认 9105）
 # Expect: "listening on ('127.0.0.1', 9105)"; when a client connects "connected: ('127.0.0.1', N)";
 #   for each message "received: <text>" (and the client gets "received N bytes");
 #   when the client closes, "client ('127.0.0.1', N) closed the connection".
+# Expect-zh: "listening on ('127.0.0.1', 9105)"；有客户端连上时显示 "connected: ('127.0.0.1', N)"；
+#   每条消息显示 "received: <text>"（客户端收到 "received N bytes"）；
+#   客户端关闭时显示 "client ('127.0.0.1', N) closed the connection"。
 import socket
 import sys
 

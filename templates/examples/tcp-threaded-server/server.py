@@ -1,12 +1,20 @@
 # Example: Threaded TCP server
+# Example-zh: 多线程 TCP 服务器
 # Title: Threaded server (socketserver)
+# Title-zh: 多线程服务器（socketserver）
 # Seed: 004 (socketserver.ThreadingTCPServer: one thread per client) and 002 (a thread per client)
+# Seed-zh: 004（socketserver.ThreadingTCPServer：每个客户端一个线程）和 002（每个客户端一个线程）
 # Order: 1
 # Together: start server.py, then client.py two times at once: both are served together
+# Together-zh: 先启动 server.py，再同时启动两个 client.py：两个会同时得到服务
 # Args: [port] (default 9106)
+# Args-zh: [port]（默认 9106）
 # Expect: "serving on ('127.0.0.1', 9106)"; "client 1 connected from ...", "client 2 connected
 #   from ..." while client 1 is still connected; each line a client sends comes back as
 #   "<n>: <LINE IN CAPITALS>", n being that client's number.
+# Expect-zh: "serving on ('127.0.0.1', 9106)"；客户端 1 还连着的时候就出现
+#   "client 1 connected from ..." 和 "client 2 connected from ..."；客户端发来的每一行
+#   都以 "<n>: <LINE IN CAPITALS>" 的形式返回，n 是那个客户端的编号。
 import itertools
 import socketserver
 import sys

@@ -1,11 +1,18 @@
 # Example: UDP broadcast
+# Example-zh: UDP 广播
 # Title: Broadcast receiver
+# Title-zh: 广播接收方
 # Seed: 000 (Num06: broadcast with SO_BROADCAST, as the Feiq messenger does)
+# Seed-zh: 000（Num06：像飞秋那样，用 SO_BROADCAST 发广播）
 # Order: 1
 # Together: start receiver.py first (more than one may run), then sender.py
+# Together-zh: 先启动 receiver.py（可以启动不止一个），再启动 sender.py
 # Args: [port] (default 9104)
+# Args-zh: [port]（默认 9104）
 # Expect: "listening for broadcasts on port 9104", then one line per broadcast:
 #   "broadcast from ('127.0.0.1', N): <text>". It serves until it is stopped.
+# Expect-zh: "listening for broadcasts on port 9104"，然后每个广播一行：
+#   "broadcast from ('127.0.0.1', N): <text>"。它会一直服务，直到被停止。
 import socket
 import sys
 

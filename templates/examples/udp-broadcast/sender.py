@@ -1,13 +1,22 @@
 # Example: UDP broadcast
+# Example-zh: UDP 广播
 # Title: Broadcast sender
+# Title-zh: 广播发送方
 # Seed: 000 (Num06: setsockopt(SOL_SOCKET, SO_BROADCAST, 1), then sendto a broadcast address)
+# Seed-zh: 000（Num06：先 setsockopt(SOL_SOCKET, SO_BROADCAST, 1)，再 sendto 到广播地址）
 # Order: 2
 # Together: start receiver.py first, then sender.py
+# Together-zh: 先启动 receiver.py，再启动 sender.py
 # Args: [port] [address] (defaults 9104 and 127.255.255.255, the loopback network's
 #   broadcast address; on a LAN it would be '<broadcast>' or e.g. 10.77.0.255)
+# Args-zh: [port] [address]（默认 9104 和 127.255.255.255，即回环网络的广播地址；
+#   在局域网上会是 '<broadcast>' 或者例如 10.77.0.255）
 # Expect: first "without SO_BROADCAST: PermissionError: [Errno 13] Permission denied"
 #   (the kernel refuses), then "with SO_BROADCAST: sent N bytes to ('127.255.255.255', 9104)";
 #   every receiver prints the message.
+# Expect-zh: 先是 "without SO_BROADCAST: PermissionError: [Errno 13] Permission denied"
+#   （内核拒绝了），然后是 "with SO_BROADCAST: sent N bytes to ('127.255.255.255', 9104)"；
+#   每个接收方都会打印这条消息。
 import socket
 import sys
 

@@ -1,11 +1,18 @@
 # Example: UDP echo server
+# Example-zh: UDP 回显服务器
 # Title: UDP echo client
+# Title-zh: UDP 回显客户端
 # Seed: 000 (the client: input, sendto, recvfrom, print)
+# Seed-zh: 000（客户端：input、sendto、recvfrom、print）
 # Order: 2
 # Together: start server.py first, then client.py
+# Together-zh: 先启动 server.py，再启动 client.py
 # Args: [port] (default 9101); type lines on its input, an empty line ends
+# Args-zh: [port]（默认 9101）；在它的输入里键入文字，输入空行结束
 # Expect: for each line typed, "echoed: <the same line>"; after an empty line, "bye".
 #   If the server is not running, "no answer within 2 s" (UDP does not know).
+# Expect-zh: 每键入一行就显示 "echoed: <the same line>"；输入空行后显示 "bye"。
+#   如果服务器没有运行，显示 "no answer within 2 s"（UDP 本身并不知道）。
 import socket
 import sys
 
