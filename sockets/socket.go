@@ -290,6 +290,18 @@ type CallOptions struct {
 	// OnSent, if not nil, is called by a send call on a stream socket with
 	// the call's record before the call returns.
 	OnSent func(SendRecord)
+
+	// Preemptible, if not nil, lets a Recv or RecvFrom on a datagram socket
+	// be taken over while it waits by a receive made with Preempts set to
+	// the same Preempt; it then ends with ErrPreempted (see Preempt). Other
+	// calls ignore it.
+	Preemptible *Preempt
+
+	// Preempts, if not nil, makes a Recv or RecvFrom on a datagram socket
+	// the preempting call of the receive made with Preemptible set to it:
+	// one attempt that returns that call's outcome, or ErrWouldWait,
+	// changing nothing (see Preempt). Other calls ignore it.
+	Preempts *Preempt
 }
 
 // ErrWouldWait is returned instead of waiting by a call made with
@@ -302,9 +314,20 @@ var ErrWouldWait = &Error{Kind: "would_wait", Message: "the call would wait"}
 // ready in between. attempt is called with the descriptor and returns whether
 // the operation finished (successfully or not). wouldBlock is the errno a
 // non-blocking socket reports when the first attempt is not done. opts says
-// whether to wait at all (TryOnce) and whom to tell when it starts to
-// (OnWait).
+// whether to wait at all (TryOnce), whom to tell when it starts to (OnWait)
+// and, for a datagram receive, whether another call may take it over
+// (Preemptible).
 func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
+	p := opts.Preemptible
+	if p == nil || dir != reading || s.typ != SockDgram {
+		return s.waitFor(ctx, opts, nil, dir, wouldBlock, attempt)
+	}
+	return p.end(s.waitFor(ctx, opts, p, dir, wouldBlock, p.guard(attempt)))
+}
+
+// waitFor is wait, with p the call's Preempt (nil: none): a call taken over
+// ends as soon as it learns of it, wherever it waits.
+func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
 	sem := s.readSem
 	setDeadline := s.file.SetReadDeadline
 	io := s.rc.Read
@@ -350,6 +373,8 @@ func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, woul
 			return cancelledError()
 		case <-expired:
 			return timeoutError()
+		case <-p.wokenC():
+			return ErrPreempted
 		}
 	}
 	defer func() { <-sem }()
@@ -382,7 +407,11 @@ func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, woul
 			setDeadline(aLongTimeAgo)
 		}
 	})
-	err := io(func(fd uintptr) bool { done = attempt(int(fd)); return done })
+	var err error
+	if p.park(setDeadline) { // else taken over: wait ends it with ErrPreempted
+		err = io(func(fd uintptr) bool { done = attempt(int(fd)); return done })
+		p.unpark()
+	}
 	stop()
 	mu.Lock()
 	finished = true
