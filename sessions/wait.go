@@ -56,7 +56,9 @@ func (s *Session) start(req *call, e *entry, op opSpec) {
 	// are done: a recvfrom batched before the sendto that feeds it then
 	// completes without ever waiting, and when the batch provably feeds it
 	// (fedLater), the first try, which could only find the queue empty or
-	// take what the second would, is skipped.
+	// take what the second would, is skipped. A datagram sendto to the
+	// address of a socket whose receive waits completes that receive in
+	// this step (preemptFed, then holdFor's takeOver).
 	if op.tryFirst != nil && op.tryFirst(req, e) {
 		if s.batch != nil && s.fedLater(req, e) {
 			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })

@@ -60,7 +60,9 @@ func NewPreempt() *Preempt {
 // Hold makes the waiting call's attempts wait until Release, so that a
 // preempting receive made in between is the one that finds what arrives
 // meanwhile. Every Hold must be followed by a Release, soon: the waiting
-// call cannot read (nor end, if it was woken) in between.
+// call cannot read (nor end, if it was woken) in between, and so a Close
+// of its socket, which waits for the call to leave its attempt, must not
+// come between them on the goroutine that is to Release.
 func (p *Preempt) Hold() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
