@@ -219,9 +219,6 @@ func (s *Session) preemptible(key string, p *pending) bool {
 // datagram sockets bound to the address a sendto, req, sends to.
 func (s *Session) fedBy(req *call) iter.Seq2[string, *pending] {
 	return func(yield func(string, *pending) bool) {
-		if len(s.pending) == 0 {
-			return
-		}
 		to, err := parseAddr(req.Addr)
 		if err != nil {
 			return
@@ -245,7 +242,7 @@ func (s *Session) fedBy(req *call) iter.Seq2[string, *pending] {
 // goroutine, which its arrival may wake first. The caller releases the
 // returned Preempt (if not nil) after that step.
 func (s *Session) preemptFed(req *call, e *entry) *sockets.Preempt {
-	if req.Op != "sendto" || e.sock.Type() != sockets.SockDgram {
+	if len(s.pending) == 0 || req.Op != "sendto" || e.sock.Type() != sockets.SockDgram {
 		return nil
 	}
 	for key, p := range s.fedBy(req) {
@@ -272,6 +269,9 @@ const holdWindow = 5 * time.Millisecond
 // sendto's alone and waking again a moment later. The hold ends as the
 // receive finishes (unhold), or after holdWindow.
 func (s *Session) holdFor(req *call) {
+	if len(s.pending) == 0 {
+		return // nothing waits: the common case, spared fedBy's closure
+	}
 	for key, p := range s.fedBy(req) {
 		if s.takeOver(key, p) {
 			continue
