@@ -133,6 +133,14 @@ type pending struct {
 	cancel context.CancelFunc
 	echo   protocol.Raw
 	waited bool // its waiting message has been logged
+
+	// A datagram receive (spawn): its context, the Preempt that lets a
+	// sendto's step complete it (takeOver), and its call and doneFunc's
+	// flag, to make the preempting call with.
+	ctx       context.Context
+	preempt   *sockets.Preempt
+	run       opCall
+	wouldWait *bool
 }
 
 func newSession(id string, cfg Config) *Session {

@@ -3,6 +3,7 @@ package sessions
 import (
 	"bytes"
 	"context"
+	"iter"
 	"time"
 
 	"sockplay/sockets"
@@ -51,26 +52,37 @@ func (s *Session) start(req *call, e *entry, op opSpec) {
 	}
 	// A call that can finish at once is made right here, sparing a
 	// goroutine and a wake-up; one that would wait starts over on its own.
-	// Inside a batch it gets a second try once the batch's other requests
+	// Inside a batch it gets a second try once the batch's later requests
 	// are done: a recvfrom batched before the sendto that feeds it then
 	// completes without ever waiting, and when the batch provably feeds it
 	// (fedLater), the first try, which could only find the queue empty or
-	// take what the second would, is skipped.
+	// take what the second would, is skipped. A datagram sendto to the
+	// address of a socket whose receive waits completes that receive in
+	// this step (preemptFed, then holdFor's takeOver).
 	if op.tryFirst != nil && op.tryFirst(req, e) {
 		if s.batch != nil && s.fedLater(req, e) {
 			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
 			return
 		}
-		if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !wouldWait {
+		fed := s.preemptFed(req, e)
+		finish := run(s.ctx, sockets.CallOptions{TryOnce: true})
+		if !wouldWait {
 			finish()
+		}
+		if fed != nil {
+			fed.Release()
+		}
+		if !wouldWait {
 			return
 		}
-		if s.batch != nil {
+		// The batch's last request, with no retry queued before it, has
+		// nothing after it that could feed it: it waits at once.
+		if s.batch != nil && (len(s.rest) > 0 || len(*s.batch) > 0) {
 			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
 			return
 		}
 	}
-	s.spawn(req, e, key, run)
+	s.spawn(req, e, key, run, &wouldWait)
 }
 
 // tryAgain is a batched call's try at the batch's end: it finishes now, or
@@ -81,7 +93,7 @@ func (s *Session) tryAgain(req *call, e *entry, key string, run opCall, wouldWai
 		finish()
 		return
 	}
-	s.spawn(req, e, key, run)
+	s.spawn(req, e, key, run, wouldWait)
 }
 
 // fedLater reports whether a receive on the datagram socket e, in a batch,
@@ -123,14 +135,20 @@ func (s *Session) fedLater(req *call, e *entry) bool {
 }
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
-// result come back through withLock.
-func (s *Session) spawn(req *call, e *entry, key string, run opCall) {
+// result come back through withLock. wouldWait is run's (doneFor's) flag,
+// which only a step under the lock reads or sets: a datagram receive keeps
+// run and it, so that a sendto that feeds it can complete it in its own
+// step (takeOver).
+func (s *Session) spawn(req *call, e *entry, key string, run opCall, wouldWait *bool) {
 	ctx, cancel := context.WithCancel(s.ctx)
-	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
-	opts := sockets.CallOptions{OnWait: func() {
+	p := &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo, ctx: ctx}
+	if (req.Op == "recv" || req.Op == "recvfrom") && e.sock.Type() == sockets.SockDgram {
+		p.preempt, p.run, p.wouldWait = sockets.NewPreempt(), run, wouldWait
+	}
+	s.pending[key] = p
+	opts := sockets.CallOptions{Preemptible: p.preempt, OnWait: func() {
 		s.withLock(func() {
-			p := s.pending[key]
-			if s.ending || p == nil || p.waited {
+			if s.ending || s.pending[key] != p || p.waited {
 				return
 			}
 			p.waited = true
@@ -146,6 +164,9 @@ func (s *Session) spawn(req *call, e *entry, key string, run opCall) {
 		finish := run(ctx, opts)
 		cancel()
 		s.withLock(func() {
+			if s.pending[key] != p {
+				return // taken over: its result is logged already (takeOver)
+			}
 			delete(s.pending, key)
 			s.unhold(key)
 			if !s.ending {
@@ -155,27 +176,104 @@ func (s *Session) spawn(req *call, e *entry, key string, run opCall) {
 	}()
 }
 
+// takeOver completes the waiting datagram receive p (pending as key) in the
+// running step, after a sendto to its socket (holdFor): if a datagram is
+// queued, it is received here, without waiting, and the call's result is
+// logged as its goroutine would have logged it; the goroutine then ends,
+// having received nothing (sockets.Preempt). One wake-up of the writers
+// then sends the sendto's result and the receive's together. It reports
+// whether the receive is complete; if not, nothing changed and the call
+// waits on.
+func (s *Session) takeOver(key string, p *pending) bool {
+	if !s.preemptible(key, p) {
+		return false
+	}
+	*p.wouldWait = false
+	finish := p.run(s.ctx, sockets.CallOptions{Preempts: p.preempt})
+	if *p.wouldWait {
+		return false
+	}
+	delete(s.pending, key)
+	s.unhold(key)
+	finish()
+	return true
+}
+
+// preemptible reports whether the waiting call p (pending as key) may be
+// taken over: a datagram receive (spawn), not being cancelled, and its
+// socket's sole waiting call (so it is the one the kernel's oldest
+// datagram is for).
+func (s *Session) preemptible(key string, p *pending) bool {
+	if p.preempt == nil || p.ctx.Err() != nil {
+		return false
+	}
+	for k, q := range s.pending {
+		if k != key && q.sock == p.sock {
+			return false
+		}
+	}
+	return true
+}
+
+// fedBy yields the waiting receives (key and call) on the session's
+// datagram sockets bound to the address a sendto, req, sends to.
+func (s *Session) fedBy(req *call) iter.Seq2[string, *pending] {
+	return func(yield func(string, *pending) bool) {
+		to, err := parseAddr(req.Addr)
+		if err != nil {
+			return
+		}
+		for key, p := range s.pending {
+			e := s.socks[p.sock]
+			if p.op != "recvfrom" && p.op != "recv" || e == nil || e.local == nil ||
+				e.sock.Type() != sockets.SockDgram || e.local.Port != to.Port || e.local.Host != to.Host {
+				continue
+			}
+			if !yield(key, p) {
+				return
+			}
+		}
+	}
+}
+
+// preemptFed holds (sockets.Preempt.Hold) the waiting receive that the
+// sendto req on e is about to feed, if it may be taken over: the datagram
+// then goes to the sendto's step (takeOver), not to the receive's
+// goroutine, which its arrival may wake first. The caller releases the
+// returned Preempt (if not nil) after that step.
+func (s *Session) preemptFed(req *call, e *entry) *sockets.Preempt {
+	if len(s.pending) == 0 || req.Op != "sendto" || e.sock.Type() != sockets.SockDgram {
+		return nil
+	}
+	for key, p := range s.fedBy(req) {
+		if s.preemptible(key, p) {
+			p.preempt.Hold()
+			return p.preempt
+		}
+	}
+	return nil
+}
+
 // holdWindow is how long the writers may be held for a waiting receive that
 // a sendto fed (holdFor): far longer than the receive's goroutine takes to
 // wake and log its result, short enough not to matter if it never does.
 const holdWindow = 5 * time.Millisecond
 
-// holdFor holds the subscribers' writers (wakeQueued wakes none) after a
-// datagram sendto, req, to the address of a socket of the session whose
-// receive is waiting (or about to): that receive's goroutine gets the
-// datagram, and
-// its result then goes out in the same frame as the sendto's, instead of
-// the writer sending the sendto's alone and waking again a moment later.
-// The hold ends as the receive finishes (unhold), or after holdWindow.
+// holdFor completes, after a datagram sendto, req, to the address of a
+// socket of the session whose receive is waiting (or about to), that
+// receive in the same step (takeOver). A receive it cannot complete (the
+// datagram is not queued yet, or another call waits on the socket too)
+// holds the subscribers' writers (wakeQueued wakes none) instead: that
+// receive's goroutine gets the datagram, and its result then goes out in
+// the same frame as the sendto's, instead of the writer sending the
+// sendto's alone and waking again a moment later. The hold ends as the
+// receive finishes (unhold), or after holdWindow.
 func (s *Session) holdFor(req *call) {
-	to, err := parseAddr(req.Addr)
-	if err != nil {
-		return
+	if len(s.pending) == 0 {
+		return // nothing waits: the common case, spared fedBy's closure
 	}
-	for key, p := range s.pending {
-		e := s.socks[p.sock]
-		if p.op != "recvfrom" && p.op != "recv" || e == nil || e.local == nil ||
-			e.sock.Type() != sockets.SockDgram || e.local.Port != to.Port || e.local.Host != to.Host {
+	for key, p := range s.fedBy(req) {
+		if s.takeOver(key, p) {
 			continue
 		}
 		if s.held == nil {

@@ -62,6 +62,9 @@ func (s *Socket) RecvFrom(ctx context.Context, bufsize int, flags []string, opts
 }
 
 func (s *Socket) receive(ctx context.Context, opts CallOptions, op string, bufsize int, flags []string) (Received, *Error) {
+	if opts.Preempts != nil && s.typ == SockDgram {
+		return s.takeOver(opts.Preempts, op, bufsize, flags)
+	}
 	if bufsize < 0 {
 		return Received{}, BadRequest("ValueError", "negative buffersize in %s", op)
 	}
@@ -82,23 +85,7 @@ func (s *Socket) receive(ctx context.Context, opts CallOptions, op string, bufsi
 	}
 	var r Received
 	var err error
-	attempt := func(fd int) bool {
-		bp := bufPool.Get().(*[]byte)
-		buf := *bp
-		if bufsize > len(buf) {
-			buf = make([]byte, bufsize)
-		}
-		var n, rflags int
-		var from syscall.Sockaddr
-		n, _, rflags, from, err = syscall.Recvmsg(fd, buf[:bufsize], nil, fl)
-		if err == nil {
-			kept := min(n, bufsize)
-			r = Received{Data: append([]byte{}, buf[:kept]...), Size: n, Truncated: rflags&unix.MSG_TRUNC != 0}
-			r.From = fromSockaddr(from)
-		}
-		bufPool.Put(bp)
-		return !retry(err) || fl&unix.MSG_DONTWAIT != 0
-	}
+	attempt := recvAttempt(bufsize, fl, &r, &err)
 	waitAll := fl&unix.MSG_WAITALL != 0 && fl&(unix.MSG_PEEK|unix.MSG_DONTWAIT) == 0 && s.typ == SockStream && s.Timeout() == nil
 	if waitAll {
 		attempt = s.receiveAll(bufsize, fl, &r, &err)
@@ -111,6 +98,59 @@ func (s *Socket) receive(ctx context.Context, opts CallOptions, op string, bufsi
 	}
 	if s.typ == SockStream && !s.noStream {
 		r.Stream, r.Sends = s.recordRecv(len(r.Data), fl&unix.MSG_PEEK != 0)
+	}
+	return r, nil
+}
+
+// recvAttempt is one receive's attempt: one recvmsg of at most bufsize
+// bytes with flags fl, whose outcome goes to *r and *err. It reports done
+// unless the socket had nothing (and fl has no MSG_DONTWAIT).
+func recvAttempt(bufsize, fl int, r *Received, err *error) func(fd int) bool {
+	return func(fd int) bool {
+		bp := bufPool.Get().(*[]byte)
+		buf := *bp
+		if bufsize > len(buf) {
+			buf = make([]byte, bufsize)
+		}
+		var n, rflags int
+		var from syscall.Sockaddr
+		n, _, rflags, from, *err = syscall.Recvmsg(fd, buf[:bufsize], nil, fl)
+		if *err == nil {
+			kept := min(n, bufsize)
+			*r = Received{Data: append([]byte{}, buf[:kept]...), Size: n, Truncated: rflags&unix.MSG_TRUNC != 0}
+			r.From = fromSockaddr(from)
+		}
+		bufPool.Put(bp)
+		return !retry(*err) || fl&unix.MSG_DONTWAIT != 0
+	}
+}
+
+// takeOver is the preempting receive of p's waiting call (see Preempt):
+// one recvmsg, made whatever the socket's timeout and even while the
+// waiting call holds the reader's turn, through the descriptor's Control
+// (a Read would queue behind the waiting call). Anything but a datagram or
+// a receive error taken is ErrWouldWait: so are bad arguments and a closed
+// socket, which the waiting call reports itself.
+func (s *Socket) takeOver(p *Preempt, op string, bufsize int, flags []string) (Received, *Error) {
+	fl, e := parseFlags(recvFlags, flags)
+	if e != nil || bufsize < 0 || bufsize > MaxBufsize || s.checkOpen() != nil {
+		return Received{}, ErrWouldWait
+	}
+	fl |= unix.MSG_TRUNC
+	var r Received
+	var err error
+	attempt := recvAttempt(bufsize, fl, &r, &err)
+	took := p.take(func() bool {
+		if s.rc.Control(func(fd uintptr) { attempt(int(fd)) }) != nil {
+			return false // closed: the waiting call reports it
+		}
+		return !retry(err)
+	})
+	if !took {
+		return Received{}, ErrWouldWait
+	}
+	if e := wrapErr(op, err); e != nil {
+		return Received{}, e
 	}
 	return r, nil
 }

@@ -267,44 +267,24 @@ const (
 // aLongTimeAgo is a deadline that has passed, used to wake a waiter.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// CallOptions change how one call that may wait is made (Recv, RecvFrom,
-// Send, SendAll, SendTo, Accept, Connect, RecvMessage, SendMessage). The
-// zero value is a plain call: it waits as the socket's timeout says, and
-// calls nothing back. The call's context carries only its cancellation.
-type CallOptions struct {
-	// TryOnce makes the call one attempt: it returns ErrWouldWait instead
-	// of waiting. Use it only for calls whose failed attempt has no effect:
-	// recv and recvfrom (without MSG_WAITALL), accept, and sends on
-	// datagram sockets.
-	TryOnce bool
-
-	// OnWait, if not nil, is called once when the call finds it cannot
-	// finish at once and starts to wait (a RecvMessage, once for each of
-	// its receives that waits). It must not block.
-	OnWait func()
-
-	// Tag is kept in the send record of a send call on a stream socket
-	// (sockplay keeps the session and request id there).
-	Tag any
-
-	// OnSent, if not nil, is called by a send call on a stream socket with
-	// the call's record before the call returns.
-	OnSent func(SendRecord)
-}
-
-// ErrWouldWait is returned instead of waiting by a call made with
-// CallOptions.TryOnce: the call made its first attempt, found it would have
-// to wait, and changed nothing. Making the same call again (without
-// TryOnce) is safe.
-var ErrWouldWait = &Error{Kind: "would_wait", Message: "the call would wait"}
-
 // wait runs attempt until it reports done, waiting for the descriptor to be
 // ready in between. attempt is called with the descriptor and returns whether
 // the operation finished (successfully or not). wouldBlock is the errno a
 // non-blocking socket reports when the first attempt is not done. opts says
-// whether to wait at all (TryOnce) and whom to tell when it starts to
-// (OnWait).
+// whether to wait at all (TryOnce), whom to tell when it starts to (OnWait)
+// and, for a datagram receive, whether another call may take it over
+// (Preemptible).
 func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
+	p := opts.Preemptible
+	if p == nil || dir != reading || s.typ != SockDgram {
+		return s.waitFor(ctx, opts, nil, dir, wouldBlock, attempt)
+	}
+	return p.end(s.waitFor(ctx, opts, p, dir, wouldBlock, p.guard(attempt)))
+}
+
+// waitFor is wait, with p the call's Preempt (nil: none): a call taken over
+// ends as soon as it learns of it, wherever it waits.
+func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
 	sem := s.readSem
 	setDeadline := s.file.SetReadDeadline
 	io := s.rc.Read
@@ -350,6 +330,8 @@ func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, woul
 			return cancelledError()
 		case <-expired:
 			return timeoutError()
+		case <-p.wokenC():
+			return ErrPreempted
 		}
 	}
 	defer func() { <-sem }()
@@ -382,7 +364,11 @@ func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, woul
 			setDeadline(aLongTimeAgo)
 		}
 	})
-	err := io(func(fd uintptr) bool { done = attempt(int(fd)); return done })
+	var err error
+	if p.park(setDeadline) { // else taken over: wait ends it with ErrPreempted
+		err = io(func(fd uintptr) bool { done = attempt(int(fd)); return done })
+		p.unpark()
+	}
 	stop()
 	mu.Lock()
 	finished = true
