@@ -13,8 +13,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 
-	"sockplay/web/bridge"
 	"sockplay/sessions"
+	"sockplay/web/bridge"
 )
 
 // Attached programs: "sockplay run FILE.py --session CODE" on the learner's

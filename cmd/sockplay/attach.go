@@ -20,9 +20,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"sockplay/web/bridge"
 	"sockplay/sessions/python"
 	"sockplay/web"
+	"sockplay/web/bridge"
 )
 
 // The exit statuses of "sockplay run" that are its own (as env(1) has
