@@ -71,6 +71,7 @@ var serverSentences = []M{
 	{"The call waited as long as settimeout() allows and nothing happened; the socket is still usable.", "这个调用已经等满了 settimeout() 允许的时间，什么也没发生；套接字仍然可以使用。"},
 	{"You cancelled this call while it was waiting; the socket is still usable (in Python you would press Ctrl-C).", "你在这个调用等待时取消了它；套接字仍然可以使用（在 Python 里相当于按 Ctrl-C）。"},
 	{"cancelled", "已取消"},
+	{"another call completed this receive", "另一个调用替它完成了这次接收"},
 
 	// Rooms (sessions/room*.go, web/rooms.go): refusals, notes, the room
 	// bar's class-network note, the roster's stuck marks. An instructor's
