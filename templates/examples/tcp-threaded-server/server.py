@@ -23,6 +23,13 @@ import threading
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 9106
 numbers = itertools.count(1)
 numbers_lock = threading.Lock()
+print_lock = threading.Lock()
+
+
+def say(text):
+    """Prints one line whole: print() from two threads at once can glue lines."""
+    with print_lock:
+        print(text, flush=True)
 
 
 class UpperHandler(socketserver.StreamRequestHandler):
@@ -31,13 +38,13 @@ class UpperHandler(socketserver.StreamRequestHandler):
     def handle(self):
         with numbers_lock:
             n = next(numbers)
-        print(f"client {n} connected from {self.client_address}")
+        say(f"client {n} connected from {self.client_address}")
         # rfile and wfile wrap the connection (socket.makefile), so readline works.
         for line in self.rfile:
             text = line.decode("utf-8", "replace").rstrip("\n")
-            print(f"client {n}: {text}")
+            say(f"client {n}: {text}")
             self.wfile.write(f"{n}: {text.upper()}\n".encode("utf-8"))
-        print(f"client {n} left")
+        say(f"client {n} left")
 
 
 class Server(socketserver.ThreadingTCPServer):
