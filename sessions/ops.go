@@ -14,9 +14,11 @@ import (
 type Request = protocol.Request
 
 // call is a request as the session runs it: the decoded request, the
-// connection that made it and when the session took it.
+// connection that made it and when the session took it. The request is the
+// transport's, which hands it over (DoBatch's calls point into its slice,
+// copying nothing).
 type call struct {
-	Request
+	*Request
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
 	// Start is when the session took the request (set by Do, DoBatch and
@@ -29,7 +31,7 @@ type call struct {
 // stream of messages: from the requested seq for resume, otherwise from its
 // hello.
 func (s *Session) Do(sub *Subscriber, req Request) {
-	c := &call{Request: req, from: sub, Start: time.Now()}
+	c := &call{Request: &req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
 		s.mapRequest(sub, c)
@@ -45,12 +47,10 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 	now := time.Now()
 	calls := make([]call, len(reqs))
 	for i := range reqs {
-		calls[i] = call{Request: reqs[i], from: sub, Start: now}
+		calls[i] = call{Request: &reqs[i], from: sub, Start: now}
 	}
 	s.withLock(func() {
-		var deferred []func()
-		s.batch = &deferred
-		s.batching, s.batchOut = true, 0
+		s.batching, s.batchOut, s.collecting = true, 0, true
 		defer func() { s.batching, s.batchOut = false, 0 }()
 		for i := range calls {
 			c := &calls[i] // closures keep a pointer, not a copy of the struct
@@ -63,17 +63,21 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 			}
 			s.handle(c)
 		}
-		s.batch, s.rest, s.restBad = nil, nil, nil
-		for _, f := range deferred {
-			f()
+		s.collecting, s.rest, s.restBad = false, nil, nil
+		retries := s.retries
+		for i := range retries {
+			r := &retries[i]
+			s.tryAgain(r.req, r.e, r.run, r.wouldWait)
 		}
+		clear(retries) // the array is kept for the next batch, not what it held
+		s.retries = retries[:0]
 	})
 }
 
 // Reject logs the failed result of a request that could not be decoded; req
 // holds what could be read of it, and the result echoes its id, op and sock.
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
-	c := &call{Request: req, from: sub, Start: time.Now()}
+	c := &call{Request: &req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, false)
 		s.mapRequest(sub, c)
@@ -246,7 +250,7 @@ func (s *Session) handle(req *call) {
 	}
 	// Any op, not only a blocking one, would make a second result with an id
 	// that is still waiting.
-	if key := string(bytes.TrimSpace(req.ID)); s.pending[key] != nil {
+	if key := bytes.TrimSpace(req.ID); s.pending[string(key)] != nil {
 		s.result(req, req.Sock, nil, sockets.BadRequest("", "request id %s is still waiting; use a new id", key))
 		return
 	}

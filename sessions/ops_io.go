@@ -89,9 +89,11 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		var f sendFields
 		var err *sockets.Error
+		var sent *sentRange // (a datagram's call allocates nothing for it)
 		if sock.Type() == sockets.SockStream { // only streams keep send records
+			sent = new(sentRange)
 			opts.Tag = sendTag{s.ID, req.ID}
-			opts.OnSent = func(r sockets.SendRecord) { f.Stream = &[2]int64{r.Start, r.End} }
+			opts.OnSent = sent.note
 		}
 		switch req.Op {
 		case "send":
@@ -101,8 +103,10 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 		default:
 			var local sockets.Addr
 			f.N, local, err = sock.SendTo(ctx, data, addr, opts)
-			a := addrOf(local)
-			f.Addr = &a
+			f.Addr = addrOf(local)
+		}
+		if sent != nil && sent.ok {
+			f.Stream = &sent.r
 		}
 		return done(f, err)
 	}, nil
@@ -142,28 +146,37 @@ func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sock
 					whole = NewData(r.Data, s.encoding, len(r.Data))
 				}
 			}
-			var fields, own any = f, nil
+			var fields, own any
 			if req.Op == "recvfrom" {
-				var from Addr
-				if r.From != nil {
-					from = addrOf(*r.From)
-				}
+				from := Addr{r.From} // the receive's own
 				fields = recvfromFields{from, f}
 				if whole != nil {
 					wf := f
 					wf.Data = whole
 					own = recvfromFields{from, wf}
 				}
-			} else if whole != nil {
-				wf := f
-				wf.Data = whole
-				own = wf
+			} else {
+				fields = f
+				if whole != nil {
+					wf := f
+					wf.Data = whole
+					own = wf
+				}
 			}
 			s.resultTo(req, e.handle, fields, own)
 			s.refreshAfter(req.Op, e)
 		}
 	}, nil
 }
+
+// sentRange is the range of a stream's bytes a send call sent, once its
+// OnSent tells it.
+type sentRange struct {
+	r  [2]int64
+	ok bool
+}
+
+func (s *sentRange) note(r sockets.SendRecord) { s.r, s.ok = [2]int64{r.Start, r.End}, true }
 
 // sendTag marks a send call with the session and request that made it, so a
 // receive in any session can name it.
@@ -174,7 +187,7 @@ type sendTag struct {
 
 type sendFields struct {
 	N      int       `json:"n"`
-	Addr   *Addr     `json:"addr,omitempty"`
+	Addr   Addr      `json:"addr,omitzero"` // sendto's: the local address it sent from
 	Stream *[2]int64 `json:"stream,omitempty"`
 }
 

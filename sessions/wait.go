@@ -42,7 +42,6 @@ func (s *Session) doneFor(req *call, e *entry, wouldWait *bool) doneFunc {
 // first and can finish, otherwise on its own goroutine, whose waiting
 // notice and result come back through withLock.
 func (s *Session) start(req *call, e *entry, op opSpec) {
-	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	wouldWait := false
 	run, err := op.prepare(s, req, e, s.doneFor(req, e, &wouldWait))
 	if err != nil {
@@ -57,31 +56,39 @@ func (s *Session) start(req *call, e *entry, op opSpec) {
 	// (fedLater), the first try, which could only find the queue empty or
 	// take what the second would, is skipped.
 	if op.tryFirst != nil && op.tryFirst(req, e) {
-		if s.batch != nil && s.fedLater(req, e) {
-			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
+		if s.collecting && s.fedLater(req, e) {
+			s.retries = append(s.retries, retry{req, e, run, &wouldWait})
 			return
 		}
 		if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !wouldWait {
 			finish()
 			return
 		}
-		if s.batch != nil {
-			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
+		if s.collecting {
+			s.retries = append(s.retries, retry{req, e, run, &wouldWait})
 			return
 		}
 	}
-	s.spawn(req, e, key, run)
+	s.spawn(req, e, run)
+}
+
+// retry is a batched call that DoBatch tries again at its end (tryAgain).
+type retry struct {
+	req       *call
+	e         *entry
+	run       opCall
+	wouldWait *bool // its doneFunc's
 }
 
 // tryAgain is a batched call's try at the batch's end: it finishes now, or
 // goes to its own goroutine to wait.
-func (s *Session) tryAgain(req *call, e *entry, key string, run opCall, wouldWait *bool) {
+func (s *Session) tryAgain(req *call, e *entry, run opCall, wouldWait *bool) {
 	*wouldWait = false
 	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !*wouldWait {
 		finish()
 		return
 	}
-	s.spawn(req, e, key, run)
+	s.spawn(req, e, run)
 }
 
 // fedLater reports whether a receive on the datagram socket e, in a batch,
@@ -124,7 +131,8 @@ func (s *Session) fedLater(req *call, e *entry) bool {
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
 // result come back through withLock.
-func (s *Session) spawn(req *call, e *entry, key string, run opCall) {
+func (s *Session) spawn(req *call, e *entry, run opCall) {
+	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.pending[key] = &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo}
 	opts := sockets.CallOptions{OnWait: func() {

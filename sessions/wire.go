@@ -301,7 +301,7 @@ func (p PeerFields) AppendFields(b []byte) ([]byte, error) {
 func (f sendFields) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"n":`...)
 	b = strconv.AppendInt(b, int64(f.N), 10)
-	if f.Addr != nil {
+	if f.Addr.A != nil { // omitzero
 		b = append(b, `,"addr":`...)
 		b = f.Addr.appendJSON(b)
 	}

@@ -85,7 +85,7 @@ func parseAddrFast(raw []byte) (sockets.Addr, bool) {
 		}
 		port = port*10 + int(c-'0')
 	}
-	return sockets.Addr{Host: string(host), Port: port}, true
+	return sockets.Addr{Host: intern(host), Port: port}, true
 }
 
 // ParseOptionValue reads a setsockopt value that is a number: an integer
