@@ -89,7 +89,7 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		var f sendFields
 		var err *sockets.Error
-		var sent *sentRange // (a datagram's call allocates nothing for it)
+		var sent *sentRange                    // (a datagram's call allocates nothing for it)
 		if sock.Type() == sockets.SockStream { // only streams keep send records
 			sent = new(sentRange)
 			opts.Tag = sendTag{s.ID, req.ID}
