@@ -67,7 +67,7 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 		retries := s.retries
 		for i := range retries {
 			r := &retries[i]
-			s.tryAgain(r.req, r.e, r.run, r.wouldWait)
+			s.tryAgain(r.req, r.e, r.run)
 		}
 		clear(retries) // the array is kept for the next batch, not what it held
 		s.retries = retries[:0]
@@ -145,7 +145,7 @@ type opSpec struct {
 	now func(s *Session, req *call, e *entry) (any, *sockets.Error)
 	// prepare checks the arguments of a socket call that may wait (inside
 	// withLock) and returns the call, which start makes.
-	prepare func(s *Session, req *call, e *entry, done doneFunc) (opCall, *sockets.Error)
+	prepare func(s *Session, req *call, e *entry) (opCall, *sockets.Error)
 	// tryFirst reports whether a call that may wait is tried once without
 	// waiting before it goes to a goroutine: only calls whose attempt that
 	// would wait changes nothing (see sockets.CallOptions.TryOnce). nil: never.

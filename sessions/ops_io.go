@@ -26,19 +26,19 @@ func withoutWaitAll(req *call, _ *entry) bool {
 	return !slices.Contains(req.Flags, "MSG_WAITALL")
 }
 
-func (s *Session) prepareAccept(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareAccept(req *call, e *entry) (opCall, *sockets.Error) {
 	if s.openCount() >= s.cfg.MaxSockets {
 		return nil, s.limitError()
 	}
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		conn, peer, err := e.sock.Accept(ctx, opts)
 		if err != nil {
-			return done(nil, err)
+			return s.done(req, e, nil, err)
 		}
 		return func() {
 			if s.openCount() >= s.cfg.MaxSockets {
 				conn.Close()
-				done(nil, s.limitError())()
+				s.done(req, e, nil, s.limitError())()
 				return
 			}
 			c := s.add(conn, e.handle)
@@ -55,7 +55,7 @@ func (s *Session) prepareAccept(req *call, e *entry, done doneFunc) (opCall, *so
 	}, nil
 }
 
-func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareConnect(req *call, e *entry) (opCall, *sockets.Error) {
 	addr, err := parseAddr(req.Addr)
 	if err != nil {
 		return nil, err
@@ -63,10 +63,10 @@ func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *s
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		local, err := e.sock.Connect(ctx, addr, opts)
 		if err != nil {
-			return done(nil, err)
+			return s.done(req, e, nil, err)
 		}
 		peer, _ := e.sock.GetPeerName()
-		return done(struct {
+		return s.done(req, e, struct {
 			Addr Addr `json:"addr"`
 			Peer Addr `json:"peer"`
 		}{addrOf(local), addrOf(peer)}, nil)
@@ -74,7 +74,7 @@ func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *s
 }
 
 // prepareSend prepares send, sendall and sendto.
-func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareSend(req *call, e *entry) (opCall, *sockets.Error) {
 	sock := e.sock
 	data, err := req.Data.Bytes(s.cfg.MaxData)
 	if err != nil {
@@ -89,7 +89,9 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		var f sendFields
 		var err *sockets.Error
-		var sent *sentRange                    // (a datagram's call allocates nothing for it)
+		// A stream's send range, as OnSent tells it (a datagram's call
+		// allocates nothing for it).
+		var sent *sentRange
 		if sock.Type() == sockets.SockStream { // only streams keep send records
 			sent = new(sentRange)
 			opts.Tag = sendTag{s.ID, req.ID}
@@ -108,12 +110,12 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 		if sent != nil && sent.ok {
 			f.Stream = &sent.r
 		}
-		return done(f, err)
+		return s.done(req, e, f, err)
 	}, nil
 }
 
 // prepareRecv prepares recv and recvfrom.
-func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareRecv(req *call, e *entry) (opCall, *sockets.Error) {
 	sock := e.sock
 	if req.Bufsize == nil {
 		return nil, sockets.BadRequest("TypeError", "%s() missing required argument 'bufsize'", req.Op)
@@ -128,7 +130,7 @@ func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sock
 			r, err = sock.RecvFrom(ctx, bufsize, req.Flags, opts)
 		}
 		if err != nil {
-			return done(nil, err)
+			return s.done(req, e, nil, err)
 		}
 		return func() {
 			// With full, the caller's own result shows every byte (whole);

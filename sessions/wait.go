@@ -14,26 +14,22 @@ import (
 
 // opCall is a socket call that may wait, made with ctx (its cancellation)
 // and opts (whether it may wait, whom it tells). It returns the closure
-// that logs its outcome (run through withLock).
+// that logs its outcome (run through withLock), or nil when the call, tried
+// once (opts.TryOnce), would have waited.
 type opCall func(ctx context.Context, opts sockets.CallOptions) func()
 
-// doneFunc makes the closure that logs a call's outcome: its fields, or
-// its error.
-type doneFunc func(fields any, err *sockets.Error) func()
-
-// doneFor is the doneFunc of req's call on e; it sets *wouldWait when the
-// call, tried once, would have waited.
-func (s *Session) doneFor(req *call, e *entry, wouldWait *bool) doneFunc {
-	return func(fields any, err *sockets.Error) func() {
-		if err == sockets.ErrWouldWait {
-			*wouldWait = true
-		}
-		return func() {
-			s.result(req, e.handle, fields, err)
-			s.refreshAfter(req.Op, e)
-			if req.Op == "sendto" && err == nil {
-				s.holdFor(req)
-			}
+// done makes the closure that logs the outcome of req's call on e: its
+// fields, or its error. It returns nil for sockets.ErrWouldWait, which
+// only a call tried once gets (see opCall).
+func (s *Session) done(req *call, e *entry, fields any, err *sockets.Error) func() {
+	if err == sockets.ErrWouldWait {
+		return nil
+	}
+	return func() {
+		s.result(req, e.handle, fields, err)
+		s.refreshAfter(req.Op, e)
+		if req.Op == "sendto" && err == nil {
+			s.holdFor(req)
 		}
 	}
 }
@@ -42,8 +38,7 @@ func (s *Session) doneFor(req *call, e *entry, wouldWait *bool) doneFunc {
 // first and can finish, otherwise on its own goroutine, whose waiting
 // notice and result come back through withLock.
 func (s *Session) start(req *call, e *entry, op opSpec) {
-	wouldWait := false
-	run, err := op.prepare(s, req, e, s.doneFor(req, e, &wouldWait))
+	run, err := op.prepare(s, req, e)
 	if err != nil {
 		s.result(req, e.handle, nil, err)
 		return
@@ -57,15 +52,15 @@ func (s *Session) start(req *call, e *entry, op opSpec) {
 	// take what the second would, is skipped.
 	if op.tryFirst != nil && op.tryFirst(req, e) {
 		if s.collecting && s.fedLater(req, e) {
-			s.retries = append(s.retries, retry{req, e, run, &wouldWait})
+			s.retries = append(s.retries, retry{req, e, run})
 			return
 		}
-		if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !wouldWait {
+		if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); finish != nil {
 			finish()
 			return
 		}
 		if s.collecting {
-			s.retries = append(s.retries, retry{req, e, run, &wouldWait})
+			s.retries = append(s.retries, retry{req, e, run})
 			return
 		}
 	}
@@ -74,17 +69,15 @@ func (s *Session) start(req *call, e *entry, op opSpec) {
 
 // retry is a batched call that DoBatch tries again at its end (tryAgain).
 type retry struct {
-	req       *call
-	e         *entry
-	run       opCall
-	wouldWait *bool // its doneFunc's
+	req *call
+	e   *entry
+	run opCall
 }
 
 // tryAgain is a batched call's try at the batch's end: it finishes now, or
 // goes to its own goroutine to wait.
-func (s *Session) tryAgain(req *call, e *entry, run opCall, wouldWait *bool) {
-	*wouldWait = false
-	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !*wouldWait {
+func (s *Session) tryAgain(req *call, e *entry, run opCall) {
+	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); finish != nil {
 		finish()
 		return
 	}
@@ -156,7 +149,7 @@ func (s *Session) spawn(req *call, e *entry, run opCall) {
 		s.withLock(func() {
 			delete(s.pending, key)
 			s.unhold(key)
-			if !s.ending {
+			if !s.ending && finish != nil { // (nil only for a call tried once)
 				finish()
 			}
 		})
