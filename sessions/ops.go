@@ -106,7 +106,7 @@ func (s *Session) result(req *call, sock string, fields any, e *sockets.Error) {
 
 // resultWith logs a result that keeps its fields even when it failed.
 func (s *Session) resultWith(req *call, sock string, fields any, e *sockets.Error) {
-	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo}
+	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo, plainRequest: req.PlainEcho()}
 	if len(b.ID) == 0 {
 		b.ID = protocol.Null
 	}
@@ -125,7 +125,7 @@ func (s *Session) resultTo(req *call, sock string, fields, own any) {
 		s.result(req, sock, fields, nil)
 		return
 	}
-	b := ResultBody{ID: req.ID, Op: req.Op, OK: true, Sock: sock, Fields: fields, Request: req.Echo}
+	b := ResultBody{ID: req.ID, Op: req.Op, OK: true, Sock: sock, Fields: fields, Request: req.Echo, plainRequest: req.PlainEcho()}
 	if len(b.ID) == 0 {
 		b.ID = protocol.Null
 	}

@@ -135,7 +135,7 @@ func (s *Session) spawn(req *call, e *entry, run opCall) {
 				return
 			}
 			p.waited = true
-			s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo}, req.from, nil)
+			s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo, plainRequest: req.PlainEcho()}, req.from, nil)
 			if req.Op == "connect" {
 				s.refresh(e)
 			}

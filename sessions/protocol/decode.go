@@ -96,7 +96,7 @@ const requestType = "sessions.Request"
 func (d *decoder) request(raw []byte, r *Request) *sockets.Error {
 	if raw[0] != '{' {
 		if raw[0] == 'n' { // null: nothing to decode, and no error
-			r.Echo = requestEcho(raw)
+			r.setEcho(requestEcho(raw))
 			return nil
 		}
 		return malformed("json: cannot unmarshal " + valueKind(raw) + " into Go value of type " + requestType)
@@ -106,7 +106,7 @@ func (d *decoder) request(raw []byte, r *Request) *sockets.Error {
 	if d.err != nil {
 		return sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", d.err.field, d.err.want, d.err.value)
 	}
-	r.Echo = d.echo(raw)
+	r.setEcho(d.echo(raw))
 	return nil
 }
 

@@ -375,6 +375,40 @@ func TestDecodeOnePass(t *testing.T) {
 	}
 }
 
+// TestPlainEcho: the echoes of the frames clients send are plain (written
+// without a second check), one with something to escape or an echo set by
+// hand is not; diffDecoded checks that no echo said to be plain is not.
+func TestPlainEcho(t *testing.T) {
+	for _, tc := range []struct {
+		frame string
+		plain []bool
+	}{
+		{hotBatch, []bool{true, true}},
+		{`{"id": 1, "op": "recv", "sock": "s1", "bufsize": 10}`, []bool{true}},
+		{`{"id":1,"op":"send","data":{"text":"<a href='x'>&amp;</a>"}}`, []bool{false}},
+		{"{\"id\":1,\"op\":\"send\",\"data\":{\"text\":\"a\u2028b\"}}", []bool{false}},
+		{`{"id":1,"op":"bind","addr":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}`, []bool{false}},
+		{sendtoOfSize(maxEcho + 1), []bool{true}}, // shortened, as encoding/json writes it
+		{`[{"id":1,"op":"socket"},{"id":2,"op":"recv","bufsize":"x"}]`, []bool{true, false}}, // the general decoder's; a rejected request has no echo
+	} {
+		reqs, _ := DecodeFrame([]byte(tc.frame))
+		for i, r := range reqs {
+			if got := r.PlainEcho(); got != tc.plain[i] {
+				t.Errorf("%.60q: request %d: PlainEcho %v, want %v (echo %.60q)", tc.frame, i, got, tc.plain[i], r.Echo)
+			}
+			if r.PlainEcho() {
+				if out, err := AppendRaw(nil, r.Echo); err != nil || !bytes.Equal(out, r.Echo) {
+					t.Errorf("%.60q: AppendRaw writes the plain echo %q as %q, %v", tc.frame, r.Echo, out, err)
+				}
+				r.Echo = append(Raw(nil), r.Echo...) // the same bytes, set by hand
+				if r.PlainEcho() {
+					t.Errorf("%.60q: an echo set by hand is said to be plain", tc.frame)
+				}
+			}
+		}
+	}
+}
+
 // diffOnePass reports whether the one-pass decoder took frame, and how
 // what it decoded differs from the general decoder's requests ("": not at
 // all). The two must be identical, field by field and byte by byte.
@@ -426,6 +460,9 @@ func diffDecoded(frame []byte) string {
 	for i := range reqs {
 		if d := diffRequests(reqs[i], wantReqs[i]); d != "" {
 			fmt.Fprintf(&b, "request %d:\n%s", i, d)
+		}
+		if reqs[i].PlainEcho() && !plainJSON(reqs[i].Echo) {
+			fmt.Fprintf(&b, "request %d: its echo %q is said to be plain, and is not\n", i, reqs[i].Echo)
 		}
 		if d := diffErrors(bads[i], wantBads[i]); d != "" {
 			fmt.Fprintf(&b, "request %d: %s\n", i, d)

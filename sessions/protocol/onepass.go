@@ -132,7 +132,7 @@ func (d *onePass) request(r *Request, depth int) bool {
 	if !ok {
 		return false
 	}
-	r.Echo = d.echo(d.raw[start:d.i])
+	r.setEcho(d.echo(d.raw[start:d.i]))
 	return true
 }
 

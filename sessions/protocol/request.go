@@ -72,6 +72,41 @@ type Request struct {
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages. DecodeFrame sets it.
 	Echo Raw `json:"-"`
+
+	plainEcho Raw // Echo as DecodeFrame set it, if it is plain (PlainEcho)
+}
+
+// setEcho sets r's echo, as compacted (and shortened) from the request.
+func (r *Request) setEcho(echo Raw) {
+	r.Echo, r.plainEcho = echo, nil
+	if len(echo) <= maxEcho && plainCompacted(echo) {
+		r.plainEcho = echo
+	}
+}
+
+// PlainEcho reports whether r.Echo is the one DecodeFrame set and plain
+// JSON: valid, compact, and with nothing in it that AppendRaw escapes.
+// A writer may then copy it as it is, without checking it again (as
+// AppendRaw would).
+func (r *Request) PlainEcho() bool {
+	return len(r.Echo) > 0 && len(r.plainEcho) == len(r.Echo) && &r.plainEcho[0] == &r.Echo[0]
+}
+
+// plainCompacted reports whether a compacted valid value is plain (see
+// plainJSON): nothing that encoding/json escapes (<, >, & or U+2028,
+// U+2029; for speed, any byte 0xE2 counts), and not nested deeper than
+// plainScanner reads (fewer brackets than its depth allow).
+func plainCompacted(v []byte) bool {
+	brackets := 0
+	for _, c := range v {
+		switch c {
+		case '<', '>', '&', 0xE2:
+			return false
+		case '{', '[':
+			brackets++
+		}
+	}
+	return brackets <= maxPlainDepth
 }
 
 // ProgramArgs are the request fields of the program ops (embedded in
