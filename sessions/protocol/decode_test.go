@@ -388,7 +388,7 @@ func TestPlainEcho(t *testing.T) {
 		{`{"id":1,"op":"send","data":{"text":"<a href='x'>&amp;</a>"}}`, []bool{false}},
 		{"{\"id\":1,\"op\":\"send\",\"data\":{\"text\":\"a\u2028b\"}}", []bool{false}},
 		{`{"id":1,"op":"bind","addr":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}`, []bool{false}},
-		{sendtoOfSize(maxEcho + 1), []bool{true}}, // shortened, as encoding/json writes it
+		{sendtoOfSize(maxEcho + 1), []bool{true}},                                            // shortened, as encoding/json writes it
 		{`[{"id":1,"op":"socket"},{"id":2,"op":"recv","bufsize":"x"}]`, []bool{true, false}}, // the general decoder's; a rejected request has no echo
 	} {
 		reqs, _ := DecodeFrame([]byte(tc.frame))
