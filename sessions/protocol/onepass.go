@@ -226,6 +226,13 @@ func (d *onePass) general(v reflect.Value, fs *fieldTable, key []byte, depth int
 // rawValue reads any value into *dst, as sent.
 func (d *onePass) rawValue(dst *Raw, depth int) bool {
 	start := d.i
+	if d.i < len(d.raw) && (d.raw[d.i] == '-' || '0' <= d.raw[d.i] && d.raw[d.i] <= '9') {
+		if lit, _ := d.number(); lit == nil {
+			return false
+		}
+		*dst = d.keep(d.raw[start:d.i])
+		return true
+	}
 	s := scanner{raw: d.raw, i: d.i}
 	if !s.value(depth) {
 		return false
@@ -316,15 +323,10 @@ func (d *onePass) intPtr(dst **int) bool {
 		*dst = nil
 		return true
 	}
-	if !d.at('-') && (d.i >= len(d.raw) || d.raw[d.i] < '0' || d.raw[d.i] > '9') {
-		return false
+	lit, integer := d.number()
+	if !integer {
+		return false // not a number, or not an integer
 	}
-	s := scanner{raw: d.raw, i: d.i}
-	if !s.number() {
-		return false
-	}
-	lit := d.raw[d.i:s.i]
-	d.i = s.i
 	n, ok := parseInt(lit)
 	if !ok {
 		return false
@@ -336,14 +338,55 @@ func (d *onePass) intPtr(dst **int) bool {
 	return true
 }
 
-// parseInt reads a valid JSON number that is an int: no fraction, no
-// exponent, in range.
+// number reads a number (the scanner's grammar); integer says it has no
+// fraction or exponent. It returns nil for anything else.
+func (d *onePass) number() (lit []byte, integer bool) {
+	raw, j := d.raw, d.i
+	digits := func() bool {
+		k := j
+		for j < len(raw) && '0' <= raw[j] && raw[j] <= '9' {
+			j++
+		}
+		return j > k
+	}
+	if j < len(raw) && raw[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(raw) && raw[j] == '0':
+		j++
+	case !digits():
+		return nil, false
+	}
+	integer = true
+	if j < len(raw) && raw[j] == '.' {
+		j++
+		if !digits() {
+			return nil, false
+		}
+		integer = false
+	}
+	if j < len(raw) && (raw[j] == 'e' || raw[j] == 'E') {
+		j++
+		if j < len(raw) && (raw[j] == '+' || raw[j] == '-') {
+			j++
+		}
+		if !digits() {
+			return nil, false
+		}
+		integer = false
+	}
+	lit, d.i = raw[d.i:j], j
+	return lit, integer
+}
+
+// parseInt reads a valid JSON integer that fits in an int.
 func parseInt(lit []byte) (int, bool) {
 	digits := lit
 	if digits[0] == '-' {
 		digits = digits[1:]
 	}
-	if len(digits) > 18 || bytes.IndexAny(digits, ".eE") >= 0 {
+	if len(digits) > 18 {
 		n, err := strconv.ParseInt(string(lit), 10, strconv.IntSize)
 		return int(n), err == nil
 	}

@@ -1,5 +1,7 @@
 package protocol
 
+import "bytes"
+
 // The requests of protocol v1, as Go values (see web/PROTOCOL.md).
 //
 // Adding a field: add it to Request (or to the args struct of its ops) with
@@ -97,16 +99,13 @@ func (r *Request) PlainEcho() bool {
 // U+2029; for speed, any byte 0xE2 counts), and not nested deeper than
 // plainScanner reads (fewer brackets than its depth allow).
 func plainCompacted(v []byte) bool {
-	brackets := 0
-	for _, c := range v {
-		switch c {
-		case '<', '>', '&', 0xE2:
+	for _, c := range []byte{'<', '>', '&', 0xE2} {
+		if bytes.IndexByte(v, c) >= 0 {
 			return false
-		case '{', '[':
-			brackets++
 		}
 	}
-	return brackets <= maxPlainDepth
+	// Each bracket opened is closed: a short value has few.
+	return len(v) < 2*(maxPlainDepth+1) || bytes.Count(v, []byte{'{'})+bytes.Count(v, []byte{'['}) <= maxPlainDepth
 }
 
 // ProgramArgs are the request fields of the program ops (embedded in
