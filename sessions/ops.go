@@ -24,6 +24,18 @@ type call struct {
 	// Start is when the session took the request (set by Do, DoBatch and
 	// Reject): the latency given to Config.OnOp is measured from it.
 	Start time.Time
+
+	spec   *opSpec // its op's, once looked up (op)
+	looked bool
+}
+
+// op returns the spec of the call's op, or nil if opTable has none; it is
+// looked up once.
+func (c *call) op() *opSpec {
+	if !c.looked {
+		c.spec, c.looked = opTable[c.Op], true
+	}
+	return c.spec
 }
 
 // Do hands a request from sub's connection to the session. Its outcome is
@@ -168,10 +180,10 @@ func (o opSpec) waits() bool { return o.prepare != nil }
 // request fields to protocol.Request with a plain Go type (see package
 // protocol's documentation: one line each, nothing else to declare), and
 // document both in web/PROTOCOL.md.
-var opTable map[string]opSpec
+var opTable map[string]*opSpec
 
 func init() {
-	opTable = map[string]opSpec{
+	opTable = map[string]*opSpec{
 		// Session ops (ops_session.go, and the files named).
 		"resume":   {run: (*Session).opResume},
 		"cancel":   {run: (*Session).opCancel},
@@ -254,7 +266,7 @@ func (s *Session) handle(req *call) {
 		s.result(req, req.Sock, nil, sockets.BadRequest("", "request id %s is still waiting; use a new id", key))
 		return
 	}
-	op, known := opTable[req.Op]
+	op := req.op()
 	if req.from != nil && req.from.observer && !observerMay[req.Op] {
 		s.result(req, "", nil, &sockets.Error{Kind: KindForbidden, Message: "this is a read-only view of a student's session: only resume and watch may be sent on it"})
 		return
@@ -263,7 +275,7 @@ func (s *Session) handle(req *call) {
 	case req.Op == "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
 		return
-	case !known:
+	case op == nil:
 		s.result(req, "", nil, sockets.BadRequest("", "unknown op %q", req.Op))
 		return
 	case op.run != nil:
@@ -281,13 +293,14 @@ func (s *Session) handle(req *call) {
 	}
 	fields, err := op.now(s, req, e)
 	s.result(req, e.handle, fields, err)
-	s.refreshAfter(req.Op, e)
+	s.refreshAfter(req, e)
 }
 
-// refreshAfter refreshes a socket's state after op, unless op cannot have
-// changed it (a sendto can only by binding an unbound socket).
-func (s *Session) refreshAfter(op string, e *entry) {
-	if opTable[op].quiet || op == "sendto" && e.state != sockets.Created {
+// refreshAfter refreshes a socket's state after req's op (one of opTable's),
+// unless the op cannot have changed it (a sendto can only by binding an
+// unbound socket).
+func (s *Session) refreshAfter(req *call, e *entry) {
+	if req.op().quiet || req.Op == "sendto" && e.state != sockets.Created {
 		return
 	}
 	s.refresh(e)

@@ -166,7 +166,7 @@ func (s *Session) prepareRecv(req *call, e *entry) (opCall, *sockets.Error) {
 				}
 			}
 			s.resultTo(req, e.handle, fields, own)
-			s.refreshAfter(req.Op, e)
+			s.refreshAfter(req, e)
 		}
 	}, nil
 }

@@ -27,7 +27,7 @@ func (s *Session) done(req *call, e *entry, fields any, err *sockets.Error) func
 	}
 	return func() {
 		s.result(req, e.handle, fields, err)
-		s.refreshAfter(req.Op, e)
+		s.refreshAfter(req, e)
 		if req.Op == "sendto" && err == nil {
 			s.holdFor(req)
 		}
@@ -37,7 +37,7 @@ func (s *Session) done(req *call, e *entry, fields any, err *sockets.Error) func
 // start makes a socket call that may wait (op's): at once if it is tried
 // first and can finish, otherwise on its own goroutine, whose waiting
 // notice and result come back through withLock.
-func (s *Session) start(req *call, e *entry, op opSpec) {
+func (s *Session) start(req *call, e *entry, op *opSpec) {
 	run, err := op.prepare(s, req, e)
 	if err != nil {
 		s.result(req, e.handle, nil, err)
