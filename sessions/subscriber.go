@@ -85,22 +85,14 @@ func (s *Subscriber) Take(max int) []Message {
 		s.bytes -= s.queue[i].cost
 		s.queue[i] = queuedMsg{} // the array must not keep what was taken
 	}
-	switch rest := s.queue[n:]; {
-	case len(rest) > 0:
-		s.queue = rest
-		s.wake() // what is left is still to be taken
-	case cap(s.queue) <= maxKeptQueue:
-		s.queue = s.queue[:0] // the next step's messages go in the same array
-	default:
+	s.queue = s.queue[n:]
+	if len(s.queue) == 0 {
 		s.queue = nil
+	} else {
+		s.wake() // what is left is still to be taken
 	}
 	return out
 }
-
-// maxKeptQueue is the largest queue array kept once drained: a connection's
-// queue fills and drains at every step, and a small array is reused; a
-// large one (a replay's) is left to the collector.
-const maxKeptQueue = 256
 
 // push queues m, whose messageBytes is cost; a replay may go past the
 // bounds by its own length and bytes. So may the messages of one batch of
