@@ -56,7 +56,7 @@ func (s *Session) prepareAccept(req *call, e *entry) (opCall, *sockets.Error) {
 }
 
 func (s *Session) prepareConnect(req *call, e *entry) (opCall, *sockets.Error) {
-	addr, err := parseAddr(req.Addr)
+	addr, err := req.Addr.Get()
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Session) prepareSend(req *call, e *entry) (opCall, *sockets.Error) {
 	}
 	var addr sockets.Addr
 	if req.Op == "sendto" {
-		if addr, err = parseAddr(req.Addr); err != nil {
+		if addr, err = req.Addr.Get(); err != nil {
 			return nil, err
 		}
 	}

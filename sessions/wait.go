@@ -115,7 +115,7 @@ func (s *Session) fedLater(req *call, e *entry) bool {
 		if fed || s.restBad[i] != nil || r.Op != "sendto" {
 			continue
 		}
-		if to, err := parseAddr(r.Addr); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
+		if to, err := r.Addr.Get(); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
 			fed = true
 		}
 	}
@@ -169,7 +169,7 @@ const holdWindow = 5 * time.Millisecond
 // the writer sending the sendto's alone and waking again a moment later.
 // The hold ends as the receive finishes (unhold), or after holdWindow.
 func (s *Session) holdFor(req *call) {
-	to, err := parseAddr(req.Addr)
+	to, err := req.Addr.Get()
 	if err != nil {
 		return
 	}

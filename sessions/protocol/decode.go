@@ -265,6 +265,8 @@ func (d *decoder) field(raw []byte, fv reflect.Value, f *field) {
 	switch p := fv.Addr().Interface().(type) {
 	case *Raw:
 		*p = d.clone(raw)
+	case *AddrArg:
+		*p = NewAddrArg(d.clone(raw))
 	case *string:
 		if !null {
 			d.str(raw, p, t)

@@ -313,8 +313,8 @@ func TestDiffRequests(t *testing.T) {
 		"string":         func(r *Request) { r.Sock = "s2" },
 		"id spacing":     func(r *Request) { r.ID = Raw(" 1") },
 		"target":         func(r *Request) { r.Target = Raw("5.0") },
-		"addr":           func(r *Request) { r.Addr = Raw(`["127.0.0.1",10]`) },
-		"addr escaped":   func(r *Request) { r.Addr = Raw(`["127.0.0.\u0031",9]`) },
+		"addr":           func(r *Request) { r.Addr = NewAddrArg(Raw(`["127.0.0.1",10]`)) },
+		"addr escaped":   func(r *Request) { r.Addr = NewAddrArg(Raw(`["127.0.0.\u0031",9]`)) },
 		"missing value":  func(r *Request) { r.Value = Raw("null") },
 		"echo":           func(r *Request) { r.Echo = append(Raw(" "), r.Echo...) },
 		"text":           func(r *Request) { s := "b"; r.Data.Text = &s },
@@ -436,7 +436,7 @@ func diffOnePass(frame []byte) (bool, string) {
 // diffRequestsExactly is diffRequests with no spacing allowed to differ.
 func diffRequestsExactly(got, want Request) string {
 	d := diffRequests(got, want)
-	for _, name := range []string{"Addr", "Value", "Timeout", "Listen"} {
+	for _, name := range []string{"Value", "Timeout", "Listen"} {
 		g, w := reflect.ValueOf(got).FieldByName(name).Bytes(), reflect.ValueOf(want).FieldByName(name).Bytes()
 		if !bytes.Equal(g, w) || (g == nil) != (w == nil) {
 			d += fmt.Sprintf("\t%s: got %q, want %q\n", name, g, w)
@@ -474,8 +474,8 @@ func diffDecoded(frame []byte) string {
 // Raw fields of Request whose spacing may differ between the two (the
 // decoder's old fast path dropped it, and may again); every other field must
 // be identical, including the raw id and target, whose text shows in error
-// messages.
-var respaced = map[string]bool{"Addr": true, "Value": true, "Timeout": true, "Listen": true}
+// messages, and the address as sent and as read.
+var respaced = map[string]bool{"Value": true, "Timeout": true, "Listen": true}
 
 // diffRequests describes how got differs from want field by field, or
 // returns "".
@@ -548,6 +548,9 @@ func show(v any) string {
 			return "nil"
 		}
 		return fmt.Sprintf("&%q", *v)
+	case AddrArg:
+		a, err := v.Get()
+		return fmt.Sprintf("%s (%+v, %v)", show(v.Raw), a, err)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer {

@@ -24,8 +24,9 @@
 // Add it to Request (or to the args struct its ops embed, such as
 // ProgramArgs) with its JSON name as its tag and one of these types:
 // string, bool, int, *int, *int64, *bool, *string, []string, *[]string,
-// map[string]any, Raw (any JSON, kept as sent for the op to read: see
-// args.go), or a pointer to a struct of those (Payload, FramingArg). That is
+// map[string]any, AddrArg (an address), Raw (any JSON, kept as sent for
+// the op to read: see args.go), or a pointer to a struct of those
+// (Payload, FramingArg). That is
 // all: the decoder finds fields by their tags, once, and panics at start on
 // a type it does not know or a JSON name used twice (the first test to run
 // finds either); the one-pass decoder reads the hot ops' fields by name and

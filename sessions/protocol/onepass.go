@@ -118,7 +118,12 @@ func (d *onePass) request(r *Request, depth int) bool {
 			case "sock":
 				return d.str(&r.Sock, true)
 			case "addr":
-				return d.rawValue(&r.Addr, depth)
+				var raw Raw
+				if !d.rawValue(&raw, depth) {
+					return false
+				}
+				r.Addr = NewAddrArg(raw)
+				return true
 			case "bufsize":
 				return d.intPtr(&r.Bufsize)
 			case "data":
@@ -214,8 +219,12 @@ func (d *onePass) general(v reflect.Value, fs *fieldTable, key []byte, depth int
 	}
 	val := d.raw[start:d.i]
 	fv := v.FieldByIndex(f.index)
-	if p, ok := fv.Addr().Interface().(*Raw); ok {
+	switch p := fv.Addr().Interface().(type) {
+	case *Raw:
 		*p = d.keep(val)
+		return true
+	case *AddrArg:
+		*p = NewAddrArg(d.keep(val))
 		return true
 	}
 	d.gen.err = nil

@@ -7,7 +7,8 @@ import "bytes"
 // Adding a field: add it to Request (or to the args struct of its ops) with
 // its JSON name as the tag, and a plain Go type the decoder knows: string,
 // bool, *bool, *int, *int64, *string, []string, *[]string, Raw (any JSON,
-// kept as sent, read by the op: see args.go), map[string]any, or a pointer
+// kept as sent, read by the op: see args.go), AddrArg (an address, read as
+// the request is decoded), map[string]any, or a pointer
 // to a struct of those (Payload, FramingArg). Nothing else is needed: the
 // decoder finds the fields by reflection, once (fields.go), and refuses at
 // start a type it does not know or a JSON name used twice. "absent" and
@@ -15,17 +16,18 @@ import "bytes"
 // as it is and sets a pointer to nil, as encoding/json does.
 
 // Request is one request, as decoded from its JSON. The fields an op reads
-// as JSON of several types (an address, a timeout, an option value, an id)
-// keep their JSON as Raw, read by args.go's functions when the op runs, so
-// that absent (nil), null and a wrong type stay apart and a field the op
-// does not use is never refused.
+// as JSON of several types (a timeout, an option value, an id) keep their
+// JSON as Raw, read by args.go's functions when the op runs, so that absent
+// (nil), null and a wrong type stay apart and a field the op does not use is
+// never refused. The address is read as the request is decoded (AddrArg),
+// and its error too is the op's to report.
 type Request struct {
 	ID          Raw            `json:"id"`
 	Op          string         `json:"op"`
 	Sock        string         `json:"sock"`
 	Family      string         `json:"family"`
 	Type        string         `json:"type"`
-	Addr        Raw            `json:"addr"`
+	Addr        AddrArg        `json:"addr"`
 	Backlog     *int           `json:"backlog"`
 	Data        *Payload       `json:"data"`
 	Flags       []string       `json:"flags"`
