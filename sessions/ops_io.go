@@ -122,13 +122,7 @@ func (s *Session) prepareRecv(req *call, e *entry) (opCall, *sockets.Error) {
 	}
 	bufsize := *req.Bufsize
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
-		var r sockets.Received
-		var err *sockets.Error
-		if req.Op == "recv" {
-			r, err = sock.Recv(ctx, bufsize, req.Flags, opts)
-		} else {
-			r, err = sock.RecvFrom(ctx, bufsize, req.Flags, opts)
-		}
+		r, err := receive(ctx, sock, req, bufsize, opts) // (the closure below copies r)
 		if err != nil {
 			return s.done(req, e, nil, err)
 		}
@@ -140,7 +134,8 @@ func (s *Session) prepareRecv(req *call, e *entry) (opCall, *sockets.Error) {
 			var whole *Data
 			if sock.Type() == sockets.SockStream {
 				f.Data, whole = e.streamData(r, s.encoding, slices.Contains(req.Flags, "MSG_PEEK"), s.cfg.MaxShown, full)
-				f.Stream = &r.Stream
+				stream := r.Stream
+				f.Stream = &stream
 				f.Sends = s.sendRefs(r.Sends)
 			} else {
 				f.Data = NewData(r.Data, s.encoding, s.cfg.MaxShown)
@@ -169,6 +164,14 @@ func (s *Session) prepareRecv(req *call, e *entry) (opCall, *sockets.Error) {
 			s.refreshAfter(req, e)
 		}
 	}, nil
+}
+
+// receive makes req's recv or recvfrom call on sock.
+func receive(ctx context.Context, sock *sockets.Socket, req *call, bufsize int, opts sockets.CallOptions) (sockets.Received, *sockets.Error) {
+	if req.Op == "recv" {
+		return sock.Recv(ctx, bufsize, req.Flags, opts)
+	}
+	return sock.RecvFrom(ctx, bufsize, req.Flags, opts)
 }
 
 // sentRange is the range of a stream's bytes a send call sent, once its

@@ -281,8 +281,9 @@ func (d *onePass) str(dst *string, name bool) bool {
 	return ok
 }
 
-// strPtr reads a string into **dst; a null sets *dst to nil.
-func (d *onePass) strPtr(dst **string) bool {
+// strPtr reads a string into **dst; a null sets *dst to nil. A new *dst
+// is *spare, if there is one (which is then used up).
+func (d *onePass) strPtr(dst **string, spare **string) bool {
 	if d.null() {
 		*dst = nil
 		return true
@@ -291,9 +292,14 @@ func (d *onePass) strPtr(dst **string) bool {
 	if !ok {
 		return false
 	}
-	if *dst == nil {
-		*dst = &s
-	} else {
+	switch {
+	case *dst != nil:
+		**dst = s
+	case *spare != nil:
+		**spare = s
+		*dst, *spare = *spare, nil
+	default:
+		*dst = new(string)
 		**dst = s
 	}
 	return true
@@ -419,19 +425,26 @@ func (d *onePass) payload(dst **Payload, depth int) bool {
 	if !d.at('{') {
 		return false
 	}
+	var spare *string
 	if *dst == nil {
-		*dst = new(Payload)
+		// The payload and the string its text (or hex, or base64) points
+		// to, in one allocation.
+		box := new(struct {
+			p Payload
+			s string
+		})
+		*dst, spare = &box.p, &box.s
 	}
 	p := *dst
 	return d.object(depth+1, func(key []byte, plain bool) bool {
 		if plain {
 			switch string(key[1 : len(key)-1]) {
 			case "text":
-				return d.strPtr(&p.Text)
+				return d.strPtr(&p.Text, &spare)
 			case "hex":
-				return d.strPtr(&p.Hex)
+				return d.strPtr(&p.Hex, &spare)
 			case "base64":
-				return d.strPtr(&p.Base64)
+				return d.strPtr(&p.Base64, &spare)
 			case "encoding":
 				return d.str(&p.Encoding, true)
 			}
