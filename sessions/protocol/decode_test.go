@@ -292,15 +292,20 @@ func TestDecodeFrameSizes(t *testing.T) {
 // TestDecodeFrameCopies: what DecodeFrame returns does not share memory with
 // the frame, which the transport reuses for the next one.
 func TestDecodeFrameCopies(t *testing.T) {
-	frame := []byte(`{"id":7,"op":"sendto","sock":"s1","data":{"text":"ping\n"},"addr":["127.0.0.1",9],"flags":["MSG_DONTWAIT"]}`)
-	reqs, _ := DecodeFrame(frame)
-	want, _ := decodeFrameSlow(frame)
-	clear(frame)
-	for range 10 {
-		DecodeFrame([]byte(`{"id":999999,"op":"xxxxxxxxxxxx","sock":"yyyyyyy","data":{"text":"zzzzzzzzz"},"addr":["aaaaaaaaaaa",0],"flags":["bbbbbbbbbbbbbb"]}`))
-	}
-	if d := diffRequests(reqs[0], want[0]); d != "" {
-		t.Errorf("after the frame and parser were reused:\n%s", d)
+	// A small frame (copied whole) and a large one (copied piece by piece).
+	for _, frame := range [][]byte{
+		[]byte(`{"id":7,"op":"sendto","sock":"s1","data":{"text":"ping\n"},"addr":["127.0.0.1",9],"flags":["MSG_DONTWAIT"]}`),
+		[]byte(`{"id":7,"op":"sendto","sock":"s1","data":{"text":"` + strings.Repeat("p", 2*maxOwned) + `"},"addr":["127.0.0.1",9],"flags":["MSG_DONTWAIT"]}`),
+	} {
+		reqs, _ := DecodeFrame(frame)
+		want, _ := decodeFrameSlow(frame)
+		clear(frame)
+		for range 10 {
+			DecodeFrame([]byte(`{"id":999999,"op":"xxxxxxxxxxxx","sock":"yyyyyyy","data":{"text":"zzzzzzzzz"},"addr":["aaaaaaaaaaa",0],"flags":["bbbbbbbbbbbbbb"]}`))
+		}
+		if d := diffRequests(reqs[0], want[0]); d != "" {
+			t.Errorf("%d bytes: after the frame and parser were reused:\n%s", len(frame), d)
+		}
 	}
 }
 
