@@ -80,16 +80,9 @@ func (d *onePass) batch() ([]Request, bool) {
 		if !d.request(&reqs[len(reqs)-1], 2) {
 			return nil, false
 		}
-		d.space()
-		if d.at(']') {
-			d.i++
-			return reqs, true
+		if done, ok := d.after(']'); done || !ok {
+			return reqs, ok
 		}
-		if !d.at(',') {
-			return nil, false
-		}
-		d.i++
-		d.space()
 	}
 }
 
@@ -165,17 +158,27 @@ func (d *onePass) object(depth int, member func(key []byte, plain bool) bool) bo
 		if !member(key, plain) {
 			return false
 		}
-		d.space()
-		if d.at('}') {
-			d.i++
-			return true
+		if done, ok := d.after('}'); done || !ok {
+			return ok
 		}
-		if !d.at(',') {
-			return false
-		}
+	}
+}
+
+// after reads what follows an element of the object or array that close
+// ends: close (done), or a comma and the spaces after it; ok is false for
+// anything else.
+func (d *onePass) after(close byte) (done, ok bool) {
+	d.space()
+	switch {
+	case d.at(close):
+		d.i++
+		return true, true
+	case d.at(','):
 		d.i++
 		d.space()
+		return false, true
 	}
+	return false, false
 }
 
 // key reads a key's literal; plain reports that it has no escapes (and so
@@ -353,46 +356,15 @@ func (d *onePass) intPtr(dst **int) bool {
 	return true
 }
 
-// number reads a number (the scanner's grammar); integer says it has no
-// fraction or exponent. It returns nil for anything else.
+// number reads a number (plainScanner's, the scanner's grammar); integer
+// says it has no fraction or exponent. It returns nil for anything else.
 func (d *onePass) number() (lit []byte, integer bool) {
-	raw, j := d.raw, d.i
-	digits := func() bool {
-		k := j
-		for j < len(raw) && '0' <= raw[j] && raw[j] <= '9' {
-			j++
-		}
-		return j > k
-	}
-	if j < len(raw) && raw[j] == '-' {
-		j++
-	}
-	switch {
-	case j < len(raw) && raw[j] == '0':
-		j++
-	case !digits():
+	p := plainScanner{raw: d.raw, i: d.i}
+	if !p.number() {
 		return nil, false
 	}
-	integer = true
-	if j < len(raw) && raw[j] == '.' {
-		j++
-		if !digits() {
-			return nil, false
-		}
-		integer = false
-	}
-	if j < len(raw) && (raw[j] == 'e' || raw[j] == 'E') {
-		j++
-		if j < len(raw) && (raw[j] == '+' || raw[j] == '-') {
-			j++
-		}
-		if !digits() {
-			return nil, false
-		}
-		integer = false
-	}
-	lit, d.i = raw[d.i:j], j
-	return lit, integer
+	lit, d.i = d.raw[d.i:p.i], p.i
+	return lit, bytes.IndexAny(lit, ".eE") < 0
 }
 
 // parseInt reads a valid JSON integer that fits in an int.
@@ -481,17 +453,14 @@ func (d *onePass) names(dst *[]string, depth int) bool {
 		if !d.str(&ss[n], true) {
 			return false
 		}
-		d.space()
-		if d.at(']') {
-			d.i++
+		done, ok := d.after(']')
+		if !ok {
+			return false
+		}
+		if done {
 			*dst = ss[:n+1]
 			return true
 		}
-		if !d.at(',') {
-			return false
-		}
-		d.i++
-		d.space()
 	}
 }
 
