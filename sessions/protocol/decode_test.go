@@ -578,7 +578,7 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		for _, path := range []struct {
 			name   string
 			decode func([]byte) ([]Request, []*sockets.Error)
-		}{{"encoding_json", decodeFrameSlow}, {"decoder", DecodeFrame}} {
+		}{{"encoding_json", decodeFrameSlow}, {"general", decodeGeneral}, {"decoder", DecodeFrame}} {
 			b.Run(f.name+"/"+path.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
