@@ -27,10 +27,10 @@ func newBatchPair(t *testing.T) *batchPair {
 	p := &batchPair{s: m.Create(), id: 100}
 	p.sub, _ = p.s.Attach()
 	p.do(Request{Op: "socket", Type: "SOCK_DGRAM"}, Request{Op: "socket", Type: "SOCK_DGRAM"})
-	for _, r := range p.do(Request{Op: "bind", Sock: "s1", Addr: protocol.Raw(`["127.0.0.1",0]`)}) {
+	for _, r := range p.do(Request{Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))}) {
 		p.to1 = protocol.Raw(`["127.0.0.1",` + strconv.Itoa(r.Fields.(addrField).Addr.A.Port) + `]`)
 	}
-	p.do(Request{Op: "bind", Sock: "s2", Addr: protocol.Raw(`["127.0.0.1",0]`)})
+	p.do(Request{Op: "bind", Sock: "s2", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))})
 	return p
 }
 
@@ -52,7 +52,7 @@ func (p *batchPair) do(reqs ...Request) []ResultBody {
 }
 
 func (p *batchPair) sendto(text string) Request {
-	return Request{Op: "sendto", Sock: "s2", Data: &Payload{Text: &text}, Addr: p.to1}
+	return Request{Op: "sendto", Sock: "s2", Data: &Payload{Text: &text}, Addr: protocol.NewAddrArg(p.to1)}
 }
 
 func recvfrom(sock string) Request {
@@ -111,7 +111,7 @@ func TestBatchFedReceive(t *testing.T) {
 		p := newBatchPair(t)
 		p.do(p.sendto("old"))
 		other := p.sendto("x")
-		other.Addr = protocol.Raw(`["127.0.0.1",9]`)
+		other.Addr = protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",9]`))
 		if got, want := describe(p.do(recvfrom("s1"), other)), "recvfrom:old sendto"; got != want {
 			t.Errorf("results %q, want %q (first try made)", got, want)
 		}
@@ -134,7 +134,7 @@ func TestOneWakePerStep(t *testing.T) {
 	case <-p.sub.Ready(): // left by newBatchPair's own batches, taken already
 	default:
 	}
-	reqs := []Request{{Op: "socket", Type: "SOCK_DGRAM"}, {Op: "socket", Type: "SOCK_DGRAM"}, {Op: "bind", Sock: "s3", Addr: protocol.Raw(`["127.0.0.1",0]`)}}
+	reqs := []Request{{Op: "socket", Type: "SOCK_DGRAM"}, {Op: "socket", Type: "SOCK_DGRAM"}, {Op: "bind", Sock: "s3", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))}}
 	for i := range reqs {
 		reqs[i].ID = protocol.Raw(strconv.Itoa(200 + i))
 	}

@@ -25,19 +25,19 @@ func BenchmarkDoBatch(b *testing.B) {
 	text := "ping"
 	do(Request{ID: raw("1"), Op: "socket", Type: "SOCK_DGRAM"}, Request{ID: raw("2"), Op: "socket", Type: "SOCK_DGRAM"})
 	var addr string
-	for _, m := range do(Request{ID: raw("3"), Op: "bind", Sock: "s1", Addr: raw(`["127.0.0.1",0]`)}) {
+	for _, m := range do(Request{ID: raw("3"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))}) {
 		if r, ok := m.Body.(ResultBody); ok {
 			a := r.Fields.(addrField).Addr.A
 			addr = `["127.0.0.1",` + strconv.Itoa(a.Port) + `]`
 		}
 	}
-	do(Request{ID: raw("4"), Op: "bind", Sock: "s2", Addr: raw(`["127.0.0.1",0]`)})
+	do(Request{ID: raw("4"), Op: "bind", Sock: "s2", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))})
 	bufsize := 64
 	b.ReportAllocs()
 	for id := 10; b.Loop(); id += 2 {
 		ms := do(
 			Request{ID: raw(strconv.Itoa(id)), Op: "recvfrom", Sock: "s1", Bufsize: &bufsize},
-			Request{ID: raw(strconv.Itoa(id + 1)), Op: "sendto", Sock: "s2", Data: &Payload{Text: &text}, Addr: raw(addr)},
+			Request{ID: raw(strconv.Itoa(id + 1)), Op: "sendto", Sock: "s2", Data: &Payload{Text: &text}, Addr: protocol.NewAddrArg(raw(addr))},
 		)
 		if len(ms) != 2 || !ms[1].Body.(ResultBody).OK {
 			b.Fatalf("results: %+v", ms)
@@ -57,7 +57,7 @@ func BenchmarkPollWatched(b *testing.B) {
 	socks := []string{"s1"}
 	s.DoBatch(sub, []Request{
 		{ID: raw("1"), Op: "socket", Type: "SOCK_DGRAM"},
-		{ID: raw("2"), Op: "bind", Sock: "s1", Addr: raw(`["127.0.0.1",0]`)},
+		{ID: raw("2"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))},
 		{ID: raw("3"), Op: "watch", Socks: &socks},
 	}, make([]*sockets.Error, 3))
 	b.ReportAllocs()

@@ -63,7 +63,7 @@ func TestCheckArgs(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := &Session{cfg: Config{Policy: &tt.policy}}
-			x, addr, lim, err := s.checkArgs(&call{Request: req})
+			x, addr, lim, err := s.checkArgs(&call{Request: &req})
 			limit := lim.total
 			switch {
 			case tt.errKind != "":
@@ -102,7 +102,7 @@ func TestCheckReplyWait(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := &Session{cfg: Config{Policy: &sockets.Policy{}}}
-		_, _, lim, err := s.checkArgs(&call{Request: req})
+		_, _, lim, err := s.checkArgs(&call{Request: &req})
 		switch {
 		case tt.bad && (err == nil || !strings.Contains(err.Message, "reply_wait")):
 			t.Errorf("%s: got %v, %v; want an error about reply_wait", tt.arg, lim.reply, err)

@@ -88,7 +88,7 @@ func orNil(n int) *int {
 
 // prepareSendFrame prepares send_frame: the framed message is encoded
 // here, and sent whole on the op's goroutine.
-func (s *Session) prepareSendFrame(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareSendFrame(req *call, e *entry) (opCall, *sockets.Error) {
 	f, err := framingOf(req.Framing, s.cfg.MaxData)
 	if err != nil {
 		return nil, err
@@ -107,13 +107,13 @@ func (s *Session) prepareSendFrame(req *call, e *entry, done doneFunc) (opCall, 
 		opts.OnSent = func(r sockets.SendRecord) { fields.Stream = &[2]int64{r.Start, r.End} }
 		var err *sockets.Error
 		fields.N, err = e.sock.SendMessage(ctx, f, body, req.Header, opts)
-		return done(fields, err)
+		return s.done(req, e, fields, err)
 	}, nil
 }
 
 // prepareRecvFrame prepares recv_frame: its reads are logged as frame
 // messages while it waits, and listed in its result.
-func (s *Session) prepareRecvFrame(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareRecvFrame(req *call, e *entry) (opCall, *sockets.Error) {
 	sock := e.sock
 	f, err := framingOf(req.Framing, s.cfg.MaxData)
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Session) prepareRecvFrame(req *call, e *entry, done doneFunc) (opCall, 
 				s.refresh(e)
 				return
 			}
-			done(recvFrameFields{NewData(fr.Body, s.encoding, s.cfg.MaxShown), fr.Header, frameReads{rs}, span}, nil)()
+			s.done(req, e, recvFrameFields{NewData(fr.Body, s.encoding, s.cfg.MaxShown), fr.Header, frameReads{rs}, span}, nil)()
 		}
 	}, nil
 }

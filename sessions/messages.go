@@ -90,6 +90,8 @@ type ResultBody struct {
 	Error   *ErrorBody   `json:"error,omitempty"`
 	Request protocol.Raw `json:"request,omitempty"`
 	Fields  any          `json:"-"`
+
+	plainRequest bool // Request is its request's PlainEcho: written as it is
 }
 
 // ErrorBody is a failed request's error, as in the protocol.
@@ -112,6 +114,8 @@ type WaitingBody struct {
 	Op      string       `json:"op"`
 	Sock    string       `json:"sock,omitempty"` // absent for check, which has no socket
 	Request protocol.Raw `json:"request,omitempty"`
+
+	plainRequest bool // Request is its request's PlainEcho: written as it is
 }
 
 // SocketBody is a socket's state.

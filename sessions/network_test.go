@@ -113,7 +113,7 @@ func TestPrivateSessionNetwork(t *testing.T) {
 		}
 	}
 	// The wildcard is allowed: it reaches only the namespace's loopback.
-	if r := result(t, s, sub, Request{ID: protocol.Raw("3"), Op: "bind", Sock: "s1", Addr: protocol.Raw(`["",9000]`)}); !r.OK {
+	if r := result(t, s, sub, Request{ID: protocol.Raw("3"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["",9000]`))}); !r.OK {
 		t.Fatalf("bind ('', 9000): %+v", r.Error)
 	}
 	if made, closed := ns.counts(); made != 1 || closed != 0 {
@@ -219,7 +219,7 @@ func benchSession(b *testing.B, m *Manager) *Session {
 		port = "9000"
 	}
 	do(Request{ID: protocol.Raw("1"), Op: "socket", Type: "SOCK_DGRAM"})
-	do(Request{ID: protocol.Raw("2"), Op: "bind", Sock: "s1", Addr: protocol.Raw(`["127.0.0.1",` + port + `]`)})
+	do(Request{ID: protocol.Raw("2"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",` + port + `]`))})
 	s.Detach(sub)
 	return s
 }

@@ -14,14 +14,28 @@ import (
 type Request = protocol.Request
 
 // call is a request as the session runs it: the decoded request, the
-// connection that made it and when the session took it.
+// connection that made it and when the session took it. The request is the
+// transport's, which hands it over (DoBatch's calls point into its slice,
+// copying nothing).
 type call struct {
-	Request
+	*Request
 	from *Subscriber // the connection that made the request (Do, DoBatch)
 
 	// Start is when the session took the request (set by Do, DoBatch and
 	// Reject): the latency given to Config.OnOp is measured from it.
 	Start time.Time
+
+	spec   *opSpec // its op's, once looked up (op)
+	looked bool
+}
+
+// op returns the spec of the call's op, or nil if opTable has none; it is
+// looked up once.
+func (c *call) op() *opSpec {
+	if !c.looked {
+		c.spec, c.looked = opTable[c.Op], true
+	}
+	return c.spec
 }
 
 // Do hands a request from sub's connection to the session. Its outcome is
@@ -29,7 +43,7 @@ type call struct {
 // stream of messages: from the requested seq for resume, otherwise from its
 // hello.
 func (s *Session) Do(sub *Subscriber, req Request) {
-	c := &call{Request: req, from: sub, Start: time.Now()}
+	c := &call{Request: &req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
 		s.mapRequest(sub, c)
@@ -45,12 +59,10 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 	now := time.Now()
 	calls := make([]call, len(reqs))
 	for i := range reqs {
-		calls[i] = call{Request: reqs[i], from: sub, Start: now}
+		calls[i] = call{Request: &reqs[i], from: sub, Start: now}
 	}
 	s.withLock(func() {
-		var deferred []func()
-		s.batch = &deferred
-		s.batching, s.batchOut = true, 0
+		s.batching, s.batchOut, s.collecting = true, 0, true
 		defer func() { s.batching, s.batchOut = false, 0 }()
 		for i := range calls {
 			c := &calls[i] // closures keep a pointer, not a copy of the struct
@@ -63,17 +75,21 @@ func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error
 			}
 			s.handle(c)
 		}
-		s.batch, s.rest, s.restBad = nil, nil, nil
-		for _, f := range deferred {
-			f()
+		s.collecting, s.rest, s.restBad = false, nil, nil
+		retries := s.retries
+		for i := range retries {
+			r := &retries[i]
+			s.tryAgain(r.req, r.e, r.run)
 		}
+		clear(retries) // the array is kept for the next batch, not what it held
+		s.retries = retries[:0]
 	})
 }
 
 // Reject logs the failed result of a request that could not be decoded; req
 // holds what could be read of it, and the result echoes its id, op and sock.
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
-	c := &call{Request: req, from: sub, Start: time.Now()}
+	c := &call{Request: &req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, false)
 		s.mapRequest(sub, c)
@@ -102,7 +118,7 @@ func (s *Session) result(req *call, sock string, fields any, e *sockets.Error) {
 
 // resultWith logs a result that keeps its fields even when it failed.
 func (s *Session) resultWith(req *call, sock string, fields any, e *sockets.Error) {
-	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo}
+	b := ResultBody{ID: req.ID, Op: req.Op, OK: e == nil, Sock: sock, Fields: fields, Request: req.Echo, plainRequest: req.PlainEcho()}
 	if len(b.ID) == 0 {
 		b.ID = protocol.Null
 	}
@@ -121,7 +137,7 @@ func (s *Session) resultTo(req *call, sock string, fields, own any) {
 		s.result(req, sock, fields, nil)
 		return
 	}
-	b := ResultBody{ID: req.ID, Op: req.Op, OK: true, Sock: sock, Fields: fields, Request: req.Echo}
+	b := ResultBody{ID: req.ID, Op: req.Op, OK: true, Sock: sock, Fields: fields, Request: req.Echo, plainRequest: req.PlainEcho()}
 	if len(b.ID) == 0 {
 		b.ID = protocol.Null
 	}
@@ -141,7 +157,7 @@ type opSpec struct {
 	now func(s *Session, req *call, e *entry) (any, *sockets.Error)
 	// prepare checks the arguments of a socket call that may wait (inside
 	// withLock) and returns the call, which start makes.
-	prepare func(s *Session, req *call, e *entry, done doneFunc) (opCall, *sockets.Error)
+	prepare func(s *Session, req *call, e *entry) (opCall, *sockets.Error)
 	// tryFirst reports whether a call that may wait is tried once without
 	// waiting before it goes to a goroutine: only calls whose attempt that
 	// would wait changes nothing (see sockets.CallOptions.TryOnce). nil: never.
@@ -164,10 +180,10 @@ func (o opSpec) waits() bool { return o.prepare != nil }
 // request fields to protocol.Request with a plain Go type (see package
 // protocol's documentation: one line each, nothing else to declare), and
 // document both in web/PROTOCOL.md.
-var opTable map[string]opSpec
+var opTable map[string]*opSpec
 
 func init() {
-	opTable = map[string]opSpec{
+	opTable = map[string]*opSpec{
 		// Session ops (ops_session.go, and the files named).
 		"resume":   {run: (*Session).opResume},
 		"cancel":   {run: (*Session).opCancel},
@@ -246,11 +262,11 @@ func (s *Session) handle(req *call) {
 	}
 	// Any op, not only a blocking one, would make a second result with an id
 	// that is still waiting.
-	if key := string(bytes.TrimSpace(req.ID)); s.pending[key] != nil {
+	if key := bytes.TrimSpace(req.ID); s.pending[string(key)] != nil {
 		s.result(req, req.Sock, nil, sockets.BadRequest("", "request id %s is still waiting; use a new id", key))
 		return
 	}
-	op, known := opTable[req.Op]
+	op := req.op()
 	if req.from != nil && req.from.observer && !observerMay[req.Op] {
 		s.result(req, "", nil, &sockets.Error{Kind: KindForbidden, Message: "this is a read-only view of a student's session: only resume and watch may be sent on it"})
 		return
@@ -259,7 +275,7 @@ func (s *Session) handle(req *call) {
 	case req.Op == "":
 		s.result(req, "", nil, sockets.BadRequest("", "op is required"))
 		return
-	case !known:
+	case op == nil:
 		s.result(req, "", nil, sockets.BadRequest("", "unknown op %q", req.Op))
 		return
 	case op.run != nil:
@@ -277,13 +293,14 @@ func (s *Session) handle(req *call) {
 	}
 	fields, err := op.now(s, req, e)
 	s.result(req, e.handle, fields, err)
-	s.refreshAfter(req.Op, e)
+	s.refreshAfter(req, e)
 }
 
-// refreshAfter refreshes a socket's state after op, unless op cannot have
-// changed it (a sendto can only by binding an unbound socket).
-func (s *Session) refreshAfter(op string, e *entry) {
-	if opTable[op].quiet || op == "sendto" && e.state != sockets.Created {
+// refreshAfter refreshes a socket's state after req's op (one of opTable's),
+// unless the op cannot have changed it (a sendto can only by binding an
+// unbound socket).
+func (s *Session) refreshAfter(req *call, e *entry) {
+	if req.op().quiet || req.Op == "sendto" && e.state != sockets.Created {
 		return
 	}
 	s.refresh(e)

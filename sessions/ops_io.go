@@ -26,19 +26,19 @@ func withoutWaitAll(req *call, _ *entry) bool {
 	return !slices.Contains(req.Flags, "MSG_WAITALL")
 }
 
-func (s *Session) prepareAccept(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareAccept(req *call, e *entry) (opCall, *sockets.Error) {
 	if s.openCount() >= s.cfg.MaxSockets {
 		return nil, s.limitError()
 	}
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		conn, peer, err := e.sock.Accept(ctx, opts)
 		if err != nil {
-			return done(nil, err)
+			return s.done(req, e, nil, err)
 		}
 		return func() {
 			if s.openCount() >= s.cfg.MaxSockets {
 				conn.Close()
-				done(nil, s.limitError())()
+				s.done(req, e, nil, s.limitError())()
 				return
 			}
 			c := s.add(conn, e.handle)
@@ -55,18 +55,18 @@ func (s *Session) prepareAccept(req *call, e *entry, done doneFunc) (opCall, *so
 	}, nil
 }
 
-func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
-	addr, err := parseAddr(req.Addr)
+func (s *Session) prepareConnect(req *call, e *entry) (opCall, *sockets.Error) {
+	addr, err := req.Addr.Get()
 	if err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		local, err := e.sock.Connect(ctx, addr, opts)
 		if err != nil {
-			return done(nil, err)
+			return s.done(req, e, nil, err)
 		}
 		peer, _ := e.sock.GetPeerName()
-		return done(struct {
+		return s.done(req, e, struct {
 			Addr Addr `json:"addr"`
 			Peer Addr `json:"peer"`
 		}{addrOf(local), addrOf(peer)}, nil)
@@ -74,7 +74,7 @@ func (s *Session) prepareConnect(req *call, e *entry, done doneFunc) (opCall, *s
 }
 
 // prepareSend prepares send, sendall and sendto.
-func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareSend(req *call, e *entry) (opCall, *sockets.Error) {
 	sock := e.sock
 	data, err := req.Data.Bytes(s.cfg.MaxData)
 	if err != nil {
@@ -82,16 +82,20 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 	}
 	var addr sockets.Addr
 	if req.Op == "sendto" {
-		if addr, err = parseAddr(req.Addr); err != nil {
+		if addr, err = req.Addr.Get(); err != nil {
 			return nil, err
 		}
 	}
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
 		var f sendFields
 		var err *sockets.Error
+		// A stream's send range, as OnSent tells it (a datagram's call
+		// allocates nothing for it).
+		var sent *sentRange
 		if sock.Type() == sockets.SockStream { // only streams keep send records
+			sent = new(sentRange)
 			opts.Tag = sendTag{s.ID, req.ID}
-			opts.OnSent = func(r sockets.SendRecord) { f.Stream = &[2]int64{r.Start, r.End} }
+			opts.OnSent = sent.note
 		}
 		switch req.Op {
 		case "send":
@@ -101,30 +105,26 @@ func (s *Session) prepareSend(req *call, e *entry, done doneFunc) (opCall, *sock
 		default:
 			var local sockets.Addr
 			f.N, local, err = sock.SendTo(ctx, data, addr, opts)
-			a := addrOf(local)
-			f.Addr = &a
+			f.Addr = addrOf(local)
 		}
-		return done(f, err)
+		if sent != nil && sent.ok {
+			f.Stream = &sent.r
+		}
+		return s.done(req, e, f, err)
 	}, nil
 }
 
 // prepareRecv prepares recv and recvfrom.
-func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sockets.Error) {
+func (s *Session) prepareRecv(req *call, e *entry) (opCall, *sockets.Error) {
 	sock := e.sock
 	if req.Bufsize == nil {
 		return nil, sockets.BadRequest("TypeError", "%s() missing required argument 'bufsize'", req.Op)
 	}
 	bufsize := *req.Bufsize
 	return func(ctx context.Context, opts sockets.CallOptions) func() {
-		var r sockets.Received
-		var err *sockets.Error
-		if req.Op == "recv" {
-			r, err = sock.Recv(ctx, bufsize, req.Flags, opts)
-		} else {
-			r, err = sock.RecvFrom(ctx, bufsize, req.Flags, opts)
-		}
+		r, err := receive(ctx, sock, req, bufsize, opts) // (the closure below copies r)
 		if err != nil {
-			return done(nil, err)
+			return s.done(req, e, nil, err)
 		}
 		return func() {
 			// With full, the caller's own result shows every byte (whole);
@@ -134,7 +134,8 @@ func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sock
 			var whole *Data
 			if sock.Type() == sockets.SockStream {
 				f.Data, whole = e.streamData(r, s.encoding, slices.Contains(req.Flags, "MSG_PEEK"), s.cfg.MaxShown, full)
-				f.Stream = &r.Stream
+				stream := r.Stream
+				f.Stream = &stream
 				f.Sends = s.sendRefs(r.Sends)
 			} else {
 				f.Data = NewData(r.Data, s.encoding, s.cfg.MaxShown)
@@ -142,28 +143,45 @@ func (s *Session) prepareRecv(req *call, e *entry, done doneFunc) (opCall, *sock
 					whole = NewData(r.Data, s.encoding, len(r.Data))
 				}
 			}
-			var fields, own any = f, nil
+			var fields, own any
 			if req.Op == "recvfrom" {
-				var from Addr
-				if r.From != nil {
-					from = addrOf(*r.From)
-				}
+				from := Addr{r.From} // the receive's own
 				fields = recvfromFields{from, f}
 				if whole != nil {
 					wf := f
 					wf.Data = whole
 					own = recvfromFields{from, wf}
 				}
-			} else if whole != nil {
-				wf := f
-				wf.Data = whole
-				own = wf
+			} else {
+				fields = f
+				if whole != nil {
+					wf := f
+					wf.Data = whole
+					own = wf
+				}
 			}
 			s.resultTo(req, e.handle, fields, own)
-			s.refreshAfter(req.Op, e)
+			s.refreshAfter(req, e)
 		}
 	}, nil
 }
+
+// receive makes req's recv or recvfrom call on sock.
+func receive(ctx context.Context, sock *sockets.Socket, req *call, bufsize int, opts sockets.CallOptions) (sockets.Received, *sockets.Error) {
+	if req.Op == "recv" {
+		return sock.Recv(ctx, bufsize, req.Flags, opts)
+	}
+	return sock.RecvFrom(ctx, bufsize, req.Flags, opts)
+}
+
+// sentRange is the range of a stream's bytes a send call sent, once its
+// OnSent tells it.
+type sentRange struct {
+	r  [2]int64
+	ok bool
+}
+
+func (s *sentRange) note(r sockets.SendRecord) { s.r, s.ok = [2]int64{r.Start, r.End}, true }
 
 // sendTag marks a send call with the session and request that made it, so a
 // receive in any session can name it.
@@ -174,7 +192,7 @@ type sendTag struct {
 
 type sendFields struct {
 	N      int       `json:"n"`
-	Addr   *Addr     `json:"addr,omitempty"`
+	Addr   Addr      `json:"addr,omitzero"` // sendto's: the local address it sent from
 	Stream *[2]int64 `json:"stream,omitempty"`
 }
 

@@ -119,7 +119,7 @@ type valueField struct {
 }
 
 func (s *Session) opBind(req *call, e *entry) (any, *sockets.Error) {
-	addr, err := parseAddr(req.Addr)
+	addr, err := req.Addr.Get()
 	if err != nil {
 		return nil, err
 	}

@@ -97,12 +97,12 @@ func TestCaptureBoundPerSession(t *testing.T) {
 	do(rx)
 	do(tx)
 	bind := req(4, "bind")
-	bind.Sock, bind.Addr = "s1", protocol.Raw(`["",9000]`)
+	bind.Sock, bind.Addr = "s1", protocol.NewAddrArg(protocol.Raw(`["",9000]`))
 	do(bind)
 	const sent = 30
 	for i := range sent {
 		r := req(10+i, "sendto")
-		r.Sock, r.Addr, r.Data = "s2", protocol.Raw(`["10.77.0.2",9000]`), &Payload{Text: new(string)}
+		r.Sock, r.Addr, r.Data = "s2", protocol.NewAddrArg(protocol.Raw(`["10.77.0.2",9000]`)), &Payload{Text: new(string)}
 		*r.Data.Text = fmt.Sprint("d", i)
 		do(r)
 	}

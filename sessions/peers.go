@@ -167,9 +167,9 @@ func (s *Session) opSpawn(req *call) {
 		return
 	}
 	addr := sockets.Addr{Host: "127.0.0.1"}
-	if len(req.Addr) > 0 {
+	if req.Addr.Raw != nil {
 		var err *sockets.Error
-		if addr, err = parseAddr(req.Addr); err != nil {
+		if addr, err = req.Addr.Get(); err != nil {
 			s.result(req, "", nil, err)
 			return
 		}

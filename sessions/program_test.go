@@ -115,7 +115,7 @@ func TestOpSelect(t *testing.T) {
 		sockets[name] = result(t, s, sub, r).Sock
 	}
 	bind := req(10, "bind")
-	bind.Sock, bind.Addr = sockets["a"], protocol.Raw(`["127.0.0.1",0]`)
+	bind.Sock, bind.Addr = sockets["a"], protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))
 	addr := result(t, s, sub, bind)
 	bind.ID, bind.Sock = protocol.Raw("11"), sockets["b"]
 	if b := result(t, s, sub, bind); !addr.OK || !b.OK {
@@ -145,7 +145,7 @@ func TestOpSelect(t *testing.T) {
 	// A reader waits until a datagram comes.
 	s.Do(sub, sel(22, []string{sockets["a"], sockets["a"]}, nil, "30"))
 	send := req(23, "sendto")
-	send.Sock, send.Addr = sockets["b"], protocol.Raw(mustJSON(t, addrOfResult(t, addr)))
+	send.Sock, send.Addr = sockets["b"], protocol.NewAddrArg(protocol.Raw(mustJSON(t, addrOfResult(t, addr))))
 	text := "hi"
 	send.Data = &Payload{Text: &text}
 	if b := result(t, s, sub, send); !b.OK {

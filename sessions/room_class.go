@@ -239,7 +239,7 @@ func (r *Room) check(s *Session, req *call) {
 	x, _ := exercises.Lookup(req.Exercise)
 	note := fmt.Sprintf("Your instructor (%s) is checking your program against exercise %s.", m.name, x.ID)
 	for _, t := range ts {
-		t.sess.roomCheck(req.Request, note, m.name)
+		t.sess.roomCheck(*req.Request, note, m.name)
 	}
 	r.answer(s, req, struct {
 		Members  []string `json:"members"`

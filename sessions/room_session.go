@@ -218,7 +218,7 @@ func (s *Session) roomCheck(req Request, note, by string) {
 func (s *Session) ownRequest(req Request) *call {
 	s.programReqSeq++
 	req.ID = protocol.Raw(strconv.FormatInt(-s.programReqSeq, 10))
-	return &call{Request: req, Start: time.Now()}
+	return &call{Request: &req, Start: time.Now()}
 }
 
 // roomClosed is called as the session ends, holding no lock: its room

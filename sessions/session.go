@@ -56,7 +56,8 @@ type Session struct {
 	pending    map[string]*pending
 	encoding   string
 	ending     bool                     // Close has begun: results are no longer logged
-	batch      *[]func()                // while DoBatch runs: calls to try again at its end
+	collecting bool                     // DoBatch's requests are running: a call that would wait is retried at its end
+	retries    []retry                  // the calls DoBatch retries at its end
 	rest       []call                   // while DoBatch runs: the requests after the running one
 	restBad    []*sockets.Error         // their decoding errors (DoBatch's bads)
 	batching   bool                     // DoBatch is running (its retries included)
@@ -135,12 +136,11 @@ type pending struct {
 	waited bool // its waiting message has been logged
 
 	// A datagram receive (spawn): its context, the Preempt that lets a
-	// sendto's step complete it (takeOver), and its call and doneFunc's
-	// flag, to make the preempting call with.
-	ctx       context.Context
-	preempt   *sockets.Preempt
-	run       opCall
-	wouldWait *bool
+	// sendto's step complete it (takeOver), and its call, to make the
+	// preempting call with.
+	ctx     context.Context
+	preempt *sockets.Preempt
+	run     opCall
 }
 
 func newSession(id string, cfg Config) *Session {

@@ -130,7 +130,7 @@ func TestLogRingAndSnapshot(t *testing.T) {
 		s.Do(sub, req(i, "nope"))
 	}
 	got := take(t, sub, 6) // socket result, socket state, 4 results
-	s.Do(sub, Request{ID: protocol.Raw("6"), Op: "spawn", Peer: "udp-echo", Addr: protocol.Raw(`["127.0.0.1",0]`)})
+	s.Do(sub, Request{ID: protocol.Raw("6"), Op: "spawn", Peer: "udp-echo", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))})
 	for len(got) < 7 || got[len(got)-1].Kind != KindResult {
 		got = append(got, take(t, sub, 1)...) // the spawn result, and peer messages
 	}

@@ -37,8 +37,8 @@ var limits = [...]string{"sockets", "data", "bufsize", "frame", "peers", "checks
 
 // limitOf names the limit that refused op (its opSpec's).
 func limitOf(op string) string {
-	if l := opTable[op].limit; l != "" {
-		return l
+	if spec := opTable[op]; spec != nil && spec.limit != "" {
+		return spec.limit
 	}
 	return "other"
 }
@@ -118,7 +118,11 @@ func (s *Session) counted(req *call, fields any, e *sockets.Error) {
 		if !req.Start.IsZero() {
 			d = time.Since(req.Start)
 		}
-		s.cfg.OnOp(opName(req.Op), outcome, d)
+		name := "other"
+		if req.op() != nil {
+			name = req.Op
+		}
+		s.cfg.OnOp(name, outcome, d) // as opName names it
 	}
 }
 

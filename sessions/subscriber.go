@@ -90,14 +90,23 @@ func (s *Subscriber) TakeInto(dst []Message, max int) []Message {
 		s.bytes -= s.queue[i].cost
 		s.queue[i] = queuedMsg{} // the array must not keep what was taken
 	}
-	s.queue = s.queue[n:]
-	if len(s.queue) == 0 {
-		s.queue = nil
-	} else {
+	switch rest := s.queue[n:]; {
+	case len(rest) > 0:
+		s.queue = rest
 		s.wake() // what is left is still to be taken
+	case cap(s.queue) <= maxKeptQueue:
+		s.queue = s.queue[:0] // the next step's messages go in the same array
+	default:
+		s.queue = nil
 	}
 	return out
 }
+
+// maxKeptQueue is the largest queue array kept once drained: a connection's
+// queue fills and drains at every step, and a small array (1.5 kB at most,
+// for as long as the connection lives) is reused; a larger one (a
+// replay's, a burst's) is left to the collector.
+const maxKeptQueue = 16
 
 // push queues m, whose messageBytes is cost; a replay may go past the
 // bounds by its own length and bytes. So may the messages of one batch of

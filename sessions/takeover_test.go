@@ -243,7 +243,7 @@ func TestUndoneTakeOver(t *testing.T) {
 			if e != nil {
 				t.Fatal(e)
 			}
-			connect := Request{Op: "connect", Sock: "s1", Addr: protocol.Raw(`["127.0.0.1",` + strconv.Itoa(pa.Port) + `]`)}
+			connect := Request{Op: "connect", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",` + strconv.Itoa(pa.Port) + `]`))}
 			if r := takeResult(t, p.sub, p.start(connect)); !r.OK {
 				t.Fatalf("connect: %+v", r.Error)
 			}

@@ -15,26 +15,22 @@ import (
 
 // opCall is a socket call that may wait, made with ctx (its cancellation)
 // and opts (whether it may wait, whom it tells). It returns the closure
-// that logs its outcome (run through withLock).
+// that logs its outcome (run through withLock), or nil when the call, tried
+// once (opts.TryOnce), would have waited.
 type opCall func(ctx context.Context, opts sockets.CallOptions) func()
 
-// doneFunc makes the closure that logs a call's outcome: its fields, or
-// its error.
-type doneFunc func(fields any, err *sockets.Error) func()
-
-// doneFor is the doneFunc of req's call on e; it sets *wouldWait when the
-// call, tried once, would have waited.
-func (s *Session) doneFor(req *call, e *entry, wouldWait *bool) doneFunc {
-	return func(fields any, err *sockets.Error) func() {
-		if err == sockets.ErrWouldWait {
-			*wouldWait = true
-		}
-		return func() {
-			s.result(req, e.handle, fields, err)
-			s.refreshAfter(req.Op, e)
-			if req.Op == "sendto" && err == nil {
-				s.holdFor(req)
-			}
+// done makes the closure that logs the outcome of req's call on e: its
+// fields, or its error. It returns nil for sockets.ErrWouldWait, which
+// only a call tried once gets (see opCall).
+func (s *Session) done(req *call, e *entry, fields any, err *sockets.Error) func() {
+	if err == sockets.ErrWouldWait {
+		return nil
+	}
+	return func() {
+		s.result(req, e.handle, fields, err)
+		s.refreshAfter(req, e)
+		if req.Op == "sendto" && err == nil {
+			s.holdFor(req)
 		}
 	}
 }
@@ -42,10 +38,8 @@ func (s *Session) doneFor(req *call, e *entry, wouldWait *bool) doneFunc {
 // start makes a socket call that may wait (op's): at once if it is tried
 // first and can finish, otherwise on its own goroutine, whose waiting
 // notice and result come back through withLock.
-func (s *Session) start(req *call, e *entry, op opSpec) {
-	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
-	wouldWait := false
-	run, err := op.prepare(s, req, e, s.doneFor(req, e, &wouldWait))
+func (s *Session) start(req *call, e *entry, op *opSpec) {
+	run, err := op.prepare(s, req, e)
 	if err != nil {
 		s.result(req, e.handle, nil, err)
 		return
@@ -60,40 +54,46 @@ func (s *Session) start(req *call, e *entry, op opSpec) {
 	// address of a socket whose receive waits completes that receive in
 	// this step (preemptFed, then holdFor's takeOver).
 	if op.tryFirst != nil && op.tryFirst(req, e) {
-		if s.batch != nil && s.fedLater(req, e) {
-			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
+		if s.collecting && s.fedLater(req, e) {
+			s.retries = append(s.retries, retry{req, e, run})
 			return
 		}
 		fed := s.preemptFed(req, e)
 		finish := run(s.ctx, sockets.CallOptions{TryOnce: true})
-		if !wouldWait {
+		if finish != nil {
 			finish()
 		}
 		if fed != nil {
 			fed.Release()
 		}
-		if !wouldWait {
+		if finish != nil {
 			return
 		}
 		// The batch's last request, with no retry queued before it, has
 		// nothing after it that could feed it: it waits at once.
-		if s.batch != nil && (len(s.rest) > 0 || len(*s.batch) > 0) {
-			*s.batch = append(*s.batch, func() { s.tryAgain(req, e, key, run, &wouldWait) })
+		if s.collecting && (len(s.rest) > 0 || len(s.retries) > 0) {
+			s.retries = append(s.retries, retry{req, e, run})
 			return
 		}
 	}
-	s.spawn(req, e, key, run, &wouldWait)
+	s.spawn(req, e, run)
+}
+
+// retry is a batched call that DoBatch tries again at its end (tryAgain).
+type retry struct {
+	req *call
+	e   *entry
+	run opCall
 }
 
 // tryAgain is a batched call's try at the batch's end: it finishes now, or
 // goes to its own goroutine to wait.
-func (s *Session) tryAgain(req *call, e *entry, key string, run opCall, wouldWait *bool) {
-	*wouldWait = false
-	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); !*wouldWait {
+func (s *Session) tryAgain(req *call, e *entry, run opCall) {
+	if finish := run(s.ctx, sockets.CallOptions{TryOnce: true}); finish != nil {
 		finish()
 		return
 	}
-	s.spawn(req, e, key, run, wouldWait)
+	s.spawn(req, e, run)
 }
 
 // fedLater reports whether a receive on the datagram socket e, in a batch,
@@ -127,7 +127,7 @@ func (s *Session) fedLater(req *call, e *entry) bool {
 		if fed || s.restBad[i] != nil || r.Op != "sendto" {
 			continue
 		}
-		if to, err := parseAddr(r.Addr); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
+		if to, err := r.Addr.Get(); err == nil && to.Host == e.local.Host && to.Port == e.local.Port {
 			fed = true
 		}
 	}
@@ -135,15 +135,14 @@ func (s *Session) fedLater(req *call, e *entry) bool {
 }
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
-// result come back through withLock. wouldWait is run's (doneFor's) flag,
-// which only a step under the lock reads or sets: a datagram receive keeps
-// run and it, so that a sendto that feeds it can complete it in its own
-// step (takeOver).
-func (s *Session) spawn(req *call, e *entry, key string, run opCall, wouldWait *bool) {
+// result come back through withLock. A datagram receive keeps run, so that
+// a sendto that feeds it can complete it in its own step (takeOver).
+func (s *Session) spawn(req *call, e *entry, run opCall) {
+	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	ctx, cancel := context.WithCancel(s.ctx)
 	p := &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo, ctx: ctx}
 	if (req.Op == "recv" || req.Op == "recvfrom") && e.sock.Type() == sockets.SockDgram {
-		p.preempt, p.run, p.wouldWait = sockets.NewPreempt(), run, wouldWait
+		p.preempt, p.run = sockets.NewPreempt(), run
 	}
 	s.pending[key] = p
 	opts := sockets.CallOptions{Preemptible: p.preempt, OnWait: func() {
@@ -152,7 +151,7 @@ func (s *Session) spawn(req *call, e *entry, key string, run opCall, wouldWait *
 				return
 			}
 			p.waited = true
-			s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo}, req.from, nil)
+			s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo, plainRequest: req.PlainEcho()}, req.from, nil)
 			if req.Op == "connect" {
 				s.refresh(e)
 			}
@@ -169,7 +168,7 @@ func (s *Session) spawn(req *call, e *entry, key string, run opCall, wouldWait *
 			}
 			delete(s.pending, key)
 			s.unhold(key)
-			if !s.ending {
+			if !s.ending && finish != nil { // (nil only for a call tried once)
 				finish()
 			}
 		})
@@ -188,10 +187,9 @@ func (s *Session) takeOver(key string, p *pending) bool {
 	if !s.preemptible(key, p) {
 		return false
 	}
-	*p.wouldWait = false
 	finish := p.run(s.ctx, sockets.CallOptions{Preempts: p.preempt})
-	if *p.wouldWait {
-		return false
+	if finish == nil {
+		return false // nothing queued (sockets.ErrWouldWait): it waits on
 	}
 	delete(s.pending, key)
 	s.unhold(key)
@@ -219,7 +217,7 @@ func (s *Session) preemptible(key string, p *pending) bool {
 // datagram sockets bound to the address a sendto, req, sends to.
 func (s *Session) fedBy(req *call) iter.Seq2[string, *pending] {
 	return func(yield func(string, *pending) bool) {
-		to, err := parseAddr(req.Addr)
+		to, err := req.Addr.Get()
 		if err != nil {
 			return
 		}

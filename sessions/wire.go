@@ -62,7 +62,7 @@ func (r ResultBody) AppendFields(b []byte) ([]byte, error) {
 	}
 	if len(r.Request) > 0 {
 		b = append(b, `,"request":`...)
-		if b, err = protocol.AppendRaw(b, r.Request); err != nil {
+		if b, err = appendRequest(b, r.Request, r.plainRequest); err != nil {
 			return b, err
 		}
 	}
@@ -108,9 +108,19 @@ func (w WaitingBody) AppendFields(b []byte) ([]byte, error) {
 	}
 	if len(w.Request) > 0 {
 		b = append(b, `,"request":`...)
-		return protocol.AppendRaw(b, w.Request)
+		return appendRequest(b, w.Request, w.plainRequest)
 	}
 	return b, nil
+}
+
+// appendRequest writes a message's request: as it is when it is a
+// request's PlainEcho (plain), which AppendRaw would copy unchanged after
+// checking it again, else by AppendRaw.
+func appendRequest(b []byte, echo protocol.Raw, plain bool) ([]byte, error) {
+	if plain {
+		return append(b, echo...), nil
+	}
+	return protocol.AppendRaw(b, echo)
 }
 
 // AppendFields appends the socket's state.
@@ -301,7 +311,7 @@ func (p PeerFields) AppendFields(b []byte) ([]byte, error) {
 func (f sendFields) AppendFields(b []byte) ([]byte, error) {
 	b = append(b, `,"n":`...)
 	b = strconv.AppendInt(b, int64(f.N), 10)
-	if f.Addr != nil {
+	if f.Addr.A != nil { // omitzero
 		b = append(b, `,"addr":`...)
 		b = f.Addr.appendJSON(b)
 	}

@@ -171,6 +171,32 @@ func TestWireMatchesJSON(t *testing.T) {
 	}
 }
 
+// TestWirePlainRequest: a result or waiting message whose request is its
+// decoded request's plain echo, written without a second check, is what
+// encoding/json writes, as is one whose echo needs escaping.
+func TestWirePlainRequest(t *testing.T) {
+	plain := map[bool]int{}
+	for _, frame := range []string{
+		`[{"bufsize":64,"id":1,"op":"recvfrom","sock":"s1"},{"addr":["127.0.0.1",9],"data":{"text":"ping"},"id":2,"op":"sendto","sock":"s2"}]`,
+		`{"id": 3, "op": "send", "sock": "s1", "data": {"text": "a\u00e9 \"q\""}}`,
+		`{"id":4,"op":"send","data":{"text":"<b>&amp;</b>"}}`,
+		"{\"id\":5,\"op\":\"send\",\"data\":{\"text\":\"\u2028\xff\"}}",
+	} {
+		reqs, bads := protocol.DecodeFrame([]byte(frame))
+		for i, r := range reqs {
+			if bads[i] != nil {
+				t.Fatalf("%s: %v", frame, bads[i])
+			}
+			plain[r.PlainEcho()]++
+			checkWire(t, ResultBody{ID: r.ID, Op: r.Op, OK: true, Request: r.Echo, plainRequest: r.PlainEcho()})
+			checkWire(t, WaitingBody{ID: r.ID, Op: r.Op, Request: r.Echo, plainRequest: r.PlainEcho()})
+		}
+	}
+	if plain[true] == 0 || plain[false] == 0 {
+		t.Errorf("plain echoes: %d, others %d; want some of each", plain[true], plain[false])
+	}
+}
+
 // checkWire compares v's members with json.Marshal's, spliced as the web
 // package did before the appenders: the body, then a result's Fields.
 func checkWire(t *testing.T, v FieldAppender) {

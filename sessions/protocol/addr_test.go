@@ -55,3 +55,36 @@ func checkAddrFast(t *testing.T, raw []byte) {
 		t.Fatalf("parseAddrFast(%q) = %v, encoding/json reads %v", raw, fast, slow)
 	}
 }
+
+// TestAddrArg: an address argument read as its request is decoded gives its
+// op what ParseAddr gives when the op runs, error included, whether
+// DecodeFrame or encoding/json decoded it, and none for a request without
+// one.
+func TestAddrArg(t *testing.T) {
+	for _, raw := range append(addrSeeds, "null") {
+		if !json.Valid([]byte(raw)) {
+			continue // the frame is malformed
+		}
+		frame := []byte(`{"id":1,"op":"bind","addr":` + raw + `}`)
+		want, wantErr := ParseAddr(Raw(raw))
+		reqs, bads := DecodeFrame(frame)
+		var viaJSON Request
+		if bads[0] != nil || json.Unmarshal(frame, &viaJSON) != nil {
+			t.Fatalf("%s: not decoded: %v", frame, bads[0])
+		}
+		for _, a := range []AddrArg{reqs[0].Addr, viaJSON.Addr} {
+			got, err := a.Get()
+			if got != want || (err == nil) != (wantErr == nil) || err != nil && *err != *wantErr {
+				t.Errorf("%s: Get() = %v, %v; ParseAddr: %v, %v", raw, got, err, want, wantErr)
+			}
+			if string(a.Raw) != raw {
+				t.Errorf("%s: kept as %s", raw, a.Raw)
+			}
+		}
+	}
+	reqs, _ := DecodeFrame([]byte(`{"id":1,"op":"bind"}`))
+	_, err := reqs[0].Addr.Get()
+	if _, want := ParseAddr(nil); reqs[0].Addr.Raw != nil || err == nil || *err != *want {
+		t.Errorf("no addr: %q, %v; want nil and %v", reqs[0].Addr.Raw, err, want)
+	}
+}

@@ -53,6 +53,44 @@ func ParseAddr(raw Raw) (sockets.Addr, *sockets.Error) {
 	return a, nil
 }
 
+// AddrArg is a request's address (bind, connect, sendto, spawn): its JSON
+// as sent (Raw; nil when absent), read once, as the request is decoded.
+// The op that takes an address reads it with Get, whose error (not an
+// address) is then the op's to report: a request whose op takes none is not
+// refused for one.
+type AddrArg struct {
+	Raw  Raw
+	addr sockets.Addr
+	err  *sockets.Error
+}
+
+// NewAddrArg reads raw as an address argument (nil: none).
+func NewAddrArg(raw Raw) AddrArg {
+	a := AddrArg{Raw: raw}
+	if raw != nil {
+		a.addr, a.err = ParseAddr(raw)
+	}
+	return a
+}
+
+// Get returns the address, or ParseAddr's error for what was sent (or for
+// nothing, when it is absent).
+func (a AddrArg) Get() (sockets.Addr, *sockets.Error) {
+	if a.Raw == nil {
+		return ParseAddr(nil)
+	}
+	return a.addr, a.err
+}
+
+// UnmarshalJSON reads data as an address argument, for encoding/json.
+func (a *AddrArg) UnmarshalJSON(data []byte) error {
+	*a = NewAddrArg(append(Raw(nil), data...))
+	return nil
+}
+
+// MarshalJSON returns the address as it was sent, or null.
+func (a AddrArg) MarshalJSON() ([]byte, error) { return a.Raw.MarshalJSON() }
+
 // strconvIntSize is the size of an int in bits.
 const strconvIntSize = 32 << (^uint(0) >> 63)
 
@@ -85,7 +123,7 @@ func parseAddrFast(raw []byte) (sockets.Addr, bool) {
 		}
 		port = port*10 + int(c-'0')
 	}
-	return sockets.Addr{Host: string(host), Port: port}, true
+	return sockets.Addr{Host: intern(host), Port: port}, true
 }
 
 // ParseOptionValue reads a setsockopt value that is a number: an integer

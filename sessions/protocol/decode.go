@@ -18,14 +18,24 @@ import (
 // compare the two): keys match exactly or else in any case, unknown keys
 // are ignored, a repeated key's last value wins (objects merge), a value of
 // the wrong type leaves its field as it was and rejects the request with the
-// first such error. It validates the frame once and decodes it in a second
-// pass, without reflection on the hot path but for finding a field.
+// first such error. The frames clients send nearly always are decoded in
+// one pass (onepass.go); the general decoder here validates any other frame
+// once and decodes it in a second pass, finding fields by reflection.
 
 // DecodeFrame returns the requests of a frame: the frame itself, or the
 // elements of a JSON array of requests (a client may batch several requests
 // into one frame; they are handled in order). A non-nil bads[i] rejects
 // reqs[i]; reqs[i] then holds what could be read of it (its id and op).
 func DecodeFrame(frame []byte) (reqs []Request, bads []*sockets.Error) {
+	if reqs, ok := decodeOnePass(frame); ok {
+		return reqs, make([]*sockets.Error, len(reqs))
+	}
+	return decodeGeneral(frame)
+}
+
+// decodeGeneral is DecodeFrame's general decoder: any frame, errors
+// included.
+func decodeGeneral(frame []byte) (reqs []Request, bads []*sockets.Error) {
 	if msg, ok := check(frame); !ok {
 		return []Request{{}}, []*sockets.Error{malformed(msg)}
 	}
@@ -86,7 +96,7 @@ const requestType = "sessions.Request"
 func (d *decoder) request(raw []byte, r *Request) *sockets.Error {
 	if raw[0] != '{' {
 		if raw[0] == 'n' { // null: nothing to decode, and no error
-			r.Echo = requestEcho(raw)
+			r.setEcho(requestEcho(raw))
 			return nil
 		}
 		return malformed("json: cannot unmarshal " + valueKind(raw) + " into Go value of type " + requestType)
@@ -96,7 +106,7 @@ func (d *decoder) request(raw []byte, r *Request) *sockets.Error {
 	if d.err != nil {
 		return sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", d.err.field, d.err.want, d.err.value)
 	}
-	r.Echo = d.echo(raw)
+	r.setEcho(d.echo(raw))
 	return nil
 }
 
@@ -255,6 +265,8 @@ func (d *decoder) field(raw []byte, fv reflect.Value, f *field) {
 	switch p := fv.Addr().Interface().(type) {
 	case *Raw:
 		*p = d.clone(raw)
+	case *AddrArg:
+		*p = NewAddrArg(d.clone(raw))
 	case *string:
 		if !null {
 			d.str(raw, p, t)

@@ -11,8 +11,10 @@
 // errors included, and the tests compare them case by case, at random and
 // by fuzzing.
 //
-// Files: request.go the request types; decode.go and fields.go the
-// decoder; scan.go the frame check (with encoding/json's error texts);
+// Files: request.go the request types; onepass.go the one-pass decoder of
+// the frames clients send nearly always; decode.go and fields.go the
+// general decoder of any frame; scan.go the frame check (with
+// encoding/json's error texts);
 // read.go reading JSON values; args.go the arguments an op reads when it
 // runs (addresses, timeouts, option values); payload.go request data;
 // write.go, compact.go and encode.go writing JSON.
@@ -22,11 +24,14 @@
 // Add it to Request (or to the args struct its ops embed, such as
 // ProgramArgs) with its JSON name as its tag and one of these types:
 // string, bool, int, *int, *int64, *bool, *string, []string, *[]string,
-// map[string]any, Raw (any JSON, kept as sent for the op to read: see
-// args.go), or a pointer to a struct of those (Payload, FramingArg). That is
+// map[string]any, AddrArg (an address), Raw (any JSON, kept as sent for
+// the op to read: see args.go), or a pointer to a struct of those
+// (Payload, FramingArg). That is
 // all: the decoder finds fields by their tags, once, and panics at start on
 // a type it does not know or a JSON name used twice (the first test to run
-// finds either). Then document the field in web/PROTOCOL.md.
+// finds either); the one-pass decoder reads the hot ops' fields by name and
+// every other field through the same table. Then document the field in
+// web/PROTOCOL.md.
 //
 // # Adding an op
 //

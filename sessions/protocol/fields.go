@@ -56,6 +56,7 @@ var decodable = map[reflect.Type]bool{
 	reflect.TypeFor[int64]():          true,
 	reflect.TypeFor[[]string]():       true,
 	reflect.TypeFor[Raw]():            true,
+	reflect.TypeFor[AddrArg]():        true,
 	reflect.TypeFor[map[string]any](): true,
 }
 

@@ -1,11 +1,14 @@
 package protocol
 
+import "bytes"
+
 // The requests of protocol v1, as Go values (see web/PROTOCOL.md).
 //
 // Adding a field: add it to Request (or to the args struct of its ops) with
 // its JSON name as the tag, and a plain Go type the decoder knows: string,
 // bool, *bool, *int, *int64, *string, []string, *[]string, Raw (any JSON,
-// kept as sent, read by the op: see args.go), map[string]any, or a pointer
+// kept as sent, read by the op: see args.go), AddrArg (an address, read as
+// the request is decoded), map[string]any, or a pointer
 // to a struct of those (Payload, FramingArg). Nothing else is needed: the
 // decoder finds the fields by reflection, once (fields.go), and refuses at
 // start a type it does not know or a JSON name used twice. "absent" and
@@ -13,17 +16,18 @@ package protocol
 // as it is and sets a pointer to nil, as encoding/json does.
 
 // Request is one request, as decoded from its JSON. The fields an op reads
-// as JSON of several types (an address, a timeout, an option value, an id)
-// keep their JSON as Raw, read by args.go's functions when the op runs, so
-// that absent (nil), null and a wrong type stay apart and a field the op
-// does not use is never refused.
+// as JSON of several types (a timeout, an option value, an id) keep their
+// JSON as Raw, read by args.go's functions when the op runs, so that absent
+// (nil), null and a wrong type stay apart and a field the op does not use is
+// never refused. The address is read as the request is decoded (AddrArg),
+// and its error too is the op's to report.
 type Request struct {
 	ID          Raw            `json:"id"`
 	Op          string         `json:"op"`
 	Sock        string         `json:"sock"`
 	Family      string         `json:"family"`
 	Type        string         `json:"type"`
-	Addr        Raw            `json:"addr"`
+	Addr        AddrArg        `json:"addr"`
 	Backlog     *int           `json:"backlog"`
 	Data        *Payload       `json:"data"`
 	Flags       []string       `json:"flags"`
@@ -72,6 +76,38 @@ type Request struct {
 	// Echo is the request as the client sent it (shortened when large),
 	// repeated in its result and waiting messages. DecodeFrame sets it.
 	Echo Raw `json:"-"`
+
+	plainEcho Raw // Echo as DecodeFrame set it, if it is plain (PlainEcho)
+}
+
+// setEcho sets r's echo, as compacted (and shortened) from the request.
+func (r *Request) setEcho(echo Raw) {
+	r.Echo, r.plainEcho = echo, nil
+	if len(echo) <= maxEcho && plainCompacted(echo) {
+		r.plainEcho = echo
+	}
+}
+
+// PlainEcho reports whether r.Echo is the one DecodeFrame set and plain
+// JSON: valid, compact, and with nothing in it that AppendRaw escapes.
+// A writer may then copy it as it is, without checking it again (as
+// AppendRaw would).
+func (r *Request) PlainEcho() bool {
+	return len(r.Echo) > 0 && len(r.plainEcho) == len(r.Echo) && &r.plainEcho[0] == &r.Echo[0]
+}
+
+// plainCompacted reports whether a compacted valid value is plain (see
+// plainJSON): nothing that encoding/json escapes (<, >, & or U+2028,
+// U+2029; for speed, any byte 0xE2 counts), and not nested deeper than
+// plainScanner reads (fewer brackets than its depth allow).
+func plainCompacted(v []byte) bool {
+	for _, c := range []byte{'<', '>', '&', 0xE2} {
+		if bytes.IndexByte(v, c) >= 0 {
+			return false
+		}
+	}
+	// Each bracket opened is closed: a short value has few.
+	return len(v) < 2*(maxPlainDepth+1) || bytes.Count(v, []byte{'{'})+bytes.Count(v, []byte{'['}) <= maxPlainDepth
 }
 
 // ProgramArgs are the request fields of the program ops (embedded in

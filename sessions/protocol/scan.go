@@ -20,14 +20,16 @@ func check(raw []byte) (msg string, ok bool) {
 }
 
 type scanner struct {
-	raw []byte
-	i   int
-	msg string // the first fault
+	raw    []byte
+	i      int
+	msg    string // the first fault
+	spaced bool   // whitespace was skipped
 }
 
 func (s *scanner) space() {
 	for s.i < len(s.raw) && isSpace(s.raw[s.i]) {
 		s.i++
+		s.spaced = true
 	}
 }
 

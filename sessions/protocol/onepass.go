@@ -1,0 +1,503 @@
+package protocol
+
+import (
+	"bytes"
+	"reflect"
+	"strconv"
+	"sync/atomic"
+)
+
+// The one-pass decoder. The frames clients send nearly always are valid
+// JSON whose keys are the fields' exact names (or unknown ones) and whose
+// values are of their fields' types. Such a frame is checked and decoded in
+// a single pass: the fields of the hot ops (id, op, sock, addr, bufsize,
+// data, flags) are read without reflection, short names are interned, and
+// a request sent without spaces is its own echo. Any other frame (a syntax
+// error, a value of the wrong type, a key that matches a field only in
+// another case or only once unescaped) makes it give up, and the general
+// decoder (decode.go) reads the frame from its start: the one-pass decoder
+// never reports an error, so every error text is the general decoder's.
+// Its tests check that it decodes exactly what the general decoder does,
+// for every frame it takes.
+
+// onePass is the state of one frame's decoding.
+type onePass struct {
+	raw    []byte // the frame, or the decoder's copy of it (owned)
+	i      int    // the next byte to read
+	owned  bool   // raw is the decoder's copy: raw fields and echoes may be slices of it
+	spaced bool   // whitespace was skipped since the current request began
+	gen    decoder
+}
+
+// maxOwned is the largest frame copied whole, whose requests' raw fields
+// and echoes are then slices of the one copy. A larger frame's are copied
+// one by one, so that a request that outlives the others (a waiting call,
+// a stream's send record) does not keep a large frame alive.
+const maxOwned = 2 * maxEcho
+
+// decodeOnePass returns a frame's requests, or false when the general
+// decoder must read it.
+func decodeOnePass(frame []byte) ([]Request, bool) {
+	d := onePass{raw: frame}
+	if len(frame) <= maxOwned {
+		d.raw, d.owned = bytes.Clone(frame), true
+	}
+	d.space()
+	if d.i >= len(d.raw) {
+		return nil, false
+	}
+	var reqs []Request
+	switch d.raw[d.i] {
+	case '{':
+		reqs = make([]Request, 1)
+		if !d.request(&reqs[0], 1) {
+			return nil, false
+		}
+	case '[':
+		d.i++
+		var ok bool
+		if reqs, ok = d.batch(); !ok {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	d.space()
+	return reqs, d.i == len(d.raw)
+}
+
+// batch decodes the requests of a batch, after its opening bracket: a
+// non-empty array of at most MaxBatch objects. They are decoded in place:
+// a batch sent without spaces has as many requests as "},{" plus one.
+func (d *onePass) batch() ([]Request, bool) {
+	reqs := make([]Request, 0, min(1+bytes.Count(d.raw[d.i:], []byte("},{")), MaxBatch))
+	d.space()
+	for {
+		if !d.at('{') || len(reqs) == MaxBatch {
+			return nil, false
+		}
+		reqs = append(reqs, Request{})
+		if !d.request(&reqs[len(reqs)-1], 2) {
+			return nil, false
+		}
+		if done, ok := d.after(']'); done || !ok {
+			return reqs, ok
+		}
+	}
+}
+
+// at reports whether c is the next byte.
+func (d *onePass) at(c byte) bool { return d.i < len(d.raw) && d.raw[d.i] == c }
+
+func (d *onePass) space() {
+	for d.i < len(d.raw) && isSpace(d.raw[d.i]) {
+		d.i++
+		d.spaced = true
+	}
+}
+
+// request decodes the object at d.i into r and sets its echo; depth is
+// the object's, as the scanner counts it.
+func (d *onePass) request(r *Request, depth int) bool {
+	start := d.i
+	d.spaced = false
+	ok := d.object(depth, func(key []byte, plain bool) bool {
+		if plain {
+			switch string(key[1 : len(key)-1]) {
+			case "id":
+				return d.rawValue(&r.ID, depth)
+			case "op":
+				return d.str(&r.Op, true)
+			case "sock":
+				return d.str(&r.Sock, true)
+			case "addr":
+				var raw Raw
+				if !d.rawValue(&raw, depth) {
+					return false
+				}
+				r.Addr = NewAddrArg(raw)
+				return true
+			case "bufsize":
+				return d.intPtr(&r.Bufsize)
+			case "data":
+				return d.payload(&r.Data, depth)
+			case "flags":
+				return d.names(&r.Flags, depth)
+			}
+		}
+		return d.general(reflect.ValueOf(r).Elem(), requestFields, key, depth)
+	})
+	if !ok {
+		return false
+	}
+	r.setEcho(d.echo(d.raw[start:d.i]))
+	return true
+}
+
+// object reads the object at d.i, of depth depth, calling member for each
+// key (its literal, quotes included; plain: without escapes, so that the
+// literal's inside is the key) with d.i at its value, which member reads.
+func (d *onePass) object(depth int, member func(key []byte, plain bool) bool) bool {
+	d.i++ // the brace
+	d.space()
+	if d.at('}') {
+		d.i++
+		return true
+	}
+	for {
+		key, plain, ok := d.key()
+		if !ok {
+			return false
+		}
+		d.space()
+		if !d.at(':') {
+			return false
+		}
+		d.i++
+		d.space()
+		if !member(key, plain) {
+			return false
+		}
+		if done, ok := d.after('}'); done || !ok {
+			return ok
+		}
+	}
+}
+
+// after reads what follows an element of the object or array that close
+// ends: close (done), or a comma and the spaces after it; ok is false for
+// anything else.
+func (d *onePass) after(close byte) (done, ok bool) {
+	d.space()
+	switch {
+	case d.at(close):
+		d.i++
+		return true, true
+	case d.at(','):
+		d.i++
+		d.space()
+		return false, true
+	}
+	return false, false
+}
+
+// key reads a key's literal; plain reports that it has no escapes (and so
+// that its inside is the key).
+func (d *onePass) key() (lit []byte, plain, ok bool) {
+	if !d.at('"') {
+		return nil, false, false
+	}
+	start := d.i
+	for j := start + 1; j < len(d.raw); j++ {
+		switch c := d.raw[j]; {
+		case c == '"':
+			d.i = j + 1
+			return d.raw[start:d.i], true, true
+		case c == '\\' || c < 0x20:
+			s := scanner{raw: d.raw, i: start + 1}
+			if !s.string() {
+				return nil, false, false
+			}
+			d.i = s.i
+			return d.raw[start:d.i], false, true
+		}
+	}
+	return nil, false, false
+}
+
+// general reads the value of the member key of the struct v, whose fields
+// fs are, as the general decoder reads it: an unknown key's value is
+// checked and skipped, a field's decoded by reflection. A value of the
+// wrong type gives up.
+func (d *onePass) general(v reflect.Value, fs *fieldTable, key []byte, depth int) bool {
+	start := d.i
+	s := scanner{raw: d.raw, i: d.i}
+	if !s.value(depth) {
+		return false
+	}
+	d.i, d.spaced = s.i, d.spaced || s.spaced
+	f := fs.lookup(key)
+	if f == nil {
+		return true
+	}
+	val := d.raw[start:d.i]
+	fv := v.FieldByIndex(f.index)
+	switch p := fv.Addr().Interface().(type) {
+	case *Raw:
+		*p = d.keep(val)
+		return true
+	case *AddrArg:
+		*p = NewAddrArg(d.keep(val))
+		return true
+	}
+	d.gen.err = nil
+	d.gen.field(val, fv, f)
+	return d.gen.err == nil
+}
+
+// rawValue reads any value into *dst, as sent.
+func (d *onePass) rawValue(dst *Raw, depth int) bool {
+	start := d.i
+	if d.i < len(d.raw) && (d.raw[d.i] == '-' || '0' <= d.raw[d.i] && d.raw[d.i] <= '9') {
+		if lit, _ := d.number(); lit == nil {
+			return false
+		}
+		*dst = d.keep(d.raw[start:d.i])
+		return true
+	}
+	s := scanner{raw: d.raw, i: d.i}
+	if !s.value(depth) {
+		return false
+	}
+	d.i, d.spaced = s.i, d.spaced || s.spaced
+	*dst = d.keep(d.raw[start:d.i])
+	return true
+}
+
+// keep returns the bytes b of the frame as the request keeps them.
+func (d *onePass) keep(b []byte) Raw {
+	if d.owned {
+		return Raw(b[:len(b):len(b)])
+	}
+	return bytes.Clone(b)
+}
+
+// null reads a null, if one comes next.
+func (d *onePass) null() bool {
+	if len(d.raw)-d.i >= 4 && string(d.raw[d.i:d.i+4]) == "null" {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+// str reads a string into *dst (interned: a name); a null leaves it as it
+// is.
+func (d *onePass) str(dst *string, name bool) bool {
+	if d.null() {
+		return true
+	}
+	s, ok := d.string(name)
+	if ok {
+		*dst = s
+	}
+	return ok
+}
+
+// strPtr reads a string into **dst; a null sets *dst to nil. A new *dst
+// is *spare, if there is one (which is then used up).
+func (d *onePass) strPtr(dst **string, spare **string) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	s, ok := d.string(false)
+	if !ok {
+		return false
+	}
+	switch {
+	case *dst != nil:
+		**dst = s
+	case *spare != nil:
+		**spare = s
+		*dst, *spare = *spare, nil
+	default:
+		*dst = new(string)
+		**dst = s
+	}
+	return true
+}
+
+// string reads a string, interned if it is a name.
+func (d *onePass) string(name bool) (string, bool) {
+	if !d.at('"') {
+		return "", false
+	}
+	start := d.i
+	for j := start + 1; j < len(d.raw); j++ {
+		c := d.raw[j]
+		if c == '"' {
+			d.i = j + 1
+			if name {
+				return intern(d.raw[start+1 : j]), true
+			}
+			return string(d.raw[start+1 : j]), true
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break // read the long way: escapes, and UTF-8 to check
+		}
+	}
+	s := scanner{raw: d.raw, i: start + 1}
+	if !s.string() {
+		return "", false
+	}
+	d.i = s.i
+	return Unquote(d.raw[start:d.i]), true
+}
+
+// intPtr reads an integer into **dst; a null sets *dst to nil.
+func (d *onePass) intPtr(dst **int) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	lit, integer := d.number()
+	if !integer {
+		return false // not a number, or not an integer
+	}
+	n, ok := parseInt(lit)
+	if !ok {
+		return false
+	}
+	if *dst == nil {
+		*dst = new(int)
+	}
+	**dst = n
+	return true
+}
+
+// number reads a number (plainScanner's, the scanner's grammar); integer
+// says it has no fraction or exponent. It returns nil for anything else.
+func (d *onePass) number() (lit []byte, integer bool) {
+	p := plainScanner{raw: d.raw, i: d.i}
+	if !p.number() {
+		return nil, false
+	}
+	lit, d.i = d.raw[d.i:p.i], p.i
+	return lit, bytes.IndexAny(lit, ".eE") < 0
+}
+
+// parseInt reads a valid JSON integer that fits in an int.
+func parseInt(lit []byte) (int, bool) {
+	digits := lit
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) > 18 {
+		n, err := strconv.ParseInt(string(lit), 10, strconv.IntSize)
+		return int(n), err == nil
+	}
+	n := 0
+	for _, c := range digits {
+		n = n*10 + int(c-'0')
+	}
+	if lit[0] == '-' {
+		n = -n
+	}
+	return n, true
+}
+
+// payload reads a request's data: an object (merged into *dst's, if it
+// has one), or null.
+func (d *onePass) payload(dst **Payload, depth int) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	if !d.at('{') {
+		return false
+	}
+	var spare *string
+	if *dst == nil {
+		// The payload and the string its text (or hex, or base64) points
+		// to, in one allocation.
+		box := new(struct {
+			p Payload
+			s string
+		})
+		*dst, spare = &box.p, &box.s
+	}
+	p := *dst
+	return d.object(depth+1, func(key []byte, plain bool) bool {
+		if plain {
+			switch string(key[1 : len(key)-1]) {
+			case "text":
+				return d.strPtr(&p.Text, &spare)
+			case "hex":
+				return d.strPtr(&p.Hex, &spare)
+			case "base64":
+				return d.strPtr(&p.Base64, &spare)
+			case "encoding":
+				return d.str(&p.Encoding, true)
+			}
+		}
+		return d.general(reflect.ValueOf(p).Elem(), payloadFields, key, depth+1)
+	})
+}
+
+var payloadFields = requestFields.exact["data"].nested
+
+// names reads an array of names (flags) as the general decoder reads an
+// array of strings: into the slice there is, from its start; a null
+// element keeps the string there.
+func (d *onePass) names(dst *[]string, depth int) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	if !d.at('[') {
+		return false
+	}
+	d.i++
+	d.space()
+	ss, n := *dst, 0
+	if d.at(']') {
+		d.i++
+		*dst = []string{}
+		return true
+	}
+	for ; ; n++ {
+		if n >= len(ss) {
+			ss = append(ss, "")
+		}
+		if !d.str(&ss[n], true) {
+			return false
+		}
+		done, ok := d.after(']')
+		if !ok {
+			return false
+		}
+		if done {
+			*dst = ss[:n+1]
+			return true
+		}
+	}
+}
+
+// echo returns a request's echo (requestEcho's): the request itself when
+// it has no spaces to drop.
+func (d *onePass) echo(obj []byte) Raw {
+	switch {
+	case len(obj) > maxEcho:
+		return requestEcho(obj)
+	case !d.spaced:
+		return d.keep(obj)
+	}
+	c := compacter{raw: obj, out: make([]byte, 0, len(obj)), keepHTML: true}
+	c.value(0)
+	return c.out
+}
+
+// intern returns b as a string without allocating when it is a short name
+// that requests repeat (op names, socket handles, flags, hosts): the last
+// string seen at b's slot of a small table is reused when it is b.
+func intern(b []byte) string {
+	if len(b) == 0 || len(b) > maxInterned {
+		return string(b)
+	}
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &interned[h%uint32(len(interned))]
+	if p := slot.Load(); p != nil && *p == string(b) {
+		return *p
+	}
+	s := string(b)
+	slot.Store(&s)
+	return s
+}
+
+const maxInterned = 32
+
+var interned [1024]atomic.Pointer[string]
