@@ -172,6 +172,17 @@ sys.exit(3)
 	}
 }
 
+// TestStdoutLineBuffered: stdout is a pipe, yet line-buffered as on a
+// terminal, so that a print is one write (its pieces are not written one
+// by one, which let stderr's lines land inside it) and shows at once.
+func TestStdoutLineBuffered(t *testing.T) {
+	r := runner(t, testLimits)
+	got := runCode(t, r, "import sys\nprint(sys.stdout.isatty(), sys.stdout.line_buffering, sys.stderr.line_buffering)\n")
+	if got.out != "False True True\n" {
+		t.Errorf("stdout's isatty, stdout's and stderr's line_buffering: %q, want False True True", got.out)
+	}
+}
+
 // TestTraceback: an uncaught exception is printed as Python prints it,
 // with the program's own file and lines only.
 func TestTraceback(t *testing.T) {

@@ -100,7 +100,7 @@ func (r *Runner) env(withChannel bool) [][2]string {
 	env := [][2]string{
 		{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", sandboxTmp}, {"TMPDIR", sandboxTmp},
 		{"LANG", "C.UTF-8"}, {"LC_ALL", "C.UTF-8"}, {"TERM", "dumb"},
-		{"PYTHONPATH", path}, {"PYTHONUNBUFFERED", "1"}, {"PYTHONDONTWRITEBYTECODE", "1"},
+		{"PYTHONPATH", path}, {"PYTHONDONTWRITEBYTECODE", "1"},
 		{"PYTHONNOUSERSITE", "1"}, {"PYTHONIOENCODING", "utf-8"},
 	}
 	if withChannel {

@@ -6,6 +6,10 @@ MemoryError, a process or thread that could not start, a file too large,
 a full /tmp, too many open files -- it writes which limit to file
 descriptor 4, then Python prints the traceback as it always does (without
 this module's frames).
+
+It also makes stdout line-buffered, as it is on a terminal: a print shows
+at once and whole (with PYTHONUNBUFFERED each piece of a print was a write
+of its own, so stderr's lines could land inside one of stdout's).
 """
 import _posixsubprocess
 import _thread
@@ -85,6 +89,11 @@ def _excepthook(tp, value, tb, _next=sys.excepthook):
 
 
 sys.excepthook = _excepthook
+
+try:
+    sys.stdout.reconfigure(line_buffering=True)
+except (AttributeError, ValueError):
+    pass
 
 import threading  # noqa: E402 (after _thread is wrapped: threading keeps its start_new_thread)
 
