@@ -1,8 +1,6 @@
 package programs
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,26 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-	"unicode/utf8"
-)
-
-// The streams of a program's output.
-const (
-	Stdout = "stdout"
-	Stderr = "stderr"
-)
-
-// The reasons a program ended other than by itself (Exit.Reason).
-const (
-	ReasonTimeout   = "timeout"   // it ran past Limits.Wall
-	ReasonStopped   = "stopped"   // Stop (op stop, or its session ended)
-	ReasonMemory    = "memory"    // a MemoryError under Limits.Memory ended it
-	ReasonOutput    = "output"    // it wrote more than Limits.Output
-	ReasonCPU       = "cpu"       // it used Limits.CPU of CPU time
-	ReasonProcesses = "processes" // a process or thread it started could not start (Limits.Procs)
-	ReasonFiles     = "files"     // a file too large, /tmp full, or too many open files
 )
 
 // Spec says what to run: Code saved as /tmp/Name and run as `python3 Name
@@ -106,40 +85,6 @@ type Options struct {
 	Exit func(Exit)
 }
 
-// Exit is how a program ended.
-type Exit struct {
-	// Code is its exit status, negative when a signal killed it (as
-	// Python's subprocess says); nil when sockplay stopped it (timeout,
-	// stopped, output).
-	Code *int
-	// Reason is "" when it ended by itself, else one of the Reason
-	// constants.
-	Reason string
-	// Limit is a sentence naming the limit it hit ("" for stopped).
-	Limit string
-}
-
-// String describes the exit for logs and errors.
-func (e Exit) String() string {
-	var parts []string
-	if e.Code != nil {
-		parts = append(parts, fmt.Sprintf("code %d", *e.Code))
-	}
-	if e.Reason != "" {
-		parts = append(parts, e.Reason)
-	}
-	if e.Limit != "" {
-		parts = append(parts, e.Limit)
-	}
-	return strings.Join(parts, ": ")
-}
-
-// readSize is the most one Output call carries.
-const readSize = 32 << 10
-
-// MaxInput is how many bytes of input may wait for a program to read them.
-const MaxInput = 64 << 10
-
 // Program is a running program.
 type Program struct {
 	lim  Limits
@@ -161,16 +106,6 @@ type Program struct {
 
 	done chan struct{}
 	exit Exit
-}
-
-// report is what the sandbox said on fd 4.
-type report struct {
-	status bool // the supervisor's line came
-	code   int
-	signal int
-	cpu    float64
-	hit    string // the first limit sitecustomize noted
-	err    string
 }
 
 // Start runs spec in a sandbox. It fails if Available does, or spec does
@@ -296,190 +231,6 @@ func (p *Program) run(outR, errR, repR *os.File) {
 	close(p.done)
 }
 
-// copyOut passes a stream's output on, counting it against Limits.Output.
-func (p *Program) copyOut(stream string, f *os.File) {
-	defer f.Close()
-	buf := make([]byte, readSize)
-	var carry int // bytes at the start of buf held from the last read (a cut character)
-	for {
-		n, err := f.Read(buf[carry:])
-		n += carry
-		if n > 0 {
-			keep := n
-			if err == nil {
-				keep = n - cutTail(buf[:n])
-			}
-			allowed := p.count(keep)
-			if allowed > 0 && p.opts.Output != nil {
-				p.opts.Output(stream, strings.ToValidUTF8(string(buf[:allowed]), "\uFFFD"))
-			}
-			if allowed < keep {
-				p.stop(ReasonOutput)
-				io.Copy(io.Discard, f) // until the sandbox is gone
-				return
-			}
-			carry = copy(buf, buf[keep:n])
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// cutTail is how many bytes at the end of b are the start of a UTF-8
-// character that the next read completes (0 to 3).
-func cutTail(b []byte) int {
-	for i := 1; i <= 3 && i <= len(b); i++ {
-		c := b[len(b)-i]
-		if c < 0x80 {
-			return 0
-		}
-		if c >= 0xC0 { // a leading byte: is its character whole?
-			if !utf8.FullRune(b[len(b)-i:]) {
-				return i
-			}
-			return 0
-		}
-	}
-	return 0
-}
-
-// count adds n bytes of output and returns how many of them the limit
-// lets through.
-func (p *Program) count(n int) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	left := p.lim.Output - p.written
-	if left < 0 {
-		left = 0
-	}
-	if int64(n) > left {
-		n = int(left)
-	}
-	p.written += int64(n)
-	return n
-}
-
-// readReport reads the sandbox's reports (fd 4): the supervisor's status
-// line and the first limit noted. It reads at most 64 KiB of lines.
-func (p *Program) readReport(f *os.File) {
-	defer f.Close()
-	sc := bufio.NewScanner(io.LimitReader(f, 64<<10))
-	for sc.Scan() {
-		var line struct {
-			Hit    string   `json:"hit"`
-			Code   *int     `json:"code"`
-			Signal *int     `json:"signal"`
-			CPU    *float64 `json:"cpu"`
-			Error  string   `json:"error"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
-		}
-		p.mu.Lock()
-		switch {
-		case line.Hit != "" && p.report.hit == "":
-			p.report.hit = line.Hit
-		case line.Code != nil || line.Signal != nil || line.Error != "":
-			if !p.report.status {
-				p.report.status = true
-				if line.Code != nil {
-					p.report.code = *line.Code
-				}
-				if line.Signal != nil {
-					p.report.signal = *line.Signal
-				}
-				if line.CPU != nil {
-					p.report.cpu = *line.CPU
-				}
-				p.report.err = line.Error
-			}
-		}
-		p.mu.Unlock()
-	}
-	io.Copy(io.Discard, f)
-}
-
-// outcome decides how the program ended, from what sockplay did to it,
-// the supervisor's report, and bwrap's own exit.
-func (p *Program) outcome() Exit {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.reason != "" {
-		return Exit{Reason: p.reason, Limit: p.lim.sentence(p.reason, "")}
-	}
-	rep := p.report
-	if !rep.status {
-		// No word from the supervisor: bwrap's own status says what there is.
-		code := p.cmd.ProcessState.ExitCode()
-		if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = -int(ws.Signal())
-		}
-		return Exit{Code: &code}
-	}
-	code := rep.code
-	if rep.signal != 0 {
-		code = -rep.signal
-	}
-	ex := Exit{Code: &code}
-	cpuLimit := p.lim.CPU.Seconds()
-	switch {
-	case rep.signal == int(syscall.SIGXCPU) || rep.signal == int(syscall.SIGKILL) && rep.cpu >= cpuLimit:
-		ex.Reason, ex.Limit = ReasonCPU, p.lim.sentence(ReasonCPU, "")
-	case code != 0 && rep.hit != "":
-		ex.Reason = hitReason(rep.hit)
-		ex.Limit = p.lim.sentence(ex.Reason, rep.hit)
-	}
-	return ex
-}
-
-func hitReason(hit string) string {
-	switch hit {
-	case "memory":
-		return ReasonMemory
-	case "processes":
-		return ReasonProcesses
-	}
-	return ReasonFiles
-}
-
-// sentence names the limit behind a reason (hit: which files limit).
-func (l Limits) sentence(reason, hit string) string {
-	switch reason {
-	case ReasonTimeout:
-		return fmt.Sprintf("a program may run for at most %v (wall time)", l.Wall)
-	case ReasonOutput:
-		return fmt.Sprintf("a program may write at most %s to stdout and stderr together", size(l.Output))
-	case ReasonCPU:
-		return fmt.Sprintf("a program's process may use at most %v of CPU time", l.CPU)
-	case ReasonMemory:
-		return fmt.Sprintf("a program's process may use at most %s of memory (address space)", size(l.Memory))
-	case ReasonProcesses:
-		return fmt.Sprintf("a program may run at most %d processes and threads at once", l.Procs)
-	case ReasonFiles:
-		switch hit {
-		case "fsize":
-			return fmt.Sprintf("a file may grow to at most %s", size(l.FileSize))
-		case "nofile":
-			return fmt.Sprintf("a program's process may have at most %d files open at once", l.OpenFiles)
-		}
-		return fmt.Sprintf("a program's /tmp holds at most %s", size(l.Tmp))
-	}
-	return ""
-}
-
-// size writes a byte count the way the limits are chosen: in MiB or KiB
-// when whole.
-func size(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 // stop ends the program for reason, unless something already has. Output
 // cut at its limit is the reason even when the program has just ended by
 // itself: what it wrote last was not passed on.
@@ -508,76 +259,4 @@ func (p *Program) Done() <-chan struct{} { return p.done }
 func (p *Program) Wait() Exit {
 	<-p.done
 	return p.exit
-}
-
-// ErrInputClosed is Input's error once the program's stdin is closed.
-var ErrInputClosed = errors.New("the program's input is closed")
-
-// ErrInputFull is Input's error when MaxInput bytes already wait.
-var ErrInputFull = fmt.Errorf("%d bytes of input are already waiting for the program to read them", MaxInput)
-
-// Input queues b for the program's stdin; it never waits for the program
-// to read it.
-func (p *Program) Input(b []byte) error {
-	p.inMu.Lock()
-	defer p.inMu.Unlock()
-	switch {
-	case p.inEOF:
-		return ErrInputClosed
-	case p.inQueued+len(b) > MaxInput:
-		return ErrInputFull
-	}
-	if len(b) > 0 {
-		p.inQueue = append(p.inQueue, b)
-		p.inQueued += len(b)
-	}
-	p.wakeFeed()
-	return nil
-}
-
-// CloseInput closes the program's stdin once what is queued is written
-// (the program then reads end of file).
-func (p *Program) CloseInput() {
-	p.inMu.Lock()
-	p.inEOF = true
-	p.inMu.Unlock()
-	p.wakeFeed()
-}
-
-func (p *Program) wakeFeed() {
-	select {
-	case p.inWake <- struct{}{}:
-	default:
-	}
-}
-
-// feed writes queued input to the program's stdin, on its own goroutine.
-func (p *Program) feed() {
-	defer p.stdin.Close()
-	for range p.inWake {
-		for {
-			p.inMu.Lock()
-			if len(p.inQueue) == 0 {
-				eof := p.inEOF
-				p.inMu.Unlock()
-				if eof {
-					return
-				}
-				break
-			}
-			b := p.inQueue[0]
-			p.inQueue = p.inQueue[1:]
-			p.inMu.Unlock()
-			_, err := p.stdin.Write(b)
-			p.inMu.Lock()
-			p.inQueued -= len(b)
-			p.inMu.Unlock()
-			if err != nil {
-				p.inMu.Lock()
-				p.inEOF, p.inQueue, p.inQueued = true, nil, 0
-				p.inMu.Unlock()
-				return
-			}
-		}
-	}
 }
