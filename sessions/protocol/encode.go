@@ -15,13 +15,13 @@ import (
 
 // Encoding any value by reflection, as encoding/json's Marshal does, for
 // the result fields and bodies that do not write their own JSON (the
-// message kinds logged most often do: sessions' wire.go). It covers what
-// Marshal covers: struct tags (name, omitempty, omitzero, "-"), embedded
-// structs and their promoted fields, pointers, interfaces, maps (keys
-// sorted), slices ([]byte as base64), arrays, numbers (floats formatted as
-// Marshal formats them), and values with a MarshalJSON or MarshalText
-// method. Not covered: the ",string" option, and cycles (a cycle never
-// ends).
+// message kinds logged most often do: sessions' wire.go and
+// wire_results.go). It covers what Marshal covers: struct tags (name,
+// omitempty, omitzero, "-"), embedded structs and their promoted fields,
+// pointers, interfaces, maps (keys sorted), slices ([]byte as base64),
+// arrays, numbers (floats formatted as Marshal formats them), and values
+// with a MarshalJSON or MarshalText method. Not covered: the ",string"
+// option, and cycles (a cycle never ends).
 
 // Members appends the members of v's JSON object without its braces:
 // `,"key":value` for each. The message format flattens a body beside a
