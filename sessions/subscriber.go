@@ -30,7 +30,8 @@ type Subscriber struct {
 	program string      // a program's subscriber: the program's name (AttachProgram, program.go)
 	ids     *programIDs // a program's request ids (program.go)
 
-	// Rooms (room_session.go): set before the connection's first request.
+	// Rooms (room_session.go, room_observers.go): set before the connection's
+	// first request.
 	roomKey  string // the instructor key its browser holds (SetRoomIdentity)
 	client   string // the address it comes from, for the join rate limit
 	observer bool   // an instructor's read-only view (AttachObserver)

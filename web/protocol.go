@@ -3,7 +3,8 @@ package web
 import "sockplay/sessions"
 
 // Messages: the session's log entries become protocol JSON (see
-// PROTOCOL.md). Requests are decoded in decode.go.
+// PROTOCOL.md). Requests are decoded by package sessions/protocol
+// (DecodeFrame).
 
 // encodeMessage writes m as one JSON object (sessions.AppendMessage).
 func encodeMessage(m sessions.Message) ([]byte, error) {

@@ -11,13 +11,14 @@
 // errors included, and the tests compare them case by case, at random and
 // by fuzzing.
 //
-// Files: request.go the request types; onepass.go the one-pass decoder of
-// the frames clients send nearly always; decode.go and fields.go the
-// general decoder of any frame; scan.go the frame check (with
-// encoding/json's error texts);
+// Files: request.go the request types; onepass.go and onepass_values.go
+// the one-pass decoder of the frames clients send nearly always; decode.go,
+// decode_values.go and fields.go the general decoder of any frame; echo.go
+// a request's echo; scan.go the frame check (with encoding/json's error
+// texts);
 // read.go reading JSON values; args.go the arguments an op reads when it
 // runs (addresses, timeouts, option values); payload.go request data;
-// write.go, compact.go and encode.go writing JSON.
+// write.go, compact.go, encode.go and encode_fields.go writing JSON.
 //
 // # Adding a request field
 //
