@@ -236,7 +236,7 @@ func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Messa
 			pc = messageBytes(pm)
 		}
 		if sub.observer {
-			pm = observerView(pm) // room_session.go
+			pm = observerView(pm) // room_observers.go
 		}
 		if !sub.push(pm, pc, false, s.batchOut) {
 			if !s.ending {
@@ -266,7 +266,7 @@ func (s *Session) replay(sub *Subscriber, after int64) (int, bool) {
 	n, bytes := 0, 0
 	ok := s.log.since(after, s.lastSeq, func(m Message, size int) {
 		if sub.observer {
-			m = observerView(m) // room_session.go
+			m = observerView(m) // room_observers.go
 		}
 		cost := replayOverhead + size
 		sub.push(m, cost, true, 0)

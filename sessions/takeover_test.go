@@ -285,3 +285,25 @@ func (p *batchPair) port1(t *testing.T) int {
 	t.Fatal("no getsockname result")
 	return 0
 }
+
+// TestWaitingLoggedInItsStep: a receive that was tried and would wait has
+// its waiting message logged in its request's step, before DoBatch
+// returns (not later by its goroutine): a sendto that follows at once and
+// completes it (takeOver) still comes after a waiting, every time.
+func TestWaitingLoggedInItsStep(t *testing.T) {
+	p := newBatchPair(t)
+	for range 20 {
+		id := p.start(recvfrom("s1"))
+		ms := p.sub.Take(1000)
+		if len(ms) != 1 {
+			t.Fatalf("after the recvfrom's step: %d messages, want its waiting alone", len(ms))
+		}
+		if b, ok := ms[0].Body.(WaitingBody); !ok || string(b.ID) != id {
+			t.Fatalf("after the recvfrom's step: a %s %+v, want the waiting of %s", ms[0].Kind, ms[0].Body, id)
+		}
+		if d := describe(p.do(p.sendto("ping"))); d != "sendto recvfrom:ping" {
+			t.Fatalf("the sendto's step: %q, want the sendto's result and the receive's", d)
+		}
+	}
+	p.opsDone(t)
+}

@@ -75,8 +75,10 @@ func (s *Session) start(req *call, e *entry, op *opSpec) {
 			s.retries = append(s.retries, retry{req, e, run})
 			return
 		}
+		s.spawn(req, e, run, true)
+		return
 	}
-	s.spawn(req, e, run)
+	s.spawn(req, e, run, false)
 }
 
 // retry is a batched call that DoBatch tries again at its end (tryAgain).
@@ -93,7 +95,7 @@ func (s *Session) tryAgain(req *call, e *entry, run opCall) {
 		finish()
 		return
 	}
-	s.spawn(req, e, run)
+	s.spawn(req, e, run, true)
 }
 
 // fedLater reports whether a receive on the datagram socket e, in a batch,
@@ -136,8 +138,12 @@ func (s *Session) fedLater(req *call, e *entry) bool {
 
 // spawn runs a blocking op on its own goroutine: its waiting notice and its
 // result come back through withLock. A datagram receive keeps run, so that
-// a sendto that feeds it can complete it in its own step (takeOver).
-func (s *Session) spawn(req *call, e *entry, run opCall) {
+// a sendto that feeds it can complete it in its own step (takeOver). A call
+// that was just tried once and would have waited (tried) is waiting
+// already: its waiting notice is logged in this step, which spares the
+// goroutine a turn of withLock and the attempt that would only find the
+// same (sockets: a call with no OnWait goes straight to its wait).
+func (s *Session) spawn(req *call, e *entry, run opCall, tried bool) {
 	key := string(bytes.TrimSpace(req.ID)) // not waiting: handle checked
 	ctx, cancel := context.WithCancel(s.ctx)
 	p := &pending{id: req.ID, op: req.Op, sock: e.handle, cancel: cancel, echo: req.Echo, ctx: ctx}
@@ -145,18 +151,18 @@ func (s *Session) spawn(req *call, e *entry, run opCall) {
 		p.preempt, p.run = sockets.NewPreempt(), run
 	}
 	s.pending[key] = p
-	opts := sockets.CallOptions{Preemptible: p.preempt, OnWait: func() {
-		s.withLock(func() {
-			if s.ending || s.pending[key] != p || p.waited {
-				return
-			}
-			p.waited = true
-			s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo, plainRequest: req.PlainEcho()}, req.from, nil)
-			if req.Op == "connect" {
-				s.refresh(e)
-			}
-		})
-	}}
+	opts := sockets.CallOptions{Preemptible: p.preempt}
+	if tried {
+		s.logWaiting(req, e, p)
+	} else {
+		opts.OnWait = func() {
+			s.withLock(func() {
+				if s.pending[key] == p {
+					s.logWaiting(req, e, p)
+				}
+			})
+		}
+	}
 	s.ops.Add(1)
 	go func() {
 		defer s.ops.Done()
@@ -173,6 +179,19 @@ func (s *Session) spawn(req *call, e *entry, run opCall) {
 			}
 		})
 	}()
+}
+
+// logWaiting logs the waiting notice of req, the call p waiting on e,
+// once.
+func (s *Session) logWaiting(req *call, e *entry, p *pending) {
+	if s.ending || p.waited {
+		return
+	}
+	p.waited = true
+	s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo, plainRequest: req.PlainEcho()}, req.from, nil)
+	if req.Op == "connect" {
+		s.refresh(e)
+	}
 }
 
 // takeOver completes the waiting datagram receive p (pending as key) in the

@@ -102,6 +102,9 @@ func gaiError() *Error {
 	}
 }
 
+// loopback4 is 127.0.0.1, the address most datagrams here come from.
+var loopback4 = [4]byte{127, 0, 0, 1}
+
 func sockaddr(ip netip.Addr, a Addr) unix.Sockaddr {
 	if ip.Is4() {
 		return &unix.SockaddrInet4{Port: a.Port, Addr: ip.As4()}
@@ -118,6 +121,9 @@ func sockaddr(ip netip.Addr, a Addr) unix.Sockaddr {
 func fromSockaddr(sa syscall.Sockaddr) *Addr {
 	switch sa := sa.(type) {
 	case *syscall.SockaddrInet4:
+		if sa.Addr == loopback4 {
+			return &Addr{Host: "127.0.0.1", Port: sa.Port} // the usual peer: no string to make
+		}
 		return &Addr{Host: netip.AddrFrom4(sa.Addr).String(), Port: sa.Port}
 	case *syscall.SockaddrInet6:
 		return &Addr{Host: netip.AddrFrom16(sa.Addr).String(), Port: sa.Port, ScopeID: sa.ZoneId}

@@ -83,46 +83,51 @@ func (s *Socket) receive(ctx context.Context, opts CallOptions, op string, bufsi
 	} else {
 		s.settle()
 	}
-	var r Received
-	var err error
-	attempt := recvAttempt(bufsize, fl, &r, &err)
+	c := &recvCall{bufsize: bufsize, fl: fl}
+	attempt := c.attempt
 	waitAll := fl&unix.MSG_WAITALL != 0 && fl&(unix.MSG_PEEK|unix.MSG_DONTWAIT) == 0 && s.typ == SockStream && s.Timeout() == nil
 	if waitAll {
-		attempt = s.receiveAll(bufsize, fl, &r, &err)
+		attempt = s.receiveAll(bufsize, fl, &c.r, &c.err)
 	}
-	if e := s.wait(ctx, opts, reading, unix.EAGAIN, attempt); e != nil && !(waitAll && len(r.Data) > 0) {
+	if e := s.wait(ctx, opts, reading, unix.EAGAIN, attempt); e != nil && !(waitAll && len(c.r.Data) > 0) {
 		return Received{}, e
 	}
-	if e := wrapErr(op, err); e != nil {
+	if e := wrapErr(op, c.err); e != nil {
 		return Received{}, e
 	}
+	r := c.r
 	if s.typ == SockStream && !s.noStream {
 		r.Stream, r.Sends = s.recordRecv(len(r.Data), fl&unix.MSG_PEEK != 0)
 	}
 	return r, nil
 }
 
-// recvAttempt is one receive's attempt: one recvmsg of at most bufsize
-// bytes with flags fl, whose outcome goes to *r and *err. It reports done
-// unless the socket had nothing (and fl has no MSG_DONTWAIT).
-func recvAttempt(bufsize, fl int, r *Received, err *error) func(fd int) bool {
-	return func(fd int) bool {
-		bp := bufPool.Get().(*[]byte)
-		buf := *bp
-		if bufsize > len(buf) {
-			buf = make([]byte, bufsize)
-		}
-		var n, rflags int
-		var from syscall.Sockaddr
-		n, _, rflags, from, *err = syscall.Recvmsg(fd, buf[:bufsize], nil, fl)
-		if *err == nil {
-			kept := min(n, bufsize)
-			*r = Received{Data: append([]byte{}, buf[:kept]...), Size: n, Truncated: rflags&unix.MSG_TRUNC != 0}
-			r.From = fromSockaddr(from)
-		}
-		bufPool.Put(bp)
-		return !retry(*err) || fl&unix.MSG_DONTWAIT != 0
+// recvCall is one receive's attempts: each one recvmsg of at most bufsize
+// bytes with flags fl, whose outcome goes to r and err.
+type recvCall struct {
+	bufsize, fl int
+	r           Received
+	err         error
+}
+
+// attempt is one recvmsg. It reports done unless the socket had nothing
+// (and fl has no MSG_DONTWAIT).
+func (c *recvCall) attempt(fd int) bool {
+	bp := bufPool.Get().(*[]byte)
+	buf := *bp
+	if c.bufsize > len(buf) {
+		buf = make([]byte, c.bufsize)
 	}
+	var n, rflags int
+	var from syscall.Sockaddr
+	n, _, rflags, from, c.err = syscall.Recvmsg(fd, buf[:c.bufsize], nil, c.fl)
+	if c.err == nil {
+		kept := min(n, c.bufsize)
+		c.r = Received{Data: append([]byte{}, buf[:kept]...), Size: n, Truncated: rflags&unix.MSG_TRUNC != 0}
+		c.r.From = fromSockaddr(from)
+	}
+	bufPool.Put(bp)
+	return !retry(c.err) || c.fl&unix.MSG_DONTWAIT != 0
 }
 
 // takeOver is the preempting receive of p's waiting call (see Preempt):
@@ -137,22 +142,20 @@ func (s *Socket) takeOver(p *Preempt, op string, bufsize int, flags []string) (R
 		return Received{}, ErrWouldWait
 	}
 	fl |= unix.MSG_TRUNC
-	var r Received
-	var err error
-	attempt := recvAttempt(bufsize, fl, &r, &err)
+	c := &recvCall{bufsize: bufsize, fl: fl}
 	took := p.take(func() bool {
-		if s.rc.Control(func(fd uintptr) { attempt(int(fd)) }) != nil {
+		if s.rc.Control(func(fd uintptr) { c.attempt(int(fd)) }) != nil {
 			return false // closed: the waiting call reports it
 		}
-		return !retry(err)
+		return !retry(c.err)
 	})
 	if !took {
 		return Received{}, ErrWouldWait
 	}
-	if e := wrapErr(op, err); e != nil {
+	if e := wrapErr(op, c.err); e != nil {
 		return Received{}, e
 	}
-	return r, nil
+	return c.r, nil
 }
 
 // receiveAll is recv(bufsize, MSG_WAITALL) on a blocking socket: the kernel
@@ -249,41 +252,59 @@ func (s *Socket) send(ctx context.Context, opts CallOptions, op string, data []b
 	}
 	flags |= unix.MSG_NOSIGNAL
 	s.settle()
-	track := s.typ == SockStream && !s.noStream
-	var rec *SendRecord // the call's send record, once a byte has gone
-	sent := 0
-	var err error
-	attempt := func(fd int) bool {
-		for {
-			var n int
-			if track {
-				// The record grows with each system call, under the lock
-				// the receiving end takes to read it: a receive can never
-				// hold bytes no record accounts for yet.
-				s.stream.mu.Lock()
+	c := &sendCall{s: s, tag: opts.Tag, data: data, to: to, flags: flags, all: all}
+	c.track = s.typ == SockStream && !s.noStream
+	e := s.wait(ctx, opts, writing, unix.EAGAIN, c.attempt)
+	if e == nil {
+		e = wrapErr(op, c.err)
+	}
+	if c.track && (e == nil || c.sent > 0) {
+		s.recordSend(opts, c.rec)
+	}
+	return c.sent, e
+}
+
+// sendCall is one send call's state, which its attempts share: one value
+// for all of them (and one closure, the attempt method).
+type sendCall struct {
+	s     *Socket
+	tag   any // CallOptions.Tag, for the send record
+	data  []byte
+	to    unix.Sockaddr
+	flags int
+	all   bool        // until data is all sent (sendall)
+	track bool        // keep a send record (a stream socket's)
+	rec   *SendRecord // the call's send record, once a byte has gone
+	sent  int
+	err   error
+}
+
+// attempt sends what is left of the data, in as many system calls as the
+// kernel takes bytes for (one, unless all). It reports done unless the
+// buffer is full (and the call may wait).
+func (c *sendCall) attempt(fd int) bool {
+	s := c.s
+	for {
+		var n int
+		if c.track {
+			// The record grows with each system call, under the lock
+			// the receiving end takes to read it: a receive can never
+			// hold bytes no record accounts for yet.
+			s.stream.mu.Lock()
+		}
+		n, c.err = unix.SendmsgN(fd, c.data[c.sent:], nil, c.to, c.flags)
+		if c.track {
+			if n > 0 {
+				c.rec = s.stream.grow(c.tag, c.rec, n)
 			}
-			n, err = unix.SendmsgN(fd, data[sent:], nil, to, flags)
-			if track {
-				if n > 0 {
-					rec = s.stream.grow(opts.Tag, rec, n)
-				}
-				s.stream.mu.Unlock()
-			}
-			if err != nil {
-				return !retry(err) || flags&unix.MSG_DONTWAIT != 0
-			}
-			sent += n
-			if !all || sent == len(data) {
-				return true
-			}
+			s.stream.mu.Unlock()
+		}
+		if c.err != nil {
+			return !retry(c.err) || c.flags&unix.MSG_DONTWAIT != 0
+		}
+		c.sent += n
+		if !c.all || c.sent == len(c.data) {
+			return true
 		}
 	}
-	e := s.wait(ctx, opts, writing, unix.EAGAIN, attempt)
-	if e == nil {
-		e = wrapErr(op, err)
-	}
-	if track && (e == nil || sent > 0) {
-		s.recordSend(opts, rec)
-	}
-	return sent, e
 }

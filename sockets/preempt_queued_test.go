@@ -29,7 +29,7 @@ func TestPreemptQueuedCall(t *testing.T) {
 		t.Fatal(e)
 	}
 
-	a.readSem <- struct{}{} // another reader has the turn
+	a.reads.sem <- struct{}{} // another reader has the turn
 	p := NewPreempt()
 	queued := make(chan struct{})
 	done := make(chan *Error, 1)
@@ -59,7 +59,7 @@ func TestPreemptQueuedCall(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the queued call did not end while the turn was still taken")
 	}
-	<-a.readSem
+	<-a.reads.sem
 	r, e = a.RecvFrom(ctx, 64, nil, CallOptions{})
 	if e != nil || string(r.Data) != "two" {
 		t.Errorf("next recvfrom: got %q, %v; want %q", r.Data, e, "two")

@@ -235,9 +235,10 @@ func TestPreemptExactlyOnce(t *testing.T) {
 	// socket's buffer never overflows (the kernel would drop them).
 	var received atomic.Int64 // of the flood
 	var sentFlood atomic.Int64
-	stop := make(chan struct{})
+	stop, flooded := make(chan struct{}), make(chan struct{})
 	defer close(stop)
 	go func() {
+		defer close(flooded)
 		for j := 0; j < flood; {
 			select {
 			case <-stop:
@@ -310,6 +311,11 @@ func TestPreemptExactlyOnce(t *testing.T) {
 		}
 	}
 	mustOK(t, "settimeout", a.SetTimeout(nil))
+	// Its last datagram may be received before the flooder counts it sent.
+	select {
+	case <-flooded:
+	case <-time.After(safety):
+	}
 	if sentFlood.Load() != flood || sent != own {
 		t.Fatalf("sent %d of our own and %d of the flood, want %d and %d", sent, sentFlood.Load(), own, flood)
 	}

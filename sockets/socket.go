@@ -44,8 +44,8 @@ type Socket struct {
 	typ    Type
 	policy *Policy
 
-	readSem  chan struct{} // held by the waiting reader (accept, recv, recvfrom)
-	writeSem chan struct{} // held by the waiting writer (connect, send, sendto)
+	reads  *turn // the waiting reader's (accept, recv, recvfrom)
+	writes *turn // the waiting writer's (connect, send, sendto)
 
 	mu         sync.Mutex
 	timeout    *time.Duration // nil: blocking; 0: non-blocking
@@ -122,12 +122,9 @@ func wrap(fd int, family Family, typ Type, policy *Policy) (*Socket, *Error) {
 		policy.Budget.release()
 		return nil, wrapErr("socket", err)
 	}
-	return &Socket{
-		fd: fd, file: f, rc: rc, family: family, typ: typ, policy: policy,
-		readSem:  make(chan struct{}, 1),
-		writeSem: make(chan struct{}, 1),
-		options:  map[string]int{},
-	}, nil
+	s := &Socket{fd: fd, file: f, rc: rc, family: family, typ: typ, policy: policy, options: map[string]int{}}
+	s.reads, s.writes = turns(rc, f.SetReadDeadline, f.SetWriteDeadline)
+	return s, nil
 }
 
 // FD is the descriptor number the kernel gave the socket.
@@ -285,12 +282,11 @@ func (s *Socket) wait(ctx context.Context, opts CallOptions, dir direction, woul
 // waitFor is wait, with p the call's Preempt (nil: none): a call taken over
 // ends as soon as it learns of it, wherever it waits.
 func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir direction, wouldBlock syscall.Errno, attempt func(fd int) bool) *Error {
-	sem := s.readSem
-	setDeadline := s.file.SetReadDeadline
-	io := s.rc.Read
+	t := s.reads
 	if dir == writing {
-		sem, setDeadline, io = s.writeSem, s.file.SetWriteDeadline, s.rc.Write
+		t = s.writes
 	}
+	sem, setDeadline := t.sem, t.set
 	notify := opts.OnWait
 	notified := false
 	waiting := func() {
@@ -336,20 +332,28 @@ func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir 
 	}
 	defer func() { <-sem }()
 
-	done := false
-	if err := io(func(fd uintptr) bool { done = attempt(int(fd)); return true }); err != nil {
-		return s.waitErr(err)
+	// A first attempt of its own tells a call that must not wait, or that
+	// must say it waits before it does, whether it would; it is also made
+	// before a timeout's deadline is armed, which would fail a late wait
+	// without an attempt. A blocking call with nothing to tell goes
+	// straight to the wait, whose first attempt is the same.
+	nonBlocking := timeout != nil && *timeout == 0
+	if opts.TryOnce || timeout != nil || notify != nil && !notified {
+		done, err := t.try(attempt)
+		if err != nil {
+			return s.waitErr(err)
+		}
+		if done {
+			return nil
+		}
+		if nonBlocking {
+			return osError("", wouldBlock)
+		}
+		if opts.TryOnce {
+			return ErrWouldWait
+		}
+		waiting()
 	}
-	if done {
-		return nil
-	}
-	if timeout != nil && *timeout == 0 {
-		return osError("", wouldBlock)
-	}
-	if opts.TryOnce {
-		return ErrWouldWait
-	}
-	waiting()
 
 	// Arm the deadline, and let cancellation pull it into the past.
 	var mu sync.Mutex
@@ -366,7 +370,7 @@ func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir 
 	})
 	var err error
 	if p.park(setDeadline) { // else taken over: wait ends it with ErrPreempted
-		err = io(func(fd uintptr) bool { done = attempt(int(fd)); return done })
+		_, err = t.wait(attempt)
 		p.unpark()
 	}
 	stop()
