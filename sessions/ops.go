@@ -56,34 +56,63 @@ func (s *Session) Do(sub *Subscriber, req Request) {
 // Reject), and a blocking call that would have waited is tried once more
 // after the others, before it is left to wait.
 func (s *Session) DoBatch(sub *Subscriber, reqs []Request, bads []*sockets.Error) {
+	s.DoFrames(sub, []Frame{{Reqs: reqs, Bads: bads}})
+}
+
+// Frame is the requests of one frame, as DoBatch takes them.
+type Frame struct {
+	Reqs []Request
+	Bads []*sockets.Error
+}
+
+// DoFrames hands frames that came together (a transport had the later
+// ones in hand as the first was read) to the session as one step: each
+// frame is run as by DoBatch, in order, and each frame's outcome is what
+// it would be on its own, its waiting messages included. What the step
+// spares is the wake-ups between them: a datagram receive of one frame
+// that waits is started on its goroutine only as the step ends, so that
+// when a later frame's sendto feeds it (takeOver) it needs no goroutine at
+// all, and the writers are woken once, for every frame's messages.
+func (s *Session) DoFrames(sub *Subscriber, frames []Frame) {
 	now := time.Now()
-	calls := make([]call, len(reqs))
-	for i := range reqs {
-		calls[i] = call{Request: &reqs[i], from: sub, Start: now}
+	calls := make([][]call, len(frames))
+	for i, f := range frames {
+		calls[i] = make([]call, len(f.Reqs))
+		for j := range f.Reqs {
+			calls[i][j] = call{Request: &f.Reqs[j], from: sub, Start: now}
+		}
 	}
 	s.withLock(func() {
-		s.batching, s.batchOut, s.collecting = true, 0, true
-		defer func() { s.batching, s.batchOut = false, 0 }()
-		for i := range calls {
-			c := &calls[i] // closures keep a pointer, not a copy of the struct
-			s.mapRequest(sub, c)
-			s.activate(sub, c.Op == "resume" && bads[i] == nil)
-			s.rest, s.restBad = calls[i+1:], bads[i+1:]
-			if bads[i] != nil {
-				s.result(c, c.Sock, nil, bads[i])
-				continue
-			}
-			s.handle(c)
+		for i, f := range frames {
+			s.runFrame(sub, calls[i], f.Bads)
 		}
-		s.collecting, s.rest, s.restBad = false, nil, nil
-		retries := s.retries
-		for i := range retries {
-			r := &retries[i]
-			s.tryAgain(r.req, r.e, r.run)
-		}
-		clear(retries) // the array is kept for the next batch, not what it held
-		s.retries = retries[:0]
+		s.launchUnstarted()
 	})
+}
+
+// runFrame runs one frame's requests (DoBatch).
+func (s *Session) runFrame(sub *Subscriber, calls []call, bads []*sockets.Error) {
+	s.batching, s.batchOut, s.collecting = true, 0, true
+	defer func() { s.batching, s.batchOut = false, 0 }()
+	for i := range calls {
+		c := &calls[i] // closures keep a pointer, not a copy of the struct
+		s.mapRequest(sub, c)
+		s.activate(sub, c.Op == "resume" && bads[i] == nil)
+		s.rest, s.restBad = calls[i+1:], bads[i+1:]
+		if bads[i] != nil {
+			s.result(c, c.Sock, nil, bads[i])
+			continue
+		}
+		s.handle(c)
+	}
+	s.collecting, s.rest, s.restBad = false, nil, nil
+	retries := s.retries
+	for i := range retries {
+		r := &retries[i]
+		s.tryAgain(r.req, r.e, r.run)
+	}
+	clear(retries) // the array is kept for the next batch, not what it held
+	s.retries = retries[:0]
 }
 
 // Reject logs the failed result of a request that could not be decoded; req

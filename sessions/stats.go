@@ -21,6 +21,8 @@ type Stats struct {
 	BytesIn         int64            // payload bytes returned by receive calls (recv, recvfrom, recv_frame)
 	BytesOut        int64            // payload bytes accepted by send calls (send, sendall, sendto, send_frame)
 	PagesDropped    int64            // connections dropped because their page did not keep up ("too slow")
+	Waits           int64            // calls that waited (each had a waiting message)
+	WaitGoroutines  int64            // goroutines started for calls that may wait: fewer than Waits when a later frame of a receive's step fed it (DoFrames)
 	LimitHits       map[string]int64 // requests refused by a limit, by the limit's name (see limitOf)
 }
 
@@ -46,6 +48,7 @@ func limitOf(op string) string {
 // counters are a Manager's running totals; every session adds to them.
 type counters struct {
 	started, bytesIn, bytesOut, dropped atomic.Int64
+	waits, waitGoroutines               atomic.Int64
 	limitHits                           [len(limits)]atomic.Int64 // by index in limits
 }
 
@@ -71,6 +74,8 @@ func (m *Manager) Stats() Stats {
 		BytesIn:         m.cfg.counts.bytesIn.Load(),
 		BytesOut:        m.cfg.counts.bytesOut.Load(),
 		PagesDropped:    m.cfg.counts.dropped.Load(),
+		Waits:           m.cfg.counts.waits.Load(),
+		WaitGoroutines:  m.cfg.counts.waitGoroutines.Load(),
 		LimitHits:       make(map[string]int64, len(limits)),
 	}
 	for i, name := range limits {

@@ -163,22 +163,56 @@ func (s *Session) spawn(req *call, e *entry, run opCall, tried bool) {
 			})
 		}
 	}
+	l := launch{key, p, run, opts}
+	if tried && p.preempt != nil && s.batching {
+		s.unstarted = append(s.unstarted, l) // DoFrames starts it as it ends
+		return
+	}
+	s.launch(l)
+}
+
+// launch is a waiting call's goroutine, to be started (spawn).
+type launch struct {
+	key  string
+	p    *pending
+	run  opCall
+	opts sockets.CallOptions
+}
+
+// launch starts l's goroutine: it makes the call, then logs its outcome.
+func (s *Session) launch(l launch) {
 	s.ops.Add(1)
+	s.cfg.counts.waitGoroutines.Add(1)
 	go func() {
 		defer s.ops.Done()
-		finish := run(ctx, opts)
-		cancel()
+		finish := l.run(l.p.ctx, l.opts)
+		l.p.cancel()
 		s.withLock(func() {
-			if s.pending[key] != p {
+			if s.pending[l.key] != l.p {
 				return // taken over: its result is logged already (takeOver)
 			}
-			delete(s.pending, key)
-			s.unhold(key)
+			delete(s.pending, l.key)
+			s.unhold(l.key)
 			if !s.ending && finish != nil { // (nil only for a call tried once)
 				finish()
 			}
 		})
 	}()
+}
+
+// launchUnstarted starts, as DoFrames ends, the goroutines of its waiting
+// receives that are still waiting: one that a later sendto of the step
+// completed (takeOver) needs none.
+func (s *Session) launchUnstarted() {
+	for i, l := range s.unstarted {
+		if s.pending[l.key] == l.p {
+			s.launch(l)
+		} else {
+			l.p.cancel() // taken over: its context goes with it
+		}
+		s.unstarted[i] = launch{}
+	}
+	s.unstarted = s.unstarted[:0]
 }
 
 // logWaiting logs the waiting notice of req, the call p waiting on e,
@@ -188,6 +222,7 @@ func (s *Session) logWaiting(req *call, e *entry, p *pending) {
 		return
 	}
 	p.waited = true
+	s.cfg.counts.waits.Add(1)
 	s.appendTo(KindWaiting, WaitingBody{ID: req.ID, Op: req.Op, Sock: e.handle, Request: req.Echo, plainRequest: req.PlainEcho()}, req.from, nil)
 	if req.Op == "connect" {
 		s.refresh(e)

@@ -355,8 +355,10 @@ func TestBrowserFlood(t *testing.T) {
 	if got, want := len(seqs)+dropped, shownBefore+wantShown; got != want {
 		t.Errorf("%d entries shown + %d dropped = %d, want %d (%d before the flood, %d in it)", len(seqs), dropped, got, want, shownBefore, wantShown)
 	}
-	lines := eval[int](p, `document.querySelectorAll('#transcript-code .py-lines .py-line').length`)
-	earlier := eval[int](p, `Number(document.querySelector('#transcript-code .py-earlier').dataset.count)`)
+	// Both in one look: after a flood the page puts older lines back, a
+	// frame at a time, moving lines from "earlier" to shown.
+	counts := eval[[]int](p, `[document.querySelectorAll('#transcript-code .py-lines .py-line').length, Number(document.querySelector('#transcript-code .py-earlier').dataset.count)]`)
+	lines, earlier := counts[0], counts[1]
 	if got, want := lines+earlier, linesBefore+wantLines; got != want {
 		t.Errorf("transcript: %d lines shown + %d earlier = %d, want %d", lines, earlier, got, want)
 	}

@@ -115,6 +115,8 @@ var (
 	startedDesc  = prometheus.NewDesc("sockplay_sessions_started_total", "Sessions created.", nil, nil)
 	bytesDesc    = prometheus.NewDesc("sockplay_bytes_total", "Payload bytes through sessions' sockets: in = returned by receive calls, out = accepted by send calls.", []string{"direction"}, nil)
 	droppedDesc  = prometheus.NewDesc("sockplay_pages_dropped_total", "WebSocket connections dropped because their page did not keep up with its messages.", nil, nil)
+	waitsDesc    = prometheus.NewDesc("sockplay_waiting_calls_total", "Socket calls that waited (each had a waiting message).", nil, nil)
+	waitGoDesc   = prometheus.NewDesc("sockplay_wait_goroutines_total", "Goroutines started for socket calls that may wait (a waiting datagram receive that a frame of the same step fed needs none).", nil, nil)
 	limitsDesc   = prometheus.NewDesc("sockplay_limit_hits_total", "Requests refused by a session limit, by limit (sockets, data, bufsize, frame, peers, checks, other).", []string{"limit"}, nil)
 )
 
@@ -122,7 +124,7 @@ var (
 type managerCollector struct{ mgr *sessions.Manager }
 
 func (c managerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{sessionsDesc, socketsDesc, startedDesc, bytesDesc, droppedDesc, limitsDesc} {
+	for _, d := range []*prometheus.Desc{sessionsDesc, socketsDesc, startedDesc, bytesDesc, droppedDesc, waitsDesc, waitGoDesc, limitsDesc} {
 		ch <- d
 	}
 }
@@ -135,6 +137,8 @@ func (c managerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(bytesDesc, prometheus.CounterValue, float64(st.BytesIn), "in")
 	ch <- prometheus.MustNewConstMetric(bytesDesc, prometheus.CounterValue, float64(st.BytesOut), "out")
 	ch <- prometheus.MustNewConstMetric(droppedDesc, prometheus.CounterValue, float64(st.PagesDropped))
+	ch <- prometheus.MustNewConstMetric(waitsDesc, prometheus.CounterValue, float64(st.Waits))
+	ch <- prometheus.MustNewConstMetric(waitGoDesc, prometheus.CounterValue, float64(st.WaitGoroutines))
 	for name, n := range st.LimitHits {
 		ch <- prometheus.MustNewConstMetric(limitsDesc, prometheus.CounterValue, float64(n), name)
 	}

@@ -1,19 +1,17 @@
 package web
 
 import (
+	"bufio"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 
 	"sockplay/sessions"
-	"sockplay/sessions/protocol"
-	"sockplay/sockets"
 )
 
 const (
@@ -59,7 +57,7 @@ func (s *Server) serveWS(c echo.Context) error {
 	if sub == nil {
 		return err // answered
 	}
-	w := c.Response()
+	w := &hijackSpy{ResponseWriter: c.Response()}
 	conn, err := upgrader.Upgrade(w, r, header)
 	if err != nil {
 		sess.Detach(sub)
@@ -72,6 +70,7 @@ func (s *Server) serveWS(c echo.Context) error {
 	s.conns.Add(1)
 	release := takeLine(c) // the request's log line comes as the connection ends
 	wc := newWSConn(conn, sess, sub)
+	wc.br = w.br
 	stop := make(chan struct{})
 	written := make(chan struct{})
 	go func() {
@@ -145,6 +144,7 @@ type wsConn struct {
 	closeReq chan []byte        // from the reader: a close frame's payload for the writer to send (one, ever)
 	pong     chan []byte        // from the reader: the last ping's data, for the writer to answer
 	room     *sendRoom          // writer only: the kernel's send buffer (sendroom.go); nil: not checked
+	br       *bufio.Reader      // reader only: the buffer gorilla reads the client's frames through, if known (wsgroup.go)
 	buf      frameBuf           // writer only: the frames' memory, for write to reuse
 	msgs     []sessions.Message // writer only: the last batch's memory, for drain to reuse
 	sent     bool               // writer only: the close frame went out (or was tried): nothing more is written
@@ -178,34 +178,25 @@ func (c *wsConn) readLoop() {
 		return nil
 	})
 	var in frameBuf // the request frames' memory: protocol.DecodeFrame copies what it keeps
+	var group []sessions.Frame
 	for {
 		typ, frame, err := readFrame(conn, in.b)
+		for err == nil {
+			in.keep(frame)
+			c.extendRead()
+			group = c.add(group, typ, frame)
+			if len(group) == 0 || len(group) == maxGroup || !nextFrameBuffered(c.br) {
+				break
+			}
+			typ, frame, err = readFrame(conn, in.b) // whole in the buffer: it cannot wait
+		}
+		group = c.run(group)
 		if err == errFrameTooLarge {
 			c.askClose(websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("a frame may hold at most %d bytes", maxFrame)))
 			continue
 		}
 		if err != nil {
 			return
-		}
-		in.keep(frame)
-		c.extendRead()
-		if c.closing.Load() {
-			continue // closing: frames are read, not run, until the client's close
-		}
-		if typ == websocket.TextMessage && !utf8.Valid(frame) {
-			// Not JSON text at all, and not ours to repair: running what
-			// it asks with U+FFFD in place of its bytes would send
-			// something the client never wrote.
-			c.askClose(websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in a text frame: requests are JSON text, encoded in UTF-8"))
-			continue
-		}
-		// What the requests produce wakes the writer once, as the session's
-		// step ends (sessions.Session.withLock), not once per message.
-		if typ != websocket.TextMessage {
-			c.sess.Reject(c.sub, sessions.Request{}, sockets.BadRequest("", "requests are JSON text frames, not binary"))
-		} else {
-			reqs, bads := protocol.DecodeFrame(frame)
-			c.sess.DoBatch(c.sub, reqs, bads)
 		}
 	}
 }
