@@ -9,11 +9,16 @@
 package python
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 //go:embed all:lib
@@ -25,9 +30,14 @@ var dir struct {
 	err  error
 }
 
-// Dir returns the directory holding the modules, extracted once per
-// process into a private temporary directory (directories 0755, files
-// 0644: readable by a sandboxed program, writable by no one else).
+// Dir returns the directory holding the modules (directories 0755, files
+// 0644: readable by a sandboxed program, writable by no one else). They
+// are extracted once per version and user, into the temporary directory
+// named for both (sockplay-python-UID-SUM), which every later process of
+// the same binary finds and checks instead of extracting a copy of its own
+// (one per process was left behind, since nothing removes it); when that
+// name is held by anything else (another owner, other permissions or
+// contents), the process extracts into a private directory instead.
 func Dir() (string, error) {
 	dir.once.Do(func() { dir.path, dir.err = extract() })
 	return dir.path, dir.err
@@ -47,6 +57,70 @@ func Files() []string {
 }
 
 func extract() (string, error) {
+	shared := filepath.Join(os.TempDir(), fmt.Sprintf("sockplay-python-%d-%s", os.Getuid(), libSum()))
+	if verify(shared) {
+		return shared, nil
+	}
+	root, err := extractPrivate()
+	if err != nil {
+		return "", err
+	}
+	if os.Rename(root, shared) == nil {
+		return shared, nil
+	}
+	if verify(shared) { // another process extracted it meanwhile
+		os.RemoveAll(root)
+		return shared, nil
+	}
+	return root, nil
+}
+
+// libSum names the modules' version: a hash of their names and contents.
+func libSum() string {
+	h := sha256.New()
+	for _, name := range Files() {
+		b, _ := lib.ReadFile("lib/" + filepath.ToSlash(name))
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// verify reports whether dir holds the modules as extract writes them:
+// a directory (not a link) of this user's, mode 0755, with every module a
+// regular file of this user's, mode 0644, holding exactly its contents.
+func verify(dir string) bool {
+	if !ownedWith(dir, fs.ModeDir|0o755) {
+		return false
+	}
+	for _, name := range Files() {
+		path := filepath.Join(dir, name)
+		if !ownedWith(filepath.Dir(path), fs.ModeDir|0o755) || !ownedWith(path, 0o644) {
+			return false
+		}
+		want, _ := lib.ReadFile("lib/" + filepath.ToSlash(name))
+		got, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(got, want) {
+			return false
+		}
+	}
+	return true
+}
+
+// ownedWith reports whether path (not followed if a link) is this user's
+// and has exactly mode.
+func ownedWith(path string, mode fs.FileMode) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode() != mode {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}
+
+// extractPrivate writes the modules into a new private temporary
+// directory.
+func extractPrivate() (string, error) {
 	root, err := os.MkdirTemp("", "sockplay-python-")
 	if err != nil {
 		return "", err

@@ -1,6 +1,7 @@
 package python
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,5 +44,41 @@ func TestDir(t *testing.T) {
 		if string(got) != string(want) {
 			t.Errorf("%s differs from the embedded file", name)
 		}
+	}
+}
+
+// TestSharedDir: processes of one binary share one extracted directory,
+// named for the user and the modules' version, and a directory under that
+// name that is not exactly theirs (a module changed) is never used.
+func TestSharedDir(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	first, err := extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(os.TempDir(), fmt.Sprintf("sockplay-python-%d-%s", os.Getuid(), libSum())); first != want {
+		t.Fatalf("extracted to %s, want the shared %s", first, want)
+	}
+	if second, err := extract(); err != nil || second != first {
+		t.Fatalf("a second extraction gave %s, %v: want the shared directory again", second, err)
+	}
+	if n, _ := filepath.Glob(filepath.Join(os.TempDir(), "sockplay-python-*")); len(n) != 1 {
+		t.Errorf("after two extractions: %v, want one directory", n)
+	}
+
+	name := filepath.Join(first, "socket.py")
+	if err := os.Chmod(name, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte("import os  # not ours\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(name, 0o644)
+	other, err := extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other == first || !verify(other) {
+		t.Errorf("with the shared copy changed, extracted to %s (verified %v): want a private, whole copy", other, verify(other))
 	}
 }
