@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -340,11 +341,36 @@ func main() {
 		debug.SetGCPercent(gcPercent)
 	}
 	stopProfile := startProfile(os.Getenv("SOCKPLAY_CPUPROFILE"), os.Stderr)
+	stopTrace := startTrace(os.Getenv("SOCKPLAY_TRACE"), os.Stderr)
 	err = run(ctx, cfg, os.Stdout, nil)
+	stopTrace()
 	stopProfile()
 	if err != nil {
 		newLogger(cfg.LogFormat, os.Stderr).Error("sockplay stopped", "err", err)
 		os.Exit(1)
+	}
+}
+
+// startTrace writes an execution trace of the server (runtime/trace: every
+// goroutine's runs and waits, the collector's phases) into path until the
+// function it returns is called, as startProfile does a CPU profile: what
+// holds a request up shows in `go tool trace`. An empty path traces
+// nothing.
+func startTrace(path string, stderr io.Writer) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = trace.Start(f)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "sockplay: no execution trace:", err)
+		return func() {}
+	}
+	return func() {
+		trace.Stop()
+		f.Close()
 	}
 }
 
