@@ -351,29 +351,6 @@ func main() {
 	}
 }
 
-// startTrace writes an execution trace of the server (runtime/trace: every
-// goroutine's runs and waits, the collector's phases) into path until the
-// function it returns is called, as startProfile does a CPU profile: what
-// holds a request up shows in `go tool trace`. An empty path traces
-// nothing.
-func startTrace(path string, stderr io.Writer) func() {
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = trace.Start(f)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "sockplay: no execution trace:", err)
-		return func() {}
-	}
-	return func() {
-		trace.Stop()
-		f.Close()
-	}
-}
-
 // gcPercent is the server's GOGC unless the environment sets one: a
 // server's live heap is small (an idle session holds about 30 kB), so at
 // Go's default of 100 the collector runs often under load and took an
@@ -387,19 +364,35 @@ const gcPercent = 200
 // as a child pass the variable SOCKPLAY_CPUPROFILE on. An empty path
 // profiles nothing.
 func startProfile(path string, stderr io.Writer) func() {
+	return record(path, "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile, stderr)
+}
+
+// startTrace writes an execution trace of the server (runtime/trace: every
+// goroutine's runs and waits, the collector's phases) into path until the
+// function it returns is called, as startProfile does a CPU profile: what
+// holds a request up shows in `go tool trace`. An empty path traces
+// nothing.
+func startTrace(path string, stderr io.Writer) func() {
+	return record(path, "execution trace", trace.Start, trace.Stop, stderr)
+}
+
+// record starts a recording (what) into a new file at path, and returns
+// what stops it and closes the file. A file that cannot be made or started
+// is said on stderr, and nothing is recorded.
+func record(path, what string, start func(io.Writer) error, stop func(), stderr io.Writer) func() {
 	if path == "" {
 		return func() {}
 	}
 	f, err := os.Create(path)
 	if err == nil {
-		err = pprof.StartCPUProfile(f)
+		err = start(f)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "sockplay: no CPU profile:", err)
+		fmt.Fprintf(stderr, "sockplay: no %s: %v\n", what, err)
 		return func() {}
 	}
 	return func() {
-		pprof.StopCPUProfile()
+		stop()
 		f.Close()
 	}
 }
