@@ -370,7 +370,7 @@ func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir 
 	})
 	var err error
 	if p.park(setDeadline) { // else taken over: wait ends it with ErrPreempted
-		_, err = t.wait(attempt)
+		err = t.wait(attempt)
 		p.unpark()
 	}
 	stop()

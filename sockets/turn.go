@@ -35,18 +35,18 @@ func turns(rc syscall.RawConn, read, write func(time.Time) error) (r, w *turn) {
 // try makes one attempt with the holder's attempt, as the poller's turn
 // allows, and reports whether it was done. Only the turn's holder calls it.
 func (t *turn) try(attempt func(fd int) bool) (bool, error) {
-	t.attempt = attempt
+	t.attempt, t.done = attempt, false
 	err := t.io(t.once)
 	t.attempt = nil
 	return t.done, err
 }
 
 // wait makes attempts until one is done, waiting for the descriptor to be
-// ready in between (or until the deadline or an error). Only the turn's
-// holder calls it.
-func (t *turn) wait(attempt func(fd int) bool) (bool, error) {
+// ready in between; it returns the poller's error (the deadline, a closed
+// descriptor) if one came first. Only the turn's holder calls it.
+func (t *turn) wait(attempt func(fd int) bool) error {
 	t.attempt = attempt
 	err := t.io(t.until)
 	t.attempt = nil
-	return t.done, err
+	return err
 }

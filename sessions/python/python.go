@@ -79,7 +79,7 @@ func extract() (string, error) {
 func libSum() string {
 	h := sha256.New()
 	for _, name := range Files() {
-		b, _ := lib.ReadFile("lib/" + filepath.ToSlash(name))
+		b := module(name)
 		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
 		h.Write(b)
 	}
@@ -98,13 +98,18 @@ func verify(dir string) bool {
 		if !ownedWith(filepath.Dir(path), fs.ModeDir|0o755) || !ownedWith(path, 0o644) {
 			return false
 		}
-		want, _ := lib.ReadFile("lib/" + filepath.ToSlash(name))
 		got, err := os.ReadFile(path)
-		if err != nil || !bytes.Equal(got, want) {
+		if err != nil || !bytes.Equal(got, module(name)) {
 			return false
 		}
 	}
 	return true
+}
+
+// module is the embedded module name (one of Files).
+func module(name string) []byte {
+	b, _ := lib.ReadFile("lib/" + filepath.ToSlash(name))
+	return b
 }
 
 // ownedWith reports whether path (not followed if a link) is this user's

@@ -40,8 +40,7 @@ func TestDir(t *testing.T) {
 			t.Errorf("%s: mode %v, want 0644", name, st.Mode().Perm())
 		}
 		got, _ := os.ReadFile(path)
-		want, _ := lib.ReadFile("lib/" + filepath.ToSlash(name))
-		if string(got) != string(want) {
+		if string(got) != string(module(name)) {
 			t.Errorf("%s differs from the embedded file", name)
 		}
 	}
