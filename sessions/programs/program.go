@@ -103,6 +103,7 @@ type Program struct {
 	waited  bool   // bwrap has exited: too late to stop it
 	written int64  // bytes of output so far
 	report  report
+	sandbox // its PID 1, and whether a kill waits for it (kill.go)
 
 	done chan struct{}
 	exit Exit
@@ -163,7 +164,7 @@ func (r *Runner) start(spec Spec, opts Options, lim Limits) (*Program, error) {
 		}
 		closers = append(closers, filter)
 	}
-	pipes := make([]*os.File, 8) // stdin r/w, stdout r/w, stderr r/w, report r/w
+	pipes := make([]*os.File, 10) // stdin r/w, stdout r/w, stderr r/w, report r/w, info r/w
 	for i := 0; i < len(pipes); i += 2 {
 		if pipes[i], pipes[i+1], err = os.Pipe(); err != nil {
 			for _, f := range pipes[:i] {
@@ -173,21 +174,24 @@ func (r *Runner) start(spec Spec, opts Options, lim Limits) (*Program, error) {
 		}
 	}
 	inR, inW, outR, outW, errR, errW, repR, repW := pipes[0], pipes[1], pipes[2], pipes[3], pipes[4], pipes[5], pipes[6], pipes[7]
-	closers = append(closers, inR, outW, errW, repW) // the child's ends: the parent closes its copies
+	infoR, infoW := pipes[8], pipes[9]
+	closers = append(closers, inR, outW, errW, repW, infoW) // the child's ends: the parent closes its copies
 
 	cmd := exec.Command(r.cfg.Bwrap, r.bwrapArgs(lim, spec.Name, code != nil, opts.Channel != nil, filter != nil, argv)...)
 	cmd.Env = []string{}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	cmd.ExtraFiles = []*os.File{opts.Channel, repW, sup, site, code, filter}
+	cmd.ExtraFiles = []*os.File{opts.Channel, repW, sup, site, code, filter, infoW}
 	cmd.SysProcAttr = r.sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		inW.Close()
 		outR.Close()
 		errR.Close()
 		repR.Close()
+		infoR.Close()
 		return nil, err
 	}
-	p := &Program{lim: lim, cmd: cmd, opts: opts, stdin: inW, inWake: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &Program{lim: lim, cmd: cmd, opts: opts, stdin: inW, inWake: make(chan struct{}, 1), done: make(chan struct{}), sandbox: sandbox{pidfd: -1}}
+	go p.readInfo(infoR)
 	go p.run(outR, errR, repR)
 	go p.feed()
 	return p, nil
@@ -206,6 +210,7 @@ func (p *Program) run(outR, errR, repR *os.File) {
 	timer.Stop()
 	p.mu.Lock()
 	p.waited = true
+	p.closePidfd()
 	p.mu.Unlock()
 	// Every process of the sandbox ends with its PID 1; the pipes close
 	// then. Should one linger, its ends are closed for it.
@@ -236,16 +241,13 @@ func (p *Program) run(outR, errR, repR *os.File) {
 // itself: what it wrote last was not passed on.
 func (p *Program) stop(reason string) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	first := p.reason == "" && (!p.waited || reason == ReasonOutput)
-	kill := first && !p.waited
 	if first {
 		p.reason = reason
 	}
-	p.mu.Unlock()
-	if kill {
-		// bwrap's death kills the sandbox's PID 1 (--die-with-parent),
-		// and with it every process of the sandbox.
-		p.cmd.Process.Kill()
+	if first && !p.waited {
+		p.kill()
 	}
 }
 

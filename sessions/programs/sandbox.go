@@ -28,6 +28,7 @@ const (
 	fdSite    = 6 // sitecustomize.py, likewise
 	fdCode    = 7 // the program's code, copied to /tmp/NAME (Code programs)
 	fdSeccomp = 8 // the seccomp filter (seccomp.go), read by bwrap
+	fdInfo    = 9 // bwrap's --info-fd: it names the sandbox's PID 1 there (kill.go)
 )
 
 // topLinks are the top-level directories of a merged-/usr system that
@@ -56,7 +57,7 @@ func (r *Runner) binds() [][2]string {
 func (r *Runner) bwrapArgs(lim Limits, name string, withCode, withChannel, withSeccomp bool, argv []string) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--disable-userns", // no network, no IPC, no PIDs or users of the machine's
-		"--die-with-parent", "--new-session", "--as-pid-1",
+		"--die-with-parent", "--new-session", "--as-pid-1", "--info-fd", strconv.Itoa(fdInfo),
 		"--uid", sandboxUID, "--gid", sandboxUID, "--hostname", "sockplay", "--cap-drop", "ALL",
 		"--ro-bind", "/usr", "/usr",
 	}
