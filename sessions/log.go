@@ -66,14 +66,19 @@ const (
 // could not be encoded (the record says so).
 func (l *msgLog) add(kind string, t time.Time, body any) []byte {
 	scratch := scratches.Get().(*[]byte)
-	fields, err := AppendFields((*scratch)[:0], body)
+	buf, err := AppendFields((*scratch)[:headRoom], body)
 	if err != nil {
-		fields = fields[:0]
+		buf = buf[:headRoom]
 	}
-	rec := l.record(kind, t, fields, err != nil)
-	if cap(fields) <= maxScratch {
-		*scratch = fields[:0]
-		scratches.Put(scratch)
+	var rec []byte
+	if cap(buf) > maxScratch && err == nil {
+		rec = l.recordOwn(kind, t, buf)
+	} else {
+		rec = l.record(kind, t, buf[headRoom:], err != nil)
+		if cap(buf) <= maxScratch {
+			*scratch = buf[:0]
+			scratches.Put(scratch)
+		}
 	}
 	if err != nil {
 		return nil
@@ -81,41 +86,72 @@ func (l *msgLog) add(kind string, t time.Time, body any) []byte {
 	return rec
 }
 
-// scratches hold a body's members while add encodes them: the log copies
-// them into its chunk once their size is known. A scratch that grew past
-// maxScratch (a large payload) is left to the collector.
+// scratches hold a body's members while add encodes them (after headRoom
+// bytes): the log copies them into its chunk once their size is known. A
+// scratch that grew past maxScratch (a large payload) becomes the record's
+// own chunk instead (recordOwn), and leaves the pool.
 var scratches = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-const maxScratch = 64 << 10
+const (
+	maxScratch = 64 << 10
+	headRoom   = 2 * binary.MaxVarintLen64 // room for a record's head before its members
+)
+
+// head appends a record's head to b: its kind's code (the low bit set
+// when bad: the body could not be encoded) and delta, the milliseconds
+// since the record before it in its chunk.
+func head(b []byte, kind string, bad bool, delta int64) []byte {
+	code := uint64(kindCode(kind)) << 1
+	if bad {
+		code |= 1
+	}
+	return binary.AppendVarint(binary.AppendUvarint(b, code), delta)
+}
 
 // record appends a record of kind, time t and members fields (bad: the
 // body could not be encoded) and returns its members as the chunk holds
 // them.
 func (l *msgLog) record(kind string, t time.Time, fields []byte, bad bool) []byte {
 	ms := t.UnixMilli()
-	code := uint64(kindCode(kind)) << 1
-	if bad {
-		code |= 1
-	}
-	var hdr [2 * binary.MaxVarintLen64]byte
-	h := binary.AppendUvarint(hdr[:0], code)
-	c := l.room(len(h) + binary.MaxVarintLen64 + len(fields))
+	c := l.room(headRoom + len(fields))
 	if c.n == 0 {
 		c.t0, c.last = ms, ms
 	}
-	h = binary.AppendVarint(h, ms-c.last)
-	c.last = ms
 	start := len(c.recs)
-	c.recs = append(c.recs, h...)
+	c.recs = head(c.recs, kind, bad, ms-c.last)
+	h := len(c.recs) - start
+	c.last = ms
 	c.recs = append(c.recs, fields...)
-	size := len(c.recs) - start
+	l.added(c, len(c.recs)-start)
+	end := len(c.recs)
+	return c.recs[start+h : end : end]
+}
+
+// recordOwn appends a record of kind and time t whose members are
+// buf[headRoom:] as a chunk of its own, made of buf's array (a large
+// scratch): the members are not copied. It returns them.
+func (l *msgLog) recordOwn(kind string, t time.Time, buf []byte) []byte {
+	ms := t.UnixMilli()
+	var hdr [headRoom]byte
+	h := head(hdr[:0], kind, false, 0)
+	start := headRoom - len(h)
+	copy(buf[start:], h)
+	if k := len(l.chunks); k > 0 {
+		l.chunks[k-1].pack()
+	}
+	c := &chunk{recs: buf[start:len(buf):len(buf)], t0: ms, last: ms}
+	l.chunks = append(l.chunks, c)
+	l.added(c, len(c.recs))
+	return buf[headRoom:len(buf):len(buf)]
+}
+
+// added counts a record of size bytes just appended to c, then evicts.
+func (l *msgLog) added(c *chunk, size int) {
 	c.sizes = binary.AppendUvarint(c.sizes, uint64(size))
 	c.n++
 	l.n++
 	l.bytes += size
 	l.evict()
-	end := len(c.recs)
-	return c.recs[start+len(h) : end : end]
 }
 
 // room returns the chunk a record of at most n bytes goes into: the last

@@ -80,8 +80,9 @@ func TestLogBounds(t *testing.T) {
 
 // TestLogReplaysWhatWasSent: what a replay sends is, byte for byte, what
 // the live messages were sent as: across chunks filled, packed and
-// dropped, with a large record among small ones, kinds old and new, times
-// going back as well as forth, and a body that cannot be encoded.
+// dropped, with large records among small ones (two in a row past
+// maxScratch), kinds old and new, times going back as well as forth, and a
+// body that cannot be encoded.
 func TestLogReplaysWhatWasSent(t *testing.T) {
 	l := msgLog{maxLen: 700, maxBytes: 1 << 20}
 	at := time.Date(2026, 12, 2, 18, 20, 29, 123_456_789, time.UTC)
@@ -95,6 +96,8 @@ func TestLogReplaysWhatWasSent(t *testing.T) {
 		switch {
 		case i == 500:
 			body = ByeBody{Reason: strings.Repeat("large ", 5000)}
+		case i == 450 || i == 451:
+			body = ByeBody{Reason: strings.Repeat("huger ", maxScratch/4)} // past maxScratch: its own chunk (recordOwn)
 		case i == 600:
 			body = ResultBody{ID: protocol.Raw(`{`), Op: "x"} // not JSON: it cannot be encoded
 		case i%7 == 0:

@@ -139,6 +139,10 @@ func (t *textWriter) utf8(from int, known bool) {
 	if i > from {
 		t.bad(from, i-from, "start")
 	}
+	if utf8.Valid(b[i:]) { // as most text is: one pass to check it, one to write it
+		t.b = protocol.AppendText(t.b, b[i:])
+		return
+	}
 	run := i // the start of the valid text not yet written
 	for i < len(b) {
 		if b[i] < utf8.RuneSelf {

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,6 +123,7 @@ func (d *Data) appendJSON(b []byte) []byte {
 	if d == nil {
 		return append(b, "null"...)
 	}
+	b = slices.Grow(b, 3*len(d.shown)+128) // hex and text, grown once
 	b = append(b, `{"size":`...)
 	b = strconv.AppendInt(b, int64(d.size), 10)
 	if d.sum != nil {

@@ -342,7 +342,9 @@ func main() {
 	}
 	stopProfile := startProfile(os.Getenv("SOCKPLAY_CPUPROFILE"), os.Stderr)
 	stopTrace := startTrace(os.Getenv("SOCKPLAY_TRACE"), os.Stderr)
+	stopHeap := startHeapProfile(os.Getenv("SOCKPLAY_HEAPPROFILE"), os.Stderr)
 	err = run(ctx, cfg, os.Stdout, nil)
+	stopHeap()
 	stopTrace()
 	stopProfile()
 	if err != nil {
@@ -374,6 +376,20 @@ func startProfile(path string, stderr io.Writer) func() {
 // nothing.
 func startTrace(path string, stderr io.Writer) func() {
 	return record(path, "execution trace", trace.Start, trace.Stop, stderr)
+}
+
+// startHeapProfile writes a heap profile of the server into path when the
+// function it returns is called (as the server stops): what was allocated
+// since the start (go tool pprof -sample_index=alloc_space) and what the
+// last collection found live, under load if the server stops straight
+// after it. An empty path writes nothing.
+func startHeapProfile(path string, stderr io.Writer) func() {
+	var out io.Writer
+	return record(path, "heap profile", func(w io.Writer) error { out = w; return nil }, func() {
+		if err := pprof.Lookup("heap").WriteTo(out, 0); err != nil {
+			fmt.Fprintf(stderr, "sockplay: no heap profile: %v\n", err)
+		}
+	}, stderr)
 }
 
 // record starts a recording (what) into a new file at path, and returns

@@ -254,6 +254,12 @@ var decodeCases = []struct {
 	{"large batch", "[" + sendtoOfSize(maxEcho-100) + "," + sendtoOfSize(200) + "]", true},
 	{"large without data", `{"id":1,"op":"socket","family":"` + strings.Repeat("x", maxEcho) + `"}`, true},
 	{"large malformed", sendtoOfSize(2 * maxEcho)[1:], false},
+	{"large repeated key", `{"id":1,"id":"<2>",` + sendtoOfSize(maxEcho)[1:], true},
+	{"large escaped key", `{"\u0069d":1,"op":"send","data":{"hex":"` + strings.Repeat("ab", maxEcho) + `"},"sock":"s1"}`, true},
+	{"large spaced", `{"id": 1, "op": "send", "sock": "s1", "data": {"text": "` + strings.Repeat("a", maxEcho) + `"}, "flags": [ "MSG_OOB" ]}`, true},
+	{"large code", `{"id":1,"op":"run","code":"` + strings.Repeat(`print(1)\n`, maxEcho/8) + `","name":"a.py","args":["<x>"]}`, true},
+	{"large input", `{"id":1,"op":"input","program":"p1","text":"` + strings.Repeat("y", maxEcho) + `"}`, true},
+	{"large batch of large", "[" + sendtoOfSize(2*maxEcho) + "," + sendtoOfSize(3*maxEcho) + "]", true},
 }
 
 const hotBatch = `[{"bufsize":64,"id":1000000,"op":"recvfrom","sock":"s1"},{"addr":["127.0.0.1",52924],"data":{"text":"ping"},"id":1000001,"op":"sendto","sock":"s2"}]`

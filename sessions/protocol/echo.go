@@ -19,6 +19,12 @@ func requestEcho(raw []byte) Raw {
 		return c.out
 	}
 	ms, _ := Object(raw)
+	return shortEcho(raw, ms)
+}
+
+// shortEcho is requestEcho's echo of a large request raw, whose members
+// are ms.
+func shortEcho(raw []byte, ms []Member) Raw {
 	fields := map[string][]byte{}
 	for _, m := range ms {
 		fields[m.Key] = m.Value

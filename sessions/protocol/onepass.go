@@ -25,6 +25,8 @@ type onePass struct {
 	owned  bool   // raw is the decoder's copy: raw fields and echoes may be slices of it
 	spaced bool   // whitespace was skipped since the current request began
 	gen    decoder
+	large  bool     // the frame is longer than maxEcho: a request's members are kept for its echo
+	ms     []Member // the current request's members, when large
 }
 
 // maxOwned is the largest frame copied whole, whose requests' raw fields
@@ -36,7 +38,7 @@ const maxOwned = 2 * maxEcho
 // decodeOnePass returns a frame's requests, or false when the general
 // decoder must read it.
 func decodeOnePass(frame []byte) ([]Request, bool) {
-	d := onePass{raw: frame}
+	d := onePass{raw: frame, large: len(frame) > maxEcho}
 	if len(frame) <= maxOwned {
 		d.raw, d.owned = bytes.Clone(frame), true
 	}
@@ -89,37 +91,50 @@ func (d *onePass) batch() ([]Request, bool) {
 func (d *onePass) request(r *Request, depth int) bool {
 	start := d.i
 	d.spaced = false
+	d.ms = d.ms[:0]
 	ok := d.object(depth, func(key []byte, plain bool) bool {
-		if plain {
-			switch string(key[1 : len(key)-1]) {
-			case "id":
-				return d.rawValue(&r.ID, depth)
-			case "op":
-				return d.str(&r.Op, true)
-			case "sock":
-				return d.str(&r.Sock, true)
-			case "addr":
-				var raw Raw
-				if !d.rawValue(&raw, depth) {
-					return false
-				}
-				r.Addr = NewAddrArg(raw)
-				return true
-			case "bufsize":
-				return d.intPtr(&r.Bufsize)
-			case "data":
-				return d.payload(&r.Data, depth)
-			case "flags":
-				return d.names(&r.Flags, depth)
-			}
+		from := d.i
+		if !d.member(r, key, plain, depth) {
+			return false
 		}
-		return d.general(reflect.ValueOf(r).Elem(), requestFields, key, depth)
+		if d.large {
+			d.ms = append(d.ms, Member{Key: keyString(key), Value: d.raw[from:d.i]})
+		}
+		return true
 	})
 	if !ok {
 		return false
 	}
 	r.setEcho(d.echo(d.raw[start:d.i]))
 	return true
+}
+
+// member reads the value of the request's member key (see object).
+func (d *onePass) member(r *Request, key []byte, plain bool, depth int) bool {
+	if plain {
+		switch string(key[1 : len(key)-1]) {
+		case "id":
+			return d.rawValue(&r.ID, depth)
+		case "op":
+			return d.str(&r.Op, true)
+		case "sock":
+			return d.str(&r.Sock, true)
+		case "addr":
+			var raw Raw
+			if !d.rawValue(&raw, depth) {
+				return false
+			}
+			r.Addr = NewAddrArg(raw)
+			return true
+		case "bufsize":
+			return d.intPtr(&r.Bufsize)
+		case "data":
+			return d.payload(&r.Data, depth)
+		case "flags":
+			return d.names(&r.Flags, depth)
+		}
+	}
+	return d.general(reflect.ValueOf(r).Elem(), requestFields, key, depth)
 }
 
 // object reads the object at d.i, of depth depth, calling member for each
@@ -301,11 +316,12 @@ func (d *onePass) names(dst *[]string, depth int) bool {
 }
 
 // echo returns a request's echo (requestEcho's): the request itself when
-// it has no spaces to drop.
+// it has no spaces to drop; a large one's from the members read, without
+// reading the request again.
 func (d *onePass) echo(obj []byte) Raw {
 	switch {
 	case len(obj) > maxEcho:
-		return requestEcho(obj)
+		return shortEcho(obj, d.ms)
 	case !d.spaced:
 		return d.keep(obj)
 	}
