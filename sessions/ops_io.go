@@ -138,9 +138,9 @@ func (s *Session) prepareRecv(req *call, e *entry) (opCall, *sockets.Error) {
 				f.Stream = &stream
 				f.Sends = s.sendRefs(r.Sends)
 			} else {
-				f.Data = NewData(r.Data, s.encoding, s.cfg.MaxShown)
+				f.Data, _ = newDataAfter(r.Data, s.encoding, nil, s.cfg.MaxShown, true)
 				if full {
-					whole = NewData(r.Data, s.encoding, len(r.Data))
+					whole, _ = newDataAfter(r.Data, s.encoding, nil, len(r.Data), true)
 				}
 			}
 			var fields, own any

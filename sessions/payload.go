@@ -58,12 +58,22 @@ func NewData(b []byte, enc string, limit int) *Data {
 // It returns the carry for the chunk after b: the first bytes of a
 // character the whole of b ends inside, or nil.
 func NewDataAfter(b []byte, enc string, carry []byte, limit int) (*Data, []byte) {
+	return newDataAfter(b, enc, carry, limit, false)
+}
+
+// newDataAfter is NewDataAfter; with own, b is the caller's to give
+// (a receive's Data, which nothing changes): d shows b itself rather than
+// a copy when it shows all of it.
+func newDataAfter(b []byte, enc string, carry []byte, limit int, own bool) (*Data, []byte) {
 	d := &Data{size: len(b), encoding: enc, carry: slices.Clone(carry)}
-	if len(b) > limit {
+	switch {
+	case len(b) > limit:
 		sum := sha256.Sum256(b)
 		d.sum = &sum
 		d.shown = slices.Clone(b[:max(limit, 0)])
-	} else {
+	case own:
+		d.shown = b
+	default:
 		d.shown = slices.Clone(b)
 	}
 	return d, nextCarry(b, enc, carry)

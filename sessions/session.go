@@ -118,9 +118,9 @@ func (e *entry) streamData(r sockets.Received, enc string, peek bool, limit int,
 	if e.carryEnc == enc && e.carryAt == r.Stream[0] {
 		carry = e.carry
 	}
-	shown, next := NewDataAfter(r.Data, enc, carry, limit)
+	shown, next := newDataAfter(r.Data, enc, carry, limit, true)
 	if full {
-		whole, _ = NewDataAfter(r.Data, enc, carry, len(r.Data))
+		whole, _ = newDataAfter(r.Data, enc, carry, len(r.Data), true)
 	}
 	if !peek && len(r.Data) > 0 {
 		e.carry, e.carryAt, e.carryEnc = next, r.Stream[1], enc
