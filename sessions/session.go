@@ -62,7 +62,7 @@ type Session struct {
 	restBad    []*sockets.Error         // their decoding errors (DoBatch's bads)
 	batching   bool                     // DoBatch is running (its retries included)
 	batchOut   int                      // messages logged by the running DoBatch so far
-	unstarted  []launch                 // waiting receives DoFrames starts as it ends (wait.go)
+	unstarted  []waitingCall            // waiting receives DoFrames starts as it ends (wait.go)
 	held       map[string]bool          // waiting receives a sendto fed: the writers wait for their results (wait.go)
 	holdTimer  *time.Timer              // ends the hold after holdWindow
 	peers      map[string]*peerEntry    // running built-in peers, by id (peers.go)

@@ -163,7 +163,7 @@ func (s *Session) spawn(req *call, e *entry, run opCall, tried bool) {
 			})
 		}
 	}
-	l := launch{key, p, run, opts}
+	l := waitingCall{key, p, run, opts}
 	if tried && p.preempt != nil && s.batching {
 		s.unstarted = append(s.unstarted, l) // DoFrames starts it as it ends
 		return
@@ -171,8 +171,9 @@ func (s *Session) spawn(req *call, e *entry, run opCall, tried bool) {
 	s.launch(l)
 }
 
-// launch is a waiting call's goroutine, to be started (spawn).
-type launch struct {
+// waitingCall is a call that waits, with what its goroutine needs (spawn,
+// launch).
+type waitingCall struct {
 	key  string
 	p    *pending
 	run  opCall
@@ -180,7 +181,7 @@ type launch struct {
 }
 
 // launch starts l's goroutine: it makes the call, then logs its outcome.
-func (s *Session) launch(l launch) {
+func (s *Session) launch(l waitingCall) {
 	s.ops.Add(1)
 	s.cfg.counts.waitGoroutines.Add(1)
 	go func() {
@@ -210,7 +211,7 @@ func (s *Session) launchUnstarted() {
 		} else {
 			l.p.cancel() // taken over: its context goes with it
 		}
-		s.unstarted[i] = launch{}
+		s.unstarted[i] = waitingCall{}
 	}
 	s.unstarted = s.unstarted[:0]
 }
