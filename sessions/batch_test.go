@@ -26,7 +26,7 @@ func newBatchPair(t *testing.T) *batchPair {
 	t.Cleanup(m.Close)
 	p := &batchPair{s: m.Create(), id: 100}
 	p.sub, _ = p.s.Attach()
-	p.do(Request{Op: "socket", Type: "SOCK_DGRAM"}, Request{Op: "socket", Type: "SOCK_DGRAM"})
+	p.do(Request{Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}, Request{Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
 	for _, r := range p.do(Request{Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))}) {
 		p.to1 = protocol.Raw(`["127.0.0.1",` + strconv.Itoa(r.Fields.(addrField).Addr.A.Port) + `]`)
 	}
@@ -118,7 +118,7 @@ func TestBatchFedReceive(t *testing.T) {
 	})
 	t.Run("non-blocking", func(t *testing.T) {
 		p := newBatchPair(t)
-		p.do(Request{Op: "settimeout", Sock: "s1", Timeout: protocol.Raw("0")})
+		p.do(Request{Op: "settimeout", Sock: "s1", RareArgs: &protocol.RareArgs{Timeout: protocol.Raw("0")}})
 		if got, want := describe(p.do(recvfrom("s1"), p.sendto("a"))), "recvfrom:BlockingIOError sendto"; got != want {
 			t.Errorf("results %q, want %q (EAGAIN is the result of a non-blocking receive)", got, want)
 		}
@@ -134,7 +134,7 @@ func TestOneWakePerStep(t *testing.T) {
 	case <-p.sub.Ready(): // left by newBatchPair's own batches, taken already
 	default:
 	}
-	reqs := []Request{{Op: "socket", Type: "SOCK_DGRAM"}, {Op: "socket", Type: "SOCK_DGRAM"}, {Op: "bind", Sock: "s3", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))}}
+	reqs := []Request{{Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}, {Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}, {Op: "bind", Sock: "s3", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))}}
 	for i := range reqs {
 		reqs[i].ID = protocol.Raw(strconv.Itoa(200 + i))
 	}

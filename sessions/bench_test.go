@@ -23,7 +23,7 @@ func BenchmarkDoBatch(b *testing.B) {
 	}
 	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
 	text := "ping"
-	do(Request{ID: raw("1"), Op: "socket", Type: "SOCK_DGRAM"}, Request{ID: raw("2"), Op: "socket", Type: "SOCK_DGRAM"})
+	do(Request{ID: raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}, Request{ID: raw("2"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
 	var addr string
 	for _, m := range do(Request{ID: raw("3"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))}) {
 		if r, ok := m.Body.(ResultBody); ok {
@@ -56,9 +56,9 @@ func BenchmarkPollWatched(b *testing.B) {
 	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
 	socks := []string{"s1"}
 	s.DoBatch(sub, []Request{
-		{ID: raw("1"), Op: "socket", Type: "SOCK_DGRAM"},
+		{ID: raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}},
 		{ID: raw("2"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))},
-		{ID: raw("3"), Op: "watch", Socks: &socks},
+		{ID: raw("3"), Op: "watch", RareArgs: &protocol.RareArgs{Socks: &socks}},
 	}, make([]*sockets.Error, 3))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -119,8 +119,7 @@ func TestCheckInSnapshot(t *testing.T) {
 	defer m.Close()
 	s := m.Create()
 	sub, _ := s.Attach()
-	s.Do(sub, Request{ID: protocol.Raw("1"), Op: "check", Exercise: "tcp-client",
-		Listen: protocol.Raw(`["127.0.0.1",0]`), Echo: protocol.Raw(`{"id":1,"op":"check"}`)})
+	s.Do(sub, Request{ID: protocol.Raw("1"), Op: "check", Echo: protocol.Raw(`{"id":1,"op":"check"}`), RareArgs: &protocol.RareArgs{Exercise: "tcp-client", Listen: protocol.Raw(`["127.0.0.1",0]`)}})
 	for _, msg := range take(t, sub, 2) { // the hello and the waiting
 		if w, ok := msg.Body.(WaitingBody); ok && (w.Op != "check" || w.Sock != "") {
 			t.Errorf("waiting %+v, want op check and no sock", w)
@@ -130,7 +129,7 @@ func TestCheckInSnapshot(t *testing.T) {
 		s.Do(sub, req(i, "nope"))
 	}
 	late, _ := s.Attach()
-	s.Do(late, Request{ID: protocol.Raw("9"), Op: "resume", After: new(int64)})
+	s.Do(late, Request{ID: protocol.Raw("9"), Op: "resume", RareArgs: &protocol.RareArgs{After: new(int64)}})
 	snap, ok := take(t, late, 1)[0].Body.(SnapshotBody)
 	if !ok || len(snap.Pending) != 1 || snap.Pending[0].Op != "check" || snap.Pending[0].Sock != "" ||
 		string(snap.Pending[0].Request) != `{"id":1,"op":"check"}` {

@@ -108,7 +108,7 @@ func TestPrivateSessionNetwork(t *testing.T) {
 		t.Fatalf("%d namespaces made before any socket, want none", made)
 	}
 	for i, typ := range []string{"SOCK_STREAM", "SOCK_DGRAM"} {
-		if r := result(t, s, sub, Request{ID: protocol.Raw(jsonInt(i + 1)), Op: "socket", Type: typ}); !r.OK {
+		if r := result(t, s, sub, Request{ID: protocol.Raw(jsonInt(i + 1)), Op: "socket", RareArgs: &protocol.RareArgs{Type: typ}}); !r.OK {
 			t.Fatalf("socket: %+v", r.Error)
 		}
 	}
@@ -139,14 +139,14 @@ func TestPrivateSessionRefused(t *testing.T) {
 	defer m.Close()
 	s := m.Create()
 	sub, _ := s.Attach()
-	r := result(t, s, sub, Request{ID: protocol.Raw("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	r := result(t, s, sub, Request{ID: protocol.Raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
 	if r.OK || r.Error == nil || r.Error.Type != "os" || !strings.Contains(r.Error.Message, "this session's private network could not be made: no namespaces today") {
 		t.Fatalf("socket with no namespace: %+v, want an os error saying why", r.Error)
 	}
 	ns.mu.Lock()
 	ns.fail = nil
 	ns.mu.Unlock()
-	if r := result(t, s, sub, Request{ID: protocol.Raw("2"), Op: "socket", Type: "SOCK_DGRAM"}); !r.OK {
+	if r := result(t, s, sub, Request{ID: protocol.Raw("2"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}); !r.OK {
 		t.Fatalf("socket once namespaces work: %+v", r.Error)
 	}
 }
@@ -218,7 +218,7 @@ func benchSession(b *testing.B, m *Manager) *Session {
 	if m.cfg.Private != nil {
 		port = "9000"
 	}
-	do(Request{ID: protocol.Raw("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	do(Request{ID: protocol.Raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
 	do(Request{ID: protocol.Raw("2"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",` + port + `]`))})
 	s.Detach(sub)
 	return s

@@ -43,6 +43,7 @@ func (c *call) op() *opSpec {
 // stream of messages: from the requested seq for resume, otherwise from its
 // hello.
 func (s *Session) Do(sub *Subscriber, req Request) {
+	req.FillArgs()
 	c := &call{Request: &req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, req.Op == "resume")
@@ -79,6 +80,7 @@ func (s *Session) DoFrames(sub *Subscriber, frames []Frame) {
 	for i, f := range frames {
 		calls[i] = make([]call, len(f.Reqs))
 		for j := range f.Reqs {
+			f.Reqs[j].FillArgs()
 			calls[i][j] = call{Request: &f.Reqs[j], from: sub, Start: now}
 		}
 	}
@@ -118,6 +120,7 @@ func (s *Session) runFrame(sub *Subscriber, calls []call, bads []*sockets.Error)
 // Reject logs the failed result of a request that could not be decoded; req
 // holds what could be read of it, and the result echoes its id, op and sock.
 func (s *Session) Reject(sub *Subscriber, req Request, e *sockets.Error) {
+	req.FillArgs()
 	c := &call{Request: &req, from: sub, Start: time.Now()}
 	s.withLock(func() {
 		s.activate(sub, false)

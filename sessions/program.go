@@ -99,7 +99,7 @@ func (s *Session) mapRequest(sub *Subscriber, r *call) {
 	}
 	if r.Op == "cancel" {
 		if t, ok := sub.ids.toSession[string(bytes.TrimSpace(r.Target))]; ok {
-			r.Target = protocol.Raw(strconv.FormatInt(t, 10))
+			r.OwnArgs().Target = protocol.Raw(strconv.FormatInt(t, 10))
 		}
 	}
 }

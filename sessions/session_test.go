@@ -27,7 +27,7 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 func req(id int, op string) Request {
-	return Request{ID: protocol.Raw([]byte(jsonInt(id))), Op: op}
+	return Request{ID: protocol.Raw([]byte(jsonInt(id))), Op: op, RareArgs: new(protocol.RareArgs)} // its own, for the test to fill in
 }
 
 func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }
@@ -125,12 +125,12 @@ func TestLogRingAndSnapshot(t *testing.T) {
 	if hello.Seq != 1 || hello.Kind != KindHello {
 		t.Fatalf("hello %+v, want seq 1", hello)
 	}
-	s.Do(sub, Request{ID: protocol.Raw("1"), Op: "socket", Type: "SOCK_DGRAM"})
+	s.Do(sub, Request{ID: protocol.Raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
 	for i := 2; i < 6; i++ {
 		s.Do(sub, req(i, "nope"))
 	}
 	got := take(t, sub, 6) // socket result, socket state, 4 results
-	s.Do(sub, Request{ID: protocol.Raw("6"), Op: "spawn", Peer: "udp-echo", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))})
+	s.Do(sub, Request{ID: protocol.Raw("6"), Op: "spawn", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`)), RareArgs: &protocol.RareArgs{Peer: "udp-echo"}})
 	for len(got) < 7 || got[len(got)-1].Kind != KindResult {
 		got = append(got, take(t, sub, 1)...) // the spawn result, and peer messages
 	}
@@ -142,7 +142,7 @@ func TestLogRingAndSnapshot(t *testing.T) {
 	if hello2.Seq < last || !hello2.Body.(HelloBody).Resumed {
 		t.Fatalf("second hello %+v, want seq ≥ %d, resumed", hello2, last)
 	}
-	s.Do(late, Request{ID: protocol.Raw("9"), Op: "resume", After: new(int64)})
+	s.Do(late, Request{ID: protocol.Raw("9"), Op: "resume", RareArgs: &protocol.RareArgs{After: new(int64)}})
 	ms := take(t, late, 2)
 	if ms[0].Kind != KindSnapshot || ms[0].Seq < hello2.Seq {
 		t.Fatalf("got %s seq %d, want a snapshot at seq %d or later", ms[0].Kind, ms[0].Seq, hello2.Seq)

@@ -54,7 +54,7 @@ func TestStats(t *testing.T) {
 
 	// Nobody takes: the queue (8) overflows and the subscriber is dropped.
 	for i := range 10 {
-		s.Do(sub, Request{ID: protocol.Raw(jsonInt(10 + i)), Op: "encoding", Encoding: UTF8})
+		s.Do(sub, Request{ID: protocol.Raw(jsonInt(10 + i)), Op: "encoding", RareArgs: &protocol.RareArgs{Encoding: UTF8}})
 	}
 	<-sub.Done()
 	if got := m.Stats().PagesDropped; got != 1 {

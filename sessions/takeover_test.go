@@ -66,7 +66,7 @@ func TestSendtoCompletesWaitingReceive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newBatchPair(t)
 			if tc.timeout != "" {
-				p.do(Request{Op: "settimeout", Sock: "s1", Timeout: protocol.Raw(tc.timeout)})
+				p.do(Request{Op: "settimeout", Sock: "s1", RareArgs: &protocol.RareArgs{Timeout: protocol.Raw(tc.timeout)}})
 			}
 			id := p.start(tc.recv)
 			if tc.waited {
@@ -150,7 +150,7 @@ func TestTakeOverExactlyOnce(t *testing.T) {
 		if i%4 == 3 {
 			timeout = "0.001" // races the takeover
 		}
-		p.do(Request{Op: "settimeout", Sock: "s1", Timeout: protocol.Raw(timeout)})
+		p.do(Request{Op: "settimeout", Sock: "s1", RareArgs: &protocol.RareArgs{Timeout: protocol.Raw(timeout)}})
 		id := p.start(recvfrom("s1"))
 		var batch []Request
 		if sent < own && (i%2 == 0 || floodOut.Load() == flood) {
@@ -158,7 +158,7 @@ func TestTakeOverExactlyOnce(t *testing.T) {
 			sent++
 		}
 		if i%5 == 4 {
-			batch = append(batch, Request{Op: "cancel", Target: protocol.Raw(id)})
+			batch = append(batch, Request{Op: "cancel", RareArgs: &protocol.RareArgs{Target: protocol.Raw(id)}})
 		}
 		var rs []ResultBody
 		if len(batch) > 0 {
@@ -248,7 +248,7 @@ func TestUndoneTakeOver(t *testing.T) {
 				t.Fatalf("connect: %+v", r.Error)
 			}
 			if how == "timeout" {
-				p.do(Request{Op: "settimeout", Sock: "s1", Timeout: protocol.Raw("0.2")})
+				p.do(Request{Op: "settimeout", Sock: "s1", RareArgs: &protocol.RareArgs{Timeout: protocol.Raw("0.2")}})
 			}
 			id := p.start(recvfrom("s1"))
 			p.untilWaiting(t, id)
@@ -260,7 +260,7 @@ func TestUndoneTakeOver(t *testing.T) {
 			case "timeout":
 				want = "recvfrom:TimeoutError"
 			case "cancel":
-				p.do(Request{Op: "cancel", Target: protocol.Raw(id)})
+				p.do(Request{Op: "cancel", RareArgs: &protocol.RareArgs{Target: protocol.Raw(id)}})
 				want = "recvfrom:"
 			default:
 				if _, _, e := peer.SendTo(context.Background(), []byte("real"), sockets.Addr{Host: "127.0.0.1", Port: p.port1(t)}, sockets.CallOptions{}); e != nil {

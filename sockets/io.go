@@ -39,9 +39,9 @@ func parseFlags(table map[string]int, names []string) (int, *Error) {
 // Received is what one receive call returned.
 type Received struct {
 	Data      []byte // a new slice, the caller's own
-	From      *Addr // sender of a datagram; nil on a connected stream
-	Truncated bool  // the datagram was longer than bufsize; its tail is gone
-	Size      int   // the datagram's real size (len(Data) for a stream)
+	From      *Addr  // sender of a datagram; nil on a connected stream
+	Truncated bool   // the datagram was longer than bufsize; its tail is gone
+	Size      int    // the datagram's real size (len(Data) for a stream)
 
 	// On a stream socket: the bytes' place in the incoming stream, and the
 	// send calls of the sockplay socket at the other end that they hold.

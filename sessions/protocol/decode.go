@@ -23,10 +23,16 @@ import (
 // into one frame; they are handled in order). A non-nil bads[i] rejects
 // reqs[i]; reqs[i] then holds what could be read of it (its id and op).
 func DecodeFrame(frame []byte) (reqs []Request, bads []*sockets.Error) {
-	if reqs, ok := decodeOnePass(frame); ok {
-		return reqs, make([]*sockets.Error, len(reqs))
+	reqs, ok := decodeOnePass(frame)
+	if ok {
+		bads = make([]*sockets.Error, len(reqs))
+	} else {
+		reqs, bads = decodeGeneral(frame)
 	}
-	return decodeGeneral(frame)
+	for i := range reqs {
+		reqs[i].FillArgs()
+	}
+	return reqs, bads
 }
 
 // decodeGeneral is DecodeFrame's general decoder: any frame, errors

@@ -492,9 +492,18 @@ var respaced = map[string]bool{"Value": true, "Timeout": true, "Listen": true}
 // returns "".
 func diffRequests(got, want Request) string {
 	var b strings.Builder
-	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
+	got.FillArgs()
+	want.FillArgs()
+	diffFields(&b, reflect.ValueOf(got), reflect.ValueOf(want))
+	diffFields(&b, reflect.ValueOf(got.RareArgs).Elem(), reflect.ValueOf(want.RareArgs).Elem())
+	return b.String()
+}
+
+// diffFields writes how the fields of the structs gv and wv differ (but
+// Request's RareArgs, which diffRequests compares field by field).
+func diffFields(b *strings.Builder, gv, wv reflect.Value) {
 	for i := range gv.NumField() {
-		if !gv.Type().Field(i).IsExported() { // set by the session, not decoded
+		if !gv.Type().Field(i).IsExported() || gv.Type().Field(i).Name == "RareArgs" { // set by the session, not decoded
 			continue
 		}
 		name := gv.Type().Field(i).Name
@@ -504,10 +513,9 @@ func diffRequests(got, want Request) string {
 			same = sameJSON(g.(Raw), w.(Raw))
 		}
 		if !same {
-			fmt.Fprintf(&b, "\t%s: got %s, want %s\n", name, show(g), show(w))
+			fmt.Fprintf(b, "\t%s: got %s, want %s\n", name, show(g), show(w))
 		}
 	}
-	return b.String()
 }
 
 // sameJSON reports whether a and b are the same JSON once compacted: a
@@ -726,13 +734,16 @@ func decodeFrameSlow(frame []byte) ([]Request, []*sockets.Error) {
 func decodeRequestSlow(frame []byte) (Request, *sockets.Error) {
 	var req Request
 	err := json.Unmarshal(frame, &req)
+	req.FillArgs() // as DecodeFrame does
 	if err == nil {
 		req.Echo = requestEchoSlow(frame)
 		return req, nil
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return req, sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", typeErr.Field, jsonTypeSlow(typeErr.Type.Kind().String()), typeErr.Value)
+		// The decoder names RareArgs' fields as Request's own.
+		field := strings.TrimPrefix(typeErr.Field, "RareArgs.")
+		return req, sockets.BadRequest("TypeError", "%s must be of JSON type %s, not %s", field, jsonTypeSlow(typeErr.Type.Kind().String()), typeErr.Value)
 	}
 	// Not an object at all: read what we can.
 	var head struct {
@@ -807,4 +818,24 @@ func splitBatch(frame []byte) [][]byte {
 		out[i] = r
 	}
 	return out
+}
+
+// TestSharedArgs: a request that names no rare field shares the empty
+// RareArgs, which OwnArgs never hands out to be written; one that names one
+// has its own.
+func TestSharedArgs(t *testing.T) {
+	reqs, _ := DecodeFrame([]byte(`[{"id":1,"op":"recv","sock":"s1","bufsize":4},{"id":2,"op":"socket","type":"SOCK_DGRAM"}]`))
+	if reqs[0].RareArgs != &noArgs || reqs[1].RareArgs == &noArgs || reqs[1].Type != "SOCK_DGRAM" {
+		t.Fatalf("RareArgs %p and %p (the shared one %p), type %q", reqs[0].RareArgs, reqs[1].RareArgs, &noArgs, reqs[1].Type)
+	}
+	a := reqs[0].OwnArgs()
+	a.Type, a.Target = "SOCK_STREAM", Raw("7")
+	if a == &noArgs || reqs[0].RareArgs != a || !reflect.DeepEqual(noArgs, RareArgs{}) {
+		t.Errorf("OwnArgs gave %p (the shared one %p), which the request has: %v; the shared one is %+v", a, &noArgs, reqs[0].RareArgs == a, noArgs)
+	}
+	var made Request
+	made.FillArgs()
+	if made.RareArgs != &noArgs || made.Family != "" {
+		t.Errorf("FillArgs: %p, want the shared %p", made.RareArgs, &noArgs)
+	}
 }

@@ -44,7 +44,7 @@ func (d *decoder) object(raw []byte, v reflect.Value, fs *fieldTable) {
 		}
 		n := len(d.path)
 		d.path = append(d.path, f.path...)
-		d.field(val, v.FieldByIndex(f.index), f)
+		d.field(val, fieldOf(v, f.index), f)
 		d.path = d.path[:n]
 	}
 }

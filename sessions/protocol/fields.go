@@ -15,7 +15,7 @@ import (
 // field is one JSON member of a struct the decoder fills.
 type field struct {
 	name   string      // its JSON name
-	index  []int       // reflect.Value.FieldByIndex's
+	index  []int       // the field's index path (fieldOf)
 	path   []string    // its name in errors: the embedded structs' Go names, then name
 	nested *fieldTable // a pointer to a struct's fields
 }
@@ -75,7 +75,11 @@ func tableOf(t reflect.Type) *fieldTable {
 			case !sf.IsExported() || tag == "-":
 				continue
 			case sf.Anonymous && tag == "":
-				walk(sf.Type, idx, append(path[:len(path):len(path)], sf.Name))
+				et, p := sf.Type, append(path[:len(path):len(path)], sf.Name)
+				if et.Kind() == reflect.Pointer { // a Request's *RareArgs: fieldOf gives it a value
+					et, p = et.Elem(), path // and errors name its fields as Request's own
+				}
+				walk(et, idx, p)
 				continue
 			}
 			name, _, _ := strings.Cut(tag, ",")
@@ -103,4 +107,21 @@ func tableOf(t reflect.Type) *fieldTable {
 	}
 	walk(t, nil, nil)
 	return tab
+}
+
+// fieldOf returns the field of the struct v at index (as
+// reflect.Value.FieldByIndex), giving an embedded struct pointer on the way
+// a value of its own first: a new RareArgs for a Request that has none or
+// the shared empty one.
+func fieldOf(v reflect.Value, index []int) reflect.Value {
+	for i, x := range index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() || v.Interface() == any(&noArgs) {
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v
 }

@@ -224,7 +224,7 @@ func (d *onePass) general(v reflect.Value, fs *fieldTable, key []byte, depth int
 		return true
 	}
 	val := d.raw[start:d.i]
-	fv := v.FieldByIndex(f.index)
+	fv := fieldOf(v, f.index)
 	switch p := fv.Addr().Interface().(type) {
 	case *Raw:
 		*p = d.keep(val)

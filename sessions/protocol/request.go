@@ -21,17 +21,38 @@ import "bytes"
 // (nil), null and a wrong type stay apart and a field the op does not use is
 // never refused. The address is read as the request is decoded (AddrArg),
 // and its error too is the op's to report.
+//
+// The fields of the socket calls on the hot path (recv, recvfrom, send,
+// sendto, sendall) are Request's own; every other op's are in RareArgs,
+// which a Request points to. A frame's requests are decoded into one
+// slice: without the rare fields a Request is a quarter of the size, and
+// so is the memory each round trip allocates for it (it was a third of all
+// the server allocated under load). A decoded Request always has its
+// RareArgs (a shared empty one when the frame named none of their fields):
+// read them freely, and write them only through OwnArgs.
 type Request struct {
-	ID          Raw            `json:"id"`
-	Op          string         `json:"op"`
-	Sock        string         `json:"sock"`
+	ID      Raw      `json:"id"`
+	Op      string   `json:"op"`
+	Sock    string   `json:"sock"`
+	Addr    AddrArg  `json:"addr"`
+	Data    *Payload `json:"data"`
+	Flags   []string `json:"flags"`
+	Bufsize *int     `json:"bufsize"`
+	Full    bool     `json:"full"` // recv, recvfrom: every byte in the caller's own result
+	*RareArgs
+
+	// Echo is the request as the client sent it (shortened when large),
+	// repeated in its result and waiting messages. DecodeFrame sets it.
+	Echo Raw `json:"-"`
+
+	plainEcho Raw // Echo as DecodeFrame set it, if it is plain (PlainEcho)
+}
+
+// RareArgs are the request fields of the ops off the hot path (see Request).
+type RareArgs struct {
 	Family      string         `json:"family"`
 	Type        string         `json:"type"`
-	Addr        AddrArg        `json:"addr"`
 	Backlog     *int           `json:"backlog"`
-	Data        *Payload       `json:"data"`
-	Flags       []string       `json:"flags"`
-	Bufsize     *int           `json:"bufsize"`
 	Level       string         `json:"level"`
 	Option      string         `json:"option"`
 	Buflen      *int           `json:"buflen"` // getsockopt: read the option's bytes, at most buflen
@@ -51,7 +72,6 @@ type Request struct {
 	ReplyWait   Raw            `json:"reply_wait"`
 	Socks       *[]string      `json:"socks"`
 	Hidden      *bool          `json:"hidden"`
-	Full        bool           `json:"full"`      // recv, recvfrom: every byte in the caller's own result
 	Host        string         `json:"host"`      // socket, spawn: the lab host to make it on ("h2"); "" the session's own network
 	Hosts       *int           `json:"hosts"`     // lab: how many hosts (0 tears the lab down)
 	Count       *int           `json:"count"`     // segments: how many to wait for
@@ -72,12 +92,28 @@ type Request struct {
 	Member string `json:"member"` // room_hint, room_observe, room_reset, room_peers, room_check: a student's roster id
 	Output string `json:"output"` // room_show: the cell's output
 	OK     *bool  `json:"ok"`     // room_show: whether the cell ran without an exception
+}
 
-	// Echo is the request as the client sent it (shortened when large),
-	// repeated in its result and waiting messages. DecodeFrame sets it.
-	Echo Raw `json:"-"`
+// noArgs is the RareArgs of the requests that have none: shared, never
+// written (OwnArgs makes a new one first).
+var noArgs RareArgs
 
-	plainEcho Raw // Echo as DecodeFrame set it, if it is plain (PlainEcho)
+// FillArgs gives r the shared empty RareArgs if it has none, so that its
+// rare fields read as zero. DecodeFrame does it; a Request made otherwise
+// gets it as a session takes it.
+func (r *Request) FillArgs() {
+	if r.RareArgs == nil {
+		r.RareArgs = &noArgs
+	}
+}
+
+// OwnArgs returns r's RareArgs to write: its own, made first if it has the
+// shared empty one or none.
+func (r *Request) OwnArgs() *RareArgs {
+	if r.RareArgs == nil || r.RareArgs == &noArgs {
+		r.RareArgs = new(RareArgs)
+	}
+	return r.RareArgs
 }
 
 // setEcho sets r's echo, as compacted (and shortened) from the request.
