@@ -10,6 +10,7 @@ import "sync"
 type Subscriber struct {
 	mu         sync.Mutex
 	queue      []queuedMsg
+	smallTakes int // takes in a row of at most maxKeptQueue messages while the array is larger
 	bytes      int // the sum of the queued messages' costs
 	limit      int // messages the queue may hold (Config.QueueSize, plus a replay's)
 	limitBytes int // bytes the queue may hold (Config.QueueBytes, plus a replay's)
@@ -91,23 +92,35 @@ func (s *Subscriber) TakeInto(dst []Message, max int) []Message {
 		s.bytes -= s.queue[i].cost
 		s.queue[i] = queuedMsg{} // the array must not keep what was taken
 	}
+	if n > maxKeptQueue {
+		s.smallTakes = 0
+	} else if cap(s.queue) > maxKeptQueue {
+		s.smallTakes++
+	}
 	switch rest := s.queue[n:]; {
 	case len(rest) > 0:
 		s.queue = rest
 		s.wake() // what is left is still to be taken
-	case cap(s.queue) <= maxKeptQueue:
+	case cap(s.queue) <= maxKeptQueue || s.smallTakes < largeQueueTakes:
 		s.queue = s.queue[:0] // the next step's messages go in the same array
 	default:
-		s.queue = nil
+		s.queue, s.smallTakes = nil, 0
 	}
 	return out
 }
 
-// maxKeptQueue is the largest queue array kept once drained: a connection's
-// queue fills and drains at every step, and a small array (1.5 kB at most,
-// for as long as the connection lives) is reused; a larger one (a
-// replay's, a burst's) is left to the collector.
-const maxKeptQueue = 16
+// A connection's queue fills and drains at every step, and its array is
+// reused: a small one (maxKeptQueue messages, 1.5 kB at most) for as long
+// as the connection lives; a larger one while large takes keep coming (a
+// page with many requests in flight fills it at every step, and growing
+// it again each time was a sixth of the bytes a busy session allocated),
+// and left to the collector after largeQueueTakes takes in a row that a
+// small array would have held (a replay's or a burst's array is not kept
+// by an idle page).
+const (
+	maxKeptQueue    = 16
+	largeQueueTakes = 64
+)
 
 // push queues m, whose messageBytes is cost; a replay may go past the
 // bounds by its own length and bytes. So may the messages of one batch of
