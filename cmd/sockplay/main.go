@@ -20,7 +20,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
@@ -338,7 +337,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
+		go tuneGC(ctx)
 	}
 	stopProfile := startProfile(os.Getenv("SOCKPLAY_CPUPROFILE"), os.Stderr)
 	stopTrace := startTrace(os.Getenv("SOCKPLAY_TRACE"), os.Stderr)
@@ -352,13 +351,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-// gcPercent is the server's GOGC unless the environment sets one: a
-// server's live heap is small (an idle session holds about 30 kB), so at
-// Go's default of 100 the collector runs often under load and took an
-// eighth of a busy session's CPU; at 200 it takes half as much, and the
-// memory per idle session stayed the same (README, Performance).
-const gcPercent = 200
 
 // startProfile writes a CPU profile of the server into path until the
 // function it returns is called (as the server stops), for the
