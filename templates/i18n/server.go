@@ -404,6 +404,7 @@ var serverSentences = []M{
 	{"{data}, not the end of the stream", "{data}，而不是字节流的结束"},
 	{"{data} (the connection stayed open)", "{data}（连接仍然开着）"},
 	{"b'{data}' ({n} of {m} bytes)", "b'{data}'（{m} 字节中的 {n} 字节）"},
+	{"{data}… ({n} bytes)", "{data}…（共 {n} 字节）"},
 	{"no b'\\n' within {n} bytes", "{n} 字节内没有 b'\\n'"},
 	{"{data} — its first 4 bytes, {prefix}, read as a '!I' length, announce a {n}-byte {part}", "{data}——它的前 4 个字节 {prefix} 按 '!I' 长度读出来，表示一个 {n} 字节的{part}"},
 	{"header", "报头"},
