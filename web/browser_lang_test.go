@@ -192,8 +192,9 @@ const refusalsJS = `(async () => {
 // over a real WebSocket from a Chinese page (an unknown op, a field of the
 // wrong JSON type, a frame that is not JSON, a missing argument), read in
 // Chinese there: the page's server() translates each refusal's message,
-// the JSON scanner's words and the value's kind included; on an English
-// page the same refusal stays as the server wrote it.
+// the JSON scanner's words and the value's kind included, and the event
+// log shows it so (a sentence under a Python exception too: TypeError: op
+// 必须是…); on an English page the same refusal stays as the server wrote it.
 func TestRefusalInChineseInBrowser(t *testing.T) {
 	srv := newServer(t, sessions.Config{})
 	p := page{t: t, ctx: newBrowser(t)}
@@ -219,6 +220,25 @@ func TestRefusalInChineseInBrowser(t *testing.T) {
 		"no socket \"s9\" in this session":     "这个会话里没有套接字 \"s9\"",
 		"settimeout() needs timeout: seconds,": "settimeout() 需要 timeout：秒数，或者用 null 表示阻塞",
 	}
+	// The event log shows the refusals too (the page's session made
+	// them): sockplay's sentence under a Python exception reads in the
+	// page's language, the exception's name as Python writes it.
+	logShows := func(lang, want string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(p.ctx, browserStep)
+		defer cancel()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+  for (let i = 0; i < 100; i++) {
+    const e = [...document.querySelectorAll('#log .log-entry[data-ok="false"] .error')].find((e) => e.textContent.startsWith('TypeError: '));
+    if (e) return e.textContent;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return '';
+})()`, chromedp.EvalAwaitPromise))
+		if err != nil || got != want {
+			t.Errorf("%s: the event log shows the refusal of {\"op\":5} as %q (%v), want %q", lang, got, err, want)
+		}
+	}
 	for _, r := range run("zh") {
 		if goes := i18n.Server(i18n.ZH, r.EN); r.ZH != goes {
 			t.Errorf("%s: the page's server() gives %q, Go's i18n.Server %q", r.Frame, r.ZH, goes)
@@ -236,11 +256,13 @@ func TestRefusalInChineseInBrowser(t *testing.T) {
 			t.Errorf("%s: refused with %s %q, not one of the refusals expected", r.Frame, r.Type, r.EN)
 		}
 	}
+	logShows("zh", "TypeError: op 必须是 JSON 的 string 类型，而不是 number")
 	for _, r := range run("en") {
 		if r.ZH != r.EN {
 			t.Errorf("%s: %q reads %q on an English page", r.Frame, r.EN, r.ZH)
 		}
 	}
+	logShows("en", "TypeError: op must be of JSON type string, not number")
 
 	// The page's server() and Go's i18n.Server (sockplay check --lang zh)
 	// read the checker's nested sentences alike: a step's actions, a log

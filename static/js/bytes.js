@@ -127,12 +127,24 @@ export function payloadBytes(data) {
 }
 
 /**
+ * What parseEscapes throws for a backslash it cannot read: char is the
+ * character after it, undefined for a backslash at the end. The message is
+ * English; a page says it in its language from char (framing.js).
+ */
+export class EscapeError extends Error {
+  constructor(char) {
+    super(char === undefined ? 'a lone \\ at the end' : `unknown escape \\${char}`);
+    this.char = char;
+  }
+}
+
+/**
  * Reads a byte string typed with Python's escapes, as in b'…': \n \r \t \0
  * \\ \' \" and \xNN; every other character stands for its utf-8 bytes.
  * "\\r\\n" gives the two bytes 0d 0a.
  * @param {string} s
  * @returns {Uint8Array}
- * @throws {Error} on an unknown or incomplete escape
+ * @throws {EscapeError} on an unknown or incomplete escape
  */
 export function parseEscapes(s) {
   const SIMPLE = { n: 0x0a, r: 0x0d, t: 0x09, 0: 0x00, '\\': 0x5c, "'": 0x27, '"': 0x22 };
@@ -152,7 +164,7 @@ export function parseEscapes(s) {
       out.push(parseInt(s.substr(i + 1, 2), 16));
       i += 2;
     } else {
-      throw new Error(next === undefined ? 'a lone \\ at the end' : `unknown escape \\${next}`);
+      throw new EscapeError(next);
     }
   }
   return Uint8Array.from(out);

@@ -86,10 +86,10 @@ function dataParts(data, bytes, upto, dumped) {
     : withControls(run.text)));
   const marked = (i) => bad.some((b) => i >= b.offset && i < b.offset + b.size);
   return [
-    h('pre', { class: 'data-text', 'aria-label': 'as text' }, ...runs, cut ? h('span', { class: 'data-cut' }, ' …') : null),
+    h('pre', { class: 'data-text', 'aria-label': t('dv.astext') }, ...runs, cut ? h('span', { class: 'data-cut' }, ' …') : null),
     hexdumpView(bytes, dumped, marked),
     bytes.length > dumped
-      ? h('p', { class: 'detail' }, `Hex dump shows the first ${dumped} of ${bytes.length} bytes.`)
+      ? h('p', { class: 'detail' }, t('dv.dumped', { dumped, n: bytes.length }))
       : null,
   ].filter(Boolean);
 }
@@ -103,7 +103,7 @@ function dataParts(data, bytes, upto, dumped) {
  * @param {(i: number) => boolean} [marked]
  */
 export function hexdumpView(bytes, limit, marked = () => false) {
-  const pre = h('pre', { class: 'hexdump', 'aria-label': 'hex dump' });
+  const pre = h('pre', { class: 'hexdump', 'aria-label': t('dv.hexdump') });
   const n = Math.min(bytes.length, limit);
   const hexWidth = DUMP_WIDTH * 2 + DUMP_WIDTH / 2;
   const cell = (i, text) => (marked(i) ? h('mark', { class: 'invalid' }, text) : text);
@@ -141,7 +141,7 @@ function withControls(text) {
   return text.split(/([\x00-\x08\x0b-\x1f\x7f])/).filter((part) => part !== '').map((part) => (
     // eslint-disable-next-line no-control-regex
     /^[\x00-\x08\x0b-\x1f\x7f]$/.test(part)
-      ? h('span', { class: 'ctrl', title: 'a control byte, shown as Python writes it' },
+      ? h('span', { class: 'ctrl', title: t('dv.ctrl') },
         part === '\r' ? '\\r' : `\\x${part.charCodeAt(0).toString(16).padStart(2, '0')}`)
       : part));
 }

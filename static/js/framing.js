@@ -5,7 +5,7 @@
 // The form's fields for the kinds not picked are disabled (showFraming), so
 // the browser neither validates nor submits them.
 
-import { bytesToHex, parseEscapes, payloadBytes } from './bytes.js';
+import { EscapeError, bytesToHex, parseEscapes, payloadBytes } from './bytes.js';
 import { pyBytes, pyStr } from './pyrepr.js';
 import { t } from './i18n.js';
 
@@ -60,7 +60,7 @@ export function framingFromForm(form) {
         bytes = parseEscapes(input.value);
         input.setCustomValidity(bytes.length ? '' : t('framing.delim.empty'));
       } catch (err) {
-        input.setCustomValidity(t('framing.delim.bad', { why: err.message }));
+        input.setCustomValidity(t('framing.delim.bad', { why: escapeWhy(err) }));
       }
       if (!input.reportValidity()) return null;
       return { framing: { kind, delimiter: { hex: bytesToHex(bytes) } } };
@@ -134,4 +134,10 @@ export function unpackPrefix(bytes, format, swap = false) {
 /** Whether a struct format is big-endian ('!' and '>'); native and '<' are little-endian here. */
 export function isBigEndian(format) {
   return /^[>!]/.test(format ?? '');
+}
+
+/** Why parseEscapes refused a delimiter, in the page's language. */
+function escapeWhy(err) {
+  if (!(err instanceof EscapeError)) return err.message;
+  return err.char === undefined ? t('framing.esc.end') : t('framing.esc.unknown', { c: err.char });
 }

@@ -237,7 +237,10 @@ function result(msg, ctx) {
   const meta = { about: msg.sock, op: msg.op, id: msg.id, ok: String(!!msg.ok) };
   if (!msg.ok) {
     const err = msg.error ?? {};
-    const text = err.exception ? `${err.exception}: ${err.message}` : errorText(err);
+    // Python's own words stay as they are (server() knows none of them);
+    // sockplay's sentences under an exception (TypeError: op must be …) read
+    // in the page's language.
+    const text = err.exception ? `${err.exception}: ${server(err.message ?? '')}` : errorText(err);
     return entry(
       msg,
       { ...meta, className: 'failed' },

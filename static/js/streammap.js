@@ -28,15 +28,16 @@ const HEX_LIMIT = 512;
  */
 export function streamMap(v, mode) {
   const other = mode === 'hex' ? 'calls' : 'hex';
+  const toHex = other === 'hex';
   return h(
     'section',
-    { class: 'stream-map', dataset: { sock: v.sock, view: mode }, 'aria-label': `stream map of ${v.sock}` },
+    { class: 'stream-map', dataset: { sock: v.sock, view: mode }, 'aria-label': t('sm.label', { sock: v.sock }) },
     h('header', { class: 'sm-head' },
-      h('h4', {}, `Stream map: bytes into ${v.sock}`, v.peer ? ` from ${v.peer}` : ''),
+      h('h4', {}, t('sm.head', { sock: v.sock }), v.peer ? t('sm.head.from', { peer: v.peer }) : ''),
       h('button', {
         type: 'button', class: 'sm-toggle secondary', dataset: { streamView: other },
-        title: other === 'hex' ? 'show every byte, coloured by the send that wrote it' : 'show send and recv calls',
-      }, other === 'hex' ? 'show bytes (hex)' : 'show calls')),
+        title: t(toHex ? 'sm.view.hex.title' : 'sm.view.calls.title'),
+      }, t(toHex ? 'sm.view.hex' : 'sm.view.calls'))),
     h('p', { class: 'sm-summary' }, summary(v)),
     mode === 'hex' ? hexView(v) : callsView(v),
     notes(v),
@@ -167,7 +168,7 @@ function hexView(v) {
       cells.push(h('span', {
         class: `hex-byte${first ? ' send-start' : ''}`,
         dataset: { offset: off, send: owner?.index, color: colorOf(owner?.index) },
-        title: `offset ${off}${owner ? ` · ${sendName(owner)}` : ''}`,
+        title: `${t('sm.offset', { n: off })}${owner ? ` · ${sendName(owner)}` : ''}`,
       },
       first && owner?.index != null ? h('span', { class: 'hb-tag' }, `#${owner.index}`) : null,
       h('span', { class: 'hb-hex' }, byte == null ? '··' : hex2(byte)),
@@ -179,7 +180,7 @@ function hexView(v) {
     }, h('span', { class: 'hc-caption' }, g.caption), h('span', { class: 'hc-bytes' }, cells)));
   }
   const total = groups.reduce((n, g) => n + g.end - g.start, 0);
-  if (total > HEX_LIMIT) wrap.append(h('p', { class: 'detail' }, `Showing the first ${HEX_LIMIT} of ${total} bytes.`));
+  if (total > HEX_LIMIT) wrap.append(h('p', { class: 'detail' }, t('sm.hexlimit', { n: HEX_LIMIT, total })));
   return wrap;
 }
 
@@ -198,6 +199,6 @@ function notes(v) {
         t('sm.note.split', { n: b.end - b.start, send: sendName(b), chunks: b.chunks })));
     }
   }
-  if (v.eof != null) items.push(h('li', { class: 'sm-note eof' }, `recv() returned b'' at byte ${v.eof}: the peer closed its side.`));
+  if (v.eof != null) items.push(h('li', { class: 'sm-note eof' }, t('sm.eof', { n: v.eof })));
   return items.length ? h('ul', { class: 'sm-notes' }, items) : null;
 }

@@ -228,3 +228,135 @@ func TestMatch(t *testing.T) {
 		t.Error("WithLang / LangOf / Tc")
 	}
 }
+
+// jsLiteral is a string literal of a page script: where it starts, and
+// its text with each ${…} of a template literal as {}.
+type jsLiteral struct {
+	at   int
+	text string
+}
+
+// jsLiterals finds the string literals of a script, outside its comments,
+// those inside a template literal's ${…} too. (Regular expression
+// literals are read as code: the scripts' hold no quotes.)
+func jsLiterals(src string) []jsLiteral {
+	var out []jsLiteral
+	var code func(i int, inHole bool) int
+	// str reads the literal that starts at i (its quote), and returns
+	// where it ends.
+	str := func(i int) int {
+		q := src[i]
+		var b strings.Builder
+		j := i + 1
+		for j < len(src) && src[j] != q {
+			switch {
+			case src[j] == '\\' && j+1 < len(src):
+				b.WriteString(src[j : j+2])
+				j += 2
+				continue
+			case q == '`' && strings.HasPrefix(src[j:], "${"):
+				b.WriteString("{}")
+				j = code(j+2, true)
+				continue
+			case q != '`' && src[j] == '\n':
+				return j
+			}
+			b.WriteByte(src[j])
+			j++
+		}
+		out = append(out, jsLiteral{i, b.String()})
+		return j + 1
+	}
+	code = func(i int, inHole bool) int {
+		depth := 0
+		for i < len(src) {
+			switch c := src[i]; {
+			case strings.HasPrefix(src[i:], "//"):
+				for i < len(src) && src[i] != '\n' {
+					i++
+				}
+			case strings.HasPrefix(src[i:], "/*"):
+				end := strings.Index(src[i+2:], "*/")
+				if end < 0 {
+					return len(src)
+				}
+				i += end + 4
+			case c == '\'' || c == '"' || c == '`':
+				i = str(i)
+			case c == '{':
+				depth++
+				i++
+			case c == '}':
+				if depth == 0 && inHole {
+					return i + 1
+				}
+				depth--
+				i++
+			default:
+				i++
+			}
+		}
+		return i
+	}
+	code(0, false)
+	return out
+}
+
+// scriptWords is three words of English in a row (each all letters, as
+// a sentence writes them: "show every byte", "bytes into X").
+var scriptWords = regexp.MustCompile(`(?:^|\s)[A-Za-z]{2,}[,;:.]?\s+[A-Za-z]{2,}[,;:.]?\s+[A-Za-z]{2,}[,;:.]?(?:\s|$)`)
+
+// scriptAttr is where a title, aria-label or placeholder a script writes
+// ends: a literal starting there is its text.
+var scriptAttr = regexp.MustCompile(`(?:\btitle|'aria-label'|\bplaceholder)\s*:\s*$`)
+
+// scriptEnglish are the scripts' literals of English words that no
+// learner reads as they are: code, selectors, a close reason, a
+// developer's error (file: the literal's text, each
+// ${…} as {}).
+var scriptEnglish = map[string]string{
+	"bytes.js: a lone \\\\ at the end":                         "EscapeError: framing.js says it from its char",
+	"conn.js: seq gap after {}":                                "a close reason",
+	"workbench.js: workbench: the root element has no data-ws": "a developer's error",
+	"projector.js: textarea, input, select, [contenteditable]": "a selector",
+}
+
+// TestScriptsSayNothingInEnglish: every text a page script shows comes from
+// its catalog (t, tn, server): no literal of a script holds a sentence of
+// English (three words in a row) outside its comments, and no title,
+// aria-label or placeholder is a literal with words in it, but the ones
+// scriptEnglish lists (code, selectors, a close reason…). The Python the
+// scripts write (console.js, pyframing.js, transcript.js) is code.
+func TestScriptsSayNothingInEnglish(t *testing.T) {
+	files, err := filepath.Glob("../../static/js/*.js")
+	if err != nil || len(files) < 20 {
+		t.Fatalf("%d scripts (%v)", len(files), err)
+	}
+	code := map[string]bool{"console.js": true, "pyframing.js": true}
+	seen := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, src := filepath.Base(f), string(b)
+		for _, l := range jsLiterals(src) {
+			attr := scriptAttr.MatchString(src[max(0, l.at-40):l.at])
+			english := scriptWords.MatchString(l.text) && !code[name]
+			if !english && !(attr && regexp.MustCompile(`[A-Za-z]{2,}`).MatchString(l.text)) {
+				continue
+			}
+			key := name + ": " + l.text
+			if _, ok := scriptEnglish[key]; ok {
+				seen[key] = true
+				continue
+			}
+			t.Errorf("%s:%d: %q is English on the page: say it with t() and a catalog key (js.go), or list it in scriptEnglish", name, strings.Count(src[:l.at], "\n")+1, l.text)
+		}
+	}
+	for k := range scriptEnglish {
+		if !seen[k] {
+			t.Errorf("scriptEnglish lists %q, which no script writes any more", k)
+		}
+	}
+}

@@ -258,11 +258,11 @@ var checkerCode = regexp.MustCompile(`^(X: )?[a-z_]+(\(.*\))?$|^(size|get) X$|^[
 func checkerSentences(t *testing.T) []refusal {
 	t.Helper()
 	return findSentences(t, func(f *finder) func(ast.Node) bool {
-		inAdvice := false // in a function that returns advice (connectAdvice, upperAdvice)
+		inAdvice := false // in a function that returns advice (connectAdvice, upperAdvice), or show's received bytes
 		return func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.FuncDecl:
-				inAdvice = strings.HasSuffix(n.Name.Name, "Advice")
+				inAdvice = strings.HasSuffix(n.Name.Name, "Advice") || n.Name.Name == "show"
 			case *ast.CallExpr:
 				switch callName(n.Fun) {
 				case "did":
@@ -292,6 +292,8 @@ func checkerSentences(t *testing.T) []refusal {
 				for _, r := range n.Results {
 					if _, ok := r.(*ast.BinaryExpr); ok && inAdvice {
 						f.add(r)
+					} else if _, ok := r.(*ast.CallExpr); ok && inAdvice {
+						f.add(r) // a Sprintf: show's abbreviation, b'…'… (2000 bytes)
 					} else if l, ok := r.(*ast.BasicLit); ok && l.Kind == token.STRING && inAdvice {
 						f.add(l)
 					}
@@ -324,4 +326,61 @@ func TestCheckerSentences(t *testing.T) {
 // computed parts ("X — X" has none).
 func hasWords(s string) bool {
 	return regexp.MustCompile(`[A-Za-z]{2,}`).MatchString(strings.ReplaceAll(s, "X", ""))
+}
+
+// programSentences finds what package sessions/programs writes into its
+// errors (errors.New, fmt.Errorf, and a message it builds in msg before
+// it hands it on): why programs cannot run on this server (Available),
+// which the workbench's Run buttons, the lessons' cells and the editor
+// show as "programs cannot run on this server: …", and why a program or
+// its input is refused.
+func programSentences(t *testing.T) []refusal {
+	t.Helper()
+	return findSentences(t, func(f *finder) func(ast.Node) bool {
+		return func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if name := callName(n.Fun); (name == "New" || name == "Errorf") && len(n.Args) > 0 {
+					if s, ok := formatted(n.Args[0], n.Args[1:]); ok {
+						f.addText(n.Pos(), s)
+					}
+				}
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if callName(l) != "msg" || i >= len(n.Rhs) {
+						continue
+					}
+					if s, ok := sentenceOf(n.Rhs[i]); ok && n.Tok == token.ADD_ASSIGN {
+						f.addText(n.Pos(), "X"+s) // what it adds to the message so far
+					} else if ok {
+						f.addText(n.Pos(), s)
+					}
+				}
+			}
+			return true
+		}
+	}, "../../sessions/programs/*.go")
+}
+
+// commands are the commands a sentence quotes, `apt-get install python3`.
+var commands = regexp.MustCompile("`[^`]*`")
+
+// TestProgramSentences: every sentence package sessions/programs writes is
+// a server sentence of the catalog, so a Chinese page says in Chinese why
+// its programs cannot run (or why one was refused).
+func TestProgramSentences(t *testing.T) {
+	found := programSentences(t)
+	if len(found) < 15 {
+		t.Fatalf("only %d sentences found in sessions/programs: is the finder still right?", len(found))
+	}
+	for _, r := range found {
+		if !hasWords(r.text) {
+			continue
+		}
+		if p, _ := match(r.text); p == nil || joining(p.m.EN) {
+			t.Errorf("%s: %q is not in the catalog (server.go), so a Chinese page shows it in English", r.pos, r.text)
+		} else if zh := Server(ZH, "programs cannot run on this server: "+r.text); !hasHan(zh) || englishRun.MatchString(codeParts.ReplaceAllString(commands.ReplaceAllString(zh, ""), "")) {
+			t.Errorf("%s: %q comes out as %q", r.pos, r.text, zh)
+		}
+	}
 }

@@ -2,10 +2,13 @@ package lessons_test
 
 import (
 	"errors"
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"sockplay/templates/i18n"
 	"sockplay/templates/lessons"
 )
 
@@ -256,3 +259,70 @@ func TestChineseLineBreaks(t *testing.T) {
 		}
 	}
 }
+
+// TestTwinsNameTheChineseControls: a Chinese twin's text names what the
+// page shows by its Chinese words: a button, a label or a state the page's
+// catalogs write in Chinese ("Start the peers", the card's **Kernel** part,
+// "data segs out", "TIME_WAIT (fd closed; the kernel keeps it)") is not
+// named by its English, which a Chinese page never shows. A label of one
+// word counts where the lesson marks it as one (**Kernel**); code blocks
+// and cells, whose code is the English lesson's, are left out.
+func TestTwinsNameTheChineseControls(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type label struct {
+		key, zh string
+		re      *regexp.Regexp
+	}
+	var labels []label
+	hole := regexp.MustCompile(`\{[a-z]+\}`)
+	for _, cat := range []map[string]i18n.M{i18n.PageCatalog(), i18n.ScriptCatalog()} {
+		for k, m := range cat {
+			en := strings.TrimSpace(tagRe.ReplaceAllString(m.EN, ""))
+			if en == strings.TrimSpace(m.ZH) || strings.Contains(en, "%") {
+				continue
+			}
+			words := regexp.MustCompile(`[A-Za-z]{2,}`).FindAllString(hole.ReplaceAllString(en, ""), -1)
+			src := ""
+			for i, part := range hole.Split(en, -1) {
+				if i > 0 {
+					src += `\S+`
+				}
+				src += regexp.QuoteMeta(part)
+			}
+			switch {
+			case len(words) >= 2:
+				src = `(?:^|[^A-Za-z])(` + src + `)(?:$|[^A-Za-z(])`
+			case len(words) == 1 && !hole.MatchString(en):
+				src = `(\*\*` + src + `\*\*)`
+			default:
+				continue
+			}
+			labels = append(labels, label{k, m.ZH, regexp.MustCompile(src)})
+		}
+	}
+	if len(labels) < 300 {
+		t.Fatalf("only %d labels from the catalogs", len(labels))
+	}
+	code := regexp.MustCompile(`(?s)<section class="cell".*?</section>|<pre.*?</pre>|<textarea.*?</textarea>`)
+	for _, l := range ls {
+		if l.ZH == nil {
+			continue
+		}
+		// The twin's prose, inline code included, with **bold** kept as
+		// the lesson wrote it.
+		text := code.ReplaceAllString(l.ZH.HTML, "")
+		text = strings.NewReplacer("<strong>", "**", "</strong>", "**").Replace(text)
+		text = html.UnescapeString(tagRe.ReplaceAllString(text, ""))
+		for _, lb := range labels {
+			if m := lb.re.FindStringSubmatch(text); m != nil {
+				t.Errorf("%s names %q in English; the Chinese page shows it as %q (%s)", l.ZH.File, m[1], lb.zh, lb.key)
+			}
+		}
+	}
+}
+
+// tagRe is an HTML tag.
+var tagRe = regexp.MustCompile(`<[^>]*>`)

@@ -14,7 +14,7 @@
 #   "<n>: <LINE IN CAPITALS>", n being that client's number.
 # Expect-zh: "serving on ('127.0.0.1', 9106)"；客户端 1 还连着的时候就出现
 #   "client 1 connected from ..." 和 "client 2 connected from ..."；客户端发来的每一行
-#   都以 "<n>: <LINE IN CAPITALS>" 的形式返回，n 是那个客户端的编号。
+#   都以 "<n>: <转成大写的那一行>" 的形式返回，n 是那个客户端的编号。
 import itertools
 import socketserver
 import sys

@@ -11,7 +11,7 @@
 # Args-zh: [port]（默认 9101）；在它的输入里键入文字，输入空行结束
 # Expect: for each line typed, "echoed: <the same line>"; after an empty line, "bye".
 #   If the server is not running, "no answer within 2 s" (UDP does not know).
-# Expect-zh: 每键入一行就显示 "echoed: <the same line>"；输入空行后显示 "bye"。
+# Expect-zh: 每键入一行就显示 "echoed: <原样的那一行>"；输入空行后显示 "bye"。
 #   如果服务器没有运行，显示 "no answer within 2 s"（UDP 本身并不知道）。
 import socket
 import sys
