@@ -3,6 +3,7 @@ package sessions
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,5 +152,38 @@ func TestOneWakePerStep(t *testing.T) {
 	case <-p.sub.Ready():
 		t.Error("a second wake-up for the same batch")
 	default:
+	}
+}
+
+// TestStepTime: the messages one step logs carry one time, the step's
+// first reading of the clock; the next step reads it again.
+func TestStepTime(t *testing.T) {
+	var ticks atomic.Int64
+	clock := func() time.Time { return time.Unix(1000, ticks.Add(1)*int64(time.Millisecond)) }
+	m := NewManager(Config{Policy: &sockets.Policy{Wildcard: true}, Now: clock})
+	t.Cleanup(m.Close)
+	s := m.Create()
+	sub, _ := s.Attach()
+	step := func(reqs ...Request) []Message {
+		s.DoBatch(sub, reqs, make([]*sockets.Error, len(reqs)))
+		return sub.Take(100)
+	}
+	step(Request{ID: protocol.Raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
+	ms := step(
+		Request{ID: protocol.Raw("2"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}},
+		Request{ID: protocol.Raw("3"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))},
+		Request{ID: protocol.Raw("4"), Op: "getsockname", Sock: "s1"},
+	)
+	if len(ms) < 3 {
+		t.Fatalf("a step of three requests logged %d messages", len(ms))
+	}
+	for _, m := range ms[1:] {
+		if !m.Time.Equal(ms[0].Time) {
+			t.Fatalf("one step's messages: %s (seq %d) then %s (seq %d)", ms[0].Time, ms[0].Seq, m.Time, m.Seq)
+		}
+	}
+	next := step(Request{ID: protocol.Raw("5"), Op: "getsockname", Sock: "s2"})
+	if len(next) == 0 || !next[0].Time.After(ms[0].Time) {
+		t.Fatalf("the next step's message is not later: %v after %s", next, ms[0].Time)
 	}
 }

@@ -49,6 +49,7 @@ type Session struct {
 	queued     []*Subscriber // got messages in the running withLock (wakeQueued)
 	log        msgLog        // the last messages, bounded by cfg.LogSize and cfg.LogBytes
 	lastSeq    int64
+	stepTime   time.Time // the running withLock's messages' time, from its first (the clock is a system call on some VMs)
 	subs       map[*Subscriber]bool
 	socks      map[string]*entry
 	order      []string // handles in creation order
@@ -173,6 +174,7 @@ func (s *Session) withLock(f func()) bool {
 	if s.over {
 		return false
 	}
+	s.stepTime = time.Time{}
 	f()
 	s.wakeQueued()
 	return true
@@ -212,7 +214,10 @@ func (s *Session) append(kind string, body any) Message {
 // every byte its request asked for).
 func (s *Session) appendTo(kind string, body any, to *Subscriber, own any) Message {
 	s.lastSeq++
-	m := Message{Seq: s.lastSeq, Kind: kind, Time: s.cfg.Now().UTC(), Body: body}
+	if s.stepTime.IsZero() {
+		s.stepTime = s.cfg.Now().UTC()
+	}
+	m := Message{Seq: s.lastSeq, Kind: kind, Time: s.stepTime, Body: body}
 	m.fields = s.log.add(kind, m.Time, body)
 	if s.room.room != nil {
 		s.roomLogged(kind, body) // room_session.go
