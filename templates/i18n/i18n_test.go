@@ -3,12 +3,15 @@ package i18n
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
+
+	"sockplay/sockets"
 )
 
 // TestCatalogsComplete: every message of both catalogs has both languages,
@@ -357,6 +360,30 @@ func TestScriptsSayNothingInEnglish(t *testing.T) {
 	for k := range scriptEnglish {
 		if !seen[k] {
 			t.Errorf("scriptEnglish lists %q, which no script writes any more", k)
+		}
+	}
+}
+
+// TestWildcardWording: the policy's own sentences that end a list of
+// networks with "and the wildcard" read in Chinese with the wildcard set
+// apart from the list's last address ("127.255.255.255，以及通配地址", not
+// "127.255.255.255以及通配地址"), on every profile's list.
+func TestWildcardWording(t *testing.T) {
+	lab := netip.MustParsePrefix("10.77.0.0/24")
+	for _, p := range []*sockets.Policy{
+		{Wildcard: true},
+		{Wildcard: true, Extra: []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")}},
+		{Wildcard: true, Private: true, Lab: lab},
+	} {
+		refusal := p.CheckBind(netip.MustParseAddr("8.8.8.8"), 9000)
+		if refusal == nil {
+			t.Fatalf("%+v allows binding to 8.8.8.8", p)
+		}
+		for _, en := range []string{refusal.Message, p.Describe().Bind} {
+			zh := Server(ZH, en)
+			if !strings.Contains(zh, "，以及通配地址") || regexp.MustCompile(`[0-9A-Za-z)]以及通配地址`).MatchString(zh) {
+				t.Errorf("%q in Chinese is %q: want the wildcard after \"，以及\"", en, zh)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -326,3 +327,222 @@ func TestTwinsNameTheChineseControls(t *testing.T) {
 
 // tagRe is an HTML tag.
 var tagRe = regexp.MustCompile(`<[^>]*>`)
+
+// TestTwinsPrintChinese: what a Chinese twin's code prints is in Chinese,
+// as FORMAT.md asks (the strings it prints are translated, with their
+// checks). A print call of a cell or a Python block is English when its
+// strings have a word and no Chinese at all (print("stopped"),
+// print("got", n, "of", size, "bytes")), or when one of them has two
+// English words in a row ("the kernel took", "TCP answer"). Names of code
+// are not words: recvfrom(8), SO_SNDBUF, snd_wnd, tcp-echo, r1, what an
+// f-string interpolates ({len(data)}), and the bytes a program sends
+// (b"hello udp").
+func TestTwinsPrintChinese(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, l := range ls {
+		z := l.ZH
+		if z == nil {
+			continue
+		}
+		type block struct {
+			line int
+			what string
+			code string
+		}
+		var blocks []block
+		for _, c := range z.Cells {
+			blocks = append(blocks, block{c.Line, "cell " + c.ID, c.Code})
+		}
+		for _, p := range z.Python {
+			blocks = append(blocks, block{p.Line, "python block", p.Code})
+		}
+		for _, b := range blocks {
+			for _, call := range printCalls(b.code) {
+				checked++
+				if why := englishPrint(call); why != "" {
+					t.Errorf("%s:%d: %s prints English (%s): %s", z.File, b.line, b.what, why, call.src)
+				}
+			}
+		}
+	}
+	if checked < 200 {
+		t.Fatalf("only %d print calls in the Chinese twins", checked)
+	}
+}
+
+func TestEnglishPrint(t *testing.T) {
+	for _, c := range []struct {
+		code    string
+		english bool
+	}{
+		{`print("stopped")`, true},
+		{`print("got", len(out), "of", PS_SIZE, "bytes")`, true},
+		{`print("TCP answer:", stream.recv(1024))`, true},
+		{`print(f"{text} class {address_class(addr)}: {kinds(addr)}")`, true},
+		{"print(\"the reader took\", got,\n      \"- the window is open:\", ok)", true},
+		{`print("已停止")`, false},
+		{`print("收到", len(out), "/", PS_SIZE, "字节")`, false},
+		{`print("recvfrom(8)    ->", rx.recvfrom(8)[0])`, false},
+		{`print("SO_SNDBUF", n)`, false},
+		{`print("for_bob:  ", for_bob.recv(1024))`, false},
+		{`print("accept ->", conn.getsockname(), "对端是", peer)`, false},
+		{`print(f"{len(data)} 字节: {data!r}")`, false},
+		{`print(b"hello udp")`, false},
+		{`print(c.recv(1024))  # print("not this")`, false},
+		{`s.sendto(b"x", addr)  # no print here`, false},
+		{`print("ThreadingUDPServer 在", host, "上")`, false},
+	} {
+		calls := printCalls(c.code)
+		if len(calls) != 1 && !strings.Contains(c.code, "sendto") {
+			t.Errorf("%q: %d print calls, want 1", c.code, len(calls))
+			continue
+		}
+		got := false
+		for _, call := range calls {
+			got = got || englishPrint(call) != ""
+		}
+		if got != c.english {
+			t.Errorf("%q: English %v, want %v", c.code, got, c.english)
+		}
+	}
+}
+
+// printCall is one print(...) in Python code: its source, and the text of
+// the string literals it prints: its arguments' (print("got", n) and
+// n or "none"), not bytes, not an argument of a call inside it
+// (decode("utf-8")) nor one whose method is called (", ".join); an f-string
+// without what it interpolates.
+type printCall struct {
+	src     string
+	strings []string
+	code    string // the call without its strings, with what f-strings interpolate
+}
+
+// printCalls finds the print calls of Python code, skipping comments and
+// strings (a "print(" in a comment or a string is not a call).
+func printCalls(code string) []printCall {
+	rs := []rune(code)
+	var calls []printCall
+	var cur *printCall
+	depth, start := 0, 0
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == '#':
+			for i < len(rs) && rs[i] != '\n' {
+				i++
+			}
+		case r == '\'' || r == '"':
+			p := i // the literal's prefix: letters right before the quote
+			for p > 0 && strings.ContainsRune("bBrRfFuU", rs[p-1]) {
+				p--
+			}
+			prefix := strings.ToLower(string(rs[p:i]))
+			quote := string(rs[i : i+1])
+			if i+2 < len(rs) && rs[i+1] == r && rs[i+2] == r {
+				quote = string(rs[i : i+3])
+			}
+			j := i + len(quote)
+			for j < len(rs) && !strings.HasPrefix(string(rs[j:min(j+len(quote), len(rs))]), quote) {
+				if rs[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			text := string(rs[i+len(quote) : min(j, len(rs))])
+			i = j + len(quote) - 1
+			if cur == nil {
+				continue
+			}
+			if strings.Contains(prefix, "f") {
+				cur.code += " " + strings.Join(fieldRe.FindAllString(text, -1), " ")
+				text = fieldRe.ReplaceAllString(text, " ")
+			}
+			next := strings.TrimLeft(string(rs[min(i+1, len(rs)):]), " ")
+			if depth == 1 && !strings.Contains(prefix, "b") && !strings.HasPrefix(next, ".") && !strings.HasPrefix(next, "[") {
+				cur.strings = append(cur.strings, text)
+			}
+		case cur == nil && r == 'p' && strings.HasPrefix(string(rs[i:]), "print(") &&
+			(i == 0 || !isIdent(rs[i-1]) && rs[i-1] != '.'):
+			cur = &printCall{}
+			start, depth = i, 1
+			i += len("print(") - 1
+		case cur != nil && (r == '(' || r == '[' || r == '{'):
+			depth++
+			cur.code += string(r)
+		case cur != nil && (r == ')' || r == ']' || r == '}'):
+			if depth--; depth == 0 {
+				cur.src = string(rs[start : i+1])
+				calls = append(calls, *cur)
+				cur = nil
+			} else {
+				cur.code += string(r)
+			}
+		case cur != nil:
+			cur.code += string(r)
+		}
+	}
+	return calls
+}
+
+func isIdent(r rune) bool {
+	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+var (
+	// fieldRe is what an f-string interpolates ({len(data)}, {n:5}).
+	fieldRe = regexp.MustCompile(`\{[^{}]*\}`)
+	// codeNameRe is a name of code in printed text: a call (recvfrom(8)),
+	// a name with _ or digits (snd_wnd, r1, SO_SNDBUF), a dashed name
+	// (tcp-echo, threaded-tcp-server), an attribute (self.request).
+	codeNameRe = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*\([^()]*\)|[A-Za-z0-9]*[_0-9][A-Za-z0-9_]*|[A-Za-z]+(?:[-.][A-Za-z]+)+`)
+	// wordRe is a word with a small letter (TCP, SYN and ACK are not
+	// English words), twoWordsRe two of them in a row.
+	wordRe     = regexp.MustCompile(`[A-Za-z]*[a-z][A-Za-z]*`)
+	twoWordsRe = regexp.MustCompile(`(?:^|[^A-Za-z])([A-Za-z]*[a-z][A-Za-z]*[ ,']+[A-Za-z]*[a-z][A-Za-z]*)`)
+	identRe    = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+	hanRe      = regexp.MustCompile(`\p{Han}`)
+)
+
+// socketCalls are the socket methods a print may name alone
+// (print("sendall:", err)): API names stay untranslated.
+var socketCalls = map[string]bool{}
+
+func init() {
+	for _, name := range strings.Fields("socket accept bind close connect getpeername getsockname getsockopt listen recv recvfrom recvmsg send sendall sendto setsockopt settimeout shutdown") {
+		socketCalls[name] = true
+	}
+}
+
+// englishPrint says why a print call prints English, or "" when it does
+// not. A word alone that names something of the call's code is code
+// (print("lens", segs.lens), f"{line} win={win}"), and so is the name
+// of a socket method (socketCalls).
+func englishPrint(call printCall) string {
+	names := map[string]bool{}
+	for _, id := range identRe.FindAllString(call.code, -1) {
+		names[id] = true
+	}
+	han := false
+	var words []string
+	for _, s := range call.strings {
+		han = han || hanRe.MatchString(s)
+		prose := codeNameRe.ReplaceAllString(s, " ")
+		if w := twoWordsRe.FindStringSubmatch(prose); w != nil {
+			return "English words " + strconv.Quote(w[1])
+		}
+		for _, w := range wordRe.FindAllString(prose, -1) {
+			if !names[w] && !socketCalls[w] {
+				words = append(words, w)
+			}
+		}
+	}
+	if !han && len(words) > 0 {
+		return "the words " + strconv.Quote(strings.Join(words, " ")) + " and no Chinese"
+	}
+	return ""
+}
