@@ -76,9 +76,7 @@ func runProgram(args []string, getenv func(string) string, stderr io.Writer) int
 	}
 	defer conn.Close()
 	lib, err := python.Dir()
-	if lib != "" {
-		defer os.RemoveAll(lib) // this process's own copy
-	}
+	defer python.Release() // a copy of this process's own, not the shared one
 	if err != nil {
 		fmt.Fprintf(stderr, "sockplay run: sockplay's Python module: %v\n", err)
 		return exitAttach

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"sockplay/sessions/python"
 )
 
 // asCommand is the environment variable that makes the test binary the
@@ -300,5 +302,24 @@ func TestSockplayRunSignal(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGTERM) {
 		t.Errorf("after SIGTERM: %v, want exit status %d\n%s", err, 128+int(syscall.SIGTERM), stderr.String())
+	}
+}
+
+// TestSockplayRunKeepsSharedLib: sockplay run leaves the shared module
+// directory as it ends, for a server on the same machine and the next
+// run (it removed it, and the server's programs then failed to start).
+func TestSockplayRunKeepsSharedLib(t *testing.T) {
+	lib, err := python.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startCommand(t)
+	_, _, code := pageSession(t, addr)
+	prog := writeProgram(t, "prog.py", "print('ran')\n")
+	if status, stdout, stderr := sockplayRun(t, "", prog, "--server", addr, "--session", code); status != 0 || strings.TrimSpace(stdout) != "ran" {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", status, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(lib, "socket.py")); err != nil {
+		t.Fatalf("after sockplay run the module directory %s is gone: %v", lib, err)
 	}
 }

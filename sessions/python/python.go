@@ -25,9 +25,10 @@ import (
 var lib embed.FS
 
 var dir struct {
-	once sync.Once
-	path string
-	err  error
+	once    sync.Once
+	path    string
+	private bool // path is this process's own copy (the shared name was held)
+	err     error
 }
 
 // Dir returns the directory holding the modules (directories 0755, files
@@ -39,9 +40,31 @@ var dir struct {
 // name is held by anything else (another owner, other permissions or
 // contents), the process extracts into a private directory instead.
 func Dir() (string, error) {
-	dir.once.Do(func() { dir.path, dir.err = extract() })
+	dir.once.Do(func() {
+		dir.path, dir.err = extract()
+		dir.private = dir.err == nil && !isShared(dir.path)
+	})
 	return dir.path, dir.err
 }
+
+// Release removes the directory Dir gave, if it is this process's own
+// copy, for a process that is done with it (sockplay run, as it ends). The
+// shared directory stays: a server of the same version on this machine,
+// or the next sockplay run, uses it, and removing it under a running
+// server made its programs fail to start (bwrap: "Can't find source
+// path").
+func Release() {
+	if dir.private {
+		os.RemoveAll(dir.path)
+	}
+}
+
+// sharedName is the shared directory's path for this user and version.
+func sharedName() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("sockplay-python-%d-%s", os.Getuid(), libSum()))
+}
+
+func isShared(path string) bool { return path == sharedName() }
 
 // Files lists the modules' file names (relative to Dir).
 func Files() []string {
@@ -57,7 +80,7 @@ func Files() []string {
 }
 
 func extract() (string, error) {
-	shared := filepath.Join(os.TempDir(), fmt.Sprintf("sockplay-python-%d-%s", os.Getuid(), libSum()))
+	shared := sharedName()
 	if verify(shared) {
 		return shared, nil
 	}
