@@ -27,6 +27,14 @@ type Message struct {
 	fields []byte // Body's members as encoded when logged (AppendFields); nil: not encoded
 }
 
+// WithBody is m with body instead of its own: a front end's form of the
+// message (such as a program's channel writing its errors in the program's
+// language), encoded from body as it is sent.
+func (m Message) WithBody(body any) Message {
+	m.Body, m.fields = body, nil
+	return m
+}
+
 // The message kinds.
 const (
 	KindHello    = "hello"

@@ -60,7 +60,14 @@ type programEntry struct {
 	p        *programs.Program
 	kernel   *kernelLines // a cell kernel's (ops_cell.go); nil for a program
 	stopping bool         // stopped for a new kernel; its exit is still to come
+	lang     string       // run's lang: of sockplay's sentences on its channel ("" English)
 }
+
+// The languages of run's lang.
+const (
+	LangEN = "en" // English, the default
+	LangZH = "zh" // Simplified Chinese
+)
 
 // programsOff says why this session's programs cannot run ("" they can).
 func (s *Session) programsOff() string {
@@ -90,6 +97,9 @@ func (s *Session) opRun(req *call) {
 		return
 	case req.Code != nil && req.Kernel:
 		s.result(req, "", nil, sockets.BadRequest("", "run takes code or kernel: true, not both"))
+		return
+	case req.Lang != "" && req.Lang != LangEN && req.Lang != LangZH:
+		s.result(req, "", nil, sockets.BadRequest("", "run's lang, if given, is \"en\" or \"zh\" (the language of sockplay's sentences in the program's exceptions), not %q", req.Lang))
 		return
 	}
 	if why := s.programsOff(); why != "" {
@@ -147,7 +157,7 @@ func (s *Session) opRun(req *call) {
 	if s.programs == nil {
 		s.programs = map[string]*programEntry{}
 	}
-	s.programs[id] = &programEntry{id: id, name: spec.Name, p: p, kernel: kernel}
+	s.programs[id] = &programEntry{id: id, name: spec.Name, p: p, kernel: kernel, lang: req.Lang}
 	s.counts.programs++
 	s.result(req, "", ProgramFields{id, spec.Name}, nil)
 	s.ops.Add(1) // until its exit is logged (programExit)
@@ -159,6 +169,19 @@ func (s *Session) opRun(req *call) {
 			s.cfg.Channel(s, mine, id)
 		}()
 	}
+}
+
+// ProgramLang is the lang the run of program ("p1") asked for: the
+// language its channel writes sockplay's sentences in ("en" or "zh"; "" when
+// it asked for none, or no such program runs). See PROTOCOL.md, Programs.
+func (s *Session) ProgramLang(program string) string {
+	var lang string
+	s.withLock(func() {
+		if pe := s.programs[program]; pe != nil {
+			lang = pe.lang
+		}
+	})
+	return lang
 }
 
 // channelPair makes the program's channel when the server serves one:

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sockplay/sessions"
+	"sockplay/templates/i18n"
 )
 
 // consoleType adds code at the end of the console's input and presses
@@ -89,6 +90,29 @@ func TestWorkbenchConsole(t *testing.T) {
 		regexp.MustCompile(`^p\d+ · cell \S+ done \(sockets s2\)$`),
 		regexp.MustCompile(`^p\d+ · cell \S+ failed\s*TypeError: `),
 	})
+}
+
+// TestConsoleErrorsInChinese: the console of a Chinese workbench runs in a
+// kernel started with lang "zh", so sockplay's refusal in the traceback of
+// its PolicyError is the catalog's Chinese, while Python's own errno text
+// stays as Python prints it; the English page's kernel says both in English.
+func TestConsoleErrorsInChinese(t *testing.T) {
+	srv := newCellsServer(t, nil, sessions.Config{})
+	p := page{t: t, ctx: newBrowser(t)}
+	const refused = "the playground binds only to port 0 (any free port) or ports 1024-65535"
+	for _, lang := range []string{"zh", "en"} {
+		p.do("open the workbench ("+lang+")", chromedp.Navigate(srv.URL+"/workbench?lang="+lang),
+			chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)))
+		p.do("a refused connect ("+lang+")", consoleType("try:\n    socket.socket().connect(('127.0.0.1', 1))\nexcept OSError as e:\n    print(e)"), consoleEntry("1"))
+		if got := consoleOut(p, "1"); got != "[Errno 111] Connection refused\n" {
+			t.Errorf("%s: the refused connect printed %q, want Python's own words", lang, got)
+		}
+		p.do("a refused bind ("+lang+")", consoleType(`socket.socket().bind(("127.0.0.1", 80))`), consoleEntry("2"))
+		want := "_sockplay_channel.PolicyError: " + i18n.Server(lang, refused) + "\n"
+		if got := consoleOut(p, "2"); !strings.HasPrefix(got, "Traceback (most recent call last):") || !strings.HasSuffix(got, want) {
+			t.Errorf("%s: the refused bind printed %q, want a traceback ending %q", lang, got, want)
+		}
+	}
 }
 
 // checkProgramLog checks the event log's entries for programs and cells

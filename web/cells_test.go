@@ -241,7 +241,7 @@ func runLessonCells(t *testing.T, ts *testServer, c *client, l *lessons.Lesson, 
 	})
 	t.Run("session", func(t *testing.T) {
 		defer c.use(t)()
-		k, why := startSessionKernel(c)
+		k, why := startSessionKernel(c, l.Lang)
 		if k == nil {
 			t.Skip(why)
 		}
@@ -273,9 +273,10 @@ type sessionKernel struct {
 }
 
 // startSessionKernel starts the session's kernel: op run {"kernel":
-// true}. It returns nil and why when the server cannot (no op run yet).
-func startSessionKernel(c *client) (*sessionKernel, string) {
-	r := c.do("run", map[string]any{"kernel": true})
+// true}, with lang (the lesson's language, as its page sends it). It
+// returns nil and why when the server cannot (no op run yet).
+func startSessionKernel(c *client, lang string) (*sessionKernel, string) {
+	r := c.do("run", map[string]any{"kernel": true, "lang": lang})
 	if !r.ok() {
 		return nil, fmt.Sprintf("the session's kernel did not start: %v", r["error"])
 	}

@@ -13,6 +13,7 @@ import (
 	"sockplay/sessions"
 	"sockplay/sessions/protocol"
 	"sockplay/sockets"
+	"sockplay/templates/i18n"
 )
 
 // A program's channel: a Python program using sockplay's socket module
@@ -44,7 +45,7 @@ func (s *Server) ServeChannel(sess *sessions.Session, f *os.File, program string
 		return
 	}
 	defer sess.Detach(sub)
-	c := &channel{f: pf, sess: sess, sub: sub}
+	c := &channel{f: pf, sess: sess, sub: sub, lang: sess.ProgramLang(program)}
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
@@ -87,6 +88,7 @@ type channel struct {
 	f    *os.File
 	sess *sessions.Session
 	sub  *sessions.Subscriber
+	lang string // the language of sockplay's sentences in its errors (run's lang)
 }
 
 // readLoop runs the requests of each line until the program closes its
@@ -177,7 +179,7 @@ func (c *channel) writeQueued(buf *frameBuf) bool {
 		b := buf.b
 		for _, m := range ms {
 			var err error
-			if b, err = sessions.AppendMessage(b, m); err != nil {
+			if b, err = sessions.AppendMessage(b, c.inLang(m)); err != nil {
 				return false
 			}
 			b = append(b, '\n')
@@ -189,4 +191,27 @@ func (c *channel) writeQueued(buf *frameBuf) bool {
 		}
 	}
 	return true
+}
+
+// inLang is m as the program gets it in its run's lang: a failed result's
+// message and hint in Chinese for "zh" (i18n.Server: sockplay's own
+// sentences, each part translated too), so that the exception Python
+// raises says them in the page's language. Python's own words stay as
+// Python prints them: an os error with an errno (whose message is
+// "[Errno N] strerror"), a timeout, and every text the catalog does not
+// hold (such as "negative buffersize in recv"). The session's log, and so
+// every page, keeps the English.
+func (c *channel) inLang(m sessions.Message) sessions.Message {
+	if c.lang != i18n.ZH || m.Kind != sessions.KindResult {
+		return m
+	}
+	r, ok := m.Body.(sessions.ResultBody)
+	if !ok || r.Error == nil || r.Error.Type == string(sockets.KindTimeout) ||
+		r.Error.Type == string(sockets.KindOS) && r.Error.Code != 0 {
+		return m
+	}
+	e := *r.Error // the log's own, shared: never written
+	e.Message, e.Hint = i18n.Server(i18n.ZH, e.Message), i18n.Server(i18n.ZH, e.Hint)
+	r.Error = &e
+	return m.WithBody(r)
 }

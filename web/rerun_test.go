@@ -224,7 +224,7 @@ func TestLessonCellsRunTwice(t *testing.T) {
 			for _, p := range l.Peers {
 				c.must("spawn", p.Request())
 			}
-			k, why := startSessionKernel(c)
+			k, why := startSessionKernel(c, l.Lang)
 			if k == nil {
 				t.Fatal(why)
 			}

@@ -155,6 +155,9 @@ type ProgramArgs struct {
 	Program string   `json:"program"` // stop, input: which program ("p1")
 	Text    *string  `json:"text"`    // input: what to write to its stdin
 	EOF     bool     `json:"eof"`     // input: close its stdin after text
+	// Lang (run, optional): the language of sockplay's own sentences in
+	// the program's exceptions, "en" (the default) or "zh".
+	Lang string `json:"lang"`
 }
 
 // CellArgs are the request fields of cells (embedded in Request).

@@ -9,7 +9,7 @@
 // This knows nothing of the page: it reports each run's changes to an
 // onChange callback, and the page draws them.
 
-import { server, t } from './i18n.js';
+import { runLang, server, t } from './i18n.js';
 
 /**
  * One run of one cell.
@@ -143,7 +143,7 @@ export class CellKernel {
   /** Starts the kernel once; resolves to its program id. */
   #start() {
     if (!this.#starting) {
-      this.#starting = this.#request('run', { kernel: true }).then((result) => {
+      this.#starting = this.#request('run', { kernel: true, ...runLang }).then((result) => {
         if (!result.ok) {
           this.#starting = null;
           throw new Error(server(result.error?.message) ?? t('cells.nostart'));

@@ -53,6 +53,14 @@ export function tn(key, n, args) {
 /** The page's language: 'zh' or 'en' (from <html lang>). */
 export const lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
 
+/**
+ * The lang field of op run on this page: a Chinese page asks for sockplay's
+ * own sentences in the program's exceptions in Chinese (a PolicyError's
+ * message, PROTOCOL.md "Programs"); an English page sends none.
+ * @type {{lang?: string}}
+ */
+export const runLang = lang === 'zh' ? { lang } : {};
+
 /** @type {{re: RegExp, names: string[], zh: string}[]|null} */
 let sentences = null;
 

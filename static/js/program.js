@@ -26,7 +26,7 @@
 
 import { Connection, Status, wsURL } from './conn.js';
 import { h } from './dom.js';
-import { server, t } from './i18n.js';
+import { runLang, server, t } from './i18n.js';
 
 const INDENT = '    ';
 const NO_PROGRAMS = t('program.noprograms');
@@ -122,7 +122,7 @@ function main(root) {
   run.addEventListener('click', () => {
     output.textContent = '';
     const argv = args.value.trim() === '' ? [] : args.value.trim().split(/\s+/);
-    runId = conn.request('run', { code: editor.value, name: root.dataset.name, args: argv });
+    runId = conn.request('run', { code: editor.value, name: root.dataset.name, args: argv, ...runLang });
     running(true);
     setStatus('running', t('program.starting'));
   });

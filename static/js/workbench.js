@@ -115,7 +115,7 @@ import { callExpr } from './python.js';
 import { HELPERS } from './pyframing.js';
 import { Program } from './pyprogram.js';
 import { Attach } from './attach.js';
-import { server, t } from './i18n.js';
+import { runLang, server, t } from './i18n.js';
 
 /** How long a held transcript line waits for the result that should come before it (ms). */
 const RELEASE_AFTER = 1000;
@@ -446,7 +446,7 @@ export function start(root, hooks = {}) {
     } else if (target.closest('#run-python')) {
       addLines(program.release());
       delete runOut.dataset.exit;
-      runRequest = conn.request('run', { code: transcript.text(), name: 'transcript.py' });
+      runRequest = conn.request('run', { code: transcript.text(), name: 'transcript.py', ...runLang });
     } else if (attach.click(target)) {
       // the attach pane's buttons (attach.js)
     } else if (target.closest('.send-bracket') && sock) {

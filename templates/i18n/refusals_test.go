@@ -196,6 +196,26 @@ var pythonWords = map[string]bool{
 	"bad char in struct format":                                            true,
 }
 
+// TestPythonWordsStayPython: Server leaves Python's own exception text as
+// it is, so that a program's channel (web/channel.go), which translates
+// each error it writes for a program run with lang "zh", never changes
+// what Python itself would say: no catalog sentence matches one of them.
+func TestPythonWordsStayPython(t *testing.T) {
+	words := []string{
+		"[Errno 111] Connection refused", "[Errno 98] Address already in use", "Connection refused",
+		"negative buffersize in recvfrom", "[Errno -2] Name or service not known", "timed out",
+		"a bytes-like object is required, not 'str'", "Bad file descriptor",
+	}
+	for w := range pythonWords {
+		words = append(words, w)
+	}
+	for _, w := range words {
+		if got := Server(ZH, w); got != w {
+			t.Errorf("Server(ZH, %q) = %q: a catalog sentence matches Python's own words", w, got)
+		}
+	}
+}
+
 // checkRefusals: every sentence the sessions, sessions/protocol, sockets
 // and web packages write into an error (a refused request's message and
 // hint) is a server sentence of the catalog, which gives its Chinese;

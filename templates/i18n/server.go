@@ -265,6 +265,7 @@ var serverSentences = []M{
 	{"spawn needs peer, the name of a built-in peer: {names}", "spawn 需要 peer，也就是一个内置对端程序的名字：{names}"},
 	{"run needs code, the program's Python source (or kernel: true, the cell kernel)", "run 需要 code，也就是程序的 Python 源代码（或者 kernel: true，即代码单元内核）"},
 	{"run takes code or kernel: true, not both", "run 接受 code 或 kernel: true，不能两个都给"},
+	{"run's lang, if given, is \"en\" or \"zh\" (the language of sockplay's sentences in the program's exceptions), not {lang}", "run 的 lang 如果给出，只能是 \"en\" 或 \"zh\"（程序异常里 sockplay 自己的句子所用的语言），不能是 {lang}"},
 	{"{op} needs program, the id run returned (such as \"p1\")", "{op} 需要 program，也就是 run 返回的 id（例如 \"p1\"）"},
 	{"input needs text (what the program reads from stdin), or eof: true", "input 需要 text（程序从 stdin 读到的内容），或者 eof: true"},
 	{"program {id} is a cell kernel: its stdin carries cells, send them with op cell", "程序 {id} 是代码单元内核：它的 stdin 用来传送代码单元，请用操作 cell 发送"},
