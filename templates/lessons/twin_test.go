@@ -199,6 +199,24 @@ func TestCodeShape(t *testing.T) {
 	}
 }
 
+// pyString finds the Python string literal whose opening quote is rs[i]:
+// its quote (one character, or three for a triple-quoted string) and the
+// index of its closing quote (len(rs) or past when it is not closed).
+func pyString(rs []rune, i int) (quote string, end int) {
+	quote = string(rs[i : i+1])
+	if i+2 < len(rs) && rs[i+1] == rs[i] && rs[i+2] == rs[i] {
+		quote = string(rs[i : i+3])
+	}
+	j := i + len(quote)
+	for j < len(rs) && !strings.HasPrefix(string(rs[j:min(j+len(quote), len(rs))]), quote) {
+		if rs[j] == '\\' {
+			j++
+		}
+		j++
+	}
+	return quote, j
+}
+
 // codeShape is Python code without its comments and blank lines, each
 // string literal written S (its prefix kept: b'…' → bS), trailing spaces
 // dropped: what a translation may not change.
@@ -214,17 +232,7 @@ func codeShape(code string) string {
 			}
 			i--
 		case r == '\'' || r == '"':
-			quote := string(rs[i : i+1])
-			if i+2 < len(rs) && rs[i+1] == r && rs[i+2] == r {
-				quote = string(rs[i : i+3])
-			}
-			j := i + len(quote)
-			for j < len(rs) && !strings.HasPrefix(string(rs[j:min(j+len(quote), len(rs))]), quote) {
-				if rs[j] == '\\' {
-					j++
-				}
-				j++
-			}
+			quote, j := pyString(rs, i)
 			i = j + len(quote) - 1
 			out.WriteString("S")
 		default:
@@ -442,17 +450,7 @@ func printCalls(code string) []printCall {
 				p--
 			}
 			prefix := strings.ToLower(string(rs[p:i]))
-			quote := string(rs[i : i+1])
-			if i+2 < len(rs) && rs[i+1] == r && rs[i+2] == r {
-				quote = string(rs[i : i+3])
-			}
-			j := i + len(quote)
-			for j < len(rs) && !strings.HasPrefix(string(rs[j:min(j+len(quote), len(rs))]), quote) {
-				if rs[j] == '\\' {
-					j++
-				}
-				j++
-			}
+			quote, j := pyString(rs, i)
 			text := string(rs[i+len(quote) : min(j, len(rs))])
 			i = j + len(quote) - 1
 			if cur == nil {
