@@ -266,6 +266,19 @@ func kernelConfig(t testing.TB) (sessions.Config, func(*testServer)) {
 	return cfg, func(srv *testServer) { ts.Store(srv) }
 }
 
+// kernelServer is a server made from kernelConfig, its channels served;
+// the test is skipped (failed under CI) where programs cannot run.
+func kernelServer(t *testing.T) *testServer {
+	t.Helper()
+	cfg, wire := kernelConfig(t)
+	if err := cfg.Programs.Available(); err != nil {
+		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
+	}
+	srv := newServer(t, cfg)
+	wire(srv)
+	return srv
+}
+
 // sessionKernel is the session's kernel, over the client's WebSocket.
 type sessionKernel struct {
 	c       *client
@@ -329,12 +342,7 @@ func (k *sessionKernel) next(deadline time.Time) (pylib.KernelEvent, bool) {
 // requests get clear errors and lose nothing, a second kernel replaces the
 // first, and a cell's messages carry the program and the cell.
 func TestCellOps(t *testing.T) {
-	cfg, wire := kernelConfig(t)
-	if err := cfg.Programs.Available(); err != nil {
-		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
-	}
-	srv := newServer(t, cfg)
-	wire(srv)
+	srv := kernelServer(t)
 	c := srv.dial(t)
 
 	for _, tt := range []struct {

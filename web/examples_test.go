@@ -110,12 +110,7 @@ type programSession struct {
 // opens a session on it.
 func newProgramSession(t *testing.T) *programSession {
 	t.Helper()
-	cfg, wire := kernelConfig(t)
-	if err := cfg.Programs.Available(); err != nil {
-		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
-	}
-	srv := newServer(t, cfg)
-	wire(srv)
+	srv := kernelServer(t)
 	ps := &programSession{t: t, c: srv.dial(t), done: make(chan struct{}),
 		programs: map[string]*runningProgram{}, waiting: map[int]chan msg{}}
 	if ps.c.hello["programs"] != true {

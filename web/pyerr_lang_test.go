@@ -66,12 +66,7 @@ func hasHan(s string) bool {
 // unknown lang is refused. The cell kernel run with lang "zh" raises the
 // same in a cell.
 func TestProgramErrorsInChinese(t *testing.T) {
-	cfg, wire := kernelConfig(t)
-	if err := cfg.Programs.Available(); err != nil {
-		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
-	}
-	srv := newServer(t, cfg)
-	wire(srv)
+	srv := kernelServer(t)
 	c := srv.dial(t)
 
 	run := func(t *testing.T, lang string) (stdout, stderr string) {

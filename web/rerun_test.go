@@ -69,12 +69,7 @@ func (c *client) runCell(program, cell, key, code string) (start, done msg, out 
 // cell without a key (the console), and those already closed, stay as
 // they are; a cell that made nothing gets no note.
 func TestCellRerunClosesWhatItMade(t *testing.T) {
-	cfg, wire := kernelConfig(t)
-	if err := cfg.Programs.Available(); err != nil {
-		skipOrFail(t, "programs cannot run on this machine: "+err.Error())
-	}
-	srv := newServer(t, cfg)
-	wire(srv)
+	srv := kernelServer(t)
 	c := srv.dial(t)
 	button := c.socket("SOCK_DGRAM")
 	k := c.must("run", map[string]any{"kernel": true}).str("program")
