@@ -41,8 +41,7 @@ var dir struct {
 // contents), the process extracts into a private directory instead.
 func Dir() (string, error) {
 	dir.once.Do(func() {
-		dir.path, dir.err = extract()
-		dir.private = dir.err == nil && !isShared(dir.path)
+		dir.path, dir.private, dir.err = extract()
 	})
 	return dir.path, dir.err
 }
@@ -64,8 +63,6 @@ func sharedName() string {
 	return filepath.Join(os.TempDir(), fmt.Sprintf("sockplay-python-%d-%s", os.Getuid(), libSum()))
 }
 
-func isShared(path string) bool { return path == sharedName() }
-
 // Files lists the modules' file names (relative to Dir).
 func Files() []string {
 	var names []string
@@ -79,23 +76,25 @@ func Files() []string {
 	return names
 }
 
-func extract() (string, error) {
+// extract finds or makes the modules' directory (see Dir); private says
+// it is this process's own copy, not the shared one.
+func extract() (path string, private bool, err error) {
 	shared := sharedName()
 	if verify(shared) {
-		return shared, nil
+		return shared, false, nil
 	}
 	root, err := extractPrivate()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if os.Rename(root, shared) == nil {
-		return shared, nil
+		return shared, false, nil
 	}
 	if verify(shared) { // another process extracted it meanwhile
 		os.RemoveAll(root)
-		return shared, nil
+		return shared, false, nil
 	}
-	return root, nil
+	return root, true, nil
 }
 
 // libSum names the modules' version: a hash of their names and contents.

@@ -51,14 +51,14 @@ func TestDir(t *testing.T) {
 // name that is not exactly theirs (a module changed) is never used.
 func TestSharedDir(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	first, err := extract()
+	first, _, err := extract()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := filepath.Join(os.TempDir(), fmt.Sprintf("sockplay-python-%d-%s", os.Getuid(), libSum())); first != want {
 		t.Fatalf("extracted to %s, want the shared %s", first, want)
 	}
-	if second, err := extract(); err != nil || second != first {
+	if second, _, err := extract(); err != nil || second != first {
 		t.Fatalf("a second extraction gave %s, %v: want the shared directory again", second, err)
 	}
 	if n, _ := filepath.Glob(filepath.Join(os.TempDir(), "sockplay-python-*")); len(n) != 1 {
@@ -73,11 +73,11 @@ func TestSharedDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chmod(name, 0o644)
-	other, err := extract()
+	other, private, err := extract()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if other == first || !verify(other) {
-		t.Errorf("with the shared copy changed, extracted to %s (verified %v): want a private, whole copy", other, verify(other))
+	if other == first || !verify(other) || !private {
+		t.Errorf("with the shared copy changed, extracted to %s (verified %v, private %v): want a private, whole copy", other, verify(other), private)
 	}
 }
