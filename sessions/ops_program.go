@@ -120,6 +120,7 @@ func (s *Session) opRun(req *call) {
 	} else {
 		spec = programs.Spec{Code: *req.Code, Name: req.Name, Args: req.Args}
 	}
+	spec.Lang = req.Lang
 	if err := spec.Check(); err != nil {
 		s.result(req, "", nil, sockets.BadRequest("ValueError", "%v", err))
 		return

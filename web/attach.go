@@ -14,11 +14,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sockplay/sessions"
+	"sockplay/templates/i18n"
 	"sockplay/web/bridge"
 )
 
 // Attached programs: "sockplay run FILE.py --session CODE" on the learner's
-// own machine opens /ws?attach=CODE, and the program it runs becomes a
+// own machine opens /ws?attach=CODE (&lang=zh: the session's sentences in
+// the program's exceptions in Chinese, as run's lang), and the program it runs becomes a
 // program front end of the session whose attach code CODE is (ops attach
 // and attach_revoke, sessions/attach.go). The connection carries the
 // program's channel, one line per text frame (package bridge); the server
@@ -114,6 +116,10 @@ func (b *badCodes) prune(now time.Time) {
 // A plain GET answers whether the code is valid.
 func (s *Server) serveAttach(c echo.Context, code string) error {
 	r, w := c.Request(), c.Response()
+	lang := c.QueryParam("lang")
+	if lang != "" && !i18n.Valid(lang) {
+		return c.String(http.StatusBadRequest, fmt.Sprintf("lang, if given, is en or zh (the language of sockplay's sentences in the program's exceptions), not %q\n", lang))
+	}
 	ip, now := s.clientAddr(r), time.Now()
 	if left := s.badCodes.wait(ip, now); left > 0 {
 		s.metrics.AdmissionRefused("attach_limit")
@@ -139,15 +145,15 @@ func (s *Server) serveAttach(c echo.Context, code string) error {
 	s.conns.Add(1)
 	defer s.conns.Done()
 	defer conn.Close()
-	if err := s.attachProgram(conn, sess, program); err != nil {
+	if err := s.attachProgram(conn, sess, program, lang); err != nil {
 		s.log.Warn("attached program", "session", sess.LogName(), "program", program, "err", err)
 	}
 	return nil
 }
 
-// attachProgram serves program's channel, which conn carries, until either
-// ends.
-func (s *Server) attachProgram(conn *websocket.Conn, sess *sessions.Session, program string) error {
+// attachProgram serves program's channel, which conn carries, in lang,
+// until either ends.
+func (s *Server) attachProgram(conn *websocket.Conn, sess *sessions.Session, program, lang string) error {
 	served, peer, err := channelPair()
 	if err != nil {
 		bridge.Close(conn, websocket.CloseInternalServerErr, "no channel: "+err.Error())
@@ -156,7 +162,7 @@ func (s *Server) attachProgram(conn *websocket.Conn, sess *sessions.Session, pro
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.ServeChannel(sess, served, program) // it closes served: the bridge sees the channel end
+		s.serveChannel(sess, served, program, lang) // it closes served: the bridge sees the channel end
 	}()
 	err = bridge.Run(conn, peer, peer, func() { peer.CloseWrite() }, 2*maxChannelLine) // a line a little too long gets ServeChannel's error; a far longer one closes (1009)
 	peer.Close()

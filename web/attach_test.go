@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"sockplay/sessions"
+	"sockplay/templates/i18n"
 	"sockplay/web"
 )
 
@@ -148,6 +149,14 @@ func TestAttachRefused(t *testing.T) {
 	if status != http.StatusForbidden || !strings.Contains(text, "no session has this attach code") {
 		t.Errorf("wrong code: %d %q", status, text)
 	}
+	texts := []string{text} // the refusals sockplay run --lang zh prints in Chinese
+
+	// A lang other than en or zh is refused, before the code is looked at.
+	status, text, _ = refused(t, ts, code+"&lang=fr", nil)
+	if status != http.StatusBadRequest || !strings.Contains(text, `en or zh`) || !strings.Contains(text, `not "fr"`) {
+		t.Errorf("lang fr: %d %q, want 400 naming en, zh and fr", status, text)
+	}
+	texts = append(texts, text)
 
 	h := http.Header{"Origin": {"http://evil.example"}}
 	status, text, _ = refused(t, ts, code, h)
@@ -188,6 +197,12 @@ func TestAttachRefused(t *testing.T) {
 	status, text, resp = refused(t, ts, fresh.str("code"), nil)
 	if status != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(text, "too many wrong attach codes") {
 		t.Errorf("after 10 wrong codes, the right one: %d %q (Retry-After %q), want 429", status, text, resp.Header.Get("Retry-After"))
+	}
+	for _, text := range append(texts, text) {
+		text = strings.TrimSpace(text)
+		if zh := i18n.Server(i18n.ZH, text); !hasHan(zh) || i18n.EnglishLeft(text) != "" {
+			t.Errorf("the catalog's Chinese of %q is %q", text, zh)
+		}
 	}
 	page.must("socket", nil) // the session lives on
 }

@@ -16,7 +16,7 @@ import (
 // Run button is disabled and says why. The workbench's "Your program" pane shows the
 // session's attach command; a program attached with its code makes a
 // socket that appears as a card; Revoke shows a new code, and the old one
-// attaches no more.
+// attaches no more. A Chinese page's command ends with --lang zh.
 func TestWorkbenchAttach(t *testing.T) {
 	srv := newServer(t, sessions.Config{})
 	p := page{t: t, ctx: newBrowser(t)}
@@ -59,6 +59,18 @@ func TestWorkbenchAttach(t *testing.T) {
 	}
 	if status, _, _ := refused(t, srv, code, nil); status != 403 {
 		t.Errorf("the revoked code: %d, want 403", status)
+	}
+
+	// A Chinese page's command asks sockplay run for Chinese.
+	p.do("the command on a Chinese page",
+		chromedp.Navigate(srv.URL+"/workbench?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		// The session's log holds the revoke's result: the pane shows its command.
+		chromedp.WaitVisible(chromedp.CSS("#attach-command")),
+	)
+	zhCode := eval[string](p, `document.getElementById('attach-command').dataset.code`)
+	if got, want := eval[string](p, `document.getElementById('attach-command-code').textContent`), "sockplay run prog.py --server "+srv.URL+" --session "+zhCode+" --lang zh"; got != want {
+		t.Errorf("the Chinese page's command %q, want %q", got, want)
 	}
 }
 

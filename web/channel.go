@@ -31,9 +31,15 @@ const maxChannelLine = maxFrame
 // ServeChannel serves program's channel f for sess until the program
 // closes its end (or the session ends, or the program stops reading):
 // a reader runs the requests of each line it writes, a writer writes the
-// messages the session queues for it, hello first. ServeChannel owns f
-// and closes it before it returns.
+// messages the session queues for it, hello first, in the language its
+// run asked for (Session.ProgramLang). ServeChannel owns f and closes it
+// before it returns.
 func (s *Server) ServeChannel(sess *sessions.Session, f *os.File, program string) {
+	s.serveChannel(sess, f, program, sess.ProgramLang(program))
+}
+
+// serveChannel is ServeChannel in lang ("" or i18n.EN: English).
+func (s *Server) serveChannel(sess *sessions.Session, f *os.File, program, lang string) {
 	defer f.Close()
 	pf, err := pollable(f)
 	if err != nil {
@@ -45,7 +51,7 @@ func (s *Server) ServeChannel(sess *sessions.Session, f *os.File, program string
 		return
 	}
 	defer sess.Detach(sub)
-	c := &channel{f: pf, sess: sess, sub: sub, lang: sess.ProgramLang(program)}
+	c := &channel{f: pf, sess: sess, sub: sub, lang: lang}
 	written := make(chan struct{})
 	go func() {
 		defer close(written)

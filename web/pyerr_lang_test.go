@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -179,4 +181,81 @@ func TestProgramErrorsInChinese(t *testing.T) {
 			t.Errorf("the cell printed:\n%s\nwant Python's errno text, then a traceback ending in the Chinese PolicyError", out.String())
 		}
 	})
+}
+
+// TestModuleSentencesInChinese: the sentences sockplay's Python modules
+// make themselves are Chinese in a run with lang "zh": the
+// InterruptedError of a call a page cancelled, the OSError of a socket
+// made from a file descriptor, and the kernel's re-run note; in English
+// without lang.
+func TestModuleSentencesInChinese(t *testing.T) {
+	srv := kernelServer(t)
+	c := srv.dial(t)
+	const prog = `import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+try:
+    s.recv(10)
+except InterruptedError as e:
+    print("InterruptedError|" + str(e))
+try:
+    socket.socket(fileno=5)
+except OSError as e:
+    print("OSError|" + str(e))
+`
+	run := func(t *testing.T, lang string) []errorLine {
+		defer c.use(t)()
+		args := map[string]any{"code": prog, "name": "prog.py"}
+		if lang != "" {
+			args["lang"] = lang
+		}
+		p := c.must("run", args).str("program")
+		var waiting msg
+		for waiting == nil {
+			if m := c.next(); m.str("kind") == "waiting" && m.str("op") == "recv" && m.num("id") < 0 {
+				waiting = m
+			}
+		}
+		c.must("cancel", obj{"target": waiting.num("id")})
+		stdout, stderr, exit := c.programOutput(p)
+		if exit.num("code") != 0 {
+			t.Fatalf("exit %v; stdout:\n%s\nstderr:\n%s", exit, stdout, stderr)
+		}
+		var lines []errorLine
+		for _, l := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+			class, message, _ := strings.Cut(l, "|")
+			lines = append(lines, errorLine{class, message})
+		}
+		return lines
+	}
+	for lang, want := range map[string][]errorLine{
+		"": {{"InterruptedError", "the call was cancelled from the sockplay page"},
+			{"OSError", "[Errno 9] Bad file descriptor: sockplay's sockets cannot be made from a file descriptor; use socket.socket.from_handle('s3')"}},
+		"zh": {{"InterruptedError", "这次调用已在 sockplay 页面上取消"},
+			{"OSError", "[Errno 9] Bad file descriptor：sockplay 的套接字不能由文件描述符创建；请用 socket.socket.from_handle('s3')"}},
+	} {
+		if got := run(t, lang); !slices.Equal(got, want) {
+			t.Errorf("lang %q: the program printed %v, want %v", lang, got, want)
+		}
+	}
+
+	for lang, note := range map[string]string{
+		"":   "# re-run: closed %s made by the previous run of this cell\n",
+		"zh": "# 重新运行：已关闭这个单元格上次运行时创建的 %s\n",
+	} {
+		func() {
+			defer c.use(t)()
+			args := map[string]any{"kernel": true}
+			if lang != "" {
+				args["lang"] = lang
+			}
+			k := c.must("run", args).str("program")
+			const code = "import socket\nu = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nprint(u.handle)"
+			_, _, first := c.runCell(k, "make.1", "make", code)
+			_, _, again := c.runCell(k, "make.2", "make", code)
+			if want := fmt.Sprintf(note, strings.TrimSpace(first)); !strings.HasPrefix(again, want) {
+				t.Errorf("lang %q: the re-run printed %q, want it to start with %q", lang, again, want)
+			}
+		}()
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"sockplay/sessions/python"
+	"sockplay/templates/i18n"
 	"sockplay/web"
 	"sockplay/web/bridge"
 )
@@ -41,6 +42,7 @@ type runConfig struct {
 	server string   // the server's URL
 	code   string   // the session's attach code
 	python string   // the python3 to run
+	lang   string   // i18n.EN or i18n.ZH: --lang, else the locale's
 	file   string   // the program
 	args   []string // its arguments
 }
@@ -49,49 +51,56 @@ type runConfig struct {
 // sockplay's socket module, attached to their browser session, and
 // returns the program's exit status.
 //
-//	sockplay run FILE.py [--server URL] [--session CODE] [--] [ARG…]
+//	sockplay run FILE.py [--server URL] [--session CODE] [--lang en|zh] [--] [ARG…]
 //
+// It writes its own sentences, and sockplay's sentences in the program's
+// exceptions, in Chinese with --lang zh or a Chinese locale (as "sockplay
+// check" does); Python's own words stay English.
 // sockplay's flags may come before FILE.py or right after it; the first
 // argument after FILE.py that is not one of them (or everything after --)
 // goes to the program, as do stdin, stdout and stderr.
 func runProgram(args []string, getenv func(string) string, stderr io.Writer) int {
 	cfg, err := parseRun(args, getenv, stderr)
+	lang := cfg.lang
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "sockplay run: %v\n\n", err)
-		runUsage(stderr)
+		fmt.Fprintf(stderr, say(lang, "sockplay run: %v\n\n"), err)
+		runUsage(stderr, lang)
 		return exitUsage
 	}
 	py, err := exec.LookPath(cfg.python)
 	if err != nil {
-		fmt.Fprintf(stderr, "sockplay run: %s is needed to run Python programs: %v\n", cfg.python, err)
+		fmt.Fprintf(stderr, say(lang, "sockplay run: %s is needed to run Python programs: %v\n"), cfg.python, err)
 		return exitNoPython
 	}
-	conn, program, err := dialAttach(cfg.server, cfg.code)
+	conn, program, err := dialAttach(cfg.server, cfg.code, lang)
 	if err != nil {
-		fmt.Fprintf(stderr, "sockplay run: %v\n", err)
+		fmt.Fprintf(stderr, say(lang, "sockplay run: %v\n"), err)
 		return exitAttach
 	}
 	defer conn.Close()
 	lib, err := python.Dir()
 	defer python.Release() // a copy of this process's own, not the shared one
 	if err != nil {
-		fmt.Fprintf(stderr, "sockplay run: sockplay's Python module: %v\n", err)
+		fmt.Fprintf(stderr, say(lang, "sockplay run: sockplay's Python module: %v\n"), err)
 		return exitAttach
 	}
-	fmt.Fprintf(stderr, "sockplay run: %s is attached to your session as %s; its sockets show on the workbench\n", cfg.file, program)
+	fmt.Fprintf(stderr, say(lang, "sockplay run: %s is attached to your session as %s; its sockets show on the workbench\n"), cfg.file, program)
 	status, err := runAttached(conn, py, lib, cfg, getenv, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "sockplay run: %v\n", err)
+		fmt.Fprintf(stderr, say(lang, "sockplay run: %v\n"), err)
 	}
 	return status
 }
 
 // runUsage prints how to call "sockplay run".
-func runUsage(w io.Writer) {
-	fmt.Fprintf(w, `usage: sockplay run FILE.py [--server URL] [--session CODE] [--] [ARG…]
+func runUsage(w io.Writer, lang string) {
+	fmt.Fprintf(w, say(lang, runUsageText), defaultServer)
+}
+
+const runUsageText = `usage: sockplay run FILE.py [--server URL] [--session CODE] [--] [ARG…]
 
 Runs FILE.py with python3 and sockplay's socket module, attached to your
 browser session: its sockets appear on the workbench, live. The workbench
@@ -100,31 +109,42 @@ browser session: its sockets appear on the workbench, live. The workbench
   --server URL    the sockplay server (default %s; env SOCKPLAY_SERVER)
   --session CODE  your session's attach code (env SOCKPLAY_SESSION)
   --python PATH   the Python 3 to run (default python3)
+  --lang en|zh    the language of sockplay's sentences (default: the
+                  locale's, LC_ALL, LC_MESSAGES or LANG; env SOCKPLAY_LANG)
 
 The program's arguments, stdin, stdout and stderr pass through, and the
 exit status is the program's (125: it could not be attached; 127: no
 python3; 2: a usage error).
-`, defaultServer)
-}
+`
 
 // parseRun reads the arguments of "sockplay run".
 func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runConfig, error) {
-	cfg := runConfig{server: getenv("SOCKPLAY_SERVER"), code: getenv("SOCKPLAY_SESSION"), python: "python3"}
+	cfg := runConfig{server: getenv("SOCKPLAY_SERVER"), code: getenv("SOCKPLAY_SESSION"), python: "python3", lang: localeLang(getenv)}
 	if cfg.server == "" {
 		cfg.server = defaultServer
 	}
+	if v := getenv("SOCKPLAY_LANG"); i18n.Valid(v) {
+		cfg.lang = v
+	}
 	fs := flag.NewFlagSet("sockplay run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { runUsage(stderr) }
+	fs.Usage = func() { runUsage(stderr, cfg.lang) }
 	fs.StringVar(&cfg.server, "server", cfg.server, "the sockplay server's URL")
 	fs.StringVar(&cfg.code, "session", cfg.code, "your session's attach code")
 	fs.StringVar(&cfg.python, "python", cfg.python, "the Python 3 to run")
+	fs.Func("lang", "en or zh: the language of sockplay's sentences (default: the locale's)", func(v string) error {
+		if !i18n.Valid(v) {
+			return fmt.Errorf("want en or zh, not %q", v)
+		}
+		cfg.lang = v
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return cfg, errors.New("which program? name a FILE.py")
+		return cfg, errorf(cfg.lang, "which program? name a FILE.py")
 	}
 	cfg.file, rest = rest[0], rest[1:]
 	// sockplay's flags right after FILE.py; the program's arguments after.
@@ -136,7 +156,7 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runC
 		}
 	}
 	if n > len(rest) {
-		return cfg, fmt.Errorf("%s needs a value", rest[len(rest)-1])
+		return cfg, errorf(cfg.lang, "%s needs a value", rest[len(rest)-1])
 	}
 	if err := fs.Parse(rest[:n]); err != nil {
 		return cfg, err
@@ -146,7 +166,7 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runC
 		cfg.args = cfg.args[1:]
 	}
 	if cfg.code == "" {
-		return cfg, errors.New("which session? give --session CODE: the workbench shows the command with your session's code (Your program)")
+		return cfg, errorf(cfg.lang, "which session? give --session CODE: the workbench shows the command with your session's code (Your program)")
 	}
 	if _, err := os.Stat(cfg.file); err != nil {
 		return cfg, err
@@ -157,17 +177,17 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runC
 // isRunFlag reports whether arg is one of sockplay run's flags.
 func isRunFlag(arg string) bool {
 	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-	return strings.HasPrefix(arg, "-") && (name == "server" || name == "session" || name == "python")
+	return strings.HasPrefix(arg, "-") && (name == "server" || name == "session" || name == "python" || name == "lang")
 }
 
 // attachURL is the WebSocket URL that attaches to server with code.
-func attachURL(server, code string) (string, error) {
+func attachURL(server, code, lang string) (string, error) {
 	if !strings.Contains(server, "://") {
 		server = "http://" + server
 	}
 	u, err := url.Parse(server)
 	if err != nil {
-		return "", fmt.Errorf("--server %s: %v", server, err)
+		return "", errorf(lang, "--server %s: %v", server, err)
 	}
 	switch u.Scheme {
 	case "http", "ws":
@@ -175,20 +195,24 @@ func attachURL(server, code string) (string, error) {
 	case "https", "wss":
 		u.Scheme = "wss"
 	default:
-		return "", fmt.Errorf("--server %s: want an http:// or https:// URL", server)
+		return "", errorf(lang, "--server %s: want an http:// or https:// URL", server)
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("--server %s: no host in it", server)
+		return "", errorf(lang, "--server %s: no host in it", server)
 	}
 	u.Path = path.Join("/", u.Path, "ws")
-	u.RawQuery = url.Values{"attach": {code}}.Encode()
+	q := url.Values{"attach": {code}}
+	if lang != i18n.EN {
+		q.Set("lang", lang) // the server's sentences in the program's exceptions
+	}
+	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 
 // dialAttach opens the attach WebSocket and returns it with the program's
 // name in the session. A refusal is an error with the server's sentence.
-func dialAttach(server, code string) (*websocket.Conn, string, error) {
-	u, err := attachURL(server, code)
+func dialAttach(server, code, lang string) (*websocket.Conn, string, error) {
+	u, err := attachURL(server, code, lang)
 	if err != nil {
 		return nil, "", err
 	}
@@ -202,9 +226,9 @@ func dialAttach(server, code string) (*websocket.Conn, string, error) {
 			if msg == "" {
 				msg = resp.Status
 			}
-			return nil, "", fmt.Errorf("the server at %s refused to attach (HTTP %d): %s", server, resp.StatusCode, msg)
+			return nil, "", errorf(lang, "the server at %s refused to attach (HTTP %d): %s", server, resp.StatusCode, i18n.Server(lang, msg))
 		}
-		return nil, "", fmt.Errorf("cannot reach the sockplay server at %s: %v (is it running? --server URL names another)", server, err)
+		return nil, "", errorf(lang, "cannot reach the sockplay server at %s: %v (is it running? --server URL names another)", server, err)
 	}
 	return conn, resp.Header.Get(web.ProgramHeader), nil
 }
@@ -229,7 +253,7 @@ func runAttached(conn *websocket.Conn, py, lib string, cfg runConfig, getenv fun
 	cmd := exec.Command(py, append([]string{cfg.file}, cfg.args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, stderr
 	cmd.ExtraFiles = []*os.File{theirs} // fd 3
-	cmd.Env = programEnv(os.Environ(), lib, getenv("PYTHONPATH"))
+	cmd.Env = programEnv(os.Environ(), lib, getenv("PYTHONPATH"), cfg.lang)
 	// Ctrl-C reaches the program from the terminal; a signal sent to
 	// sockplay alone is passed on to it.
 	sigs := make(chan os.Signal, 4)
@@ -255,7 +279,7 @@ func runAttached(conn *websocket.Conn, py, lib string, cfg runConfig, getenv fun
 		case bridgeErr = <-bridged:
 			bridged = nil
 			if !websocket.IsCloseError(bridgeErr, websocket.CloseNormalClosure) {
-				fmt.Fprintf(stderr, "sockplay run: the connection to the server ended (%v); the program's socket calls fail from now on\n", bridgeErr)
+				fmt.Fprintf(stderr, say(cfg.lang, "sockplay run: the connection to the server ended (%v); the program's socket calls fail from now on\n"), bridgeErr)
 			}
 		case <-exited:
 			// The bridge sends what the program wrote last, then closes.
@@ -271,10 +295,11 @@ func runAttached(conn *websocket.Conn, py, lib string, cfg runConfig, getenv fun
 }
 
 // programEnv is the program's environment: sockplay's module first on
-// PYTHONPATH, and the channel's descriptor.
-func programEnv(env []string, lib, pythonPath string) []string {
+// PYTHONPATH, the channel's descriptor, and the language of sockplay's
+// sentences in it.
+func programEnv(env []string, lib, pythonPath, lang string) []string {
 	env = append([]string(nil), env...)
-	env = append(env, "SOCKPLAY_FD=3")
+	env = append(env, "SOCKPLAY_FD=3", "SOCKPLAY_LANG="+lang)
 	if pythonPath != "" {
 		lib += string(os.PathListSeparator) + pythonPath
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"sockplay/sessions/python"
+	"sockplay/templates/i18n"
 )
 
 // asCommand is the environment variable that makes the test binary the
@@ -24,15 +25,22 @@ import (
 const asCommand = "SOCKPLAY_TEST_AS_COMMAND"
 
 // sockplayRun runs "sockplay run ARGS…" as a real child process (this test
-// binary as the command) with stdin, and returns its exit status, stdout
-// and stderr.
+// binary as the command) with stdin,
+// and returns its exit status, stdout and stderr. It speaks English
+// whatever the test's locale.
 func sockplayRun(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	return sockplayRunEnv(t, []string{"SOCKPLAY_LANG=en"}, stdin, args...)
+}
+
+// sockplayRunEnv is sockplayRun with env added to the environment.
+func sockplayRunEnv(t *testing.T, env []string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	needPython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*safety)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"run"}, args...)...)
-	cmd.Env = append(os.Environ(), asCommand+"=1", "SOCKPLAY_SESSION=", "SOCKPLAY_SERVER=")
+	cmd.Env = append(append(os.Environ(), asCommand+"=1", "SOCKPLAY_SESSION=", "SOCKPLAY_SERVER="), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -321,5 +329,62 @@ func TestSockplayRunKeepsSharedLib(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(lib, "socket.py")); err != nil {
 		t.Fatalf("after sockplay run the module directory %s is gone: %v", lib, err)
+	}
+}
+
+// langProgram prints its SOCKPLAY_LANG and the message of the PolicyError
+// of a bind to a privileged port.
+const langProgram = `
+import os, socket, sockplay
+print(os.environ.get('SOCKPLAY_LANG'))
+try:
+    socket.socket().bind(('127.0.0.1', 80))
+except sockplay.PolicyError as e:
+    print(e)
+`
+
+// TestSockplayRunInChinese: with --lang zh, or a Chinese locale and no
+// --lang, sockplay run writes its own sentences in Chinese, the server's
+// refusal too, and the program gets sockplay's sentences in Chinese (its
+// SOCKPLAY_LANG, and the server's PolicyError through the attach's lang);
+// --lang en wins over the locale, and another --lang is a usage error.
+func TestSockplayRunInChinese(t *testing.T) {
+	addr := startCommand(t)
+	_, _, code := pageSession(t, addr)
+	prog := writeProgram(t, "lang.py", langProgram)
+	const bindRefused = "the playground binds only to port 0 (any free port) or ports 1024-65535"
+	zhLocale := []string{"SOCKPLAY_LANG=", "LC_ALL=", "LC_MESSAGES=", "LANG=zh_CN.UTF-8"}
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		zh   bool
+	}{
+		{"--lang zh", nil, []string{"--lang", "zh"}, true},
+		{"a Chinese locale", zhLocale, nil, true},
+		{"--lang en in a Chinese locale", zhLocale, []string{"--lang=en"}, false},
+		{"SOCKPLAY_LANG=zh", []string{"SOCKPLAY_LANG=zh"}, nil, true},
+	} {
+		args := append([]string{prog, "--server", addr, "--session", code}, tc.args...)
+		status, stdout, stderr := sockplayRunEnv(t, tc.env, "", args...)
+		lang, attached, refusal := "en", "is attached to your session as local", bindRefused
+		if tc.zh {
+			lang, attached, refusal = "zh", "已作为 local", i18n.Server(i18n.ZH, bindRefused)
+		}
+		if want := lang + "\n" + refusal + "\n"; status != 0 || stdout != want || !strings.Contains(stderr, attached) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 0, %q and %q", tc.name, status, stdout, stderr, want, attached)
+		}
+	}
+	status, _, stderr := sockplayRun(t, "", prog, "--server", addr, "--session", "nosuchcode", "--lang", "zh")
+	if status != exitAttach || !strings.Contains(stderr, "拒绝连接（HTTP 403）：没有会话使用这个连接码") {
+		t.Errorf("a wrong code in Chinese: exit %d, stderr %q", status, stderr)
+	}
+	status, _, stderr = sockplayRun(t, "", prog, "--server", addr, "--session", code, "--lang", "fr")
+	if status != exitUsage || !strings.Contains(stderr, `want en or zh, not "fr"`) {
+		t.Errorf("--lang fr: exit %d, stderr %q", status, stderr)
+	}
+	status, _, stderr = sockplayRunEnv(t, zhLocale, "", "--server", addr)
+	if status != exitUsage || !strings.Contains(stderr, "运行哪个程序？") || !strings.Contains(stderr, "用法：sockplay run") {
+		t.Errorf("a usage error in a Chinese locale: exit %d, stderr %q", status, stderr)
 	}
 }

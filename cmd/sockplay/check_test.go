@@ -414,33 +414,37 @@ func TestCheckInChinese(t *testing.T) {
 	}
 }
 
-// TestCheckFormatsInChinese: every format "sockplay check" writes through
-// say or errorf has its Chinese in checkZH, with the same verbs in the
-// same order (its punctuation at least Chinese), and checkZH has no
-// format it no longer writes.
-func TestCheckFormatsInChinese(t *testing.T) {
-	src, err := os.ReadFile("check.go")
-	if err != nil {
-		t.Fatal(err)
+// TestCLIFormatsInChinese: every format "sockplay check" and "sockplay
+// run" write through say or errorf has its Chinese in cliZH, with the same
+// verbs in the same order (its punctuation at least Chinese), and cliZH
+// has no format they no longer write.
+func TestCLIFormatsInChinese(t *testing.T) {
+	var src []byte
+	for _, name := range []string{"check.go", "attach.go"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
-	used := map[string]bool{usageText: true}
+	used := map[string]bool{usageText: true, runUsageText: true}
 	for _, m := range regexp.MustCompile(`\b(?:say|errorf)\([a-z.]+, ("(?:[^"\\]|\\.)*")`).FindAllStringSubmatch(string(src), -1) {
 		f, err := strconv.Unquote(m[1])
 		if err != nil {
 			t.Fatal(err)
 		}
 		used[f] = true
-		if _, ok := checkZH[f]; !ok {
-			t.Errorf("check.go writes %q, which checkZH does not have", f)
+		if _, ok := cliZH[f]; !ok {
+			t.Errorf("the commands write %q, which cliZH does not have", f)
 		}
 	}
 	verbs := regexp.MustCompile(`%[vsdq]`)
-	for en, zh := range checkZH {
+	for en, zh := range cliZH {
 		if !used[en] {
-			t.Errorf("checkZH has %q, which check.go does not write", en)
+			t.Errorf("cliZH has %q, which no command writes", en)
 		}
 		if a, b := verbs.FindAllString(en, -1), verbs.FindAllString(zh, -1); !slices.Equal(a, b) || zh == en {
-			t.Errorf("checkZH[%q] = %q: verbs %v, want %v, written in Chinese", en, zh, b, a)
+			t.Errorf("cliZH[%q] = %q: verbs %v, want %v, written in Chinese", en, zh, b, a)
 		}
 	}
 }

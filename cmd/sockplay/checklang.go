@@ -25,9 +25,9 @@ func localeLang(getenv func(string) string) string {
 }
 
 // say is one of "sockplay check"'s own formats in lang: its Chinese in
-// checkZH for i18n.ZH, the English format itself otherwise.
+// cliZH for i18n.ZH, the English format itself otherwise.
 func say(lang, format string) string {
-	if zh, ok := checkZH[format]; ok && lang == i18n.ZH {
+	if zh, ok := cliZH[format]; ok && lang == i18n.ZH {
 		return zh
 	}
 	return format
@@ -83,11 +83,12 @@ func wording(lang string) exercises.Wording {
 // text.
 var termHole = regexp.MustCompile(`\{[a-z]+\}`)
 
-// checkZH is the Chinese of "sockplay check"'s own formats (its usage, its
-// errors, its progress lines); the checker's sentences are the server's
-// (templates/i18n/server.go). TestCheckInChinese checks every format has
-// its Chinese, with the same verbs.
-var checkZH = map[string]string{
+// cliZH is the Chinese of the own formats of "sockplay check" and
+// "sockplay run" (their usage, their errors, their progress lines); the
+// checker's sentences and the server's refusals are the server's
+// (templates/i18n/server.go). TestCLIFormatsInChinese checks every format
+// has its Chinese, with the same verbs.
+var cliZH = map[string]string{
 	"sockplay check: %v\n\n": "sockplay check：%v\n\n",
 	"sockplay check: listening on %s; start your client now (waiting up to %s)\n": "sockplay check：正在 %s 上监听；现在启动你的客户端（最多等 %s）\n",
 	"step %d: %s\n": "第 %d 步：%s\n",
@@ -115,5 +116,36 @@ var checkZH = map[string]string{
 参数：--timeout D（默认 30s）  --reply-wait D（默认 2s）  -v（显示每一步）
       --allow-net CIDR,...  --lang en|zh（默认跟随系统语言环境）
 
+`,
+
+	// sockplay run (attach.go).
+	"sockplay run: %v\n\n": "sockplay run：%v\n\n",
+	"sockplay run: %v\n":   "sockplay run：%v\n",
+	"sockplay run: %s is needed to run Python programs: %v\n":                                                     "sockplay run：运行 Python 程序需要 %s：%v\n",
+	"sockplay run: sockplay's Python module: %v\n":                                                                "sockplay run：sockplay 的 Python 模块：%v\n",
+	"sockplay run: %s is attached to your session as %s; its sockets show on the workbench\n":                     "sockplay run：%s 已作为 %s 连接到你的会话；它的套接字显示在工作台上\n",
+	"sockplay run: the connection to the server ended (%v); the program's socket calls fail from now on\n":        "sockplay run：与服务器的连接已断开（%v）；从现在起，程序的套接字调用都会失败\n",
+	"which program? name a FILE.py":                                                                               "运行哪个程序？请写出一个 FILE.py",
+	"%s needs a value":                                                                                            "%s 需要一个值",
+	"which session? give --session CODE: the workbench shows the command with your session's code (Your program)": "连接哪个会话？请给出 --session CODE：工作台（你的程序）上显示了带有你的会话连接码的命令",
+	"--server %s: %v": "--server %s：%v",
+	"--server %s: want an http:// or https:// URL":                                           "--server %s：应当是 http:// 或 https:// 开头的 URL",
+	"--server %s: no host in it":                                                             "--server %s：里面没有主机",
+	"the server at %s refused to attach (HTTP %d): %s":                                       "%s 上的服务器拒绝连接（HTTP %d）：%s",
+	"cannot reach the sockplay server at %s: %v (is it running? --server URL names another)": "连不上 %s 上的 sockplay 服务器：%v（它在运行吗？用 --server URL 可以指定别的服务器）",
+	runUsageText: `用法：sockplay run FILE.py [--server URL] [--session CODE] [--] [参数…]
+
+用 python3 和 sockplay 的 socket 模块运行 FILE.py，并把它连接到你的浏览器
+会话：它的套接字实时显示在工作台上。工作台（你的程序）上显示了带有你的会话
+连接码的命令。
+
+  --server URL    sockplay 服务器（默认 %s；环境变量 SOCKPLAY_SERVER）
+  --session CODE  你的会话的连接码（环境变量 SOCKPLAY_SESSION）
+  --python PATH   用来运行的 Python 3（默认 python3）
+  --lang en|zh    sockplay 自己的句子使用的语言（默认跟随系统语言环境
+                  LC_ALL、LC_MESSAGES 或 LANG；环境变量 SOCKPLAY_LANG）
+
+程序的参数、标准输入、标准输出和标准错误都原样传递，退出状态就是程序的
+退出状态（125：无法连接到会话；127：没有 python3；2：用法错误）。
 `,
 }

@@ -19,6 +19,10 @@ type Spec struct {
 	Name   string // the file name of Code ("" main.py)
 	Args   []string
 	Module string
+	// Lang is the language of the sentences sockplay's own Python modules
+	// write in the program (SOCKPLAY_LANG): "" or "en" English, "zh"
+	// Simplified Chinese. Python's own exception text stays English.
+	Lang string
 }
 
 // MaxArgs and MaxArg bound a Spec's arguments.
@@ -38,6 +42,9 @@ func (s *Spec) Check() error {
 				return fmt.Errorf("%q is not a Python module name", s.Module)
 			}
 		}
+	}
+	if s.Lang != "" && s.Lang != "en" && s.Lang != "zh" {
+		return fmt.Errorf("lang is \"en\" or \"zh\", not %q", s.Lang)
 	}
 	if s.Name == "" {
 		s.Name = "main.py"
@@ -177,7 +184,7 @@ func (r *Runner) start(spec Spec, opts Options, lim Limits) (*Program, error) {
 	infoR, infoW := pipes[8], pipes[9]
 	closers = append(closers, inR, outW, errW, repW, infoW) // the child's ends: the parent closes its copies
 
-	cmd := exec.Command(r.cfg.Bwrap, r.bwrapArgs(lim, spec.Name, code != nil, opts.Channel != nil, filter != nil, argv)...)
+	cmd := exec.Command(r.cfg.Bwrap, r.bwrapArgs(lim, spec, code != nil, opts.Channel != nil, filter != nil, argv)...)
 	cmd.Env = []string{}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	cmd.ExtraFiles = []*os.File{opts.Channel, repW, sup, site, code, filter, infoW}

@@ -463,11 +463,25 @@ print("got", s.recv(100))
 	}
 }
 
+// TestLang: a spec's Lang is the program's SOCKPLAY_LANG; without one
+// there is none.
+func TestLang(t *testing.T) {
+	r := runner(t, testLimits)
+	const prog = "import os\nprint(os.environ.get('SOCKPLAY_LANG'))\n"
+	for lang, want := range map[string]string{"zh": "zh\n", "en": "en\n", "": "None\n"} {
+		p, c := start(t, r, programs.Spec{Code: prog, Lang: lang}, programs.Options{})
+		if ex := p.Wait(); code(ex) != 0 || c.stdout() != want {
+			t.Errorf("lang %q: exit %s, stdout %q, want %q", lang, ex, c.stdout(), want)
+		}
+	}
+}
+
 func TestBadSpec(t *testing.T) {
 	r := runner(t, testLimits)
 	for _, s := range []programs.Spec{
 		{Code: "x", Name: "../etc/x.py"}, {Code: "x", Name: ".hidden"}, {Code: "x", Name: "a b.py"},
 		{Code: "x\x00"}, {Code: "x", Module: "m"}, {Module: "no-dash"}, {Code: "x", Args: []string{"a\x00"}},
+		{Code: "x", Lang: "fr"},
 	} {
 		if _, err := r.Start(s, programs.Options{}); err == nil {
 			t.Errorf("%+v was started", s)

@@ -51,10 +51,10 @@ func (r *Runner) binds() [][2]string {
 }
 
 // bwrapArgs is the bwrap command line that runs argv (python3 and its
-// arguments, under the supervisor) in a sandbox with limits lim. withCode
-// copies fd fdCode to /tmp/name; withChannel says fd 3 is the channel;
+// arguments, under the supervisor) of spec in a sandbox with limits lim.
+// withCode copies fd fdCode to /tmp/NAME; withChannel says fd 3 is the channel;
 // withSeccomp loads the filter on fd fdSeccomp.
-func (r *Runner) bwrapArgs(lim Limits, name string, withCode, withChannel, withSeccomp bool, argv []string) []string {
+func (r *Runner) bwrapArgs(lim Limits, spec Spec, withCode, withChannel, withSeccomp bool, argv []string) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--disable-userns", // no network, no IPC, no PIDs or users of the machine's
 		"--die-with-parent", "--new-session", "--as-pid-1", "--info-fd", strconv.Itoa(fdInfo),
@@ -79,21 +79,21 @@ func (r *Runner) bwrapArgs(lim Limits, name string, withCode, withChannel, withS
 		"--ro-bind-data", strconv.Itoa(fdSite), filepath.Join(sandboxSite, "sitecustomize.py"),
 	)
 	if withCode {
-		a = append(a, "--perms", "0644", "--file", strconv.Itoa(fdCode), filepath.Join(sandboxTmp, name))
+		a = append(a, "--perms", "0644", "--file", strconv.Itoa(fdCode), filepath.Join(sandboxTmp, spec.Name))
 	}
 	if withSeccomp {
 		a = append(a, "--seccomp", strconv.Itoa(fdSeccomp))
 	}
 	a = append(a, "--remount-ro", "/", "--chdir", sandboxTmp, "--clearenv")
-	for _, kv := range r.env(withChannel) {
+	for _, kv := range r.env(withChannel, spec.Lang) {
 		a = append(a, "--setenv", kv[0], kv[1])
 	}
 	a = append(a, "--", r.py.exe, "-I", "-S", sandboxSup, rlimits(lim))
 	return append(a, argv...)
 }
 
-// env is the program's whole environment.
-func (r *Runner) env(withChannel bool) [][2]string {
+// env is the program's whole environment; lang is Spec.Lang.
+func (r *Runner) env(withChannel bool, lang string) [][2]string {
 	path := sandboxSite
 	if r.cfg.Lib != "" {
 		path = sandboxLib + ":" + sandboxSite
@@ -106,6 +106,9 @@ func (r *Runner) env(withChannel bool) [][2]string {
 	}
 	if withChannel {
 		env = append(env, [2]string{"SOCKPLAY_FD", strconv.Itoa(fdChannel)})
+	}
+	if lang != "" {
+		env = append(env, [2]string{"SOCKPLAY_LANG", lang})
 	}
 	return env
 }

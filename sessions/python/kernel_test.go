@@ -3,6 +3,7 @@ package python
 import (
 	"bufio"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -21,13 +22,15 @@ type kernel struct {
 	seen   []KernelEvent
 }
 
-func startKernel(t *testing.T) *kernel {
+// startKernel starts a kernel with env added to the test's environment.
+func startKernel(t *testing.T, env ...string) *kernel {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed")
 	}
 	cmd := exec.Command(py, "-I", "lib/_sockplay_kernel.py")
+	cmd.Env = append(os.Environ(), env...)
 	k := &kernel{t: t, events: make(chan KernelEvent, 100), stderr: &strings.Builder{}}
 	cmd.Stderr = k.stderr
 	if k.stdin, err = cmd.StdinPipe(); err != nil {
@@ -289,5 +292,44 @@ def make(kind, name):
 		if strings.Join(ev.Closed, " ") != strings.Join(tt.closed, " ") || strings.Join(ev.Stopped, " ") != strings.Join(tt.peers, " ") {
 			t.Errorf("%s's start: closed %v, stopped %v; want %v, %v", tt.cell, ev.Closed, ev.Stopped, tt.closed, tt.peers)
 		}
+	}
+}
+
+// TestKernelInChinese: with SOCKPLAY_LANG=zh (run's lang "zh") the
+// kernel's own sentences are Chinese: the re-run note, a close that
+// failed, input(); Python's own words (the traceback's exception names)
+// stay as Python prints them.
+func TestKernelInChinese(t *testing.T) {
+	k := startKernel(t, "SOCKPLAY_LANG=zh")
+	k.send("helpers", `import threading
+def make(kind, name, fails=False):
+    def close():
+        if fails:
+            raise OSError("no such thing")
+        return True
+    threading.current_thread().sockplay_made(kind, name, close)`)
+	k.sendRun("a.1", "a", "make('socket', 's1'); make('socket', 's2'); make('peer', 'p1'); make('socket', 's3', fails=True)")
+	k.sendRun("a.2", "a", "print('again')")
+	k.sendRun("b.1", "b", "make('peer', 'p2')")
+	k.sendRun("b.2", "b", "pass")
+	k.send("stdin", "input()")
+	for _, c := range []string{"helpers", "a.1", "a.2", "b.1", "b.2"} {
+		if ev := k.done(c); !ev.OK {
+			t.Fatalf("%s: %+v; stderr %q", c, ev, k.output(c, "stderr"))
+		}
+	}
+	for cell, want := range map[string]string{
+		"a.2": "# 重新运行：已关闭这个单元格上次运行时创建的 s1、s2，并停止了它启动的对端程序 p1\nagain\n",
+		"b.2": "# 重新运行：已停止这个单元格上次运行时启动的对端程序 p2\n",
+	} {
+		if got := k.output(cell, "stdout"); got != want {
+			t.Errorf("%s printed %q, want %q", cell, got, want)
+		}
+	}
+	if got, want := k.output("a.2", "stderr"), "# 重新运行：无法关闭 s3：no such thing\n"; got != want {
+		t.Errorf("a.2's stderr %q, want %q", got, want)
+	}
+	if ev := k.done("stdin"); ev.OK || !strings.Contains(ev.Error, "RuntimeError: 单元格里不能用 input()：标准输入用来传送单元格") {
+		t.Errorf("input() in a cell: %+v, want the Chinese RuntimeError", ev)
 	}
 }

@@ -3,16 +3,19 @@
 // the session's attach code (ops attach and attach_revoke), Copy and Revoke.
 
 import { copyText } from './copy.js';
-import { server, t } from './i18n.js';
+import { lang, server, t } from './i18n.js';
 
 /**
  * The command with --server: the server's own (its public URL or listen
  * address) when it named one, else this page's origin, which the
- * learner's machine reaches (the browser runs there).
+ * learner's machine reaches (the browser runs there). On a Chinese page it
+ * asks for Chinese (--lang zh): sockplay run's sentences and sockplay's in
+ * the program's exceptions, whatever the terminal's locale.
  */
 function withServer(command) {
-  if (/ --server /.test(command)) return command;
-  return command.replace(/^(sockplay run \S+)/, `$1 --server ${location.origin}`);
+  const langFlag = lang === 'zh' ? ' --lang zh' : '';
+  if (/ --server /.test(command)) return command + langFlag;
+  return command.replace(/^(sockplay run \S+)/, `$1 --server ${location.origin}`) + langFlag;
 }
 
 export class Attach {

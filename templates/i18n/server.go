@@ -10,6 +10,11 @@ package i18n
 // and stays as Python prints it. Earlier entries win: put the longer
 // sentence before one that would match a part of it.
 var serverSentences = []M{
+	// Attached programs' refusals (web/attach.go), for sockplay run.
+	{"no session has this attach code: it was revoked, mistyped, or its session has ended; copy the command again from the workbench (Your program)", "没有会话使用这个连接码：它已被撤销、输错了，或者它的会话已经结束；请从工作台（你的程序）重新复制命令"},
+	{"too many wrong attach codes from {ip}: try again in {n} seconds, with the command the workbench shows", "来自 {ip} 的错误连接码太多：请在 {n} 秒后用工作台上显示的命令重试"},
+	{"lang, if given, is en or zh (the language of sockplay's sentences in the program's exceptions), not {lang}", "lang 如果给出，只能是 en 或 zh（程序异常里 sockplay 句子的语言），而不是 {lang}"},
+
 	// The address policy (sockets/policy.go).
 	{"the playground binds only to port 0 (any free port) or ports 1024-65535", "这里只能绑定到端口 0（任意空闲端口）或 1024-65535 的端口"},
 	{"Ports below 1024 are privileged; pick one from 1024 up, such as 9000.", "1024 以下的端口是特权端口；请选 1024 及以上的端口，比如 9000。"},
@@ -189,6 +194,7 @@ var serverSentences = []M{
 	{"the sandbox (bubblewrap) could not run python3: {why}", "沙箱（bubblewrap）没能运行 python3：{why}"},
 	{"{why}; the kernel must allow user namespaces (for example `sysctl -w kernel.unprivileged_userns_clone=1` and `sysctl -w user.max_user_namespaces=15000`)", "{why}；内核必须允许用户命名空间（例如 `sysctl -w kernel.unprivileged_userns_clone=1` 和 `sysctl -w user.max_user_namespaces=15000`）"},
 	{"give either code or a module to run, not both", "code 和 module 只能给一个，不能两个都给"},
+	{`lang is "en" or "zh", not {lang}`, `lang 只能是 "en" 或 "zh"，而不是 {lang}`},
 	{"{name} is not a Python module name", "{name} 不是 Python 模块名"},
 	{"name {name} is not a plain file name: use letters, digits, '.', '_' and '-' (at most 64), such as server.py", "name {name} 不是一个简单的文件名：只能用字母、数字、'.'、'_' 和 '-'（最多 64 个），例如 server.py"},
 	{"a program takes at most {n} arguments, not {m}", "一个程序最多接受 {n} 个参数，而不是 {m} 个"},

@@ -17,6 +17,17 @@ import sys
 import threading
 
 
+# The language of the sentences these modules make themselves: "zh"
+# (Simplified Chinese) when the run asked for it (SOCKPLAY_LANG), else
+# English. Python's own exception text stays as Python prints it.
+LANG = "zh" if os.environ.get("SOCKPLAY_LANG") == "zh" else "en"
+
+
+def say(english, chinese):
+    """The sentence in the program's language (LANG)."""
+    return chinese if LANG == "zh" else english
+
+
 class PolicyError(PermissionError):
     """A call that sockplay's address policy refuses (the message says what is allowed)."""
 
@@ -39,14 +50,16 @@ class Channel:
         self._ended = None  # why the channel ended, once it has
         self.hello = json.loads(self._reader.readline() or "null")
         if not self.hello or self.hello.get("kind") != "hello":
-            raise ConnectionError("sockplay: the server did not greet this program")
+            raise ConnectionError(say("sockplay: the server did not greet this program",
+                                      "sockplay：服务器没有向这个程序发来问候（hello），无法连上会话"))
         self.limits = self.hello.get("limits", {})
         threading.Thread(target=self._read, name="sockplay-channel", daemon=True).start()
 
     def call(self, op, **args):
         """Make request op with args; return its result, or raise its error."""
         if sys.is_finalizing():  # the reader thread no longer runs: never wait for it
-            raise ConnectionError("sockplay: the program is ending; no more socket calls")
+            raise ConnectionError(say("sockplay: the program is ending; no more socket calls",
+                                      "sockplay：程序正在结束，不能再调用套接字"))
         call = _Call(next(self._ids))
         call.thread = threading.current_thread()
         with self._lock:
@@ -83,7 +96,8 @@ class Channel:
                 self._dispatch(json.loads(line))
         finally:
             with self._lock:
-                self._ended = "sockplay: the session ended (the server closed this program's channel)"
+                self._ended = say("sockplay: the session ended (the server closed this program's channel)",
+                                  "sockplay：会话已结束（服务器关闭了这个程序的通道）")
                 calls, self._waiting = list(self._waiting.values()), {}
             for call in calls:
                 call.done.set()
@@ -136,9 +150,11 @@ def channel():
         if _channel is None:
             fd = os.environ.get("SOCKPLAY_FD")
             if fd is None:
-                raise ConnectionError(
+                raise ConnectionError(say(
                     "sockplay's socket module needs a sockplay session: run this program "
-                    "from sockplay (Run on the page, or `sockplay run FILE.py`); SOCKPLAY_FD is not set")
+                    "from sockplay (Run on the page, or `sockplay run FILE.py`); SOCKPLAY_FD is not set",
+                    "sockplay 的 socket 模块需要一个 sockplay 会话：请在 sockplay 里运行这个程序"
+                    "（页面上的“运行”，或 `sockplay run FILE.py`）；没有设置 SOCKPLAY_FD"))
             _channel = Channel(int(fd))
         return _channel
 
@@ -173,7 +189,7 @@ def error_of(err):
     if kind == "limit":
         return LimitError(message)
     if kind == "cancelled":
-        return InterruptedError("the call was cancelled from the sockplay page")
+        return InterruptedError(say("the call was cancelled from the sockplay page", "这次调用已在 sockplay 页面上取消"))
     exception = getattr(builtins, err.get("exception") or "", None)
     if isinstance(exception, type) and issubclass(exception, Exception):
         return exception(message)

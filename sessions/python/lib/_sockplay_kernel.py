@@ -47,7 +47,9 @@ accept(), sockplay.socket_on) and the peers they started (sockplay.spawn),
 also from threads they started. Its "start" event lists them ("closed":
 socket handles, "stopped": peer ids, each only when not empty) and its
 output starts with one line saying so:
-"# re-run: closed s1, s2 made by the previous run of this cell". What the
+"# re-run: closed s1, s2 made by the previous run of this cell" (in
+Chinese when the run's lang is "zh", as all of sockplay's own sentences in
+a program are: _sockplay_channel.say). What the
 learner closed already, what other keys, keyless cells, the page's buttons
 or other programs made, is left alone. sockplay's modules report what they
 make through the hook sockplay_made(kind, name, close) that the kernel puts
@@ -70,6 +72,15 @@ import sys
 import threading
 import time
 import traceback
+
+# The language of the kernel's own sentences, as _sockplay_channel's (the
+# kernel runs with CPython's own modules too, so it reads it itself).
+LANG = "zh" if os.environ.get("SOCKPLAY_LANG") == "zh" else "en"
+
+
+def say(english, chinese):
+    """The sentence in the kernel's language (LANG)."""
+    return chinese if LANG == "zh" else english
 
 # The events' stream is a private copy of fd 1; fd 1 itself becomes fd 2.
 _events = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
@@ -163,7 +174,8 @@ class NoInput(io.TextIOBase):
         return True
 
     def readline(self, size=-1):
-        raise RuntimeError("input() is not available in a cell: stdin carries the cells")
+        raise RuntimeError(say("input() is not available in a cell: stdin carries the cells",
+                                "单元格里不能用 input()：标准输入用来传送单元格"))
 
     read = readline
 
@@ -203,7 +215,7 @@ class RerunCleanup:
             try:
                 was_open = close()
             except Exception as exc:  # never the cell's fault: say so and go on
-                sys.stderr.write("# re-run: could not close %s: %s\n" % (name, exc))
+                sys.stderr.write(say("# re-run: could not close %s: %s\n", "# 重新运行：无法关闭 %s：%s\n") % (name, exc))
                 continue
             names = stopped if kind == "peer" else closed
             if was_open and name not in names:
@@ -216,6 +228,11 @@ RERUN = RerunCleanup()
 
 def rerun_note(closed, stopped):
     """The line a re-run's output starts with."""
+    if LANG == "zh":
+        if not closed:
+            return "# 重新运行：已停止这个单元格上次运行时启动的对端程序 " + "、".join(stopped)
+        note = "# 重新运行：已关闭这个单元格上次运行时创建的 " + "、".join(closed)
+        return note + ("，并停止了它启动的对端程序 " + "、".join(stopped) if stopped else "")
     parts = []
     if closed:
         parts.append("closed " + ", ".join(closed))

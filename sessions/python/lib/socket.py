@@ -27,7 +27,7 @@ import sys
 from enum import IntEnum, IntFlag
 
 import _sockplay_channel as _channel
-from _sockplay_channel import PolicyError, LimitError
+from _sockplay_channel import PolicyError, LimitError, say
 
 # Constants and address helpers need no socket: they are CPython's own.
 _CONSTANT_PREFIXES = ("AF_", "SOCK_", "SOL_", "SO_", "IPPROTO_", "IP_", "IPV6_", "TCP_",
@@ -100,8 +100,10 @@ class socket:
 
     def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
         if fileno is not None:
-            raise OSError(9, "Bad file descriptor: sockplay's sockets cannot be made from a file "
-                             "descriptor; use socket.socket.from_handle('s3')")
+            raise OSError(9, say("Bad file descriptor: sockplay's sockets cannot be made from a file "
+                                 "descriptor; use socket.socket.from_handle('s3')",
+                                 "Bad file descriptor：sockplay 的套接字不能由文件描述符创建；"
+                                 "请用 socket.socket.from_handle('s3')"))
         family = AF_INET if family == -1 else family
         type = SOCK_STREAM if type == -1 else type
         blocking = not type & getattr(_socket, "SOCK_NONBLOCK", 0)
@@ -268,7 +270,8 @@ class socket:
             self._real_close()
 
     def detach(self):
-        raise OSError(95, "Operation not supported: sockplay's sockets have no file descriptor to detach")
+        raise OSError(95, say("Operation not supported: sockplay's sockets have no file descriptor to detach",
+                              "Operation not supported：sockplay 的套接字没有可以 detach 的文件描述符"))
 
     # Sending and receiving.
 
