@@ -80,3 +80,33 @@ func TestCellRerunInBrowser(t *testing.T) {
 		t.Errorf("bind run again printed %q, want EINVAL and no note", out)
 	}
 }
+
+// TestCellRerunInBrowserChinese: on lesson 1's Chinese page, the cells
+// run in a Chinese kernel, so a re-run's note is Chinese too, naming the
+// sockets the first run made; the log says it in Chinese.
+func TestCellRerunInBrowserChinese(t *testing.T) {
+	ls, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newCellsServer(t, ls, sessions.Config{})
+	p := page{t: t, ctx: newBrowser(t)}
+	const create = `#cell-create`
+	p.do("open lesson 1 in Chinese and run its first cell twice",
+		chromedp.Navigate(srv.URL+"/lessons/sockets-addresses-ports?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
+		chromedp.Click(chromedp.CSS(create+` [data-run-cell]`)),
+		cellEnded("create"),
+		waitJS(`document.querySelectorAll('.sock-card').length === 3`))
+	first := eval[[]string](p, openCards)
+	p.do("run the cell again",
+		chromedp.Click(chromedp.CSS(create+` [data-run-cell]`)),
+		waitJS(`document.querySelector('`+create+` [data-cell-output]').textContent.startsWith('# ')`),
+		cellEnded("create"))
+	out := eval[string](p, `document.querySelector('`+create+` [data-cell-output]').textContent`)
+	if note := "# 重新运行：已关闭这个单元格上次运行时创建的 " + strings.Join(first, "、") + "\n"; !strings.HasPrefix(out, note) {
+		t.Errorf("the re-run printed %q, want it to start with %q", out, note)
+	}
+	p.do("the log says what the re-run closed, in Chinese", waitJS(
+		`[...document.querySelectorAll('.log-entry.cell-entry')].some(e => e.textContent.includes(`+jsString("这是重新运行：先关闭了 ")+`))`))
+}
