@@ -15,30 +15,43 @@ import (
 // not closed, in the page's order.
 const openCards = `[...document.querySelectorAll('.sock-card:not([data-state="CLOSED"])')].map(e => e.dataset.sock)`
 
-// TestCellRerunInBrowser: on lesson 1's page, running its first
-// socket-making cell again with the Run button closes the three sockets
-// the first run made (their cards turn CLOSED) before making three new
-// ones, so the open cards do not grow, and the cell's output starts with
-// the note naming them (and the log says so); a later cell uses the new
-// sockets; a cell that makes no socket, run again, gets no note.
-func TestCellRerunInBrowser(t *testing.T) {
+// create is lesson 1's first socket-making cell.
+const create = `#cell-create`
+
+// lesson1Created opens lesson 1's page in lang ("" English) on a server
+// that runs cells, runs its create cell once, and returns the page with
+// the open cards it made.
+func lesson1Created(t *testing.T, lang string) (page, []string) {
 	ls, err := lessons.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := newCellsServer(t, ls, sessions.Config{})
 	p := page{t: t, ctx: newBrowser(t)}
-	const create = `#cell-create`
-	output := func(cell string) string {
-		return eval[string](p, `document.querySelector('#cell-`+cell+` [data-cell-output]').textContent`)
+	url := srv.URL + "/lessons/sockets-addresses-ports"
+	if lang != "" {
+		url += "?lang=" + lang
 	}
 	p.do("open lesson 1 and run its first cell",
-		chromedp.Navigate(srv.URL+"/lessons/sockets-addresses-ports"),
+		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
 		chromedp.Click(chromedp.CSS(create+` [data-run-cell]`)),
 		cellEnded("create"),
 		waitJS(`document.querySelectorAll('.sock-card').length === 3`))
-	first := eval[[]string](p, openCards)
+	return p, eval[[]string](p, openCards)
+}
+
+// TestCellRerunInBrowser: on lesson 1's page, running its first
+// socket-making cell (create) again with the Run button closes the three sockets
+// the first run made (their cards turn CLOSED) before making three new
+// ones, so the open cards do not grow, and the cell's output starts with
+// the note naming them (and the log says so); a later cell uses the new
+// sockets; a cell that makes no socket, run again, gets no note.
+func TestCellRerunInBrowser(t *testing.T) {
+	p, first := lesson1Created(t, "")
+	output := func(cell string) string {
+		return eval[string](p, `document.querySelector('#cell-`+cell+` [data-cell-output]').textContent`)
+	}
 	if len(first) != 3 || strings.Contains(output("create"), "# re-run") {
 		t.Fatalf("after the first run: open cards %v, output %q", first, output("create"))
 	}
@@ -85,20 +98,7 @@ func TestCellRerunInBrowser(t *testing.T) {
 // run in a Chinese kernel, so a re-run's note is Chinese too, naming the
 // sockets the first run made; the log says it in Chinese.
 func TestCellRerunInBrowserChinese(t *testing.T) {
-	ls, err := lessons.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := newCellsServer(t, ls, sessions.Config{})
-	p := page{t: t, ctx: newBrowser(t)}
-	const create = `#cell-create`
-	p.do("open lesson 1 in Chinese and run its first cell twice",
-		chromedp.Navigate(srv.URL+"/lessons/sockets-addresses-ports?lang=zh"),
-		chromedp.WaitVisible(chromedp.CSS(`#status[data-state="live"]`)),
-		chromedp.Click(chromedp.CSS(create+` [data-run-cell]`)),
-		cellEnded("create"),
-		waitJS(`document.querySelectorAll('.sock-card').length === 3`))
-	first := eval[[]string](p, openCards)
+	p, first := lesson1Created(t, "zh")
 	p.do("run the cell again",
 		chromedp.Click(chromedp.CSS(create+` [data-run-cell]`)),
 		waitJS(`document.querySelector('`+create+` [data-cell-output]').textContent.startsWith('# ')`),
