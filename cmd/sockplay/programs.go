@@ -55,7 +55,11 @@ func newRunner(cfg Config, log *slog.Logger) *programs.Runner {
 		log.Error("sockplay's Python modules could not be unpacked: programs run without them", "err", err)
 		lib = ""
 	}
-	r := programs.New(programs.Config{Lib: lib, Limits: programs.Limits{Wall: cfg.ProgramTimeout}})
+	pcfg := programs.Config{Lib: lib, Limits: programs.Limits{Wall: cfg.ProgramTimeout}}
+	if lib != "" {
+		pcfg.RestoreLib = pylib.Restore
+	}
+	r := programs.New(pcfg)
 	if err := r.Available(); err != nil {
 		log.Warn(pythonOff, "why", err.Error())
 		return r

@@ -125,6 +125,11 @@ func (r *Runner) Start(spec Spec, opts Options) (*Program, error) {
 	if err := spec.Check(); err != nil {
 		return nil, err
 	}
+	if r.cfg.RestoreLib != nil {
+		if err := r.cfg.RestoreLib(); err != nil {
+			return nil, err
+		}
+	}
 	return r.start(spec, opts, r.limits)
 }
 

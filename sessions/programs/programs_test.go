@@ -1,6 +1,7 @@
 package programs_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -473,6 +474,53 @@ func TestLang(t *testing.T) {
 		if ex := p.Wait(); code(ex) != 0 || c.stdout() != want {
 			t.Errorf("lang %q: exit %s, stdout %q, want %q", lang, ex, c.stdout(), want)
 		}
+	}
+}
+
+// TestRestoreLib: Config.RestoreLib runs before each program starts, so
+// a library directory a cleaner emptied is whole again when the program
+// imports from it; its error refuses the program, and the next start
+// tries again.
+func TestRestoreLib(t *testing.T) {
+	lib, err := os.MkdirTemp("", "sockplay-lib-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(lib) })
+	os.Chmod(lib, 0o755)
+	module := filepath.Join(lib, "libcheck.py")
+	var fail error
+	restore := func() error {
+		if fail != nil {
+			return fail
+		}
+		if _, err := os.Stat(module); err != nil {
+			return os.WriteFile(module, []byte("WHERE = 'restored'\n"), 0o644)
+		}
+		return nil
+	}
+	r := programs.New(programs.Config{Lib: lib, RestoreLib: restore, Limits: testLimits})
+	if err := r.Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("programs cannot run under CI: %v", err)
+		}
+		t.Skipf("programs cannot run on this machine: %v", err)
+	}
+	const prog = "import libcheck\nprint(libcheck.WHERE)\n"
+	if got := runCode(t, r, prog); got.out != "restored\n" {
+		t.Errorf("the first program printed %q (stderr %q), want the restored module's WHERE", got.out, got.err)
+	}
+	os.Remove(module) // a cleaner of /tmp
+	if got := runCode(t, r, prog); got.out != "restored\n" {
+		t.Errorf("after the module was removed, the program printed %q (stderr %q), want it restored", got.out, got.err)
+	}
+	fail = errors.New("cannot put it back")
+	if _, err := r.Start(programs.Spec{Code: prog}, programs.Options{}); err == nil || err.Error() != "cannot put it back" {
+		t.Errorf("with RestoreLib failing: %v, want its error", err)
+	}
+	fail = nil
+	if got := runCode(t, r, prog); got.out != "restored\n" {
+		t.Errorf("once RestoreLib works again, the program printed %q (stderr %q)", got.out, got.err)
 	}
 }
 

@@ -92,6 +92,11 @@ type Config struct {
 	// Lib is a directory bound read-only at /sockplay/lib, first on the
 	// programs' PYTHONPATH (sockplay's socket module); "" none.
 	Lib string
+	// RestoreLib, if set, is called before each program starts: it puts
+	// Lib's files back if something removed them (a cleaner of the
+	// temporary directory, on a server that runs for weeks). Its error
+	// refuses the program.
+	RestoreLib func() error
 	// Limits bound each program (zero fields: DefaultLimits).
 	Limits Limits
 }

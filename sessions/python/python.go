@@ -29,6 +29,8 @@ var dir struct {
 	path    string
 	private bool // path is this process's own copy (the shared name was held)
 	err     error
+
+	restoring sync.Mutex // one Restore at a time
 }
 
 // Dir returns the directory holding the modules (directories 0755, files
@@ -44,6 +46,65 @@ func Dir() (string, error) {
 		dir.path, dir.private, dir.err = extract()
 	})
 	return dir.path, dir.err
+}
+
+// Restore puts the modules back in Dir's directory if something has
+// removed any of them since, and reports why it could not. A server runs
+// for weeks, and cleaners of the temporary directory (systemd-tmpfiles
+// removes what nobody touched for ten days) then took the modules from
+// under it: every program failed to start until the server restarted.
+// It costs one Lstat per module when nothing is missing; the directory's
+// path stays what Dir gave.
+func Restore() error {
+	path, err := Dir()
+	if err != nil {
+		return err
+	}
+	if present(path) {
+		return nil
+	}
+	dir.restoring.Lock()
+	defer dir.restoring.Unlock()
+	if verify(path) { // another Restore, or another process, was first
+		return nil
+	}
+	return restore(path, dir.private)
+}
+
+// present reports whether every module is still in dir (not whether it
+// is as extracted: what removes files does not change them).
+func present(dir string) bool {
+	for _, name := range Files() {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// restore extracts the modules into path again: a fresh copy renamed to
+// it, in place of what is left there if that is this user's own.
+func restore(path string, private bool) error {
+	if _, err := os.Lstat(path); err == nil {
+		if !ownedWith(path, fs.ModeDir|0o755) {
+			return fmt.Errorf("sockplay's Python modules are missing from %s, which is no longer this user's directory: restart sockplay", path)
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return err
+		}
+	}
+	root, err := extractPrivate()
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(root, path); err != nil {
+		os.RemoveAll(root)
+		if !private && verify(path) { // another process restored the shared one meanwhile
+			return nil
+		}
+		return fmt.Errorf("sockplay's Python modules could not be put back in %s: %v", path, err)
+	}
+	return nil
 }
 
 // Release removes the directory Dir gave, if it is this process's own

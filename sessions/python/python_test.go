@@ -81,3 +81,44 @@ func TestSharedDir(t *testing.T) {
 		t.Errorf("with the shared copy changed, extracted to %s (verified %v, private %v): want a private, whole copy", other, verify(other), private)
 	}
 }
+
+// TestRestore: modules a cleaner removed, one or all with their
+// directory, are put back at the same path, the shared one and a private
+// one alike; with nothing missing Restore does nothing.
+func TestRestore(t *testing.T) {
+	if err := Restore(); err != nil { // the process's own directory, before TMPDIR moves
+		t.Errorf("Restore with nothing missing: %v", err)
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	shared, _, err := extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	private, err := extractPrivate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		path    string
+		private bool
+		remove  func(path string) error
+	}{
+		{"one module of the shared directory", shared, false, func(p string) error { return os.Remove(filepath.Join(p, "socket.py")) }},
+		{"the whole shared directory", shared, false, os.RemoveAll},
+		{"the whole private directory", private, true, os.RemoveAll},
+	} {
+		if err := tc.remove(tc.path); err != nil {
+			t.Fatal(err)
+		}
+		if present(tc.path) {
+			t.Fatalf("%s: still present after its removal", tc.name)
+		}
+		if err := restore(tc.path, tc.private); err != nil || !verify(tc.path) {
+			t.Errorf("%s: restore: %v, verified %v", tc.name, err, verify(tc.path))
+		}
+	}
+	if n, _ := filepath.Glob(filepath.Join(os.TempDir(), "sockplay-python-*")); len(n) != 2 {
+		t.Errorf("after the restores: %v, want the two directories alone", n)
+	}
+}

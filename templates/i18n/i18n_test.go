@@ -41,14 +41,15 @@ func TestCatalogsComplete(t *testing.T) {
 // TestServerSentences: every server sentence has its Chinese, with the
 // same placeholders, and its English is still what the server writes:
 // each literal part of it is in the source of package sessions,
-// sessions/protocol, sessions/programs, sockets, sockets/exercises or web (POST /rooms)
+// sessions/protocol, sessions/programs, sessions/python, sockets,
+// sockets/exercises or web (POST /rooms)
 // (a sentence changed there and not here would silently stay English);
 // and every sentence of a refused request (sessions, sessions/protocol,
 // sockets, web: checkRefusals) is in the catalog.
 func TestServerSentences(t *testing.T) {
 	jsArg := regexp.MustCompile(`\{[a-zA-Z0-9_]+\}`)
 	var src strings.Builder
-	for _, g := range []string{"../../sessions/*.go", "../../sessions/protocol/*.go", "../../sessions/programs/*.go", "../../sockets/*.go", "../../sockets/exercises/*.go", "../../web/*.go"} {
+	for _, g := range []string{"../../sessions/*.go", "../../sessions/protocol/*.go", "../../sessions/programs/*.go", "../../sessions/python/*.go", "../../sockets/*.go", "../../sockets/exercises/*.go", "../../web/*.go"} {
 		files, _ := filepath.Glob(g)
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {

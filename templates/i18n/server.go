@@ -178,6 +178,8 @@ var serverSentences = []M{
 	{"this server does not run programs", "这个服务器不运行程序"},
 	{"programs cannot run on this server: {why}", "这个服务器上不能运行程序：{why}"},
 	{"the program could not start: {why}", "程序没能启动：{why}"},
+	{"sockplay's Python modules are missing from {path}, which is no longer this user's directory: restart sockplay", "sockplay 的 Python 模块已从 {path} 中丢失，而这个目录已不属于本用户：请重启 sockplay"},
+	{"sockplay's Python modules could not be put back in {path}: {err}", "无法把 sockplay 的 Python 模块放回 {path}：{err}"},
 
 	// Why programs cannot run (sessions/programs: Runner.Available), the
 	// {why} above, and a program refused before it starts (Spec.Check) or
