@@ -22,9 +22,20 @@ var testLimits = programs.Limits{
 	FileSize: 1 << 20, Tmp: 4 << 20, OpenFiles: 32, Output: 256 << 10,
 }
 
-// runner returns a Runner whose lib dir holds one module, or skips the
+// runner returns a Runner whose lib dir holds two modules, or skips the
 // test when this machine cannot make sandboxes (never under CI=true).
 func runner(t *testing.T, lim programs.Limits) *programs.Runner {
+	t.Helper()
+	r, _ := runnerWith(t, programs.Config{Limits: lim}, map[string]string{
+		"libcheck.py": "WHERE = 'the lib dir'\n",
+		"libmain.py":  "import sys\nprint('module', __name__, sys.argv[1:])\n",
+	})
+	return r
+}
+
+// runnerWith is runner for cfg, whose Lib is a new directory holding
+// modules (name → source); it returns that directory too.
+func runnerWith(t *testing.T, cfg programs.Config, modules map[string]string) (*programs.Runner, string) {
 	t.Helper()
 	lib, err := os.MkdirTemp("", "sockplay-lib-") // 0755 below /tmp: readable by the sandbox's user
 	if err != nil {
@@ -32,22 +43,20 @@ func runner(t *testing.T, lim programs.Limits) *programs.Runner {
 	}
 	t.Cleanup(func() { os.RemoveAll(lib) })
 	os.Chmod(lib, 0o755)
-	for name, src := range map[string]string{
-		"libcheck.py": "WHERE = 'the lib dir'\n",
-		"libmain.py":  "import sys\nprint('module', __name__, sys.argv[1:])\n",
-	} {
+	for name, src := range modules {
 		if err := os.WriteFile(filepath.Join(lib, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r := programs.New(programs.Config{Lib: lib, Limits: lim})
+	cfg.Lib = lib
+	r := programs.New(cfg)
 	if err := r.Available(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("programs cannot run under CI: %v", err)
 		}
 		t.Skipf("programs cannot run on this machine: %v", err)
 	}
-	return r
+	return r, lib
 }
 
 // run is one finished program: its output by stream, and how it ended.
@@ -482,15 +491,9 @@ func TestLang(t *testing.T) {
 // imports from it; its error refuses the program, and the next start
 // tries again.
 func TestRestoreLib(t *testing.T) {
-	lib, err := os.MkdirTemp("", "sockplay-lib-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(lib) })
-	os.Chmod(lib, 0o755)
-	module := filepath.Join(lib, "libcheck.py")
+	var module string // lib's libcheck.py, which RestoreLib writes when it is missing
 	var fail error
-	restore := func() error {
+	cfg := programs.Config{Limits: testLimits, RestoreLib: func() error {
 		if fail != nil {
 			return fail
 		}
@@ -498,14 +501,9 @@ func TestRestoreLib(t *testing.T) {
 			return os.WriteFile(module, []byte("WHERE = 'restored'\n"), 0o644)
 		}
 		return nil
-	}
-	r := programs.New(programs.Config{Lib: lib, RestoreLib: restore, Limits: testLimits})
-	if err := r.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("programs cannot run under CI: %v", err)
-		}
-		t.Skipf("programs cannot run on this machine: %v", err)
-	}
+	}}
+	r, lib := runnerWith(t, cfg, nil) // Available's probe does not restore: only Start does
+	module = filepath.Join(lib, "libcheck.py")
 	const prog = "import libcheck\nprint(libcheck.WHERE)\n"
 	if got := runCode(t, r, prog); got.out != "restored\n" {
 		t.Errorf("the first program printed %q (stderr %q), want the restored module's WHERE", got.out, got.err)
