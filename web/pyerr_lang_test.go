@@ -38,7 +38,8 @@ var errorsProgram = dedent(`
 // errorLine is one line errorsProgram prints.
 type errorLine struct{ class, message string }
 
-func errorLines(t *testing.T, stdout string) []errorLine {
+// errorLines are the n lines "Class|message" a program printed.
+func errorLines(t *testing.T, stdout string, n int) []errorLine {
 	t.Helper()
 	var lines []errorLine
 	for _, l := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
@@ -48,8 +49,8 @@ func errorLines(t *testing.T, stdout string) []errorLine {
 		}
 		lines = append(lines, errorLine{class, message})
 	}
-	if len(lines) != 6 {
-		t.Fatalf("the program printed %d exceptions, want 6:\n%s", len(lines), stdout)
+	if len(lines) != n {
+		t.Fatalf("the program printed %d exceptions, want %d:\n%s", len(lines), n, stdout)
 	}
 	return lines
 }
@@ -85,7 +86,7 @@ func TestProgramErrorsInChinese(t *testing.T) {
 		return stdout, stderr
 	}
 	enOut, enErr := run(t, "")
-	en := errorLines(t, enOut)
+	en := errorLines(t, enOut, 6)
 	const bindRefused = "the playground binds only to port 0 (any free port) or ports 1024-65535"
 	wantEN := []errorLine{
 		{"PolicyError", bindRefused},
@@ -116,7 +117,7 @@ func TestProgramErrorsInChinese(t *testing.T) {
 
 	t.Run("zh", func(t *testing.T) {
 		out, errs := run(t, "zh")
-		zh := errorLines(t, out)
+		zh := errorLines(t, out, 6)
 		for i, e := range en {
 			want := e
 			if i < 3 { // sockplay's sentences: the catalog's Chinese
@@ -221,12 +222,7 @@ except OSError as e:
 		if exit.num("code") != 0 {
 			t.Fatalf("exit %v; stdout:\n%s\nstderr:\n%s", exit, stdout, stderr)
 		}
-		var lines []errorLine
-		for _, l := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
-			class, message, _ := strings.Cut(l, "|")
-			lines = append(lines, errorLine{class, message})
-		}
-		return lines
+		return errorLines(t, stdout, 2)
 	}
 	for lang, want := range map[string][]errorLine{
 		"": {{"InterruptedError", "the call was cancelled from the sockplay page"},
