@@ -13,25 +13,13 @@ import (
 // feeds it, on two real UDP sockets, and the two results taken from the
 // subscriber's queue. No JSON is read or written.
 func BenchmarkDoBatch(b *testing.B) {
-	m := NewManager(Config{Policy: &sockets.Policy{Wildcard: true}})
-	defer m.Close()
-	s := m.Create()
-	sub, _ := s.Attach()
+	s, sub, addr := benchPair(b)
 	do := func(reqs ...Request) []Message {
 		s.DoBatch(sub, reqs, make([]*sockets.Error, len(reqs)))
 		return sub.Take(64)
 	}
 	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
 	text := "ping"
-	do(Request{ID: raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}, Request{ID: raw("2"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
-	var addr string
-	for _, m := range do(Request{ID: raw("3"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))}) {
-		if r, ok := m.Body.(ResultBody); ok {
-			a := r.Fields.(addrField).Addr.A
-			addr = `["127.0.0.1",` + strconv.Itoa(a.Port) + `]`
-		}
-	}
-	do(Request{ID: raw("4"), Op: "bind", Sock: "s2", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))})
 	bufsize := 64
 	b.ReportAllocs()
 	for id := 10; b.Loop(); id += 2 {
@@ -43,6 +31,52 @@ func BenchmarkDoBatch(b *testing.B) {
 			b.Fatalf("results: %+v", ms)
 		}
 	}
+}
+
+// BenchmarkDoWaiting is the session's share of the waiting round trip
+// (web's BenchmarkRowRoundTrip/waiting): a recvfrom in a step of its own,
+// which waits (its waiting message taken), then a sendto in the next step,
+// which feeds it (both results taken).
+func BenchmarkDoWaiting(b *testing.B) {
+	s, sub, addr := benchPair(b)
+	bufsize := 64
+	text := "ping"
+	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
+	b.ReportAllocs()
+	for id := 10; b.Loop(); id += 2 {
+		s.DoBatch(sub, []Request{{ID: raw(strconv.Itoa(id)), Op: "recvfrom", Sock: "s1", Bufsize: &bufsize}}, make([]*sockets.Error, 1))
+		if ms := sub.Take(64); len(ms) != 1 || ms[0].Kind != KindWaiting {
+			b.Fatalf("recvfrom: %+v", ms)
+		}
+		s.DoBatch(sub, []Request{{ID: raw(strconv.Itoa(id + 1)), Op: "sendto", Sock: "s2", Data: &Payload{Text: &text}, Addr: protocol.NewAddrArg(raw(addr))}}, make([]*sockets.Error, 1))
+		if ms := sub.Take(64); len(ms) != 2 || !ms[1].Body.(ResultBody).OK {
+			b.Fatalf("results: %+v", ms)
+		}
+	}
+}
+
+// benchPair is a session with two UDP sockets bound to loopback, s1 and
+// s2, its subscriber and s1's address as JSON.
+func benchPair(b *testing.B) (*Session, *Subscriber, string) {
+	m := NewManager(Config{Policy: &sockets.Policy{Wildcard: true}})
+	b.Cleanup(m.Close)
+	s := m.Create()
+	sub, _ := s.Attach()
+	do := func(reqs ...Request) []Message {
+		s.DoBatch(sub, reqs, make([]*sockets.Error, len(reqs)))
+		return sub.Take(64)
+	}
+	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
+	do(Request{ID: raw("1"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}, Request{ID: raw("2"), Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
+	var addr string
+	for _, m := range do(Request{ID: raw("3"), Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))}) {
+		if r, ok := m.Body.(ResultBody); ok {
+			a := r.Fields.(addrField).Addr.A
+			addr = `["127.0.0.1",` + strconv.Itoa(a.Port) + `]`
+		}
+	}
+	do(Request{ID: raw("4"), Op: "bind", Sock: "s2", Addr: protocol.NewAddrArg(raw(`["127.0.0.1",0]`))})
+	return s, sub, addr
 }
 
 // BenchmarkPollWatched is one poll of a watched UDP socket whose kernel

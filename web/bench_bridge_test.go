@@ -25,7 +25,9 @@ import (
 //     {"ev":"recvfrom"|"recv","sock":2,"from":"…","data":"…"} on the same
 //     WebSocket. The first message is {"ev":"hello","a":"…","b":"…"}.
 //     With socks=1 (UDP) the session has socket B only, for idle-session
-//     figures of a WebSocket and one socket.
+//     figures of a WebSocket and one socket;
+//   - /floor: the least a server speaking protocol v1 does for the same
+//     UDP round trips (bench_floor_test.go).
 //
 // sockplay does more per request (a log, seq numbers, Python's words, both
 // hex and text of the data), so it should stay close to this, not beat it.
@@ -63,6 +65,7 @@ func serveBridge() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/echo", bridgeEcho)
 	mux.HandleFunc("/bridge", serveBridgeSession)
+	mux.HandleFunc("/floor", serveFloor)
 	fmt.Printf("bridge serving http://%s/\n", ln.Addr())
 	return http.Serve(ln, mux)
 }

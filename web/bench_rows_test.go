@@ -61,7 +61,10 @@ func BenchmarkRowRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer c.conn.Close()
-			items := []*item{{name: "sockplay", srv: sp, conns: []*benchConn{c}, trip: sockplayTrip(c, mode)}, bridge, echo}
+			f, fw := floorConn(b, br, "/floor"), floorConn(b, br, "/floor?writer=1")
+			items := []*item{{name: "sockplay", srv: sp, conns: []*benchConn{c}, trip: sockplayTrip(c, mode)},
+				{name: "floor", srv: br, conns: []*benchConn{f}, trip: sockplayTrip(f, mode)},
+				{name: "floor-writer", srv: br, conns: []*benchConn{fw}, trip: sockplayTrip(fw, mode)}, bridge, echo}
 			for _, it := range items {
 				it.rounds = nil
 				tripRound(b, it, trips) // warm-up
@@ -78,6 +81,9 @@ func BenchmarkRowRoundTrip(b *testing.B) {
 				}
 			}
 			b.ReportMetric(ratio(items[0], bridge, p50µs), "ratio-p50")
+			b.ReportMetric(ratio(items[1], bridge, p50µs), "floor/bridge-p50")
+			b.ReportMetric(ratio(items[0], items[1], p50µs), "sockplay/floor-p50")
+			b.ReportMetric(ratio(items[2], items[1], p50µs), "floor-writer/floor-p50")
 			b.ReportMetric(ratio(bridge, echo, p50µs), "bridge/echo-p50")
 		})
 	}
@@ -153,7 +159,8 @@ func BenchmarkRowPipelined(b *testing.B) {
 		b.Fatal(err)
 	}
 	bridge, echo := bridgeItems(b, br)
-	items := []*item{{name: "sockplay", srv: sp, conns: []*benchConn{c}}, bridge, echo}
+	floor := &item{name: "floor", srv: br, conns: []*benchConn{floorConn(b, br, "/floor")}}
+	items := []*item{{name: "sockplay", srv: sp, conns: []*benchConn{c}}, floor, bridge, echo}
 	o := loadOpts{window: window, warm: warm, dur: dur}
 	for range b.N {
 		roundRobin(benchRounds(b), items, func(it *item) loadStats { return runLoad(b, it.conns, it.srv, o) })
@@ -166,6 +173,8 @@ func BenchmarkRowPipelined(b *testing.B) {
 	}
 	b.ReportMetric(ratio(items[0], bridge, opsPerSec), "ratio-ops/s")
 	b.ReportMetric(ratio(items[0], bridge, cpuµsPerOp), "ratio-cpu")
+	b.ReportMetric(ratio(floor, bridge, opsPerSec), "floor/bridge-ops/s")
+	b.ReportMetric(ratio(floor, bridge, cpuµsPerOp), "floor/bridge-cpu")
 }
 
 // BenchmarkRowSessions is SOCKPLAY_BENCH_SESSIONS sessions per server (100;
@@ -180,6 +189,13 @@ func BenchmarkRowSessions(b *testing.B) {
 	items := []*item{
 		{name: "sockplay", srv: sp, conns: dialMany(b, n, func() (*benchConn, error) {
 			c, err := dialSockplay(sp)
+			if err == nil {
+				err = setupSockplayUDP(c)
+			}
+			return c, err
+		})},
+		{name: "floor", srv: br, conns: dialMany(b, n, func() (*benchConn, error) {
+			c, err := dialFloor(br)
 			if err == nil {
 				err = setupSockplayUDP(c)
 			}
@@ -216,8 +232,24 @@ func BenchmarkRowSessions(b *testing.B) {
 		b.ReportMetric(p99ms(all), it.name+"-p99-ms")
 		b.ReportMetric(cpuµsPerOp(all), it.name+"-cpu-µs/op")
 	}
-	b.ReportMetric(ratio(items[0], items[1], p99ms), "ratio-p99")
-	b.ReportMetric(ratio(items[0], items[1], cpuµsPerOp), "ratio-cpu")
+	b.ReportMetric(ratio(items[0], items[2], p99ms), "ratio-p99")
+	b.ReportMetric(ratio(items[0], items[2], cpuµsPerOp), "ratio-cpu")
+	b.ReportMetric(ratio(items[1], items[2], p99ms), "floor/bridge-p99")
+	b.ReportMetric(ratio(items[1], items[2], cpuµsPerOp), "floor/bridge-cpu")
+}
+
+// floorConn is a session of br's protocol floor at path with the sockets
+// of setupSockplayUDP, closed when b ends.
+func floorConn(b *testing.B, br *child, path string) *benchConn {
+	c, err := dialV1(br, path)
+	if err == nil {
+		err = setupSockplayUDP(c)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.conn.Close() })
+	return c
 }
 
 // probeHealth asks addr's /healthz every 50 ms until stop is called,
