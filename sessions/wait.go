@@ -188,6 +188,9 @@ func (s *Session) launch(l waitingCall) {
 		defer s.ops.Done()
 		finish := l.run(l.p.ctx, l.opts)
 		l.p.cancel()
+		if l.p.preempt.Taken() {
+			return // its result is logged already, in the step that took it over (takeOver)
+		}
 		s.withLock(func() {
 			if s.pending[l.key] != l.p {
 				return // taken over: its result is logged already (takeOver)

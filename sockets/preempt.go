@@ -102,6 +102,20 @@ func (p *Preempt) guard(attempt func(fd int) bool) func(fd int) bool {
 	}
 }
 
+// Taken reports whether the waiting call has been taken over: its outcome
+// is the preempting call's (nil p: never).
+func (p *Preempt) Taken() bool {
+	if p == nil {
+		return false
+	}
+	select {
+	case <-p.woken:
+		return true
+	default:
+		return false
+	}
+}
+
 // wokenC is closed once the call is taken over (nil p: never).
 func (p *Preempt) wokenC() <-chan struct{} {
 	if p == nil {
