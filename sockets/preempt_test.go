@@ -69,12 +69,18 @@ func TestPreemptTakesWaitingReceive(t *testing.T) {
 			mustOK(t, "settimeout", a.SetTimeout(tc.timeout))
 			p := sockets.NewPreempt()
 			done := goPreemptible(t, ctx, a, p, tc.flags...)
+			if p.Taken() {
+				t.Error("Taken before any preempting receive")
+			}
 
 			p.Hold() // the datagram's arrival may wake the call: it must not read it
 			sendText(t, b, "one", aa)
 			r, e := a.RecvFrom(ctx, 64, tc.flags, sockets.CallOptions{Preempts: p})
 			p.Release()
 			mustOK(t, "preempting recvfrom", e)
+			if !p.Taken() {
+				t.Error("not Taken after the preempting receive took the datagram")
+			}
 			if string(r.Data) != "one" || r.From == nil || r.From.Port != ba.Port {
 				t.Errorf("preempting recvfrom: got %q from %v, want %q from %v", r.Data, r.From, "one", ba)
 			}
@@ -125,6 +131,9 @@ func TestPreemptNothingQueued(t *testing.T) {
 	mustOK(t, "waiting recvfrom", res.e)
 	if string(res.r.Data) != "late" {
 		t.Errorf("waiting recvfrom: got %q, want %q", res.r.Data, "late")
+	}
+	if p.Taken() {
+		t.Error("Taken, though the waiting call got its datagram itself")
 	}
 	sendText(t, b, "after", aa)
 	if _, e := a.RecvFrom(ctx, 64, nil, sockets.CallOptions{Preempts: p}); e != sockets.ErrWouldWait {
