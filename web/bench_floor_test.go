@@ -30,14 +30,18 @@ import (
 // byte in shape (seq, kind, time, the request's echo, both hex and text of
 // the data), so the same client drives it unchanged. It keeps nothing else:
 // no log, no session to resume, no policy, no stat, no socket messages, and
-// it writes from the goroutine that reads. A recvfrom that finds nothing
-// waits (its waiting message is sent) until a sendto of the same session
-// feeds its socket, which then reads it at once, as sockplay does; traffic
-// from outside the session is never read, which none of the rows sends.
+// it writes from the goroutine that reads (/floor?writer=1: through one
+// writer goroutine, see floorWriter). Frames that have come already are
+// answered in one frame, as sockplay's reader does. A recvfrom that finds
+// nothing waits (its waiting message is sent) until a sendto of the same
+// session feeds its socket, which then reads it at once, as sockplay does;
+// traffic from outside the session is never read, which none of the rows
+// sends.
 //
 // Measured between the bridge and sockplay, it splits sockplay's distance
 // from the bridge into what protocol v1's messages cost (floor/bridge) and
 // what sockplay's core costs beyond them (sockplay/floor).
+// TestFloorAnswersAsSockplay holds it to that.
 
 // floorSession is one WebSocket of the floor and its UDP sockets.
 type floorSession struct {
