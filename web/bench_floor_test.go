@@ -1,12 +1,10 @@
 package web_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -22,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sockplay/sessions"
+	"sockplay/web"
 )
 
 // The protocol floor (/floor on the bridge child) is the least work a
@@ -70,8 +69,7 @@ type floorRecv struct {
 }
 
 func serveFloor(w http.ResponseWriter, r *http.Request) {
-	spy := &floorSpy{ResponseWriter: w}
-	ws, err := bridgeUpgrader.Upgrade(spy, r, nil)
+	ws, nextBuffered, err := web.UpgradeGrouping(&bridgeUpgrader, w, r)
 	if err != nil {
 		return
 	}
@@ -99,7 +97,7 @@ func serveFloor(w http.ResponseWriter, r *http.Request) {
 		s.now = append(s.now, '"')
 		// Frames that have come already are answered together, as
 		// sockplay's reader does.
-		for more := true; more; more = spy.br != nil && spy.br.Buffered() > 0 {
+		for more := true; more; more = nextBuffered() {
 			_, m, err := ws.ReadMessage()
 			if err != nil || s.frame(m) != nil {
 				return
@@ -173,21 +171,6 @@ func (w *floorWriter) run() {
 }
 
 func (w *floorWriter) stop() { close(w.done); <-w.ended }
-
-// floorSpy keeps the reader that the upgrade's hijack hands gorilla, so
-// that the floor can tell whether another frame has come.
-type floorSpy struct {
-	http.ResponseWriter
-	br *bufio.Reader
-}
-
-func (h *floorSpy) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	if brw != nil {
-		h.br = brw.Reader
-	}
-	return conn, brw, err
-}
 
 // frame adds the answers to one frame of requests to the frame being
 // built.

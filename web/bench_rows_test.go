@@ -195,7 +195,7 @@ func BenchmarkRowSessions(b *testing.B) {
 			return c, err
 		})},
 		{name: "floor", srv: br, conns: dialMany(b, n, func() (*benchConn, error) {
-			c, err := dialFloor(br)
+			c, err := dialV1(br, "/floor")
 			if err == nil {
 				err = setupSockplayUDP(c)
 			}

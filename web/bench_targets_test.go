@@ -200,10 +200,6 @@ func dialBridge(c *child, path string) (*benchConn, string, error) {
 // hello.
 func dialSockplay(c *child) (*benchConn, error) { return dialV1(c, "/ws") }
 
-// dialFloor opens a session of the bridge child's protocol floor
-// (bench_floor_test.go), as dialSockplay.
-func dialFloor(c *child) (*benchConn, error) { return dialV1(c, "/floor") }
-
 // dialV1 opens a WebSocket that speaks protocol v1 at c's path and reads
 // its hello.
 func dialV1(c *child, path string) (*benchConn, error) {
