@@ -3,6 +3,9 @@ package sessions
 import (
 	"strconv"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"sockplay/sessions/protocol"
 	"sockplay/sockets"
@@ -52,6 +55,88 @@ func BenchmarkDoWaiting(b *testing.B) {
 		if ms := sub.Take(64); len(ms) != 2 || !ms[1].Body.(ResultBody).OK {
 			b.Fatalf("results: %+v", ms)
 		}
+	}
+}
+
+// BenchmarkBatchAgainstRaw is BenchmarkDoBatch's batch beside a raw trip,
+// in the same loop: the same sendto and recvfrom made straight on two
+// sockets, with one line of JSON appended for each. The raw trip is what
+// any server must spend on the batch's system calls; the session's extra
+// is its own work. It reports both (session-µs/op, raw-µs/op) and their
+// ratio.
+func BenchmarkBatchAgainstRaw(b *testing.B) {
+	s, sub, addr := benchPair(b)
+	raw := func(s string) protocol.Raw { return protocol.Raw(s) }
+	text, bufsize := "ping", 64
+	rt := newRawTrip(b)
+	var inSession, inRaw time.Duration
+	errs := make([]*sockets.Error, 2)
+	for id := 10; b.Loop(); id += 2 {
+		start := time.Now()
+		s.DoBatch(sub, []Request{
+			{ID: raw(strconv.Itoa(id)), Op: "recvfrom", Sock: "s1", Bufsize: &bufsize},
+			{ID: raw(strconv.Itoa(id + 1)), Op: "sendto", Sock: "s2", Data: &Payload{Text: &text}, Addr: protocol.NewAddrArg(raw(addr))},
+		}, errs)
+		ms := sub.Take(64)
+		inSession += time.Since(start)
+		if len(ms) != 2 || !ms[1].Body.(ResultBody).OK {
+			b.Fatalf("results: %+v", ms)
+		}
+		start = time.Now()
+		rt.trip(b)
+		inRaw += time.Since(start)
+	}
+	perOp := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(b.N) }
+	b.ReportMetric(perOp(inSession), "session-µs/op")
+	b.ReportMetric(perOp(inRaw), "raw-µs/op")
+	b.ReportMetric(float64(inSession)/float64(inRaw), "session/raw")
+}
+
+// rawTrip is BenchmarkBatchAgainstRaw's raw trip: two UDP sockets on loopback,
+// from and to, and the buffers of its JSON lines.
+type rawTrip struct {
+	from, to int
+	addr     unix.Sockaddr
+	buf, out []byte
+}
+
+func newRawTrip(b *testing.B) *rawTrip {
+	rt := &rawTrip{buf: make([]byte, 64)}
+	for _, fd := range []*int{&rt.from, &rt.to} {
+		var err error
+		if *fd, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { unix.Close(*fd) })
+		if err := unix.Bind(*fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var err error
+	if rt.addr, err = unix.Getsockname(rt.to); err != nil {
+		b.Fatal(err)
+	}
+	return rt
+}
+
+// trip sends "ping" and receives it (loopback queues it before sendto
+// returns; a few retries cover a late one), with a JSON line for each.
+func (rt *rawTrip) trip(b *testing.B) {
+	if err := unix.Sendto(rt.from, []byte("ping"), 0, rt.addr); err != nil {
+		b.Fatal(err)
+	}
+	rt.out = append(rt.out[:0], `{"kind":"result","op":"sendto","ok":true,"n":4}`...)
+	for try := 0; ; try++ {
+		n, _, err := unix.Recvfrom(rt.to, rt.buf, 0)
+		if err == unix.EAGAIN && try < 1000 {
+			continue
+		}
+		if err != nil || n != 4 {
+			b.Fatalf("raw recvfrom: %d bytes, %v", n, err)
+		}
+		rt.out = strconv.AppendQuote(append(rt.out, `{"kind":"result","op":"recvfrom","ok":true,"data":`...), string(rt.buf[:n]))
+		rt.out = append(rt.out, '}')
+		return
 	}
 }
 

@@ -145,7 +145,7 @@ func (s *Session) pollStat(e *entry) bool {
 	if e.lastStat != nil && *e.lastStat == k {
 		return false
 	}
-	e.lastStat = &k
+	e.lastStat = new(k)
 	s.append(KindStat, b)
 	return true
 }

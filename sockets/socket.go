@@ -56,6 +56,7 @@ type Socket struct {
 	shutWR     bool
 	closed     bool
 	messages   *messageState // RecvMessage's turn and carried-over bytes, made on first use (message_io.go)
+	statReads  *statReads    // Stat's, made on first use (stat.go)
 
 	local atomic.Pointer[Addr] // SendTo's local address, dropped by Connect (io.go)
 
@@ -194,7 +195,14 @@ func (s *Socket) Info() Info {
 // control runs a non-waiting system call on the descriptor.
 func (s *Socket) control(op string, f func(fd int) error) *Error {
 	var err error
-	if cerr := s.rc.Control(func(fd uintptr) { err = f(int(fd)) }); cerr != nil {
+	cerr := s.rc.Control(func(fd uintptr) { err = f(int(fd)) })
+	return s.controlled(op, cerr, err)
+}
+
+// controlled is the outcome of a Control that returned cerr, having run a
+// function that returned err.
+func (s *Socket) controlled(op string, cerr, err error) *Error {
+	if cerr != nil {
 		if s.checkOpen() != nil {
 			// os.File reports "use of closed file"; Python says EBADF.
 			return osError(op, unix.EBADF)

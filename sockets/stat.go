@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,43 +54,65 @@ func (s *Socket) Stat() (Stat, *Error) {
 	}
 	s.mu.Lock()
 	listening := s.listening
+	r := s.statReads
+	if r == nil {
+		r = &statReads{}
+		r.read = func(fd uintptr) { r.st, r.err = readStat(int(fd), s.typ, r.listening) }
+		s.statReads = r
+	}
 	s.mu.Unlock()
-	var st Stat
-	e := s.control("stat", func(fd int) error {
-		var err error
-		// A listening socket has no byte queues: SIOCINQ/SIOCOUTQ say EINVAL.
-		if !listening {
-			if st.InQ, err = unix.IoctlGetInt(fd, unix.SIOCINQ); err != nil {
-				return err
-			}
-			if st.OutQ, err = unix.IoctlGetInt(fd, unix.SIOCOUTQ); err != nil {
-				return err
-			}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.listening, r.st, r.err = listening, Stat{}, nil
+	cerr := s.rc.Control(r.read)
+	return r.st, s.controlled("stat", cerr, r.err)
+}
+
+// statReads is a socket's Stat machinery, made on its first Stat: the
+// function its descriptor's Control runs, made once, and where it leaves
+// what it read, so that a Stat (a page's poll of a card, every 250 ms)
+// allocates nothing of its own.
+type statReads struct {
+	mu        sync.Mutex // one Stat at a time
+	read      func(fd uintptr)
+	listening bool
+	st        Stat
+	err       error
+}
+
+// readStat reads the kernel state of fd, an open socket of type typ.
+func readStat(fd int, typ Type, listening bool) (st Stat, err error) {
+	// A listening socket has no byte queues: SIOCINQ/SIOCOUTQ say EINVAL.
+	if !listening {
+		if st.InQ, err = unix.IoctlGetInt(fd, unix.SIOCINQ); err != nil {
+			return st, err
 		}
-		if s.typ == SockDgram {
-			st.State = "UNCONN"
-			if _, err := syscall.Getpeername(fd); err == nil {
-				st.State = "ESTABLISHED"
-			}
-			return nil
+		if st.OutQ, err = unix.IoctlGetInt(fd, unix.SIOCOUTQ); err != nil {
+			return st, err
 		}
-		ti, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
-		if err != nil {
-			return err
+	}
+	if typ == SockDgram {
+		st.State = "UNCONN"
+		if _, err := syscall.Getpeername(fd); err == nil {
+			st.State = "ESTABLISHED"
 		}
-		if int(ti.State) < len(tcpStates) {
-			st.State = tcpStates[ti.State]
-		}
-		st.TCP = &TCPStat{
-			DataSegsOut: ti.Data_segs_out, DataSegsIn: ti.Data_segs_in,
-			SegsOut: ti.Segs_out, SegsIn: ti.Segs_in,
-			RTT: ti.Rtt, SndMSS: ti.Snd_mss,
-			BytesAcked: ti.Bytes_acked, BytesReceived: ti.Bytes_received,
-			TotalRetrans: ti.Total_retrans,
-		}
-		return nil
-	})
-	return st, e
+		return st, nil
+	}
+	ti, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return st, err
+	}
+	if int(ti.State) < len(tcpStates) {
+		st.State = tcpStates[ti.State]
+	}
+	st.TCP = &TCPStat{
+		DataSegsOut: ti.Data_segs_out, DataSegsIn: ti.Data_segs_in,
+		SegsOut: ti.Segs_out, SegsIn: ti.Segs_in,
+		RTT: ti.Rtt, SndMSS: ti.Snd_mss,
+		BytesAcked: ti.Bytes_acked, BytesReceived: ti.Bytes_received,
+		TotalRetrans: ti.Total_retrans,
+	}
+	return st, nil
 }
 
 // closedStat is the kernel's record of a closed stream socket's connection.
