@@ -20,8 +20,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
-	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -349,58 +347,5 @@ func main() {
 	if err != nil {
 		newLogger(cfg.LogFormat, os.Stderr).Error("sockplay stopped", "err", err)
 		os.Exit(1)
-	}
-}
-
-// startProfile writes a CPU profile of the server into path until the
-// function it returns is called (as the server stops), for the
-// performance work (README, Performance): the benchmarks that run sockplay
-// as a child pass the variable SOCKPLAY_CPUPROFILE on. An empty path
-// profiles nothing.
-func startProfile(path string, stderr io.Writer) func() {
-	return record(path, "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile, stderr)
-}
-
-// startTrace writes an execution trace of the server (runtime/trace: every
-// goroutine's runs and waits, the collector's phases) into path until the
-// function it returns is called, as startProfile does a CPU profile: what
-// holds a request up shows in `go tool trace`. An empty path traces
-// nothing.
-func startTrace(path string, stderr io.Writer) func() {
-	return record(path, "execution trace", trace.Start, trace.Stop, stderr)
-}
-
-// startHeapProfile writes a heap profile of the server into path when the
-// function it returns is called (as the server stops): what was allocated
-// since the start (go tool pprof -sample_index=alloc_space) and what the
-// last collection found live, under load if the server stops straight
-// after it. An empty path writes nothing.
-func startHeapProfile(path string, stderr io.Writer) func() {
-	var out io.Writer
-	return record(path, "heap profile", func(w io.Writer) error { out = w; return nil }, func() {
-		if err := pprof.Lookup("heap").WriteTo(out, 0); err != nil {
-			fmt.Fprintf(stderr, "sockplay: no heap profile: %v\n", err)
-		}
-	}, stderr)
-}
-
-// record starts a recording (what) into a new file at path, and returns
-// what stops it and closes the file. A file that cannot be made or started
-// is said on stderr, and nothing is recorded.
-func record(path, what string, start func(io.Writer) error, stop func(), stderr io.Writer) func() {
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = start(f)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "sockplay: no %s: %v\n", what, err)
-		return func() {}
-	}
-	return func() {
-		stop()
-		f.Close()
 	}
 }
