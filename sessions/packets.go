@@ -8,9 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
-
 	"sockplay/sockets"
 	"sockplay/sockets/netns"
 )
@@ -291,7 +288,7 @@ func (s *Session) WritePcap(w io.Writer, host string) error {
 	switch {
 	case c == nil && n == 0 && s.network.make != nil:
 		// A private session that has made no socket yet: no namespace, no packets.
-		return pcapgo.NewWriterNanos(w).WriteFileHeader(emptySnapLen, layers.LinkTypeEthernet)
+		return netns.WritePcapHeader(w, emptySnapLen)
 	case c == nil && n == 0:
 		return ErrNoCapture
 	case c == nil:

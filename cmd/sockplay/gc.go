@@ -13,8 +13,9 @@ import (
 //   - a small heap (under gcSmallHeap live) is collected at gcSmallPercent:
 //     a busy session's heap is a few MB, which at 200 was collected about
 //     16 times a second, each time scanning the binary's 5 MB of
-//     pointer-holding globals again (gopacket's decoder tables); at 400
-//     the pipelined row's CPU per op fell by about 5% (README, Performance);
+//     pointer-holding globals again (gopacket's decoder tables, which the
+//     binary no longer links); at 400 the pipelined row's CPU per op fell
+//     by about 5% (README, Performance);
 //   - a large one (a class: 1,000 sessions hold about 56 MB) at
 //     gcLargePercent, so that its memory stays under the 300 MB goal: at 400
 //     the 60 s run of 1,000 busy sessions grew by 300 MB, at 200 by 195.

@@ -9,9 +9,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 	"golang.org/x/sys/unix"
 )
 
@@ -156,11 +153,10 @@ func (c *Capture) keep(data []byte, size int, truncated bool, ll *unix.SockaddrL
 		size = len(data)
 	}
 	c.mu.Unlock()
-	rec := record{ci: gopacket.CaptureInfo{Timestamp: at, CaptureLength: len(data), Length: size, InterfaceIndex: ll.Ifindex},
-		data: append([]byte(nil), data...)}
+	rec := record{at: at, size: size, data: append([]byte(nil), data...)}
 	c.budget.keep(c, rec)
 
-	p := summarize(rec.data, rec.ci)
+	p := summarize(rec.data, rec.at, rec.size)
 	p.Iface = ifc.name
 	p.Outgoing = outgoing && !ifc.loopback
 	p.Broadcast = p.Broadcast || ll.Pkttype == unix.PACKET_BROADCAST
@@ -230,12 +226,11 @@ func (c *Capture) WritePcap(w io.Writer) error {
 	c.mu.Lock()
 	recs := c.ring.all()
 	c.mu.Unlock()
-	pw := pcapgo.NewWriterNanos(w)
-	if err := pw.WriteFileHeader(snapLen, layers.LinkTypeEthernet); err != nil {
+	if err := WritePcapHeader(w, snapLen); err != nil {
 		return err
 	}
 	for _, r := range recs {
-		if err := pw.WritePacket(r.ci, r.data); err != nil {
+		if err := writePcapPacket(w, r.at, r.size, r.data); err != nil {
 			return err
 		}
 	}
@@ -255,7 +250,8 @@ func (c *Capture) Close() error {
 
 // record is one captured packet.
 type record struct {
-	ci   gopacket.CaptureInfo
+	at   time.Time // the kernel's timestamp
+	size int       // its bytes on the wire (data may hold fewer)
 	data []byte
 }
 
