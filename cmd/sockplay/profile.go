@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 )
@@ -32,12 +33,14 @@ func startTrace(path string, stderr io.Writer) func() {
 
 // startHeapProfile writes a heap profile of the server into path when the
 // function it returns is called (as the server stops): what was allocated
-// since the start (go tool pprof -sample_index=alloc_space) and what the
-// last collection found live, under load if the server stops straight
-// after it. An empty path writes nothing.
+// since the start (go tool pprof -sample_index=alloc_space) and what is
+// live as it stops. It collects first: a profile counts what the last
+// collection saw, which without one could be long before the end of the
+// run. An empty path writes nothing.
 func startHeapProfile(path string, stderr io.Writer) func() {
 	var out io.Writer
 	return record(path, "heap profile", func(w io.Writer) error { out = w; return nil }, func() {
+		runtime.GC()
 		if err := pprof.Lookup("heap").WriteTo(out, 0); err != nil {
 			fmt.Fprintf(stderr, "sockplay: no heap profile: %v\n", err)
 		}
