@@ -53,7 +53,7 @@ func summarize(data []byte, t time.Time, size int) Packet {
 		typ, payload = binary.BigEndian.Uint16(payload[2:4]), payload[4:]
 	}
 	var src, dst netip.Addr
-	var proto int = -1 // the transport's protocol number, once the network layer is decoded
+	proto := -1 // the transport's protocol number (transport), once the network layer is decoded
 	switch typ {
 	case 0x0800:
 		if ip, ok := decodeIPv4(payload); ok {
@@ -63,9 +63,7 @@ func summarize(data []byte, t time.Time, size int) Packet {
 				p.Proto = "ICMP"
 			}
 			p.Broadcast = p.Broadcast || dst == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || dst == loopbackBroadcast || dst == LabBroadcast
-			if !ip.fragment {
-				proto, payload = transport(ip.proto, ip.payload, false)
-			}
+			proto, payload = ip.transport, ip.payload
 		}
 	case 0x86dd:
 		if ip, ok := decodeIPv6(payload); ok {
@@ -105,10 +103,10 @@ func summarize(data []byte, t time.Time, size int) Packet {
 }
 
 type ipv4 struct {
-	src, dst netip.Addr
-	proto    uint8
-	fragment bool   // a fragment (more to come, or not the first): no transport header to read
-	payload  []byte // up to the total length, as far as captured
+	src, dst  netip.Addr
+	proto     uint8
+	transport int    // the transport's protocol (transport), or -1 (also in a fragment: more to come, or not the first)
+	payload   []byte // its header and payload, up to the total length
 }
 
 func decodeIPv4(b []byte) (ip ipv4, ok bool) {
@@ -126,11 +124,12 @@ func decodeIPv4(b []byte) (ip ipv4, ok bool) {
 	if !validIPv4Options(b[20:ihl]) {
 		return ip, false
 	}
-	flagsFrag := binary.BigEndian.Uint16(b[6:8])
-	ip.fragment = flagsFrag&0x2000 != 0 || flagsFrag&0x1fff != 0
 	ip.proto = b[9]
 	ip.src, ip.dst = netip.AddrFrom4([4]byte(b[12:16])), netip.AddrFrom4([4]byte(b[16:20]))
-	ip.payload = b[ihl:min(total, len(b))]
+	ip.transport = -1
+	if flagsFrag := binary.BigEndian.Uint16(b[6:8]); flagsFrag&0x2000 == 0 && flagsFrag&0x1fff == 0 {
+		ip.transport, ip.payload = transport(ip.proto, b[ihl:min(total, len(b))], false)
+	}
 	return ip, true
 }
 
