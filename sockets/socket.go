@@ -59,6 +59,10 @@ type Socket struct {
 
 	local atomic.Pointer[Addr] // SendTo's local address, dropped by Connect (io.go)
 
+	// connects counts the Connect calls that have ended, so that Stat
+	// knows when a datagram socket's peer may have changed (stat.go).
+	connects atomic.Uint64
+
 	stream   stream // byte offsets and send records (stream sockets)
 	noStream bool   // skip the stream bookkeeping (benchmarks measure its cost)
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,7 +58,13 @@ func (s *Socket) Stat() (Stat, *Error) {
 	r := s.statReads
 	if r == nil {
 		r = &statReads{}
-		r.read = func(fd uintptr) { r.st, r.err = readStat(int(fd), s.typ, r.listening) }
+		r.read = func(fd uintptr) {
+			if s.typ == SockDgram {
+				r.st, r.err = r.readDgram(int(fd), s.connects.Load())
+				return
+			}
+			r.st, r.err = readStat(int(fd), r.listening)
+		}
 		s.statReads = r
 	}
 	s.mu.Unlock()
@@ -78,10 +85,61 @@ type statReads struct {
 	listening bool
 	st        Stat
 	err       error
+
+	// A datagram socket's peer as the last getpeername found it (peered:
+	// connected), when the Socket's connects count was peerGen (peerKnown:
+	// one was found).
+	peerKnown bool
+	peerGen   uint64
+	peered    bool
 }
 
-// readStat reads the kernel state of fd, an open socket of type typ.
-func readStat(fd int, typ Type, listening bool) (st Stat, err error) {
+// The kernel's socket memory counters, SO_MEMINFO's array (linux/sock_diag.h).
+const (
+	memRmemAlloc = 0 // bytes charged to the receive queue
+	memWmemAlloc = 2 // bytes charged to the send queue: what SIOCOUTQ says for UDP
+	memVars      = 9
+)
+
+// readDgram reads the kernel state of fd, an open datagram socket, whose
+// Socket's connects generation is gen, in as few system calls as it can:
+// a stat poll reads each followed socket four times a second, and a class's
+// thousand busy sessions made 24,000 stat system calls a second of the
+// 80,000 their server made in all. SO_MEMINFO says both queues' charges at
+// once: the send queue's is exactly what SIOCOUTQ answers for UDP
+// (udp_ioctl: sk_wmem_alloc_get), and a receive queue charged nothing is
+// empty, so SIOCINQ (the first datagram's size) is asked only when it is
+// charged. Whether the socket is connected changes only in Connect,
+// which counts itself in gen as it ends, so getpeername is asked again
+// only after one (gen is read before the kernel is asked: a Connect that
+// ends after that moves it on, and the next Stat asks again).
+func (r *statReads) readDgram(fd int, gen uint64) (st Stat, err error) {
+	var mem [memVars]uint32
+	n := uint32(unsafe.Sizeof(mem))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_MEMINFO,
+		uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&n)), 0)
+	if errno != 0 {
+		return st, errno
+	}
+	st.OutQ = int(mem[memWmemAlloc])
+	if mem[memRmemAlloc] > 0 {
+		if st.InQ, err = unix.IoctlGetInt(fd, unix.SIOCINQ); err != nil {
+			return st, err
+		}
+	}
+	if !r.peerKnown || r.peerGen != gen {
+		_, perr := syscall.Getpeername(fd)
+		r.peered, r.peerKnown, r.peerGen = perr == nil, true, gen
+	}
+	st.State = "UNCONN"
+	if r.peered {
+		st.State = "ESTABLISHED"
+	}
+	return st, nil
+}
+
+// readStat reads the kernel state of fd, an open stream socket.
+func readStat(fd int, listening bool) (st Stat, err error) {
 	// A listening socket has no byte queues: SIOCINQ/SIOCOUTQ say EINVAL.
 	if !listening {
 		if st.InQ, err = unix.IoctlGetInt(fd, unix.SIOCINQ); err != nil {
@@ -90,13 +148,6 @@ func readStat(fd int, typ Type, listening bool) (st Stat, err error) {
 		if st.OutQ, err = unix.IoctlGetInt(fd, unix.SIOCOUTQ); err != nil {
 			return st, err
 		}
-	}
-	if typ == SockDgram {
-		st.State = "UNCONN"
-		if _, err := syscall.Getpeername(fd); err == nil {
-			st.State = "ESTABLISHED"
-		}
-		return st, nil
 	}
 	ti, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
 	if err != nil {

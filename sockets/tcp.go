@@ -89,6 +89,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr, opts CallOptions) (Addr
 		return Addr{}, e
 	}
 	defer s.local.Store(nil) // a datagram socket may get another local IP
+	defer s.connects.Add(1)  // its peer may have changed (Stat)
 	ip, e := resolve(s.family, "connect", addr)
 	if e != nil {
 		return Addr{}, e

@@ -170,13 +170,25 @@ type item struct {
 
 // roundRobin measures every item once per round, rotating which goes
 // first, so that the machine's changing load falls on all of them alike.
-func roundRobin(rounds int, items []*item, measure func(it *item) loadStats) {
+func roundRobin(b *testing.B, rounds int, items []*item, measure func(it *item) loadStats) {
 	for r := range rounds {
 		for k := range items {
 			it := items[(k+r)%len(items)]
-			it.rounds = append(it.rounds, measure(it))
+			t0 := time.Now()
+			st := measure(it)
+			it.rounds = append(it.rounds, st)
+			b.Logf("round %d %s (from %s): %d ops in %v, %.1f µs CPU/op%s", r, it.name, t0.Format("15:04:05.000"), st.ops, st.dur.Round(time.Millisecond), cpuµsPerOp(st), latencies(st.lat))
 		}
 	}
+}
+
+// latencies describes a round's latencies for its log line (none: "").
+func latencies(lat []time.Duration) string {
+	if len(lat) == 0 {
+		return ""
+	}
+	lat = slices.Clone(lat)
+	return fmt.Sprintf(", p50 %v p99 %v max %v", quantile(lat, 0.5), quantile(lat, 0.99), quantile(lat, 1))
 }
 
 // tripRound times n round trips of it (with the server's CPU time).

@@ -70,7 +70,7 @@ func BenchmarkRowRoundTrip(b *testing.B) {
 				tripRound(b, it, trips) // warm-up
 			}
 			for range b.N {
-				roundRobin(benchRounds(b), items, func(it *item) loadStats { return tripRound(b, it, trips) })
+				roundRobin(b, benchRounds(b), items, func(it *item) loadStats { return tripRound(b, it, trips) })
 			}
 			for _, it := range items {
 				all := it.all()
@@ -163,7 +163,7 @@ func BenchmarkRowPipelined(b *testing.B) {
 	items := []*item{{name: "sockplay", srv: sp, conns: []*benchConn{c}}, floor, bridge, echo}
 	o := loadOpts{window: window, warm: warm, dur: dur}
 	for range b.N {
-		roundRobin(benchRounds(b), items, func(it *item) loadStats { return runLoad(b, it.conns, it.srv, o) })
+		roundRobin(b, benchRounds(b), items, func(it *item) loadStats { return runLoad(b, it.conns, it.srv, o) })
 	}
 	for _, it := range items {
 		b.ReportMetric(median(it.perRound(opsPerSec)), it.name+"-ops/s")
@@ -212,7 +212,7 @@ func BenchmarkRowSessions(b *testing.B) {
 	o := loadOpts{window: 64, rate: float64(rate), warm: max(warm, time.Second), dur: dur, latency: true}
 	var health []time.Duration // /healthz while sockplay is under the load
 	for range b.N {
-		roundRobin(benchRounds(b), items, func(it *item) loadStats {
+		roundRobin(b, benchRounds(b), items, func(it *item) loadStats {
 			if it.srv != sp {
 				return runLoad(b, it.conns, it.srv, o)
 			}
@@ -415,7 +415,7 @@ func BenchmarkRowBulkTCP(b *testing.B) {
 	items := []*item{{name: "sockplay", srv: sp, conns: []*benchConn{c}}, {name: "bridge", srv: br, conns: []*benchConn{bc}}, {name: "loopback"}}
 	o := loadOpts{window: window, warm: warm, dur: dur}
 	for range b.N {
-		roundRobin(benchRounds(b), items, func(it *item) loadStats {
+		roundRobin(b, benchRounds(b), items, func(it *item) loadStats {
 			if it.srv == nil {
 				return loopbackBulk(b, chunk, warm+dur)
 			}
