@@ -13,9 +13,13 @@ import (
 //   - a small heap (under gcSmallHeap live) is collected at gcSmallPercent:
 //     a busy session's heap is a few MB, which at 200 was collected about
 //     16 times a second, each time scanning the binary's 5 MB of
-//     pointer-holding globals again (gopacket's decoder tables, which the
-//     binary no longer links); at 400 the pipelined row's CPU per op fell
-//     by about 5% (README, Performance);
+//     pointer-holding globals again (gopacket's decoder tables), and at
+//     400 the pipelined row's CPU per op fell by about 5% (README,
+//     Performance). Without those tables (the binary no longer links
+//     them) 400 still does a little better: the pipelined row's CPU per
+//     op against the bridge's was 0.99–1.00× with this rule, 1.00–1.02×
+//     with GOGC=200 and 1.03–1.05× with GOGC=100 (2026-12-04, two runs
+//     each);
 //   - a large one (a class: 1,000 sessions hold about 56 MB) at
 //     gcLargePercent, so that its memory stays under the 300 MB goal: at 400
 //     the 60 s run of 1,000 busy sessions grew by 300 MB, at 200 by 195.
