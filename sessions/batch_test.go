@@ -15,6 +15,7 @@ import (
 // subscriber that sees what it logs; to1 is s1's address as a request
 // writes it.
 type batchPair struct {
+	m   *Manager
 	s   *Session
 	sub *Subscriber
 	to1 protocol.Raw
@@ -23,9 +24,16 @@ type batchPair struct {
 
 func newBatchPair(t *testing.T) *batchPair {
 	t.Helper()
-	m := NewManager(Config{Policy: &sockets.Policy{Wildcard: true}})
+	return newBatchPairWith(t, Config{})
+}
+
+// newBatchPairWith is newBatchPair with a Manager of cfg (its Policy set).
+func newBatchPairWith(t *testing.T, cfg Config) *batchPair {
+	t.Helper()
+	cfg.Policy = &sockets.Policy{Wildcard: true}
+	m := NewManager(cfg)
 	t.Cleanup(m.Close)
-	p := &batchPair{s: m.Create(), id: 100}
+	p := &batchPair{m: m, s: m.Create(), id: 100}
 	p.sub, _ = p.s.Attach()
 	p.do(Request{Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}}, Request{Op: "socket", RareArgs: &protocol.RareArgs{Type: "SOCK_DGRAM"}})
 	for _, r := range p.do(Request{Op: "bind", Sock: "s1", Addr: protocol.NewAddrArg(protocol.Raw(`["127.0.0.1",0]`))}) {

@@ -28,6 +28,7 @@ type Config struct {
 	QueueBytes int              // bytes of messages queued per connection before it is dropped, roughly (default 4 MiB)
 	Grace      time.Duration    // how long a session with no page attached lives on (default 10m)
 	StatEvery  time.Duration    // how often the sockets a page shows, or an op touched, are polled for stat messages (0: never)
+	DeferWait  time.Duration    // how long a datagram receive its step left waiting goes without a goroutine, for the next step's sendto to feed it (default 1 ms; wait.go)
 	Now        func() time.Time // the clock (default time.Now)
 
 	// Private, if set, gives each session a private network (--network
@@ -130,6 +131,9 @@ func (c *Config) fill() {
 	}
 	if c.QueueBytes <= 0 {
 		c.QueueBytes = 4 << 20
+	}
+	if c.DeferWait <= 0 {
+		c.DeferWait = defaultDeferWait
 	}
 	if c.Grace <= 0 {
 		c.Grace = 10 * time.Minute

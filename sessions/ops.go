@@ -71,9 +71,11 @@ type Frame struct {
 // frame is run as by DoBatch, in order, and each frame's outcome is what
 // it would be on its own, its waiting messages included. What the step
 // spares is the wake-ups between them: a datagram receive of one frame
-// that waits is started on its goroutine only as the step ends, so that
-// when a later frame's sendto feeds it (takeOver) it needs no goroutine at
-// all, and the writers are woken once, for every frame's messages.
+// that waits is started on its goroutine only after the step (and then
+// only after Config.DeferWait, or at the next request that is not a
+// sendto: launchDeferred), so that when a later frame's sendto feeds it
+// (takeOver) it needs no goroutine at all, and the writers are woken
+// once, for every frame's messages.
 func (s *Session) DoFrames(sub *Subscriber, frames []Frame) {
 	now := time.Now()
 	calls := make([][]call, len(frames))
@@ -297,6 +299,9 @@ func (s *Session) handle(req *call) {
 	if key := bytes.TrimSpace(req.ID); s.pending[string(key)] != nil {
 		s.result(req, req.Sock, nil, sockets.BadRequest("", "request id %s is still waiting; use a new id", key))
 		return
+	}
+	if len(s.deferred) > 0 && req.Op != "sendto" {
+		s.launchDeferred() // what this request does may concern them: they wait as they would have
 	}
 	op := req.op()
 	if req.from != nil && req.from.observer && !observerMay[req.Op] {

@@ -61,7 +61,9 @@ type Session struct {
 	restBad    []*sockets.Error         // their decoding errors (DoBatch's bads)
 	batching   bool                     // DoBatch is running (its retries included)
 	batchOut   int                      // messages logged by the running DoBatch so far
-	unstarted  []waitingCall            // waiting receives DoFrames starts as it ends (wait.go)
+	unstarted  []waitingCall            // waiting receives DoFrames defers as it ends (wait.go)
+	deferred   []waitingCall            // waiting receives whose goroutines start later (launchDeferred)
+	deferTimer *time.Timer              // starts them after deferWait
 	held       map[string]bool          // waiting receives a sendto fed: the writers wait for their results (wait.go)
 	holdTimer  *time.Timer              // ends the hold after holdWindow
 	peers      map[string]*peerEntry    // running built-in peers, by id (peers.go)
@@ -267,6 +269,7 @@ func (s *Session) Close(reason string) {
 	s.closeOnce.Do(func() {
 		s.withLock(func() {
 			s.ending = true
+			s.launchDeferred() // ending: their contexts are cancelled, nothing starts
 			s.stop()
 			for _, h := range s.order {
 				if e := s.socks[h]; !e.closed {

@@ -22,7 +22,7 @@ type Stats struct {
 	BytesOut        int64            // payload bytes accepted by send calls (send, sendall, sendto, send_frame)
 	PagesDropped    int64            // connections dropped because their page did not keep up ("too slow")
 	Waits           int64            // calls that waited (each had a waiting message)
-	WaitGoroutines  int64            // goroutines started for calls that may wait: fewer than Waits when a later frame of a receive's step fed it (DoFrames)
+	WaitGoroutines  int64            // goroutines started for calls that may wait: fewer than Waits when a later frame of a receive's step, or the next step within Config.DeferWait, fed it (DoFrames, launchDeferred)
 	LimitHits       map[string]int64 // requests refused by a limit, by the limit's name (see limitOf)
 }
 

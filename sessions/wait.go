@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"iter"
+	"slices"
 	"time"
 
 	"sockplay/sockets"
@@ -151,7 +152,7 @@ func (s *Session) spawn(req *call, e *entry, run opCall, tried bool) {
 		p.preempt, p.run = sockets.NewPreempt(), run
 	}
 	s.pending[key] = p
-	opts := sockets.CallOptions{Preemptible: p.preempt}
+	opts := sockets.CallOptions{Preemptible: p.preempt, Since: req.Start}
 	if tried {
 		s.logWaiting(req, e, p)
 	} else {
@@ -204,19 +205,70 @@ func (s *Session) launch(l waitingCall) {
 	}()
 }
 
-// launchUnstarted starts, as DoFrames ends, the goroutines of its waiting
-// receives that are still waiting: one that a later sendto of the step
-// completed (takeOver) needs none.
+// launchUnstarted defers, as DoFrames ends, the goroutines of its waiting
+// receives that are still waiting (launchDeferred): one that a later sendto
+// of the step completed (takeOver) needs none.
 func (s *Session) launchUnstarted() {
 	for i, l := range s.unstarted {
 		if s.pending[l.key] == l.p {
-			s.launch(l)
+			s.deferred = append(s.deferred, l)
 		} else {
 			l.p.cancel() // taken over: its context goes with it
 		}
 		s.unstarted[i] = waitingCall{}
 	}
 	s.unstarted = s.unstarted[:0]
+	if len(s.deferred) > 0 && s.deferTimer == nil {
+		s.deferTimer = time.AfterFunc(s.cfg.DeferWait, func() { s.withLock(s.launchDeferred) })
+	}
+}
+
+// A datagram receive that waits, left waiting as its step ends, gets its
+// goroutine only Config.DeferWait later (1 ms), or as soon as the
+// session handles a request that is not a sendto (launchDeferred): when
+// the next step brings the sendto that feeds it, as a page's round trip
+// does (a recvfrom, its waiting message, then the sendto), that step
+// completes it (takeOver) and it never needs a goroutine, a system call to
+// find its socket empty again, a wake-up from the poller and an end. Until
+// then the datagram it waits for stays queued in the kernel, where the
+// goroutine's first attempt finds it: one from outside the session is
+// received at most that late. Its timeout counts from the request
+// all the same (sockets.CallOptions.Since).
+const defaultDeferWait = time.Millisecond
+
+// launchDeferred starts the goroutines of the deferred receives that are
+// still waiting, oldest first, unless the session is ending (Close has
+// cancelled them).
+func (s *Session) launchDeferred() {
+	if s.deferTimer != nil {
+		s.deferTimer.Stop()
+		s.deferTimer = nil
+	}
+	for i, l := range s.deferred {
+		if s.pending[l.key] == l.p && !s.ending {
+			s.launch(l)
+		} else {
+			l.p.cancel()
+		}
+		s.deferred[i] = waitingCall{}
+	}
+	s.deferred = s.deferred[:0]
+}
+
+// tookDeferred drops the deferred receive key, which its sendto's step
+// completed, and the timer with the last one.
+func (s *Session) tookDeferred(key string) {
+	for i, l := range s.deferred {
+		if l.key == key {
+			l.p.cancel() // no goroutine will: its context goes here
+			s.deferred = slices.Delete(s.deferred, i, i+1)
+			break
+		}
+	}
+	if len(s.deferred) == 0 && s.deferTimer != nil {
+		s.deferTimer.Stop()
+		s.deferTimer = nil
+	}
 }
 
 // logWaiting logs the waiting notice of req, the call p waiting on e,
@@ -251,6 +303,9 @@ func (s *Session) takeOver(key string, p *pending) bool {
 	}
 	delete(s.pending, key)
 	s.unhold(key)
+	if len(s.deferred) > 0 {
+		s.tookDeferred(key)
+	}
 	finish()
 	return true
 }
@@ -331,6 +386,9 @@ func (s *Session) holdFor(req *call) {
 	for key, p := range s.fedBy(req) {
 		if s.takeOver(key, p) {
 			continue
+		}
+		if len(s.deferred) > 0 {
+			s.launchDeferred() // the datagram is not queued yet: the goroutine gets it
 		}
 		if s.held == nil {
 			s.held = map[string]bool{}

@@ -1,5 +1,7 @@
 package sockets
 
+import "time"
+
 // CallOptions change how one call that may wait is made (Recv, RecvFrom,
 // Send, SendAll, SendTo, Accept, Connect, RecvMessage, SendMessage). The
 // zero value is a plain call: it waits as the socket's timeout says, and
@@ -35,6 +37,12 @@ type CallOptions struct {
 	// one attempt that returns that call's outcome, or ErrWouldWait,
 	// changing nothing (see Preempt). Other calls ignore it.
 	Preempts *Preempt
+
+	// Since, if not zero, is when the call was made: its timeout counts
+	// from then, not from when it starts to run (a caller may start a call
+	// on a goroutine of its own a little later: see sessions' deferred
+	// receives). Zero: from the start.
+	Since time.Time
 }
 
 // ErrWouldWait is returned instead of waiting by a call made with

@@ -326,3 +326,43 @@ func TestSendToLocalAfterConnect(t *testing.T) {
 		t.Fatalf("sendto after connect: local %v, want ('127.0.0.1', port)", local)
 	}
 }
+
+// TestTimeoutCountsFromSince: a call made with CallOptions.Since counts
+// its timeout from then: one whose hour has passed since times out at
+// once, where counting from its start it would wait the hour; one queued
+// behind another reader as well.
+func TestTimeoutCountsFromSince(t *testing.T) {
+	ctx := context.Background()
+	b, _ := boundSocket(t, sockets.AFInet, sockets.SockDgram, nil)
+	mustOK(t, "settimeout", b.SetTimeout(dur(time.Hour)))
+	since := time.Now().Add(-time.Hour - time.Second)
+	end := make(chan *sockets.Error, 2)
+	timesOut := func(what string) {
+		t.Helper()
+		go func() {
+			_, e := b.RecvFrom(ctx, 64, nil, sockets.CallOptions{Since: since})
+			end <- e
+		}()
+		select {
+		case e := <-end:
+			checkErr(t, e, wantErr{sockets.KindTimeout, "", 0, "TimeoutError", "timed out"})
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s waits: its timeout counts from its start, not from Since", what)
+		}
+	}
+	timesOut("the call")
+
+	// Queued behind a reader that waits (the socket's hour, counted from
+	// now), it times out where it queues.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	waiting := make(chan struct{})
+	go func() {
+		_, e := b.RecvFrom(cctx, 64, nil, sockets.CallOptions{OnWait: func() { close(waiting) }})
+		end <- e
+	}()
+	<-waiting
+	timesOut("the queued call")
+	cancel()
+	<-end
+}

@@ -62,7 +62,11 @@ func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir 
 	timeout := s.Timeout()
 	var deadline time.Time
 	if timeout != nil {
-		deadline = time.Now().Add(*timeout)
+		since := opts.Since
+		if since.IsZero() {
+			since = time.Now()
+		}
+		deadline = since.Add(*timeout)
 	}
 
 	// Queue behind another waiter in the same direction.
@@ -78,7 +82,7 @@ func (s *Socket) waitFor(ctx context.Context, opts CallOptions, p *Preempt, dir 
 		waiting()
 		var expired <-chan time.Time
 		if timeout != nil {
-			t := time.NewTimer(*timeout)
+			t := time.NewTimer(time.Until(deadline))
 			defer t.Stop()
 			expired = t.C
 		}

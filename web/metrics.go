@@ -116,7 +116,7 @@ var (
 	bytesDesc    = prometheus.NewDesc("sockplay_bytes_total", "Payload bytes through sessions' sockets: in = returned by receive calls, out = accepted by send calls.", []string{"direction"}, nil)
 	droppedDesc  = prometheus.NewDesc("sockplay_pages_dropped_total", "WebSocket connections dropped because their page did not keep up with its messages.", nil, nil)
 	waitsDesc    = prometheus.NewDesc("sockplay_waiting_calls_total", "Socket calls that waited (each had a waiting message).", nil, nil)
-	waitGoDesc   = prometheus.NewDesc("sockplay_wait_goroutines_total", "Goroutines started for socket calls that may wait (a waiting datagram receive that a frame of the same step fed needs none).", nil, nil)
+	waitGoDesc   = prometheus.NewDesc("sockplay_wait_goroutines_total", "Goroutines started for socket calls that may wait (a waiting datagram receive that a frame of the same step, or the next step within a millisecond, fed needs none).", nil, nil)
 	limitsDesc   = prometheus.NewDesc("sockplay_limit_hits_total", "Requests refused by a session limit, by limit (sockets, data, bufsize, frame, peers, checks, other).", []string{"limit"}, nil)
 )
 
