@@ -10,7 +10,6 @@ import "sync"
 type Subscriber struct {
 	mu         sync.Mutex
 	queue      []queuedMsg
-	smallTakes int // takes in a row of at most maxKeptQueue messages while the array is larger
 	bytes      int // the sum of the queued messages' costs
 	limit      int // messages the queue may hold (Config.QueueSize, plus a replay's)
 	limitBytes int // bytes the queue may hold (Config.QueueBytes, plus a replay's)
@@ -20,6 +19,7 @@ type Subscriber struct {
 	reason     string
 	ready      chan struct{} // has a value once messages are queued and not yet taken
 	done       chan struct{}
+	reuse      ArrayReuse // whether the queue's array is kept after a take
 
 	// Guarded by the session's mutex (see Session.withLock).
 	active bool     // receiving live messages (after its first request)
@@ -92,21 +92,47 @@ func (s *Subscriber) TakeInto(dst []Message, max int) []Message {
 		s.bytes -= s.queue[i].cost
 		s.queue[i] = queuedMsg{} // the array must not keep what was taken
 	}
-	if n > maxKeptQueue {
-		s.smallTakes = 0
-	} else if cap(s.queue) > maxKeptQueue {
-		s.smallTakes++
-	}
+	keep := s.reuse.Keep(cap(s.queue), n)
 	switch rest := s.queue[n:]; {
 	case len(rest) > 0:
 		s.queue = rest
 		s.wake() // what is left is still to be taken
-	case cap(s.queue) <= maxKeptQueue || s.smallTakes < largeQueueTakes:
+	case keep:
 		s.queue = s.queue[:0] // the next step's messages go in the same array
 	default:
-		s.queue, s.smallTakes = nil, 0
+		s.queue = nil
 	}
 	return out
+}
+
+// ArrayReuse says whether an array that a connection fills and empties at
+// every step (a subscriber's queue, its writer's batch) is kept for the
+// next step: a small one (maxKeptQueue elements) always; a larger one
+// while large steps keep coming, and not after largeQueueTakes steps in a
+// row that a small one would have held. Its arrays hold messages, which
+// hold pointers: every collection scans a kept array whole, and a page's
+// resume (a replay of up to 512 messages a frame) would otherwise leave
+// each connection 45 kB of them to scan for as long as it lives.
+type ArrayReuse struct {
+	smallTakes int // steps in a row of at most maxKeptQueue elements while the array is larger
+}
+
+// Keep reports whether an array of capacity elements, of which a step
+// just used used, is kept for the next one.
+func (r *ArrayReuse) Keep(capacity, used int) bool {
+	switch {
+	case used > maxKeptQueue:
+		r.smallTakes = 0
+		return true
+	case capacity <= maxKeptQueue:
+		return true
+	}
+	r.smallTakes++
+	if r.smallTakes < largeQueueTakes {
+		return true
+	}
+	r.smallTakes = 0
+	return false
 }
 
 // A connection's queue fills and drains at every step, and its array is

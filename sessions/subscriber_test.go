@@ -54,3 +54,37 @@ func TestQueueArrayKept(t *testing.T) {
 		t.Fatalf("a small array was let go (cap %d)", c)
 	}
 }
+
+// TestArrayReuse: the policy a connection's writer keeps its batch array
+// by (web's drain), as the queue's above: a replay's large array is kept
+// while large batches come, and let go after largeQueueTakes small ones;
+// a small array is never let go.
+func TestArrayReuse(t *testing.T) {
+	var r ArrayReuse
+	for i := range 3 * largeQueueTakes {
+		if !r.Keep(maxKeptQueue, 1) {
+			t.Fatalf("small batch %d: a small array let go", i)
+		}
+	}
+	if !r.Keep(512, 512) {
+		t.Fatal("a full large batch: its array let go")
+	}
+	for i := range largeQueueTakes - 1 {
+		if !r.Keep(512, 3) {
+			t.Fatalf("small batch %d after a large one: the array went early", i)
+		}
+	}
+	if !r.Keep(512, 64) { // a large batch again: counting starts over
+		t.Fatal("a large batch: its array let go")
+	}
+	kept := 0
+	for r.Keep(512, 3) {
+		kept++
+		if kept > largeQueueTakes {
+			t.Fatalf("%d small batches in a row and the large array is still kept", kept)
+		}
+	}
+	if kept != largeQueueTakes-1 {
+		t.Fatalf("the large array went after %d small batches, want %d", kept+1, largeQueueTakes)
+	}
+}

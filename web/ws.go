@@ -147,6 +147,8 @@ type wsConn struct {
 	buf      frameBuf           // writer only: the frames' memory, for write to reuse
 	msgs     []sessions.Message // writer only: the last batch's memory, for drain to reuse
 	sent     bool               // writer only: the close frame went out (or was tried): nothing more is written
+
+	msgsReuse sessions.ArrayReuse // writer only: whether msgs is kept after a batch
 }
 
 func newWSConn(conn *websocket.Conn, sess *sessions.Session, sub *sessions.Subscriber) *wsConn {

@@ -82,6 +82,9 @@ func (c *wsConn) drain() bool {
 		}
 		ok := c.write(c.msgs)
 		clear(c.msgs) // what was written is not kept alive by the writer
+		if !c.msgsReuse.Keep(cap(c.msgs), len(c.msgs)) {
+			c.msgs = nil // a replay's array, not needed since (sessions.ArrayReuse)
+		}
 		if !ok {
 			return false
 		}
